@@ -1,0 +1,184 @@
+// Package docpack defines the .docpack format: a ZIP holding a manifest, every public
+// symbol of a Rust crate and a written doc for each. It has the types, a Writer, and a
+// Reader that validates an archive before anything in it is trusted.
+//
+// DOCPACK_SPEC.md at the repository root is the normative description of version 1.
+package docpack
+
+import "time"
+
+// FormatVersion is the version written into new manifests. Readers accept any
+// version with the same major number.
+const FormatVersion = "1.0"
+
+// FormatMajor is the major version this package can read.
+const FormatMajor = 1
+
+// Kind is a symbol's item kind, as in the symbol_type field.
+type Kind string
+
+// The item kinds a docpack can hold.
+const (
+	KindFunction    Kind = "function"
+	KindMethod      Kind = "method"
+	KindStruct      Kind = "struct"
+	KindEnum        Kind = "enum"
+	KindVariant     Kind = "variant"
+	KindField       Kind = "field"
+	KindTrait       Kind = "trait"
+	KindTraitMethod Kind = "trait_method"
+	KindImpl        Kind = "impl"
+	KindConst       Kind = "const"
+	KindStatic      Kind = "static"
+	KindTypeAlias   Kind = "type_alias"
+	KindMacro       Kind = "macro"
+	KindModule      Kind = "module"
+	KindUnion       Kind = "union"
+	KindAssocType   Kind = "assoc_type"
+	KindAssocConst  Kind = "assoc_const"
+)
+
+// Kinds lists every Kind in a fixed order (used for tables and validation).
+var Kinds = []Kind{
+	KindModule, KindStruct, KindEnum, KindVariant, KindField, KindUnion, KindTrait,
+	KindTraitMethod, KindImpl, KindFunction, KindMethod, KindConst, KindStatic,
+	KindTypeAlias, KindMacro, KindAssocType, KindAssocConst,
+}
+
+// Parameter is one parameter of a function or method as written in its signature.
+// A receiver is recorded with the name "self" and its written form as the type
+// ("&self", "&mut self", "self: Box<Self>").
+type Parameter struct {
+	Name      string `json:"name"`
+	ParamType string `json:"param_type"`
+}
+
+// Symbol is one item of a crate's API.
+type Symbol struct {
+	// ID is stable: derived from crate, qualified path and kind, so the same source
+	// gives the same id on every build.
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// Path is the qualified path, "crate_name::module::Type::method".
+	Path  string `json:"path"`
+	Crate string `json:"crate"`
+	// SymbolType is the item kind.
+	SymbolType Kind `json:"symbol_type"`
+	// Visibility is "pub", "pub(crate)", "pub(super)", "pub(in path)" or "private".
+	Visibility string      `json:"visibility"`
+	Signature  string      `json:"signature"`
+	Parameters []Parameter `json:"parameters"`
+	ReturnType string      `json:"return_type,omitempty"`
+	Generics   string      `json:"generics,omitempty"`
+	// File is relative to the repository root, with forward slashes.
+	File    string `json:"file"`
+	Line    int    `json:"line"`
+	EndLine int    `json:"end_line"`
+	// DocComments is the item's doc text with comment markers removed, lines joined by "\n".
+	DocComments string   `json:"doc_comments"`
+	Attributes  []string `json:"attributes"`
+	// Parent is the id of the enclosing impl, trait, type or module; empty at a crate root.
+	Parent string `json:"parent,omitempty"`
+	// Dependencies are the type names the signature refers to, sorted, unique.
+	Dependencies []string `json:"dependencies"`
+	// SourceHash is the hex SHA-256 of the item's source text: the cache key for docs.
+	SourceHash string `json:"source_hash"`
+
+	// Source is the item's source text. It is not stored in symbols.json; the pipeline
+	// carries it to the generators.
+	Source string `json:"-"`
+}
+
+// Doc is the written documentation of one symbol, stored as docs/{symbol_id}.json.
+type Doc struct {
+	SymbolID    string     `json:"symbol_id"`
+	Summary     string     `json:"summary"`
+	Description string     `json:"description,omitempty"`
+	Parameters  []ParamDoc `json:"parameters,omitempty"`
+	Returns     string     `json:"returns,omitempty"`
+	Errors      string     `json:"errors,omitempty"`
+	Panics      string     `json:"panics,omitempty"`
+	Safety      string     `json:"safety,omitempty"`
+	Examples    []string   `json:"examples,omitempty"`
+	// Source says how the doc was written: "doc_comment" (extracted from the author's
+	// doc comments), "signature" (no doc comment; described from the signature only),
+	// or "llm".
+	Source string `json:"source"`
+}
+
+// Doc sources.
+const (
+	DocFromComments  = "doc_comment"
+	DocFromSignature = "signature"
+	DocFromLLM       = "llm"
+)
+
+// ParamDoc documents one parameter.
+type ParamDoc struct {
+	Name        string `json:"name"`
+	Description string `json:"description"`
+}
+
+// Repository says where the documented code came from.
+type Repository struct {
+	Name      string `json:"name"`
+	URL       string `json:"url,omitempty"`
+	CommitSHA string `json:"commit_sha,omitempty"`
+	Branch    string `json:"branch,omitempty"`
+	Ref       string `json:"ref,omitempty"`
+}
+
+// Crate is one crate of the documented repository.
+type Crate struct {
+	Name    string `json:"name"`
+	Version string `json:"version,omitempty"`
+	// Root is the crate's root source file relative to the repository root.
+	Root string `json:"root"`
+}
+
+// GeneratorInfo describes how the docs were written.
+type GeneratorInfo struct {
+	// Name is "extractive" or "openai".
+	Name          string            `json:"name"`
+	Model         string            `json:"model,omitempty"`
+	PromptVersion string            `json:"prompt_version,omitempty"`
+	Settings      map[string]string `json:"settings,omitempty"`
+}
+
+// GenerationStats are the numbers of a generation run.
+type GenerationStats struct {
+	Requests    int     `json:"requests"`
+	Batches     int     `json:"batches"`
+	TokensIn    int     `json:"tokens_in"`
+	TokensOut   int     `json:"tokens_out"`
+	CostUSD     float64 `json:"cost_usd"`
+	CacheHits   int     `json:"cache_hits"`
+	FillRatio   float64 `json:"fill_ratio,omitempty"`
+	LinksTotal  int     `json:"links_total,omitempty"`
+	LinksResolv int     `json:"links_resolved,omitempty"`
+}
+
+// Tool names the program that wrote the docpack.
+type Tool struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// Manifest is manifest.json.
+type Manifest struct {
+	Version     string     `json:"version"`
+	GeneratedAt time.Time  `json:"generated_at"`
+	Repository  Repository `json:"repository"`
+	Crates      []Crate    `json:"crates"`
+	SymbolCount int        `json:"symbol_count"`
+	DocCount    int        `json:"doc_count"`
+	// Counts maps a Kind to the number of symbols of that kind.
+	Counts    map[Kind]int    `json:"counts"`
+	Generator GeneratorInfo   `json:"generator"`
+	Stats     GenerationStats `json:"stats"`
+	// Fallbacks lists the ids of symbols whose generated doc failed and that got the
+	// extractive doc instead.
+	Fallbacks []string `json:"fallbacks,omitempty"`
+	Warnings  []string `json:"warnings,omitempty"`
+	Tool      Tool     `json:"tool"`
+}
