@@ -1,0 +1,162 @@
+// Package cli is the doctown command line: one file per command, each filling an
+// options struct and calling a run function that tests can call directly.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+)
+
+// Exit codes. They are the only place the process's status is decided.
+const (
+	ExitOK      = 0 // success
+	ExitFailure = 1 // the command failed
+	ExitUsage   = 2 // bad flags or arguments
+	ExitCancel  = 3 // interrupted (Ctrl-C, SIGTERM)
+	ExitAuth    = 4 // a token was missing, invalid or without access
+	ExitInvalid = 5 // `validate`: the docpack has problems
+)
+
+// IO holds the streams and environment a command uses, so tests can swap them.
+type IO struct {
+	In     io.Reader
+	Out    io.Writer
+	ErrOut io.Writer
+	// Getenv reads the environment; tests replace it.
+	Getenv func(string) string
+	// IsTerminal reports whether Out is a terminal (progress bars, colour).
+	IsTerminal bool
+}
+
+// SystemIO returns the process's real streams.
+func SystemIO() *IO {
+	return &IO{
+		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr, Getenv: os.Getenv,
+		IsTerminal: term.IsTerminal(int(os.Stdout.Fd())) && term.IsTerminal(int(os.Stderr.Fd())),
+	}
+}
+
+// ColorEnabled reports whether output may be coloured: a terminal and no NO_COLOR.
+func (s *IO) ColorEnabled() bool {
+	return s.IsTerminal && s.Getenv("NO_COLOR") == "" && s.Getenv("TERM") != "dumb"
+}
+
+// ExitError carries a specific exit code with an error.
+type ExitError struct {
+	Code int
+	Err  error
+}
+
+func (e *ExitError) Error() string { return e.Err.Error() }
+func (e *ExitError) Unwrap() error { return e.Err }
+
+// ErrSilent is returned when the command has already printed its failure and
+// only the exit code is left to set.
+var ErrSilent = errors.New("silent failure")
+
+// AuthError marks an error as an authentication or permission failure (exit 4).
+func AuthError(err error) error { return &ExitError{Code: ExitAuth, Err: err} }
+
+// Main runs doctown with args and returns the process exit code.
+func Main(ctx context.Context, args []string) int {
+	return MainIO(ctx, args, SystemIO())
+}
+
+// MainIO is Main with explicit streams.
+func MainIO(ctx context.Context, args []string, s *IO) int {
+	root := NewRootCmd(s)
+	root.SetArgs(args)
+	root.SetIn(s.In)
+	root.SetOut(s.Out)
+	root.SetErr(s.ErrOut)
+	err := root.ExecuteContext(ctx)
+	return exitCode(ctx, err, s)
+}
+
+func exitCode(ctx context.Context, err error, s *IO) int {
+	if err == nil {
+		return ExitOK
+	}
+	var ee *ExitError
+	code := ExitFailure
+	switch {
+	case errors.As(err, &ee):
+		code = ee.Code
+	case errors.Is(err, context.Canceled) || ctx.Err() != nil:
+		code = ExitCancel
+	case isUsageError(err):
+		code = ExitUsage
+	}
+	if errors.Is(err, ErrSilent) {
+		return code
+	}
+	if code == ExitCancel {
+		fmt.Fprintln(s.ErrOut, "doctown: interrupted")
+		return code
+	}
+	fmt.Fprintf(s.ErrOut, "doctown: %v\n", err)
+	return code
+}
+
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func isUsageError(err error) bool {
+	var u usageError
+	return errors.As(err, &u)
+}
+
+// NewRootCmd builds the command tree.
+func NewRootCmd(s *IO) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "doctown",
+		Short: "Documentation packs for Rust code",
+		Long: `doctown turns a Rust crate or workspace into a .docpack: one file holding every
+public symbol (signature, parameters, doc comments, attributes, location) and written
+documentation for each. Docs come from the offline extractive generator by default,
+or from any OpenAI-compatible model when an API key or base URL is set.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Version:       Version(),
+	}
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usageError{fmt.Errorf("%w\nRun '%s --help' for usage.", err, c.CommandPath())}
+	})
+	root.SetVersionTemplate("doctown {{.Version}}\n")
+	root.AddCommand(
+		newBuildCmd(s),
+		newInspectCmd(s),
+		newValidateCmd(s),
+		newOpenCmd(s),
+		newTUICmd(s),
+		newWorkerCmd(s),
+		newVersionCmd(s),
+	)
+	return root
+}
+
+func exactArgs(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := cobra.ExactArgs(n)(cmd, args); err != nil {
+			return usageError{err}
+		}
+		return nil
+	}
+}
+
+func rangeArgs(min, max int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := cobra.RangeArgs(min, max)(cmd, args); err != nil {
+			return usageError{err}
+		}
+		return nil
+	}
+}
