@@ -1,0 +1,246 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/doctown/doctown/docpack"
+)
+
+// Extractive is the offline generator: it writes each doc from the symbol's doc
+// comments and signature, with no network. It is the default when no model is
+// configured, and the fallback for symbols a model could not document.
+type Extractive struct{}
+
+var _ Generator = Extractive{}
+
+// Info describes the extractive generator.
+func (Extractive) Info() docpack.GeneratorInfo {
+	return docpack.GeneratorInfo{Name: "extractive"}
+}
+
+// Generate documents every symbol from its doc comments.
+func (Extractive) Generate(ctx context.Context, in GenerateInput, emit Observer) (*GenerateResult, error) {
+	emit(StageStarted{Stage: StageBatch})
+	emit(StageDone{Stage: StageBatch, Skipped: true, Summary: "extractive generator needs no batches"})
+	emit(StageStarted{Stage: StageGenerate, Total: len(in.Symbols)})
+	start := time.Now()
+	docs := make(map[string]docpack.Doc, len(in.Symbols))
+	for i, s := range in.Symbols {
+		if i%512 == 0 {
+			if err := ctx.Err(); err != nil {
+				emit(StageDone{Stage: StageGenerate, Elapsed: time.Since(start), Err: err})
+				return nil, err
+			}
+			emit(Progress{Stage: StageGenerate, Done: i, Total: len(in.Symbols), Unit: "symbols"})
+		}
+		docs[s.ID] = ExtractiveDoc(s)
+	}
+	emit(Progress{Stage: StageGenerate, Done: len(in.Symbols), Total: len(in.Symbols), Unit: "symbols"})
+	emit(StageDone{Stage: StageGenerate, Elapsed: time.Since(start), Summary: fmt.Sprintf("%d docs", len(docs))})
+	return &GenerateResult{Docs: docs}, nil
+}
+
+// ExtractiveDoc writes a symbol's doc from its doc comments: the first paragraph
+// is the summary, the "# Errors", "# Panics", "# Safety" and "# Examples"
+// sections become their fields, "# Arguments"/"# Parameters" lists become
+// parameter docs, and everything else is the description. A symbol without doc
+// comments gets a one-line description of its signature, marked with Source
+// "signature" so nobody mistakes it for the author's words.
+func ExtractiveDoc(s docpack.Symbol) docpack.Doc {
+	doc := docpack.Doc{SymbolID: s.ID}
+	text := strings.TrimSpace(s.DocComments)
+	if text == "" {
+		doc.Summary = describeSignature(s)
+		doc.Source = docpack.DocFromSignature
+		if s.ReturnType != "" {
+			doc.Returns = "`" + s.ReturnType + "`"
+		}
+		return doc
+	}
+	doc.Source = docpack.DocFromComments
+	sections := splitSections(text)
+	var desc []string
+	for _, sec := range sections {
+		body := strings.TrimSpace(sec.body)
+		switch strings.ToLower(sec.title) {
+		case "":
+			summary, rest := firstParagraph(body)
+			doc.Summary = summary
+			if rest != "" {
+				desc = append(desc, rest)
+			}
+		case "errors":
+			doc.Errors = body
+		case "panics":
+			doc.Panics = body
+		case "safety":
+			doc.Safety = body
+		case "examples", "example":
+			doc.Examples = append(doc.Examples, codeBlocks(body)...)
+			if len(doc.Examples) == 0 && body != "" {
+				doc.Examples = append(doc.Examples, body)
+			}
+		case "returns", "return value":
+			doc.Returns = body
+		case "arguments", "parameters", "args":
+			params := paramList(body)
+			if len(params) == 0 {
+				desc = append(desc, "# "+sec.title+"\n\n"+body)
+			}
+			doc.Parameters = append(doc.Parameters, params...)
+		default:
+			desc = append(desc, strings.Repeat("#", sec.level)+" "+sec.title+"\n\n"+body)
+		}
+	}
+	if doc.Summary == "" {
+		doc.Summary = describeSignature(s)
+	}
+	doc.Description = strings.TrimSpace(strings.Join(desc, "\n\n"))
+	return doc
+}
+
+type section struct {
+	title string
+	level int
+	body  string
+}
+
+// splitSections splits markdown at level-1 and level-2 headings, ignoring
+// headings inside fenced code blocks.
+func splitSections(text string) []section {
+	var out []section
+	cur := section{}
+	var body []string
+	inFence := false
+	fence := ""
+	for _, line := range strings.Split(text, "\n") {
+		trimmed := strings.TrimSpace(line)
+		if isFence(trimmed) {
+			switch {
+			case !inFence:
+				inFence, fence = true, trimmed[:3]
+			case strings.HasPrefix(trimmed, fence):
+				inFence = false
+			}
+		}
+		if !inFence {
+			if lvl, title, ok := heading(trimmed); ok && lvl <= 2 {
+				cur.body = strings.Join(body, "\n")
+				if cur.title != "" || strings.TrimSpace(cur.body) != "" {
+					out = append(out, cur)
+				}
+				cur, body = section{title: title, level: lvl}, nil
+				continue
+			}
+		}
+		body = append(body, line)
+	}
+	cur.body = strings.Join(body, "\n")
+	out = append(out, cur)
+	return out
+}
+
+func isFence(s string) bool { return strings.HasPrefix(s, "```") || strings.HasPrefix(s, "~~~") }
+
+func heading(s string) (int, string, bool) {
+	n := 0
+	for n < len(s) && s[n] == '#' {
+		n++
+	}
+	if n == 0 || n > 6 || n >= len(s) || s[n] != ' ' {
+		return 0, "", false
+	}
+	return n, strings.TrimSpace(s[n:]), true
+}
+
+// firstParagraph returns the text up to the first blank line (or code block),
+// joined into one line, and the rest.
+func firstParagraph(s string) (string, string) {
+	lines := strings.Split(s, "\n")
+	var para []string
+	i := 0
+	for ; i < len(lines); i++ {
+		t := strings.TrimSpace(lines[i])
+		if t == "" || (isFence(t) && len(para) > 0) {
+			break
+		}
+		if isFence(t) {
+			break
+		}
+		para = append(para, t)
+	}
+	return strings.Join(para, " "), strings.TrimSpace(strings.Join(lines[i:], "\n"))
+}
+
+var fenceRe = regexp.MustCompile("(?s)(```|~~~)([^\n]*)\n(.*?)\n[ \t]*(```|~~~)")
+
+func codeBlocks(s string) []string {
+	var out []string
+	for _, m := range fenceRe.FindAllStringSubmatch(s, -1) {
+		out = append(out, strings.TrimRight(m[3], "\n"))
+	}
+	return out
+}
+
+var paramRe = regexp.MustCompile("^[*-]\\s+`?([A-Za-z_][A-Za-z0-9_]*)`?\\s*(?:[-:—–]\\s*)?(.*)$")
+
+func paramList(s string) []docpack.ParamDoc {
+	var out []docpack.ParamDoc
+	for _, line := range strings.Split(s, "\n") {
+		t := strings.TrimSpace(line)
+		if m := paramRe.FindStringSubmatch(t); m != nil {
+			out = append(out, docpack.ParamDoc{Name: m[1], Description: strings.TrimSpace(m[2])})
+		} else if t != "" && len(out) > 0 {
+			out[len(out)-1].Description = strings.TrimSpace(out[len(out)-1].Description + " " + t)
+		}
+	}
+	return out
+}
+
+var kindWords = map[docpack.Kind]string{
+	docpack.KindFunction: "Function", docpack.KindMethod: "Method", docpack.KindStruct: "Struct",
+	docpack.KindEnum: "Enum", docpack.KindVariant: "Variant", docpack.KindField: "Field",
+	docpack.KindTrait: "Trait", docpack.KindTraitMethod: "Trait method", docpack.KindImpl: "Implementation",
+	docpack.KindConst: "Constant", docpack.KindStatic: "Static", docpack.KindTypeAlias: "Type alias",
+	docpack.KindMacro: "Macro", docpack.KindModule: "Module", docpack.KindUnion: "Union",
+	docpack.KindAssocType: "Associated type", docpack.KindAssocConst: "Associated constant",
+}
+
+// describeSignature says what the signature says, and no more.
+func describeSignature(s docpack.Symbol) string {
+	word := kindWords[s.SymbolType]
+	if word == "" {
+		word = "Item"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s `%s`", word, s.Name)
+	switch s.SymbolType {
+	case docpack.KindFunction, docpack.KindMethod, docpack.KindTraitMethod:
+		var params []string
+		for _, p := range s.Parameters {
+			if p.Name == "self" {
+				continue
+			}
+			params = append(params, "`"+p.Name+": "+p.ParamType+"`")
+		}
+		if len(params) > 0 {
+			fmt.Fprintf(&b, " taking %s", strings.Join(params, ", "))
+		}
+		if s.ReturnType != "" {
+			fmt.Fprintf(&b, " and returning `%s`", s.ReturnType)
+		}
+	case docpack.KindImpl:
+		b.Reset()
+		fmt.Fprintf(&b, "`%s`", s.Name)
+	default:
+		if sig := strings.TrimSpace(s.Signature); sig != "" && len(sig) < 120 {
+			fmt.Fprintf(&b, ": `%s`", sig)
+		}
+	}
+	b.WriteString(" (no doc comment; described from its signature).")
+	return b.String()
+}
