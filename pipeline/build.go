@@ -196,7 +196,10 @@ func (b *build) buildManifest() *docpack.Manifest {
 	}
 	repo := b.checkout.Repository
 	o := b.opts.Repository
-	for _, f := range []struct{ dst *string; v string }{
+	for _, f := range []struct {
+		dst *string
+		v   string
+	}{
 		{&repo.Name, o.Name}, {&repo.URL, o.URL}, {&repo.CommitSHA, o.CommitSHA}, {&repo.Branch, o.Branch}, {&repo.Ref, o.Ref},
 	} {
 		if f.v != "" {

@@ -135,4 +135,3 @@ func MarshalEvent(e Event) ([]byte, error) {
 	}
 	return out, nil
 }
-
