@@ -1,0 +1,29 @@
+package cli
+
+import (
+	"context"
+	"os"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"doctown": func() { os.Exit(Main(context.Background(), os.Args[1:])) },
+	})
+}
+
+// TestScripts runs the end-to-end CLI scripts in testdata/script: small Rust
+// crates in .txtar files, `doctown build`, then assertions on the docpack.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir: "testdata/script",
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("NO_COLOR", "1")
+			env.Setenv("HOME", env.WorkDir+"/home")
+			env.Setenv("XDG_CACHE_HOME", env.WorkDir+"/cache")
+			return nil
+		},
+	})
+}
