@@ -1,0 +1,98 @@
+package pipeline
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/doctown/doctown/docpack"
+)
+
+func TestExtractiveDoc(t *testing.T) {
+	tests := []struct {
+		name string
+		sym  docpack.Symbol
+		want docpack.Doc
+	}{
+		{
+			name: "sections",
+			sym: docpack.Symbol{ID: "a", Name: "parse", SymbolType: docpack.KindFunction, DocComments: strings.Join([]string{
+				"Parses a side",
+				"length.",
+				"",
+				"Accepts spaces.",
+				"",
+				"# Arguments",
+				"",
+				"* `s` - the text",
+				"",
+				"# Errors",
+				"",
+				"Fails on negative input.",
+				"",
+				"# Panics",
+				"Never.",
+				"",
+				"# Safety",
+				"Always safe.",
+				"",
+				"# Examples",
+				"",
+				"```",
+				"# fn main() {}",
+				"parse(\"1\");",
+				"```",
+				"",
+				"## Notes",
+				"Other text.",
+			}, "\n")},
+			want: docpack.Doc{
+				SymbolID: "a", Summary: "Parses a side length.", Description: "Accepts spaces.\n\n## Notes\n\nOther text.",
+				Parameters: []docpack.ParamDoc{{Name: "s", Description: "the text"}},
+				Errors:     "Fails on negative input.", Panics: "Never.", Safety: "Always safe.",
+				Examples: []string{"# fn main() {}\nparse(\"1\");"}, Source: docpack.DocFromComments,
+			},
+		},
+		{
+			name: "heading inside code block is not a section",
+			sym:  docpack.Symbol{ID: "b", Name: "x", DocComments: "Summary.\n\n```\n# Errors\n```"},
+			want: docpack.Doc{SymbolID: "b", Summary: "Summary.", Description: "```\n# Errors\n```", Source: docpack.DocFromComments},
+		},
+		{
+			name: "no doc comment",
+			sym: docpack.Symbol{ID: "c", Name: "helper", SymbolType: docpack.KindFunction,
+				Parameters: []docpack.Parameter{{Name: "self", ParamType: "&self"}, {Name: "count", ParamType: "usize"}}, ReturnType: "Vec<u8>"},
+			want: docpack.Doc{SymbolID: "c", Summary: "Function `helper` taking `count: usize` and returning `Vec<u8>` (no doc comment; described from its signature).",
+				Returns: "`Vec<u8>`", Source: docpack.DocFromSignature},
+		},
+		{
+			name: "struct without docs",
+			sym:  docpack.Symbol{ID: "d", Name: "Rect", SymbolType: docpack.KindStruct, Signature: "pub struct Rect"},
+			want: docpack.Doc{SymbolID: "d", Summary: "Struct `Rect`: `pub struct Rect` (no doc comment; described from its signature).", Source: docpack.DocFromSignature},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := ExtractiveDoc(tt.sym)
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("ExtractiveDoc()\n got %#v\nwant %#v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestExtractiveGenerateDocumentsEverySymbol(t *testing.T) {
+	syms := []docpack.Symbol{{ID: "1", Name: "a"}, {ID: "2", Name: "b", DocComments: "B."}}
+	var events []Event
+	res, err := Extractive{}.Generate(t.Context(), GenerateInput{Symbols: syms}, func(e Event) { events = append(events, e) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Docs) != 2 || res.Docs["2"].Summary != "B." {
+		t.Fatalf("docs = %#v", res.Docs)
+	}
+	last, ok := events[len(events)-1].(StageDone)
+	if !ok || last.Stage != StageGenerate || last.Err != nil {
+		t.Fatalf("last event = %#v", events[len(events)-1])
+	}
+}
