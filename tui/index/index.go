@@ -1,0 +1,389 @@
+// Package index holds a docpack in memory the way the browser needs it: symbols by
+// id, the module tree, each symbol's children, type names resolved to symbols, and a
+// fuzzy search over names and paths with precomputed lowercased haystacks.
+package index
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/doctown/doctown/docpack"
+)
+
+// Index is a docpack ready for browsing. Docs are read lazily with Doc.
+type Index struct {
+	Manifest *docpack.Manifest
+	Symbols  []docpack.Symbol
+	// Modules are the module tree flattened depth first: crate roots, then their
+	// modules in path order.
+	Modules []Module
+
+	byID     map[string]int
+	byPath   map[string]int
+	byName   map[string][]int
+	children [][]int
+	items    map[string][]int // module path -> top-level items
+	modOf    []string         // symbol -> module path
+
+	// search haystacks
+	hay     []string // lowercased path
+	nameOff []int    // offset of the name inside hay
+
+	docs DocSource
+}
+
+// DocSource reads one symbol's doc.
+type DocSource interface {
+	Doc(id string) (docpack.Doc, bool)
+}
+
+// Module is one node of the module tree.
+type Module struct {
+	Path  string
+	Name  string
+	Depth int
+	// Symbol is the module's symbol index, or -1 for a crate root without one.
+	Symbol int
+	// Items is the number of top-level items in the module.
+	Items int
+}
+
+// New indexes symbols. docs may be nil.
+func New(m *docpack.Manifest, symbols []docpack.Symbol, docs DocSource) *Index {
+	if m == nil {
+		m = &docpack.Manifest{}
+	}
+	x := &Index{
+		Manifest: m,
+		Symbols:  symbols,
+		byID:     make(map[string]int, len(symbols)),
+		byPath:   make(map[string]int, len(symbols)),
+		byName:   make(map[string][]int, len(symbols)/2),
+		children: make([][]int, len(symbols)),
+		items:    map[string][]int{},
+		modOf:    make([]string, len(symbols)),
+		hay:      make([]string, len(symbols)),
+		nameOff:  make([]int, len(symbols)),
+		docs:     docs,
+	}
+	modules := map[string]int{} // path -> symbol or -1
+	for i := range symbols {
+		s := &symbols[i]
+		x.byID[s.ID] = i
+		if s.SymbolType != docpack.KindImpl {
+			if _, dup := x.byPath[s.Path]; !dup {
+				x.byPath[s.Path] = i
+			}
+			x.byName[s.Name] = append(x.byName[s.Name], i)
+		}
+		if s.SymbolType == docpack.KindModule {
+			modules[s.Path] = i
+		}
+		root := s.Crate
+		if root == "" {
+			root, _, _ = strings.Cut(s.Path, "::")
+		}
+		if _, ok := modules[root]; !ok && root != "" {
+			modules[root] = -1
+		}
+		h := strings.ToLower(s.Path)
+		x.hay[i] = h
+		if j := strings.LastIndex(h, strings.ToLower(s.Name)); j >= 0 && s.Name != "" {
+			x.nameOff[i] = j
+		}
+	}
+	for _, c := range m.Crates {
+		if _, ok := modules[c.Name]; !ok {
+			modules[c.Name] = -1
+		}
+	}
+	// Parents and children; impls attach to the type they implement.
+	for i := range symbols {
+		s := &symbols[i]
+		p, ok := x.byID[s.Parent]
+		if !ok || p == i {
+			continue
+		}
+		x.children[p] = append(x.children[p], i)
+	}
+	for i := range symbols {
+		s := &symbols[i]
+		if s.SymbolType != docpack.KindImpl {
+			continue
+		}
+		if p, ok := x.byID[s.Parent]; ok && isType(symbols[p].SymbolType) {
+			continue
+		}
+		if t := x.implTarget(i); t >= 0 {
+			x.children[t] = append(x.children[t], i)
+		}
+	}
+	// Module of each symbol: the longest module path that prefixes its path.
+	for i := range symbols {
+		s := &symbols[i]
+		mod := ""
+		p := s.Path
+		if s.SymbolType == docpack.KindModule {
+			if j := strings.LastIndex(p, "::"); j >= 0 {
+				p = p[:j]
+			} else {
+				p = ""
+			}
+		}
+		for p != "" {
+			if _, ok := modules[p]; ok {
+				mod = p
+				break
+			}
+			j := strings.LastIndex(p, "::")
+			if j < 0 {
+				break
+			}
+			p = p[:j]
+		}
+		x.modOf[i] = mod
+		if x.topLevel(i) {
+			x.items[mod] = append(x.items[mod], i)
+		}
+	}
+	for _, ids := range x.items {
+		sort.SliceStable(ids, func(a, b int) bool { return x.itemLess(ids[a], ids[b]) })
+	}
+	for _, ids := range x.children {
+		sort.SliceStable(ids, func(a, b int) bool { return x.itemLess(ids[a], ids[b]) })
+	}
+	paths := make([]string, 0, len(modules))
+	for p := range modules {
+		paths = append(paths, p)
+	}
+	sort.Slice(paths, func(a, b int) bool {
+		return strings.ReplaceAll(paths[a], "::", "\x00") < strings.ReplaceAll(paths[b], "::", "\x00")
+	})
+	for _, p := range paths {
+		name := p
+		if j := strings.LastIndex(p, "::"); j >= 0 {
+			name = p[j+2:]
+		}
+		x.Modules = append(x.Modules, Module{Path: p, Name: name, Depth: strings.Count(p, "::"), Symbol: modules[p], Items: len(x.items[p])})
+	}
+	return x
+}
+
+// topLevel reports whether a symbol is listed directly in its module: not a
+// method, field, variant or impl, whose place is in their parent's children.
+func (x *Index) topLevel(i int) bool {
+	s := &x.Symbols[i]
+	switch s.SymbolType {
+	case docpack.KindImpl, docpack.KindMethod, docpack.KindField, docpack.KindVariant,
+		docpack.KindTraitMethod, docpack.KindAssocType, docpack.KindAssocConst:
+		return false
+	}
+	if p, ok := x.byID[s.Parent]; ok && x.Symbols[p].SymbolType != docpack.KindModule {
+		return false
+	}
+	return true
+}
+
+var kindOrder = func() map[docpack.Kind]int {
+	m := map[docpack.Kind]int{}
+	for i, k := range []docpack.Kind{
+		docpack.KindModule, docpack.KindMacro, docpack.KindStruct, docpack.KindEnum, docpack.KindUnion,
+		docpack.KindTrait, docpack.KindTypeAlias, docpack.KindFunction, docpack.KindConst, docpack.KindStatic,
+		docpack.KindVariant, docpack.KindField, docpack.KindAssocType, docpack.KindAssocConst,
+		docpack.KindTraitMethod, docpack.KindImpl, docpack.KindMethod,
+	} {
+		m[k] = i
+	}
+	return m
+}()
+
+func (x *Index) itemLess(a, b int) bool {
+	sa, sb := &x.Symbols[a], &x.Symbols[b]
+	// Fields and variants keep source order; everything else groups by kind, then name.
+	if sa.SymbolType == sb.SymbolType && (sa.SymbolType == docpack.KindField || sa.SymbolType == docpack.KindVariant) {
+		return sa.Line < sb.Line
+	}
+	if ka, kb := kindOrder[sa.SymbolType], kindOrder[sb.SymbolType]; ka != kb {
+		return ka < kb
+	}
+	if sa.Name != sb.Name {
+		return sa.Name < sb.Name
+	}
+	return sa.Line < sb.Line
+}
+
+func isType(k docpack.Kind) bool {
+	switch k {
+	case docpack.KindStruct, docpack.KindEnum, docpack.KindUnion, docpack.KindTrait, docpack.KindTypeAlias:
+		return true
+	}
+	return false
+}
+
+// implTarget finds the type an impl block implements: "impl<T> Trait for Foo<T>"
+// gives Foo, looked up in the impl's module first.
+func (x *Index) implTarget(i int) int {
+	s := &x.Symbols[i]
+	if t, ok := x.byPath[s.Path]; ok && isType(x.Symbols[t].SymbolType) {
+		return t
+	}
+	text := s.Signature
+	if text == "" {
+		text = s.Name
+	}
+	if j := strings.Index(text, " for "); j >= 0 {
+		text = text[j+5:]
+	} else {
+		text = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(text), "unsafe "))
+		text = strings.TrimPrefix(text, "impl")
+		text = skipGenerics(strings.TrimSpace(text))
+	}
+	name := typeName(text)
+	return x.Resolve(name, i)
+}
+
+func skipGenerics(s string) string {
+	if !strings.HasPrefix(s, "<") {
+		return s
+	}
+	depth := 0
+	for j, r := range s {
+		switch r {
+		case '<':
+			depth++
+		case '>':
+			depth--
+			if depth == 0 {
+				return strings.TrimSpace(s[j+1:])
+			}
+		}
+	}
+	return s
+}
+
+// typeName takes the leading type path of a type expression and returns its last
+// segment: "&'a mut foo::Bar<T> where …" gives "Bar".
+func typeName(s string) string {
+	s = strings.TrimLeft(s, "&*( ")
+	if strings.HasPrefix(s, "'") {
+		if j := strings.IndexByte(s, ' '); j >= 0 {
+			s = s[j+1:]
+		}
+	}
+	s = strings.TrimPrefix(s, "mut ")
+	s = strings.TrimPrefix(s, "dyn ")
+	end := strings.IndexAny(s, "<{ (,;")
+	if end >= 0 {
+		s = s[:end]
+	}
+	if j := strings.LastIndex(s, "::"); j >= 0 {
+		s = s[j+2:]
+	}
+	return s
+}
+
+// Len is the number of symbols.
+func (x *Index) Len() int { return len(x.Symbols) }
+
+// ByID returns a symbol's index.
+func (x *Index) ByID(id string) (int, bool) {
+	i, ok := x.byID[id]
+	return i, ok
+}
+
+// ByPath returns the symbol with exactly this qualified path (impls excluded).
+func (x *Index) ByPath(path string) (int, bool) {
+	i, ok := x.byPath[path]
+	return i, ok
+}
+
+// Parent returns the index of a symbol's parent, or -1.
+func (x *Index) Parent(i int) int {
+	if p, ok := x.byID[x.Symbols[i].Parent]; ok {
+		return p
+	}
+	return -1
+}
+
+// Children returns a symbol's children: an impl's methods, an enum's variants, a
+// struct's fields, a type's impl blocks.
+func (x *Index) Children(i int) []int { return x.children[i] }
+
+// ModuleOf returns the module path a symbol lives in.
+func (x *Index) ModuleOf(i int) string { return x.modOf[i] }
+
+// Items returns the top-level items of a module.
+func (x *Index) Items(module string) []int { return x.items[module] }
+
+// Doc returns a symbol's doc.
+func (x *Index) Doc(i int) (docpack.Doc, bool) {
+	if x.docs == nil {
+		return docpack.Doc{}, false
+	}
+	return x.docs.Doc(x.Symbols[i].ID)
+}
+
+// Resolve finds the symbol a type name refers to from the symbol at index from:
+// an exact path, else the same name in from's module, then its crate, then anywhere.
+// It returns -1 when nothing matches.
+func (x *Index) Resolve(name string, from int) int {
+	if name == "" {
+		return -1
+	}
+	if i, ok := x.byPath[name]; ok {
+		return i
+	}
+	last := name
+	if j := strings.LastIndex(name, "::"); j >= 0 {
+		last = name[j+2:]
+	}
+	cands := x.byName[last]
+	if len(cands) == 0 {
+		return -1
+	}
+	best, bestScore := -1, -1
+	for _, c := range cands {
+		if c == from {
+			continue
+		}
+		score := 0
+		cs := &x.Symbols[c]
+		if isType(cs.SymbolType) {
+			score += 4
+		} else if cs.SymbolType == docpack.KindModule || cs.SymbolType == docpack.KindMacro {
+			score += 1
+		} else {
+			continue
+		}
+		if from >= 0 {
+			if x.modOf[c] == x.modOf[from] {
+				score += 2
+			}
+			if cs.Crate == x.Symbols[from].Crate {
+				score++
+			}
+		}
+		if strings.HasSuffix(cs.Path, name) {
+			score++
+		}
+		if score > bestScore {
+			best, bestScore = c, score
+		}
+	}
+	return best
+}
+
+// Kinds lists the kinds present, in docpack.Kinds order.
+func (x *Index) Kinds() []docpack.Kind {
+	seen := map[docpack.Kind]bool{}
+	for i := range x.Symbols {
+		seen[x.Symbols[i].SymbolType] = true
+	}
+	var out []docpack.Kind
+	for _, k := range docpack.Kinds {
+		if seen[k] {
+			out = append(out, k)
+		}
+	}
+	return out
+}

@@ -1,0 +1,153 @@
+package index_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/doctown/doctown/docpack"
+	"github.com/doctown/doctown/tui/index"
+	"github.com/doctown/doctown/tui/internal/packtest"
+)
+
+func openSmall(t *testing.T) *index.Pack {
+	t.Helper()
+	m, s, d := packtest.Small()
+	p, err := index.Open(packtest.Write(t, "geom.docpack", m, s, d))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	return p
+}
+
+func names(x *index.Index, ids []int) []string {
+	var out []string
+	for _, i := range ids {
+		out = append(out, x.Symbols[i].Name)
+	}
+	return out
+}
+
+func TestIndexStructure(t *testing.T) {
+	p := openSmall(t)
+	var mods []string
+	for _, m := range p.Modules {
+		mods = append(mods, m.Path)
+	}
+	if got, want := mods, []string{"geom", "geom::shapes"}; !equal(got, want) {
+		t.Errorf("modules = %v, want %v", got, want)
+	}
+	if got, want := names(p.Index, p.Items("geom")), []string{"shapes", "point", "Point", "ORIGIN"}; !equal(got, want) {
+		t.Errorf("items(geom) = %v, want %v", got, want)
+	}
+	point, _ := p.ByPath("geom::Point")
+	if got, want := names(p.Index, p.Children(point)), []string{"x", "y", "impl Point"}; !equal(got, want) {
+		t.Errorf("children(Point) = %v, want %v", got, want)
+	}
+	shape, _ := p.ByPath("geom::shapes::Shape")
+	if got, want := names(p.Index, p.Children(shape)), []string{"Circle", "Rect", "impl Area for Shape"}; !equal(got, want) {
+		t.Errorf("children(Shape) = %v, want %v", got, want)
+	}
+	parse, _ := p.ByPath("geom::shapes::parse")
+	if got := p.Resolve("ParseError", parse); got < 0 || p.Symbols[got].Path != "geom::shapes::ParseError" {
+		t.Errorf("resolve ParseError = %d", got)
+	}
+	if got := p.Resolve("Result", parse); got != -1 {
+		t.Errorf("resolve Result = %d, want -1", got)
+	}
+	d, ok := p.Doc(parse)
+	if !ok || d.Source != docpack.DocFromSignature {
+		t.Errorf("doc(parse) = %+v, %v", d, ok)
+	}
+}
+
+func TestSearch(t *testing.T) {
+	p := openSmall(t)
+	for _, tc := range []struct {
+		query string
+		kind  docpack.Kind
+		first string
+	}{
+		{"point", "", "geom::Point"},
+		{"dist", "", "geom::Point::distance"},
+		{"shpars", "", "geom::shapes::parse"},
+		{"perr", "", "geom::shapes::ParseError"},
+		{"point", docpack.KindMacro, "geom::point"},
+		{"new", docpack.KindMethod, "geom::Point::new"},
+	} {
+		t.Run(tc.query+"/"+string(tc.kind), func(t *testing.T) {
+			got := p.Search(tc.query, tc.kind)
+			if len(got) == 0 {
+				t.Fatalf("no matches")
+			}
+			if path := p.Symbols[got[0].Symbol].Path; path != tc.first {
+				t.Errorf("first = %s, want %s", path, tc.first)
+			}
+		})
+	}
+	if got := p.Search("zzzq", ""); len(got) != 0 {
+		t.Errorf("zzzq matched %d", len(got))
+	}
+	all := p.Search("p", "")
+	narrowed := p.SearchIn(all, "po", "")
+	if len(narrowed) == 0 || len(narrowed) > len(all) {
+		t.Errorf("narrowed %d of %d", len(narrowed), len(all))
+	}
+}
+
+func TestOpenErrors(t *testing.T) {
+	dir := t.TempDir()
+	junk := filepath.Join(dir, "junk.docpack")
+	os.WriteFile(junk, []byte("not a zip"), 0o644)
+	if _, err := index.Open(junk); !errors.Is(err, docpack.ErrNotDocpack) {
+		t.Errorf("junk: %v", err)
+	}
+	m, s, d := packtest.Small()
+	m.Version = "2.0"
+	if _, err := index.Open(packtest.Write(t, "v2.docpack", m, s, d)); !errors.Is(err, docpack.ErrVersion) {
+		t.Errorf("v2: %v", err)
+	}
+	if _, err := index.Open(filepath.Join(dir, "missing.docpack")); err == nil {
+		t.Errorf("missing file opened")
+	}
+}
+
+func equal(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func BenchmarkOpen50k(b *testing.B) {
+	m, s, d := packtest.Generated(50000)
+	path := packtest.Write(b, "big.docpack", m, s, d)
+	b.ResetTimer()
+	for b.Loop() {
+		p, err := index.Open(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		p.Close()
+	}
+}
+
+func BenchmarkSearchKeystroke50k(b *testing.B) {
+	m, s, d := packtest.Generated(50000)
+	x := index.New(m, s, nil)
+	_ = d
+	for _, q := range []string{"w", "wid", "widget12kind3", "cv3", "zzz"} {
+		b.Run(q, func(b *testing.B) {
+			for b.Loop() {
+				x.Search(q, "")
+			}
+		})
+	}
+}

@@ -1,0 +1,25 @@
+package index
+
+import (
+	"github.com/doctown/doctown/docpack"
+)
+
+// Pack is an open docpack file. Close it when done.
+type Pack struct {
+	*Index
+	pack *docpack.Pack
+}
+
+// Open opens and checks a docpack with docpack.Open and indexes its symbols;
+// docs are read from the archive when asked for. Errors wrap docpack's
+// sentinels (docpack.ErrNotDocpack, docpack.ErrVersion, …).
+func Open(path string) (*Pack, error) {
+	p, err := docpack.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	return &Pack{Index: New(&p.Manifest, p.Symbols, p), pack: p}, nil
+}
+
+// Close closes the archive.
+func (p *Pack) Close() error { return p.pack.Close() }

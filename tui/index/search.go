@@ -1,0 +1,123 @@
+package index
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/doctown/doctown/docpack"
+)
+
+// Match is one search result.
+type Match struct {
+	Symbol int
+	Score  int
+}
+
+// Search scores every symbol's lowercased path against query and returns the
+// matches best first. kind, when set, keeps only symbols of that kind. An empty
+// query matches everything in index order.
+//
+// Matching is a subsequence match with bonuses for contiguous runs, matches at
+// word starts (after "::" or "_") and matches inside the name. It is written to
+// stay well under 10 ms at 50,000 symbols: one pass of byte comparisons per
+// symbol over precomputed haystacks, no allocations but the result.
+func (x *Index) Search(query string, kind docpack.Kind) []Match {
+	return x.SearchIn(nil, query, kind)
+}
+
+// SearchIn is Search restricted to the symbols of prev (the results of a shorter
+// query this one extends), or all symbols when prev is nil.
+func (x *Index) SearchIn(prev []Match, query string, kind docpack.Kind) []Match {
+	q := strings.ToLower(strings.TrimSpace(query))
+	var out []Match
+	try := func(i int) {
+		if kind != "" && x.Symbols[i].SymbolType != kind {
+			return
+		}
+		if q == "" {
+			out = append(out, Match{Symbol: i})
+			return
+		}
+		if s, ok := score(x.hay[i], x.nameOff[i], q); ok {
+			out = append(out, Match{Symbol: i, Score: s})
+		}
+	}
+	if prev != nil {
+		out = make([]Match, 0, len(prev))
+		for _, m := range prev {
+			try(m.Symbol)
+		}
+	} else {
+		out = make([]Match, 0, 256)
+		for i := range x.hay {
+			try(i)
+		}
+	}
+	if q != "" {
+		slices.SortFunc(out, func(a, b Match) int {
+			if a.Score != b.Score {
+				return b.Score - a.Score
+			}
+			if la, lb := len(x.hay[a.Symbol]), len(x.hay[b.Symbol]); la != lb {
+				return la - lb
+			}
+			return a.Symbol - b.Symbol
+		})
+	}
+	return out
+}
+
+// score matches q (lowercase) against hay. nameOff is where the item's own name
+// starts in hay. It returns false when q is not a subsequence of hay.
+func score(hay string, nameOff int, q string) (int, bool) {
+	// Fast reject and the common case: a contiguous substring.
+	if j := strings.Index(hay, q); j >= 0 {
+		s := 100 + 10*len(q)
+		// Prefer a match inside the name, at its start, covering all of it.
+		if k := strings.LastIndex(hay, q); k >= nameOff {
+			j = k
+			s += 60
+			if j == nameOff {
+				s += 40
+				if len(hay)-nameOff == len(q) {
+					s += 80
+				}
+			}
+		} else if boundary(hay, j) {
+			s += 20
+		}
+		return s - len(hay)/8, true
+	}
+	// Subsequence, greedy from the left, with bonuses for word starts and runs.
+	s, run, qi := 0, 0, 0
+	for hi := 0; hi < len(hay) && qi < len(q); hi++ {
+		if hay[hi] != q[qi] {
+			run = 0
+			continue
+		}
+		s += 2
+		if boundary(hay, hi) {
+			s += 8
+		}
+		if hi >= nameOff {
+			s += 3
+		}
+		if run > 0 {
+			s += 4 * run
+		}
+		run++
+		qi++
+	}
+	if qi < len(q) {
+		return 0, false
+	}
+	return s - len(hay)/8, true
+}
+
+func boundary(hay string, i int) bool {
+	if i == 0 {
+		return true
+	}
+	c := hay[i-1]
+	return c == ':' || c == '_' || c == ' ' || c == '-'
+}
