@@ -1,0 +1,308 @@
+// Package rust finds the crates of a Cargo project and extracts their public
+// API as docpack symbols. It parses Rust with tree-sitter (one parser per
+// worker, files in parallel), follows each crate's module tree from its root
+// file, re-parses the bodies of item-level macro calls (tokio's cfg_rt! { … }),
+// and decides what is public the way rustdoc does as far as syntax allows:
+// `pub` items reachable through `pub` modules, plus `pub use` re-exports.
+package rust
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	ts "github.com/tree-sitter/go-tree-sitter"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/doctown/doctown/docpack"
+)
+
+// DefaultMaxFileSize is the file size above which files are skipped.
+const DefaultMaxFileSize = 4 << 20
+
+// Options tunes Extract.
+type Options struct {
+	IncludePrivate bool  // keep private / unreachable items too
+	IncludeHidden  bool  // keep #[doc(hidden)]
+	Workers        int   // files parsed in parallel; <=0 means GOMAXPROCS
+	MaxFileSize    int64 // default 4 MiB; larger files are skipped with a warning
+	// OnFile is called after each file is parsed; it may be nil. Calls are
+	// serialized, so it needs no locking of its own.
+	OnFile func(done, total int, path string)
+}
+
+// Warning is a problem with one file that did not stop extraction.
+type Warning struct {
+	File    string // relative to the repository root, forward slashes
+	Line    int    // 1-based; 0 when it concerns the whole file
+	Message string
+}
+
+func (w Warning) String() string {
+	if w.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", w.File, w.Line, w.Message)
+	}
+	return w.File + ": " + w.Message
+}
+
+// Result is the output of Extract.
+type Result struct {
+	Symbols  []docpack.Symbol // sorted by crate, file, line, path, kind
+	Warnings []Warning
+	Files    int   // files parsed
+	Bytes    int64 // bytes parsed
+}
+
+// Extract parses the module tree of each crate, starting at Crate.Root and
+// following `mod x;` declarations (x.rs, x/mod.rs, #[path = "…"], nested
+// directories of non-mod-rs files), and returns the symbols. repoRoot is used
+// to make file paths relative. Files are parsed concurrently, at most
+// opts.Workers at a time; each parsed file queues the module files it declares.
+func Extract(ctx context.Context, repoRoot string, crates []Crate, opts Options) (*Result, error) {
+	if opts.Workers <= 0 {
+		opts.Workers = runtime.GOMAXPROCS(0)
+	}
+	if opts.MaxFileSize <= 0 {
+		opts.MaxFileSize = DefaultMaxFileSize
+	}
+	root, err := filepath.Abs(repoRoot)
+	if err != nil {
+		return nil, fmt.Errorf("extract: %w", err)
+	}
+	realRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return nil, fmt.Errorf("extract: %w", err)
+	}
+	g := loadGrammar()
+
+	parsers := make(chan *ts.Parser, opts.Workers)
+	defer func() {
+		close(parsers)
+		for p := range parsers {
+			p.Close()
+		}
+	}()
+	for i := 0; i < opts.Workers; i++ {
+		p := ts.NewParser()
+		if err := p.SetLanguage(g.lang); err != nil {
+			p.Close()
+			return nil, fmt.Errorf("extract: set language: %w", err)
+		}
+		parsers <- p
+	}
+
+	res := &Result{}
+	for ci, c := range crates {
+		outs, err := parseCrate(ctx, g, parsers, root, realRoot, c, opts, res)
+		if err != nil {
+			return nil, err
+		}
+		res.Symbols = append(res.Symbols, resolveCrate(c, ci, outs, opts)...)
+	}
+	finish(res)
+	return res, nil
+}
+
+type crateState struct {
+	mu    sync.Mutex
+	queue []*fileOut
+	note  chan struct{}
+}
+
+// parseCrate parses the module tree of one crate. The caller's goroutine
+// coordinates: it hands jobs to an errgroup limited to opts.Workers, and
+// workers report back through a mutex-guarded queue, so no worker ever blocks
+// on the coordinator and new jobs are queued as soon as a file is parsed.
+func parseCrate(ctx context.Context, g *grammar, parsers chan *ts.Parser, root, realRoot string, c Crate, opts Options, res *Result) ([]*fileOut, error) {
+	eg, gctx := errgroup.WithContext(ctx)
+	eg.SetLimit(opts.Workers)
+	st := &crateState{note: make(chan struct{}, 1)}
+	seen := map[string]bool{}
+	pendingJobs := 0
+	total := 0
+	var outs []*fileOut
+
+	dispatch := func(j modJob) {
+		pendingJobs++
+		total++
+		eg.Go(func() error {
+			if err := gctx.Err(); err != nil {
+				return err
+			}
+			p := <-parsers
+			out := parseFile(gctx, g, p, root, realRoot, c, j, opts)
+			parsers <- p
+			st.mu.Lock()
+			st.queue = append(st.queue, out)
+			st.mu.Unlock()
+			select {
+			case st.note <- struct{}{}:
+			default:
+			}
+			return nil
+		})
+	}
+	rootAbs, _ := filepath.Abs(c.Root)
+	seen[rootAbs] = true
+	dispatch(modJob{abs: rootAbs, childDir: filepath.Dir(rootAbs)})
+	done := 0
+	for pendingJobs > 0 {
+		select {
+		case <-st.note:
+		case <-ctx.Done():
+			_ = eg.Wait()
+			return nil, ctx.Err()
+		}
+		st.mu.Lock()
+		batch := st.queue
+		st.queue = nil
+		st.mu.Unlock()
+		for _, out := range batch {
+			pendingJobs--
+			done++
+			outs = append(outs, out)
+			if opts.OnFile != nil {
+				opts.OnFile(done, total, out.rel)
+			}
+			for _, ch := range out.children {
+				if seen[ch.abs] {
+					continue
+				}
+				seen[ch.abs] = true
+				dispatch(ch)
+			}
+		}
+	}
+	if err := eg.Wait(); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	for _, o := range outs {
+		res.Warnings = append(res.Warnings, o.warnings...)
+		if o.parsed {
+			res.Files++
+			res.Bytes += o.bytes
+		}
+	}
+	// Deterministic order whatever the scheduling was.
+	slices.SortFunc(outs, func(a, b *fileOut) int {
+		return cmp.Or(cmp.Compare(a.rel, b.rel), cmp.Compare(a.job.modPath, b.job.modPath))
+	})
+	return outs, nil
+}
+
+func relPath(root, abs string) string {
+	r, err := filepath.Rel(root, abs)
+	if err != nil {
+		return filepath.ToSlash(abs)
+	}
+	return filepath.ToSlash(r)
+}
+
+// parseFile reads, parses and walks one module file.
+func parseFile(ctx context.Context, g *grammar, p *ts.Parser, root, realRoot string, c Crate, j modJob, opts Options) *fileOut {
+	out := &fileOut{job: j, rel: relPath(root, j.abs)}
+	warn := func(line int, msg string) {
+		out.warnings = append(out.warnings, Warning{File: out.rel, Line: line, Message: msg})
+	}
+	real, err := filepath.EvalSymlinks(j.abs)
+	if err != nil {
+		warn(0, "skipped: "+err.Error())
+		return out
+	}
+	if real != realRoot && !strings.HasPrefix(real, realRoot+string(filepath.Separator)) {
+		warn(0, "skipped: symlink resolves outside the repository")
+		return out
+	}
+	st, err := os.Stat(real)
+	if err != nil {
+		warn(0, "skipped: "+err.Error())
+		return out
+	}
+	if st.Size() > opts.MaxFileSize {
+		warn(0, fmt.Sprintf("skipped: file is %d bytes, over the %d byte limit", st.Size(), opts.MaxFileSize))
+		return out
+	}
+	src, err := os.ReadFile(real)
+	if err != nil {
+		warn(0, "skipped: "+err.Error())
+		return out
+	}
+	if !utf8.Valid(src) {
+		warn(0, "skipped: not valid UTF-8")
+		return out
+	}
+	if ctx.Err() != nil {
+		return out
+	}
+	tree := p.Parse(src, nil)
+	if tree == nil {
+		warn(0, "skipped: parse failed")
+		return out
+	}
+	defer tree.Close()
+	out.parsed = true
+	out.bytes = int64(len(src))
+	out.lines = strings.Count(string(src), "\n") + 1
+	if len(src) > 0 && src[len(src)-1] == '\n' {
+		out.lines--
+	}
+	rootNode := tree.RootNode()
+	if rootNode.HasError() {
+		if n := firstError(rootNode); n != nil {
+			warn(int(n.StartPosition().Row)+1, "syntax error; items were extracted from what the parser recovered")
+		}
+	}
+	e := &fileExtractor{g: g, parser: p, src: src, rel: out.rel, absDir: filepath.Dir(j.abs), crate: c.Name, out: out}
+	e.walkList(rootNode, j.modPath, j.childDir, nil, "", func(it *rawItem) {
+		if it.parent == nil {
+			out.items = append(out.items, it)
+		}
+	}, &out.innerDocs)
+	return out
+}
+
+func firstError(n *ts.Node) *ts.Node {
+	cnt := n.ChildCount()
+	for i := uint(0); i < cnt; i++ {
+		c := n.Child(i)
+		if c.IsError() || c.IsMissing() {
+			return c
+		}
+		if c.HasError() {
+			if e := firstError(c); e != nil {
+				return e
+			}
+			return c
+		}
+	}
+	return nil
+}
+
+// finish sorts symbols and warnings deterministically.
+func finish(res *Result) {
+	slices.SortStableFunc(res.Warnings, func(a, b Warning) int {
+		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Message, b.Message))
+	})
+	if res.Symbols == nil {
+		res.Symbols = []docpack.Symbol{}
+	}
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}

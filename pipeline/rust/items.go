@@ -1,0 +1,861 @@
+package rust
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	ts "github.com/tree-sitter/go-tree-sitter"
+	tsrust "github.com/tree-sitter/tree-sitter-rust/bindings/go"
+
+	"github.com/doctown/doctown/docpack"
+)
+
+// grammar caches the Rust language and the node-kind and field ids the
+// extractor compares against, so the walk needs no string conversions.
+type grammar struct {
+	lang  *ts.Language
+	names []string // node kind id → name
+
+	fName, fBody, fType, fTrait, fTypeParams, fParams, fReturn, fValue, fPattern,
+	fMacro, fArgument, fPath, fAlias, fList, fBounds uint16
+}
+
+var (
+	grammarOnce sync.Once
+	rustGrammar *grammar
+)
+
+func loadGrammar() *grammar {
+	grammarOnce.Do(func() {
+		l := ts.NewLanguage(tsrust.Language())
+		g := &grammar{lang: l}
+		n := l.NodeKindCount()
+		g.names = make([]string, n)
+		for i := uint32(0); i < n; i++ {
+			g.names[i] = l.NodeKindForId(uint16(i))
+		}
+		f := l.FieldIdForName
+		g.fName, g.fBody, g.fType, g.fTrait = f("name"), f("body"), f("type"), f("trait")
+		g.fTypeParams, g.fParams, g.fReturn, g.fValue = f("type_parameters"), f("parameters"), f("return_type"), f("value")
+		g.fPattern, g.fMacro, g.fArgument, g.fPath = f("pattern"), f("macro"), f("argument"), f("path")
+		g.fAlias, g.fList, g.fBounds = f("alias"), f("list"), f("bounds")
+		rustGrammar = g
+	})
+	return rustGrammar
+}
+
+func (g *grammar) kind(n *ts.Node) string {
+	if id := int(n.KindId()); id < len(g.names) {
+		return g.names[id]
+	}
+	return "ERROR"
+}
+
+// rawItem is an item found in the syntax tree, before visibility resolution
+// decides whether it is public and what its path and id are.
+type rawItem struct {
+	sym      docpack.Symbol
+	mod      string   // module path the item is declared in ("" = crate root, "a::b")
+	parent   *rawItem // enclosing impl, trait, struct, enum, union or variant
+	children []*rawItem
+	hidden   bool
+	export   bool   // #[macro_export]
+	selfType string // impls: self type text
+	trait    string // impls: trait text ("" for inherent impls)
+	label    string // impls: "impl Trait for Type"
+	childMod string // modules: the module path they open
+	fileMod  bool   // modules declared as `mod x;`
+	order    int    // position in the deterministic merge order
+	inner    []string
+}
+
+// useEntry is one path of a use declaration, flattened.
+type useEntry struct {
+	mod    string
+	vis    string
+	segs   []string
+	alias  string // name it is imported as ("" for globs)
+	glob   bool
+	hidden bool
+}
+
+// modJob is a file to parse as the body of a module.
+type modJob struct {
+	abs      string
+	modPath  string
+	childDir string   // directory in which the module's `mod x;` children live
+	decl     *rawItem // the `mod x;` item that led here (nil for the crate root)
+}
+
+// fileOut is what parsing one file yields.
+type fileOut struct {
+	job       modJob
+	rel       string
+	items     []*rawItem // top-level items in source order (children hang below)
+	uses      []useEntry
+	innerDocs []string
+	lines     int
+	bytes     int64
+	children  []modJob
+	warnings  []Warning
+	parsed    bool
+}
+
+// fileExtractor walks one parsed buffer (a file, or the body of a macro call
+// re-parsed as items).
+type fileExtractor struct {
+	g        *grammar
+	parser   *ts.Parser
+	src      []byte
+	lineBase int // lines before src[0] in the real file
+	rel      string
+	absDir   string // directory of the real file
+	crate    string
+	macros   []string // enclosing macro calls, outermost first
+	out      *fileOut
+	depth    int
+}
+
+type pending struct {
+	attrs  []string
+	docs   []string
+	start  uint // first byte of the first attribute / doc comment
+	hidden bool
+	export bool
+	path   string // #[path = "…"]
+	has    bool
+}
+
+func (e *fileExtractor) text(n *ts.Node) string {
+	return string(e.src[n.StartByte():n.EndByte()])
+}
+
+func (e *fileExtractor) field(n *ts.Node, id uint16) *ts.Node {
+	c := n.ChildByFieldId(id)
+	return c
+}
+
+func (e *fileExtractor) fieldText(n *ts.Node, id uint16) string {
+	if c := n.ChildByFieldId(id); c != nil {
+		return e.text(c)
+	}
+	return ""
+}
+
+// walkList extracts the items of a source_file or declaration_list.
+// ctx is "" for modules, "trait", "impl" or "extern".
+func (e *fileExtractor) walkList(list *ts.Node, mod, childDir string, parent *rawItem, ctx string, add func(*rawItem), inner *[]string) {
+	var p pending
+	n := list.NamedChildCount()
+	for i := uint(0); i < n; i++ {
+		c := list.NamedChild(i)
+		if c == nil {
+			continue
+		}
+		switch k := e.g.kind(c); k {
+		case "attribute_item":
+			e.addAttr(&p, c)
+		case "inner_attribute_item":
+			if v, inc, ok := docAttr(e.text(c)); ok && inner != nil {
+				*inner = append(*inner, e.docValue(v, inc))
+			}
+		case "line_comment", "block_comment":
+			t := e.text(c)
+			switch docKind(t) {
+			case 'o':
+				if !p.has {
+					p.start, p.has = c.StartByte(), true
+				}
+				p.docs = append(p.docs, commentDoc(t))
+			case 'i':
+				if inner != nil {
+					*inner = append(*inner, commentDoc(t))
+				}
+			}
+		case "expression_statement":
+			if m := c.NamedChild(0); m != nil && e.g.kind(m) == "macro_invocation" {
+				e.macroItems(m, mod, childDir, parent, ctx, add, inner, &p)
+			}
+			p = pending{}
+		case "macro_invocation":
+			e.macroItems(c, mod, childDir, parent, ctx, add, inner, &p)
+			p = pending{}
+		default:
+			e.item(c, k, &p, mod, childDir, parent, ctx, add)
+			p = pending{}
+		}
+	}
+}
+
+func (e *fileExtractor) addAttr(p *pending, c *ts.Node) {
+	t := e.text(c)
+	if !p.has {
+		p.start, p.has = c.StartByte(), true
+	}
+	if v, inc, ok := docAttr(t); ok {
+		p.docs = append(p.docs, e.docValue(v, inc))
+		return
+	}
+	nt := normSpace(t)
+	compact := strings.ReplaceAll(nt, " ", "")
+	switch {
+	case strings.HasPrefix(compact, "#[doc(hidden"):
+		p.hidden = true
+	case strings.HasPrefix(compact, "#[macro_export"):
+		p.export = true
+	case strings.HasPrefix(compact, "#[path="):
+		if v, ok := rustString(strings.TrimSuffix(strings.TrimPrefix(compact, "#[path="), "]")); ok {
+			p.path = v
+		}
+	}
+	p.attrs = append(p.attrs, nt)
+}
+
+func (e *fileExtractor) docValue(v, include string) string {
+	if include == "" {
+		return v
+	}
+	data, err := os.ReadFile(filepath.Join(e.absDir, filepath.FromSlash(include)))
+	if err != nil {
+		return ""
+	}
+	return string(data)
+}
+
+// newItem fills the fields every symbol has.
+func (e *fileExtractor) newItem(n *ts.Node, kind docpack.Kind, name string, p *pending, mod string, parent *rawItem) *rawItem {
+	start := n.StartByte()
+	if p.has && p.start < start {
+		start = p.start
+	}
+	end := n.EndByte()
+	src := string(e.src[start:end])
+	it := &rawItem{mod: mod, parent: parent, hidden: p.hidden, export: p.export}
+	it.sym = docpack.Symbol{
+		Name:        name,
+		Crate:       e.crate,
+		SymbolType:  kind,
+		Visibility:  visibilityOf(string(e.src[n.StartByte():min(n.StartByte()+40, end)])),
+		File:        e.rel,
+		Line:        int(n.StartPosition().Row) + 1 + e.lineBase,
+		EndLine:     int(n.EndPosition().Row) + 1 + e.lineBase,
+		DocComments: unindentDoc(p.docs),
+		Attributes:  append([]string{}, p.attrs...),
+		SourceHash:  sha256Hex(src),
+		Source:      src,
+		Parameters:  []docpack.Parameter{},
+	}
+	for _, m := range e.macros {
+		it.sym.Attributes = append(it.sym.Attributes, "#[doctown::from_macro("+m+")]")
+	}
+	if parent != nil {
+		parent.children = append(parent.children, it)
+	}
+	return it
+}
+
+// sigUpTo is the normalized text of n up to byte end (the start of a body).
+func (e *fileExtractor) sigUpTo(n *ts.Node, end uint) string {
+	return normSpace(strings.TrimRight(string(e.src[n.StartByte():end]), " \t\n;={"))
+}
+
+func (e *fileExtractor) item(c *ts.Node, k string, p *pending, mod, childDir string, parent *rawItem, ctx string, add func(*rawItem)) {
+	g := e.g
+	switch k {
+	case "function_item", "function_signature_item":
+		kind := docpack.KindFunction
+		switch ctx {
+		case "trait":
+			kind = docpack.KindTraitMethod
+		case "impl":
+			kind = docpack.KindMethod
+		}
+		it := e.newItem(c, kind, e.fieldText(c, g.fName), p, mod, parent)
+		e.fillFunction(it, c)
+		add(it)
+	case "struct_item", "union_item":
+		kind := docpack.KindStruct
+		if k == "union_item" {
+			kind = docpack.KindUnion
+		}
+		it := e.newItem(c, kind, e.fieldText(c, g.fName), p, mod, parent)
+		body := e.field(c, g.fBody)
+		tp := e.fieldText(c, g.fTypeParams)
+		if body != nil && g.kind(body) == "field_declaration_list" {
+			it.sym.Signature = e.sigUpTo(c, body.StartByte())
+		} else {
+			it.sym.Signature = e.sigUpTo(c, c.EndByte())
+		}
+		it.sym.Generics = e.generics(c, tp, body)
+		deps := map[string]bool{}
+		typeDeps(deps, genericNames(tp), tp, whereOf(it.sym.Generics))
+		it.sym.Dependencies = sortedKeys(deps)
+		add(it)
+		if body != nil {
+			e.fields(body, it, mod, it.sym.Visibility == "pub" && false)
+		}
+	case "enum_item":
+		it := e.newItem(c, docpack.KindEnum, e.fieldText(c, g.fName), p, mod, parent)
+		body := e.field(c, g.fBody)
+		tp := e.fieldText(c, g.fTypeParams)
+		end := c.EndByte()
+		if body != nil {
+			end = body.StartByte()
+		}
+		it.sym.Signature = e.sigUpTo(c, end)
+		it.sym.Generics = e.generics(c, tp, body)
+		deps := map[string]bool{}
+		typeDeps(deps, genericNames(tp), tp, whereOf(it.sym.Generics))
+		it.sym.Dependencies = sortedKeys(deps)
+		add(it)
+		if body != nil {
+			e.variants(body, it, mod, genericNames(tp))
+		}
+	case "trait_item":
+		it := e.newItem(c, docpack.KindTrait, e.fieldText(c, g.fName), p, mod, parent)
+		body := e.field(c, g.fBody)
+		tp := e.fieldText(c, g.fTypeParams)
+		end := c.EndByte()
+		if body != nil {
+			end = body.StartByte()
+		}
+		it.sym.Signature = e.sigUpTo(c, end)
+		it.sym.Generics = e.generics(c, tp, body)
+		deps := map[string]bool{}
+		typeDeps(deps, genericNames(tp), tp, e.fieldText(c, g.fBounds), whereOf(it.sym.Generics))
+		it.sym.Dependencies = sortedKeys(deps)
+		add(it)
+		if body != nil {
+			e.walkList(body, mod, childDir, it, "trait", func(*rawItem) {}, nil)
+		}
+	case "impl_item":
+		e.implItem(c, p, mod, childDir, parent, add)
+	case "const_item", "static_item":
+		kind := docpack.KindConst
+		if k == "static_item" {
+			kind = docpack.KindStatic
+		} else if ctx == "trait" || ctx == "impl" {
+			kind = docpack.KindAssocConst
+		}
+		it := e.newItem(c, kind, e.fieldText(c, g.fName), p, mod, parent)
+		end := c.EndByte()
+		if v := e.field(c, g.fValue); v != nil {
+			end = v.StartByte()
+		}
+		it.sym.Signature = e.sigUpTo(c, end)
+		ty := e.fieldText(c, g.fType)
+		it.sym.ReturnType = normSpace(ty)
+		deps := map[string]bool{}
+		typeDeps(deps, nil, ty)
+		it.sym.Dependencies = sortedKeys(deps)
+		add(it)
+	case "type_item", "associated_type":
+		kind := docpack.KindTypeAlias
+		if ctx == "trait" || ctx == "impl" {
+			kind = docpack.KindAssocType
+		}
+		it := e.newItem(c, kind, e.fieldText(c, g.fName), p, mod, parent)
+		it.sym.Signature = e.sigUpTo(c, c.EndByte())
+		tp := e.fieldText(c, g.fTypeParams)
+		it.sym.Generics = e.generics(c, tp, nil)
+		deps := map[string]bool{}
+		typeDeps(deps, genericNames(tp), e.fieldText(c, g.fType), e.fieldText(c, g.fBounds), tp)
+		it.sym.Dependencies = sortedKeys(deps)
+		add(it)
+	case "macro_definition":
+		name := e.fieldText(c, g.fName)
+		it := e.newItem(c, docpack.KindMacro, name, p, mod, parent)
+		it.sym.Signature = "macro_rules! " + name
+		if p.export {
+			it.sym.Visibility = "pub"
+		}
+		add(it)
+	case "mod_item":
+		name := e.fieldText(c, g.fName)
+		it := e.newItem(c, docpack.KindModule, name, p, mod, parent)
+		it.childMod = joinMod(mod, name)
+		it.sym.Signature = normSpace(strings.TrimSuffix(strings.TrimSpace(e.sigUpTo(c, c.EndByte())), ";"))
+		if body := e.field(c, g.fBody); body != nil {
+			it.sym.Signature = e.sigUpTo(c, body.StartByte())
+			add(it)
+			dir := filepath.Join(childDir, name)
+			e.walkList(body, it.childMod, dir, nil, "", add, &it.inner)
+			return
+		}
+		it.fileMod = true
+		add(it)
+		e.fileModule(it, name, p.path, childDir)
+	case "use_declaration":
+		vis := visibilityOf(string(e.src[c.StartByte():min(c.StartByte()+40, c.EndByte())]))
+		if arg := e.field(c, g.fArgument); arg != nil {
+			e.useTree(arg, nil, mod, vis, p.hidden)
+		}
+	case "foreign_mod_item":
+		if body := e.field(c, g.fBody); body != nil {
+			e.walkList(body, mod, childDir, parent, "extern", add, nil)
+		}
+	}
+}
+
+// fileModule resolves the file of `mod name;` and queues it.
+func (e *fileExtractor) fileModule(it *rawItem, name, pathAttr, childDir string) {
+	var cands []string
+	if pathAttr != "" {
+		base := e.absDir
+		if childDir != e.out.job.childDir {
+			base = childDir
+		}
+		cands = []string{filepath.Join(base, filepath.FromSlash(pathAttr))}
+	} else {
+		cands = []string{filepath.Join(childDir, name+".rs"), filepath.Join(childDir, name, "mod.rs")}
+	}
+	for _, cand := range cands {
+		if st, err := os.Stat(cand); err == nil && st.Mode().IsRegular() {
+			dir := filepath.Join(filepath.Dir(cand), strings.TrimSuffix(filepath.Base(cand), ".rs"))
+			if filepath.Base(cand) == "mod.rs" || pathAttr != "" {
+				dir = filepath.Dir(cand)
+			}
+			e.out.children = append(e.out.children, modJob{abs: cand, modPath: it.childMod, childDir: dir, decl: it})
+			return
+		}
+	}
+	e.out.warnings = append(e.out.warnings, Warning{File: e.rel, Line: it.sym.Line,
+		Message: "file for module " + name + " not found (tried " + strings.Join(relAll(cands, e.absDir), ", ") + ")"})
+}
+
+func relAll(paths []string, dir string) []string {
+	out := make([]string, len(paths))
+	for i, p := range paths {
+		r, err := filepath.Rel(dir, p)
+		if err != nil {
+			r = p
+		}
+		out[i] = filepath.ToSlash(r)
+	}
+	return out
+}
+
+func joinMod(mod, name string) string {
+	if mod == "" {
+		return name
+	}
+	return mod + "::" + name
+}
+
+func (e *fileExtractor) generics(c *ts.Node, tp string, body *ts.Node) string {
+	// The where clause sits between the header and the body.
+	var where string
+	txt := string(e.src[c.StartByte():c.EndByte()])
+	if body != nil {
+		txt = string(e.src[c.StartByte():body.StartByte()])
+	}
+	if i := indexWord(txt, "where"); i >= 0 {
+		where = normSpace(strings.TrimRight(txt[i:], " \t\n;{"))
+	}
+	out := normSpace(tp)
+	if where != "" {
+		if out != "" {
+			out += " "
+		}
+		out += where
+	}
+	return out
+}
+
+// indexWord finds the keyword w as a whole word outside brackets.
+func indexWord(s, w string) int {
+	depth := 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '<', '(', '[':
+			depth++
+			continue
+		case '>', ')', ']':
+			if i > 0 && s[i] == '>' && s[i-1] == '-' {
+				continue
+			}
+			depth--
+			continue
+		}
+		if depth == 0 && strings.HasPrefix(s[i:], w) && (i == 0 || !isIdent(s[i-1])) && (i+len(w) == len(s) || !isIdent(s[i+len(w)])) {
+			return i
+		}
+	}
+	return -1
+}
+
+func whereOf(generics string) string {
+	if i := strings.Index(generics, "where "); i >= 0 {
+		return generics[i+6:]
+	}
+	return ""
+}
+
+func (e *fileExtractor) fillFunction(it *rawItem, c *ts.Node) {
+	g := e.g
+	tp := e.fieldText(c, g.fTypeParams)
+	body := e.field(c, g.fBody)
+	end := c.EndByte()
+	if body != nil {
+		end = body.StartByte()
+	}
+	it.sym.Signature = e.sigUpTo(c, end)
+	it.sym.Generics = e.generics(c, tp, body)
+	it.sym.ReturnType = normSpace(e.fieldText(c, g.fReturn))
+	gen := genericNames(tp)
+	deps := map[string]bool{}
+	var types []string
+	if params := e.field(c, g.fParams); params != nil {
+		n := params.NamedChildCount()
+		for i := uint(0); i < n; i++ {
+			pc := params.NamedChild(i)
+			switch e.g.kind(pc) {
+			case "self_parameter":
+				it.sym.Parameters = append(it.sym.Parameters, docpack.Parameter{Name: "self", ParamType: normSpace(e.text(pc))})
+			case "parameter":
+				pat := normSpace(e.fieldText(pc, g.fPattern))
+				ty := normSpace(e.fieldText(pc, g.fType))
+				if pat == "self" || pat == "mut self" {
+					it.sym.Parameters = append(it.sym.Parameters, docpack.Parameter{Name: "self", ParamType: normSpace(e.text(pc))})
+					continue
+				}
+				it.sym.Parameters = append(it.sym.Parameters, docpack.Parameter{Name: pat, ParamType: ty})
+				types = append(types, ty)
+			case "variadic_parameter":
+				it.sym.Parameters = append(it.sym.Parameters, docpack.Parameter{Name: "...", ParamType: normSpace(e.text(pc))})
+			}
+		}
+	}
+	types = append(types, it.sym.ReturnType, tp, whereOf(it.sym.Generics))
+	typeDeps(deps, gen, types...)
+	it.sym.Dependencies = sortedKeys(deps)
+}
+
+// fields extracts named or tuple fields of a struct, union or variant.
+func (e *fileExtractor) fields(body *ts.Node, parent *rawItem, mod string, _ bool) {
+	g := e.g
+	inVariant := parent.sym.SymbolType == docpack.KindVariant
+	if g.kind(body) == "field_declaration_list" {
+		var p pending
+		n := body.NamedChildCount()
+		for i := uint(0); i < n; i++ {
+			c := body.NamedChild(i)
+			switch g.kind(c) {
+			case "attribute_item":
+				e.addAttr(&p, c)
+			case "line_comment", "block_comment":
+				if t := e.text(c); docKind(t) == 'o' {
+					if !p.has {
+						p.start, p.has = c.StartByte(), true
+					}
+					p.docs = append(p.docs, commentDoc(t))
+				}
+			case "field_declaration":
+				name := e.fieldText(c, g.fName)
+				it := e.newItem(c, docpack.KindField, name, &p, mod, parent)
+				ty := normSpace(e.fieldText(c, g.fType))
+				it.sym.Signature = name + ": " + ty
+				it.sym.ReturnType = ty
+				if inVariant {
+					it.sym.Visibility = "pub"
+				}
+				deps := map[string]bool{}
+				typeDeps(deps, nil, ty)
+				it.sym.Dependencies = sortedKeys(deps)
+				p = pending{}
+			}
+		}
+		return
+	}
+	// ordered_field_declaration_list: ( attrs* vis? type , ... )
+	var p pending
+	idx := 0
+	var visStart *ts.Node
+	n := body.ChildCount()
+	for i := uint(0); i < n; i++ {
+		c := body.Child(i)
+		k := g.kind(c)
+		switch k {
+		case "(", ")", ",":
+			continue
+		case "attribute_item":
+			e.addAttr(&p, c)
+			continue
+		case "line_comment", "block_comment":
+			if t := e.text(c); docKind(t) == 'o' {
+				if !p.has {
+					p.start, p.has = c.StartByte(), true
+				}
+				p.docs = append(p.docs, commentDoc(t))
+			}
+			continue
+		case "visibility_modifier":
+			visStart = c
+			continue
+		}
+		name := itoa(idx)
+		idx++
+		it := e.newItem(c, docpack.KindField, name, &p, mod, parent)
+		if visStart != nil {
+			vis := e.text(visStart)
+			it.sym.Visibility = visibilityOf(vis)
+			it.sym.Line = int(visStart.StartPosition().Row) + 1 + e.lineBase
+			src := string(e.src[min(visStart.StartByte(), startOr(p, visStart.StartByte())):c.EndByte()])
+			it.sym.Source, it.sym.SourceHash = src, sha256Hex(src)
+		} else {
+			it.sym.Visibility = "private"
+		}
+		if inVariant {
+			it.sym.Visibility = "pub"
+		}
+		ty := normSpace(e.text(c))
+		it.sym.Signature = name + ": " + ty
+		it.sym.ReturnType = ty
+		deps := map[string]bool{}
+		typeDeps(deps, nil, ty)
+		it.sym.Dependencies = sortedKeys(deps)
+		p = pending{}
+		visStart = nil
+	}
+}
+
+func startOr(p pending, def uint) uint {
+	if p.has {
+		return p.start
+	}
+	return def
+}
+
+func itoa(i int) string {
+	if i < 10 {
+		return string(rune('0' + i))
+	}
+	return itoa(i/10) + string(rune('0'+i%10))
+}
+
+func (e *fileExtractor) variants(body *ts.Node, enum *rawItem, mod string, gen []string) {
+	g := e.g
+	var p pending
+	n := body.NamedChildCount()
+	for i := uint(0); i < n; i++ {
+		c := body.NamedChild(i)
+		switch g.kind(c) {
+		case "attribute_item":
+			e.addAttr(&p, c)
+		case "line_comment", "block_comment":
+			if t := e.text(c); docKind(t) == 'o' {
+				if !p.has {
+					p.start, p.has = c.StartByte(), true
+				}
+				p.docs = append(p.docs, commentDoc(t))
+			}
+		case "enum_variant":
+			it := e.newItem(c, docpack.KindVariant, e.fieldText(c, g.fName), &p, mod, enum)
+			it.sym.Visibility = enum.sym.Visibility
+			end := c.EndByte()
+			if v := e.field(c, g.fValue); v != nil {
+				end = v.StartByte()
+			}
+			it.sym.Signature = normSpace(strings.TrimRight(string(e.src[c.StartByte():end]), " \t\n="))
+			if b := e.field(c, g.fBody); b != nil {
+				e.fields(b, it, mod, true)
+				deps := map[string]bool{}
+				typeDeps(deps, gen, e.text(b))
+				it.sym.Dependencies = sortedKeys(deps)
+			}
+			p = pending{}
+		}
+	}
+}
+
+func (e *fileExtractor) implItem(c *ts.Node, p *pending, mod, childDir string, parent *rawItem, add func(*rawItem)) {
+	g := e.g
+	ty := e.field(c, g.fType)
+	if ty == nil {
+		return
+	}
+	tr := e.field(c, g.fTrait)
+	tp := e.fieldText(c, g.fTypeParams)
+	body := e.field(c, g.fBody)
+	// The label starts after "impl<…>": at the trait (or its "!") or the type.
+	from := ty.StartByte()
+	if tr != nil {
+		from = tr.StartByte()
+		for from > c.StartByte() && (e.src[from-1] == ' ' || e.src[from-1] == '!') {
+			if e.src[from-1] == '!' {
+				from--
+				break
+			}
+			from--
+		}
+		for e.src[from] == ' ' {
+			from++
+		}
+	}
+	label := "impl " + normSpace(string(e.src[from:ty.EndByte()]))
+	it := e.newItem(c, docpack.KindImpl, label, p, mod, parent)
+	it.label = label
+	it.selfType = normSpace(e.text(ty))
+	if tr != nil {
+		it.trait = normSpace(e.text(tr))
+	}
+	end := c.EndByte()
+	if body != nil {
+		end = body.StartByte()
+	}
+	it.sym.Signature = e.sigUpTo(c, end)
+	it.sym.Generics = e.generics(c, tp, body)
+	deps := map[string]bool{}
+	typeDeps(deps, genericNames(tp), it.selfType, it.trait, tp, whereOf(it.sym.Generics))
+	it.sym.Dependencies = sortedKeys(deps)
+	add(it)
+	if body != nil {
+		e.walkList(body, mod, childDir, it, "impl", func(*rawItem) {}, nil)
+	}
+}
+
+// useTree flattens a use tree into entries.
+func (e *fileExtractor) useTree(n *ts.Node, prefix []string, mod, vis string, hidden bool) {
+	g := e.g
+	switch g.kind(n) {
+	case "identifier", "crate", "self", "super", "scoped_identifier", "metavariable":
+		segs := append(append([]string{}, prefix...), pathSegs(e.text(n))...)
+		name := segs[len(segs)-1]
+		if name == "self" && len(segs) > 1 {
+			segs = segs[:len(segs)-1]
+			name = segs[len(segs)-1]
+		}
+		e.out.uses = append(e.out.uses, useEntry{mod: mod, vis: vis, segs: segs, alias: name, hidden: hidden})
+	case "use_as_clause":
+		path := e.field(n, g.fPath)
+		alias := e.fieldText(n, g.fAlias)
+		if path == nil {
+			return
+		}
+		segs := append(append([]string{}, prefix...), pathSegs(e.text(path))...)
+		if segs[len(segs)-1] == "self" && len(segs) > 1 {
+			segs = segs[:len(segs)-1]
+		}
+		if alias == "_" {
+			return
+		}
+		e.out.uses = append(e.out.uses, useEntry{mod: mod, vis: vis, segs: segs, alias: alias, hidden: hidden})
+	case "use_wildcard":
+		t := strings.TrimSuffix(strings.TrimSpace(e.text(n)), "*")
+		t = strings.TrimSuffix(strings.TrimSpace(t), "::")
+		segs := append([]string{}, prefix...)
+		if t != "" {
+			segs = append(segs, pathSegs(t)...)
+		}
+		e.out.uses = append(e.out.uses, useEntry{mod: mod, vis: vis, segs: segs, glob: true, hidden: hidden})
+	case "scoped_use_list":
+		segs := append([]string{}, prefix...)
+		if path := e.field(n, g.fPath); path != nil {
+			segs = append(segs, pathSegs(e.text(path))...)
+		}
+		if list := e.field(n, g.fList); list != nil {
+			e.useTree(list, segs, mod, vis, hidden)
+		}
+	case "use_list":
+		cnt := n.NamedChildCount()
+		for i := uint(0); i < cnt; i++ {
+			e.useTree(n.NamedChild(i), prefix, mod, vis, hidden)
+		}
+	}
+}
+
+func pathSegs(t string) []string {
+	t = strings.ReplaceAll(normSpace(t), " ", "")
+	t = strings.TrimPrefix(t, "::")
+	return strings.Split(t, "::")
+}
+
+// macroNoItems are item-position macros whose bodies are not items as written.
+var macroNoItems = map[string]bool{
+	"thread_local": true, "lazy_static": true, "bitflags": true, "include": true,
+	"compile_error": true, "global_asm": true, "asm": true, "quick_error": true,
+}
+
+// macroItems re-parses the body of an item-level macro call as items, so that
+// `cfg_rt! { pub mod runtime; }` yields the module. Line numbers are kept
+// relative to the real file, and every item gets a #[doctown::from_macro(name)]
+// attribute.
+func (e *fileExtractor) macroItems(m *ts.Node, mod, childDir string, parent *rawItem, ctx string, add func(*rawItem), inner *[]string, p *pending) {
+	if e.depth > 8 {
+		return
+	}
+	name := normSpace(e.fieldText(m, e.g.fMacro))
+	if name == "" || macroNoItems[name[strings.LastIndex(name, ":")+1:]] {
+		return
+	}
+	var tt *ts.Node
+	for i := m.NamedChildCount(); i > 0; i-- {
+		if c := m.NamedChild(i - 1); c != nil && e.g.kind(c) == "token_tree" {
+			tt = c
+			break
+		}
+	}
+	if tt == nil || tt.EndByte()-tt.StartByte() < 3 {
+		return
+	}
+	start, end := tt.StartByte()+1, tt.EndByte()-1
+	body := e.src[start:end]
+	tree := e.parser.Parse(body, nil)
+	if tree == nil {
+		return
+	}
+	defer tree.Close()
+	root := tree.RootNode()
+	if !looksLikeItems(e.g, root) {
+		return
+	}
+	sub := *e
+	sub.src = body
+	sub.lineBase = e.lineBase + int(tt.StartPosition().Row)
+	sub.macros = append(append([]string{}, e.macros...), name)
+	sub.depth = e.depth + 1
+	// Attributes written on the macro call itself apply to its items.
+	outer := *p
+	sub.walkList(root, mod, childDir, parent, ctx, func(it *rawItem) {
+		if it.parent == parent && outer.has {
+			it.sym.Attributes = append(append([]string{}, outer.attrs...), it.sym.Attributes...)
+			if outer.hidden {
+				it.hidden = true
+			}
+		}
+		add(it)
+	}, inner)
+}
+
+var itemKinds = map[string]bool{
+	"function_item": true, "function_signature_item": true, "struct_item": true, "union_item": true,
+	"enum_item": true, "trait_item": true, "impl_item": true, "const_item": true, "static_item": true,
+	"type_item": true, "macro_definition": true, "mod_item": true, "use_declaration": true,
+	"associated_type": true, "foreign_mod_item": true, "macro_invocation": true,
+}
+
+// looksLikeItems accepts a re-parsed macro body when its top level consists of
+// items (comments and attributes aside) and at least one of them is a real item.
+func looksLikeItems(g *grammar, root *ts.Node) bool {
+	n := root.NamedChildCount()
+	items := 0
+	for i := uint(0); i < n; i++ {
+		c := root.NamedChild(i)
+		k := g.kind(c)
+		switch {
+		case k == "attribute_item" || k == "inner_attribute_item" || k == "line_comment" || k == "block_comment":
+		case k == "macro_invocation":
+		case itemKinds[k]:
+			items++
+		case k == "expression_statement":
+			if m := c.NamedChild(0); m == nil || g.kind(m) != "macro_invocation" {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return items > 0
+}

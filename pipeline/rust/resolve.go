@@ -1,0 +1,594 @@
+package rust
+
+import (
+	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/doctown/doctown/docpack"
+)
+
+type modNode struct {
+	item  *rawItem
+	items []*rawItem
+	uses  []useEntry
+}
+
+type named struct {
+	name string
+	it   *rawItem
+}
+
+// resolver decides, for one crate, which items are public and under which path.
+type resolver struct {
+	crate   Crate
+	opts    Options
+	root    *rawItem
+	mods    map[string]*modNode
+	memo    map[string][]*rawItem
+	byName  map[string][]*rawItem // type-like items by name, crate-wide
+	exp     map[*rawItem]string   // public path of exported items
+	shownIn map[*rawItem]string   // module path an exported item is shown in
+	visited map[string]string     // module path → public path
+	order   []string
+}
+
+func (r *resolver) mod(p string) *modNode {
+	m := r.mods[p]
+	if m == nil {
+		m = &modNode{}
+		r.mods[p] = m
+	}
+	return m
+}
+
+func parentMod(p string) string {
+	if i := strings.LastIndex(p, "::"); i >= 0 {
+		return p[:i]
+	}
+	return ""
+}
+
+func (r *resolver) modItem(p string) *rawItem {
+	if m := r.mods[p]; m != nil && m.item != nil {
+		return m.item
+	}
+	return nil
+}
+
+// lookup finds the items named name in module mp: declared there, imported
+// by a use, or reachable through a glob import.
+func (r *resolver) lookup(mp, name string) []*rawItem {
+	key := mp + "\x00" + name
+	if v, ok := r.memo[key]; ok {
+		return v
+	}
+	r.memo[key] = nil // cycle guard
+	m := r.mods[mp]
+	if m == nil {
+		return nil
+	}
+	var out []*rawItem
+	for _, it := range m.items {
+		if it.sym.Name == name && it.sym.SymbolType != docpack.KindImpl {
+			out = append(out, it)
+		}
+	}
+	if len(out) == 0 {
+		for _, u := range m.uses {
+			if !u.glob && u.alias == name {
+				out = append(out, r.resolvePath(u.mod, u.segs)...)
+			}
+		}
+	}
+	if len(out) == 0 {
+		for _, u := range m.uses {
+			if u.glob {
+				if t, ok := r.resolveModule(u.mod, u.segs); ok && t != mp {
+					out = append(out, r.lookup(t, name)...)
+				}
+			}
+		}
+	}
+	r.memo[key] = out
+	return out
+}
+
+// start resolves the leading crate/self/super segments of a path.
+func (r *resolver) start(mp string, segs []string) (string, int, bool) {
+	switch segs[0] {
+	case "crate", "$crate":
+		return "", 1, true
+	case "self":
+		i := 1
+		cur := mp
+		for i < len(segs) && segs[i] == "super" {
+			cur = parentMod(cur)
+			i++
+		}
+		return cur, i, true
+	case "super":
+		cur, i := mp, 0
+		for i < len(segs) && segs[i] == "super" {
+			cur = parentMod(cur)
+			i++
+		}
+		return cur, i, true
+	case r.crate.Name:
+		if len(r.lookup(mp, segs[0])) == 0 {
+			return "", 1, true
+		}
+	}
+	return mp, 0, false
+}
+
+func (r *resolver) resolvePath(mp string, segs []string) []*rawItem {
+	if len(segs) == 0 {
+		return nil
+	}
+	cur, i, anchored := r.start(mp, segs)
+	if i == len(segs) {
+		if it := r.modItem(cur); it != nil {
+			return []*rawItem{it}
+		}
+		return nil
+	}
+	if !anchored && len(r.lookup(cur, segs[0])) == 0 {
+		cur = "" // 2015-style crate-relative path
+	}
+	for ; i < len(segs)-1; i++ {
+		next, ok := r.childModule(cur, segs[i])
+		if !ok {
+			return nil
+		}
+		cur = next
+	}
+	return r.lookup(cur, segs[len(segs)-1])
+}
+
+func (r *resolver) childModule(cur, name string) (string, bool) {
+	for _, it := range r.lookup(cur, name) {
+		if it.sym.SymbolType == docpack.KindModule {
+			return it.childMod, true
+		}
+	}
+	return "", false
+}
+
+func (r *resolver) resolveModule(mp string, segs []string) (string, bool) {
+	if len(segs) == 0 {
+		return mp, true
+	}
+	for _, it := range r.resolvePath(mp, segs) {
+		if it.sym.SymbolType == docpack.KindModule {
+			return it.childMod, true
+		}
+	}
+	return "", false
+}
+
+// globNames lists what `pub use T::*` brings in: T's pub items and pub re-exports.
+func (r *resolver) globNames(t string, seen map[string]bool) []named {
+	if seen[t] {
+		return nil
+	}
+	seen[t] = true
+	m := r.mods[t]
+	if m == nil {
+		return nil
+	}
+	var out []named
+	for _, it := range m.items {
+		if it.sym.Visibility == "pub" && it.sym.SymbolType != docpack.KindImpl && it.sym.SymbolType != docpack.KindMacro {
+			out = append(out, named{it.sym.Name, it})
+		}
+	}
+	for _, u := range m.uses {
+		if u.vis != "pub" {
+			continue
+		}
+		if u.glob {
+			if tt, ok := r.resolveModule(u.mod, u.segs); ok {
+				out = append(out, r.globNames(tt, seen)...)
+			}
+			continue
+		}
+		for _, it := range r.resolvePath(u.mod, u.segs) {
+			out = append(out, named{u.alias, it})
+		}
+	}
+	return out
+}
+
+func (r *resolver) hiddenOK(it *rawItem) bool { return !it.hidden || r.opts.IncludeHidden }
+
+func (r *resolver) export(it *rawItem, path, in string) {
+	if _, ok := r.exp[it]; ok {
+		return
+	}
+	r.exp[it] = path
+	r.shownIn[it] = in
+	if it.sym.SymbolType == docpack.KindModule {
+		r.visit(it.childMod, path)
+	}
+}
+
+func (r *resolver) visit(mp, prefix string) {
+	if _, ok := r.visited[mp]; ok {
+		return
+	}
+	r.visited[mp] = prefix
+	r.order = append(r.order, mp)
+	m := r.mods[mp]
+	if m == nil {
+		return
+	}
+	for _, it := range m.items {
+		k := it.sym.SymbolType
+		if it.sym.Visibility != "pub" || !r.hiddenOK(it) || k == docpack.KindImpl || k == docpack.KindMacro {
+			continue
+		}
+		r.export(it, prefix+"::"+it.sym.Name, mp)
+	}
+}
+
+// computeExports marks what rustdoc would show: pub items through pub modules
+// first (their own paths win), then pub use re-exports, which can open up
+// items and modules that are otherwise private.
+func (r *resolver) computeExports(all []*rawItem) {
+	r.exp[r.root] = r.crate.Name
+	r.visit("", r.crate.Name)
+	for _, it := range all {
+		if it.sym.SymbolType == docpack.KindMacro && it.export && r.hiddenOK(it) {
+			r.export(it, r.crate.Name+"::"+it.sym.Name, "")
+		}
+	}
+	for i := 0; i < len(r.order); i++ {
+		mp := r.order[i]
+		prefix := r.visited[mp]
+		m := r.mods[mp]
+		if m == nil {
+			continue
+		}
+		for _, u := range m.uses {
+			if u.vis != "pub" || (u.hidden && !r.opts.IncludeHidden) {
+				continue
+			}
+			if u.glob {
+				t, ok := r.resolveModule(u.mod, u.segs)
+				if !ok {
+					continue
+				}
+				for _, n := range r.globNames(t, map[string]bool{}) {
+					if r.hiddenOK(n.it) {
+						r.export(n.it, prefix+"::"+n.name, mp)
+					}
+				}
+				continue
+			}
+			for _, it := range r.resolvePath(u.mod, u.segs) {
+				if r.hiddenOK(it) && it.sym.SymbolType != docpack.KindImpl {
+					r.export(it, prefix+"::"+u.alias, mp)
+				}
+			}
+		}
+	}
+}
+
+var typeKinds = map[docpack.Kind]bool{
+	docpack.KindStruct: true, docpack.KindEnum: true, docpack.KindUnion: true,
+	docpack.KindTypeAlias: true, docpack.KindTrait: true,
+}
+
+// resolveType finds the local type (or trait, when wantTrait) an impl names.
+func (r *resolver) resolveType(mp, text string, wantTrait bool) *rawItem {
+	segs := typePathSegs(text)
+	if len(segs) == 0 || segs[0] == "" {
+		return nil
+	}
+	ok := func(it *rawItem) bool {
+		if wantTrait {
+			return it.sym.SymbolType == docpack.KindTrait
+		}
+		return typeKinds[it.sym.SymbolType]
+	}
+	for _, it := range r.resolvePath(mp, segs) {
+		if ok(it) {
+			return it
+		}
+	}
+	if len(segs) > 1 && segs[0] != "crate" && segs[0] != "self" && segs[0] != "super" && segs[0] != r.crate.Name {
+		return nil // a path into another crate
+	}
+	// Fall back to any type of that name in the crate, exported ones first.
+	var best *rawItem
+	for _, it := range r.byName[segs[len(segs)-1]] {
+		if !ok(it) {
+			continue
+		}
+		if _, e := r.exp[it]; e {
+			return it
+		}
+		if best == nil {
+			best = it
+		}
+	}
+	return best
+}
+
+func (r *resolver) canonical(it *rawItem) string {
+	if it == r.root {
+		return r.crate.Name
+	}
+	if it.parent != nil {
+		return r.canonical(it.parent) + "::" + it.sym.Name
+	}
+	if it.mod == "" {
+		return r.crate.Name + "::" + it.sym.Name
+	}
+	return r.crate.Name + "::" + it.mod + "::" + it.sym.Name
+}
+
+type placed struct {
+	it     *rawItem
+	path   string
+	public bool
+	hidden bool
+	parent *rawItem
+	target string // impls: path their items hang under
+}
+
+// resolveCrate turns the parsed files of one crate into its symbols.
+func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) []docpack.Symbol {
+	r := &resolver{crate: c, opts: opts, mods: map[string]*modNode{}, memo: map[string][]*rawItem{},
+		byName: map[string][]*rawItem{}, exp: map[*rawItem]string{}, shownIn: map[*rawItem]string{},
+		visited: map[string]string{}}
+	r.root = &rawItem{childMod: ""}
+	r.root.sym = docpack.Symbol{Name: c.Name, Crate: c.Name, SymbolType: docpack.KindModule, Visibility: "pub",
+		Signature: "mod " + c.Name, Parameters: []docpack.Parameter{}, Attributes: []string{}, Dependencies: []string{}}
+	r.mod("").item = r.root
+	for _, o := range outs {
+		if o.job.decl == nil {
+			r.root.sym.File = o.rel
+			r.root.sym.Line = 1
+			r.root.sym.EndLine = max(o.lines, 1)
+			r.root.sym.DocComments = unindentDoc(o.innerDocs)
+			r.root.sym.SourceHash = sha256Hex(o.rel)
+			continue
+		}
+		d := o.job.decl
+		d.inner = o.innerDocs
+		if o.parsed {
+			d.sym.File, d.sym.Line, d.sym.EndLine = o.rel, 1, max(o.lines, 1)
+		}
+	}
+	var all []*rawItem
+	var walk func(it *rawItem)
+	walk = func(it *rawItem) {
+		it.order = len(all)
+		all = append(all, it)
+		if it.sym.SymbolType == docpack.KindModule && len(it.inner) > 0 {
+			docs := it.inner
+			if it.sym.DocComments != "" {
+				docs = append([]string{it.sym.DocComments}, it.inner...)
+			}
+			it.sym.DocComments = unindentDoc(docs)
+		}
+		if typeKinds[it.sym.SymbolType] && it.parent == nil {
+			r.byName[it.sym.Name] = append(r.byName[it.sym.Name], it)
+		}
+		for _, ch := range it.children {
+			walk(ch)
+		}
+	}
+	for _, o := range outs {
+		for _, it := range o.items {
+			r.mod(it.mod).items = append(r.mod(it.mod).items, it)
+			if it.sym.SymbolType == docpack.KindModule {
+				if m := r.mod(it.childMod); m.item == nil {
+					m.item = it
+				}
+			}
+			walk(it)
+		}
+		for _, u := range o.uses {
+			r.mod(u.mod).uses = append(r.mod(u.mod).uses, u)
+		}
+	}
+	r.computeExports(all)
+
+	// Module hidden-ness, for items that are not re-exported.
+	modHidden := func(mp string) bool {
+		for mp != "" {
+			if it := r.modItem(mp); it != nil && it.hidden {
+				return true
+			}
+			mp = parentMod(mp)
+		}
+		return false
+	}
+
+	info := map[*rawItem]*placed{}
+	var place func(it *rawItem) *placed
+	place = func(it *rawItem) *placed {
+		if p, ok := info[it]; ok {
+			return p
+		}
+		p := &placed{it: it}
+		info[it] = p
+		if it.parent == nil {
+			path, ok := r.exp[it]
+			p.public = ok
+			if !ok {
+				path = r.canonical(it)
+				p.hidden = !opts.IncludeHidden && (it.hidden || modHidden(it.mod))
+			}
+			p.path = path
+			in := it.mod
+			if ok {
+				in = r.shownIn[it]
+			}
+			if it != r.root {
+				p.parent = r.modItem(in)
+				if p.parent == nil {
+					p.parent = r.root
+				}
+			}
+			if it.sym.SymbolType == docpack.KindImpl {
+				r.placeImpl(p, info)
+			}
+			return p
+		}
+		pp := place(it.parent)
+		p.parent = it.parent
+		p.hidden = pp.hidden || (it.hidden && !opts.IncludeHidden)
+		p.path = pp.path + "::" + it.sym.Name
+		switch pk := it.parent.sym.SymbolType; pk {
+		case docpack.KindTrait:
+			p.public = pp.public
+			it.sym.Visibility = it.parent.sym.Visibility
+		case docpack.KindEnum:
+			p.public = pp.public
+		case docpack.KindVariant:
+			p.public = pp.public
+		case docpack.KindImpl:
+			p.path = implItemPrefix(pp) + "::" + it.sym.Name
+			if it.parent.trait != "" {
+				it.sym.Visibility = it.parent.sym.Visibility
+				p.public = pp.public
+			} else {
+				p.public = pp.public && it.sym.Visibility == "pub"
+			}
+		default: // struct / union fields
+			p.public = pp.public && it.sym.Visibility == "pub"
+		}
+		return p
+	}
+
+	var kept []*placed
+	for _, it := range all {
+		p := place(it)
+		if p.hidden || (!p.public && !opts.IncludePrivate) {
+			continue
+		}
+		kept = append(kept, p)
+	}
+	rootP := &placed{it: r.root, path: c.Name, public: true}
+	kept = append([]*placed{rootP}, kept...)
+	info[r.root] = rootP
+
+	slices.SortStableFunc(kept, func(a, b *placed) int {
+		return cmp.Or(cmp.Compare(a.it.sym.File, b.it.sym.File), cmp.Compare(a.it.sym.Line, b.it.sym.Line),
+			cmp.Compare(a.path, b.path), cmp.Compare(a.it.sym.SymbolType, b.it.sym.SymbolType),
+			cmp.Compare(a.it.order, b.it.order))
+	})
+	ids := map[*rawItem]string{}
+	count := map[string]int{}
+	for _, p := range kept {
+		key := c.Name + "\x00" + p.path + "\x00" + string(p.it.sym.SymbolType)
+		count[key]++
+		if n := count[key]; n > 1 {
+			key += "\x00" + strconv.Itoa(n)
+		}
+		h := sha256.Sum256([]byte(key))
+		ids[p.it] = hex.EncodeToString(h[:8])
+	}
+	syms := make([]docpack.Symbol, 0, len(kept))
+	for _, p := range kept {
+		s := p.it.sym
+		s.ID = ids[p.it]
+		s.Path = p.path
+		if p.parent != nil {
+			s.Parent = ids[p.parent]
+		}
+		if s.SymbolType == docpack.KindImpl {
+			s.Visibility = "private"
+			if p.public {
+				s.Visibility = "pub"
+			}
+		}
+		if s.Attributes == nil {
+			s.Attributes = []string{}
+		}
+		if s.Dependencies == nil {
+			s.Dependencies = []string{}
+		}
+		if s.Parameters == nil {
+			s.Parameters = []docpack.Parameter{}
+		}
+		syms = append(syms, s)
+	}
+	_ = ci
+	return syms
+}
+
+// implItemPrefix is where an impl's items live: the public (or canonical)
+// path of its self type, or for a local trait implemented on a foreign type,
+// "<trait's module>::<type name>".
+func implItemPrefix(p *placed) string {
+	if p.target != "" {
+		return p.target
+	}
+	return p.path
+}
+
+// placeImpl decides whether an impl block is public and names it.
+func (r *resolver) placeImpl(p *placed, info map[*rawItem]*placed) {
+	it := p.it
+	self := r.resolveType(it.mod, it.selfType, false)
+	var tr *rawItem
+	if it.trait != "" {
+		tr = r.resolveType(it.mod, it.trait, true)
+	}
+	pathOf := func(x *rawItem) (string, bool) {
+		if e, ok := r.exp[x]; ok {
+			return e, true
+		}
+		return r.canonical(x), false
+	}
+	selfOK, traitOK := self == nil, it.trait == "" || tr == nil
+	var typePath string
+	if self != nil {
+		var pub bool
+		typePath, pub = pathOf(self)
+		selfOK = pub && r.hiddenOK(self)
+	}
+	if tr != nil {
+		_, pub := pathOf(tr)
+		traitOK = pub && r.hiddenOK(tr)
+	}
+	if self == nil {
+		base := baseTypeName(it.selfType)
+		if tr != nil {
+			tp, _ := pathOf(tr)
+			typePath = parentPath(tp) + "::" + base
+		} else {
+			typePath = r.canonical(it)
+			typePath = parentPath(typePath) + "::" + base
+		}
+	}
+	p.public = selfOK && traitOK && (self != nil || tr != nil)
+	if self != nil && !selfOK || tr != nil && !traitOK {
+		p.public = false
+	}
+	if !r.hiddenOK(it) {
+		p.public = false
+	}
+	p.path = parentPath(typePath) + "::" + it.label
+	p.target = typePath
+	if p.public {
+		it.sym.Visibility = "pub"
+	} else if self != nil {
+		it.sym.Visibility = self.sym.Visibility
+	}
+}
+
+func parentPath(p string) string {
+	if i := strings.LastIndex(p, "::"); i >= 0 {
+		return p[:i]
+	}
+	return p
+}

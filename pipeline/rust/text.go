@@ -1,0 +1,425 @@
+package rust
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// normSpace collapses every run of whitespace to one space and trims the ends.
+func normSpace(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	space := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == ' ' || c == '\n' || c == '\t' || c == '\r' {
+			space = true
+			continue
+		}
+		if space && b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		space = false
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+func sha256Hex(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:])
+}
+
+// visibilityOf reads the visibility written at the start of an item's text.
+func visibilityOf(text string) string {
+	if !strings.HasPrefix(text, "pub") || (len(text) > 3 && isIdent(text[3])) {
+		if strings.HasPrefix(text, "crate ") {
+			return "pub(crate)"
+		}
+		return "private"
+	}
+	rest := strings.TrimLeft(text[3:], " \t\r\n")
+	if !strings.HasPrefix(rest, "(") {
+		return "pub"
+	}
+	end := strings.IndexByte(rest, ')')
+	if end < 0 {
+		return "pub"
+	}
+	inner := normSpace(rest[1:end])
+	switch {
+	case inner == "self":
+		return "private"
+	case inner == "crate" || inner == "super":
+		return "pub(" + inner + ")"
+	case strings.HasPrefix(inner, "in "):
+		p := strings.ReplaceAll(strings.TrimSpace(inner[3:]), " ", "")
+		return "pub(in " + p + ")"
+	}
+	// Not a restriction (e.g. a tuple field "pub (u8, u8)"): plain pub.
+	return "pub"
+}
+
+func isIdent(c byte) bool {
+	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 0x80
+}
+
+// docKind classifies a comment: 'o' outer doc, 'i' inner doc, 0 plain comment.
+func docKind(c string) byte {
+	switch {
+	case strings.HasPrefix(c, "///"):
+		if strings.HasPrefix(c, "////") {
+			return 0
+		}
+		return 'o'
+	case strings.HasPrefix(c, "//!"):
+		return 'i'
+	case strings.HasPrefix(c, "/**"):
+		if strings.HasPrefix(c, "/***") || c == "/**/" {
+			return 0
+		}
+		return 'o'
+	case strings.HasPrefix(c, "/*!"):
+		return 'i'
+	}
+	return 0
+}
+
+// commentDoc returns the doc text of a doc comment with its markers removed.
+func commentDoc(c string) string {
+	if strings.HasPrefix(c, "//") {
+		return strings.TrimRight(c[3:], "\r\n")
+	}
+	body := c[3:]
+	body = strings.TrimSuffix(body, "*/")
+	lines := strings.Split(strings.ReplaceAll(body, "\r\n", "\n"), "\n")
+	// Like rustdoc: drop a first/last line made only of '*' or spaces, and a
+	// common " * " prefix.
+	if len(lines) > 1 && strings.Trim(lines[0], "* \t") == "" {
+		lines = lines[1:]
+	}
+	if len(lines) > 1 && strings.Trim(lines[len(lines)-1], "* \t") == "" {
+		lines = lines[:len(lines)-1]
+	}
+	star := len(lines) > 0
+	for _, l := range lines {
+		t := strings.TrimLeft(l, " \t")
+		if t != "" && !strings.HasPrefix(t, "*") {
+			star = false
+			break
+		}
+	}
+	if star {
+		for i, l := range lines {
+			t := strings.TrimLeft(l, " \t")
+			lines[i] = strings.TrimPrefix(t, "*")
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// docAttr reports whether attr is #[doc = …] / #![doc = …] and returns the
+// string value. includeStr is set for doc = include_str!("…").
+func docAttr(attr string) (val string, includeStr string, ok bool) {
+	s := strings.TrimPrefix(attr, "#")
+	s = strings.TrimPrefix(s, "!")
+	s = strings.TrimSpace(s)
+	if !strings.HasPrefix(s, "[") || !strings.HasSuffix(s, "]") {
+		return "", "", false
+	}
+	s = strings.TrimSpace(s[1 : len(s)-1])
+	if !strings.HasPrefix(s, "doc") {
+		return "", "", false
+	}
+	s = strings.TrimSpace(s[3:])
+	if !strings.HasPrefix(s, "=") {
+		return "", "", false
+	}
+	s = strings.TrimSpace(s[1:])
+	if strings.HasPrefix(s, "include_str!") {
+		r := strings.TrimSpace(strings.TrimPrefix(s, "include_str!"))
+		if len(r) > 2 {
+			if v, ok := rustString(strings.TrimSpace(r[1 : len(r)-1])); ok {
+				return "", v, true
+			}
+		}
+		return "", "", true
+	}
+	v, ok := rustString(s)
+	return v, "", ok
+}
+
+// rustString decodes a Rust string literal (plain or raw).
+func rustString(s string) (string, bool) {
+	if strings.HasPrefix(s, "r") {
+		i := 1
+		for i < len(s) && s[i] == '#' {
+			i++
+		}
+		hashes := s[1:i]
+		if i >= len(s) || s[i] != '"' {
+			return "", false
+		}
+		end := strings.LastIndex(s, `"`+hashes)
+		if end <= i {
+			return "", false
+		}
+		return s[i+1 : end], true
+	}
+	if len(s) < 2 || s[0] != '"' || s[len(s)-1] != '"' {
+		return "", false
+	}
+	s = s[1 : len(s)-1]
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '\\' || i+1 >= len(s) {
+			b.WriteByte(c)
+			continue
+		}
+		i++
+		switch s[i] {
+		case 'n':
+			b.WriteByte('\n')
+		case 't':
+			b.WriteByte('\t')
+		case 'r':
+			b.WriteByte('\r')
+		case '0':
+			b.WriteByte(0)
+		case '\\', '"', '\'':
+			b.WriteByte(s[i])
+		case '\n', '\r':
+			for i+1 < len(s) && (s[i+1] == ' ' || s[i+1] == '\n' || s[i+1] == '\t' || s[i+1] == '\r') {
+				i++
+			}
+		case 'x':
+			if i+2 < len(s) {
+				if v, err := strconv.ParseUint(s[i+1:i+3], 16, 8); err == nil {
+					b.WriteByte(byte(v))
+					i += 2
+				}
+			}
+		case 'u':
+			if end := strings.IndexByte(s[i:], '}'); end > 0 && i+1 < len(s) && s[i+1] == '{' {
+				if v, err := strconv.ParseUint(strings.ReplaceAll(s[i+2:i+end], "_", ""), 16, 32); err == nil {
+					b.WriteRune(rune(v))
+				}
+				i += end
+			}
+		default:
+			b.WriteByte('\\')
+			b.WriteByte(s[i])
+		}
+	}
+	return b.String(), true
+}
+
+// unindentDoc joins doc fragments (each possibly multi-line) and removes the
+// indentation common to all non-blank lines, the way rustdoc does.
+func unindentDoc(frags []string) string {
+	if len(frags) == 0 {
+		return ""
+	}
+	lines := strings.Split(strings.Join(frags, "\n"), "\n")
+	minIndent := -1
+	for _, l := range lines {
+		t := strings.TrimLeft(l, " \t")
+		if t == "" {
+			continue
+		}
+		if n := len(l) - len(t); minIndent < 0 || n < minIndent {
+			minIndent = n
+		}
+	}
+	for i, l := range lines {
+		if len(l) >= minIndent && minIndent > 0 {
+			lines[i] = l[minIndent:]
+		} else {
+			lines[i] = strings.TrimLeft(l, " \t")
+		}
+		lines[i] = strings.TrimRight(lines[i], " \t\r")
+	}
+	// Drop leading and trailing blank lines.
+	for len(lines) > 0 && lines[0] == "" {
+		lines = lines[1:]
+	}
+	for len(lines) > 0 && lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	return strings.Join(lines, "\n")
+}
+
+var primitives = map[string]bool{
+	"bool": true, "char": true, "str": true, "u8": true, "u16": true, "u32": true, "u64": true,
+	"u128": true, "usize": true, "i8": true, "i16": true, "i32": true, "i64": true, "i128": true,
+	"isize": true, "f32": true, "f64": true, "Self": true, "self": true, "crate": true, "super": true,
+	"dyn": true, "impl": true, "mut": true, "const": true, "fn": true, "for": true, "where": true,
+	"unsafe": true, "extern": true, "as": true, "static": true, "ref": true, "pub": true, "in": true,
+	"async": true, "move": true,
+}
+
+// genericNames returns the names of the type and const parameters declared in a
+// "<…>" generics text.
+func genericNames(tp string) []string {
+	tp = strings.TrimSpace(tp)
+	if len(tp) < 2 || tp[0] != '<' {
+		return nil
+	}
+	var names []string
+	depth := 0
+	start := 1
+	for i := 1; i < len(tp); i++ {
+		switch tp[i] {
+		case '<', '(', '[':
+			depth++
+		case '>', ')', ']':
+			if depth == 0 || i == len(tp)-1 {
+				names = appendGenericName(names, tp[start:i])
+				return names
+			}
+			depth--
+		case ',':
+			if depth == 0 {
+				names = appendGenericName(names, tp[start:i])
+				start = i + 1
+			}
+		}
+	}
+	return names
+}
+
+func appendGenericName(names []string, p string) []string {
+	p = strings.TrimSpace(p)
+	p = strings.TrimPrefix(p, "const ")
+	p = strings.TrimSpace(p)
+	if p == "" || p[0] == '\'' {
+		return names
+	}
+	end := 0
+	for end < len(p) && isIdent(p[end]) {
+		end++
+	}
+	if end > 0 {
+		names = append(names, p[:end])
+	}
+	return names
+}
+
+// typeDeps collects the type identifiers used in the given type texts,
+// leaving out primitives, keywords, lifetimes, path prefixes, associated
+// type binding names and the names in skip (generic parameters).
+func typeDeps(dst map[string]bool, skip []string, texts ...string) {
+	for _, s := range texts {
+		for i := 0; i < len(s); {
+			c := s[i]
+			if c == '\'' { // lifetime
+				i++
+				for i < len(s) && isIdent(s[i]) {
+					i++
+				}
+				continue
+			}
+			if c == '"' { // string literal inside an attribute-like text
+				i++
+				for i < len(s) && s[i] != '"' {
+					if s[i] == '\\' {
+						i++
+					}
+					i++
+				}
+				i++
+				continue
+			}
+			if !isIdent(c) || (c >= '0' && c <= '9') {
+				i++
+				continue
+			}
+			j := i
+			for j < len(s) && isIdent(s[j]) {
+				j++
+			}
+			word := s[i:j]
+			i = j
+			k := j
+			for k < len(s) && s[k] == ' ' {
+				k++
+			}
+			if strings.HasPrefix(s[k:], "::") || (k < len(s) && s[k] == '=' && !strings.HasPrefix(s[k:], "==")) {
+				continue
+			}
+			if k < len(s) && s[k] == '!' { // a macro call
+				continue
+			}
+			if primitives[word] || !utf8.ValidString(word) {
+				continue
+			}
+			skipped := false
+			for _, g := range skip {
+				if g == word {
+					skipped = true
+					break
+				}
+			}
+			if !skipped {
+				dst[word] = true
+			}
+		}
+	}
+}
+
+// baseTypeName is the last path segment of a type text without generics or
+// references: "&'a mut foo::Bar<T>" → "Bar".
+func baseTypeName(t string) string {
+	t = strings.TrimSpace(t)
+	for {
+		switch {
+		case strings.HasPrefix(t, "&"):
+			t = strings.TrimSpace(t[1:])
+		case strings.HasPrefix(t, "'"):
+			i := 1
+			for i < len(t) && isIdent(t[i]) {
+				i++
+			}
+			t = strings.TrimSpace(t[i:])
+		case strings.HasPrefix(t, "mut "):
+			t = strings.TrimSpace(t[4:])
+		case strings.HasPrefix(t, "dyn "):
+			t = strings.TrimSpace(t[4:])
+		case strings.HasPrefix(t, "!"):
+			t = strings.TrimSpace(t[1:])
+		default:
+			if i := strings.IndexAny(t, "<( "); i >= 0 {
+				t = t[:i]
+			}
+			if i := strings.LastIndex(t, "::"); i >= 0 {
+				t = t[i+2:]
+			}
+			return t
+		}
+	}
+}
+
+// typePathSegs returns the path segments of a type text without generics:
+// "crate::a::Foo<T>" → [crate a Foo].
+func typePathSegs(t string) []string {
+	t = strings.TrimSpace(t)
+	for strings.HasPrefix(t, "&") || strings.HasPrefix(t, "dyn ") || strings.HasPrefix(t, "mut ") || strings.HasPrefix(t, "!") {
+		t = strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(strings.TrimPrefix(strings.TrimPrefix(t, "&"), "dyn "), "mut "), "!"))
+		if strings.HasPrefix(t, "'") {
+			i := 1
+			for i < len(t) && isIdent(t[i]) {
+				i++
+			}
+			t = strings.TrimSpace(t[i:])
+		}
+	}
+	if i := strings.IndexAny(t, "<( "); i >= 0 {
+		t = t[:i]
+	}
+	t = strings.TrimPrefix(t, "::")
+	return strings.Split(t, "::")
+}
