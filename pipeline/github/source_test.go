@@ -163,14 +163,9 @@ func tarGz(t *testing.T, entries ...*tar.Header) []byte {
 	gz := gzip.NewWriter(&buf)
 	tw := tar.NewWriter(gz)
 	for _, h := range entries {
-		body := []byte(h.Linkname)
+		body := []byte("pub fn x() {}\n")
 		if h.Typeflag == tar.TypeReg {
-			h.Size = int64(len("pub fn x() {}\n"))
-			body = []byte("pub fn x() {}\n")
-		}
-		lk := h.Linkname
-		if h.Typeflag == tar.TypeReg {
-			h.Linkname = ""
+			h.Size = int64(len(body))
 		}
 		if err := tw.WriteHeader(h); err != nil {
 			t.Fatal(err)
@@ -178,7 +173,6 @@ func tarGz(t *testing.T, entries ...*tar.Header) []byte {
 		if h.Typeflag == tar.TypeReg {
 			tw.Write(body)
 		}
-		_ = lk
 	}
 	tw.Close()
 	gz.Close()
@@ -226,7 +220,9 @@ func TestFetchBadInput(t *testing.T) {
 			s.Update("acme", "demo", func(r *fakegithub.Repo) { r.Archive = tarGz(t, reg("acme-demo-1/Cargo.toml"), reg("/etc/evil.rs")) })
 		}, kind: github.ErrArchive, message: "absolute path"},
 		{name: "dot dot", target: "acme/demo", token: secret, setup: func(s *fakegithub.Server) {
-			s.Update("acme", "demo", func(r *fakegithub.Repo) { r.Archive = tarGz(t, reg("acme-demo-1/Cargo.toml"), reg("acme-demo-1/../../evil.rs")) })
+			s.Update("acme", "demo", func(r *fakegithub.Repo) {
+				r.Archive = tarGz(t, reg("acme-demo-1/Cargo.toml"), reg("acme-demo-1/../../evil.rs"))
+			})
 		}, kind: github.ErrArchive, message: `".." in path`},
 		{name: "second top-level dir", target: "acme/demo", token: secret, setup: func(s *fakegithub.Server) {
 			s.Update("acme", "demo", func(r *fakegithub.Repo) { r.Archive = tarGz(t, reg("acme-demo-1/Cargo.toml"), reg("other/evil.rs")) })
