@@ -78,7 +78,9 @@ type Item struct {
 // Request is what the server recorded about one request.
 type Request struct {
 	// N is the request's number, from 1.
-	N              int
+	N int
+	// At is when the request arrived.
+	At             time.Time
 	Model          string
 	IDs            []string
 	ResponseFormat string
@@ -183,7 +185,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	items := promptItems(req.Messages)
-	rec := Request{N: n, Model: req.Model, MaxTokens: max(req.MaxTokens, req.MaxCompletionTokens)}
+	rec := Request{N: n, At: time.Now(), Model: req.Model, MaxTokens: max(req.MaxTokens, req.MaxCompletionTokens)}
 	for _, it := range items {
 		rec.IDs = append(rec.IDs, it.ID)
 	}

@@ -46,6 +46,9 @@ const maxRetryAfter = 2 * time.Minute
 func (r *run) call(ctx context.Context, req *openai.ChatCompletionRequest) (openai.ChatCompletionResponse, error) {
 	cfg := r.g.cfg
 	for attempt := 0; ; attempt++ {
+		if err := ctx.Err(); err != nil {
+			return openai.ChatCompletionResponse{}, err
+		}
 		mode := r.g.format.Load()
 		req.ResponseFormat = responseFormat(mode)
 		slot := &respSlot{}

@@ -219,6 +219,8 @@ func (g *Generator) Generate(ctx context.Context, in pipeline.GenerateInput, emi
 		eg.Go(func() error { return r.batch(ectx, b.items) })
 	}
 	err = eg.Wait()
+	// Snapshots from request goroutines may arrive out of order; this one is last.
+	r.progress()
 	if err == nil {
 		err = ctx.Err()
 	}
@@ -371,6 +373,9 @@ func (e *transportError) Unwrap() error { return e.err }
 // request sends one chunk and records the valid docs of the answer. It returns
 // the items still without a doc, and why, when there is a reason.
 func (r *run) request(ctx context.Context, items []item) ([]item, error) {
+	if err := ctx.Err(); err != nil {
+		return items, err
+	}
 	lines := make([]string, len(items))
 	bt := &batch{items: items, fixed: 0}
 	for i, it := range items {
