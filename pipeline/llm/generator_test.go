@@ -58,7 +58,7 @@ func fixture(files, methods int) []docpack.Symbol {
 			add(docpack.Symbol{ID: implID + "." + name, Name: name, Path: mod + "::" + ty + "::" + name, SymbolType: docpack.KindMethod,
 				File: file, Line: 6 + m*4, Parent: implID, Signature: sig, ReturnType: "Result<usize, Error>",
 				Parameters: []docpack.Parameter{{Name: "self", ParamType: "&self"}, {Name: "n", ParamType: "usize"}},
-				Source: sig + " {\n    if n == 0 { return Err(Error::Zero) }\n    Ok(self.size * n)\n}"})
+				Source:     sig + " {\n    if n == 0 { return Err(Error::Zero) }\n    Ok(self.size * n)\n}"})
 		}
 		fn := fmt.Sprintf("make%d", f)
 		add(docpack.Symbol{ID: modID + "." + fn, Name: fn, Path: mod + "::" + fn, SymbolType: docpack.KindFunction, File: file, Line: 100, Parent: modID,
