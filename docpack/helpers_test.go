@@ -18,7 +18,7 @@ func sampleSymbols(n int) []Symbol {
 			return false
 		}
 		s.Crate = "bench"
-		s.ID = NewID(s.Crate, s.Path, s.SymbolType)
+		s.ID = NewID(s.Crate, s.Path, s.SymbolType, 1)
 		s.File = "src/" + s.File
 		s.EndLine = s.Line + 12
 		s.SourceHash = fmt.Sprintf("%064x", len(syms)*7919)

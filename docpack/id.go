@@ -4,21 +4,21 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"regexp"
+	"strconv"
 )
 
-// NewID derives a symbol id from the crate, the qualified path and the kind: the
-// first 16 bytes of SHA-256 over "crate\x00path\x00kind", in lowercase hex. The
-// same item gives the same id on every build. When two items share crate, path
-// and kind (two inherent impl blocks of one type), the extractor makes the path
-// unique first, e.g. by appending "#2" to the second in source order.
-func NewID(crate, path string, kind Kind) string {
-	h := sha256.New()
-	h.Write([]byte(crate))
-	h.Write([]byte{0})
-	h.Write([]byte(path))
-	h.Write([]byte{0})
-	h.Write([]byte(kind))
-	return hex.EncodeToString(h.Sum(nil)[:16])
+// NewID derives a symbol id as DOCPACK_SPEC.md describes: the first 8 bytes of
+// SHA-256 over "crate\x00path\x00kind", in lowercase hex. occurrence
+// disambiguates items that share crate, path and kind (two inherent impl blocks
+// of one type): the first in source order is 1 and hashes as above, the n-th
+// (n > 1) appends "\x00n". The same source gives the same ids on every build.
+func NewID(crate, path string, kind Kind, occurrence int) string {
+	key := crate + "\x00" + path + "\x00" + string(kind)
+	if occurrence > 1 {
+		key += "\x00" + strconv.Itoa(occurrence)
+	}
+	h := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(h[:8])
 }
 
 // idPattern is what a symbol id may look like: it becomes a file name.
