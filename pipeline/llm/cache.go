@@ -1,16 +1,13 @@
 package llm
 
 import (
-	"archive/zip"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 
 	"github.com/doctown/doctown/docpack"
@@ -113,54 +110,31 @@ func (c *cache) putKey(k string, d docpack.Doc) error {
 	return nil
 }
 
-// Limits for reading a docpack to seed the cache.
-const (
-	reuseMaxEntry = 16 << 20
-	reuseMaxTotal = 1 << 30
-)
-
 // seed copies the generated docs of an earlier docpack into the cache: those the
-// same model wrote with the same prompt version. It returns how many it copied.
+// same model wrote with the same prompt version and that did not fall back. The
+// docpack is opened with docpack.Open, which checks it before anything is read.
+// It returns how many docs it copied.
 func (c *cache) seed(path string) (int, error) {
-	zr, err := zip.OpenReader(path)
+	p, err := docpack.Open(path)
 	if err != nil {
-		return 0, fmt.Errorf("reuse %s: %w", filepath.Base(path), err)
+		return 0, fmt.Errorf("reuse: %w", err)
 	}
-	defer zr.Close()
-	files := map[string]*zip.File{}
-	var total uint64
-	for _, f := range zr.File {
-		total += f.UncompressedSize64
-		files[f.Name] = f
-	}
-	if total > reuseMaxTotal {
-		return 0, fmt.Errorf("reuse %s: archive too large unpacked", filepath.Base(path))
-	}
-	var m docpack.Manifest
-	if err := readZipJSON(files["manifest.json"], &m); err != nil {
-		return 0, fmt.Errorf("reuse %s: manifest: %w", filepath.Base(path), err)
-	}
-	if major, _, _ := strings.Cut(m.Version, "."); major != fmt.Sprint(docpack.FormatMajor) {
-		return 0, fmt.Errorf("reuse %s: unsupported docpack version %q", filepath.Base(path), m.Version)
-	}
+	defer p.Close()
+	m := p.Manifest
 	if m.Generator.Model != c.model || m.Generator.PromptVersion != PromptVersion {
 		return 0, nil
-	}
-	var syms []docpack.Symbol
-	if err := readZipJSON(files["symbols.json"], &syms); err != nil {
-		return 0, fmt.Errorf("reuse %s: symbols: %w", filepath.Base(path), err)
 	}
 	fallback := map[string]bool{}
 	for _, id := range m.Fallbacks {
 		fallback[id] = true
 	}
 	n := 0
-	for _, s := range syms {
-		if s.SourceHash == "" || fallback[s.ID] || strings.ContainsAny(s.ID, `/\`) {
+	for _, s := range p.Symbols {
+		if s.SourceHash == "" || fallback[s.ID] || !p.HasDoc(s.ID) {
 			continue
 		}
-		var d docpack.Doc
-		if readZipJSON(files["docs/"+s.ID+".json"], &d) != nil || d.Source != docpack.DocFromLLM || d.Summary == "" {
+		d, err := p.ReadDoc(s.ID)
+		if err != nil || d.Source != docpack.DocFromLLM || d.Summary == "" {
 			continue
 		}
 		if err := c.putKey(c.key(s), d); err != nil {
@@ -169,19 +143,4 @@ func (c *cache) seed(path string) (int, error) {
 		n++
 	}
 	return n, nil
-}
-
-func readZipJSON(f *zip.File, v any) error {
-	if f == nil {
-		return os.ErrNotExist
-	}
-	if f.UncompressedSize64 > reuseMaxEntry {
-		return errors.New("entry too large")
-	}
-	rc, err := f.Open()
-	if err != nil {
-		return err
-	}
-	defer rc.Close()
-	return json.NewDecoder(io.LimitReader(rc, reuseMaxEntry)).Decode(v)
 }
