@@ -1,0 +1,46 @@
+package relay
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"strings"
+
+	"github.com/doctown/doctown/docpack"
+
+	"github.com/doctown/doctown/pipeline"
+	"github.com/doctown/doctown/pipeline/github"
+)
+
+// PipelineBuild returns the BuildFunc that runs doctown's pipeline on a GitHub
+// commit: the tarball through the API with the installation token, then every
+// stage up to the packaged docpack. newGen makes the generator of each build (nil
+// or a nil result means the extractive one); client is used for GitHub (nil: a
+// default client).
+func PipelineBuild(newGen func() (pipeline.Generator, error), client *http.Client, toolVersion string) BuildFunc {
+	return func(ctx context.Context, req BuildRequest) (string, error) {
+		src, err := github.NewSource(ctx, github.Target{Owner: req.Owner, Repo: req.Repo, Ref: req.SHA},
+			github.Options{Token: req.Token, APIURL: req.APIURL, HTTPClient: client})
+		if err != nil {
+			return "", err
+		}
+		var gen pipeline.Generator
+		if newGen != nil {
+			if gen, err = newGen(); err != nil {
+				return "", fmt.Errorf("generator: %w", err)
+			}
+		}
+		res, err := pipeline.Build(ctx, pipeline.BuildOptions{
+			Source:      src,
+			Output:      filepath.Join(req.OutputDir, "build.docpack"),
+			Generator:   gen,
+			Repository:  docpack.Repository{CommitSHA: req.SHA, Ref: req.Ref, Branch: strings.TrimPrefix(req.Ref, "refs/heads/")},
+			ToolVersion: toolVersion,
+		}, nil)
+		if err != nil {
+			return "", err
+		}
+		return res.Output, nil
+	}
+}

@@ -1,0 +1,380 @@
+package relay
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/doctown/doctown/pipeline/llm"
+)
+
+// Defaults of the relay's settings.
+const (
+	DefaultAddr         = "127.0.0.1:8080"
+	DefaultGitHubAPIURL = "https://api.github.com"
+	DefaultJobTimeout   = 30 * time.Minute
+	DefaultMaxUpload    = 512 << 20
+	DefaultMaxAttempts  = 5
+	// MaxWebhookBody is GitHub's own cap on a delivery's payload.
+	MaxWebhookBody = 25 << 20
+)
+
+// Dispatch modes.
+const (
+	DispatchLocal  = "local"
+	DispatchRunPod = "runpod"
+)
+
+// Config is every setting of the relay, from defaults < environment < flags.
+// Secrets (the App key, the webhook secret, the relay secret, API keys) are never
+// logged or printed; String would not show them either.
+type Config struct {
+	Addr      string
+	DataDir   string
+	PublicURL string
+
+	GitHubAppID          int64
+	GitHubAppPrivateKey  []byte
+	GitHubPrivateKeyPath string
+	WebhookSecret        string
+	GitHubAPIURL         string
+	// BuildTags builds pushes of tags as well as pushes to the default branch.
+	BuildTags bool
+
+	Dispatch       string
+	RunPodEndpoint string
+	RunPodAPIKey   string
+	// RunPodPollInterval is the wait between /status requests.
+	RunPodPollInterval time.Duration
+
+	// Storage is "fs" or "s3"; Bucket* configure s3.
+	Storage            string
+	BucketEndpoint     string
+	BucketName         string
+	BucketAccessKeyID  string
+	BucketSecret       string
+	BucketRegion       string
+	BucketUsePathStyle bool
+	StorageDir         string // fs: default {DataDir}/docpacks
+
+	// DatabaseURL selects PostgreSQL; empty means SQLite in DataDir.
+	DatabaseURL string
+
+	// Workers bounds the builds (or RunPod jobs) in flight in this relay.
+	Workers     int
+	JobTimeout  time.Duration
+	MaxAttempts int
+	// MaxUpload caps an uploaded docpack, in bytes.
+	MaxUpload int64
+	// ShutdownGrace is how long running builds may take to finish on shutdown;
+	// after it they are cancelled and retried by the next relay.
+	ShutdownGrace time.Duration
+
+	// RelaySecret signs upload tokens. Empty means: read or create
+	// {DataDir}/relay.secret.
+	RelaySecret string
+
+	// LLM configures the generator of local builds. An empty key and base URL
+	// means the extractive generator.
+	LLM llm.Config
+
+	// Dev generates a webhook secret when none is set.
+	Dev bool
+	// LogLevel is debug, info, warn or error.
+	LogLevel string
+}
+
+// DefaultConfig returns the defaults.
+func DefaultConfig() Config {
+	return Config{
+		Addr:               DefaultAddr,
+		DataDir:            defaultDataDir(),
+		GitHubAPIURL:       DefaultGitHubAPIURL,
+		Dispatch:           DispatchLocal,
+		RunPodPollInterval: 2 * time.Second,
+		Storage:            "fs",
+		BucketRegion:       "auto",
+		BucketUsePathStyle: true,
+		Workers:            2,
+		JobTimeout:         DefaultJobTimeout,
+		MaxAttempts:        DefaultMaxAttempts,
+		MaxUpload:          DefaultMaxUpload,
+		ShutdownGrace:      30 * time.Second,
+		LogLevel:           "info",
+	}
+}
+
+func defaultDataDir() string {
+	if d, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(d, "doctown-relay")
+	}
+	return "doctown-relay"
+}
+
+// FromEnv applies the environment over c. Values that do not parse are errors.
+func (c *Config) FromEnv(getenv func(string) string) error {
+	var errs []error
+	str := func(key string, dst *string) {
+		if v := strings.TrimSpace(getenv(key)); v != "" {
+			*dst = v
+		}
+	}
+	str("RELAY_ADDR", &c.Addr)
+	str("DOCTOWN_DATA_DIR", &c.DataDir)
+	str("DOCTOWN_PUBLIC_URL", &c.PublicURL)
+	if v := strings.TrimSpace(getenv("GITHUB_APP_ID")); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("GITHUB_APP_ID: %q is not a number", v))
+		}
+		c.GitHubAppID = n
+	}
+	if v := getenv("GITHUB_APP_PRIVATE_KEY"); strings.TrimSpace(v) != "" {
+		// Environments often flatten newlines to "\n".
+		c.GitHubAppPrivateKey = []byte(strings.ReplaceAll(v, `\n`, "\n"))
+	}
+	str("GITHUB_APP_PRIVATE_KEY_PATH", &c.GitHubPrivateKeyPath)
+	if v := getenv("GITHUB_WEBHOOK_SECRET"); v != "" {
+		c.WebhookSecret = v
+	}
+	str("DOCTOWN_GITHUB_API_URL", &c.GitHubAPIURL)
+	boolean := func(key string, dst *bool) {
+		if v := strings.TrimSpace(getenv(key)); v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %q is not a boolean", key, v))
+			}
+			*dst = b
+		}
+	}
+	boolean("DOCTOWN_BUILD_TAGS", &c.BuildTags)
+	str("DOCTOWN_DISPATCH", &c.Dispatch)
+	str("RUNPOD_ENDPOINT", &c.RunPodEndpoint)
+	if v := getenv("RUNPOD_API_KEY"); v != "" {
+		c.RunPodAPIKey = strings.TrimSpace(v)
+	}
+	str("DOCTOWN_STORAGE", &c.Storage)
+	str("BUCKET_ENDPOINT", &c.BucketEndpoint)
+	str("BUCKET_NAME", &c.BucketName)
+	str("BUCKET_ACCESS_KEY_ID", &c.BucketAccessKeyID)
+	if v := getenv("BUCKET_SECRET"); v != "" {
+		c.BucketSecret = strings.TrimSpace(v)
+	}
+	str("BUCKET_REGION", &c.BucketRegion)
+	boolean("BUCKET_PATH_STYLE", &c.BucketUsePathStyle)
+	str("DATABASE_URL", &c.DatabaseURL)
+	integer := func(key string, dst *int) {
+		if v := strings.TrimSpace(getenv(key)); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %q is not a number", key, v))
+			}
+			*dst = n
+		}
+	}
+	integer("DOCTOWN_WORKERS", &c.Workers)
+	integer("DOCTOWN_MAX_ATTEMPTS", &c.MaxAttempts)
+	duration := func(key string, dst *time.Duration) {
+		if v := strings.TrimSpace(getenv(key)); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %q is not a duration", key, v))
+			}
+			*dst = d
+		}
+	}
+	duration("DOCTOWN_JOB_TIMEOUT", &c.JobTimeout)
+	duration("DOCTOWN_SHUTDOWN_GRACE", &c.ShutdownGrace)
+	duration("RUNPOD_POLL_INTERVAL", &c.RunPodPollInterval)
+	if v := strings.TrimSpace(getenv("DOCTOWN_MAX_UPLOAD")); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("DOCTOWN_MAX_UPLOAD: %q is not a number of bytes", v))
+		}
+		c.MaxUpload = n
+	}
+	if v := getenv("DOCTOWN_RELAY_SECRET"); v != "" {
+		c.RelaySecret = v
+	}
+	str("DOCTOWN_LOG_LEVEL", &c.LogLevel)
+	c.LLM = llm.ConfigFromEnv(getenv)
+	return errors.Join(errs...)
+}
+
+// RegisterFlags binds the flags that override the environment.
+func (c *Config) RegisterFlags(f *pflag.FlagSet) {
+	f.StringVar(&c.Addr, "addr", c.Addr, "listen `address` (RELAY_ADDR)")
+	f.StringVar(&c.DataDir, "data-dir", c.DataDir, "`directory` for the SQLite queue, docpacks (fs storage) and the relay secret (DOCTOWN_DATA_DIR)")
+	f.StringVar(&c.PublicURL, "public-url", c.PublicURL, "`URL` builders use to reach this relay (DOCTOWN_PUBLIC_URL)")
+	f.Int64Var(&c.GitHubAppID, "github-app-id", c.GitHubAppID, "GitHub App `id` (GITHUB_APP_ID)")
+	f.StringVar(&c.GitHubPrivateKeyPath, "github-app-private-key-path", c.GitHubPrivateKeyPath, "`file` holding the App's PEM private key (GITHUB_APP_PRIVATE_KEY_PATH)")
+	f.StringVar(&c.GitHubAPIURL, "github-api-url", c.GitHubAPIURL, "GitHub REST API base `URL` (DOCTOWN_GITHUB_API_URL)")
+	f.BoolVar(&c.BuildTags, "build-tags", c.BuildTags, "also build pushed tags (DOCTOWN_BUILD_TAGS)")
+	f.StringVar(&c.Dispatch, "dispatch", c.Dispatch, "where builds run: local or runpod (DOCTOWN_DISPATCH)")
+	f.StringVar(&c.RunPodEndpoint, "runpod-endpoint", c.RunPodEndpoint, "RunPod endpoint base `URL` (RUNPOD_ENDPOINT)")
+	f.StringVar(&c.Storage, "storage", c.Storage, "docpack storage: fs or s3 (DOCTOWN_STORAGE)")
+	f.StringVar(&c.BucketEndpoint, "bucket-endpoint", c.BucketEndpoint, "S3/R2 endpoint `URL` (BUCKET_ENDPOINT)")
+	f.StringVar(&c.BucketName, "bucket-name", c.BucketName, "bucket `name` (BUCKET_NAME)")
+	f.StringVar(&c.BucketRegion, "bucket-region", c.BucketRegion, "bucket `region` (BUCKET_REGION)")
+	f.IntVar(&c.Workers, "workers", c.Workers, "builds in flight in this relay (DOCTOWN_WORKERS)")
+	f.DurationVar(&c.JobTimeout, "job-timeout", c.JobTimeout, "time one build attempt may take (DOCTOWN_JOB_TIMEOUT)")
+	f.IntVar(&c.MaxAttempts, "max-attempts", c.MaxAttempts, "attempts per job before it fails (DOCTOWN_MAX_ATTEMPTS)")
+	f.Int64Var(&c.MaxUpload, "max-upload", c.MaxUpload, "largest accepted docpack in `bytes` (DOCTOWN_MAX_UPLOAD)")
+	f.DurationVar(&c.ShutdownGrace, "shutdown-grace", c.ShutdownGrace, "time running builds get to finish on shutdown (DOCTOWN_SHUTDOWN_GRACE)")
+	f.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (DOCTOWN_LOG_LEVEL)")
+	f.BoolVar(&c.Dev, "dev", c.Dev, "development mode: generate a webhook secret when none is set and print it once")
+}
+
+// Load fills the private key from its path when needed and generates (or reads)
+// the relay secret. It writes only inside DataDir.
+func (c *Config) Load() error {
+	if len(c.GitHubAppPrivateKey) == 0 && c.GitHubPrivateKeyPath != "" {
+		b, err := os.ReadFile(c.GitHubPrivateKeyPath)
+		if err != nil {
+			return fmt.Errorf("read GitHub App private key: %w", err)
+		}
+		c.GitHubAppPrivateKey = b
+	}
+	if c.RelaySecret == "" && c.DataDir != "" {
+		s, err := loadOrCreateSecret(filepath.Join(c.DataDir, "relay.secret"))
+		if err != nil {
+			return err
+		}
+		c.RelaySecret = s
+	}
+	return nil
+}
+
+// loadOrCreateSecret reads a secret file, creating it with 32 random bytes first.
+func loadOrCreateSecret(path string) (string, error) {
+	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) > 0 {
+		return strings.TrimSpace(string(b)), nil
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return "", fmt.Errorf("relay secret: %w", err)
+	}
+	s := randomHex(32)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		// Another relay on the same data dir won the race.
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return "", fmt.Errorf("relay secret: %w", err)
+		}
+		return strings.TrimSpace(string(b)), nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("relay secret: %w", err)
+	}
+	if _, err := f.WriteString(s + "\n"); err != nil {
+		f.Close()
+		return "", fmt.Errorf("relay secret: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return "", fmt.Errorf("relay secret: %w", err)
+	}
+	return s, nil
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return hex.EncodeToString(b)
+}
+
+// Validate reports every problem with the settings at once.
+func (c *Config) Validate() error {
+	var errs []error
+	if c.WebhookSecret == "" {
+		errs = append(errs, errors.New("GITHUB_WEBHOOK_SECRET is not set: the relay refuses unsigned webhooks (use --dev to generate one)"))
+	}
+	if c.Addr == "" {
+		errs = append(errs, errors.New("RELAY_ADDR is empty"))
+	}
+	if c.DataDir == "" {
+		errs = append(errs, errors.New("DOCTOWN_DATA_DIR is empty"))
+	}
+	if c.PublicURL != "" {
+		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("DOCTOWN_PUBLIC_URL: %q is not an http(s) URL", c.PublicURL))
+		}
+	}
+	if u, err := url.Parse(c.GitHubAPIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("DOCTOWN_GITHUB_API_URL: %q is not an http(s) URL", c.GitHubAPIURL))
+	}
+	if c.GitHubAppID < 0 {
+		errs = append(errs, errors.New("GITHUB_APP_ID must be positive"))
+	}
+	if (c.GitHubAppID == 0) != (len(c.GitHubAppPrivateKey) == 0 && c.GitHubPrivateKeyPath == "") {
+		errs = append(errs, errors.New("GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY (or _PATH) go together"))
+	}
+	switch c.Dispatch {
+	case DispatchLocal:
+	case DispatchRunPod:
+		if c.RunPodEndpoint == "" {
+			errs = append(errs, errors.New("DOCTOWN_DISPATCH=runpod needs RUNPOD_ENDPOINT"))
+		} else if u, err := url.Parse(c.RunPodEndpoint); err != nil || u.Host == "" {
+			errs = append(errs, fmt.Errorf("RUNPOD_ENDPOINT: %q is not a URL", c.RunPodEndpoint))
+		}
+		if c.RunPodAPIKey == "" {
+			errs = append(errs, errors.New("DOCTOWN_DISPATCH=runpod needs RUNPOD_API_KEY"))
+		}
+		if c.PublicURL == "" {
+			errs = append(errs, errors.New("DOCTOWN_DISPATCH=runpod needs DOCTOWN_PUBLIC_URL: workers upload there"))
+		}
+		if c.RunPodPollInterval <= 0 {
+			errs = append(errs, errors.New("RUNPOD_POLL_INTERVAL must be positive"))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("DOCTOWN_DISPATCH: %q is neither local nor runpod", c.Dispatch))
+	}
+	switch c.Storage {
+	case "fs":
+	case "s3":
+		if c.BucketName == "" {
+			errs = append(errs, errors.New("DOCTOWN_STORAGE=s3 needs BUCKET_NAME"))
+		}
+		if c.BucketEndpoint == "" {
+			errs = append(errs, errors.New("DOCTOWN_STORAGE=s3 needs BUCKET_ENDPOINT"))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("DOCTOWN_STORAGE: %q is neither fs nor s3", c.Storage))
+	}
+	if c.Workers < 1 {
+		errs = append(errs, errors.New("DOCTOWN_WORKERS must be at least 1"))
+	}
+	if c.JobTimeout <= 0 {
+		errs = append(errs, errors.New("DOCTOWN_JOB_TIMEOUT must be positive"))
+	}
+	if c.MaxAttempts < 1 {
+		errs = append(errs, errors.New("DOCTOWN_MAX_ATTEMPTS must be at least 1"))
+	}
+	if c.MaxUpload < 1 {
+		errs = append(errs, errors.New("DOCTOWN_MAX_UPLOAD must be positive"))
+	}
+	if c.ShutdownGrace < 0 {
+		errs = append(errs, errors.New("DOCTOWN_SHUTDOWN_GRACE must not be negative"))
+	}
+	if c.Dispatch == DispatchLocal && (c.LLM.APIKey != "" || c.LLM.BaseURL != "") {
+		if err := c.LLM.Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("LLM settings: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// uploadURL is where builders send docpacks.
+func (c *Config) uploadURL() string {
+	return strings.TrimRight(c.PublicURL, "/") + "/api/docpack/upload"
+}

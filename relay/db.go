@@ -1,0 +1,210 @@
+package relay
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
+)
+
+// querier runs the relay's own SQL on either database, in or out of a
+// transaction. Queries are written with "?" placeholders; the PostgreSQL side
+// rewrites them to $n.
+type querier interface {
+	exec(ctx context.Context, q string, args ...any) (int64, error)
+	query(ctx context.Context, q string, args ...any) (rows, error)
+}
+
+// rows is the part of *sql.Rows and pgx.Rows the relay uses.
+type rows interface {
+	Next() bool
+	Scan(dst ...any) error
+	Err() error
+	Close()
+}
+
+// queryRow runs q and scans its first row into dst; errNoRows when there is none.
+func queryRow(ctx context.Context, db querier, q string, args []any, dst ...any) error {
+	r, err := db.query(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	if !r.Next() {
+		if err := r.Err(); err != nil {
+			return err
+		}
+		return errNoRows
+	}
+	if err := r.Scan(dst...); err != nil {
+		return err
+	}
+	return r.Err()
+}
+
+var errNoRows = errors.New("no rows")
+
+// sqlQuerier is *sql.DB or *sql.Tx (SQLite).
+type sqlQuerier struct {
+	db interface {
+		ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
+		QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+	}
+}
+
+func (s sqlQuerier) exec(ctx context.Context, q string, args ...any) (int64, error) {
+	res, err := s.db.ExecContext(ctx, q, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+func (s sqlQuerier) query(ctx context.Context, q string, args ...any) (rows, error) {
+	r, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	return sqlRows{r}, nil
+}
+
+type sqlRows struct{ *sql.Rows }
+
+func (r sqlRows) Close() { r.Rows.Close() }
+
+// pgxQuerier is *pgxpool.Pool or pgx.Tx (PostgreSQL).
+type pgxQuerier struct {
+	db interface {
+		Exec(ctx context.Context, q string, args ...any) (pgconn.CommandTag, error)
+		Query(ctx context.Context, q string, args ...any) (pgx.Rows, error)
+	}
+}
+
+func (p pgxQuerier) exec(ctx context.Context, q string, args ...any) (int64, error) {
+	tag, err := p.db.Exec(ctx, rebind(q), args...)
+	if err != nil {
+		return 0, err
+	}
+	return tag.RowsAffected(), nil
+}
+
+func (p pgxQuerier) query(ctx context.Context, q string, args ...any) (rows, error) {
+	r, err := p.db.Query(ctx, rebind(q), args...)
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// rebind turns "?" placeholders into PostgreSQL's $1, $2, …. The relay's SQL has
+// no "?" inside string literals.
+func rebind(q string) string {
+	if !strings.Contains(q, "?") {
+		return q
+	}
+	var b strings.Builder
+	n := 0
+	for _, c := range q {
+		if c == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// schema is the relay's own tables, valid on SQLite and PostgreSQL. Times are
+// Unix milliseconds; "no time" is 0.
+var schema = []string{
+	`CREATE TABLE IF NOT EXISTS doctown_jobs (
+		id TEXT PRIMARY KEY,
+		owner TEXT NOT NULL,
+		repo TEXT NOT NULL,
+		sha TEXT NOT NULL,
+		ref TEXT NOT NULL DEFAULT '',
+		installation_id BIGINT NOT NULL DEFAULT 0,
+		state TEXT NOT NULL,
+		attempts BIGINT NOT NULL DEFAULT 0,
+		error TEXT NOT NULL DEFAULT '',
+		river_job_id BIGINT NOT NULL DEFAULT 0,
+		delivery_id TEXT NOT NULL DEFAULT '',
+		created_at BIGINT NOT NULL,
+		updated_at BIGINT NOT NULL,
+		dispatched_at BIGINT NOT NULL DEFAULT 0,
+		finished_at BIGINT NOT NULL DEFAULT 0,
+		UNIQUE (owner, repo, sha)
+	)`,
+	`CREATE INDEX IF NOT EXISTS doctown_jobs_state ON doctown_jobs (state)`,
+	`CREATE INDEX IF NOT EXISTS doctown_jobs_installation ON doctown_jobs (installation_id, state)`,
+	`CREATE TABLE IF NOT EXISTS doctown_deliveries (
+		id TEXT PRIMARY KEY,
+		event TEXT NOT NULL,
+		received_at BIGINT NOT NULL
+	)`,
+	`CREATE TABLE IF NOT EXISTS doctown_docpacks (
+		owner TEXT NOT NULL,
+		repo TEXT NOT NULL,
+		sha TEXT NOT NULL,
+		ref TEXT NOT NULL DEFAULT '',
+		object_key TEXT NOT NULL,
+		size BIGINT NOT NULL,
+		symbol_count BIGINT NOT NULL DEFAULT 0,
+		generator TEXT NOT NULL DEFAULT '',
+		model TEXT NOT NULL DEFAULT '',
+		job_id TEXT NOT NULL DEFAULT '',
+		created_at BIGINT NOT NULL,
+		PRIMARY KEY (owner, repo, sha)
+	)`,
+	`CREATE INDEX IF NOT EXISTS doctown_docpacks_created ON doctown_docpacks (created_at)`,
+	`CREATE TABLE IF NOT EXISTS doctown_latest (
+		owner TEXT NOT NULL,
+		repo TEXT NOT NULL,
+		sha TEXT NOT NULL,
+		pushed_at BIGINT NOT NULL,
+		PRIMARY KEY (owner, repo)
+	)`,
+}
+
+// openSQLite opens (creating) the relay's database file in dir. River wants a
+// single connection on SQLite: every statement is serialised through it.
+func openSQLite(ctx context.Context, dir string) (*sql.DB, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	path := filepath.Join(dir, "relay.db")
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)&_txlock=immediate"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	db.SetMaxOpenConns(1)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// openPostgres connects to DATABASE_URL.
+func openPostgres(ctx context.Context, url string) (*pgxpool.Pool, error) {
+	pool, err := pgxpool.New(ctx, url)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	return pool, nil
+}

@@ -1,0 +1,111 @@
+package relay
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/bradleyfalzon/ghinstallation/v2"
+	"github.com/google/go-github/v88/github"
+)
+
+// GitHubApp talks to GitHub as the App: it mints installation tokens scoped to
+// one repository with read access to its contents, and looks up repositories.
+// Tokens are returned to the caller and never logged or stored.
+type GitHubApp struct {
+	apps   *ghinstallation.AppsTransport // nil: no App configured, public access only
+	apiURL string
+	tr     http.RoundTripper
+}
+
+// NewGitHubApp parses the App's private key. With appID 0 the relay works
+// without an App (public repositories only, no tokens).
+func NewGitHubApp(appID int64, privateKey []byte, apiURL string, tr http.RoundTripper) (*GitHubApp, error) {
+	if tr == nil {
+		tr = http.DefaultTransport
+	}
+	a := &GitHubApp{apiURL: strings.TrimRight(apiURL, "/"), tr: tr}
+	if appID == 0 {
+		return a, nil
+	}
+	apps, err := ghinstallation.NewAppsTransport(tr, appID, privateKey)
+	if err != nil {
+		return nil, fmt.Errorf("github app key: %w", err)
+	}
+	apps.BaseURL = a.apiURL
+	a.apps = apps
+	return a, nil
+}
+
+// APIURL is the REST API base URL without a trailing slash.
+func (a *GitHubApp) APIURL() string { return a.apiURL }
+
+// RepoToken mints an installation token that can only read owner/repo's
+// contents. It returns "" when no App is configured.
+func (a *GitHubApp) RepoToken(ctx context.Context, installationID int64, owner, repo string) (string, error) {
+	if a.apps == nil || installationID == 0 {
+		return "", nil
+	}
+	t := a.installation(installationID, repo)
+	tok, err := t.Token(ctx)
+	if err != nil {
+		return "", fmt.Errorf("installation token for %s/%s: %w", owner, repo, err)
+	}
+	return tok, nil
+}
+
+func (a *GitHubApp) installation(installationID int64, repo string) *ghinstallation.Transport {
+	t := ghinstallation.NewFromAppsTransport(a.apps, installationID)
+	t.BaseURL = a.apiURL
+	t.InstallationTokenOptions = &github.InstallationTokenOptions{
+		Repositories: []string{repo},
+		Permissions:  &github.InstallationPermissions{Contents: github.Ptr("read")},
+	}
+	return t
+}
+
+// ErrRepoGone means the repository no longer exists or the App lost access.
+var ErrRepoGone = errors.New("repository not found or not accessible")
+
+// DefaultHead returns owner/repo's default branch and the SHA it points to.
+func (a *GitHubApp) DefaultHead(ctx context.Context, installationID int64, owner, repo string) (branch, sha string, err error) {
+	var rt http.RoundTripper = a.tr
+	if a.apps != nil && installationID != 0 {
+		rt = a.installation(installationID, repo)
+	}
+	base := a.apiURL + "/"
+	c, err := github.NewClient(github.WithHTTPClient(&http.Client{Transport: rt}), github.WithURLs(&base, &base))
+	if err != nil {
+		return "", "", fmt.Errorf("github client: %w", err)
+	}
+	r, _, err := c.Repositories.Get(ctx, owner, repo)
+	if err != nil {
+		return "", "", lookupErr(owner, repo, err)
+	}
+	branch = r.GetDefaultBranch()
+	if branch == "" {
+		return "", "", fmt.Errorf("%s/%s has no default branch (empty repository)", owner, repo)
+	}
+	commit, _, err := c.Repositories.GetCommit(ctx, owner, repo, branch, nil)
+	if err != nil {
+		return "", "", lookupErr(owner, repo, err)
+	}
+	if commit.GetSHA() == "" {
+		return "", "", fmt.Errorf("%s/%s: no commit on %s", owner, repo, branch)
+	}
+	return branch, commit.GetSHA(), nil
+}
+
+func lookupErr(owner, repo string, err error) error {
+	var ge *github.ErrorResponse
+	if errors.As(err, &ge) && ge.Response != nil && (ge.Response.StatusCode == http.StatusNotFound || ge.Response.StatusCode == http.StatusForbidden) {
+		return fmt.Errorf("%s/%s: %w", owner, repo, ErrRepoGone)
+	}
+	var he *ghinstallation.HTTPError
+	if errors.As(err, &he) && he.Response != nil && (he.Response.StatusCode == http.StatusNotFound || he.Response.StatusCode == http.StatusUnprocessableEntity) {
+		return fmt.Errorf("%s/%s: %w", owner, repo, ErrRepoGone)
+	}
+	return fmt.Errorf("look up %s/%s: %w", owner, repo, err)
+}

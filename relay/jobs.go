@@ -1,0 +1,243 @@
+package relay
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Job states, in the order a job normally passes through them.
+const (
+	StateQueued     = "queued"
+	StateDispatched = "dispatched"
+	StateRunning    = "running"
+	StateUploaded   = "uploaded"
+	StateDone       = "done"
+	StateFailed     = "failed"
+	StateCanceled   = "canceled"
+)
+
+// JobStates lists every state (metrics report each, even at zero).
+var JobStates = []string{StateQueued, StateDispatched, StateRunning, StateUploaded, StateDone, StateFailed, StateCanceled}
+
+// Job is one build of one commit, as the API reports it.
+type Job struct {
+	ID             string     `json:"id"`
+	Owner          string     `json:"owner"`
+	Repo           string     `json:"repo"`
+	SHA            string     `json:"sha"`
+	Ref            string     `json:"ref,omitempty"`
+	InstallationID int64      `json:"-"`
+	State          string     `json:"state"`
+	Attempts       int64      `json:"attempts"`
+	Error          string     `json:"error,omitempty"`
+	RiverJobID     int64      `json:"-"`
+	DeliveryID     string     `json:"delivery_id,omitempty"`
+	CreatedAt      time.Time  `json:"created_at"`
+	UpdatedAt      time.Time  `json:"updated_at"`
+	DispatchedAt   *time.Time `json:"dispatched_at,omitempty"`
+	FinishedAt     *time.Time `json:"finished_at,omitempty"`
+}
+
+// FullName is "owner/repo".
+func (j *Job) FullName() string { return j.Owner + "/" + j.Repo }
+
+// ErrJobNotFound is returned for an unknown job id.
+var ErrJobNotFound = errors.New("job not found")
+
+func millis(t time.Time) int64 { return t.UnixMilli() }
+
+func fromMillis(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
+
+func optMillis(ms int64) *time.Time {
+	if ms == 0 {
+		return nil
+	}
+	t := fromMillis(ms)
+	return &t
+}
+
+const jobColumns = `id, owner, repo, sha, ref, installation_id, state, attempts, error, river_job_id, delivery_id, created_at, updated_at, dispatched_at, finished_at`
+
+func scanJob(r interface{ Scan(...any) error }) (*Job, error) {
+	var j Job
+	var created, updated, dispatched, finished int64
+	if err := r.Scan(&j.ID, &j.Owner, &j.Repo, &j.SHA, &j.Ref, &j.InstallationID, &j.State, &j.Attempts, &j.Error,
+		&j.RiverJobID, &j.DeliveryID, &created, &updated, &dispatched, &finished); err != nil {
+		return nil, err
+	}
+	j.CreatedAt, j.UpdatedAt = fromMillis(created), fromMillis(updated)
+	j.DispatchedAt, j.FinishedAt = optMillis(dispatched), optMillis(finished)
+	return &j, nil
+}
+
+func getJob(ctx context.Context, db querier, id string) (*Job, error) {
+	r, err := db.query(ctx, `SELECT `+jobColumns+` FROM doctown_jobs WHERE id = ?`, id)
+	if err != nil {
+		return nil, fmt.Errorf("get job: %w", err)
+	}
+	defer r.Close()
+	if !r.Next() {
+		if err := r.Err(); err != nil {
+			return nil, fmt.Errorf("get job: %w", err)
+		}
+		return nil, ErrJobNotFound
+	}
+	j, err := scanJob(r)
+	if err != nil {
+		return nil, fmt.Errorf("get job: %w", err)
+	}
+	return j, nil
+}
+
+// jobRequest is what a webhook (or a lookup) asks to build.
+type jobRequest struct {
+	Owner, Repo, SHA, Ref string
+	InstallationID        int64
+	DeliveryID            string
+}
+
+// enqueueResult says what enqueue did.
+type enqueueResult struct {
+	JobID string `json:"job_id"`
+	Repo  string `json:"repo"`
+	SHA   string `json:"sha"`
+	// Duplicate is set when the commit already had a job (queued, running or done).
+	Duplicate bool `json:"duplicate,omitempty"`
+}
+
+// enqueueBuild records a job row and its River job in tx. A commit that already
+// has a live or finished job gets no second one; a failed or canceled one is
+// queued again.
+func enqueueBuild(ctx context.Context, tx queueTx, req jobRequest, now time.Time) (enqueueResult, error) {
+	res := enqueueResult{Repo: req.Owner + "/" + req.Repo, SHA: req.SHA}
+	id := randomHex(8)
+	n, err := tx.exec(ctx, `INSERT INTO doctown_jobs (id, owner, repo, sha, ref, installation_id, state, delivery_id, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (owner, repo, sha) DO NOTHING`,
+		id, req.Owner, req.Repo, req.SHA, req.Ref, req.InstallationID, StateQueued, req.DeliveryID, millis(now), millis(now))
+	if err != nil {
+		return res, fmt.Errorf("record job: %w", err)
+	}
+	if n == 0 {
+		var state string
+		if err := queryRow(ctx, tx, `SELECT id, state FROM doctown_jobs WHERE owner = ? AND repo = ? AND sha = ?`,
+			[]any{req.Owner, req.Repo, req.SHA}, &id, &state); err != nil {
+			return res, fmt.Errorf("record job: %w", err)
+		}
+		res.JobID = id
+		if state != StateFailed && state != StateCanceled {
+			res.Duplicate = true
+			return res, nil
+		}
+		if _, err := tx.exec(ctx, `UPDATE doctown_jobs SET state = ?, error = '', installation_id = ?, delivery_id = ?, updated_at = ?, finished_at = 0 WHERE id = ?`,
+			StateQueued, req.InstallationID, req.DeliveryID, millis(now), id); err != nil {
+			return res, fmt.Errorf("requeue job: %w", err)
+		}
+	}
+	res.JobID = id
+	riverID, _, err := tx.insert(ctx, BuildArgs{JobID: id, Owner: req.Owner, Repo: req.Repo, SHA: req.SHA, Ref: req.Ref, InstallationID: req.InstallationID}, nil)
+	if err != nil {
+		return res, err
+	}
+	if _, err := tx.exec(ctx, `UPDATE doctown_jobs SET river_job_id = ? WHERE id = ?`, riverID, id); err != nil {
+		return res, fmt.Errorf("record job: %w", err)
+	}
+	return res, nil
+}
+
+// recordDelivery stores a delivery id; false when it was seen before.
+func recordDelivery(ctx context.Context, tx querier, id, event string, now time.Time) (bool, error) {
+	n, err := tx.exec(ctx, `INSERT INTO doctown_deliveries (id, event, received_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+		id, event, millis(now))
+	if err != nil {
+		return false, fmt.Errorf("record delivery: %w", err)
+	}
+	return n == 1, nil
+}
+
+// setState moves a job to state, only from one of the states in from (any when
+// from is empty). It reports whether the row changed.
+func setState(ctx context.Context, db querier, id, state, errText string, now time.Time, from ...string) (bool, error) {
+	q := `UPDATE doctown_jobs SET state = ?, error = ?, updated_at = ?`
+	args := []any{state, errText, millis(now)}
+	switch state {
+	case StateDispatched:
+		q += `, dispatched_at = ?, attempts = attempts + 1`
+		args = append(args, millis(now))
+	case StateDone, StateFailed, StateCanceled:
+		q += `, finished_at = ?`
+		args = append(args, millis(now))
+	}
+	q += ` WHERE id = ?`
+	args = append(args, id)
+	if len(from) > 0 {
+		q += ` AND state IN (?` + repeat(",?", len(from)-1) + `)`
+		for _, f := range from {
+			args = append(args, f)
+		}
+	}
+	n, err := db.exec(ctx, q, args...)
+	if err != nil {
+		return false, fmt.Errorf("job %s: set state %s: %w", id, state, err)
+	}
+	return n > 0, nil
+}
+
+func repeat(s string, n int) string {
+	out := ""
+	for range n {
+		out += s
+	}
+	return out
+}
+
+// pendingJobs lists the jobs not yet dispatched for an installation, optionally
+// only of the given repositories ("owner/repo").
+func pendingJobs(ctx context.Context, db querier, installationID int64, repos []string) ([]*Job, error) {
+	q := `SELECT ` + jobColumns + ` FROM doctown_jobs WHERE state = ?`
+	args := []any{StateQueued}
+	if installationID != 0 {
+		q += ` AND installation_id = ?`
+		args = append(args, installationID)
+	}
+	r, err := db.query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("pending jobs: %w", err)
+	}
+	defer r.Close()
+	want := map[string]bool{}
+	for _, n := range repos {
+		want[n] = true
+	}
+	var out []*Job
+	for r.Next() {
+		j, err := scanJob(r)
+		if err != nil {
+			return nil, fmt.Errorf("pending jobs: %w", err)
+		}
+		if len(repos) == 0 || want[j.FullName()] {
+			out = append(out, j)
+		}
+	}
+	return out, r.Err()
+}
+
+// countJobs counts jobs by state.
+func countJobs(ctx context.Context, db querier) (map[string]int64, error) {
+	r, err := db.query(ctx, `SELECT state, COUNT(*) FROM doctown_jobs GROUP BY state`)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	out := map[string]int64{}
+	for r.Next() {
+		var s string
+		var n int64
+		if err := r.Scan(&s, &n); err != nil {
+			return nil, err
+		}
+		out[s] = n
+	}
+	return out, r.Err()
+}

@@ -1,0 +1,232 @@
+package relay
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// RunPodDispatcher runs each build as a job on a RunPod serverless endpoint:
+// POST {endpoint}/run, then GET {endpoint}/status/{id} until a final state. The
+// worker fetches the code with the installation token and uploads the docpack to
+// the relay with the job's upload token itself.
+type RunPodDispatcher struct {
+	// Endpoint is the endpoint's base URL (…/v2/{endpoint_id}).
+	Endpoint string
+	APIKey   string
+	Client   *http.Client
+	// PollInterval is the wait between status requests.
+	PollInterval time.Duration
+	// ExecutionTimeout bounds one run on RunPod; TTL bounds its whole life there.
+	ExecutionTimeout time.Duration
+	TTL              time.Duration
+	Logger           *slog.Logger
+}
+
+var _ Dispatcher = (*RunPodDispatcher)(nil)
+
+// Name is "runpod".
+func (d *RunPodDispatcher) Name() string { return DispatchRunPod }
+
+// runPodInput is the worker's input; the worker side reads the same names.
+type runPodInput struct {
+	Repo        string `json:"repo"`
+	GitRef      string `json:"git_ref"`
+	Token       string `json:"token,omitempty"`
+	APIURL      string `json:"api_url"`
+	JobID       string `json:"job_id"`
+	UploadToken string `json:"upload_token"`
+	UploadURL   string `json:"upload_url"`
+}
+
+type runPodPolicy struct {
+	ExecutionTimeout int64 `json:"executionTimeout,omitempty"` // milliseconds
+	TTL              int64 `json:"ttl,omitempty"`              // milliseconds
+}
+
+type runPodStatus struct {
+	ID     string          `json:"id"`
+	Status string          `json:"status"`
+	Error  string          `json:"error,omitempty"`
+	Output json.RawMessage `json:"output,omitempty"`
+}
+
+// ErrRunPodFailed is a run that ended in FAILED, CANCELLED or TIMED_OUT.
+var ErrRunPodFailed = errors.New("runpod job did not complete")
+
+// Dispatch submits the run and waits for its end. Cancelling ctx cancels the run.
+func (d *RunPodDispatcher) Dispatch(ctx context.Context, t *Task) error {
+	j := t.Job
+	body, err := json.Marshal(map[string]any{
+		"input": runPodInput{
+			Repo: j.FullName(), GitRef: j.SHA, Token: t.Token, APIURL: t.APIURL,
+			JobID: j.ID, UploadToken: t.UploadToken, UploadURL: t.UploadURL,
+		},
+		"policy": runPodPolicy{ExecutionTimeout: d.ExecutionTimeout.Milliseconds(), TTL: d.TTL.Milliseconds()},
+	})
+	if err != nil {
+		return err
+	}
+	var st runPodStatus
+	if err := d.call(ctx, http.MethodPost, "/run", body, &st); err != nil {
+		return fmt.Errorf("runpod run: %w", err)
+	}
+	if st.ID == "" {
+		return errors.New("runpod run: answer has no job id")
+	}
+	log := d.logger().With("job_id", j.ID, "runpod_id", st.ID)
+	log.Info("runpod job submitted", "status", st.Status)
+	running := false
+	for {
+		switch st.Status {
+		case "COMPLETED":
+			return nil
+		case "FAILED", "CANCELLED", "TIMED_OUT":
+			msg := st.Error
+			if msg == "" && len(st.Output) > 0 {
+				msg = truncate(string(st.Output), 500)
+			}
+			return fmt.Errorf("%w: %s %s", ErrRunPodFailed, st.Status, msg)
+		case "IN_PROGRESS":
+			if !running && t.Running != nil {
+				running = true
+				t.Running()
+			}
+		}
+		select {
+		case <-ctx.Done():
+			d.cancelRun(context.WithoutCancel(ctx), st.ID, log)
+			return ctx.Err()
+		case <-time.After(d.PollInterval):
+		}
+		id := st.ID
+		if err := d.call(ctx, http.MethodGet, "/status/"+id, nil, &st); err != nil {
+			if ctx.Err() != nil {
+				d.cancelRun(context.WithoutCancel(ctx), id, log)
+				return ctx.Err()
+			}
+			return fmt.Errorf("runpod status: %w", err)
+		}
+		if st.ID == "" {
+			st.ID = id
+		}
+	}
+}
+
+func (d *RunPodDispatcher) cancelRun(ctx context.Context, id string, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := d.call(ctx, http.MethodPost, "/cancel/"+id, nil, nil); err != nil {
+		log.Warn("runpod cancel failed", "err", err)
+	}
+}
+
+func (d *RunPodDispatcher) logger() *slog.Logger {
+	if d.Logger != nil {
+		return d.Logger
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+// call makes one API request, retrying 429 (after Retry-After) and 5xx answers
+// a few times.
+func (d *RunPodDispatcher) call(ctx context.Context, method, path string, body []byte, out any) error {
+	client := d.Client
+	if client == nil {
+		client = http.DefaultClient
+	}
+	url := strings.TrimRight(d.Endpoint, "/") + path
+	backoff := 500 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		req, err := http.NewRequestWithContext(ctx, method, url, bytes.NewReader(body))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Authorization", "Bearer "+d.APIKey)
+		req.Header.Set("Accept", "application/json")
+		if body != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			if ctx.Err() != nil || attempt >= 5 {
+				return err
+			}
+			if !sleep(ctx, backoff) {
+				return ctx.Err()
+			}
+			backoff *= 2
+			continue
+		}
+		data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		resp.Body.Close()
+		if err != nil {
+			return err
+		}
+		switch {
+		case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
+			if attempt >= 8 {
+				return fmt.Errorf("%s %s: %s", method, path, resp.Status)
+			}
+			wait := backoff
+			if ra := retryAfter(resp.Header.Get("Retry-After")); ra > 0 {
+				wait = ra
+			} else {
+				backoff *= 2
+			}
+			if !sleep(ctx, wait) {
+				return ctx.Err()
+			}
+			continue
+		case resp.StatusCode >= 300:
+			return fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, truncate(string(data), 300))
+		}
+		if out == nil {
+			return nil
+		}
+		if err := json.Unmarshal(data, out); err != nil {
+			return fmt.Errorf("%s %s: decode answer: %w", method, path, err)
+		}
+		return nil
+	}
+}
+
+// retryAfter parses a Retry-After header (seconds or an HTTP date), capped at a minute.
+func retryAfter(v string) time.Duration {
+	if v == "" {
+		return 0
+	}
+	var d time.Duration
+	if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
+		d = time.Duration(n) * time.Second
+	} else if t, err := http.ParseTime(v); err == nil {
+		d = time.Until(t)
+	}
+	return min(max(d, 0), time.Minute)
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
