@@ -1,0 +1,224 @@
+// Package components holds the TUI's reusable widgets: a selectable list, a
+// scrolling text pane and a yes/no prompt.
+package components
+
+import (
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/doctown/doctown/tui/common"
+)
+
+// Row is one line of a List: text on the left, a faint note on the right.
+type Row struct {
+	Text string
+	Note string
+}
+
+// List is a vertical list with a cursor, scrolled to keep the cursor visible.
+type List struct {
+	common.Common
+	Title   string
+	Focused bool
+	rows    []Row
+	cursor  int
+	offset  int
+}
+
+// NewList returns an empty list.
+func NewList(c common.Common, title string) *List {
+	return &List{Common: c, Title: title}
+}
+
+// SetRows replaces the rows and puts the cursor on the first.
+func (l *List) SetRows(rows []Row) {
+	l.rows = rows
+	l.cursor, l.offset = 0, 0
+}
+
+// Rows returns the rows.
+func (l *List) Rows() []Row { return l.rows }
+
+// Cursor is the selected row, or -1 when empty.
+func (l *List) Cursor() int {
+	if len(l.rows) == 0 {
+		return -1
+	}
+	return l.cursor
+}
+
+// Select moves the cursor to row i.
+func (l *List) Select(i int) {
+	if len(l.rows) == 0 {
+		return
+	}
+	l.cursor = max(0, min(i, len(l.rows)-1))
+	l.clamp()
+}
+
+// Move moves the cursor by delta rows.
+func (l *List) Move(delta int) { l.Select(l.cursor + delta) }
+
+func (l *List) visible() int { return max(1, l.Height-1) }
+
+func (l *List) clamp() {
+	h := l.visible()
+	if l.cursor < l.offset {
+		l.offset = l.cursor
+	}
+	if l.cursor >= l.offset+h {
+		l.offset = l.cursor - h + 1
+	}
+	l.offset = max(0, min(l.offset, len(l.rows)-h))
+}
+
+// Update moves the cursor on navigation keys and the mouse wheel. It reports
+// whether the cursor moved.
+func (l *List) Update(msg tea.Msg) bool {
+	before := l.cursor
+	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
+		k := l.Keys
+		switch {
+		case key.Matches(msg, k.Up):
+			l.Move(-1)
+		case key.Matches(msg, k.Down):
+			l.Move(1)
+		case key.Matches(msg, k.PageUp):
+			l.Move(-l.visible())
+		case key.Matches(msg, k.PageDown):
+			l.Move(l.visible())
+		case key.Matches(msg, k.Top):
+			l.Select(0)
+		case key.Matches(msg, k.Bottom):
+			l.Select(len(l.rows) - 1)
+		}
+	case tea.MouseWheelMsg:
+		switch msg.Mouse().Button {
+		case tea.MouseWheelUp:
+			l.Move(-3)
+		case tea.MouseWheelDown:
+			l.Move(3)
+		}
+	}
+	return l.cursor != before
+}
+
+// View draws the title line and the visible rows, exactly Width×Height.
+func (l *List) View() string {
+	w := max(1, l.Width)
+	var b strings.Builder
+	title := l.Title
+	if len(l.rows) > 0 {
+		title += "  " + l.Styles.Faint.Render(itoa(l.cursor+1)+"/"+itoa(len(l.rows)))
+	}
+	b.WriteString(fit(l.Styles.Header.Render(title), w))
+	end := min(len(l.rows), l.offset+l.visible())
+	lines := 1
+	for i := l.offset; i < end; i++ {
+		r := l.rows[i]
+		text := r.Text
+		note := r.Note
+		nw := ansi.StringWidth(note)
+		tw := w - 2
+		if nw > 0 && nw+4 < w/2 {
+			tw = w - 2 - nw - 1
+		} else {
+			note = ""
+		}
+		line := " " + pad(ansi.Truncate(text, tw, "…"), tw)
+		if note != "" {
+			line += " " + note
+		}
+		line = pad(line, w)
+		switch {
+		case i == l.cursor && l.Focused:
+			line = l.Styles.Selected.Render(line)
+		case i == l.cursor:
+			line = l.Styles.SelectedBlur.Render(line)
+		case note != "":
+			line = " " + pad(ansi.Truncate(text, tw, "…"), tw) + " " + l.Styles.Kind.Render(note)
+		}
+		b.WriteByte('\n')
+		b.WriteString(line)
+		lines++
+	}
+	for ; lines < l.Height; lines++ {
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// fit truncates or pads s to exactly w cells.
+func fit(s string, w int) string { return pad(ansi.Truncate(s, w, "…"), w) }
+
+func pad(s string, w int) string {
+	if n := ansi.StringWidth(s); n < w {
+		return s + strings.Repeat(" ", w-n)
+	}
+	return s
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var buf [20]byte
+	i := len(buf)
+	neg := n < 0
+	if neg {
+		n = -n
+	}
+	for n > 0 {
+		i--
+		buf[i] = byte('0' + n%10)
+		n /= 10
+	}
+	if neg {
+		i--
+		buf[i] = '-'
+	}
+	return string(buf[i:])
+}
+
+// Fit truncates or pads every line of s to w cells and s to h lines.
+func Fit(s string, w, h int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	for i, ln := range lines {
+		lines[i] = fit(ln, w)
+	}
+	for len(lines) < h {
+		lines = append(lines, strings.Repeat(" ", w))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Box draws s in a bordered pane of outer size w×h.
+func Box(style lipgloss.Style, s string, w, h int) string {
+	iw, ih := max(1, w-2), max(1, h-2)
+	return style.Render(Fit(s, iw, ih))
+}
+
+// Bar draws a progress bar of w cells with a percentage: "████░░░░  50%", or
+// "####....  50%" without color. (bubbles' progress needs an animation module
+// that is not in go.mod; the build screen wants no animation anyway.)
+func Bar(st *common.Styles, color bool, w int, pct float64) string {
+	pct = max(0, min(1, pct))
+	full := int(pct*float64(w) + 0.5)
+	on, off := "█", "░"
+	if !color {
+		on, off = "#", "."
+	}
+	bar := strings.Repeat(on, full) + strings.Repeat(off, w-full)
+	if color {
+		bar = lipgloss.NewStyle().Foreground(st.Accent).Render(strings.Repeat(on, full)) + st.Faint.Render(strings.Repeat(off, w-full))
+	}
+	return bar + " " + pad(itoa(int(pct*100+0.5))+"%", 4)
+}

@@ -1,0 +1,112 @@
+package components
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+
+	"charm.land/glamour/v2"
+
+	"github.com/doctown/doctown/docpack"
+)
+
+// Markdown renders markdown with glamour at a width, caching one renderer per
+// width and each rendered text per (key, width), so a symbol is rendered once
+// however often it is shown.
+type Markdown struct {
+	Color bool
+	mu    sync.Mutex
+	rends map[int]*glamour.TermRenderer
+	cache map[mdKey]string
+}
+
+type mdKey struct {
+	key   string
+	width int
+}
+
+// NewMarkdown returns a renderer; without color it uses glamour's notty style.
+func NewMarkdown(color bool) *Markdown {
+	return &Markdown{Color: color, rends: map[int]*glamour.TermRenderer{}, cache: map[mdKey]string{}}
+}
+
+// Render renders md at width, caching it under key.
+func (m *Markdown) Render(key, md string, width int) string {
+	width = max(20, width)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if s, ok := m.cache[mdKey{key, width}]; ok {
+		return s
+	}
+	r, ok := m.rends[width]
+	if !ok {
+		style := "notty"
+		if m.Color {
+			style = "dark"
+		}
+		var err error
+		r, err = glamour.NewTermRenderer(glamour.WithStandardStyle(style), glamour.WithWordWrap(width-2))
+		if err != nil {
+			return md
+		}
+		m.rends[width] = r
+	}
+	out, err := r.Render(md)
+	if err != nil {
+		out = md
+	}
+	out = strings.Trim(out, "\n")
+	m.cache[mdKey{key, width}] = out
+	return out
+}
+
+// DocMarkdown writes a symbol's signature and doc as markdown: the signature as a
+// rust code block, then summary, description, parameters, returns, errors,
+// panics, safety and examples.
+func DocMarkdown(s docpack.Symbol, d docpack.Doc, hasDoc bool) string {
+	var b strings.Builder
+	sig := s.Signature
+	if sig == "" {
+		sig = string(s.SymbolType) + " " + s.Name
+	}
+	fmt.Fprintf(&b, "```rust\n%s\n```\n\n", sig)
+	if !hasDoc {
+		if s.DocComments != "" {
+			b.WriteString(s.DocComments + "\n")
+		} else {
+			b.WriteString("*No documentation.*\n")
+		}
+		return b.String()
+	}
+	if d.Summary != "" {
+		b.WriteString(d.Summary + "\n\n")
+	}
+	if d.Description != "" {
+		b.WriteString(d.Description + "\n\n")
+	}
+	if len(d.Parameters) > 0 {
+		b.WriteString("## Parameters\n\n")
+		for _, p := range d.Parameters {
+			fmt.Fprintf(&b, "- `%s`: %s\n", p.Name, p.Description)
+		}
+		b.WriteString("\n")
+	}
+	for _, sec := range []struct{ title, text string }{
+		{"Returns", d.Returns}, {"Errors", d.Errors}, {"Panics", d.Panics}, {"Safety", d.Safety},
+	} {
+		if sec.text != "" {
+			fmt.Fprintf(&b, "## %s\n\n%s\n\n", sec.title, sec.text)
+		}
+	}
+	if len(d.Examples) > 0 {
+		b.WriteString("## Examples\n\n")
+		for _, ex := range d.Examples {
+			ex = strings.TrimSpace(ex)
+			if !strings.HasPrefix(ex, "```") {
+				ex = "```rust\n" + ex + "\n```"
+			}
+			b.WriteString(ex + "\n\n")
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,387 @@
+package pages
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/doctown/doctown/tui/common"
+	"github.com/doctown/doctown/tui/components"
+)
+
+// CommonsEntry is one docpack listed by a relay's GET /api/docpacks.
+type CommonsEntry struct {
+	Owner       string    `json:"owner"`
+	Repo        string    `json:"repo"`
+	SHA         string    `json:"sha"`
+	Ref         string    `json:"ref"`
+	SymbolCount int       `json:"symbol_count"`
+	Size        int64     `json:"size"`
+	CreatedAt   time.Time `json:"created_at"`
+	URL         string    `json:"url"`
+}
+
+type commonsPage struct {
+	Docpacks []CommonsEntry `json:"docpacks"`
+	Next     string         `json:"next"`
+}
+
+// HomeOptions configure the home screen.
+type HomeOptions struct {
+	// Dirs are searched for *.docpack files (the current directory, the data dir).
+	Dirs []string
+	// DataDir receives docpacks downloaded from the relay.
+	DataDir string
+	// Relay, when set, is a relay's base URL whose commons are listed.
+	Relay  string
+	Client *http.Client
+}
+
+// Home is the start screen: type a path or owner/repo@ref to build, or pick a
+// recent docpack or one from the relay's commons.
+type Home struct {
+	common.Common
+	opts    HomeOptions
+	ctx     context.Context
+	input   *components.Input
+	recent  *components.List
+	commons *components.List
+	files   []string
+	entries []CommonsEntry
+	focus   int // 0 input, 1 recent, 2 commons
+	status  string
+}
+
+type commonsMsg struct {
+	entries []CommonsEntry
+	err     error
+}
+
+type homeErrMsg struct{ err error }
+
+// NewHome returns the home screen. ctx bounds the relay requests.
+func NewHome(ctx context.Context, c common.Common, opts HomeOptions) *Home {
+	if opts.Client == nil {
+		opts.Client = http.DefaultClient
+	}
+	h := &Home{Common: c, opts: opts, ctx: ctx,
+		input:   components.NewInput(c, "build or open › ", "./path/to/crate, owner/repo@ref or file.docpack"),
+		recent:  components.NewList(c, "Recent docpacks"),
+		commons: components.NewList(c, "Commons of "+opts.Relay),
+	}
+	h.files = findDocpacks(opts.Dirs)
+	rows := make([]components.Row, len(h.files))
+	for i, f := range h.files {
+		rows[i] = components.Row{Text: f}
+	}
+	h.recent.SetRows(rows)
+	if len(h.files) > 0 {
+		h.focus = 1
+	}
+	return h
+}
+
+// findDocpacks lists *.docpack files in dirs, newest first.
+func findDocpacks(dirs []string) []string {
+	type file struct {
+		path string
+		mod  time.Time
+	}
+	var files []file
+	seen := map[string]bool{}
+	for _, d := range dirs {
+		ents, err := os.ReadDir(d)
+		if err != nil {
+			continue
+		}
+		for _, e := range ents {
+			if e.IsDir() || !strings.HasSuffix(e.Name(), ".docpack") {
+				continue
+			}
+			p := filepath.Join(d, e.Name())
+			if abs, err := filepath.Abs(p); err == nil && seen[abs] {
+				continue
+			} else {
+				seen[abs] = true
+			}
+			info, err := e.Info()
+			if err != nil {
+				continue
+			}
+			files = append(files, file{p, info.ModTime()})
+		}
+	}
+	sort.SliceStable(files, func(i, j int) bool { return files[i].mod.After(files[j].mod) })
+	out := make([]string, len(files))
+	for i, f := range files {
+		out[i] = f.path
+	}
+	return out
+}
+
+// Init fetches the commons when a relay is set.
+func (h *Home) Init() tea.Cmd {
+	if h.opts.Relay == "" {
+		return nil
+	}
+	h.status = "loading the commons of " + h.opts.Relay + "…"
+	ctx, client, relay := h.ctx, h.opts.Client, h.opts.Relay
+	return func() tea.Msg {
+		entries, err := FetchCommons(ctx, client, relay)
+		return commonsMsg{entries, err}
+	}
+}
+
+// FetchCommons lists the docpacks of a relay, following "next" for up to ten pages.
+func FetchCommons(ctx context.Context, client *http.Client, relay string) ([]CommonsEntry, error) {
+	next := strings.TrimRight(relay, "/") + "/api/docpacks"
+	var all []CommonsEntry
+	for page := 0; next != "" && page < 10; page++ {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, next, nil)
+		if err != nil {
+			return nil, fmt.Errorf("commons: %w", err)
+		}
+		req.Header.Set("Accept", "application/json")
+		resp, err := client.Do(req)
+		if err != nil {
+			return nil, fmt.Errorf("commons: %w", err)
+		}
+		var p commonsPage
+		err = json.NewDecoder(io.LimitReader(resp.Body, 16<<20)).Decode(&p)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return nil, fmt.Errorf("commons: %s", resp.Status)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("commons: %w", err)
+		}
+		all = append(all, p.Docpacks...)
+		next = resolve(relay, p.Next)
+	}
+	return all, nil
+}
+
+func resolve(base, ref string) string {
+	if ref == "" {
+		return ""
+	}
+	b, err := url.Parse(base)
+	if err != nil {
+		return ref
+	}
+	r, err := url.Parse(ref)
+	if err != nil {
+		return ""
+	}
+	return b.ResolveReference(r).String()
+}
+
+// Download fetches a commons docpack into dir and returns its path.
+func Download(ctx context.Context, client *http.Client, relay, dir string, e CommonsEntry) (string, error) {
+	link := e.URL
+	if link == "" {
+		link = fmt.Sprintf("/api/docpacks/%s/%s/%s", e.Owner, e.Repo, e.SHA)
+	}
+	link = resolve(strings.TrimRight(relay, "/")+"/", link)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, link, nil)
+	if err != nil {
+		return "", fmt.Errorf("download: %w", err)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("download: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("download %s: %s", link, resp.Status)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("download: %w", err)
+	}
+	name := safeName(e.Owner) + "-" + safeName(e.Repo) + "-" + safeName(short(e.SHA)) + ".docpack"
+	tmp, err := os.CreateTemp(dir, ".download-*")
+	if err != nil {
+		return "", fmt.Errorf("download: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := io.Copy(tmp, resp.Body); err != nil {
+		tmp.Close()
+		return "", fmt.Errorf("download: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return "", fmt.Errorf("download: %w", err)
+	}
+	path := filepath.Join(dir, name)
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return "", fmt.Errorf("download: %w", err)
+	}
+	return path, nil
+}
+
+func short(sha string) string { return sha[:min(12, len(sha))] }
+
+func safeName(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.' {
+			return r
+		}
+		return '_'
+	}, s)
+}
+
+// SetSize implements Page.
+func (h *Home) SetSize(w, hh int) {
+	h.Common.SetSize(w, hh)
+	h.input.SetSize(w-2, 1)
+	lh := max(3, (hh-6)/2)
+	if h.opts.Relay == "" {
+		lh = max(3, hh-6)
+	}
+	h.recent.SetSize(w-2, lh)
+	h.commons.SetSize(w-2, lh)
+}
+
+// Update implements Page.
+func (h *Home) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case commonsMsg:
+		if msg.err != nil {
+			h.status = msg.err.Error()
+			return nil
+		}
+		h.status = ""
+		h.entries = msg.entries
+		rows := make([]components.Row, len(msg.entries))
+		for i, e := range msg.entries {
+			ref := e.Ref
+			if ref == "" {
+				ref = short(e.SHA)
+			}
+			rows[i] = components.Row{Text: fmt.Sprintf("%s/%s@%s", e.Owner, e.Repo, ref), Note: fmt.Sprintf("%d symbols", e.SymbolCount)}
+		}
+		h.commons.SetRows(rows)
+	case homeErrMsg:
+		h.status = msg.err.Error()
+	case tea.KeyPressMsg:
+		return h.updateKey(msg)
+	case tea.PasteMsg:
+		h.focus = 0
+		h.input.Update(msg)
+	}
+	return nil
+}
+
+func (h *Home) updateKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := h.Keys
+	switch msg.String() {
+	case "ctrl+c":
+		return tea.Quit
+	case "tab":
+		h.focus = (h.focus + 1) % h.panes()
+		return nil
+	case "shift+tab":
+		h.focus = (h.focus + h.panes() - 1) % h.panes()
+		return nil
+	case "esc":
+		h.focus = 1
+		return nil
+	}
+	switch h.focus {
+	case 0:
+		if msg.String() == "enter" {
+			return h.submit(strings.TrimSpace(h.input.Value()))
+		}
+		if msg.String() == "down" {
+			h.focus = 1
+			return nil
+		}
+		h.input.Update(msg)
+	case 1, 2:
+		l := h.recent
+		if h.focus == 2 {
+			l = h.commons
+		}
+		switch {
+		case key.Matches(msg, k.Quit):
+			return tea.Quit
+		case msg.String() == "/" || msg.String() == "i" || msg.String() == "b":
+			h.focus = 0
+		case key.Matches(msg, k.Enter):
+			i := l.Cursor()
+			if i < 0 {
+				return nil
+			}
+			if h.focus == 1 {
+				return cmd(OpenMsg{Path: h.files[i]})
+			}
+			e := h.entries[i]
+			h.status = "downloading " + e.Owner + "/" + e.Repo + "…"
+			ctx, client, relay, dir := h.ctx, h.opts.Client, h.opts.Relay, h.opts.DataDir
+			return func() tea.Msg {
+				path, err := Download(ctx, client, relay, dir, e)
+				if err != nil {
+					return homeErrMsg{err}
+				}
+				return OpenMsg{Path: path}
+			}
+		default:
+			l.Update(msg)
+		}
+	}
+	return nil
+}
+
+func (h *Home) panes() int {
+	if h.opts.Relay != "" {
+		return 3
+	}
+	return 2
+}
+
+func (h *Home) submit(target string) tea.Cmd {
+	if target == "" {
+		h.status = "type a directory, owner/repo@ref or a .docpack file"
+		return nil
+	}
+	if strings.HasSuffix(target, ".docpack") {
+		return cmd(OpenMsg{Path: target})
+	}
+	return cmd(BuildMsg{Target: target})
+}
+
+// View implements Page.
+func (h *Home) View() string {
+	st := h.Styles
+	h.recent.Focused = h.focus == 1
+	h.commons.Focused = h.focus == 2
+	in := h.input.View()
+	if h.focus == 0 {
+		in = st.Bold.Render(in)
+	}
+	out := []string{st.Title.Render(" doctown ") + st.Faint.Render("  documentation packs for Rust code"), "", " " + in, ""}
+	recent := h.recent.View()
+	if len(h.files) == 0 {
+		recent = st.Header.Render(h.recent.Title) + "\n " + st.Faint.Render("no .docpack files in "+strings.Join(h.opts.Dirs, " or "))
+	}
+	out = append(out, indent(recent, " "))
+	if h.opts.Relay != "" {
+		out = append(out, "", indent(h.commons.View(), " "))
+	}
+	body := components.Fit(strings.Join(out, "\n"), h.Width, h.Height-1)
+	foot := h.status
+	if foot == "" {
+		foot = "tab: switch · enter: open/build · /: type a target · q: quit"
+	}
+	return body + "\n" + components.Fit(st.Help.Render(" "+foot), h.Width, 1)
+}
