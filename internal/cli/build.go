@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/doctown/doctown/docpack"
 	"github.com/doctown/doctown/pipeline"
 )
 
@@ -99,16 +100,16 @@ func runBuild(ctx context.Context, opts *BuildOptions) error {
 	r.Finish()
 	if err != nil {
 		if opts.JSON {
-			writeJSONLine(s, map[string]any{"event": "result", "ok": false, "error": err.Error()})
+			writeJSONLine(s, buildResultJSON{Event: "result", Error: err.Error()})
 		}
 		return err
 	}
 	if opts.JSON {
-		writeJSONLine(s, map[string]any{
-			"event": "result", "ok": true, "output": res.Output,
-			"symbols": res.Manifest.SymbolCount, "docs": res.Manifest.DocCount,
-			"counts": res.Manifest.Counts, "warnings": len(res.Warnings),
-			"fallbacks": len(res.Manifest.Fallbacks), "elapsed": res.Elapsed.Seconds(),
+		writeJSONLine(s, buildResultJSON{
+			Event: "result", OK: true, Output: res.Output,
+			Symbols: res.Manifest.SymbolCount, Docs: res.Manifest.DocCount,
+			Counts: res.Manifest.Counts, Warnings: len(res.Warnings),
+			Fallbacks: len(res.Manifest.Fallbacks), Elapsed: res.Elapsed.Seconds(),
 		})
 		return nil
 	}
@@ -122,6 +123,20 @@ func runBuild(ctx context.Context, opts *BuildOptions) error {
 			humanBytes(size), len(res.Warnings), roundDur(res.Elapsed))
 	}
 	return nil
+}
+
+// buildResultJSON is the last NDJSON line of `doctown build --json`.
+type buildResultJSON struct {
+	Event     string               `json:"event"`
+	OK        bool                 `json:"ok"`
+	Error     string               `json:"error,omitempty"`
+	Output    string               `json:"output,omitempty"`
+	Symbols   int                  `json:"symbols"`
+	Docs      int                  `json:"docs"`
+	Counts    map[docpack.Kind]int `json:"counts,omitempty"`
+	Warnings  int                  `json:"warnings"`
+	Fallbacks int                  `json:"fallbacks"`
+	Elapsed   float64              `json:"elapsed"`
 }
 
 // buildClock honours SOURCE_DATE_EPOCH (reproducible builds) for generated_at.
