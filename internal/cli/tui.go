@@ -1,12 +1,95 @@
 package cli
 
 import (
-	"errors"
+	"context"
+	"fmt"
+	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/doctown/doctown/pipeline"
+	"github.com/doctown/doctown/pipeline/github"
+	"github.com/doctown/doctown/tui"
 )
 
-// placeholder until the tui command lands.
+// TUIOptions are the flags of `doctown tui`.
+type TUIOptions struct {
+	IO     *IO
+	Target string
+	Relay  string
+}
+
 func newTUICmd(s *IO) *cobra.Command {
-	return &cobra.Command{Use: "tui", Hidden: true, RunE: func(*cobra.Command, []string) error { return errors.New("tui: not built yet") }}
+	opts := &TUIOptions{IO: s}
+	cmd := &cobra.Command{
+		Use:   "tui [PATH | OWNER/REPO@REF | FILE.docpack]",
+		Short: "Build and browse docpacks interactively",
+		Long: `tui opens doctown's terminal interface. With no argument it shows the home
+screen: recent docpacks in the current directory and in the data directory
+($XDG_DATA_HOME/doctown, else ~/.local/share/doctown), a field to start a build,
+and with --relay the commons of that relay. A directory or owner/repo@ref starts a
+build with live progress; a .docpack file opens the browser.
+
+While the interface runs, logs go to the user cache directory (doctown/tui.log).`,
+		Args: rangeArgs(0, 1),
+		RunE: func(c *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				opts.Target = args[0]
+			}
+			return runTUI(c.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Relay, "relay", "", "list the docpacks of the relay at this URL")
+	return cmd
+}
+
+func runTUI(ctx context.Context, opts *TUIOptions) error {
+	s := opts.IO
+	if !s.IsTerminal {
+		return usageError{fmt.Errorf("tui needs a terminal; use 'doctown build' and 'doctown open' in scripts")}
+	}
+	logger, closeLog := tui.OpenLog()
+	defer closeLog()
+	dataDir := tui.DataDir(s.Getenv)
+	return tui.Run(ctx, tui.Options{
+		Target:  opts.Target,
+		Relay:   opts.Relay,
+		Build:   tuiBuilder(s),
+		Dirs:    []string{".", dataDir},
+		DataDir: dataDir,
+		Color:   s.ColorEnabled(),
+		Logger:  logger,
+	})
+}
+
+// tuiBuilder builds a local directory, or owner/repo@ref through the GitHub API,
+// into the current directory.
+func tuiBuilder(s *IO) tui.BuildFunc {
+	return func(ctx context.Context, target string, emit pipeline.Observer) (*pipeline.BuildResult, error) {
+		src, err := tuiSource(ctx, s, target)
+		if err != nil {
+			return nil, err
+		}
+		now, err := buildClock(s.Getenv)
+		if err != nil {
+			return nil, err
+		}
+		return pipeline.Build(ctx, pipeline.BuildOptions{Source: src, ToolVersion: Version(), Now: now}, emit)
+	}
+}
+
+func tuiSource(ctx context.Context, s *IO, target string) (pipeline.Source, error) {
+	if fi, err := os.Stat(target); err == nil && fi.IsDir() {
+		return pipeline.LocalSource{Dir: target}, nil
+	}
+	t, ok := github.ParseTarget(target)
+	if !ok || strings.HasPrefix(target, ".") || strings.HasPrefix(target, "/") {
+		return nil, fmt.Errorf("%s is neither a directory nor owner/repo@ref", target)
+	}
+	token, err := github.TokenFromEnv(s.Getenv, "")
+	if err != nil {
+		return nil, err
+	}
+	return github.NewSource(ctx, t, github.Options{Token: token, APIURL: s.Getenv("DOCTOWN_GITHUB_API_URL")})
 }

@@ -8,7 +8,7 @@ import (
 
 	"github.com/doctown/doctown/docpack"
 	"github.com/doctown/doctown/tui/index"
-	"github.com/doctown/doctown/tui/internal/packtest"
+	"github.com/doctown/doctown/tui/packtest"
 )
 
 func openSmall(t *testing.T) *index.Pack {
