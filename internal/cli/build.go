@@ -13,6 +13,9 @@ import (
 
 	"github.com/doctown/doctown/docpack"
 	"github.com/doctown/doctown/pipeline"
+	"github.com/doctown/doctown/pipeline/github"
+	"github.com/doctown/doctown/pipeline/llm"
+	"github.com/doctown/doctown/pipeline/upload"
 )
 
 // BuildOptions are the flags and arguments of `doctown build`.
@@ -25,24 +28,49 @@ type BuildOptions struct {
 	JSON           bool
 	Quiet          bool
 	Workers        int
+
+	// Generator is "auto" (openai when a key or base URL is set, else
+	// extractive), "extractive" or "openai".
+	Generator string
+	LLM       llm.Config
+
+	// TokenFile holds the GitHub token; Token is the discouraged argv form.
+	TokenFile string
+	Token     string
+
+	// UploadURL, JobID: hand the docpack to a relay (token from DOCTOWN_UPLOAD_TOKEN).
+	UploadURL string
+	JobID     string
 }
 
 func newBuildCmd(s *IO) *cobra.Command {
-	opts := &BuildOptions{IO: s}
+	opts := &BuildOptions{IO: s, LLM: llm.ConfigFromEnv(s.Getenv)}
 	cmd := &cobra.Command{
-		Use:   "build [PATH]",
+		Use:   "build [PATH | owner/repo[@ref] | URL]",
 		Short: "Build a .docpack from a Rust crate or workspace",
 		Long: `Build a .docpack from a Rust crate or workspace.
 
-PATH is a directory holding Cargo.toml (default: the current directory). Every
+The argument is a directory holding Cargo.toml (default: the current directory),
+a GitHub repository as owner/repo[@ref] or https://github.com/owner/repo (fetched
+through the GitHub API at an exact commit; token from GITHUB_TOKEN,
+DOCTOWN_GITHUB_TOKEN or --token-file; DOCTOWN_GITHUB_API_URL for GitHub
+Enterprise), or a git URL (https://…/x.git, file://…, cloned with git). Every
 member of a workspace is documented. The docpack is written to
 <crate-or-workspace-name>.docpack unless -o says otherwise; it is written to a
 temporary file first, so an interrupted build never leaves a half-written file.
+
+Docs are written by the offline extractive generator unless a model is
+configured: OPENAI_API_KEY and/or OPENAI_BASE_URL (any OpenAI-compatible API:
+OpenAI, Ollama, vLLM, llama.cpp's server), DOCTOWN_MODEL. --dry-run shows the
+batches, tokens and estimated cost without sending anything.
 
 Progress goes to stderr: a status line on a terminal, plain lines otherwise,
 and NDJSON events on stdout with --json.`,
 		Example: `  doctown build                       # the crate in the current directory
   doctown build ./my-crate -o docs.docpack
+  doctown build rust-lang/log@0.4.22
+  OPENAI_API_KEY=… doctown build --generator openai --max-cost 0.50
+  OPENAI_BASE_URL=http://localhost:11434/v1 doctown build --model qwen2.5-coder --dry-run
   doctown build --json . | jq -c 'select(.event=="stage_done")'`,
 		Args: rangeArgs(0, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -63,7 +91,16 @@ and NDJSON events on stdout with --json.`,
 	f.BoolVar(&opts.JSON, "json", false, "print NDJSON events and a final result object on stdout")
 	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "print only warnings and errors")
 	f.IntVar(&opts.Workers, "workers", 0, "files parsed in parallel (default: number of CPUs)")
+	f.StringVar(&opts.Generator, "generator", "auto", "doc generator: extractive, openai, or auto (openai when OPENAI_API_KEY or OPENAI_BASE_URL is set)")
+	opts.LLM.RegisterFlags(f)
+	f.StringVar(&opts.TokenFile, "token-file", "", "read the GitHub token from `FILE`")
+	f.StringVar(&opts.Token, "token", "", "GitHub token (visible to other users in the process list: prefer GITHUB_TOKEN or --token-file)")
+	f.StringVar(&opts.UploadURL, "upload", "", "upload the docpack to the relay at `URL` (token from DOCTOWN_UPLOAD_TOKEN)")
+	f.StringVar(&opts.JobID, "job-id", "", "the relay's job id for --upload")
 	cmd.MarkFlagFilename("output", "docpack")
+	cmd.MarkFlagFilename("token-file")
+	cmd.MarkFlagFilename("reuse", "docpack")
+	cmd.RegisterFlagCompletionFunc("generator", cobra.FixedCompletions([]string{"auto", "extractive", "openai"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 
@@ -88,21 +125,68 @@ func runBuild(ctx context.Context, opts *BuildOptions) error {
 	if err != nil {
 		return usageError{err}
 	}
-	res, err := pipeline.Build(ctx, pipeline.BuildOptions{
-		Source:         pipeline.LocalSource{Dir: opts.Target},
+	gen, err := buildGenerator(opts, r)
+	if err != nil {
+		return err
+	}
+	src, err := buildSource(ctx, opts)
+	if err != nil {
+		return err
+	}
+	var uploader *upload.Uploader
+	if opts.UploadURL != "" {
+		if opts.JobID == "" {
+			return usageError{errors.New("--upload needs --job-id")}
+		}
+		tok := s.Getenv("DOCTOWN_UPLOAD_TOKEN")
+		if tok == "" {
+			return AuthError(errors.New("--upload needs the job's upload token in DOCTOWN_UPLOAD_TOKEN"))
+		}
+		uploader = upload.New(upload.Options{URL: opts.UploadURL, JobID: opts.JobID, Token: tok})
+	}
+	bo := pipeline.BuildOptions{
+		Source:         src,
 		Output:         opts.Output,
 		IncludePrivate: opts.IncludePrivate,
 		IncludeHidden:  opts.IncludeHidden,
 		Workers:        opts.Workers,
+		Generator:      gen,
 		ToolVersion:    Version(),
 		Now:            now,
-	}, r.Observe)
+	}
+	if uploader != nil {
+		bo.Uploader = uploader
+	}
+	res, err := pipeline.Build(ctx, bo, r.Observe)
 	r.Finish()
+	if uploader != nil {
+		status, errText := "success", ""
+		if err != nil {
+			status, errText = "failed", err.Error()
+		}
+		// Report the outcome even when the build was interrupted.
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		if cerr := uploader.Complete(cctx, status, errText); cerr != nil && err == nil {
+			err = fmt.Errorf("report completion: %w", cerr)
+		}
+		cancel()
+	}
 	if err != nil {
+		var dry *llm.DryRunError
+		if errors.As(err, &dry) {
+			if opts.JSON {
+				writeJSONLine(s, struct {
+					Event string    `json:"event"`
+					Plan  *llm.Plan `json:"plan"`
+				}{"plan", dry.Plan})
+				return nil
+			}
+			return dry.Plan.WriteText(s.Out)
+		}
 		if opts.JSON {
 			writeJSONLine(s, buildResultJSON{Event: "result", Error: err.Error()})
 		}
-		return err
+		return classifyBuildError(err)
 	}
 	if opts.JSON {
 		writeJSONLine(s, buildResultJSON{
@@ -123,6 +207,70 @@ func runBuild(ctx context.Context, opts *BuildOptions) error {
 			humanBytes(size), len(res.Warnings), roundDur(res.Elapsed))
 	}
 	return nil
+}
+
+// buildGenerator picks the generator: extractive unless a model is asked for or
+// configured. It says in one line which one runs when the choice was implicit.
+func buildGenerator(opts *BuildOptions, r *progressRenderer) (pipeline.Generator, error) {
+	switch opts.Generator {
+	case "extractive":
+		return nil, nil
+	case "openai":
+	case "auto", "":
+		if !llm.Enabled(opts.LLM) {
+			if !opts.JSON && !opts.Quiet {
+				fmt.Fprintln(opts.IO.ErrOut, "using the offline extractive generator (set OPENAI_API_KEY or OPENAI_BASE_URL to write docs with a model)")
+			}
+			return nil, nil
+		}
+	default:
+		return nil, usageError{fmt.Errorf("--generator must be extractive, openai or auto, not %q", opts.Generator)}
+	}
+	if !llm.Enabled(opts.LLM) {
+		return nil, usageError{errors.New("--generator openai needs OPENAI_API_KEY or --base-url (OPENAI_BASE_URL)")}
+	}
+	g, err := llm.New(opts.LLM)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	return g, nil
+}
+
+// buildSource resolves the build argument: an existing directory wins over
+// the owner/repo form, so a local folder named "a/b" still builds locally.
+func buildSource(ctx context.Context, opts *BuildOptions) (pipeline.Source, error) {
+	if fi, err := os.Stat(opts.Target); err == nil && fi.IsDir() {
+		return pipeline.LocalSource{Dir: opts.Target}, nil
+	}
+	t, ok := github.ParseTarget(opts.Target)
+	if !ok {
+		return pipeline.LocalSource{Dir: opts.Target}, nil
+	}
+	if opts.Token != "" {
+		fmt.Fprintln(opts.IO.ErrOut, "warning: --token is visible to other users of this machine; prefer GITHUB_TOKEN or --token-file")
+	}
+	tok := opts.Token
+	if tok == "" {
+		var err error
+		tok, err = github.TokenFromEnv(opts.IO.Getenv, opts.TokenFile)
+		if err != nil {
+			return nil, AuthError(err)
+		}
+	}
+	src, err := github.NewSource(ctx, t, github.Options{Token: tok, APIURL: opts.IO.Getenv(github.EnvAPIURL)})
+	if err != nil {
+		return nil, classifyBuildError(err)
+	}
+	return src, nil
+}
+
+// classifyBuildError maps failures to exit codes: bad or missing credentials
+// are ExitAuth.
+func classifyBuildError(err error) error {
+	if errors.Is(err, github.ErrAuth) || errors.Is(err, upload.ErrAuth) {
+		return AuthError(err)
+	}
+	return err
 }
 
 // buildResultJSON is the last NDJSON line of `doctown build --json`.
