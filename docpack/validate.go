@@ -285,7 +285,12 @@ func (v *validator) schema(s *jsonschema.Schema, file string, inst any, sentinel
 		sev = SeverityWarning
 	}
 	for _, leaf := range leaves(ve, nil) {
-		v.add(sev, file, pointer(leaf.InstanceLocation), sentinel, "%s", leaf.ErrorKind.LocalizedString(printer))
+		msg := leaf.ErrorKind.LocalizedString(printer)
+		if e, ok := leaf.ErrorKind.(*kind.Enum); ok {
+			got, _ := json.Marshal(e.Got)
+			msg = fmt.Sprintf("%s: %s", got, msg)
+		}
+		v.add(sev, file, pointer(leaf.InstanceLocation), sentinel, "%s", msg)
 	}
 }
 
