@@ -263,11 +263,11 @@ func parseFile(ctx context.Context, g *grammar, p *ts.Parser, root, realRoot str
 		}
 	}
 	e := &fileExtractor{g: g, parser: p, src: src, rel: out.rel, absDir: filepath.Dir(j.abs), crate: c.Name, out: out}
-	e.walkList(rootNode, j.modPath, j.childDir, nil, "", func(it *rawItem) {
+	e.walkListAttrs(rootNode, j.modPath, j.childDir, nil, "", func(it *rawItem) {
 		if it.parent == nil {
 			out.items = append(out.items, it)
 		}
-	}, &out.innerDocs)
+	}, &out.innerDocs, &out.innerAttrs)
 	return out
 }
 

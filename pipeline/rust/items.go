@@ -91,16 +91,17 @@ type modJob struct {
 
 // fileOut is what parsing one file yields.
 type fileOut struct {
-	job       modJob
-	rel       string
-	items     []*rawItem // top-level items in source order (children hang below)
-	uses      []useEntry
-	innerDocs []string
-	lines     int
-	bytes     int64
-	children  []modJob
-	warnings  []Warning
-	parsed    bool
+	job        modJob
+	rel        string
+	items      []*rawItem // top-level items in source order (children hang below)
+	uses       []useEntry
+	innerDocs  []string
+	innerAttrs []string
+	lines      int
+	bytes      int64
+	children   []modJob
+	warnings   []Warning
+	parsed     bool
 }
 
 // fileExtractor walks one parsed buffer (a file, or the body of a macro call
@@ -147,6 +148,12 @@ func (e *fileExtractor) fieldText(n *ts.Node, id uint16) string {
 // walkList extracts the items of a source_file or declaration_list.
 // ctx is "" for modules, "trait", "impl" or "extern".
 func (e *fileExtractor) walkList(list *ts.Node, mod, childDir string, parent *rawItem, ctx string, add func(*rawItem), inner *[]string) {
+	e.walkListAttrs(list, mod, childDir, parent, ctx, add, inner, nil)
+}
+
+// walkListAttrs is walkList that also collects the list's inner attributes
+// (#![cfg(…)] and the like, doc attributes aside) into innerAttrs.
+func (e *fileExtractor) walkListAttrs(list *ts.Node, mod, childDir string, parent *rawItem, ctx string, add func(*rawItem), inner *[]string, innerAttrs *[]string) {
 	var p pending
 	n := list.NamedChildCount()
 	for i := uint(0); i < n; i++ {
@@ -160,6 +167,8 @@ func (e *fileExtractor) walkList(list *ts.Node, mod, childDir string, parent *ra
 		case "inner_attribute_item":
 			if v, inc, ok := docAttr(e.text(c)); ok && inner != nil {
 				*inner = append(*inner, e.docValue(v, inc))
+			} else if !ok && innerAttrs != nil {
+				*innerAttrs = append(*innerAttrs, normSpace(e.text(c)))
 			}
 		case "line_comment", "block_comment":
 			t := e.text(c)
@@ -381,7 +390,9 @@ func (e *fileExtractor) item(c *ts.Node, k string, p *pending, mod, childDir str
 			it.sym.Signature = e.sigUpTo(c, body.StartByte())
 			add(it)
 			dir := filepath.Join(childDir, name)
-			e.walkList(body, it.childMod, dir, nil, "", add, &it.inner)
+			var attrs []string
+			e.walkListAttrs(body, it.childMod, dir, nil, "", add, &it.inner, &attrs)
+			it.sym.Attributes = append(it.sym.Attributes, attrs...)
 			return
 		}
 		it.fileMod = true
@@ -816,9 +827,22 @@ func (e *fileExtractor) macroItems(m *ts.Node, mod, childDir string, parent *raw
 	sub.lineBase = e.lineBase + int(tt.StartPosition().Row)
 	sub.macros = append(append([]string{}, e.macros...), name)
 	sub.depth = e.depth + 1
-	// Attributes written on the macro call itself apply to its items.
+	// Attributes written on the macro call itself apply to its items, and so do
+	// inner attributes at the top of the body (tokio's feature! { #![unix] … }).
 	outer := *p
+	var innerAttrs []string
+	for i := uint(0); i < root.NamedChildCount(); i++ {
+		c := root.NamedChild(i)
+		if g := e.g.kind(c); g == "inner_attribute_item" {
+			innerAttrs = append(innerAttrs, normSpace(sub.text(c)))
+		} else if g != "line_comment" && g != "block_comment" {
+			break
+		}
+	}
 	sub.walkList(root, mod, childDir, parent, ctx, func(it *rawItem) {
+		if it.parent == parent {
+			it.sym.Attributes = append(it.sym.Attributes, innerAttrs...)
+		}
 		if it.parent == parent && outer.has {
 			it.sym.Attributes = append(append([]string{}, outer.attrs...), it.sym.Attributes...)
 			if outer.hidden {

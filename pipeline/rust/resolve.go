@@ -77,7 +77,8 @@ func (r *resolver) lookup(mp, name string) []*rawItem {
 			out = append(out, it)
 		}
 	}
-	if len(out) == 0 {
+	r.memo[key] = out // partial answer while the imports resolve (`use x::x;`)
+	{
 		for _, u := range m.uses {
 			if !u.glob && u.alias == name {
 				out = append(out, r.resolvePath(u.mod, u.segs)...)
@@ -263,14 +264,14 @@ func (r *resolver) computeExports(all []*rawItem) {
 					continue
 				}
 				for _, n := range r.globNames(t, map[string]bool{}) {
-					if r.hiddenOK(n.it) {
+					if r.hiddenOK(n.it) && n.it.sym.Visibility == "pub" {
 						r.export(n.it, prefix+"::"+n.name, mp)
 					}
 				}
 				continue
 			}
 			for _, it := range r.resolvePath(u.mod, u.segs) {
-				if r.hiddenOK(it) && it.sym.SymbolType != docpack.KindImpl {
+				if r.hiddenOK(it) && it.sym.SymbolType != docpack.KindImpl && (it.sym.Visibility == "pub" || it.parent != nil) {
 					r.export(it, prefix+"::"+u.alias, mp)
 				}
 			}
@@ -357,10 +358,12 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) []docpack.Symb
 			r.root.sym.EndLine = max(o.lines, 1)
 			r.root.sym.DocComments = unindentDoc(o.innerDocs)
 			r.root.sym.SourceHash = sha256Hex(o.rel)
+			r.root.sym.Attributes = append(r.root.sym.Attributes, o.innerAttrs...)
 			continue
 		}
 		d := o.job.decl
 		d.inner = o.innerDocs
+		d.sym.Attributes = append(d.sym.Attributes, o.innerAttrs...)
 		if o.parsed {
 			d.sym.File, d.sym.Line, d.sym.EndLine = o.rel, 1, max(o.lines, 1)
 		}
@@ -468,6 +471,21 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) []docpack.Symb
 		return p
 	}
 
+	for _, it := range all {
+		place(it)
+	}
+	for _, it := range all {
+		if it.sym.SymbolType == docpack.KindImpl && it.trait == "" && info[it].public {
+			any := false
+			for _, ch := range it.children {
+				if info[ch].public && !info[ch].hidden {
+					any = true
+					break
+				}
+			}
+			info[it].public = any
+		}
+	}
 	var kept []*placed
 	for _, it := range all {
 		p := place(it)
@@ -569,6 +587,21 @@ func (r *resolver) placeImpl(p *placed, info map[*rawItem]*placed) {
 			typePath = r.canonical(it)
 			typePath = parentPath(typePath) + "::" + base
 		}
+	}
+	if self == nil && tr == nil && it.trait != "" {
+		// impl From<Local> for Foreign: rustdoc lists it with Local.
+		for _, d := range it.sym.Dependencies {
+			for _, cand := range r.byName[d] {
+				if e, ok := r.exp[cand]; ok && typeKinds[cand.sym.SymbolType] && r.hiddenOK(cand) {
+					self, typePath = cand, parentPath(e)+"::"+baseTypeName(it.selfType)
+					break
+				}
+			}
+			if self != nil {
+				break
+			}
+		}
+		selfOK = self != nil
 	}
 	p.public = selfOK && traitOK && (self != nil || tr != nil)
 	if self != nil && !selfOK || tr != nil && !traitOK {
