@@ -1,0 +1,95 @@
+package rust
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/txtar"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+type goldenOut struct {
+	Crates   []Crate   `json:"crates"`
+	Symbols  any       `json:"symbols"`
+	Warnings []Warning `json:"warnings"`
+}
+
+func extractFixture(t *testing.T, name string, opts Options) []byte {
+	t.Helper()
+	ar, err := txtar.ParseFile(filepath.Join("testdata", name+".txtar"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	writeTxtar(t, dir, ar)
+	if name == "broken" {
+		if err := os.WriteFile(filepath.Join(dir, "src", "latin1.rs"), []byte("/// caf\xe9\npub fn f() {}\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	crates, err := Discover(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Extract(t.Context(), dir, crates, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range crates {
+		crates[i].Dir = relPath(dir, crates[i].Dir)
+		crates[i].Root = relPath(dir, crates[i].Root)
+	}
+	out, err := json.MarshalIndent(goldenOut{crates, res.Symbols, res.Warnings}, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append(out, '\n')
+}
+
+func TestGolden(t *testing.T) {
+	for _, tc := range []struct {
+		name, golden string
+		opts         Options
+	}{
+		{"accuracy", "accuracy", Options{}},
+		{"accuracy", "accuracy_private", Options{IncludePrivate: true, IncludeHidden: true}},
+		{"workspace", "workspace", Options{}},
+		{"broken", "broken", Options{}},
+	} {
+		t.Run(tc.golden, func(t *testing.T) {
+			got := extractFixture(t, tc.name, tc.opts)
+			path := filepath.Join("testdata", tc.golden+".golden")
+			if *update {
+				if err := os.WriteFile(path, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("output differs from %s (rerun with -update and review the diff)", path)
+			}
+		})
+	}
+}
+
+func TestDeterministic(t *testing.T) {
+	a := extractFixture(t, "accuracy", Options{IncludePrivate: true, Workers: 1})
+	b := extractFixture(t, "accuracy", Options{IncludePrivate: true, Workers: 4})
+	if !bytes.Equal(a, b) {
+		t.Fatal("two runs gave different output")
+	}
+}
+
+func TestDiscoverNoCrate(t *testing.T) {
+	if _, err := Discover(t.TempDir()); err == nil {
+		t.Fatal("want ErrNoCrate")
+	}
+}
