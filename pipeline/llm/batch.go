@@ -61,9 +61,9 @@ type batcher struct {
 	paths map[string]string
 }
 
-// keepTogetherFill is how full a batch must be before a module's or impl's
-// symbols start a new batch rather than being split across two.
-const keepTogetherFill = 0.85
+// maxOpenBatches bounds the batches first-fit packing keeps open; when more
+// are needed the oldest is closed, which keeps neighbouring code together.
+const maxOpenBatches = 16
 
 func newBatcher(tok *tokenizer, budget int, all []docpack.Symbol) *batcher {
 	paths := make(map[string]string, len(all))
@@ -96,7 +96,7 @@ func (b *batcher) item(s docpack.Symbol) item {
 }
 
 func (b *batcher) itemWith(s docpack.Symbol, srcLimit int) item {
-	src, _, cut := b.tok.Truncate(s.Source, srcLimit)
+	src, cut := b.tok.Truncate(s.Source, srcLimit)
 	pi := promptItem{
 		ID: s.ID, Name: s.Name, Path: s.Path, Kind: string(s.SymbolType), Signature: s.Signature,
 		DocComments: s.DocComments, Parent: b.paths[s.Parent], Source: src,
@@ -123,9 +123,10 @@ func groupKey(s docpack.Symbol) string {
 	return s.Parent
 }
 
-// pack orders items by file and line, groups them by parent, and fills batches
-// greedily: a group goes whole into the current batch when it fits, starts a new
-// batch when the current one is already well filled, and is split otherwise.
+// pack orders items by file and line, groups them by parent, and packs the
+// groups first-fit: a group goes whole into the first open batch with room for
+// it, or into a new batch; only a group larger than a whole batch is split,
+// item by item, the same way.
 func (b *batcher) pack(items []item) []*batch {
 	slices.SortStableFunc(items, func(x, y item) int {
 		return cmp.Or(cmp.Compare(x.sym.File, y.sym.File), cmp.Compare(x.sym.Line, y.sym.Line), cmp.Compare(x.sym.ID, y.sym.ID))
@@ -140,15 +141,22 @@ func (b *batcher) pack(items []item) []*batch {
 		}
 		groups[k] = append(groups[k], it)
 	}
-	var out []*batch
-	cur := &batch{fixed: b.fixed}
-	used := b.fixed
-	flush := func() {
-		if len(cur.items) > 0 {
-			out = append(out, cur)
+	var out, open []*batch
+	var used []int
+	place := func(its []item, cost int) {
+		for i, ob := range open {
+			if used[i]+cost <= b.budget {
+				ob.items = append(ob.items, its...)
+				used[i] += cost
+				return
+			}
 		}
-		cur = &batch{fixed: b.fixed}
-		used = b.fixed
+		if len(open) == maxOpenBatches {
+			out = append(out, open[0])
+			open, used = open[1:], used[1:]
+		}
+		open = append(open, &batch{fixed: b.fixed, items: its})
+		used = append(used, b.fixed+cost)
 	}
 	for _, k := range order {
 		g := groups[k]
@@ -156,23 +164,15 @@ func (b *batcher) pack(items []item) []*batch {
 		for _, it := range g {
 			gc += it.cost()
 		}
-		switch {
-		case used+gc <= b.budget:
-		case b.fixed+gc <= b.budget && float64(used) >= keepTogetherFill*float64(b.budget):
-			flush()
-		default:
-			// Split: fill item by item.
+		if b.fixed+gc <= b.budget {
+			place(slices.Clone(g), gc)
+			continue
 		}
 		for _, it := range g {
-			if used+it.cost() > b.budget && len(cur.items) > 0 {
-				flush()
-			}
-			cur.items = append(cur.items, it)
-			used += it.cost()
+			place([]item{it}, it.cost())
 		}
 	}
-	flush()
-	return out
+	return append(out, open...)
 }
 
 // fillRatio is the share of the batches' budgets their tokens use.

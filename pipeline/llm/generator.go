@@ -111,6 +111,7 @@ func (g *Generator) redact(s string) string {
 // prepared is the work of one run before anything is sent.
 type prepared struct {
 	cache   *cache
+	fixed   int
 	cached  map[string]docpack.Doc
 	batches []*batch
 	plan    *Plan
@@ -162,6 +163,7 @@ func (g *Generator) prepare(ctx context.Context, in pipeline.GenerateInput, emit
 	}
 	emit(pipeline.Progress{Stage: pipeline.StageBatch, Done: total, Total: total, Unit: "symbols"})
 	p.batches = b.pack(items)
+	p.fixed = b.fixed
 	p.plan = g.makePlan(total, len(p.cached), p.batches)
 	return p, nil
 }
@@ -197,7 +199,7 @@ func (g *Generator) Generate(ctx context.Context, in pipeline.GenerateInput, emi
 	}
 
 	r := &run{
-		g: g, emit: emit, cache: p.cache, res: newResolver(in.Symbols),
+		g: g, emit: emit, cache: p.cache, res: newResolver(in.Symbols), fixed: p.fixed,
 		docs: make(map[string]docpack.Doc, len(in.Symbols)), total: len(in.Symbols),
 	}
 	r.stats.Batches = len(p.batches)
@@ -244,6 +246,7 @@ type run struct {
 	cache *cache
 	res   *resolver
 	total int
+	fixed int // a batch's fixed tokens (batcher.fixed)
 
 	mu        sync.Mutex
 	docs      map[string]docpack.Doc
@@ -377,13 +380,13 @@ func (r *run) request(ctx context.Context, items []item) ([]item, error) {
 		return items, err
 	}
 	lines := make([]string, len(items))
-	bt := &batch{items: items, fixed: 0}
 	for i, it := range items {
 		lines[i] = it.line
 	}
 	prompt := userPrompt(lines)
-	promptTokens := r.g.tok.Count(systemPrompt) + r.g.tok.Count(prompt) + 2*messageOverhead + 3
-	answerTokens := bt.answerTokens()
+	// The items were counted when they were batched.
+	bt := &batch{items: items, fixed: r.fixed}
+	promptTokens, answerTokens := bt.promptTokens(), bt.answerTokens()
 	est := r.g.price.Cost(promptTokens, answerTokens)
 	if max := r.g.cfg.MaxCost; max > 0 {
 		r.mu.Lock()

@@ -76,12 +76,13 @@ func (t *tokenizer) Count(s string) int {
 // model nor a reader of the prompt mistakes it for the whole item.
 const truncateMarker = "\n/* … [truncated] */"
 
-// Truncate returns s cut to at most limit tokens (marker included) and its token
-// count. A cut text ends at a line break where one is near and carries the marker.
-func (t *tokenizer) Truncate(s string, limit int) (string, int, bool) {
+// Truncate returns s cut to at most limit tokens (marker included), and whether
+// it was cut. A cut text ends at a line break where one is near and carries the
+// marker.
+func (t *tokenizer) Truncate(s string, limit int) (string, bool) {
 	// Tokens are at least one byte, so a short text needs no encoding to know it fits.
 	if len(s) <= limit {
-		return s, t.Count(s), false
+		return s, false
 	}
 	// Encode a prefix that surely holds more than limit tokens of ordinary code
 	// rather than the whole text (modules can be megabytes).
@@ -91,7 +92,7 @@ func (t *tokenizer) Truncate(s string, limit int) (string, int, bool) {
 	}
 	toks := t.enc.EncodeOrdinary(probe)
 	if len(probe) == len(s) && len(toks) <= limit {
-		return s, len(toks), false
+		return s, false
 	}
 	markerTokens := t.Count(truncateMarker)
 	keep := limit - markerTokens
@@ -105,6 +106,5 @@ func (t *tokenizer) Truncate(s string, limit int) (string, int, bool) {
 	if i := strings.LastIndexByte(cut, '\n'); i > len(cut)*3/4 {
 		cut = cut[:i]
 	}
-	out := cut + truncateMarker
-	return out, t.Count(out), true
+	return cut + truncateMarker, true
 }
