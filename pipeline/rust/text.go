@@ -104,8 +104,8 @@ func commentDoc(c string) string {
 	if len(lines) > 1 && strings.Trim(lines[len(lines)-1], "* \t") == "" {
 		lines = lines[:len(lines)-1]
 	}
-	star := len(lines) > 0
-	for _, l := range lines {
+	star := len(lines) > 1
+	for _, l := range lines[min(1, len(lines)):] {
 		t := strings.TrimLeft(l, " \t")
 		if t != "" && !strings.HasPrefix(t, "*") {
 			star = false
@@ -114,6 +114,9 @@ func commentDoc(c string) string {
 	}
 	if star {
 		for i, l := range lines {
+			if i == 0 {
+				continue
+			}
 			t := strings.TrimLeft(l, " \t")
 			lines[i] = strings.TrimPrefix(t, "*")
 		}

@@ -1,0 +1,91 @@
+package rust
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	ts "github.com/tree-sitter/go-tree-sitter"
+)
+
+// benchCorpus is the module trees of real crates from Debian's librust-*-dev
+// packages.
+var benchCrates = []string{"tokio", "regex", "regex-syntax", "memchr", "bytes", "smallvec", "log", "anyhow", "itoa"}
+
+func benchSetup(b *testing.B) ([]Crate, []string, int64) {
+	var crates []Crate
+	for _, name := range benchCrates {
+		matches, _ := filepath.Glob(filepath.Join(registryDir, name+"-[0-9]*"))
+		if len(matches) == 0 {
+			continue
+		}
+		cs, err := Discover(matches[len(matches)-1])
+		if err == nil {
+			crates = append(crates, cs[0])
+		}
+	}
+	if len(crates) == 0 {
+		b.Skip("no Debian crate sources under " + registryDir)
+	}
+	res, err := Extract(b.Context(), registryDir, crates, Options{IncludePrivate: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var files []string
+	seen := map[string]bool{}
+	for _, s := range res.Symbols {
+		if s.SymbolType == "module" && !seen[s.File] {
+			seen[s.File] = true
+			files = append(files, filepath.Join(registryDir, s.File))
+		}
+	}
+	if os.Getenv("DOCTOWN_BENCH_FILES") != "" {
+		var list []byte
+		for _, f := range files {
+			list = append(list, f+"\n"...)
+		}
+		_ = os.WriteFile(os.Getenv("DOCTOWN_BENCH_FILES"), list, 0o644)
+	}
+	return crates, files, res.Bytes
+}
+
+func BenchmarkExtract(b *testing.B) {
+	crates, files, size := benchSetup(b)
+	for _, w := range []int{1, 2} {
+		b.Run("workers="+itoa(w), func(b *testing.B) {
+			b.SetBytes(size)
+			for b.Loop() {
+				if _, err := Extract(b.Context(), registryDir, crates, Options{Workers: w}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(len(files))*float64(b.N)/b.Elapsed().Seconds(), "files/s")
+		})
+	}
+}
+
+// BenchmarkBareParse parses the same files with tree-sitter and nothing else:
+// the floor extraction is measured against.
+func BenchmarkBareParse(b *testing.B) {
+	_, files, size := benchSetup(b)
+	var srcs [][]byte
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		srcs = append(srcs, data)
+	}
+	p := ts.NewParser()
+	defer p.Close()
+	if err := p.SetLanguage(loadGrammar().lang); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(size)
+	for b.Loop() {
+		for _, s := range srcs {
+			p.Parse(s, nil).Close()
+		}
+	}
+	b.ReportMetric(float64(len(files))*float64(b.N)/b.Elapsed().Seconds(), "files/s")
+}
