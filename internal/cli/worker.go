@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/doctown/doctown/pipeline/github"
+	"github.com/doctown/doctown/pipeline/llm"
 	"github.com/doctown/doctown/pipeline/upload"
 	"github.com/doctown/doctown/pipeline/worker"
 )
@@ -67,6 +68,14 @@ func runWorkerRunPod(ctx context.Context, opts workerRunPodOptions) error {
 	cfg.Logger = slog.New(slog.NewJSONHandler(opts.IO.ErrOut, &slog.HandlerOptions{Level: level}))
 	cfg.MaxJobs = opts.MaxJobs
 	cfg.ToolVersion = Version()
+	// The same generator settings as `doctown build`: a model when one is configured.
+	if lc := llm.ConfigFromEnv(opts.IO.Getenv); llm.Enabled(lc) {
+		g, err := llm.New(lc)
+		if err != nil {
+			return usageError{err}
+		}
+		cfg.Generator = g
+	}
 	if opts.TestInput == "" {
 		return worker.Run(ctx, cfg)
 	}
