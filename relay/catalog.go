@@ -1,0 +1,179 @@
+package relay
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/doctown/doctown/relay/commons"
+)
+
+// Catalog is the commons' index of stored docpacks, kept in the relay's
+// database next to the jobs. A row is written only after its object is stored.
+type Catalog struct {
+	db func() querier
+}
+
+var _ commons.Catalog = (*Catalog)(nil)
+
+const entryColumns = `d.owner, d.repo, d.sha, d.ref, d.object_key, d.size, d.symbol_count, d.generator, d.model, d.created_at`
+
+func scanEntry(r interface{ Scan(...any) error }) (commons.Entry, error) {
+	var e commons.Entry
+	var symbols, created int64
+	if err := r.Scan(&e.Owner, &e.Repo, &e.SHA, &e.Ref, &e.Key, &e.Size, &symbols, &e.Generator, &e.Model, &created); err != nil {
+		return e, err
+	}
+	e.SymbolCount = int(symbols)
+	e.CreatedAt = fromMillis(created)
+	return e, nil
+}
+
+// maxListLimit bounds one page of List.
+const maxListLimit = 200
+
+// List returns entries newest first. Owner and Repo filter exactly (case
+// insensitive); Query matches "owner/repo" as a substring. Cursor continues
+// an earlier page.
+func (c *Catalog) List(ctx context.Context, q commons.ListQuery) ([]commons.Entry, string, error) {
+	limit := q.Limit
+	if limit <= 0 || limit > maxListLimit {
+		limit = 50
+	}
+	sql := `SELECT ` + entryColumns + ` FROM doctown_docpacks d WHERE 1 = 1`
+	var args []any
+	if q.Owner != "" {
+		sql += ` AND LOWER(d.owner) = ?`
+		args = append(args, strings.ToLower(q.Owner))
+	}
+	if q.Repo != "" {
+		sql += ` AND LOWER(d.repo) = ?`
+		args = append(args, strings.ToLower(q.Repo))
+	}
+	if s := strings.TrimSpace(q.Query); s != "" {
+		sql += ` AND LOWER(d.owner || '/' || d.repo) LIKE ? ESCAPE '\'`
+		args = append(args, "%"+escapeLike(strings.ToLower(s))+"%")
+	}
+	if q.Cursor != "" {
+		cur, err := decodeCursor(q.Cursor)
+		if err != nil {
+			return nil, "", err
+		}
+		sql += ` AND (d.created_at < ? OR (d.created_at = ? AND (d.owner || '/' || d.repo || '@' || d.sha) > ?))`
+		args = append(args, cur.created, cur.created, cur.id)
+	}
+	sql += ` ORDER BY d.created_at DESC, d.owner || '/' || d.repo || '@' || d.sha ASC LIMIT ?`
+	args = append(args, limit+1)
+	r, err := c.db().query(ctx, sql, args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("list docpacks: %w", err)
+	}
+	defer r.Close()
+	var out []commons.Entry
+	for r.Next() {
+		e, err := scanEntry(r)
+		if err != nil {
+			return nil, "", fmt.Errorf("list docpacks: %w", err)
+		}
+		out = append(out, e)
+	}
+	if err := r.Err(); err != nil {
+		return nil, "", fmt.Errorf("list docpacks: %w", err)
+	}
+	next := ""
+	if len(out) > limit {
+		out = out[:limit]
+		last := out[len(out)-1]
+		next = encodeCursor(cursor{created: millis(last.CreatedAt), id: last.Owner + "/" + last.Repo + "@" + last.SHA})
+	}
+	return out, next, nil
+}
+
+// Latest returns the newest pushed commit's docpack of owner/repo.
+func (c *Catalog) Latest(ctx context.Context, owner, repo string) (commons.Entry, error) {
+	r, err := c.db().query(ctx, `SELECT `+entryColumns+` FROM doctown_latest l
+		JOIN doctown_docpacks d ON d.owner = l.owner AND d.repo = l.repo AND d.sha = l.sha
+		WHERE LOWER(l.owner) = ? AND LOWER(l.repo) = ?`, strings.ToLower(owner), strings.ToLower(repo))
+	return c.one(r, err)
+}
+
+// Get returns the docpack of one commit.
+func (c *Catalog) Get(ctx context.Context, owner, repo, sha string) (commons.Entry, error) {
+	r, err := c.db().query(ctx, `SELECT `+entryColumns+` FROM doctown_docpacks d
+		WHERE LOWER(d.owner) = ? AND LOWER(d.repo) = ? AND d.sha = ?`, strings.ToLower(owner), strings.ToLower(repo), strings.ToLower(sha))
+	return c.one(r, err)
+}
+
+func (c *Catalog) one(r rows, err error) (commons.Entry, error) {
+	if err != nil {
+		return commons.Entry{}, fmt.Errorf("catalog: %w", err)
+	}
+	defer r.Close()
+	if !r.Next() {
+		if err := r.Err(); err != nil {
+			return commons.Entry{}, fmt.Errorf("catalog: %w", err)
+		}
+		return commons.Entry{}, commons.ErrNotFound
+	}
+	e, err := scanEntry(r)
+	if err != nil {
+		return e, fmt.Errorf("catalog: %w", err)
+	}
+	return e, nil
+}
+
+// addEntry records a stored docpack and moves the repository's latest pointer to
+// it unless a later push already has a docpack.
+func addEntry(ctx context.Context, tx querier, e commons.Entry, jobID string, pushedAt time.Time) error {
+	if _, err := tx.exec(ctx, `INSERT INTO doctown_docpacks (owner, repo, sha, ref, object_key, size, symbol_count, generator, model, job_id, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (owner, repo, sha) DO UPDATE SET ref = excluded.ref, object_key = excluded.object_key, size = excluded.size,
+			symbol_count = excluded.symbol_count, generator = excluded.generator, model = excluded.model, job_id = excluded.job_id, created_at = excluded.created_at`,
+		e.Owner, e.Repo, e.SHA, e.Ref, e.Key, e.Size, int64(e.SymbolCount), e.Generator, e.Model, jobID, millis(e.CreatedAt)); err != nil {
+		return fmt.Errorf("catalog: %w", err)
+	}
+	if _, err := tx.exec(ctx, `INSERT INTO doctown_latest (owner, repo, sha, pushed_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (owner, repo) DO UPDATE SET sha = excluded.sha, pushed_at = excluded.pushed_at
+		WHERE doctown_latest.pushed_at <= excluded.pushed_at`,
+		e.Owner, e.Repo, e.SHA, millis(pushedAt)); err != nil {
+		return fmt.Errorf("catalog latest: %w", err)
+	}
+	return nil
+}
+
+func escapeLike(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return r.Replace(s)
+}
+
+type cursor struct {
+	created int64
+	id      string
+}
+
+// ErrBadCursor is a cursor List did not hand out.
+var ErrBadCursor = errors.New("invalid cursor")
+
+func encodeCursor(c cursor) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(c.created, 10) + "|" + c.id))
+}
+
+func decodeCursor(s string) (cursor, error) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return cursor{}, ErrBadCursor
+	}
+	ms, id, ok := strings.Cut(string(b), "|")
+	if !ok {
+		return cursor{}, ErrBadCursor
+	}
+	n, err := strconv.ParseInt(ms, 10, 64)
+	if err != nil {
+		return cursor{}, ErrBadCursor
+	}
+	return cursor{created: n, id: id}, nil
+}

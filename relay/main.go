@@ -1,0 +1,92 @@
+package relay
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/doctown/doctown/internal/cli"
+)
+
+// Main runs the relay command with args and returns the process exit code.
+func Main(ctx context.Context, args []string) int {
+	return MainIO(ctx, args, os.Getenv, os.Stdout, os.Stderr)
+}
+
+// MainIO is Main with the environment and streams given.
+func MainIO(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	cfg := DefaultConfig()
+	envErr := cfg.FromEnv(getenv)
+	cmd := &cobra.Command{
+		Use:   "relay",
+		Short: "doctown's GitHub App server: webhooks → builds → docpacks → the commons",
+		Long: `relay takes GitHub App webhooks (push, installation, installation_repositories),
+keeps one durable job per repository commit, builds it in-process or on RunPod,
+stores the docpack in a directory or an S3/R2 bucket and serves the commons.
+
+Every setting comes from the environment (see docs/relay.md); flags override it.`,
+		Version:       cli.Version(),
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Args:          cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if envErr != nil {
+				return envErr
+			}
+			return run(cmd.Context(), cfg, stderr)
+		},
+	}
+	cfg.RegisterFlags(cmd.Flags())
+	cmd.SetArgs(args)
+	cmd.SetOut(stdout)
+	cmd.SetErr(stderr)
+	err := cmd.ExecuteContext(ctx)
+	switch {
+	case err == nil:
+		return cli.ExitOK
+	case errors.Is(err, context.Canceled):
+		return cli.ExitCancel
+	case errors.Is(err, errUsage) || strings.Contains(err.Error(), "unknown flag") || strings.Contains(err.Error(), "invalid argument"):
+		fmt.Fprintf(stderr, "relay: %v\n", err)
+		return cli.ExitUsage
+	}
+	fmt.Fprintf(stderr, "relay: %v\n", err)
+	return cli.ExitFailure
+}
+
+var errUsage = errors.New("invalid configuration")
+
+// run starts the relay and serves until ctx is done.
+func run(ctx context.Context, cfg Config, stderr io.Writer) error {
+	level := slog.LevelInfo
+	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
+		return fmt.Errorf("%w: DOCTOWN_LOG_LEVEL %q", errUsage, cfg.LogLevel)
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
+	if cfg.WebhookSecret == "" && cfg.Dev {
+		cfg.WebhookSecret = randomHex(20)
+		// Printed once, to the terminal only; it is not stored anywhere.
+		fmt.Fprintf(stderr, "relay: --dev: generated webhook secret (set it on the GitHub App): %s\n", cfg.WebhookSecret)
+	}
+	if err := cfg.Load(); err != nil {
+		return err
+	}
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("%w:\n%w", errUsage, err)
+	}
+	s, err := NewServer(ctx, cfg, Deps{Logger: log, ToolVersion: cli.Version()})
+	if err != nil {
+		return err
+	}
+	err = s.Run(ctx)
+	if err != nil {
+		return err
+	}
+	return nil
+}

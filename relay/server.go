@@ -1,0 +1,458 @@
+// Package relay is doctown's GitHub App server: it takes push and installation
+// webhooks, keeps one durable job per (repository, commit) on River (SQLite or
+// PostgreSQL), runs each build in-process or on RunPod, receives and validates the
+// docpack, stores it (a directory or an S3/R2 bucket) and lists it in the commons.
+package relay
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/riverqueue/river"
+
+	"github.com/doctown/doctown/pipeline"
+	"github.com/doctown/doctown/pipeline/llm"
+	"github.com/doctown/doctown/relay/commons"
+	"github.com/doctown/doctown/relay/store"
+)
+
+// Deps are the relay's collaborators that tests (or an embedding program) swap;
+// every zero field gets the production default from Config.
+type Deps struct {
+	Logger *slog.Logger
+	// Storage holds docpacks; nil means store.New from the config.
+	Storage store.Storage
+	// Build runs a local build; nil means PipelineBuild.
+	Build BuildFunc
+	// Dispatcher overrides DOCTOWN_DISPATCH.
+	Dispatcher Dispatcher
+	// HTTPClient is used for GitHub and RunPod; nil means a default client.
+	HTTPClient *http.Client
+	// RetryPolicy and PollInterval tune River (tests make retries quick).
+	RetryPolicy  river.ClientRetryPolicy
+	PollInterval time.Duration
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// ToolVersion is recorded in locally built docpacks.
+	ToolVersion string
+}
+
+// Server is one relay process.
+type Server struct {
+	cfg      Config
+	log      *slog.Logger
+	q        queue
+	store    store.Storage
+	catalog  *Catalog
+	disp     Dispatcher
+	gh       *GitHubApp
+	tokens   *UploadTokens
+	metrics  *metrics
+	handler  http.Handler
+	tmpDir   string
+	now      func() time.Time
+	draining atomic.Bool
+
+	closeOnce sync.Once
+}
+
+// NewServer opens the database (running River's and the relay's migrations),
+// the storage and the dispatcher. Close it, or let Run close it.
+func NewServer(ctx context.Context, cfg Config, deps Deps) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.RelaySecret == "" {
+		if err := cfg.Load(); err != nil {
+			return nil, err
+		}
+	}
+	s := &Server{cfg: cfg, log: deps.Logger, now: deps.Now}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	s.tokens = NewUploadTokens(cfg.RelaySecret)
+	s.tmpDir = filepath.Join(cfg.DataDir, "tmp")
+	if err := os.MkdirAll(s.tmpDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	client := deps.HTTPClient
+	if client == nil {
+		client = &http.Client{Timeout: 2 * time.Minute}
+	}
+	gh, err := NewGitHubApp(cfg.GitHubAppID, cfg.GitHubAppPrivateKey, cfg.GitHubAPIURL, client.Transport)
+	if err != nil {
+		return nil, err
+	}
+	s.gh = gh
+
+	s.store = deps.Storage
+	if s.store == nil {
+		dir := cfg.StorageDir
+		if dir == "" {
+			dir = filepath.Join(cfg.DataDir, "docpacks")
+		}
+		st, err := store.New(ctx, store.Config{
+			Kind: cfg.Storage, Dir: dir, Endpoint: cfg.BucketEndpoint, Bucket: cfg.BucketName,
+			AccessKeyID: cfg.BucketAccessKeyID, Secret: cfg.BucketSecret, Region: cfg.BucketRegion, UsePathStyle: cfg.BucketUsePathStyle,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("storage: %w", err)
+		}
+		s.store = st
+	}
+
+	s.disp = deps.Dispatcher
+	if s.disp == nil {
+		switch cfg.Dispatch {
+		case DispatchRunPod:
+			s.disp = &RunPodDispatcher{
+				Endpoint: cfg.RunPodEndpoint, APIKey: cfg.RunPodAPIKey, Client: client,
+				PollInterval: cfg.RunPodPollInterval, ExecutionTimeout: cfg.JobTimeout, TTL: cfg.JobTimeout + time.Hour,
+				Logger: s.log,
+			}
+		default:
+			build := deps.Build
+			if build == nil {
+				build = PipelineBuild(generatorFactory(cfg), client, deps.ToolVersion)
+			}
+			s.disp = &LocalDispatcher{Build: build, Ingest: s.ingest, TempDir: s.tmpDir}
+		}
+	}
+
+	workers := river.NewWorkers()
+	river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, j *river.Job[BuildArgs]) error {
+		return s.work(ctx, j.Args, j.Attempt, j.MaxAttempts)
+	}))
+	river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, j *river.Job[ResolveArgs]) error {
+		return s.resolve(ctx, j.Args)
+	}))
+	qo := queueOptions{
+		Workers: cfg.Workers, JobTimeout: cfg.JobTimeout, MaxAttempts: cfg.MaxAttempts,
+		PollInterval: deps.PollInterval, RetryPolicy: deps.RetryPolicy, Logger: s.log.With("component", "river"),
+	}
+	if cfg.DatabaseURL != "" {
+		s.q, err = newPostgresQueue(ctx, cfg.DatabaseURL, qo, workers)
+	} else {
+		s.q, err = newSQLiteQueue(ctx, cfg.DataDir, qo, workers)
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.catalog = &Catalog{db: s.q.db}
+	s.metrics = newMetrics(s.q.db)
+	s.handler = s.routes()
+	return s, nil
+}
+
+// Close releases the database. Run calls it on its way out.
+func (s *Server) Close() {
+	s.closeOnce.Do(func() { s.q.close() })
+}
+
+// Catalog is the commons' index of stored docpacks.
+func (s *Server) Catalog() *Catalog { return s.catalog }
+
+// Job returns one job's state.
+func (s *Server) Job(ctx context.Context, id string) (*Job, error) { return getJob(ctx, s.q.db(), id) }
+
+// Handler serves every route of the relay.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /webhook", s.handleWebhook)
+	mux.HandleFunc("POST /api/docpack/upload", s.handleUpload)
+	mux.HandleFunc("POST /api/docpack/complete", s.handleComplete)
+	mux.HandleFunc("GET /api/jobs/{id}", s.handleJob)
+	mux.HandleFunc("GET /healthz", s.handleHealth)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
+	commons.New(s.catalog, s.store, commons.Options{}).Register(mux)
+	return s.recoverer(s.logRequests(mux))
+}
+
+func (s *Server) handleJob(w http.ResponseWriter, r *http.Request) {
+	j, err := getJob(r.Context(), s.q.db(), r.PathValue("id"))
+	if errors.Is(err, ErrJobNotFound) {
+		writeError(w, http.StatusNotFound, "no such job")
+		return
+	}
+	if err != nil {
+		s.log.Error("job lookup", "err", err)
+		writeError(w, http.StatusInternalServerError, "job lookup failed")
+		return
+	}
+	writeJSON(w, http.StatusOK, j)
+}
+
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+	defer cancel()
+	if err := queryRow(ctx, s.q.db(), `SELECT 1`, nil, new(int64)); err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database unavailable"})
+		return
+	}
+	status := "ok"
+	if s.draining.Load() {
+		status = "draining"
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": status, "queue": s.q.dialect(), "dispatch": s.disp.Name()})
+}
+
+// Run listens on cfg.Addr and serves until ctx is done; see Serve.
+func (s *Server) Run(ctx context.Context) error {
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		s.Close()
+		return fmt.Errorf("listen: %w", err)
+	}
+	return s.Serve(ctx, ln)
+}
+
+// Serve starts the job workers and serves HTTP on ln until ctx is done, then
+// shuts down in order: webhooks answer 503, running builds get ShutdownGrace to
+// finish (uploads are still accepted meanwhile), the rest are cancelled and left
+// to River's retries, and the HTTP server and the database close.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	defer s.Close()
+	base := context.WithoutCancel(ctx)
+	if err := s.q.start(base); err != nil {
+		ln.Close()
+		return fmt.Errorf("start queue: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		BaseContext:       func(net.Listener) context.Context { return base },
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	s.log.Info("relay listening", "addr", ln.Addr().String(), "queue", s.q.dialect(), "dispatch", s.disp.Name(), "storage", s.cfg.Storage)
+
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-serveErr:
+		err = fmt.Errorf("serve: %w", err)
+	}
+	s.draining.Store(true)
+	s.log.Info("relay stopping", "grace", s.cfg.ShutdownGrace.String())
+	graceCtx, cancel := context.WithTimeout(base, s.cfg.ShutdownGrace)
+	if stopErr := s.q.stop(graceCtx); stopErr != nil {
+		s.log.Warn("builds still running after the grace period: cancelling them, they will be retried")
+		hard, cancelHard := context.WithTimeout(base, 30*time.Second)
+		s.q.stopAndCancel(hard)
+		cancelHard()
+	}
+	cancel()
+	shut, cancelShut := context.WithTimeout(base, 10*time.Second)
+	defer cancelShut()
+	if shutErr := srv.Shutdown(shut); shutErr != nil {
+		srv.Close()
+	}
+	s.log.Info("relay stopped")
+	return err
+}
+
+// work runs one attempt of a build job. It is idempotent: a job already
+// uploaded or done is not built again, a canceled one is dropped.
+func (s *Server) work(ctx context.Context, a BuildArgs, attempt, maxAttempts int) error {
+	log := s.log.With("job_id", a.JobID, "repo", a.Owner+"/"+a.Repo, "sha", a.SHA, "attempt", attempt)
+	db := s.q.db()
+	job, err := getJob(ctx, db, a.JobID)
+	if errors.Is(err, ErrJobNotFound) {
+		return river.JobCancel(err)
+	}
+	if err != nil {
+		return err
+	}
+	switch job.State {
+	case StateUploaded:
+		return s.finish(ctx, log, job)
+	case StateDone:
+		return nil
+	case StateCanceled:
+		return river.JobCancel(errors.New("job canceled"))
+	}
+	if _, err := setState(ctx, db, job.ID, StateDispatched, "", s.now()); err != nil {
+		return err
+	}
+	s.metrics.transitions.WithLabelValues(StateDispatched).Inc()
+	log.Info("job dispatched", "dispatcher", s.disp.Name())
+
+	token, err := s.gh.RepoToken(ctx, job.InstallationID, job.Owner, job.Repo)
+	if err != nil {
+		return s.failAttempt(ctx, log, job, attempt, maxAttempts, err)
+	}
+	task := &Task{
+		Job: job, Token: token, APIURL: s.gh.APIURL(),
+		UploadURL:   s.cfg.uploadURL(),
+		UploadToken: s.tokens.Sign(job.ID, s.now().Add(s.cfg.JobTimeout+15*time.Minute)),
+		Running: func() {
+			if ok, err := setState(ctx, db, job.ID, StateRunning, "", s.now(), StateDispatched); err == nil && ok {
+				s.metrics.transitions.WithLabelValues(StateRunning).Inc()
+			}
+		},
+	}
+	start := time.Now()
+	err = s.disp.Dispatch(ctx, task)
+	if err == nil {
+		cur, gerr := getJob(ctx, db, job.ID)
+		switch {
+		case gerr != nil:
+			err = gerr
+		case cur.State == StateUploaded:
+			s.metrics.dispatch.WithLabelValues(s.disp.Name(), "ok").Observe(time.Since(start).Seconds())
+			return s.finish(ctx, log, cur)
+		case cur.State == StateDone:
+			return nil
+		default:
+			err = errors.New("the builder finished without uploading a docpack")
+			if cur.Error != "" {
+				err = fmt.Errorf("%w: %s", err, cur.Error)
+			}
+		}
+	}
+	s.metrics.dispatch.WithLabelValues(s.disp.Name(), "error").Observe(time.Since(start).Seconds())
+	// A docpack may have arrived even though the dispatcher saw an error (a
+	// status poll failed after the upload): then the job is done.
+	if cur, gerr := getJob(context.WithoutCancel(ctx), db, job.ID); gerr == nil && cur.State == StateUploaded {
+		return s.finish(context.WithoutCancel(ctx), log, cur)
+	}
+	return s.failAttempt(ctx, log, job, attempt, maxAttempts, err)
+}
+
+func (s *Server) finish(ctx context.Context, log *slog.Logger, job *Job) error {
+	ok, err := setState(ctx, s.q.db(), job.ID, StateDone, "", s.now(), StateUploaded)
+	if err != nil {
+		return err
+	}
+	if ok {
+		s.metrics.transitions.WithLabelValues(StateDone).Inc()
+		log.Info("job done")
+	}
+	return nil
+}
+
+// failAttempt records a failed attempt: back to queued while River will retry,
+// failed after the last attempt. It returns err so River schedules the retry.
+func (s *Server) failAttempt(ctx context.Context, log *slog.Logger, job *Job, attempt, maxAttempts int, err error) error {
+	state := StateQueued
+	if attempt >= maxAttempts {
+		state = StateFailed
+	}
+	msg := truncate(err.Error(), 2000)
+	if ctx.Err() != nil {
+		msg = "interrupted: " + msg
+	}
+	// The job's context may be cancelled (timeout, shutdown): record anyway.
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if _, serr := setState(wctx, s.q.db(), job.ID, state, msg, s.now(), StateDispatched, StateRunning); serr != nil {
+		log.Error("record failure", "err", serr)
+	}
+	s.metrics.transitions.WithLabelValues(state).Inc()
+	log.Warn("build attempt failed", "err", msg, "final", state == StateFailed)
+	return err
+}
+
+// generatorFactory makes each local build's generator: the OpenAI-compatible one
+// when an API key or base URL is set, else nil (extractive).
+func generatorFactory(cfg Config) func() (pipeline.Generator, error) {
+	if !llm.Enabled(cfg.LLM) {
+		return nil
+	}
+	return func() (pipeline.Generator, error) {
+		g, err := llm.New(cfg.LLM)
+		if err != nil {
+			return nil, err
+		}
+		return g, nil
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, map[string]string{"error": msg})
+}
+
+// statusWriter records a response's status and size for the request log.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += int64(n)
+	return n, err
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		level := slog.LevelInfo
+		if r.URL.Path == "/healthz" || r.URL.Path == "/metrics" {
+			level = slog.LevelDebug
+		}
+		attrs := []any{"method", r.Method, "path", r.URL.Path, "status", sw.status, "bytes", sw.bytes,
+			"duration_ms", time.Since(start).Milliseconds(), "remote", r.RemoteAddr}
+		if d := r.Header.Get("X-GitHub-Delivery"); d != "" {
+			attrs = append(attrs, "delivery_id", d)
+		}
+		s.log.Log(r.Context(), level, "http request", attrs...)
+	})
+}
+
+func (s *Server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.Error("panic serving request", "path", r.URL.Path, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				writeError(w, http.StatusInternalServerError, "internal error")
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}

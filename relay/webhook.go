@@ -1,0 +1,322 @@
+package relay
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/google/go-github/v88/github"
+)
+
+// webhookAnswer is the JSON body of a webhook response.
+type webhookAnswer struct {
+	Result  string          `json:"result"`
+	Reason  string          `json:"reason,omitempty"`
+	Jobs    []enqueueResult `json:"jobs,omitempty"`
+	Lookups []string        `json:"lookups,omitempty"`
+	Cancel  []string        `json:"canceled,omitempty"`
+
+	riverCancel []int64
+}
+
+const zeroSHA = "0000000000000000000000000000000000000000"
+
+// handleWebhook takes GitHub App deliveries. The signature (X-Hub-Signature-256
+// only) is checked before anything else; the answer is 202 once the delivery and
+// its jobs are committed, 200 for a repeated delivery or an event that builds
+// nothing.
+func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
+	event := github.WebHookType(r)
+	delivery := github.DeliveryID(r)
+	log := s.log.With("delivery_id", delivery, "event", event)
+	result := func(res string) { s.metrics.webhooks.WithLabelValues(metricEvent(event), res).Inc() }
+
+	if s.draining.Load() {
+		result("unavailable")
+		w.Header().Set("Retry-After", "30")
+		writeError(w, http.StatusServiceUnavailable, "relay is shutting down")
+		return
+	}
+	if len(s.cfg.WebhookSecret) == 0 {
+		// ValidatePayload would accept unsigned bodies: never run without a secret.
+		result("bad_signature")
+		writeError(w, http.StatusInternalServerError, "webhook secret not configured")
+		return
+	}
+	sig := r.Header.Get(github.SHA256SignatureHeader)
+	if sig == "" {
+		result("bad_signature")
+		msg := "missing X-Hub-Signature-256"
+		if r.Header.Get(github.SHA1SignatureHeader) != "" {
+			msg = "SHA-1 signatures are not accepted: X-Hub-Signature-256 is required"
+		}
+		log.Warn("webhook refused", "reason", msg)
+		writeError(w, http.StatusUnauthorized, msg)
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxWebhookBody))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			result("too_large")
+			log.Warn("webhook refused", "reason", "body too large")
+			writeError(w, http.StatusRequestEntityTooLarge, "payload too large")
+			return
+		}
+		result("bad_request")
+		writeError(w, http.StatusBadRequest, "read body")
+		return
+	}
+	payload, err := github.ValidatePayloadFromBody(r.Header.Get("Content-Type"), bytes.NewReader(body), sig, []byte(s.cfg.WebhookSecret))
+	if err != nil {
+		result("bad_signature")
+		log.Warn("webhook refused", "reason", "signature", "err", err)
+		writeError(w, http.StatusUnauthorized, "invalid signature")
+		return
+	}
+	if event == "" || delivery == "" {
+		result("bad_request")
+		writeError(w, http.StatusBadRequest, "missing X-GitHub-Event or X-GitHub-Delivery")
+		return
+	}
+	if event == "ping" {
+		result("ignored")
+		writeJSON(w, http.StatusOK, webhookAnswer{Result: "pong"})
+		return
+	}
+	parsed, err := github.ParseWebHook(event, payload)
+	if err != nil {
+		// An event type this relay never subscribed to: acknowledge it.
+		if strings.Contains(err.Error(), "unknown X-Github-Event") {
+			result("ignored")
+			writeJSON(w, http.StatusOK, webhookAnswer{Result: "ignored", Reason: "event not handled"})
+			return
+		}
+		result("bad_request")
+		log.Warn("webhook refused", "reason", "parse", "err", err)
+		writeError(w, http.StatusBadRequest, "malformed payload")
+		return
+	}
+
+	var ans webhookAnswer
+	err = s.q.inTx(r.Context(), func(ctx context.Context, tx queueTx) error {
+		ans = webhookAnswer{}
+		fresh, err := recordDelivery(ctx, tx, delivery, event, s.now())
+		if err != nil {
+			return err
+		}
+		if !fresh {
+			ans.Result = "duplicate"
+			return nil
+		}
+		return s.applyEvent(ctx, tx, log, delivery, parsed, &ans)
+	})
+	if err != nil {
+		result("error")
+		log.Error("webhook not recorded", "err", err)
+		writeError(w, http.StatusInternalServerError, "could not record the delivery")
+		return
+	}
+	s.metrics.transitions.WithLabelValues(StateCanceled).Add(float64(len(ans.Cancel)))
+	for _, id := range ans.riverCancel {
+		// After the commit: the worker also checks the row, so a failure here
+		// only delays the cancellation.
+		if err := s.q.cancel(r.Context(), id); err != nil {
+			log.Warn("cancel river job", "river_job_id", id, "err", err)
+		}
+	}
+	result(ans.Result)
+	status := http.StatusOK
+	if ans.Result == "accepted" {
+		status = http.StatusAccepted
+		for _, j := range ans.Jobs {
+			if !j.Duplicate {
+				s.metrics.transitions.WithLabelValues(StateQueued).Inc()
+			}
+		}
+	}
+	log.Info("webhook", "result", ans.Result, "reason", ans.Reason, "jobs", len(ans.Jobs), "lookups", len(ans.Lookups), "canceled", len(ans.Cancel))
+	writeJSON(w, status, ans)
+}
+
+func metricEvent(e string) string {
+	switch e {
+	case "push", "installation", "installation_repositories", "ping":
+		return e
+	}
+	return "other"
+}
+
+// applyEvent turns one event into jobs, lookups or cancellations inside tx.
+func (s *Server) applyEvent(ctx context.Context, tx queueTx, log *slog.Logger, delivery string, ev any, ans *webhookAnswer) error {
+	ans.Result = "ignored"
+	switch e := ev.(type) {
+	case *github.PushEvent:
+		return s.applyPush(ctx, tx, log, delivery, e, ans)
+	case *github.InstallationEvent:
+		inst := e.GetInstallation().GetID()
+		switch e.GetAction() {
+		case "created", "new_permissions_accepted", "unsuspend":
+			return s.lookupRepos(ctx, tx, delivery, inst, e.Repositories, ans)
+		case "deleted", "suspend":
+			return s.cancelPending(ctx, tx, inst, nil, ans)
+		}
+		ans.Reason = "installation action " + e.GetAction()
+	case *github.InstallationRepositoriesEvent:
+		inst := e.GetInstallation().GetID()
+		switch e.GetAction() {
+		case "added":
+			return s.lookupRepos(ctx, tx, delivery, inst, e.RepositoriesAdded, ans)
+		case "removed":
+			var names []string
+			for _, r := range e.RepositoriesRemoved {
+				names = append(names, r.GetFullName())
+			}
+			return s.cancelPending(ctx, tx, inst, names, ans)
+		}
+		ans.Reason = "installation_repositories action " + e.GetAction()
+	default:
+		ans.Reason = "event not handled"
+	}
+	return nil
+}
+
+func (s *Server) applyPush(ctx context.Context, tx queueTx, log *slog.Logger, delivery string, e *github.PushEvent, ans *webhookAnswer) error {
+	repo := e.GetRepo()
+	owner, name, ok := strings.Cut(repo.GetFullName(), "/")
+	if !ok {
+		owner, name = repo.GetOwner().GetLogin(), repo.GetName()
+		if owner == "" {
+			owner = repo.GetOwner().GetName()
+		}
+	}
+	ref, after := e.GetRef(), e.GetAfter()
+	switch {
+	case e.GetDeleted() || after == "" || after == zeroSHA:
+		ans.Reason = "ref deleted"
+		return nil
+	case strings.HasPrefix(ref, "refs/tags/"):
+		if !s.cfg.BuildTags {
+			ans.Reason = "tag push (tags are not built)"
+			return nil
+		}
+	case ref != "refs/heads/"+repo.GetDefaultBranch():
+		ans.Reason = "not the default branch"
+		return nil
+	}
+	if owner == "" || name == "" || !isSHA(after) {
+		ans.Reason = "push payload without repository or commit"
+		return nil
+	}
+	res, err := enqueueBuild(ctx, tx, jobRequest{
+		Owner: owner, Repo: name, SHA: after, Ref: ref,
+		InstallationID: e.GetInstallation().GetID(), DeliveryID: delivery,
+	}, s.now())
+	if err != nil {
+		return err
+	}
+	log.Info("job queued", "job_id", res.JobID, "repo", res.Repo, "sha", res.SHA, "duplicate", res.Duplicate)
+	ans.Result = "accepted"
+	ans.Jobs = append(ans.Jobs, res)
+	return nil
+}
+
+// lookupRepos queues one lookup per repository: the installation payloads name
+// repositories but not their default branch or head, which need an API call
+// each — done by the lookup job, not within GitHub's delivery timeout.
+func (s *Server) lookupRepos(ctx context.Context, tx queueTx, delivery string, inst int64, repos []*github.Repository, ans *webhookAnswer) error {
+	for _, r := range repos {
+		owner, name, ok := strings.Cut(r.GetFullName(), "/")
+		if !ok || owner == "" || name == "" {
+			continue
+		}
+		if _, _, err := tx.insert(ctx, ResolveArgs{Owner: owner, Repo: name, InstallationID: inst, DeliveryID: delivery}, nil); err != nil {
+			return err
+		}
+		ans.Lookups = append(ans.Lookups, owner+"/"+name)
+	}
+	if len(ans.Lookups) > 0 {
+		ans.Result = "accepted"
+	} else {
+		ans.Reason = "no repositories"
+	}
+	return nil
+}
+
+// cancelPending cancels the queued jobs of an installation (of repos, when
+// given). Builds already running finish; their tokens stop working anyway.
+func (s *Server) cancelPending(ctx context.Context, tx queueTx, inst int64, repos []string, ans *webhookAnswer) error {
+	if inst == 0 {
+		ans.Reason = "no installation"
+		return nil
+	}
+	jobs, err := pendingJobs(ctx, tx, inst, repos)
+	if err != nil {
+		return err
+	}
+	for _, j := range jobs {
+		changed, err := setState(ctx, tx, j.ID, StateCanceled, "repository removed from the installation", s.now(), StateQueued)
+		if err != nil {
+			return err
+		}
+		if changed {
+			ans.Cancel = append(ans.Cancel, j.ID)
+			if j.RiverJobID != 0 {
+				ans.riverCancel = append(ans.riverCancel, j.RiverJobID)
+			}
+		}
+	}
+	ans.Result = "accepted"
+	if len(ans.Cancel) == 0 {
+		ans.Reason = "nothing pending"
+	}
+	return nil
+}
+
+func isSHA(s string) bool {
+	if len(s) != 40 {
+		return false
+	}
+	for _, c := range s {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// resolveWorker looks up a repository's default branch head and queues its build.
+func (s *Server) resolve(ctx context.Context, a ResolveArgs) error {
+	log := s.log.With("delivery_id", a.DeliveryID, "repo", a.Owner+"/"+a.Repo)
+	branch, sha, err := s.gh.DefaultHead(ctx, a.InstallationID, a.Owner, a.Repo)
+	if errors.Is(err, ErrRepoGone) {
+		log.Warn("repository lookup: gone, nothing to build", "err", err)
+		return nil
+	}
+	if err != nil {
+		log.Warn("repository lookup failed", "err", err)
+		return err
+	}
+	var res enqueueResult
+	err = s.q.inTx(ctx, func(ctx context.Context, tx queueTx) error {
+		var err error
+		res, err = enqueueBuild(ctx, tx, jobRequest{
+			Owner: a.Owner, Repo: a.Repo, SHA: sha, Ref: "refs/heads/" + branch,
+			InstallationID: a.InstallationID, DeliveryID: a.DeliveryID,
+		}, s.now())
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("queue build: %w", err)
+	}
+	if !res.Duplicate {
+		s.metrics.transitions.WithLabelValues(StateQueued).Inc()
+	}
+	log.Info("job queued", "job_id", res.JobID, "sha", sha, "duplicate", res.Duplicate)
+	return nil
+}
