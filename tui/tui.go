@@ -16,6 +16,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/doctown/doctown/pipeline"
 	"github.com/doctown/doctown/tui/common"
@@ -56,7 +57,8 @@ type Model struct {
 	page   pages.Page
 	home   *pages.Home
 	pack   *index.Pack
-	send   func(tea.Msg)
+	send     func(tea.Msg)
+	attached chan struct{}
 	cancel context.CancelFunc
 	err    string
 	mouse  bool
@@ -69,15 +71,19 @@ type packMsg struct {
 
 // New returns the root model. ctx bounds builds and downloads.
 func New(ctx context.Context, opts Options) *Model {
-	m := &Model{Common: common.New(opts.Color, opts.Logger), ctx: ctx, opts: opts}
+	m := &Model{Common: common.New(opts.Color, opts.Logger), ctx: ctx, opts: opts, attached: make(chan struct{})}
 	m.home = pages.NewHome(ctx, m.Common, pages.HomeOptions{Dirs: opts.Dirs, DataDir: opts.DataDir, Relay: opts.Relay, Client: opts.Client})
 	m.page = m.home
 	return m
 }
 
 // Attach gives the model the program that runs it, so build events can be sent
-// with program.Send.
-func (m *Model) Attach(p *tea.Program) { m.send = p.Send }
+// with program.Send. Call it once, before or just after the program starts:
+// builds wait for it.
+func (m *Model) Attach(p *tea.Program) {
+	m.send = p.Send
+	close(m.attached)
+}
 
 // Page returns the current page.
 func (m *Model) Page() pages.Page { return m.page }
@@ -111,10 +117,15 @@ func (m *Model) startBuild(target string) tea.Cmd {
 	m.setPage(b)
 	ctx, cancel := context.WithCancel(m.ctx)
 	m.cancel = cancel
-	send := m.send
 	run := m.opts.Build
 	logger := m.Logger
 	go func() {
+		select {
+		case <-m.attached:
+		case <-ctx.Done():
+			return
+		}
+		send := m.send
 		defer func() {
 			if r := recover(); r != nil {
 				logger.Error("build panicked", "panic", r)
@@ -143,11 +154,23 @@ func (m *Model) setPage(p pages.Page) {
 	p.SetSize(m.Width, m.Height-m.errLines())
 }
 
-func (m *Model) errLines() int {
-	if m.err != "" {
-		return 1
+// errText is the error banner, wrapped to at most three lines.
+func (m *Model) errText() string {
+	if m.err == "" {
+		return ""
 	}
-	return 0
+	lines := strings.Split(ansi.Wrap(" error: "+m.err, max(10, m.Width), " /"), "\n")
+	if len(lines) > 3 {
+		lines = lines[:3]
+	}
+	return components.Fit(m.Styles.Error.Render(strings.Join(lines, "\n")), m.Width, len(lines))
+}
+
+func (m *Model) errLines() int {
+	if m.err == "" {
+		return 0
+	}
+	return strings.Count(m.errText(), "\n") + 1
 }
 
 // Update implements tea.Model.
@@ -164,7 +187,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			if m.page == nil || m.page == pages.Page(m.home) {
 				m.setPage(m.home)
 			}
-			m.page.SetSize(m.Width, m.Height-1)
+			m.page.SetSize(m.Width, m.Height-m.errLines())
 			return m, nil
 		}
 		if m.pack != nil {
@@ -206,7 +229,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 func (m *Model) View() tea.View {
 	content := m.page.View()
 	if m.err != "" {
-		content = components.Fit(m.Styles.Error.Render(" error: "+m.err), m.Width, 1) + "\n" + content
+		content = m.errText() + "\n" + content
 	}
 	v := tea.NewView(content)
 	v.AltScreen = true

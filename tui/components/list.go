@@ -187,6 +187,10 @@ func itoa(n int) string {
 
 // Fit truncates or pads every line of s to w cells and s to h lines.
 func Fit(s string, w, h int) string {
+	w, h = max(0, w), max(0, h)
+	if h == 0 {
+		return ""
+	}
 	lines := strings.Split(s, "\n")
 	if len(lines) > h {
 		lines = lines[:h]

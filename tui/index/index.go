@@ -24,6 +24,7 @@ type Index struct {
 	children [][]int
 	items    map[string][]int // module path -> top-level items
 	modOf    []string         // symbol -> module path
+	implFor  map[int]int      // impl -> the type it implements
 
 	// search haystacks
 	hay     []string // lowercased path
@@ -62,6 +63,7 @@ func New(m *docpack.Manifest, symbols []docpack.Symbol, docs DocSource) *Index {
 		children: make([][]int, len(symbols)),
 		items:    map[string][]int{},
 		modOf:    make([]string, len(symbols)),
+		implFor:  map[int]int{},
 		hay:      make([]string, len(symbols)),
 		nameOff:  make([]int, len(symbols)),
 		docs:     docs,
@@ -112,10 +114,12 @@ func New(m *docpack.Manifest, symbols []docpack.Symbol, docs DocSource) *Index {
 			continue
 		}
 		if p, ok := x.byID[s.Parent]; ok && isType(symbols[p].SymbolType) {
+			x.implFor[i] = p
 			continue
 		}
 		if t := x.implTarget(i); t >= 0 {
 			x.children[t] = append(x.children[t], i)
+			x.implFor[i] = t
 		}
 	}
 	// Module of each symbol: the longest module path that prefixes its path.
@@ -301,6 +305,26 @@ func (x *Index) ByPath(path string) (int, bool) {
 func (x *Index) Parent(i int) int {
 	if p, ok := x.byID[x.Symbols[i].Parent]; ok {
 		return p
+	}
+	return -1
+}
+
+// Owner returns where a symbol belongs for reading: its parent, except that a
+// member of an impl block belongs to the type the impl is for. It is -1 at the top.
+func (x *Index) Owner(i int) int {
+	p := x.Parent(i)
+	if p >= 0 && x.Symbols[p].SymbolType == docpack.KindImpl {
+		if t, ok := x.implFor[p]; ok {
+			return t
+		}
+	}
+	return p
+}
+
+// ImplFor returns the type an impl block implements, or -1.
+func (x *Index) ImplFor(impl int) int {
+	if t, ok := x.implFor[impl]; ok {
+		return t
 	}
 	return -1
 }

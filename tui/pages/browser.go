@@ -226,7 +226,7 @@ func (b *Browser) GoTo(sym int, push bool) {
 	b.current = -1
 	b.refreshItems()
 	// Select the item that holds sym (sym itself, or its top-level ancestor).
-	for s, hops := sym, 0; s >= 0 && hops < 32; s, hops = b.X.Parent(s), hops+1 {
+	for s, hops := sym, 0; s >= 0 && hops < 32; s, hops = b.X.Owner(s), hops+1 {
 		found := false
 		for i, it := range b.itemSyms {
 			if it == s {
@@ -492,9 +492,14 @@ func (b *Browser) renderDetail(keepOffset bool) {
 	add := func(group, label string, target int) {
 		b.links = append(b.links, Link{Group: group, Label: label, Target: target})
 	}
-	if p := b.X.Parent(b.current); p >= 0 {
+	if p := b.X.Owner(b.current); p >= 0 {
 		ps := &b.X.Symbols[p]
 		add("Parent", ps.Path+"  "+string(ps.SymbolType), p)
+	}
+	if s.SymbolType == docpack.KindImpl {
+		if t := b.X.ImplFor(b.current); t >= 0 && t != b.X.Owner(b.current) {
+			add("Implements for", b.X.Symbols[t].Path+"  "+string(b.X.Symbols[t].SymbolType), t)
+		}
 	}
 	for _, c := range b.X.Children(b.current) {
 		cs := &b.X.Symbols[c]
