@@ -196,7 +196,9 @@ func topModules(p *docpack.Pack, top int) []ModuleCount {
 	for path, n := range counts {
 		out = append(out, ModuleCount{path, n})
 	}
-	slices.SortFunc(out, func(a, b ModuleCount) int { return cmp.Or(cmp.Compare(b.Symbols, a.Symbols), cmp.Compare(a.Path, b.Path)) })
+	slices.SortFunc(out, func(a, b ModuleCount) int {
+		return cmp.Or(cmp.Compare(b.Symbols, a.Symbols), cmp.Compare(a.Path, b.Path))
+	})
 	if top >= 0 && len(out) > top {
 		out = out[:top]
 	}

@@ -53,8 +53,8 @@ func inspectFixture(t *testing.T, mutate func(*docpack.Manifest, []docpack.Symbo
 	}
 	m := &docpack.Manifest{
 		Version: docpack.FormatVersion, GeneratedAt: time.Date(2025, 3, 1, 12, 30, 0, 0, time.UTC),
-		Repository: docpack.Repository{Name: "acme/geo", URL: "https://example.com/acme/geo", CommitSHA: "4f2a9c1e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39", Ref: "refs/heads/main"},
-		Crates:     []docpack.Crate{{Name: "geo", Version: "0.3.1", Root: "src/lib.rs"}},
+		Repository:  docpack.Repository{Name: "acme/geo", URL: "https://example.com/acme/geo", CommitSHA: "4f2a9c1e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39", Ref: "refs/heads/main"},
+		Crates:      []docpack.Crate{{Name: "geo", Version: "0.3.1", Root: "src/lib.rs"}},
 		SymbolCount: len(syms), DocCount: len(docs), Counts: counts,
 		Generator: docpack.GeneratorInfo{Name: "openai", Model: "qwen2.5-coder-7b", PromptVersion: "3"},
 		Stats:     docpack.GenerationStats{Requests: 2, Batches: 1, TokensIn: 1840, TokensOut: 512, CacheHits: 1},
