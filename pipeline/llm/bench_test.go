@@ -47,10 +47,13 @@ func extract(tb testing.TB, root string) []docpack.Symbol {
 // BenchmarkConcurrency sends B batches at concurrency C to a server with fixed
 // latency L and reports wall time against the ideal ceil(B/C)×L.
 func BenchmarkConcurrency(b *testing.B) {
-	const latency = 100 * time.Millisecond
 	syms := fixture(32, 6)
-	for _, c := range []int{1, 8, 16} {
-		b.Run(fmt.Sprintf("C=%d", c), func(b *testing.B) {
+	for _, tc := range []struct {
+		latency time.Duration
+		c       int
+	}{{100 * time.Millisecond, 1}, {100 * time.Millisecond, 8}, {100 * time.Millisecond, 16}, {time.Second, 8}, {time.Second, 16}} {
+		latency, c := tc.latency, tc.c
+		b.Run(fmt.Sprintf("L=%v/C=%d", latency, c), func(b *testing.B) {
 			srv := fakellm.New(fakellm.Options{Latency: latency})
 			defer srv.Close()
 			cfg := testConfig(b, srv)

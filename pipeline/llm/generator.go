@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -112,9 +113,16 @@ func (g *Generator) redact(s string) string {
 type prepared struct {
 	cache   *cache
 	fixed   int
+	mu      sync.Mutex
 	cached  map[string]docpack.Doc
 	batches []*batch
 	plan    *Plan
+}
+
+func (p *prepared) setCached(id string, d docpack.Doc) {
+	p.mu.Lock()
+	p.cached[id] = d
+	p.mu.Unlock()
 }
 
 // prepare looks symbols up in the cache and packs the rest into batches.
@@ -147,19 +155,40 @@ func (g *Generator) prepare(ctx context.Context, in pipeline.GenerateInput, emit
 	total := len(in.Symbols)
 	p := &prepared{cache: c, cached: map[string]docpack.Doc{}}
 	b := newBatcher(g.tok, g.cfg.MaxBatchTokens, in.Symbols)
-	var items []item
-	for i, s := range in.Symbols {
-		if i%64 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
+	// Cache lookups and token counting are independent per symbol: spread them
+	// over the CPUs.
+	slots := make([]item, total)
+	hits := make([]bool, total)
+	var done atomic.Int64
+	eg, ectx := errgroup.WithContext(ctx)
+	eg.SetLimit(runtime.GOMAXPROCS(0))
+	for i := range in.Symbols {
+		eg.Go(func() error {
+			if err := ectx.Err(); err != nil {
+				return err
 			}
-			emit(pipeline.Progress{Stage: pipeline.StageBatch, Done: i, Total: total, Unit: "symbols"})
+			s := in.Symbols[i]
+			if d, ok := c.get(s); ok {
+				slots[i].sym, slots[i].line = s, ""
+				hits[i] = true
+				p.setCached(s.ID, d)
+			} else {
+				slots[i] = b.item(s)
+			}
+			if n := done.Add(1); n%64 == 0 {
+				emit(pipeline.Progress{Stage: pipeline.StageBatch, Done: int(n), Total: total, Unit: "symbols"})
+			}
+			return nil
+		})
+	}
+	if err := eg.Wait(); err != nil {
+		return nil, err
+	}
+	items := make([]item, 0, total)
+	for i, it := range slots {
+		if !hits[i] {
+			items = append(items, it)
 		}
-		if d, ok := c.get(s); ok {
-			p.cached[s.ID] = d
-			continue
-		}
-		items = append(items, b.item(s))
 	}
 	emit(pipeline.Progress{Stage: pipeline.StageBatch, Done: total, Total: total, Unit: "symbols"})
 	p.batches = b.pack(items)
