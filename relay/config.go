@@ -374,7 +374,8 @@ func (c *Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// uploadURL is where builders send docpacks.
+// uploadURL is the relay's base URL as builders see it: they POST to
+// {uploadURL}/api/docpack/upload and /complete (pipeline/upload's convention).
 func (c *Config) uploadURL() string {
-	return strings.TrimRight(c.PublicURL, "/") + "/api/docpack/upload"
+	return strings.TrimRight(c.PublicURL, "/")
 }

@@ -1,0 +1,206 @@
+package relay
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/doctown/doctown/docpack"
+	"github.com/doctown/doctown/relay/commons"
+	"github.com/doctown/doctown/relay/store"
+)
+
+// buildCounter wraps the real pipeline build and counts the builds that
+// produced a docpack, per repo@sha.
+type buildCounter struct {
+	mu     sync.Mutex
+	done   map[string]int
+	inner  BuildFunc
+	before func(ctx context.Context, req BuildRequest) error
+}
+
+func newBuildCounter(inner BuildFunc) *buildCounter {
+	return &buildCounter{done: map[string]int{}, inner: inner}
+}
+
+func (b *buildCounter) Build(ctx context.Context, req BuildRequest) (string, error) {
+	if b.before != nil {
+		if err := b.before(ctx, req); err != nil {
+			return "", err
+		}
+	}
+	p, err := b.inner(ctx, req)
+	if err == nil {
+		b.mu.Lock()
+		b.done[req.Owner+"/"+req.Repo+"@"+req.SHA]++
+		b.mu.Unlock()
+	}
+	return p, err
+}
+
+func (b *buildCounter) counts() map[string]int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	out := map[string]int{}
+	for k, v := range b.done {
+		out[k] = v
+	}
+	return out
+}
+
+// sendBuildWebhooks sends a signed installation_repositories adding alpha and
+// beta, and a signed push to gamma's default branch; both must be accepted.
+func sendBuildWebhooks(t *testing.T, r *testRelay, e *env) {
+	t.Helper()
+	code, body := r.send(t, signedHook("installation_repositories", reposAddedPayload("acme/alpha", "acme/beta")))
+	if code != http.StatusAccepted {
+		t.Fatalf("installation_repositories: %d %s", code, body)
+	}
+	var ans webhookAnswer
+	json.Unmarshal([]byte(body), &ans)
+	if len(ans.Lookups) != 2 {
+		t.Fatalf("installation_repositories queued %v, want both repositories", ans.Lookups)
+	}
+	code, body = r.send(t, signedHook("push", pushPayload("acme/gamma", "refs/heads/main", e.shas["acme/gamma"])))
+	if code != http.StatusAccepted {
+		t.Fatalf("push: %d %s", code, body)
+	}
+	json.Unmarshal([]byte(body), &ans)
+	if len(ans.Jobs) != 1 || ans.Jobs[0].JobID == "" {
+		t.Fatalf("push answer %s", body)
+	}
+	// The job is durably recorded when the 202 arrives.
+	var j Job
+	if code := getJSON(t, r.URL+"/api/jobs/"+ans.Jobs[0].JobID, &j); code != http.StatusOK || j.SHA != e.shas["acme/gamma"] {
+		t.Fatalf("GET /api/jobs/%s: %d %+v", ans.Jobs[0].JobID, code, j)
+	}
+}
+
+// checkCommons asserts the three docpacks are listed, downloadable and valid.
+func checkCommons(t *testing.T, s *Server, base string, e *env) {
+	t.Helper()
+	entries, _, err := s.Catalog().List(context.Background(), commons.ListQuery{Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 3 {
+		t.Fatalf("catalog has %d entries, want 3: %+v", len(entries), entries)
+	}
+	var listed struct {
+		Docpacks []json.RawMessage `json:"docpacks"`
+	}
+	if code := getJSON(t, base+"/api/docpacks", &listed); code != http.StatusOK {
+		t.Errorf("GET /api/docpacks: %d", code)
+	}
+	for _, full := range []string{"acme/alpha", "acme/beta", "acme/gamma"} {
+		owner, repo, _ := strings.Cut(full, "/")
+		sha := e.shas[full]
+		ent, err := s.Catalog().Latest(context.Background(), owner, repo)
+		if err != nil || ent.SHA != sha || ent.Key != store.Key(owner, repo, sha) {
+			t.Errorf("latest %s = %+v, %v", full, ent, err)
+		}
+		for _, path := range []string{"/api/docpacks/" + full, "/api/docpacks/" + full + "/" + sha} {
+			resp, err := http.Get(base + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Errorf("GET %s: %d", path, resp.StatusCode)
+				continue
+			}
+			p, err := docpack.Read(bytes.NewReader(b), int64(len(b)))
+			if err != nil {
+				t.Errorf("GET %s: not a valid docpack: %v", path, err)
+				continue
+			}
+			if p.Manifest.Repository.Name != full || p.Manifest.Repository.CommitSHA != sha || p.Manifest.SymbolCount == 0 {
+				t.Errorf("GET %s: manifest %+v", path, p.Manifest.Repository)
+			}
+		}
+	}
+	if len(listed.Docpacks) != 3 {
+		t.Errorf("/api/docpacks lists %d docpacks, want 3", len(listed.Docpacks))
+	}
+}
+
+func waitAllDone(t *testing.T, s *Server, n int) {
+	t.Helper()
+	waitFor(t, "all jobs done", 2*time.Minute, func() bool {
+		jobs := allJobs(t, s)
+		if len(jobs) < n {
+			return false
+		}
+		for _, j := range jobs {
+			if j.State == StateFailed {
+				t.Fatalf("job %s failed: %s", j.ID, j.Error)
+			}
+			if j.State != StateDone {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// TestEndToEndLocal: signed webhooks → River on SQLite → local pipeline builds
+// against the fake GitHub (installation tokens, lookups, tarballs) → S3 on
+// gofakes3 → the commons.
+func TestEndToEndLocal(t *testing.T) {
+	e := newEnv(t)
+	bc := newBuildCounter(PipelineBuild(nil, nil, "test"))
+	r := startRelay(t, e, relayOpts{deps: Deps{Build: bc.Build}})
+	sendBuildWebhooks(t, r, e)
+	waitAllDone(t, r.Server, 3)
+	checkCommons(t, r.Server, r.URL, e)
+	for k, n := range bc.counts() {
+		if n != 1 {
+			t.Errorf("%s built %d times", k, n)
+		}
+	}
+	// Installation tokens were minted through the App (JWT) and never logged.
+	var minted int
+	for _, req := range e.gh.Requests() {
+		if strings.HasSuffix(req.Path, "/access_tokens") && req.Auth == "jwt" {
+			minted++
+		}
+	}
+	if minted < 3 {
+		t.Errorf("minted %d installation tokens, want one per build at least", minted)
+	}
+	if logs := r.logs.String(); strings.Contains(logs, "ghs_") || strings.Contains(logs, "v1."+allJobs(t, r.Server)[0].ID) {
+		t.Error("a token appears in the relay's log")
+	}
+	// Metrics reflect the work.
+	resp, err := http.Get(r.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{
+		`doctown_relay_jobs{state="done"} 3`,
+		`doctown_relay_webhooks_total{event="push",result="accepted"} 1`,
+		`doctown_relay_dispatch_seconds_count{dispatcher="local",result="ok"} 3`,
+	} {
+		if !strings.Contains(string(m), want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+	// A replay of the same push is a duplicate and builds nothing new.
+	code, body := r.send(t, signedHook("push", pushPayload("acme/gamma", "refs/heads/main", e.shas["acme/gamma"])))
+	if code != http.StatusAccepted || !strings.Contains(body, `"duplicate":true`) {
+		t.Errorf("second push of the same commit: %d %s", code, body)
+	}
+	if os.Getenv("RELAY_TEST_LOGS") != "" {
+		t.Log(r.logs.String())
+	}
+}
