@@ -104,7 +104,9 @@ func newS3(t testing.TB) store.Storage {
 // fastRetry retries failed jobs after 200ms.
 type fastRetry struct{}
 
-func (fastRetry) NextRetry(*rivertype.JobRow) time.Time { return time.Now().Add(200 * time.Millisecond) }
+func (fastRetry) NextRetry(*rivertype.JobRow) time.Time {
+	return time.Now().Add(200 * time.Millisecond)
+}
 
 // relayOpts tune a test relay.
 type relayOpts struct {
