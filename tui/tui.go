@@ -52,16 +52,16 @@ type Options struct {
 // Model is the root model.
 type Model struct {
 	common.Common
-	ctx    context.Context
-	opts   Options
-	page   pages.Page
-	home   *pages.Home
-	pack   *index.Pack
+	ctx      context.Context
+	opts     Options
+	page     pages.Page
+	home     *pages.Home
+	pack     *index.Pack
 	send     func(tea.Msg)
 	attached chan struct{}
-	cancel context.CancelFunc
-	err    string
-	mouse  bool
+	cancel   context.CancelFunc
+	err      string
+	mouse    bool
 }
 
 type packMsg struct {

@@ -25,6 +25,8 @@ type List struct {
 	Title   string
 	Focused bool
 	rows    []Row
+	n       int
+	rowFn   func(int) Row
 	cursor  int
 	offset  int
 }
@@ -36,16 +38,22 @@ func NewList(c common.Common, title string) *List {
 
 // SetRows replaces the rows and puts the cursor on the first.
 func (l *List) SetRows(rows []Row) {
-	l.rows = rows
+	l.SetSource(len(rows), func(i int) Row { return rows[i] })
+}
+
+// SetSource sets n rows produced on demand by row: only the visible rows are
+// ever built, so a list of 50,000 search results costs nothing to set.
+func (l *List) SetSource(n int, row func(int) Row) {
+	l.n, l.rowFn = n, row
 	l.cursor, l.offset = 0, 0
 }
 
-// Rows returns the rows.
-func (l *List) Rows() []Row { return l.rows }
+// Len is the number of rows.
+func (l *List) Len() int { return l.n }
 
 // Cursor is the selected row, or -1 when empty.
 func (l *List) Cursor() int {
-	if len(l.rows) == 0 {
+	if l.n == 0 {
 		return -1
 	}
 	return l.cursor
@@ -53,10 +61,10 @@ func (l *List) Cursor() int {
 
 // Select moves the cursor to row i.
 func (l *List) Select(i int) {
-	if len(l.rows) == 0 {
+	if l.n == 0 {
 		return
 	}
-	l.cursor = max(0, min(i, len(l.rows)-1))
+	l.cursor = max(0, min(i, l.n-1))
 	l.clamp()
 }
 
@@ -73,7 +81,7 @@ func (l *List) clamp() {
 	if l.cursor >= l.offset+h {
 		l.offset = l.cursor - h + 1
 	}
-	l.offset = max(0, min(l.offset, len(l.rows)-h))
+	l.offset = max(0, min(l.offset, l.n-h))
 }
 
 // Update moves the cursor on navigation keys and the mouse wheel. It reports
@@ -95,7 +103,7 @@ func (l *List) Update(msg tea.Msg) bool {
 		case key.Matches(msg, k.Top):
 			l.Select(0)
 		case key.Matches(msg, k.Bottom):
-			l.Select(len(l.rows) - 1)
+			l.Select(l.n - 1)
 		}
 	case tea.MouseWheelMsg:
 		switch msg.Mouse().Button {
@@ -113,14 +121,14 @@ func (l *List) View() string {
 	w := max(1, l.Width)
 	var b strings.Builder
 	title := l.Title
-	if len(l.rows) > 0 {
-		title += "  " + l.Styles.Faint.Render(itoa(l.cursor+1)+"/"+itoa(len(l.rows)))
+	if l.n > 0 {
+		title += "  " + l.Styles.Faint.Render(itoa(l.cursor+1)+"/"+itoa(l.n))
 	}
 	b.WriteString(fit(l.Styles.Header.Render(title), w))
-	end := min(len(l.rows), l.offset+l.visible())
+	end := min(l.n, l.offset+l.visible())
 	lines := 1
 	for i := l.offset; i < end; i++ {
-		r := l.rows[i]
+		r := l.rowFn(i)
 		text := r.Text
 		note := r.Note
 		nw := ansi.StringWidth(note)

@@ -48,21 +48,44 @@ func (x *Index) SearchIn(prev []Match, query string, kind docpack.Kind) []Match 
 			try(m.Symbol)
 		}
 	} else {
-		out = make([]Match, 0, 256)
+		out = make([]Match, 0, len(x.hay))
 		for i := range x.hay {
 			try(i)
 		}
 	}
 	if q != "" {
-		slices.SortFunc(out, func(a, b Match) int {
-			if a.Score != b.Score {
-				return b.Score - a.Score
-			}
-			if la, lb := len(x.hay[a.Symbol]), len(x.hay[b.Symbol]); la != lb {
-				return la - lb
-			}
-			return a.Symbol - b.Symbol
-		})
+		out = sortByScore(out)
+	}
+	return out
+}
+
+// sortByScore orders matches by score, best first, ties in index order. Scores
+// are small integers, so a counting sort does it in linear time (a comparison
+// sort of 50,000 matches for a one-letter query costs several milliseconds).
+func sortByScore(ms []Match) []Match {
+	if len(ms) < 2 {
+		return ms
+	}
+	lo, hi := ms[0].Score, ms[0].Score
+	for _, m := range ms {
+		lo, hi = min(lo, m.Score), max(hi, m.Score)
+	}
+	if hi-lo > 1<<16 {
+		slices.SortStableFunc(ms, func(a, b Match) int { return b.Score - a.Score })
+		return ms
+	}
+	counts := make([]int, hi-lo+2)
+	for _, m := range ms {
+		counts[hi-m.Score+1]++
+	}
+	for i := 1; i < len(counts); i++ {
+		counts[i] += counts[i-1]
+	}
+	out := make([]Match, len(ms))
+	for _, m := range ms {
+		k := hi - m.Score
+		out[counts[k]] = m
+		counts[k]++
 	}
 	return out
 }

@@ -186,16 +186,15 @@ func (b *Browser) runSearch(q string) {
 		b.matches = b.X.Search(q, b.Kind())
 	}
 	b.query = q
-	rows := make([]components.Row, len(b.matches))
-	for i, m := range b.matches {
-		s := &b.X.Symbols[m.Symbol]
-		rows[i] = components.Row{Text: s.Path, Note: string(s.SymbolType)}
-	}
-	b.items.Title = fmt.Sprintf("Search: %d matches", len(rows))
+	matches := b.matches
+	b.items.Title = fmt.Sprintf("Search: %d matches", len(matches))
 	if k := b.Kind(); k != "" {
 		b.items.Title += " [" + string(k) + "]"
 	}
-	b.items.SetRows(rows)
+	b.items.SetSource(len(matches), func(i int) components.Row {
+		s := &b.X.Symbols[matches[i].Symbol]
+		return components.Row{Text: s.Path, Note: string(s.SymbolType)}
+	})
 	if len(b.matches) > 0 {
 		b.show(b.matches[0].Symbol)
 	}

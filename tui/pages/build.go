@@ -40,16 +40,16 @@ const (
 
 // StageRow is one stage's line of the build screen.
 type StageRow struct {
-	Stage    pipeline.Stage
-	State    StageState
-	Done     int
-	Total    int
-	Unit     string
-	Detail   string
-	Summary  string
-	Started  time.Time
-	Elapsed  time.Duration
-	Err      error
+	Stage   pipeline.Stage
+	State   StageState
+	Done    int
+	Total   int
+	Unit    string
+	Detail  string
+	Summary string
+	Started time.Time
+	Elapsed time.Duration
+	Err     error
 }
 
 // Build shows a running build: one row per stage, the generation numbers,
