@@ -1,0 +1,162 @@
+package commons
+
+import (
+	"container/list"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+
+	"github.com/doctown/doctown/docpack"
+	"github.com/doctown/doctown/relay/store"
+	"golang.org/x/sync/singleflight"
+)
+
+// openPack is a parsed docpack backed by an unlinked temporary file. It is
+// reference counted so that eviction never closes a pack a request is reading.
+type openPack struct {
+	*docpack.Pack
+	file *os.File
+	// summaries maps a symbol id to its doc's one-line summary.
+	summaries map[string]string
+	// byName maps a symbol name to the ids with that name (dependency links).
+	byName map[string][]string
+
+	mu      sync.Mutex
+	refs    int
+	evicted bool
+}
+
+func (p *openPack) release() {
+	p.mu.Lock()
+	p.refs--
+	closeNow := p.refs == 0 && p.evicted
+	p.mu.Unlock()
+	if closeNow {
+		p.file.Close()
+	}
+}
+
+// packCache keeps the most recently used parsed docpacks.
+type packCache struct {
+	st    store.Storage
+	size  int
+	group singleflight.Group
+
+	mu    sync.Mutex
+	order *list.List // of *cacheItem, most recent first
+	items map[string]*list.Element
+}
+
+type cacheItem struct {
+	key  string
+	pack *openPack
+}
+
+func newPackCache(st store.Storage, size int) *packCache {
+	return &packCache{st: st, size: size, order: list.New(), items: make(map[string]*list.Element)}
+}
+
+// get returns the parsed docpack stored under key; call release when done.
+func (c *packCache) get(ctx context.Context, key string) (*openPack, error) {
+	if p := c.lookup(key); p != nil {
+		return p, nil
+	}
+	// Several requests for one docpack load it once.
+	_, err, _ := c.group.Do(key, func() (any, error) {
+		if c.lookup(key) != nil {
+			c.releaseKey(key)
+			return nil, nil
+		}
+		p, err := c.load(context.WithoutCancel(ctx), key)
+		if err != nil {
+			return nil, err
+		}
+		c.add(key, p)
+		return nil, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if p := c.lookup(key); p != nil {
+		return p, nil
+	}
+	return nil, fmt.Errorf("docpack %s was evicted while loading", key)
+}
+
+func (c *packCache) releaseKey(key string) {
+	c.mu.Lock()
+	el := c.items[key]
+	c.mu.Unlock()
+	if el != nil {
+		el.Value.(*cacheItem).pack.release()
+	}
+}
+
+// lookup returns a cached pack with a reference taken, or nil.
+func (c *packCache) lookup(key string) *openPack {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	el, ok := c.items[key]
+	if !ok {
+		return nil
+	}
+	c.order.MoveToFront(el)
+	p := el.Value.(*cacheItem).pack
+	p.mu.Lock()
+	p.refs++
+	p.mu.Unlock()
+	return p
+}
+
+func (c *packCache) add(key string, p *openPack) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p.refs = 1 // the cache's own reference
+	c.items[key] = c.order.PushFront(&cacheItem{key: key, pack: p})
+	for c.order.Len() > c.size {
+		el := c.order.Back()
+		it := el.Value.(*cacheItem)
+		c.order.Remove(el)
+		delete(c.items, it.key)
+		it.pack.mu.Lock()
+		it.pack.evicted = true
+		it.pack.mu.Unlock()
+		it.pack.release()
+	}
+}
+
+// load copies the object to an unlinked temporary file (a docpack may be far
+// larger than memory should hold) and parses it.
+func (c *packCache) load(ctx context.Context, key string) (*openPack, error) {
+	rc, _, err := c.st.Get(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	f, err := os.CreateTemp("", "doctown-commons-*.docpack")
+	if err != nil {
+		return nil, fmt.Errorf("cache docpack: %w", err)
+	}
+	os.Remove(f.Name())
+	n, err := io.Copy(f, rc)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cache docpack: %w", err)
+	}
+	pack, err := docpack.Read(f, n)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("read docpack %s: %w", key, err)
+	}
+	p := &openPack{Pack: pack, file: f, summaries: make(map[string]string), byName: make(map[string][]string)}
+	for _, s := range pack.Symbols {
+		p.byName[s.Name] = append(p.byName[s.Name], s.ID)
+		// A damaged doc only loses its summary here; its page says why.
+		if d, err := pack.ReadDoc(s.ID); err == nil {
+			p.summaries[s.ID] = d.Summary
+		}
+	}
+	return p, nil
+}

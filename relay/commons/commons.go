@@ -1,0 +1,285 @@
+// Package commons serves the public commons: the JSON API and the web pages listing docpacks and letting a visitor read them.
+//
+// URLs (all GET; HEAD works too):
+//
+//	/api/docpacks?owner=&repo=&q=&limit=&cursor=   JSON listing, newest first
+//	/api/docpacks/{owner}/{repo}                   download the latest docpack
+//	/api/docpacks/{owner}/{repo}/{sha}             download that commit's docpack
+//	/                                              web listing; ?q= filters repositories
+//	/r/{owner}/{repo}                              redirects to the latest docpack's page
+//	/r/{owner}/{repo}/{sha}                        a docpack: crates, module tree, items by kind; ?q= searches it
+//	/r/{owner}/{repo}/{sha}/s/{id}                 one symbol and its docs
+//	/static/style.css                              the stylesheet
+package commons
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/doctown/doctown/relay/store"
+)
+
+// Entry is one stored docpack as the catalog lists it.
+type Entry struct {
+	Owner, Repo, SHA, Ref string
+	// Key is the docpack's storage key.
+	Key         string
+	Size        int64
+	SymbolCount int
+	Generator   string
+	Model       string
+	CreatedAt   time.Time
+}
+
+// ListQuery selects a page of entries.
+type ListQuery struct {
+	// Owner and Repo filter exactly; Query matches "owner/repo" as a substring.
+	Owner, Repo, Query string
+	Limit              int
+	// Cursor is the opaque next value of an earlier page.
+	Cursor string
+}
+
+// Catalog lists the stored docpacks. The relay implements it on its database.
+type Catalog interface {
+	// List returns entries newest first, and the cursor of the next page ("" at the end).
+	List(ctx context.Context, q ListQuery) (entries []Entry, next string, err error)
+	// Latest returns a repository's newest entry, or ErrNotFound.
+	Latest(ctx context.Context, owner, repo string) (Entry, error)
+	// Get returns a commit's entry, or ErrNotFound.
+	Get(ctx context.Context, owner, repo, sha string) (Entry, error)
+}
+
+// ErrNotFound is returned (possibly wrapped) by a Catalog for an unknown repository or commit.
+var ErrNotFound = errors.New("docpack not found")
+
+// Options configure a Handler.
+type Options struct {
+	// PublicURL is the commons' external base URL ("https://doctown.example");
+	// the API's url and page_url fields are absolute under it. Empty gives
+	// root-relative URLs.
+	PublicURL string
+	Logger    *slog.Logger
+	// CacheSize is how many parsed docpacks are kept in memory (LRU); default 16.
+	CacheSize int
+}
+
+// Content types of a docpack download.
+const DocpackContentType = "application/vnd.doctown.docpack+zip"
+
+// List page sizes.
+const (
+	DefaultLimit = 50
+	MaxLimit     = 200
+)
+
+// Handler serves the commons.
+type Handler struct {
+	cat    Catalog
+	st     store.Storage
+	public string
+	log    *slog.Logger
+	packs  *packCache
+	pages  *pages
+}
+
+// New returns a Handler reading the catalog cat and docpacks from st.
+func New(cat Catalog, st store.Storage, opts Options) *Handler {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.CacheSize <= 0 {
+		opts.CacheSize = 16
+	}
+	return &Handler{
+		cat:    cat,
+		st:     st,
+		public: strings.TrimRight(opts.PublicURL, "/"),
+		log:    opts.Logger,
+		packs:  newPackCache(st, opts.CacheSize),
+		pages:  mustParsePages(),
+	}
+}
+
+// Register adds the commons' routes to mux.
+func (h *Handler) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET /api/docpacks", h.apiList)
+	mux.HandleFunc("GET /api/docpacks/{owner}/{repo}", h.apiDownload)
+	mux.HandleFunc("GET /api/docpacks/{owner}/{repo}/{sha}", h.apiDownload)
+	mux.HandleFunc("GET /{$}", h.webList)
+	mux.HandleFunc("GET /r/{owner}/{repo}", h.webLatest)
+	mux.HandleFunc("GET /r/{owner}/{repo}/{sha}", h.webPack)
+	mux.HandleFunc("GET /r/{owner}/{repo}/{sha}/s/{id}", h.webSymbol)
+	mux.Handle("GET /static/", staticHandler())
+}
+
+// apiEntry is one docpack in the JSON listing.
+type apiEntry struct {
+	Owner       string    `json:"owner"`
+	Repo        string    `json:"repo"`
+	SHA         string    `json:"sha"`
+	Ref         string    `json:"ref"`
+	SymbolCount int       `json:"symbol_count"`
+	Size        int64     `json:"size"`
+	Generator   string    `json:"generator"`
+	Model       string    `json:"model"`
+	CreatedAt   time.Time `json:"created_at"`
+	URL         string    `json:"url"`
+	PageURL     string    `json:"page_url"`
+}
+
+type apiList struct {
+	Docpacks []apiEntry `json:"docpacks"`
+	Next     string     `json:"next"`
+}
+
+type apiError struct {
+	Error string `json:"error"`
+}
+
+func (h *Handler) downloadPath(e Entry) string {
+	return "/api/docpacks/" + url.PathEscape(e.Owner) + "/" + url.PathEscape(e.Repo) + "/" + url.PathEscape(e.SHA)
+}
+
+func packPath(owner, repo, sha string) string {
+	return "/r/" + url.PathEscape(owner) + "/" + url.PathEscape(repo) + "/" + url.PathEscape(sha)
+}
+
+func symbolPath(owner, repo, sha, id string) string {
+	return packPath(owner, repo, sha) + "/s/" + url.PathEscape(id)
+}
+
+// listQuery reads owner, repo, q, limit and cursor from a request.
+func listQuery(r *http.Request) (ListQuery, error) {
+	v := r.URL.Query()
+	q := ListQuery{
+		Owner:  strings.TrimSpace(v.Get("owner")),
+		Repo:   strings.TrimSpace(v.Get("repo")),
+		Query:  strings.TrimSpace(v.Get("q")),
+		Cursor: v.Get("cursor"),
+		Limit:  DefaultLimit,
+	}
+	if s := v.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			return q, fmt.Errorf("limit %q is not a positive number", s)
+		}
+		q.Limit = min(n, MaxLimit)
+	}
+	return q, nil
+}
+
+func (h *Handler) apiList(w http.ResponseWriter, r *http.Request) {
+	q, err := listQuery(r)
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, apiError{err.Error()})
+		return
+	}
+	entries, next, err := h.cat.List(r.Context(), q)
+	if err != nil {
+		h.log.ErrorContext(r.Context(), "list docpacks", "err", err)
+		writeJSON(w, http.StatusInternalServerError, apiError{"listing failed"})
+		return
+	}
+	out := apiList{Docpacks: make([]apiEntry, 0, len(entries)), Next: next}
+	for _, e := range entries {
+		out.Docpacks = append(out.Docpacks, apiEntry{
+			Owner: e.Owner, Repo: e.Repo, SHA: e.SHA, Ref: e.Ref,
+			SymbolCount: e.SymbolCount, Size: e.Size, Generator: e.Generator, Model: e.Model,
+			CreatedAt: e.CreatedAt.UTC(),
+			URL:       h.public + h.downloadPath(e),
+			PageURL:   h.public + packPath(e.Owner, e.Repo, e.SHA),
+		})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// entry looks up the request's {owner}/{repo}[/{sha}] in the catalog.
+func (h *Handler) entry(r *http.Request) (Entry, error) {
+	owner, repo, sha := r.PathValue("owner"), r.PathValue("repo"), r.PathValue("sha")
+	if sha == "" {
+		return h.cat.Latest(r.Context(), owner, repo)
+	}
+	return h.cat.Get(r.Context(), owner, repo, sha)
+}
+
+func (h *Handler) apiDownload(w http.ResponseWriter, r *http.Request) {
+	e, err := h.entry(r)
+	if errors.Is(err, ErrNotFound) {
+		writeJSON(w, http.StatusNotFound, apiError{"no such docpack"})
+		return
+	}
+	if err != nil {
+		h.log.ErrorContext(r.Context(), "look up docpack", "err", err, "repo", r.PathValue("owner")+"/"+r.PathValue("repo"))
+		writeJSON(w, http.StatusInternalServerError, apiError{"lookup failed"})
+		return
+	}
+	etag := `"` + e.SHA + `"`
+	w.Header().Set("ETag", etag)
+	if match := r.Header.Get("If-None-Match"); match != "" && (match == etag || match == "*") {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	rc, size, err := h.st.Get(r.Context(), e.Key)
+	if errors.Is(err, store.ErrNotFound) {
+		h.log.WarnContext(r.Context(), "catalogued docpack missing from storage", "repo", e.Owner+"/"+e.Repo, "sha", e.SHA)
+		w.Header().Del("ETag")
+		writeJSON(w, http.StatusNotFound, apiError{"no such docpack"})
+		return
+	}
+	if err != nil {
+		h.log.ErrorContext(r.Context(), "read docpack", "err", err, "repo", e.Owner+"/"+e.Repo, "sha", e.SHA)
+		w.Header().Del("ETag")
+		writeJSON(w, http.StatusInternalServerError, apiError{"storage failed"})
+		return
+	}
+	defer rc.Close()
+	hd := w.Header()
+	hd.Set("Content-Type", DocpackContentType)
+	hd.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, downloadName(e)))
+	hd.Set("X-Content-Type-Options", "nosniff")
+	if size >= 0 {
+		hd.Set("Content-Length", strconv.FormatInt(size, 10))
+	}
+	if r.Method == http.MethodHead {
+		return
+	}
+	if _, err := io.Copy(w, rc); err != nil {
+		h.log.WarnContext(r.Context(), "send docpack", "err", err, "repo", e.Owner+"/"+e.Repo, "sha", e.SHA)
+	}
+}
+
+// downloadName is "{repo}-{short sha}.docpack", reduced to safe characters.
+func downloadName(e Entry) string {
+	sha := e.SHA
+	if len(sha) > 12 {
+		sha = sha[:12]
+	}
+	clean := func(s string) string {
+		return strings.Map(func(r rune) rune {
+			if r < 0x80 && (r == '.' || r == '-' || r == '_' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9') {
+				return r
+			}
+			return '_'
+		}, s)
+	}
+	return clean(e.Repo) + "-" + clean(sha) + ".docpack"
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+}

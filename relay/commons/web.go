@@ -1,0 +1,574 @@
+package commons
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/doctown/doctown/docpack"
+	"github.com/doctown/doctown/relay/store"
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/extension"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+func staticHandler() http.Handler {
+	sub, err := fs.Sub(staticFS, "static")
+	if err != nil {
+		panic(err)
+	}
+	files := http.StripPrefix("/static/", http.FileServerFS(sub))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		files.ServeHTTP(w, r)
+	})
+}
+
+// pages holds one template set per page, each with the shared layout.
+type pages struct {
+	list, pack, symbol, notFound *template.Template
+}
+
+var funcs = template.FuncMap{
+	"short": shortSHA,
+	"ago":   ago,
+	"iso":   func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"date":  func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+	"bytes": humanBytes,
+}
+
+func mustParsePages() *pages {
+	parse := func(name string) *template.Template {
+		return template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/parts.html", "templates/"+name))
+	}
+	return &pages{
+		list:     parse("list.html"),
+		pack:     parse("pack.html"),
+		symbol:   parse("symbol.html"),
+		notFound: parse("error.html"),
+	}
+}
+
+// render writes a page, buffering it so a template error becomes a clean 500.
+func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, t *template.Template, data any) {
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, data); err != nil {
+		h.log.ErrorContext(r.Context(), "render page", "err", err, "path", r.URL.Path)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	hd := w.Header()
+	hd.Set("Content-Type", "text/html; charset=utf-8")
+	hd.Set("X-Content-Type-Options", "nosniff")
+	// No script runs on these pages; say so, so injected markup could not run any either.
+	hd.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+	hd.Set("Referrer-Policy", "same-origin")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+type errorPage struct {
+	Title   string
+	Query   string
+	Message string
+}
+
+func (h *Handler) webError(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	h.render(w, r, status, h.pages.notFound, errorPage{Title: http.StatusText(status), Message: msg})
+}
+
+type listRow struct {
+	Owner, Repo, Ref, SHA string
+	SymbolCount           int
+	Generator, Model      string
+	CreatedAt             time.Time
+	URL                   string
+}
+
+type listPage struct {
+	Title   string
+	Query   string
+	Rows    []listRow
+	NextURL string
+}
+
+func (h *Handler) webList(w http.ResponseWriter, r *http.Request) {
+	q, err := listQuery(r)
+	if err != nil {
+		h.webError(w, r, http.StatusBadRequest, err.Error())
+		return
+	}
+	entries, next, err := h.cat.List(r.Context(), q)
+	if err != nil {
+		h.log.ErrorContext(r.Context(), "list docpacks", "err", err)
+		h.webError(w, r, http.StatusInternalServerError, "The listing is unavailable right now.")
+		return
+	}
+	page := listPage{Title: "doctown commons", Query: q.Query}
+	for _, e := range entries {
+		page.Rows = append(page.Rows, listRow{
+			Owner: e.Owner, Repo: e.Repo, Ref: e.Ref, SHA: e.SHA, SymbolCount: e.SymbolCount,
+			Generator: e.Generator, Model: e.Model, CreatedAt: e.CreatedAt,
+			URL: packPath(e.Owner, e.Repo, e.SHA),
+		})
+	}
+	if next != "" {
+		v := url.Values{"cursor": {next}}
+		if q.Query != "" {
+			v.Set("q", q.Query)
+		}
+		page.NextURL = "/?" + v.Encode()
+	}
+	h.render(w, r, http.StatusOK, h.pages.list, page)
+}
+
+func (h *Handler) webLatest(w http.ResponseWriter, r *http.Request) {
+	e, err := h.entry(r)
+	if errors.Is(err, ErrNotFound) {
+		h.webError(w, r, http.StatusNotFound, "No docpack for this repository.")
+		return
+	}
+	if err != nil {
+		h.log.ErrorContext(r.Context(), "look up docpack", "err", err)
+		h.webError(w, r, http.StatusInternalServerError, "The catalog is unavailable right now.")
+		return
+	}
+	http.Redirect(w, r, packPath(e.Owner, e.Repo, e.SHA), http.StatusFound)
+}
+
+// openEntry finds the request's docpack and opens it from the cache; on
+// failure it has written the error page and returns a nil pack.
+func (h *Handler) openEntry(w http.ResponseWriter, r *http.Request) (Entry, *openPack) {
+	e, err := h.entry(r)
+	if errors.Is(err, ErrNotFound) {
+		h.webError(w, r, http.StatusNotFound, "No such docpack.")
+		return e, nil
+	}
+	if err != nil {
+		h.log.ErrorContext(r.Context(), "look up docpack", "err", err)
+		h.webError(w, r, http.StatusInternalServerError, "The catalog is unavailable right now.")
+		return e, nil
+	}
+	p, err := h.packs.get(r.Context(), e.Key)
+	if errors.Is(err, store.ErrNotFound) {
+		h.log.WarnContext(r.Context(), "catalogued docpack missing from storage", "repo", e.Owner+"/"+e.Repo, "sha", e.SHA)
+		h.webError(w, r, http.StatusNotFound, "This docpack is no longer stored.")
+		return e, nil
+	}
+	if err != nil {
+		h.log.ErrorContext(r.Context(), "open docpack", "err", err, "repo", e.Owner+"/"+e.Repo, "sha", e.SHA)
+		h.webError(w, r, http.StatusBadGateway, "This docpack cannot be read.")
+		return e, nil
+	}
+	return e, p
+}
+
+// item is a symbol in a list.
+type item struct {
+	Name, Path, Kind, Summary, URL string
+}
+
+type group struct {
+	Title string
+	Items []item
+}
+
+type treeNode struct {
+	Name     string
+	URL      string
+	Children []treeNode
+}
+
+type packHeader struct {
+	Owner, Repo, SHA, Ref string
+	// Query is the symbol search, shown in the docpack's search box.
+	Query                 string
+	PageURL, DownloadURL  string
+	Generator, Model      string
+	GeneratedAt           time.Time
+	SymbolCount, DocCount int
+	Size                  int64
+}
+
+type packPage struct {
+	Title   string
+	Query   string
+	Pack    packHeader
+	Crates  []docpack.Crate
+	Tree    []treeNode
+	Groups  []group
+	Results []item
+	// Searched is true when ?q= was given (Results may be empty).
+	Searched  bool
+	Truncated bool
+}
+
+// topKinds are the item kinds listed on a docpack's page; the rest (fields,
+// variants, methods, impls…) are listed on their parent's page.
+var topKinds = []docpack.Kind{
+	docpack.KindModule, docpack.KindStruct, docpack.KindEnum, docpack.KindUnion, docpack.KindTrait,
+	docpack.KindFunction, docpack.KindMacro, docpack.KindTypeAlias, docpack.KindConst, docpack.KindStatic,
+}
+
+var kindTitles = map[docpack.Kind]string{
+	docpack.KindModule: "Modules", docpack.KindStruct: "Structs", docpack.KindEnum: "Enums",
+	docpack.KindVariant: "Variants", docpack.KindField: "Fields", docpack.KindUnion: "Unions",
+	docpack.KindTrait: "Traits", docpack.KindTraitMethod: "Trait methods", docpack.KindImpl: "Implementations",
+	docpack.KindFunction: "Functions", docpack.KindMethod: "Methods", docpack.KindConst: "Constants",
+	docpack.KindStatic: "Statics", docpack.KindTypeAlias: "Type aliases", docpack.KindMacro: "Macros",
+	docpack.KindAssocType: "Associated types", docpack.KindAssocConst: "Associated constants",
+}
+
+var kindNames = map[docpack.Kind]string{
+	docpack.KindTraitMethod: "trait method", docpack.KindTypeAlias: "type alias",
+	docpack.KindAssocType: "associated type", docpack.KindAssocConst: "associated constant",
+}
+
+func kindName(k docpack.Kind) string {
+	if n, ok := kindNames[k]; ok {
+		return n
+	}
+	return string(k)
+}
+
+func header(e Entry, p *openPack) packHeader {
+	m := p.Manifest
+	return packHeader{
+		Owner: e.Owner, Repo: e.Repo, SHA: e.SHA, Ref: e.Ref,
+		PageURL:     packPath(e.Owner, e.Repo, e.SHA),
+		DownloadURL: "/api/docpacks/" + url.PathEscape(e.Owner) + "/" + url.PathEscape(e.Repo) + "/" + url.PathEscape(e.SHA),
+		Generator:   m.Generator.Name, Model: m.Generator.Model, GeneratedAt: m.GeneratedAt,
+		SymbolCount: len(p.Symbols), DocCount: p.DocCount(), Size: e.Size,
+	}
+}
+
+func (h *Handler) itemOf(e Entry, p *openPack, s docpack.Symbol) item {
+	return item{
+		Name: s.Name, Path: s.Path, Kind: kindName(s.SymbolType), Summary: p.summaries[s.ID],
+		URL: symbolPath(e.Owner, e.Repo, e.SHA, s.ID),
+	}
+}
+
+// groupByKind groups symbols under kind titles in docpack.Kinds order,
+// sorted by path within a group.
+func (h *Handler) groupByKind(e Entry, p *openPack, syms []docpack.Symbol, only []docpack.Kind) []group {
+	by := make(map[docpack.Kind][]item)
+	for _, s := range syms {
+		if only != nil && !slices.Contains(only, s.SymbolType) {
+			continue
+		}
+		by[s.SymbolType] = append(by[s.SymbolType], h.itemOf(e, p, s))
+	}
+	order := docpack.Kinds
+	if only != nil {
+		order = only
+	}
+	var out []group
+	for _, k := range order {
+		items := by[k]
+		if len(items) == 0 {
+			continue
+		}
+		sort.SliceStable(items, func(i, j int) bool { return items[i].Path < items[j].Path })
+		out = append(out, group{Title: kindTitles[k], Items: items})
+	}
+	return out
+}
+
+// moduleTree nests the pack's modules by parent.
+func moduleTree(e Entry, p *openPack) []treeNode {
+	isModule := func(id string) bool {
+		s, ok := p.SymbolByID(id)
+		return ok && s.SymbolType == docpack.KindModule
+	}
+	var build func(s docpack.Symbol, depth int) treeNode
+	build = func(s docpack.Symbol, depth int) treeNode {
+		n := treeNode{Name: s.Name, URL: symbolPath(e.Owner, e.Repo, e.SHA, s.ID)}
+		if depth > 32 {
+			return n
+		}
+		for _, c := range p.Children(s.ID) {
+			if c.SymbolType == docpack.KindModule && c.ID != s.ID {
+				n.Children = append(n.Children, build(c, depth+1))
+			}
+		}
+		sort.Slice(n.Children, func(i, j int) bool { return n.Children[i].Name < n.Children[j].Name })
+		return n
+	}
+	var roots []treeNode
+	for _, s := range p.Symbols {
+		if s.SymbolType == docpack.KindModule && (s.Parent == "" || !isModule(s.Parent)) {
+			n := build(s, 0)
+			if s.Path != "" && s.Path != s.Name {
+				n.Name = s.Path
+			}
+			roots = append(roots, n)
+		}
+	}
+	sort.Slice(roots, func(i, j int) bool { return roots[i].Name < roots[j].Name })
+	return roots
+}
+
+// MaxSearchResults bounds one docpack search.
+const MaxSearchResults = 200
+
+// search finds symbols whose name or path contains q (case-insensitively),
+// exact names first, then name prefixes, names, and paths.
+func (h *Handler) search(e Entry, p *openPack, q string) ([]item, bool) {
+	q = strings.ToLower(strings.TrimSpace(q))
+	type hit struct {
+		rank int
+		s    docpack.Symbol
+	}
+	var hits []hit
+	for _, s := range p.Symbols {
+		name, path := strings.ToLower(s.Name), strings.ToLower(s.Path)
+		rank := -1
+		switch {
+		case name == q:
+			rank = 0
+		case strings.HasPrefix(name, q):
+			rank = 1
+		case strings.Contains(name, q):
+			rank = 2
+		case strings.Contains(path, q):
+			rank = 3
+		}
+		if rank >= 0 {
+			hits = append(hits, hit{rank, s})
+		}
+	}
+	sort.SliceStable(hits, func(i, j int) bool {
+		if hits[i].rank != hits[j].rank {
+			return hits[i].rank < hits[j].rank
+		}
+		return len(hits[i].s.Path) < len(hits[j].s.Path)
+	})
+	truncated := len(hits) > MaxSearchResults
+	if truncated {
+		hits = hits[:MaxSearchResults]
+	}
+	out := make([]item, len(hits))
+	for i, ht := range hits {
+		out[i] = h.itemOf(e, p, ht.s)
+	}
+	return out, truncated
+}
+
+func (h *Handler) webPack(w http.ResponseWriter, r *http.Request) {
+	e, p := h.openEntry(w, r)
+	if p == nil {
+		return
+	}
+	defer p.release()
+	page := packPage{
+		Title:  e.Owner + "/" + e.Repo + " @ " + shortSHA(e.SHA),
+		Pack:   header(e, p),
+		Crates: p.Manifest.Crates,
+		Tree:   moduleTree(e, p),
+	}
+	if q := strings.TrimSpace(r.URL.Query().Get("q")); q != "" {
+		page.Query, page.Pack.Query, page.Searched = q, q, true
+		page.Results, page.Truncated = h.search(e, p, q)
+	} else {
+		page.Groups = h.groupByKind(e, p, p.Symbols, topKinds)
+	}
+	h.render(w, r, http.StatusOK, h.pages.pack, page)
+}
+
+type crumb struct {
+	Name, URL string
+}
+
+type section struct {
+	Title string
+	HTML  template.HTML
+}
+
+type paramView struct {
+	Name, Type string
+	HTML       template.HTML
+}
+
+type depView struct {
+	Name, URL string
+}
+
+type symbolPage struct {
+	Title      string
+	Query      string
+	Pack       packHeader
+	Crumbs     []crumb
+	Name       string
+	Kind       string
+	Path       string
+	Signature  string
+	Visibility string
+	Attributes []string
+	Location   string
+	DocSource  string
+	Summary    template.HTML
+	Body       template.HTML
+	Params     []paramView
+	Returns    template.HTML
+	Sections   []section
+	Examples   []string
+	DocError   string
+	Parent     *item
+	Children   []group
+	Deps       []depView
+}
+
+func (h *Handler) webSymbol(w http.ResponseWriter, r *http.Request) {
+	e, p := h.openEntry(w, r)
+	if p == nil {
+		return
+	}
+	defer p.release()
+	s, ok := p.SymbolByID(r.PathValue("id"))
+	if !ok {
+		h.webError(w, r, http.StatusNotFound, "This docpack has no such symbol.")
+		return
+	}
+	page := symbolPage{
+		Title:      s.Path + " — " + e.Owner + "/" + e.Repo,
+		Pack:       header(e, p),
+		Name:       s.Name,
+		Kind:       kindName(s.SymbolType),
+		Path:       s.Path,
+		Signature:  s.Signature,
+		Visibility: s.Visibility,
+		Attributes: s.Attributes,
+	}
+	if s.File != "" {
+		page.Location = s.File
+		if s.Line > 0 {
+			page.Location += ":" + strconv.Itoa(s.Line)
+		}
+	}
+	// Breadcrumbs: the chain of parents, outermost first.
+	seen := map[string]bool{s.ID: true}
+	for id := s.Parent; id != "" && !seen[id]; {
+		seen[id] = true
+		ps, ok := p.SymbolByID(id)
+		if !ok {
+			break
+		}
+		page.Crumbs = append([]crumb{{Name: ps.Name, URL: symbolPath(e.Owner, e.Repo, e.SHA, ps.ID)}}, page.Crumbs...)
+		id = ps.Parent
+	}
+	if ps, ok := p.SymbolByID(s.Parent); ok && s.Parent != s.ID {
+		it := h.itemOf(e, p, ps)
+		page.Parent = &it
+	}
+	page.Children = h.groupByKind(e, p, p.Children(s.ID), nil)
+	for _, dep := range s.Dependencies {
+		d := depView{Name: dep}
+		if ids := p.byName[dep]; len(ids) > 0 && ids[0] != s.ID {
+			d.URL = symbolPath(e.Owner, e.Repo, e.SHA, ids[0])
+		}
+		page.Deps = append(page.Deps, d)
+	}
+	d, err := p.ReadDoc(s.ID)
+	switch {
+	case err == nil:
+		page.DocSource = d.Source
+		page.Summary = markdown(d.Summary)
+		page.Body = markdown(d.Description)
+		for _, pd := range d.Parameters {
+			pv := paramView{Name: pd.Name, HTML: markdown(pd.Description)}
+			for _, sp := range s.Parameters {
+				if sp.Name == pd.Name {
+					pv.Type = sp.ParamType
+				}
+			}
+			page.Params = append(page.Params, pv)
+		}
+		page.Returns = markdown(d.Returns)
+		for _, sec := range []struct{ title, text string }{{"Errors", d.Errors}, {"Panics", d.Panics}, {"Safety", d.Safety}} {
+			if strings.TrimSpace(sec.text) != "" {
+				page.Sections = append(page.Sections, section{Title: sec.title, HTML: markdown(sec.text)})
+			}
+		}
+		page.Examples = d.Examples
+	case errors.Is(err, docpack.ErrNoDoc):
+		page.Body = markdown(s.DocComments)
+	default:
+		h.log.WarnContext(r.Context(), "read doc", "err", err, "repo", e.Owner+"/"+e.Repo, "sha", e.SHA, "symbol", s.ID)
+		page.DocError = "This symbol's doc in the docpack is damaged."
+		page.Body = markdown(s.DocComments)
+	}
+	h.render(w, r, http.StatusOK, h.pages.symbol, page)
+}
+
+// md renders Markdown without passing raw HTML through (it is dropped) and
+// with dangerous link schemes such as javascript: removed: goldmark's
+// defaults, kept by never setting html.WithUnsafe.
+var md = goldmark.New(goldmark.WithExtensions(extension.Table, extension.Strikethrough, extension.TaskList))
+
+func markdown(src string) template.HTML {
+	if strings.TrimSpace(src) == "" {
+		return ""
+	}
+	var buf bytes.Buffer
+	if err := md.Convert([]byte(src), &buf); err != nil {
+		return template.HTML("<p>" + template.HTMLEscapeString(src) + "</p>")
+	}
+	return template.HTML(buf.String())
+}
+
+func shortSHA(sha string) string {
+	if len(sha) > 7 {
+		return sha[:7]
+	}
+	return sha
+}
+
+func ago(t time.Time) string {
+	d := time.Since(t)
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return plural(int(d/time.Minute), "minute") + " ago"
+	case d < 24*time.Hour:
+		return plural(int(d/time.Hour), "hour") + " ago"
+	case d < 30*24*time.Hour:
+		return plural(int(d/(24*time.Hour)), "day") + " ago"
+	default:
+		return t.UTC().Format("2 Jan 2006")
+	}
+}
+
+func plural(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return fmt.Sprintf("%d %ss", n, unit)
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f kB", float64(n)/(1<<10))
+	default:
+		return fmt.Sprintf("%d B", n)
+	}
+}
