@@ -75,7 +75,7 @@ func Discover(root string) ([]Crate, error) {
 			slices.Sort(dirs)
 			for _, d := range dirs {
 				d = filepath.Clean(d)
-				if excluded[d] {
+				if excluded[d] || (pat != filepath.ToSlash(relPath(abs, d)) && buildOrHidden(abs, d)) {
 					continue
 				}
 				mm, err := readManifest(filepath.Join(d, "Cargo.toml"))
@@ -91,6 +91,18 @@ func Discover(root string) ([]Crate, error) {
 	}
 	slices.SortFunc(crates, func(a, b Crate) int { return strings.Compare(a.Dir, b.Dir) })
 	return crates, nil
+}
+
+// buildOrHidden reports whether a directory a member glob matched lies in
+// the workspace's target/ or in a hidden directory, which hold build output
+// and tool state rather than members (unless a member names them literally).
+func buildOrHidden(root, dir string) bool {
+	for i, part := range strings.Split(relPath(root, dir), "/") {
+		if i == 0 && part == "target" || strings.HasPrefix(part, ".") && part != "." && part != ".." {
+			return true
+		}
+	}
+	return false
 }
 
 func crateOf(dir string, m *manifest) (Crate, bool) {

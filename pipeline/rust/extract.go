@@ -220,7 +220,7 @@ func parseFile(ctx context.Context, g *grammar, p *ts.Parser, root, realRoot str
 		return out
 	}
 	if real != realRoot && !strings.HasPrefix(real, realRoot+string(filepath.Separator)) {
-		warn(0, "skipped: symlink resolves outside the repository")
+		warn(0, "skipped: resolves outside the repository")
 		return out
 	}
 	st, err := os.Stat(real)
