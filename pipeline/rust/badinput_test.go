@@ -166,6 +166,22 @@ func TestBadInput(t *testing.T) {
 			files_:   2,
 		},
 		{
+			name: "syntax errors inside macro bodies",
+			files: map[string]string{
+				"Cargo.toml": cargoToml,
+				"src/lib.rs": "pub mod m;\n",
+				"src/m.rs": "pub fn a() {}\n\ncfg_x! {\n    pub fn good() {}\n\n    pub fn bad(x: ) -> {}\n    pub struct After;\n}\n\n" +
+					"outer! {\n    inner! {\n        pub struct Fine;\n        impl Fine { pub fn m(&self) -> u8 { let x = ; 1 } }\n    }\n}\n",
+			},
+			paths: []string{"demo", "demo::m", "demo::m::After", "demo::m::Fine", "demo::m::Fine::m", "demo::m::a",
+				"demo::m::bad", "demo::m::good", "demo::m::impl Fine"},
+			warnings: []string{
+				"src/m.rs:6: the body of cfg_x! does not parse as Rust items (a syntax error, or syntax of the macro's own); items were extracted from what the parser recovered",
+				"src/m.rs:13: the body of inner! does not parse as Rust items (a syntax error, or syntax of the macro's own); items were extracted from what the parser recovered",
+			},
+			files_: 2,
+		},
+		{
 			name: "missing module file",
 			files: map[string]string{
 				"Cargo.toml":  cargoToml,

@@ -792,7 +792,8 @@ var macroNoItems = map[string]bool{
 // macroItems re-parses the body of an item-level macro call as items, so that
 // `cfg_rt! { pub mod runtime; }` yields the module. Line numbers are kept
 // relative to the real file, and every item gets a #[doctown::from_macro(name)]
-// attribute.
+// attribute. A body accepted as items that still has parse errors gives a
+// warning at the first error's line in the real file.
 func (e *fileExtractor) macroItems(m *ts.Node, mod, childDir string, parent *rawItem, ctx string, add func(*rawItem), inner *[]string, p *pending) {
 	if e.depth > 8 {
 		return
@@ -825,6 +826,12 @@ func (e *fileExtractor) macroItems(m *ts.Node, mod, childDir string, parent *raw
 	sub := *e
 	sub.src = body
 	sub.lineBase = e.lineBase + int(tt.StartPosition().Row)
+	if root.HasError() {
+		if n := firstError(root); n != nil {
+			e.out.warnings = append(e.out.warnings, Warning{File: e.rel, Line: sub.lineBase + int(n.StartPosition().Row) + 1,
+				Message: "the body of " + name + "! does not parse as Rust items (a syntax error, or syntax of the macro's own); items were extracted from what the parser recovered"})
+		}
+	}
 	sub.macros = append(append([]string{}, e.macros...), name)
 	sub.depth = e.depth + 1
 	// Attributes written on the macro call itself apply to its items, and so do
@@ -861,7 +868,8 @@ var itemKinds = map[string]bool{
 }
 
 // looksLikeItems accepts a re-parsed macro body when its top level consists of
-// items (comments and attributes aside) and at least one of them is a real item.
+// items (comments and attributes aside) and at least one of them is a real item
+// or a macro call (outer! { inner! { … } }: the inner body is judged in turn).
 func looksLikeItems(g *grammar, root *ts.Node) bool {
 	n := root.NamedChildCount()
 	items := 0
@@ -870,13 +878,13 @@ func looksLikeItems(g *grammar, root *ts.Node) bool {
 		k := g.kind(c)
 		switch {
 		case k == "attribute_item" || k == "inner_attribute_item" || k == "line_comment" || k == "block_comment":
-		case k == "macro_invocation":
 		case itemKinds[k]:
 			items++
 		case k == "expression_statement":
 			if m := c.NamedChild(0); m == nil || g.kind(m) != "macro_invocation" {
 				return false
 			}
+			items++
 		default:
 			return false
 		}
