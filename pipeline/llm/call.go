@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
@@ -66,7 +67,7 @@ func (r *run) call(ctx context.Context, req *openai.ChatCompletionRequest) (open
 		}
 		status := statusOf(err, slot)
 		switch {
-		case status == http.StatusBadRequest && mode < 2:
+		case status == http.StatusBadRequest && mode < 2 && !isContextError(err):
 			// The server does not take this response format: step down for every
 			// later request too, and send this one again at once.
 			r.g.format.CompareAndSwap(mode, mode+1)
@@ -97,6 +98,19 @@ func (r *run) call(ctx context.Context, req *openai.ChatCompletionRequest) (open
 			return resp, ctx.Err()
 		}
 	}
+}
+
+// isContextError reports a 400 about the prompt's length, which a different
+// response format would not fix.
+func isContextError(err error) bool {
+	var ae *openai.APIError
+	if errors.As(err, &ae) {
+		if c, ok := ae.Code.(string); ok && c == "context_length_exceeded" {
+			return true
+		}
+	}
+	msg := strings.ToLower(err.Error())
+	return strings.Contains(msg, "context length") || strings.Contains(msg, "context window") || strings.Contains(msg, "maximum context")
 }
 
 func responseFormat(mode int32) *openai.ChatCompletionResponseFormat {
