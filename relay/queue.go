@@ -208,25 +208,28 @@ func newPostgresQueue(ctx context.Context, databaseURL string, o queueOptions, w
 	}
 	driver := riverpgxv5.New(pool)
 	q := pgxQuerier{pool}
-	// Relays starting together must not race on CREATE TABLE.
+	// Relays starting together must not race on migrations: a session advisory
+	// lock (River's migrations cannot run in one transaction on PostgreSQL: a
+	// new enum value is used by a later step).
 	err = func() error {
-		tx, err := pool.Begin(ctx)
+		conn, err := pool.Acquire(ctx)
 		if err != nil {
 			return err
 		}
-		defer tx.Rollback(context.WithoutCancel(ctx))
-		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(7405180001)"); err != nil {
+		defer conn.Release()
+		if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock(7405180001)"); err != nil {
 			return err
 		}
-		if err := migrateTx(ctx, driver, tx); err != nil {
+		defer conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(7405180001)")
+		if err := migrate(ctx, driver); err != nil {
 			return err
 		}
 		for _, stmt := range schema {
-			if _, err := tx.Exec(ctx, stmt); err != nil {
+			if _, err := conn.Exec(ctx, stmt); err != nil {
 				return fmt.Errorf("relay schema: %w", err)
 			}
 		}
-		return tx.Commit(ctx)
+		return nil
 	}()
 	if err != nil {
 		pool.Close()
@@ -258,17 +261,6 @@ func migrate[TTx any](ctx context.Context, driver riverdriver.Driver[TTx]) error
 		return fmt.Errorf("river migrations: %w", err)
 	}
 	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
-		return fmt.Errorf("river migrations: %w", err)
-	}
-	return nil
-}
-
-func migrateTx(ctx context.Context, driver *riverpgxv5.Driver, tx pgx.Tx) error {
-	m, err := rivermigrate.New(driver, nil)
-	if err != nil {
-		return fmt.Errorf("river migrations: %w", err)
-	}
-	if _, err := m.MigrateTx(ctx, tx, rivermigrate.DirectionUp, nil); err != nil {
 		return fmt.Errorf("river migrations: %w", err)
 	}
 	return nil
