@@ -79,6 +79,9 @@ type useEntry struct {
 	alias  string // name it is imported as ("" for globs)
 	glob   bool
 	hidden bool
+	// attrs are the use's #[cfg(…)] attributes and those of the macro calls
+	// around it; a symbol whose public path comes from this use carries them.
+	attrs []string
 }
 
 // modJob is a file to parse as the body of a module.
@@ -115,6 +118,11 @@ type fileExtractor struct {
 	absDir   string // directory of the real file
 	crate    string
 	macros   []string // enclosing macro calls, outermost first
+	// wrapAttrs are what enclosing macro calls say about their items: #[cfg]
+	// attributes on the calls, #[doctown::from_macro(name)] and the inner
+	// attributes at the top of their bodies. Items get these through the add
+	// callbacks of macroItems; re-exports get them from here.
+	wrapAttrs []string
 	out      *fileOut
 	depth    int
 }
@@ -401,7 +409,11 @@ func (e *fileExtractor) item(c *ts.Node, k string, p *pending, mod, childDir str
 	case "use_declaration":
 		vis := visibilityOf(string(e.src[c.StartByte():min(c.StartByte()+40, c.EndByte())]))
 		if arg := e.field(c, g.fArgument); arg != nil {
-			e.useTree(arg, nil, mod, vis, p.hidden)
+			u := useEntry{mod: mod, vis: vis, hidden: p.hidden}
+			if vis == "pub" {
+				u.attrs = append(cfgAttrs(nil, p.attrs), e.wrapAttrs...)
+			}
+			e.useTree(arg, nil, u)
 		}
 	case "foreign_mod_item":
 		if body := e.field(c, g.fBody); body != nil {
@@ -727,8 +739,19 @@ func (e *fileExtractor) implItem(c *ts.Node, p *pending, mod, childDir string, p
 	}
 }
 
-// useTree flattens a use tree into entries.
-func (e *fileExtractor) useTree(n *ts.Node, prefix []string, mod, vis string, hidden bool) {
+// cfgAttrs appends the #[cfg(…)] attributes of attrs to dst.
+func cfgAttrs(dst, attrs []string) []string {
+	for _, a := range attrs {
+		if strings.HasPrefix(a, "#[cfg(") || strings.HasPrefix(a, "#[cfg (") {
+			dst = append(dst, a)
+		}
+	}
+	return dst
+}
+
+// useTree flattens a use tree into entries; u carries the module, visibility
+// and attributes of the declaration.
+func (e *fileExtractor) useTree(n *ts.Node, prefix []string, u useEntry) {
 	g := e.g
 	switch g.kind(n) {
 	case "identifier", "crate", "self", "super", "scoped_identifier", "metavariable":
@@ -738,7 +761,8 @@ func (e *fileExtractor) useTree(n *ts.Node, prefix []string, mod, vis string, hi
 			segs = segs[:len(segs)-1]
 			name = segs[len(segs)-1]
 		}
-		e.out.uses = append(e.out.uses, useEntry{mod: mod, vis: vis, segs: segs, alias: name, hidden: hidden})
+		u.segs, u.alias = segs, name
+		e.out.uses = append(e.out.uses, u)
 	case "use_as_clause":
 		path := e.field(n, g.fPath)
 		alias := e.fieldText(n, g.fAlias)
@@ -752,7 +776,8 @@ func (e *fileExtractor) useTree(n *ts.Node, prefix []string, mod, vis string, hi
 		if alias == "_" {
 			return
 		}
-		e.out.uses = append(e.out.uses, useEntry{mod: mod, vis: vis, segs: segs, alias: alias, hidden: hidden})
+		u.segs, u.alias = segs, alias
+		e.out.uses = append(e.out.uses, u)
 	case "use_wildcard":
 		t := strings.TrimSuffix(strings.TrimSpace(e.text(n)), "*")
 		t = strings.TrimSuffix(strings.TrimSpace(t), "::")
@@ -760,19 +785,20 @@ func (e *fileExtractor) useTree(n *ts.Node, prefix []string, mod, vis string, hi
 		if t != "" {
 			segs = append(segs, pathSegs(t)...)
 		}
-		e.out.uses = append(e.out.uses, useEntry{mod: mod, vis: vis, segs: segs, glob: true, hidden: hidden})
+		u.segs, u.glob = segs, true
+		e.out.uses = append(e.out.uses, u)
 	case "scoped_use_list":
 		segs := append([]string{}, prefix...)
 		if path := e.field(n, g.fPath); path != nil {
 			segs = append(segs, pathSegs(e.text(path))...)
 		}
 		if list := e.field(n, g.fList); list != nil {
-			e.useTree(list, segs, mod, vis, hidden)
+			e.useTree(list, segs, u)
 		}
 	case "use_list":
 		cnt := n.NamedChildCount()
 		for i := uint(0); i < cnt; i++ {
-			e.useTree(n.NamedChild(i), prefix, mod, vis, hidden)
+			e.useTree(n.NamedChild(i), prefix, u)
 		}
 	}
 }
@@ -846,6 +872,8 @@ func (e *fileExtractor) macroItems(m *ts.Node, mod, childDir string, parent *raw
 			break
 		}
 	}
+	sub.wrapAttrs = append(append(cfgAttrs(append([]string{}, e.wrapAttrs...), outer.attrs),
+		"#[doctown::from_macro("+name+")]"), innerAttrs...)
 	sub.walkList(root, mod, childDir, parent, ctx, func(it *rawItem) {
 		if it.parent == parent {
 			it.sym.Attributes = append(it.sym.Attributes, innerAttrs...)

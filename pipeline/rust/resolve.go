@@ -32,6 +32,7 @@ type resolver struct {
 	byName  map[string][]*rawItem // type-like items by name, crate-wide
 	exp     map[*rawItem]string   // public path of exported items
 	shownIn map[*rawItem]string   // module path an exported item is shown in
+	expVia  map[*rawItem][]string // attributes of the re-export that gave the public path
 	visited map[string]string     // module path → public path
 	order   []string
 }
@@ -206,12 +207,18 @@ func (r *resolver) globNames(t string, seen map[string]bool) []named {
 
 func (r *resolver) hiddenOK(it *rawItem) bool { return !it.hidden || r.opts.IncludeHidden }
 
-func (r *resolver) export(it *rawItem, path, in string) {
+// export records the public path of it, unless it already has one. via are
+// the attributes of the re-export that brings it there (its #[cfg]s and macro
+// wrappers), nil for an item shown where it is declared.
+func (r *resolver) export(it *rawItem, path, in string, via []string) {
 	if _, ok := r.exp[it]; ok {
 		return
 	}
 	r.exp[it] = path
 	r.shownIn[it] = in
+	if len(via) > 0 {
+		r.expVia[it] = via
+	}
 	if it.sym.SymbolType == docpack.KindModule {
 		r.visit(it.childMod, path)
 	}
@@ -232,7 +239,7 @@ func (r *resolver) visit(mp, prefix string) {
 		if it.sym.Visibility != "pub" || !r.hiddenOK(it) || k == docpack.KindImpl || k == docpack.KindMacro {
 			continue
 		}
-		r.export(it, prefix+"::"+it.sym.Name, mp)
+		r.export(it, prefix+"::"+it.sym.Name, mp, nil)
 	}
 }
 
@@ -244,7 +251,7 @@ func (r *resolver) computeExports(all []*rawItem) {
 	r.visit("", r.crate.Name)
 	for _, it := range all {
 		if it.sym.SymbolType == docpack.KindMacro && it.export && r.hiddenOK(it) {
-			r.export(it, r.crate.Name+"::"+it.sym.Name, "")
+			r.export(it, r.crate.Name+"::"+it.sym.Name, "", nil)
 		}
 	}
 	for i := 0; i < len(r.order); i++ {
@@ -265,14 +272,14 @@ func (r *resolver) computeExports(all []*rawItem) {
 				}
 				for _, n := range r.globNames(t, map[string]bool{}) {
 					if r.hiddenOK(n.it) && n.it.sym.Visibility == "pub" {
-						r.export(n.it, prefix+"::"+n.name, mp)
+						r.export(n.it, prefix+"::"+n.name, mp, u.attrs)
 					}
 				}
 				continue
 			}
 			for _, it := range r.resolvePath(u.mod, u.segs) {
 				if r.hiddenOK(it) && it.sym.SymbolType != docpack.KindImpl && (it.sym.Visibility == "pub" || it.parent != nil) {
-					r.export(it, prefix+"::"+u.alias, mp)
+					r.export(it, prefix+"::"+u.alias, mp, u.attrs)
 				}
 			}
 		}
@@ -345,7 +352,7 @@ type placed struct {
 // resolveCrate turns the parsed files of one crate into its symbols.
 func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) []docpack.Symbol {
 	r := &resolver{crate: c, opts: opts, mods: map[string]*modNode{}, memo: map[string][]*rawItem{},
-		byName: map[string][]*rawItem{}, exp: map[*rawItem]string{}, shownIn: map[*rawItem]string{},
+		byName: map[string][]*rawItem{}, exp: map[*rawItem]string{}, shownIn: map[*rawItem]string{}, expVia: map[*rawItem][]string{},
 		visited: map[string]string{}}
 	r.root = &rawItem{childMod: ""}
 	r.root.sym = docpack.Symbol{Name: c.Name, Crate: c.Name, SymbolType: docpack.KindModule, Visibility: "pub",
@@ -527,6 +534,10 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) []docpack.Symb
 			if p.public {
 				s.Visibility = "pub"
 			}
+		}
+		// A re-export's #[cfg] makes the item conditional at this path.
+		if via := r.expVia[p.it]; len(via) > 0 {
+			s.Attributes = append(slices.Clip(s.Attributes), via...)
 		}
 		if s.Attributes == nil {
 			s.Attributes = []string{}

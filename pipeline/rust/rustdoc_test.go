@@ -35,7 +35,9 @@ import (
 //     that the cfg used for rustdoc removes: their own or an ancestor's
 //     #[cfg(...)] evaluates false, or they come from a macro call whose
 //     macro_rules! definition wraps its input in a #[cfg(...)] that evaluates
-//     false (tokio's cfg_not_rt! and friends). The cfg set is Linux x86_64 with
+//     false (tokio's cfg_not_rt! and friends). A symbol made public by a
+//     re-export carries that re-export's #[cfg]s and macro wrappers in its
+//     attributes, so they count the same way. The cfg set is Linux x86_64 with
 //     the features passed to rustdoc (expanded through [features]).
 //   - matching: by (file, line, kind, name), then by (path, kind); impl blocks
 //     match by (file, line, kind). Impl blocks are included: both sides put
