@@ -123,8 +123,8 @@ type fileExtractor struct {
 	// attributes at the top of their bodies. Items get these through the add
 	// callbacks of macroItems; re-exports get them from here.
 	wrapAttrs []string
-	out      *fileOut
-	depth    int
+	out       *fileOut
+	depth     int
 }
 
 type pending struct {
