@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -33,17 +34,51 @@ func press(tm *teatest.TestModel, keys ...string) {
 	}
 }
 
+// probe wraps the root model and keeps its last frame as plain text, so tests
+// wait on what is on screen rather than on the renderer's partial updates.
+type probe struct {
+	*tui.Model
+	mu   sync.Mutex
+	last string
+}
+
+func (p *probe) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	_, c := p.Model.Update(msg)
+	return p, c
+}
+
+func (p *probe) View() tea.View {
+	v := p.Model.View()
+	p.mu.Lock()
+	p.last = ansi.Strip(v.Content)
+	p.mu.Unlock()
+	return v
+}
+
+func (p *probe) screen() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.last
+}
+
+var probes sync.Map // *teatest.TestModel -> *probe
+
 func waitFor(t *testing.T, tm *teatest.TestModel, s string) {
 	t.Helper()
-	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
-		return bytes.Contains(b, []byte(s))
-	}, teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(10*time.Millisecond))
+	p, _ := probes.Load(tm)
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(p.(*probe).screen(), s) {
+		if time.Now().After(deadline) {
+			t.Fatalf("screen never showed %q; last screen:\n%s", s, p.(*probe).screen())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // screen is the final frame as plain text, trailing spaces trimmed.
 func screen(t *testing.T, tm *teatest.TestModel) []byte {
 	t.Helper()
-	m := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*tui.Model)
+	m := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*probe).Model
 	lines := strings.Split(ansi.Strip(m.View().Content), "\n")
 	for i, l := range lines {
 		lines[i] = strings.TrimRight(l, " ")
@@ -53,8 +88,10 @@ func screen(t *testing.T, tm *teatest.TestModel) []byte {
 
 func newTest(t *testing.T, opts tui.Options, w, h int) (*tui.Model, *teatest.TestModel) {
 	m := tui.New(t.Context(), opts)
-	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(w, h),
+	p := &probe{Model: m}
+	tm := teatest.NewTestModel(t, p, teatest.WithInitialTermSize(w, h),
 		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.Ascii)))
+	probes.Store(tm, p)
 	m.Attach(tm.GetProgram())
 	return m, tm
 }

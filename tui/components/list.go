@@ -133,7 +133,7 @@ func (l *List) View() string {
 		note := r.Note
 		nw := ansi.StringWidth(note)
 		tw := w - 2
-		if nw > 0 && nw+4 < w/2 {
+		if nw > 0 && nw+6 <= w*2/3 {
 			tw = w - 2 - nw - 1
 		} else {
 			note = ""

@@ -2,6 +2,7 @@ package components
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"sync"
 
@@ -60,6 +61,35 @@ func (m *Markdown) Render(key, md string, width int) string {
 	return out
 }
 
+var refLink = regexp.MustCompile(`\[([^\]\n]+)\]\[[^\]\n]*\]`)
+
+// cleanRustdoc makes rustdoc markdown read well in a terminal: intra-doc
+// reference links "[`Error`][crate::Error]" become their text, and the hidden
+// lines of rust code blocks ("# use foo;") are dropped, as docs.rs does.
+func cleanRustdoc(md string) string {
+	md = refLink.ReplaceAllString(md, "$1")
+	lines := strings.Split(md, "\n")
+	out := lines[:0]
+	inCode, rust := false, false
+	for _, ln := range lines {
+		t := strings.TrimSpace(ln)
+		if strings.HasPrefix(t, "```") {
+			if !inCode {
+				lang := strings.TrimSpace(strings.TrimPrefix(t, "```"))
+				rust = lang == "" || strings.HasPrefix(lang, "rust") || lang == "no_run" || lang == "should_panic" || lang == "ignore" || strings.HasPrefix(lang, "edition")
+			}
+			inCode = !inCode
+			out = append(out, ln)
+			continue
+		}
+		if inCode && rust && (t == "#" || strings.HasPrefix(t, "# ")) {
+			continue
+		}
+		out = append(out, ln)
+	}
+	return strings.Join(out, "\n")
+}
+
 // DocMarkdown writes a symbol's signature and doc as markdown: the signature as a
 // rust code block, then summary, description, parameters, returns, errors,
 // panics, safety and examples.
@@ -72,7 +102,7 @@ func DocMarkdown(s docpack.Symbol, d docpack.Doc, hasDoc bool) string {
 	fmt.Fprintf(&b, "```rust\n%s\n```\n\n", sig)
 	if !hasDoc {
 		if s.DocComments != "" {
-			b.WriteString(s.DocComments + "\n")
+			b.WriteString(cleanRustdoc(s.DocComments) + "\n")
 		} else {
 			b.WriteString("*No documentation.*\n")
 		}
@@ -108,5 +138,5 @@ func DocMarkdown(s docpack.Symbol, d docpack.Doc, hasDoc bool) string {
 			b.WriteString(ex + "\n\n")
 		}
 	}
-	return b.String()
+	return cleanRustdoc(b.String())
 }
