@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/doctown/doctown/internal/fakellm"
 )
 
 func TestMain(m *testing.M) {
@@ -17,12 +19,16 @@ func TestMain(m *testing.M) {
 // TestScripts runs the end-to-end CLI scripts in testdata/script: small Rust
 // crates in .txtar files, `doctown build`, then assertions on the docpack.
 func TestScripts(t *testing.T) {
+	llmServer := fakellm.New(fakellm.Options{})
+	t.Cleanup(llmServer.Close)
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("NO_COLOR", "1")
 			env.Setenv("HOME", env.WorkDir+"/home")
 			env.Setenv("XDG_CACHE_HOME", env.WorkDir+"/cache")
+			// An OpenAI-compatible server for scripts that set OPENAI_BASE_URL=$FAKELLM.
+			env.Setenv("FAKELLM", llmServer.URL())
 			return nil
 		},
 	})
