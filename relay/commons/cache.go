@@ -4,6 +4,7 @@ import (
 	"container/list"
 	"context"
 	"fmt"
+	"html/template"
 	"io"
 	"os"
 	"sync"
@@ -18,20 +19,35 @@ import (
 type openPack struct {
 	*docpack.Pack
 	file *os.File
-	// summaries maps a symbol id to its doc's one-line summary.
-	summaries map[string]string
+	// summaries maps a symbol id to its doc's one-line summary, rendered.
+	summaries map[string]template.HTML
 	// byName maps a symbol name to the ids with that name (dependency links).
 	byName map[string][]string
 
 	mu      sync.Mutex
 	refs    int
 	evicted bool
+	closed  bool
+}
+
+// acquire takes a reference; it fails once the pack has been closed.
+func (p *openPack) acquire() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return false
+	}
+	p.refs++
+	return true
 }
 
 func (p *openPack) release() {
 	p.mu.Lock()
 	p.refs--
-	closeNow := p.refs == 0 && p.evicted
+	closeNow := p.refs == 0 && p.evicted && !p.closed
+	if closeNow {
+		p.closed = true
+	}
 	p.mu.Unlock()
 	if closeNow {
 		p.file.Close()
@@ -64,34 +80,34 @@ func (c *packCache) get(ctx context.Context, key string) (*openPack, error) {
 		return p, nil
 	}
 	// Several requests for one docpack load it once.
-	_, err, _ := c.group.Do(key, func() (any, error) {
-		if c.lookup(key) != nil {
-			c.releaseKey(key)
-			return nil, nil
+	v, err, _ := c.group.Do(key, func() (any, error) {
+		c.mu.Lock()
+		el, ok := c.items[key]
+		c.mu.Unlock()
+		if ok {
+			return el.Value.(*cacheItem).pack, nil
 		}
 		p, err := c.load(context.WithoutCancel(ctx), key)
 		if err != nil {
 			return nil, err
 		}
 		c.add(key, p)
-		return nil, nil
+		return p, nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	if p := c.lookup(key); p != nil {
+	if p := v.(*openPack); p.acquire() {
 		return p, nil
 	}
-	return nil, fmt.Errorf("docpack %s was evicted while loading", key)
-}
-
-func (c *packCache) releaseKey(key string) {
-	c.mu.Lock()
-	el := c.items[key]
-	c.mu.Unlock()
-	if el != nil {
-		el.Value.(*cacheItem).pack.release()
+	// Evicted and closed before this request could take it (a tiny cache
+	// under load): read a private copy that closes when released.
+	p, err := c.load(ctx, key)
+	if err != nil {
+		return nil, err
 	}
+	p.refs, p.evicted = 1, true
+	return p, nil
 }
 
 // lookup returns a cached pack with a reference taken, or nil.
@@ -104,9 +120,9 @@ func (c *packCache) lookup(key string) *openPack {
 	}
 	c.order.MoveToFront(el)
 	p := el.Value.(*cacheItem).pack
-	p.mu.Lock()
-	p.refs++
-	p.mu.Unlock()
+	if !p.acquire() {
+		return nil
+	}
 	return p
 }
 
@@ -150,12 +166,12 @@ func (c *packCache) load(ctx context.Context, key string) (*openPack, error) {
 		f.Close()
 		return nil, fmt.Errorf("read docpack %s: %w", key, err)
 	}
-	p := &openPack{Pack: pack, file: f, summaries: make(map[string]string), byName: make(map[string][]string)}
+	p := &openPack{Pack: pack, file: f, summaries: make(map[string]template.HTML), byName: make(map[string][]string)}
 	for _, s := range pack.Symbols {
 		p.byName[s.Name] = append(p.byName[s.Name], s.ID)
 		// A damaged doc only loses its summary here; its page says why.
 		if d, err := pack.ReadDoc(s.ID); err == nil {
-			p.summaries[s.ID] = d.Summary
+			p.summaries[s.ID] = inlineMarkdown(d.Summary)
 		}
 	}
 	return p, nil

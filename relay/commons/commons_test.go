@@ -310,7 +310,7 @@ func TestWebSymbol(t *testing.T) {
 		t.Errorf("dependency Client is not linked to its page")
 	}
 	_, body = f.get(t, clientURL)
-	for _, want := range []string{"<h2>Fields</h2>", "hello::net::Client::timeout", "<h2>Methods</h2>", "Opens a connection", "#[derive(Debug, Clone)]"} {
+	for _, want := range []string{"<h2>Fields</h2>", "hello::net::Client::timeout", "<h2>Methods</h2>", "Opens a connection to <code>addr</code>.</span>", "#[derive(Debug, Clone)]"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("struct page lacks %q", want)
 		}

@@ -180,7 +180,8 @@ func (h *Handler) openEntry(w http.ResponseWriter, r *http.Request) (Entry, *ope
 
 // item is a symbol in a list.
 type item struct {
-	Name, Path, Kind, Summary, URL string
+	Name, Path, Kind, URL string
+	Summary               template.HTML
 }
 
 type group struct {
@@ -530,6 +531,17 @@ func markdown(src string) template.HTML {
 		return template.HTML("<p>" + template.HTMLEscapeString(src) + "</p>")
 	}
 	return template.HTML(buf.String())
+}
+
+// inlineMarkdown renders a one-paragraph text without its <p> wrapper, for
+// summaries in lists.
+func inlineMarkdown(src string) template.HTML {
+	h := string(markdown(src))
+	trimmed := strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(h), "<p>"), "</p>")
+	if strings.Contains(trimmed, "<p>") || strings.HasPrefix(strings.TrimSpace(h), "<") && !strings.HasPrefix(strings.TrimSpace(h), "<p>") {
+		return template.HTML(h)
+	}
+	return template.HTML(trimmed)
 }
 
 func shortSHA(sha string) string {
