@@ -2,7 +2,6 @@ package docpack
 
 import (
 	"archive/zip"
-	"bytes"
 	"compress/flate"
 	"errors"
 	"fmt"
@@ -202,53 +201,89 @@ var flatePool sync.Pool
 // most the declared size plus one byte, refuses an entry that yields more
 // (ErrTooLarge) or less (ErrCorrupt), and checks the CRC-32.
 func (a *archive) readEntry(f *zip.File) ([]byte, error) {
+	src, done, err := a.openEntry(f)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	declared := f.UncompressedSize64
-	if declared > uint64(a.lim.MaxEntryBytes) {
-		return nil, entryErr(f.Name, ErrTooLarge, "declares %d bytes unpacked, the limit per entry is %d", declared, a.lim.MaxEntryBytes)
+	// One allocation of the size the data can really reach. make, unlike
+	// bytes.Buffer's growth, does not clear memory that is fresh from the
+	// operating system, so the pages are touched once, by the decompressor.
+	buf := make([]byte, 0, a.sizeHint(f)+1)
+	lr := io.LimitReader(src, int64(declared)+1)
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := lr.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, entryErr(f.Name, ErrCorrupt, "%v", err)
+		}
+	}
+	if err := checkEntry(f, uint64(len(buf)), crc32.ChecksumIEEE(buf)); err != nil {
+		return nil, err
+	}
+	return buf, nil
+}
+
+// openEntry checks an entry's declared size against the limits and returns a
+// reader of its uncompressed bytes; call done when finished with it.
+func (a *archive) openEntry(f *zip.File) (src io.Reader, done func(), err error) {
+	if declared := f.UncompressedSize64; declared > uint64(a.lim.MaxEntryBytes) {
+		return nil, nil, entryErr(f.Name, ErrTooLarge, "declares %d bytes unpacked, the limit per entry is %d", declared, a.lim.MaxEntryBytes)
 	}
 	raw, err := f.OpenRaw()
 	if err != nil {
-		return nil, entryErr(f.Name, ErrCorrupt, "%v", err)
+		return nil, nil, entryErr(f.Name, ErrCorrupt, "%v", err)
 	}
-	var src io.Reader
 	switch f.Method {
 	case zip.Store:
-		src = raw
+		return raw, func() {}, nil
 	case zip.Deflate:
 		fr, _ := flatePool.Get().(io.ReadCloser)
 		if fr == nil {
 			fr = flate.NewReader(raw)
 		} else if err := fr.(flate.Resetter).Reset(raw, nil); err != nil {
-			return nil, entryErr(f.Name, ErrCorrupt, "%v", err)
+			return nil, nil, entryErr(f.Name, ErrCorrupt, "%v", err)
 		}
-		defer flatePool.Put(fr)
-		src = fr
+		return fr, func() { flatePool.Put(fr) }, nil
 	default:
-		return nil, entryErr(f.Name, ErrCorrupt, "unsupported compression method %d (only store and deflate)", f.Method)
+		return nil, nil, entryErr(f.Name, ErrCorrupt, "unsupported compression method %d (only store and deflate)", f.Method)
 	}
-	// Size the buffer from the header only as far as the compressed bytes could
-	// really expand (deflate's ratio is at most 1032:1, and the compressed size
-	// is itself bounded by the archive), so a lying header cannot make the
-	// reader allocate more than the data can fill.
+}
+
+// sizeHint is how many bytes to allocate up front for an entry: its declared
+// size, but only as far as the compressed bytes could really expand (deflate's
+// ratio is at most 1032:1, and the compressed size is itself bounded by the
+// archive), so a lying header cannot make the reader allocate more than the
+// data can fill. Callers have checked the declared size against the limits.
+func (a *archive) sizeHint(f *zip.File) int {
 	compressed := min(f.CompressedSize64, uint64(a.size))
 	bound := compressed
 	if f.Method == zip.Deflate {
 		bound = compressed*1032 + 1024
 	}
-	var buf bytes.Buffer
-	buf.Grow(int(min(declared, bound)) + bytes.MinRead)
-	n, err := buf.ReadFrom(io.LimitReader(src, int64(declared)+1))
-	if err != nil {
-		return nil, entryErr(f.Name, ErrCorrupt, "%v", err)
+	return int(min(f.UncompressedSize64, bound))
+}
+
+// checkEntry compares what an entry yielded, n bytes with CRC-32 sum, with its
+// header: more bytes than declared is ErrTooLarge, fewer or a CRC mismatch is
+// ErrCorrupt.
+func checkEntry(f *zip.File, n uint64, sum uint32) error {
+	declared := f.UncompressedSize64
+	if n > declared {
+		return entryErr(f.Name, ErrTooLarge, "decompresses to more than the %d bytes its header declares", declared)
 	}
-	if uint64(n) > declared {
-		return nil, entryErr(f.Name, ErrTooLarge, "decompresses to more than the %d bytes its header declares", declared)
+	if n < declared {
+		return entryErr(f.Name, ErrCorrupt, "truncated: %d of %d declared bytes", n, declared)
 	}
-	if uint64(n) < declared {
-		return nil, entryErr(f.Name, ErrCorrupt, "truncated: %d of %d declared bytes", n, declared)
+	if sum != f.CRC32 {
+		return entryErr(f.Name, ErrCorrupt, "CRC-32 mismatch")
 	}
-	if sum := crc32.ChecksumIEEE(buf.Bytes()); sum != f.CRC32 {
-		return nil, entryErr(f.Name, ErrCorrupt, "CRC-32 mismatch")
-	}
-	return buf.Bytes(), nil
+	return nil
 }
