@@ -3,6 +3,7 @@ package docpack
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"testing"
 )
@@ -48,18 +49,30 @@ func FuzzDecodeSymbols(f *testing.F) {
 	f.Add([]byte(`[{"line": 1.5}]`))
 	f.Add([]byte(`[{"line": 99999999999999999999}]`))
 	f.Add([]byte(`[{"parameters": [{"name": "self", "param_type": "&self", "x": 1}]}] `))
+	f.Add([]byte("[\n{\"id\":\"a\"},\nnull,\n{\"id\":\"b\",\"parameters\":[]}\n]\n"))
+	f.Add([]byte("[\n{\"id\":\"a\"},\n]\n"))
+	f.Add([]byte("[\n]\n[\n]"))
+	f.Add([]byte("[\n{\"id\":\n\"a\"}\n]"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var want []Symbol
 		wantErr := json.Unmarshal(b, &want)
+		check := func(decoder string, got []Symbol, ok bool) {
+			if !ok {
+				return // encoding/json decides; decodeSymbols falls back to it
+			}
+			if wantErr != nil {
+				t.Fatalf("%s accepted what encoding/json refuses (%v): %q", decoder, wantErr, b)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("%s differs from encoding/json on %q:\ngot  %#v\nwant %#v", decoder, b, got, want)
+			}
+		}
 		got, ok := fastDecodeSymbols(append([]byte(nil), b...))
-		if !ok {
-			return // encoding/json decides; decodeSymbols falls back to it
-		}
-		if wantErr != nil {
-			t.Fatalf("fast decoder accepted what encoding/json refuses (%v): %q", wantErr, b)
-		}
-		if !reflect.DeepEqual(got, want) {
-			t.Fatalf("fast decoder differs from encoding/json on %q:\ngot  %#v\nwant %#v", b, got, want)
+		check("fast decoder", got, ok)
+		// The streaming decoder, with runs cut after every k-th newline.
+		for k := 1; k <= 3; k++ {
+			got, ok := decodeInRuns(append([]byte(nil), b...), k)
+			check(fmt.Sprintf("decoder in runs of %d lines", k), got, ok)
 		}
 	})
 }

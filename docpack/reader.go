@@ -72,12 +72,9 @@ func Read(r io.ReaderAt, size int64, opts ...Option) (*Pack, error) {
 	if a.symbols == nil {
 		return nil, fmt.Errorf("%w: the archive has no %s", ErrBadSymbols, SymbolsName)
 	}
-	b, err := a.readEntry(a.symbols)
-	if err != nil {
+	var err error
+	if p.Symbols, err = a.readSymbols(a.symbols); err != nil {
 		return nil, err
-	}
-	if p.Symbols, err = decodeSymbols(b); err != nil {
-		return nil, entryErr(SymbolsName, ErrBadSymbols, "%v", err)
 	}
 	if err := p.index(); err != nil {
 		return nil, err

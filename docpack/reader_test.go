@@ -21,6 +21,8 @@ type zipEntry struct {
 	// declared, when non-nil, is written as the header's uncompressed size
 	// instead of len(data): a lying header.
 	declared *uint64
+	// crc, when non-nil, is written as the header's CRC-32 instead of the data's.
+	crc *uint32
 }
 
 // buildZip writes entries with archive/zip's raw API, so names and sizes are
@@ -38,7 +40,11 @@ func buildZip(t testing.TB, entries ...zipEntry) []byte {
 		if e.declared != nil {
 			size = *e.declared
 		}
-		hdr := &zip.FileHeader{Name: e.name, Method: zip.Deflate, CRC32: crc32.ChecksumIEEE(e.data),
+		sum := crc32.ChecksumIEEE(e.data)
+		if e.crc != nil {
+			sum = *e.crc
+		}
+		hdr := &zip.FileHeader{Name: e.name, Method: zip.Deflate, CRC32: sum,
 			CompressedSize64: uint64(comp.Len()), UncompressedSize64: size}
 		w, err := zw.CreateRaw(hdr)
 		if err != nil {

@@ -48,7 +48,8 @@ func fastDecodeSymbols(b []byte) (syms []Symbol, ok bool) {
 	if len(b) == 0 {
 		return nil, false
 	}
-	d := &symScanner{s: unsafe.String(&b[0], len(b))}
+	// Depth 1 for the array, as encoding/json counts it.
+	d := &symScanner{s: unsafe.String(&b[0], len(b)), depth: 1}
 	d.ws()
 	if !d.eat('[') {
 		return nil, false
