@@ -114,6 +114,20 @@ func TestBrowserFlow(t *testing.T) {
 	golden.RequireEqual(t, screen(t, tm))
 }
 
+// TestBrowserSearchScreen keeps the search box (bubbles' textinput) and its
+// results on screen.
+func TestBrowserSearchScreen(t *testing.T) {
+	mf, syms, docs := packtest.Small()
+	path := packtest.Write(t, "geom.docpack", mf, syms, docs)
+	_, tm := newTest(t, tui.Options{Target: path}, 100, 20)
+	waitFor(t, tm, "Items in geom")
+	press(tm, "/", "poin")
+	waitFor(t, tm, "Search: ")
+	waitFor(t, tm, "/poin")
+	tm.Quit()
+	golden.RequireEqual(t, screen(t, tm))
+}
+
 func TestBrowserHelp(t *testing.T) {
 	mf, syms, docs := packtest.Small()
 	path := packtest.Write(t, "geom.docpack", mf, syms, docs)

@@ -35,7 +35,7 @@ func (c *Common) SetSize(w, h int) { c.Width, c.Height = w, h }
 // Styles are the TUI's lipgloss styles.
 type Styles struct {
 	Title, Header, Faint, Bold, Selected, SelectedBlur, Kind, Link, LinkSelected lipgloss.Style
-	Pane, PaneFocused, Error, Warning, OK, Help                                  lipgloss.Style
+	Pane, PaneFocused, Error, Warning, OK, Help, Accented                        lipgloss.Style
 	Accent                                                                       color.Color
 }
 
@@ -58,10 +58,12 @@ func NewStyles(useColor bool) *Styles {
 	s.Warning = plain
 	s.OK = plain
 	s.Help = plain.Faint(true)
+	s.Accented = plain
 	if !useColor {
 		return s
 	}
 	s.Accent = lipgloss.Color("#7D56F4")
+	s.Accented = plain.Foreground(s.Accent)
 	s.Title = s.Title.Foreground(lipgloss.Color("#FAFAFA")).Background(s.Accent).Padding(0, 1)
 	s.Header = s.Header.Foreground(lipgloss.Color("#B8A6FF"))
 	s.PaneFocused = s.PaneFocused.BorderForeground(s.Accent)

@@ -217,20 +217,3 @@ func Box(style lipgloss.Style, s string, w, h int) string {
 	iw, ih := max(1, w-2), max(1, h-2)
 	return style.Render(Fit(s, iw, ih))
 }
-
-// Bar draws a progress bar of w cells with a percentage: "████░░░░  50%", or
-// "####....  50%" without color. (bubbles' progress needs an animation module
-// that is not in go.mod; the build screen wants no animation anyway.)
-func Bar(st *common.Styles, color bool, w int, pct float64) string {
-	pct = max(0, min(1, pct))
-	full := int(pct*float64(w) + 0.5)
-	on, off := "█", "░"
-	if !color {
-		on, off = "#", "."
-	}
-	bar := strings.Repeat(on, full) + strings.Repeat(off, w-full)
-	if color {
-		bar = lipgloss.NewStyle().Foreground(st.Accent).Render(strings.Repeat(on, full)) + st.Faint.Render(strings.Repeat(off, w-full))
-	}
-	return bar + " " + pad(itoa(int(pct*100+0.5))+"%", 4)
-}

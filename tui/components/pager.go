@@ -1,87 +1,72 @@
 package components
 
 import (
-	"strings"
-
 	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/doctown/doctown/tui/common"
 )
 
-// Pager shows pre-rendered text and scrolls it.
+// Pager shows pre-rendered text and scrolls it: bubbles' viewport driven by the
+// TUI's key map (its own binds b and f, which the browser uses for history,
+// and h/l, which switch panes), plus top/bottom and scrolling to a line.
 type Pager struct {
 	common.Common
-	lines  []string
-	offset int
+	vp viewport.Model
 }
 
 // NewPager returns an empty pager.
-func NewPager(c common.Common) *Pager { return &Pager{Common: c} }
+func NewPager(c common.Common) *Pager {
+	vp := viewport.New()
+	vp.MouseWheelEnabled = true
+	vp.MouseWheelDelta = 3
+	vp.SetHorizontalStep(0)
+	vp.KeyMap = viewport.KeyMap{
+		Up: c.Keys.Up, Down: c.Keys.Down, PageUp: c.Keys.PageUp, PageDown: c.Keys.PageDown,
+		HalfPageUp: key.NewBinding(key.WithDisabled()), HalfPageDown: key.NewBinding(key.WithDisabled()),
+		Left: key.NewBinding(key.WithDisabled()), Right: key.NewBinding(key.WithDisabled()),
+	}
+	return &Pager{Common: c, vp: vp}
+}
+
+// SetSize sets the size of the visible text.
+func (p *Pager) SetSize(w, h int) {
+	p.Common.SetSize(w, h)
+	p.vp.SetWidth(max(1, w))
+	p.vp.SetHeight(max(1, h))
+}
 
 // SetContent replaces the text; keepOffset keeps the scroll position.
 func (p *Pager) SetContent(s string, keepOffset bool) {
-	p.lines = strings.Split(strings.TrimRight(s, "\n"), "\n")
+	p.vp.SetContent(s)
 	if !keepOffset {
-		p.offset = 0
+		p.vp.SetYOffset(0)
 	}
-	p.clamp()
 }
 
 // Offset is the first visible line.
-func (p *Pager) Offset() int { return p.offset }
+func (p *Pager) Offset() int { return p.vp.YOffset() }
 
 // ScrollTo scrolls so that line is visible.
-func (p *Pager) ScrollTo(line int) {
-	if line < p.offset {
-		p.offset = line
-	} else if line >= p.offset+p.Height {
-		p.offset = line - p.Height + 1
-	}
-	p.clamp()
-}
-
-// Scroll moves the view by delta lines.
-func (p *Pager) Scroll(delta int) {
-	p.offset += delta
-	p.clamp()
-}
-
-func (p *Pager) clamp() {
-	p.offset = max(0, min(p.offset, len(p.lines)-p.Height))
-}
+func (p *Pager) ScrollTo(line int) { p.vp.EnsureVisible(line, 0, 0) }
 
 // Update scrolls on navigation keys and the mouse wheel.
 func (p *Pager) Update(msg tea.Msg) {
-	switch msg := msg.(type) {
-	case tea.KeyPressMsg:
-		k := p.Keys
+	if k, ok := msg.(tea.KeyPressMsg); ok {
 		switch {
-		case key.Matches(msg, k.Up):
-			p.Scroll(-1)
-		case key.Matches(msg, k.Down):
-			p.Scroll(1)
-		case key.Matches(msg, k.PageUp):
-			p.Scroll(-max(1, p.Height-1))
-		case key.Matches(msg, k.PageDown):
-			p.Scroll(max(1, p.Height-1))
-		case key.Matches(msg, k.Top):
-			p.offset = 0
-		case key.Matches(msg, k.Bottom):
-			p.Scroll(len(p.lines))
-		}
-	case tea.MouseWheelMsg:
-		switch msg.Mouse().Button {
-		case tea.MouseWheelUp:
-			p.Scroll(-3)
-		case tea.MouseWheelDown:
-			p.Scroll(3)
+		case key.Matches(k, p.Keys.Top):
+			p.vp.GotoTop()
+			return
+		case key.Matches(k, p.Keys.Bottom):
+			p.vp.GotoBottom()
+			return
 		}
 	}
+	p.vp, _ = p.vp.Update(msg)
 }
 
 // View draws the visible lines, exactly Width×Height.
 func (p *Pager) View() string {
-	end := min(len(p.lines), p.offset+p.Height)
-	return Fit(strings.Join(p.lines[p.offset:end], "\n"), max(1, p.Width), max(1, p.Height))
+	return Fit(p.vp.View(), max(1, p.Width), max(1, p.Height))
 }

@@ -332,10 +332,11 @@ func (b *Browser) updateSearch(msg tea.KeyPressMsg) tea.Cmd {
 	case "ctrl+c":
 		return tea.Quit
 	}
-	if b.input.Update(msg) {
+	changed, c := b.input.Update(msg)
+	if changed {
 		b.runSearch(b.input.Value())
 	}
-	return nil
+	return c
 }
 
 func (b *Browser) closeSearch() {

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/progress"
+	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/doctown/doctown/pipeline"
@@ -71,6 +73,8 @@ type Build struct {
 
 	started time.Time
 	confirm *components.Confirm
+	bar     progress.Model
+	spin    spinner.Model
 }
 
 // NewBuild returns the build screen for target; the build itself is run by the
@@ -80,15 +84,20 @@ func NewBuild(c common.Common, target string, now func() time.Time) *Build {
 		now = time.Now
 	}
 	b := &Build{Common: c, Target: target, Now: now, started: now(),
-		confirm: components.NewConfirm(c, "cancel-build", "Cancel the running build?")}
+		confirm: components.NewConfirm(c, "cancel-build", "Cancel the running build?"),
+		bar:     components.NewBar(c, barWidth),
+		spin:    spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(c.Styles.Accented)),
+	}
 	for _, s := range pipeline.Stages {
 		b.Rows = append(b.Rows, &StageRow{Stage: s})
 	}
 	return b
 }
 
-// Init starts the clock.
-func (b *Build) Init() tea.Cmd { return b.tick() }
+const barWidth = 29 // 24 cells of bar and " 100%"
+
+// Init starts the clock and the spinner of the running stage.
+func (b *Build) Init() tea.Cmd { return tea.Batch(b.tick(), b.spin.Tick) }
 
 func (b *Build) tick() tea.Cmd {
 	return tea.Tick(time.Second, func(t time.Time) tea.Msg { return tickMsg(t) })
@@ -164,6 +173,12 @@ func (b *Build) Update(msg tea.Msg) tea.Cmd {
 		if !b.Finished {
 			return b.tick()
 		}
+	case spinner.TickMsg:
+		if !b.Finished {
+			var c tea.Cmd
+			b.spin, c = b.spin.Update(msg)
+			return c
+		}
 	case components.ConfirmedMsg:
 		if msg.Yes && !b.Finished {
 			return cmd(CancelBuildMsg{})
@@ -210,7 +225,7 @@ func (b *Build) View() string {
 		icon, pct := "·", 0.0
 		switch r.State {
 		case StageRunning:
-			icon = "»"
+			icon = b.spin.View()
 			if r.Total > 0 {
 				pct = float64(r.Done) / float64(r.Total)
 			}
@@ -221,9 +236,9 @@ func (b *Build) View() string {
 		case StageSkipped:
 			icon = "-"
 		}
-		bar := components.Bar(st, b.Color, 24, pct)
+		bar := b.bar.ViewAs(pct)
 		if r.State == StageSkipped {
-			bar = fmt.Sprintf("%-29s", "skipped")
+			bar = fmt.Sprintf("%-*s", barWidth, "skipped")
 		}
 		var info string
 		switch r.State {

@@ -277,7 +277,8 @@ func (h *Home) Update(msg tea.Msg) tea.Cmd {
 		return h.updateKey(msg)
 	case tea.PasteMsg:
 		h.focus = 0
-		h.input.Update(msg)
+		_, c := h.input.Update(msg)
+		return c
 	}
 	return nil
 }
@@ -306,7 +307,8 @@ func (h *Home) updateKey(msg tea.KeyPressMsg) tea.Cmd {
 			h.focus = 1
 			return nil
 		}
-		h.input.Update(msg)
+		_, c := h.input.Update(msg)
+		return c
 	case 1, 2:
 		l := h.recent
 		if h.focus == 2 {
