@@ -231,6 +231,9 @@ func TestWebList(t *testing.T) {
 	if resp, _ := f.get(t, "/static/style.css"); resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/css") {
 		t.Errorf("stylesheet: %d %q", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
+	if resp, _ := f.get(t, "/static/"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("/static/ lists a directory: %d", resp.StatusCode)
+	}
 	if resp, _ := f.get(t, "/no/such/page"); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("unknown path: %d", resp.StatusCode)
 	}

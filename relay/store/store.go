@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"strings"
 )
 
@@ -66,7 +67,11 @@ type Config struct {
 func (c Config) String() string {
 	switch c.Kind {
 	case KindS3:
-		return fmt.Sprintf("s3 bucket %q at %q (region %q)", c.Bucket, c.Endpoint, c.region())
+		endpoint := c.Endpoint
+		if u, err := url.Parse(endpoint); err == nil {
+			endpoint = u.Redacted()
+		}
+		return fmt.Sprintf("s3 bucket %q at %q (region %q)", c.Bucket, endpoint, c.region())
 	default:
 		return fmt.Sprintf("fs directory %q", c.Dir)
 	}

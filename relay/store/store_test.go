@@ -92,7 +92,7 @@ func TestConfigValidate(t *testing.T) {
 }
 
 func TestConfigStringHidesSecret(t *testing.T) {
-	cfg := Config{Kind: "s3", Endpoint: "http://127.0.0.1:1", Bucket: "b", AccessKeyID: "AKID", Secret: "s3cr3t-value"}
+	cfg := Config{Kind: "s3", Endpoint: "http://user:pw-s3cr3t@127.0.0.1:1", Bucket: "b", AccessKeyID: "AKID", Secret: "s3cr3t-value"}
 	if s := cfg.String(); strings.Contains(s, "s3cr3t") || strings.Contains(s, "AKID") {
 		t.Errorf("Config.String() = %q shows a credential", s)
 	}
