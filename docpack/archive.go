@@ -112,7 +112,7 @@ func openArchive(r io.ReaderAt, size int64, lim Limits) (a *archive, problems []
 		return nil, []error{fmt.Errorf("%w: %d entries, the limit is %d", ErrTooLarge, n, lim.MaxEntries)}, true
 	}
 	a = &archive{zr: zr, size: size, lim: lim, docs: make(map[string]*zip.File, len(zr.File))}
-	seen := make(map[string]struct{}, len(zr.File))
+	seen := make(map[string]struct{})
 	var total uint64
 	for _, f := range zr.File {
 		name := f.Name
@@ -120,11 +120,22 @@ func openArchive(r io.ReaderAt, size int64, lim Limits) (a *archive, problems []
 			problems = append(problems, entryErr(name, ErrUnsafePath, "%s", err))
 			continue
 		}
-		if _, dup := seen[name]; dup {
+		// A doc's name is its id's: a.docs finds duplicates among the many
+		// docs, seen among the few other entries.
+		id, isDoc := docID(name)
+		dup := false
+		if isDoc {
+			_, dup = a.docs[id]
+		} else {
+			_, dup = seen[name]
+		}
+		if dup {
 			problems = append(problems, entryErr(name, ErrDuplicateEntry, "the name appears more than once"))
 			continue
 		}
-		seen[name] = struct{}{}
+		if !isDoc {
+			seen[name] = struct{}{}
+		}
 		if f.UncompressedSize64 > uint64(lim.MaxEntryBytes) {
 			problems = append(problems, entryErr(name, ErrTooLarge, "declares %d bytes unpacked, the limit per entry is %d", f.UncompressedSize64, lim.MaxEntryBytes))
 			return nil, problems, true
@@ -140,11 +151,10 @@ func openArchive(r io.ReaderAt, size int64, lim Limits) (a *archive, problems []
 			a.manifest = f
 		case name == SymbolsName:
 			a.symbols = f
+		case isDoc:
+			a.docs[id] = f
+			a.docIDs = append(a.docIDs, id)
 		default:
-			if id, ok := docID(name); ok {
-				a.docs[id] = f
-				a.docIDs = append(a.docIDs, id)
-			}
 			// Anything else is an unknown extra entry: allowed and ignored.
 		}
 	}

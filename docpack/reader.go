@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Pack is an opened docpack: its manifest and symbols are decoded, its docs are
@@ -16,12 +17,16 @@ type Pack struct {
 	// Symbols are in symbols.json order.
 	Symbols []Symbol
 
-	a        *archive
-	closer   io.Closer
-	byID     map[string]int
+	a      *archive
+	closer io.Closer
+	byID   map[string]int
+	eager  map[string]Doc
+
+	// byPath and children are built on first use: opening a pack for a
+	// browser needs neither.
+	lookups  sync.Once
 	byPath   map[string]int
 	children map[string][]int
-	eager    map[string]Doc
 }
 
 // Open opens and checks the docpack at path. Close the Pack when done.
@@ -143,24 +148,32 @@ func checkVersion(v string) error {
 	return nil
 }
 
-// index builds the lookups and refuses duplicate ids.
+// index builds the id lookup and refuses duplicate ids.
 func (p *Pack) index() error {
-	n := len(p.Symbols)
-	p.byID = make(map[string]int, n)
-	p.byPath = make(map[string]int, n)
-	p.children = make(map[string][]int)
+	p.byID = make(map[string]int, len(p.Symbols))
 	for i := range p.Symbols {
-		s := &p.Symbols[i]
-		if _, dup := p.byID[s.ID]; dup {
-			return entryErr(SymbolsName, ErrBadSymbols, "symbol id %q appears more than once", s.ID)
+		id := p.Symbols[i].ID
+		if _, dup := p.byID[id]; dup {
+			return entryErr(SymbolsName, ErrBadSymbols, "symbol id %q appears more than once", id)
 		}
-		p.byID[s.ID] = i
-		if _, ok := p.byPath[s.Path]; !ok {
-			p.byPath[s.Path] = i
-		}
-		p.children[s.Parent] = append(p.children[s.Parent], i)
+		p.byID[id] = i
 	}
 	return nil
+}
+
+// buildLookups builds the path and parent lookups, once.
+func (p *Pack) buildLookups() {
+	p.lookups.Do(func() {
+		p.byPath = make(map[string]int, len(p.Symbols))
+		p.children = make(map[string][]int)
+		for i := range p.Symbols {
+			s := &p.Symbols[i]
+			if _, ok := p.byPath[s.Path]; !ok {
+				p.byPath[s.Path] = i
+			}
+			p.children[s.Parent] = append(p.children[s.Parent], i)
+		}
+	})
 }
 
 // SymbolByID returns the symbol with id.
@@ -175,6 +188,7 @@ func (p *Pack) SymbolByID(id string) (Symbol, bool) {
 // SymbolByPath returns the first symbol (in symbols.json order) with the
 // qualified path; several items may share one (an impl block and its type).
 func (p *Pack) SymbolByPath(path string) (Symbol, bool) {
+	p.buildLookups()
 	i, ok := p.byPath[path]
 	if !ok {
 		return Symbol{}, false
@@ -186,6 +200,7 @@ func (p *Pack) SymbolByPath(path string) (Symbol, bool) {
 // Children("") returns the top-level symbols. A symbol whose parent id is not
 // in the pack is reachable only through Symbols and SymbolByID.
 func (p *Pack) Children(id string) []Symbol {
+	p.buildLookups()
 	idx := p.children[id]
 	out := make([]Symbol, len(idx))
 	for k, i := range idx {

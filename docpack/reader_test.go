@@ -209,6 +209,7 @@ func TestReadRefuses(t *testing.T) {
 		{"duplicate symbol id", buildZip(t, replace(SymbolsName, dupSyms)...), nil, ErrBadSymbols, "appears more than once"},
 		{"doc for an unknown id", buildZip(t, with(zipEntry{name: "docs/ghost.json", data: []byte(`{"symbol_id":"ghost","summary":"","source":"llm"}`)})...), nil, ErrUnknownDoc, `symbols.json has no symbol "ghost"`},
 		{"duplicate entry", buildZip(t, with(valid[0])...), nil, ErrDuplicateEntry, "more than once"},
+		{"duplicate doc", buildZip(t, with(valid[3])...), nil, ErrDuplicateEntry, `"docs/` + syms[1].ID + `.json"`},
 		{"not a zip", []byte("this is not a zip archive, just some text"), nil, ErrNotDocpack, "not a docpack"},
 		{"empty", nil, nil, ErrNotDocpack, "not a docpack"},
 	}
