@@ -16,6 +16,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/doctown/doctown/docpack"
 	"github.com/doctown/doctown/tui/common"
 	"github.com/doctown/doctown/tui/components"
 )
@@ -28,8 +29,12 @@ type CommonsEntry struct {
 	Ref         string    `json:"ref"`
 	SymbolCount int       `json:"symbol_count"`
 	Size        int64     `json:"size"`
+	Generator   string    `json:"generator"`
+	Model       string    `json:"model"`
 	CreatedAt   time.Time `json:"created_at"`
-	URL         string    `json:"url"`
+	// URL downloads the docpack; PageURL reads it in a browser.
+	URL     string `json:"url"`
+	PageURL string `json:"page_url"`
 }
 
 type commonsPage struct {
@@ -143,39 +148,81 @@ func (h *Home) Init() tea.Cmd {
 	}
 }
 
-// FetchCommons lists the docpacks of a relay, following "next" for up to ten pages.
+// FetchCommons lists the docpacks of a relay, newest first, following the
+// "next" cursor for up to ten pages.
 func FetchCommons(ctx context.Context, client *http.Client, relay string) ([]CommonsEntry, error) {
-	next := strings.TrimRight(relay, "/") + "/api/docpacks"
+	list := strings.TrimRight(relay, "/") + "/api/docpacks"
 	var all []CommonsEntry
-	for page := 0; next != "" && page < 10; page++ {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, next, nil)
-		if err != nil {
-			return nil, fmt.Errorf("commons: %w", err)
+	cursor := ""
+	for page := 0; page < maxCommonsPages; page++ {
+		link := list
+		if cursor != "" {
+			link += "?cursor=" + url.QueryEscape(cursor)
 		}
-		req.Header.Set("Accept", "application/json")
-		resp, err := client.Do(req)
+		p, err := fetchCommonsPage(ctx, client, link)
 		if err != nil {
-			return nil, fmt.Errorf("commons: %w", err)
-		}
-		var p commonsPage
-		err = json.NewDecoder(io.LimitReader(resp.Body, 16<<20)).Decode(&p)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return nil, fmt.Errorf("commons: %s", resp.Status)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("commons: %w", err)
+			return nil, fmt.Errorf("commons of %s: %w", relay, err)
 		}
 		all = append(all, p.Docpacks...)
-		next = resolve(relay, p.Next)
+		if p.Next == "" || p.Next == cursor {
+			break
+		}
+		cursor = p.Next
 	}
 	return all, nil
 }
 
-func resolve(base, ref string) string {
-	if ref == "" {
-		return ""
+const (
+	maxCommonsPages = 10
+	// maxDownload bounds a downloaded docpack; the reader bounds what it unpacks.
+	maxDownload = 1 << 30
+)
+
+func fetchCommonsPage(ctx context.Context, client *http.Client, link string) (commonsPage, error) {
+	var p commonsPage
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, link, nil)
+	if err != nil {
+		return p, err
 	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := client.Do(req)
+	if err != nil {
+		return p, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	if err != nil {
+		return p, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return p, statusError(resp, body)
+	}
+	if err := json.Unmarshal(body, &p); err != nil {
+		return p, fmt.Errorf("the relay's answer is not a docpack listing (%s): %w", contentType(resp), err)
+	}
+	return p, nil
+}
+
+// statusError describes a failed answer, with the relay's {"error": …} message
+// when it sent one.
+func statusError(resp *http.Response, body []byte) error {
+	var e struct {
+		Error string `json:"error"`
+	}
+	if json.Unmarshal(body, &e) == nil && e.Error != "" {
+		return fmt.Errorf("%s: %s", resp.Status, e.Error)
+	}
+	return fmt.Errorf("%s", resp.Status)
+}
+
+func contentType(resp *http.Response) string {
+	if ct := resp.Header.Get("Content-Type"); ct != "" {
+		return ct
+	}
+	return "no content type"
+}
+
+func resolve(base, ref string) string {
 	b, err := url.Parse(base)
 	if err != nil {
 		return ref
@@ -187,44 +234,59 @@ func resolve(base, ref string) string {
 	return b.ResolveReference(r).String()
 }
 
-// Download fetches a commons docpack into dir and returns its path.
+// Download fetches a commons docpack into dir and returns its path. The file
+// appears only once it is complete and opens as a docpack: a failed, cancelled
+// or bogus download leaves nothing behind.
 func Download(ctx context.Context, client *http.Client, relay, dir string, e CommonsEntry) (string, error) {
+	name := e.Owner + "/" + e.Repo
 	link := e.URL
 	if link == "" {
-		link = fmt.Sprintf("/api/docpacks/%s/%s/%s", e.Owner, e.Repo, e.SHA)
+		link = "/api/docpacks/" + url.PathEscape(e.Owner) + "/" + url.PathEscape(e.Repo) + "/" + url.PathEscape(e.SHA)
 	}
 	link = resolve(strings.TrimRight(relay, "/")+"/", link)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, link, nil)
 	if err != nil {
-		return "", fmt.Errorf("download: %w", err)
+		return "", fmt.Errorf("download %s: %w", name, err)
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return "", fmt.Errorf("download: %w", err)
+		return "", fmt.Errorf("download %s: %w", name, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("download %s: %s", link, resp.Status)
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+		return "", fmt.Errorf("download %s: %w", name, statusError(resp, body))
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("download: %w", err)
+		return "", fmt.Errorf("download %s: %w", name, err)
 	}
-	name := safeName(e.Owner) + "-" + safeName(e.Repo) + "-" + safeName(short(e.SHA)) + ".docpack"
 	tmp, err := os.CreateTemp(dir, ".download-*")
 	if err != nil {
-		return "", fmt.Errorf("download: %w", err)
+		return "", fmt.Errorf("download %s: %w", name, err)
 	}
 	defer os.Remove(tmp.Name())
-	if _, err := io.Copy(tmp, resp.Body); err != nil {
-		tmp.Close()
-		return "", fmt.Errorf("download: %w", err)
+	err = func() error {
+		defer tmp.Close()
+		n, err := io.Copy(tmp, io.LimitReader(resp.Body, maxDownload+1))
+		if err != nil {
+			return err
+		}
+		if n > maxDownload {
+			return fmt.Errorf("larger than %d MiB", maxDownload>>20)
+		}
+		p, err := docpack.Read(tmp, n)
+		if err != nil {
+			return err
+		}
+		p.Close()
+		return tmp.Sync()
+	}()
+	if err != nil {
+		return "", fmt.Errorf("download %s: %w", name, err)
 	}
-	if err := tmp.Close(); err != nil {
-		return "", fmt.Errorf("download: %w", err)
-	}
-	path := filepath.Join(dir, name)
+	path := filepath.Join(dir, safeName(e.Owner)+"-"+safeName(e.Repo)+"-"+safeName(short(e.SHA))+".docpack")
 	if err := os.Rename(tmp.Name(), path); err != nil {
-		return "", fmt.Errorf("download: %w", err)
+		return "", fmt.Errorf("download %s: %w", name, err)
 	}
 	return path, nil
 }
@@ -264,7 +326,7 @@ func (h *Home) Update(msg tea.Msg) tea.Cmd {
 		h.entries = msg.entries
 		rows := make([]components.Row, len(msg.entries))
 		for i, e := range msg.entries {
-			ref := e.Ref
+			ref := strings.TrimPrefix(strings.TrimPrefix(e.Ref, "refs/heads/"), "refs/tags/")
 			if ref == "" {
 				ref = short(e.SHA)
 			}
@@ -374,7 +436,11 @@ func (h *Home) View() string {
 	out := []string{st.Title.Render(" doctown ") + st.Faint.Render("  documentation packs for Rust code"), "", " " + in, ""}
 	recent := h.recent.View()
 	if len(h.files) == 0 {
-		recent = st.Header.Render(h.recent.Title) + "\n " + st.Faint.Render("no .docpack files in "+strings.Join(h.opts.Dirs, " or "))
+		where := "found"
+		if len(h.opts.Dirs) > 0 {
+			where = "in " + strings.Join(h.opts.Dirs, " or ")
+		}
+		recent = st.Header.Render(h.recent.Title) + "\n " + st.Faint.Render("no .docpack files "+where)
 	}
 	out = append(out, indent(recent, " "))
 	if h.opts.Relay != "" {
