@@ -2,12 +2,14 @@ package relay
 
 import (
 	"context"
+	"crypto/rsa"
 	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 
 	"github.com/bradleyfalzon/ghinstallation/v2"
+	"github.com/golang-jwt/jwt/v4"
 	"github.com/google/go-github/v88/github"
 )
 
@@ -15,7 +17,8 @@ import (
 // one repository with read access to its contents, and looks up repositories.
 // Tokens are returned to the caller and never logged or stored.
 type GitHubApp struct {
-	apps   *ghinstallation.AppsTransport // nil: no App configured, public access only
+	appID  int64
+	key    *rsa.PrivateKey // nil: no App configured, public access only
 	apiURL string
 	tr     http.RoundTripper
 }
@@ -30,12 +33,11 @@ func NewGitHubApp(appID int64, privateKey []byte, apiURL string, tr http.RoundTr
 	if appID == 0 {
 		return a, nil
 	}
-	apps, err := ghinstallation.NewAppsTransport(tr, appID, privateKey)
+	key, err := jwt.ParseRSAPrivateKeyFromPEM(privateKey)
 	if err != nil {
 		return nil, fmt.Errorf("github app key: %w", err)
 	}
-	apps.BaseURL = a.apiURL
-	a.apps = apps
+	a.appID, a.key = appID, key
 	return a, nil
 }
 
@@ -45,7 +47,7 @@ func (a *GitHubApp) APIURL() string { return a.apiURL }
 // RepoToken mints an installation token that can only read owner/repo's
 // contents. It returns "" when no App is configured.
 func (a *GitHubApp) RepoToken(ctx context.Context, installationID int64, owner, repo string) (string, error) {
-	if a.apps == nil || installationID == 0 {
+	if a.key == nil || installationID == 0 {
 		return "", nil
 	}
 	t := a.installation(installationID, repo)
@@ -56,8 +58,12 @@ func (a *GitHubApp) RepoToken(ctx context.Context, installationID int64, owner, 
 	return tok, nil
 }
 
+// installation returns a transport for one installation, scoped to repo. Each
+// gets its own AppsTransport: ghinstallation writes to it when refreshing.
 func (a *GitHubApp) installation(installationID int64, repo string) *ghinstallation.Transport {
-	t := ghinstallation.NewFromAppsTransport(a.apps, installationID)
+	apps := ghinstallation.NewAppsTransportFromPrivateKey(a.tr, a.appID, a.key)
+	apps.BaseURL = a.apiURL
+	t := ghinstallation.NewFromAppsTransport(apps, installationID)
 	t.BaseURL = a.apiURL
 	t.InstallationTokenOptions = &github.InstallationTokenOptions{
 		Repositories: []string{repo},
@@ -72,7 +78,7 @@ var ErrRepoGone = errors.New("repository not found or not accessible")
 // DefaultHead returns owner/repo's default branch and the SHA it points to.
 func (a *GitHubApp) DefaultHead(ctx context.Context, installationID int64, owner, repo string) (branch, sha string, err error) {
 	var rt http.RoundTripper = a.tr
-	if a.apps != nil && installationID != 0 {
+	if a.key != nil && installationID != 0 {
 		rt = a.installation(installationID, repo)
 	}
 	base := a.apiURL + "/"
