@@ -185,6 +185,12 @@ func (p *Pack) SymbolByID(id string) (Symbol, bool) {
 	return p.Symbols[i], true
 }
 
+// SymbolIndex returns the position in Symbols of the symbol with id.
+func (p *Pack) SymbolIndex(id string) (int, bool) {
+	i, ok := p.byID[id]
+	return i, ok
+}
+
 // SymbolByPath returns the first symbol (in symbols.json order) with the
 // qualified path; several items may share one (an impl block and its type).
 func (p *Pack) SymbolByPath(path string) (Symbol, bool) {

@@ -6,6 +6,7 @@ package index
 import (
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/doctown/doctown/docpack"
 )
@@ -18,7 +19,7 @@ type Index struct {
 	// modules in path order.
 	Modules []Module
 
-	byID     map[string]int
+	byID     func(id string) (int, bool)
 	byPath   map[string]int
 	byName   map[string][]int
 	children [][]int
@@ -26,7 +27,8 @@ type Index struct {
 	modOf    []string         // symbol -> module path
 	implFor  map[int]int      // impl -> the type it implements
 
-	// search haystacks
+	// Search haystacks, built by the first search: the first frame needs none.
+	hayOnce sync.Once
 	hay     []string // lowercased path
 	nameOff []int    // offset of the name inside hay
 
@@ -51,27 +53,37 @@ type Module struct {
 
 // New indexes symbols. docs may be nil.
 func New(m *docpack.Manifest, symbols []docpack.Symbol, docs DocSource) *Index {
+	ids := make(map[string]int, len(symbols))
+	for i := range symbols {
+		ids[symbols[i].ID] = i
+	}
+	return newIndex(m, symbols, docs, func(id string) (int, bool) {
+		i, ok := ids[id]
+		return i, ok
+	})
+}
+
+// newIndex indexes symbols whose positions by id byID already knows (an open
+// docpack has that map: building a second one would cost the first frame).
+func newIndex(m *docpack.Manifest, symbols []docpack.Symbol, docs DocSource, byID func(id string) (int, bool)) *Index {
 	if m == nil {
 		m = &docpack.Manifest{}
 	}
 	x := &Index{
 		Manifest: m,
 		Symbols:  symbols,
-		byID:     make(map[string]int, len(symbols)),
+		byID:     byID,
 		byPath:   make(map[string]int, len(symbols)),
 		byName:   make(map[string][]int, len(symbols)/2),
 		children: make([][]int, len(symbols)),
 		items:    map[string][]int{},
 		modOf:    make([]string, len(symbols)),
 		implFor:  map[int]int{},
-		hay:      make([]string, len(symbols)),
-		nameOff:  make([]int, len(symbols)),
 		docs:     docs,
 	}
 	modules := map[string]int{} // path -> symbol or -1
 	for i := range symbols {
 		s := &symbols[i]
-		x.byID[s.ID] = i
 		if s.SymbolType != docpack.KindImpl {
 			if _, dup := x.byPath[s.Path]; !dup {
 				x.byPath[s.Path] = i
@@ -88,11 +100,6 @@ func New(m *docpack.Manifest, symbols []docpack.Symbol, docs DocSource) *Index {
 		if _, ok := modules[root]; !ok && root != "" {
 			modules[root] = -1
 		}
-		h := strings.ToLower(s.Path)
-		x.hay[i] = h
-		if j := strings.LastIndex(h, strings.ToLower(s.Name)); j >= 0 && s.Name != "" {
-			x.nameOff[i] = j
-		}
 	}
 	for _, c := range m.Crates {
 		if _, ok := modules[c.Name]; !ok {
@@ -102,7 +109,7 @@ func New(m *docpack.Manifest, symbols []docpack.Symbol, docs DocSource) *Index {
 	// Parents and children; impls attach to the type they implement.
 	for i := range symbols {
 		s := &symbols[i]
-		p, ok := x.byID[s.Parent]
+		p, ok := x.byID(s.Parent)
 		if !ok || p == i {
 			continue
 		}
@@ -113,7 +120,7 @@ func New(m *docpack.Manifest, symbols []docpack.Symbol, docs DocSource) *Index {
 		if s.SymbolType != docpack.KindImpl {
 			continue
 		}
-		if p, ok := x.byID[s.Parent]; ok && isType(symbols[p].SymbolType) {
+		if p, ok := x.byID(s.Parent); ok && isType(symbols[p].SymbolType) {
 			x.implFor[i] = p
 			continue
 		}
@@ -182,7 +189,7 @@ func (x *Index) topLevel(i int) bool {
 		docpack.KindTraitMethod, docpack.KindAssocType, docpack.KindAssocConst:
 		return false
 	}
-	if p, ok := x.byID[s.Parent]; ok && x.Symbols[p].SymbolType != docpack.KindModule {
+	if p, ok := x.byID(s.Parent); ok && x.Symbols[p].SymbolType != docpack.KindModule {
 		return false
 	}
 	return true
@@ -291,7 +298,7 @@ func (x *Index) Len() int { return len(x.Symbols) }
 
 // ByID returns a symbol's index.
 func (x *Index) ByID(id string) (int, bool) {
-	i, ok := x.byID[id]
+	i, ok := x.byID(id)
 	return i, ok
 }
 
@@ -303,7 +310,7 @@ func (x *Index) ByPath(path string) (int, bool) {
 
 // Parent returns the index of a symbol's parent, or -1.
 func (x *Index) Parent(i int) int {
-	if p, ok := x.byID[x.Symbols[i].Parent]; ok {
+	if p, ok := x.byID(x.Symbols[i].Parent); ok {
 		return p
 	}
 	return -1

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/doctown/doctown/docpack"
@@ -149,5 +151,43 @@ func BenchmarkSearchKeystroke50k(b *testing.B) {
 				x.Search(q, "")
 			}
 		})
+	}
+}
+
+// TestOpenMatchesNew checks that an index opened from a file, which borrows
+// the docpack's id lookup and builds its search haystacks on the first search,
+// is the index New builds from the same symbols.
+func TestOpenMatchesNew(t *testing.T) {
+	m, syms, docs := packtest.Generated(3000)
+	p, err := index.Open(packtest.Write(t, "gen.docpack", m, syms, docs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	x := index.New(m, syms, nil)
+	if !reflect.DeepEqual(p.Modules, x.Modules) {
+		t.Fatalf("modules differ:\nopen %v\nnew  %v", p.Modules, x.Modules)
+	}
+	for i := range syms {
+		if p.Parent(i) != x.Parent(i) || p.Owner(i) != x.Owner(i) || p.ImplFor(i) != x.ImplFor(i) || p.ModuleOf(i) != x.ModuleOf(i) ||
+			!slices.Equal(p.Children(i), x.Children(i)) {
+			t.Fatalf("symbol %d (%s) is indexed differently", i, syms[i].Path)
+		}
+		if j, ok := p.ByID(syms[i].ID); !ok || j != i {
+			t.Fatalf("ByID(%q) = %d, %v; want %d", syms[i].ID, j, ok, i)
+		}
+	}
+	for _, mod := range x.Modules {
+		if !slices.Equal(p.Items(mod.Path), x.Items(mod.Path)) {
+			t.Fatalf("items of %s differ", mod.Path)
+		}
+	}
+	for _, q := range []string{"", "w", "widget", "kind1", "zzzz"} {
+		if got, want := p.Search(q, ""), x.Search(q, ""); !slices.Equal(got, want) {
+			t.Errorf("Search(%q): %d results from Open, %d from New", q, len(got), len(want))
+		}
+	}
+	if got := p.Search("w", ""); len(got) == 0 {
+		t.Error(`Search("w") found nothing`)
 	}
 }

@@ -18,7 +18,7 @@ func Open(path string) (*Pack, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Pack{Index: New(&p.Manifest, p.Symbols, p), pack: p}, nil
+	return &Pack{Index: newIndex(&p.Manifest, p.Symbols, p, p.SymbolIndex), pack: p}, nil
 }
 
 // Close closes the archive.

@@ -28,6 +28,7 @@ func (x *Index) Search(query string, kind docpack.Kind) []Match {
 // SearchIn is Search restricted to the symbols of prev (the results of a shorter
 // query this one extends), or all symbols when prev is nil.
 func (x *Index) SearchIn(prev []Match, query string, kind docpack.Kind) []Match {
+	x.buildHaystacks()
 	q := strings.ToLower(strings.TrimSpace(query))
 	var out []Match
 	try := func(i int) {
@@ -57,6 +58,23 @@ func (x *Index) SearchIn(prev []Match, query string, kind docpack.Kind) []Match 
 		out = sortByScore(out)
 	}
 	return out
+}
+
+// buildHaystacks lowercases every path for matching, once.
+func (x *Index) buildHaystacks() {
+	x.hayOnce.Do(func() {
+		hay := make([]string, len(x.Symbols))
+		nameOff := make([]int, len(x.Symbols))
+		for i := range x.Symbols {
+			s := &x.Symbols[i]
+			h := strings.ToLower(s.Path)
+			hay[i] = h
+			if j := strings.LastIndex(h, strings.ToLower(s.Name)); j >= 0 && s.Name != "" {
+				nameOff[i] = j
+			}
+		}
+		x.hay, x.nameOff = hay, nameOff
+	})
 }
 
 // sortByScore orders matches by score, best first, ties in index order. Scores
