@@ -71,8 +71,10 @@ func FuzzDecodeSymbols(f *testing.F) {
 		check("fast decoder", got, ok)
 		// The streaming decoder, with runs cut after every k-th newline.
 		for k := 1; k <= 3; k++ {
-			got, ok := decodeInRuns(append([]byte(nil), b...), k)
-			check(fmt.Sprintf("decoder in runs of %d lines", k), got, ok)
+			for _, hint := range []int{0, len(want), len(want) + 1} {
+				got, ok := decodeInRuns(append([]byte(nil), b...), k, hint)
+				check(fmt.Sprintf("decoder in runs of %d lines, hint %d", k, hint), got, ok)
+			}
 		}
 	})
 }

@@ -23,7 +23,10 @@ const symbolChunkBytes = 1 << 20
 // CRC-32) before anything decoded is used. A run the fast decoder cannot take
 // exactly, or runs that do not join into one array, send the whole entry to
 // decodeSymbols and so to encoding/json.
-func (a *archive) readSymbols(f *zip.File) ([]Symbol, error) {
+//
+// hint is how many symbols the manifest says there are: runs of the writer's
+// format then decode into one slice of that size, with no copy at the end.
+func (a *archive) readSymbols(f *zip.File, hint int) ([]Symbol, error) {
 	src, done, err := a.openEntry(f)
 	if err != nil {
 		return nil, err
@@ -32,8 +35,10 @@ func (a *archive) readSymbols(f *zip.File) ([]Symbol, error) {
 	declared := f.UncompressedSize64
 	lr := io.LimitReader(src, int64(declared)+1)
 	chunkSize := min(symbolChunkBytes, a.sizeHint(f)+1)
+	// The writer's lines are over 150 bytes: a manifest that claims more
+	// symbols than that allows cannot make the reader allocate more.
+	runs := newSymbolRuns(min(max(hint, 0), a.sizeHint(f)/150+1))
 	var (
-		chunks []*symbolChunk
 		wg     sync.WaitGroup
 		failed atomic.Bool
 		sem    = make(chan struct{}, runtime.GOMAXPROCS(0))
@@ -41,9 +46,8 @@ func (a *archive) readSymbols(f *zip.File) ([]Symbol, error) {
 		total  uint64
 		tail   []byte // the start of a line not yet ended
 	)
-	dispatch := func(data []byte) {
-		c := &symbolChunk{data: data}
-		chunks = append(chunks, c)
+	dispatch := func(data []byte, final bool) {
+		c := runs.add(data, final)
 		if failed.Load() {
 			return
 		}
@@ -74,7 +78,7 @@ func (a *archive) readSymbols(f *zip.File) ([]Symbol, error) {
 		if readErr != nil {
 			tail = nil
 			if len(buf) > 0 {
-				dispatch(buf)
+				dispatch(buf, true)
 			}
 			break
 		}
@@ -84,7 +88,7 @@ func (a *archive) readSymbols(f *zip.File) ([]Symbol, error) {
 			continue
 		}
 		tail = buf[cut:]
-		dispatch(buf[:cut:cut])
+		dispatch(buf[:cut:cut], false)
 	}
 	wg.Wait()
 	if readErr != io.EOF {
@@ -94,12 +98,12 @@ func (a *archive) readSymbols(f *zip.File) ([]Symbol, error) {
 		return nil, err
 	}
 	if !failed.Load() {
-		if syms, ok := joinSymbolChunks(chunks); ok {
+		if syms, ok := runs.join(); ok {
 			return syms, nil
 		}
 	}
 	whole := make([]byte, 0, total)
-	for _, c := range chunks {
+	for _, c := range runs.chunks {
 		whole = append(whole, c.data...)
 	}
 	syms, err := decodeSymbols(whole)
@@ -138,9 +142,53 @@ func follows(a, b symTok) bool {
 // own. Valid JSON has newlines only between tokens, so each run is a sequence
 // of whole array-level tokens; joinSymbolChunks checks the sequences join.
 type symbolChunk struct {
-	data        []byte
+	data []byte
+	// dst, when not nil, is where in the shared slice the run's symbols go:
+	// as long as the run's count was guessed right, decode appends into it.
+	dst         []Symbol
 	syms        []Symbol
 	first, last symTok
+}
+
+// symbolRuns collects the runs of one symbols.json in order.
+type symbolRuns struct {
+	chunks []*symbolChunk
+	all    []Symbol // shared by the runs whose counts were guessed
+	used   int      // how much of all is given to runs
+}
+
+func newSymbolRuns(capacity int) *symbolRuns {
+	return &symbolRuns{all: make([]Symbol, capacity)}
+}
+
+// add appends the next run. A run whose symbols fit after the previous runs'
+// in the shared slice gets that place; final says it is the last run.
+func (r *symbolRuns) add(data []byte, final bool) *symbolChunk {
+	c := &symbolChunk{data: data}
+	if n := guessSymbols(data, len(r.chunks) == 0, final); r.used >= 0 && r.used+n <= len(r.all) {
+		c.dst = r.all[r.used : r.used : r.used+n]
+		r.used += n
+	} else {
+		r.used = -1 // a later run cannot follow on without a gap
+	}
+	r.chunks = append(r.chunks, c)
+	return c
+}
+
+// guessSymbols counts the symbols of a run written as the writer writes
+// symbols.json: one per line, with "[" and "]" on lines of their own.
+func guessSymbols(data []byte, first, final bool) int {
+	n := bytes.Count(data, []byte{'\n'})
+	if len(data) > 0 && data[len(data)-1] != '\n' {
+		n++
+	}
+	if first && bytes.HasPrefix(data, []byte("[\n")) {
+		n--
+	}
+	if t := bytes.TrimSuffix(data, []byte{'\n'}); final && bytes.HasSuffix(t, []byte("]")) && (len(t) == 1 || t[len(t)-2] == '\n') {
+		n--
+	}
+	return max(n, 0)
 }
 
 // decode decodes the run's tokens and checks each follows the one before. It
@@ -152,7 +200,9 @@ func (c *symbolChunk) decode() bool {
 	}
 	// Depth 1: the run is inside the array, as encoding/json counts it.
 	d := &symScanner{s: unsafe.String(&c.data[0], len(c.data)), depth: 1}
-	c.syms = make([]Symbol, 0, bytes.Count(c.data, []byte{'\n'})+1)
+	if c.syms = c.dst; c.syms == nil {
+		c.syms = make([]Symbol, 0, bytes.Count(c.data, []byte{'\n'})+1)
+	}
 	for {
 		d.ws()
 		if d.i == len(d.s) {
@@ -193,11 +243,15 @@ func (c *symbolChunk) decode() bool {
 	}
 }
 
-// joinSymbolChunks joins decoded runs into the symbols of the whole array, or
-// returns false when their tokens do not make one "[…]".
-func joinSymbolChunks(chunks []*symbolChunk) ([]Symbol, bool) {
-	prev, n := tokNone, 0
-	for _, c := range chunks {
+// join joins decoded runs into the symbols of the whole array, or returns
+// false when their tokens do not make one "[…]". When every run's symbols are
+// where add placed them, the shared slice is the result, uncopied.
+func (r *symbolRuns) join() ([]Symbol, bool) {
+	prev, n, inPlace := tokNone, 0, true
+	for _, c := range r.chunks {
+		// A run that outgrew its place was moved by append; one that fell
+		// short leaves a gap.
+		inPlace = inPlace && c.dst != nil && len(c.syms) == cap(c.dst) && (len(c.syms) == 0 || &c.syms[0] == &c.dst[:1][0])
 		if c.first == tokNone {
 			continue
 		}
@@ -210,18 +264,12 @@ func joinSymbolChunks(chunks []*symbolChunk) ([]Symbol, bool) {
 	if prev != tokClose {
 		return nil, false
 	}
-	var syms []Symbol
-	for _, c := range chunks {
-		if syms == nil && c.syms != nil && len(c.syms) == n {
-			return c.syms, true // a single run: no copy
-		}
-		if syms == nil {
-			syms = make([]Symbol, 0, n)
-		}
-		syms = append(syms, c.syms...)
+	if inPlace {
+		return r.all[:n:n], true
 	}
-	if syms == nil {
-		syms = []Symbol{}
+	syms := make([]Symbol, 0, n)
+	for _, c := range r.chunks {
+		syms = append(syms, c.syms...)
 	}
 	return syms, true
 }

@@ -94,26 +94,67 @@ func TestReadSymbols(t *testing.T) {
 	}
 }
 
-// decodeInRuns decodes b as readSymbols does, cut after every k-th newline.
-func decodeInRuns(b []byte, k int) ([]Symbol, bool) {
-	var chunks []*symbolChunk
+// decodeInRuns decodes b as readSymbols does, cut after every k-th newline,
+// with hint as the manifest's symbol count.
+func decodeInRuns(b []byte, k, hint int) ([]Symbol, bool) {
+	var data [][]byte
 	start, seen := 0, 0
 	for i, c := range b {
 		if c != '\n' {
 			continue
 		}
 		if seen++; seen%k == 0 {
-			chunks = append(chunks, &symbolChunk{data: b[start : i+1 : i+1]})
+			data = append(data, b[start:i+1:i+1])
 			start = i + 1
 		}
 	}
 	if start < len(b) {
-		chunks = append(chunks, &symbolChunk{data: b[start:]})
+		data = append(data, b[start:])
 	}
-	for _, c := range chunks {
-		if !c.decode() {
+	runs := newSymbolRuns(hint)
+	for i, d := range data {
+		if !runs.add(d, i == len(data)-1).decode() {
 			return nil, false
 		}
 	}
-	return joinSymbolChunks(chunks)
+	return runs.join()
+}
+
+// TestSymbolRunsInPlace checks that runs of the writer's format decode into
+// the one slice sized from the manifest's count, and that a wrong count only
+// costs a copy.
+func TestSymbolRunsInPlace(t *testing.T) {
+	syms := sampleSymbols(50)
+	data := writerSymbols(t, syms)
+	for _, tt := range []struct {
+		name    string
+		hint    int
+		inPlace bool
+	}{
+		{"right count", 50, true},
+		{"count too high", 60, true},
+		{"count too low", 10, false},
+		{"no count", 0, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var lines [][]byte
+			for line := range bytes.Lines(data) {
+				lines = append(lines, line)
+			}
+			runs := newSymbolRuns(tt.hint)
+			for i := 0; i < len(lines); i += 7 {
+				run := bytes.Join(lines[i:min(i+7, len(lines))], nil)
+				if !runs.add(run, i+7 >= len(lines)).decode() {
+					t.Fatalf("run at line %d refused", i)
+				}
+			}
+			got, ok := runs.join()
+			if !ok || !reflect.DeepEqual(got, syms) {
+				t.Fatalf("join = %d symbols, %v; want the %d written", len(got), ok, len(syms))
+			}
+			if inPlace := len(runs.all) > 0 && &got[0] == &runs.all[0]; inPlace != tt.inPlace {
+				t.Errorf("decoded in place = %v, want %v", inPlace, tt.inPlace)
+			}
+		})
+	}
 }
