@@ -17,6 +17,9 @@ import (
 type Row struct {
 	Text string
 	Note string
+	// KeepEnd truncates a long Text on the left ("…process::Command::spawn"):
+	// for paths, whose end is what tells rows apart.
+	KeepEnd bool
 }
 
 // List is a vertical list with a cursor, scrolled to keep the cursor visible.
@@ -137,6 +140,11 @@ func (l *List) View() string {
 			tw = w - 2 - nw - 1
 		} else {
 			note = ""
+		}
+		if r.KeepEnd {
+			if over := ansi.StringWidth(text) - tw; over > 0 {
+				text = "…" + ansi.TruncateLeft(text, over+1, "")
+			}
 		}
 		line := " " + pad(ansi.Truncate(text, tw, "…"), tw)
 		if note != "" {

@@ -1,11 +1,70 @@
 package components
 
-import "testing"
+import (
+	"strings"
+	"testing"
+
+	"github.com/doctown/doctown/docpack"
+)
 
 func TestCleanRustdoc(t *testing.T) {
-	in := "See [`Error`][crate::Error].\n\n```\n# use anyhow::Result;\nlet x = 1;\n#\n```\n\n```text\n# kept\n```"
-	want := "See `Error`.\n\n```\nlet x = 1;\n```\n\n```text\n# kept\n```"
-	if got := cleanRustdoc(in); got != want {
-		t.Errorf("got\n%s\nwant\n%s", got, want)
+	for _, tc := range []struct{ name, in, want string }{
+		{"reference link and hidden lines",
+			"See [`Error`][crate::Error].\n\n```\n# use anyhow::Result;\nlet x = 1;\n#\n```\n\n```text\n# kept\n```",
+			"See `Error`.\n\n```rust\nlet x = 1;\n```\n\n```text\n# kept\n```"},
+		{"intra-doc inline link", "returning a [`JoinHandle`](super::JoinHandle) for it", "returning a `JoinHandle` for it"},
+		{"web link kept", "See [std](https://doc.rust-lang.org/std/) and [below](#examples).", "See [std](https://doc.rust-lang.org/std/) and [below](#examples)."},
+		{"shortcut links", "the [`Runtime`] and [task::spawn] functions; [x]: not this", "the `Runtime` and task::spawn functions; [x]: not this"},
+		{"rustdoc fence tags", "```no_run\n# fn main() {}\nrun();\n```\n```compile_fail,E0277\nbad();\n```", "```rust\nrun();\n```\n```rust\nbad();\n```"},
+		{"links in code untouched", "```\nlet v = [a][0];\n```", "```rust\nlet v = [a][0];\n```"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := cleanRustdoc(tc.in); got != tc.want {
+				t.Errorf("got\n%s\nwant\n%s", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestFormatSignature(t *testing.T) {
+	for _, tc := range []struct {
+		name, sig string
+		width     int
+		want      string
+	}{
+		{"fits", "pub fn id(&self) -> Id", 40, "pub fn id(&self) -> Id"},
+		{"where clause",
+			"pub fn spawn<T>(future: T) -> JoinHandle<T::Output> where T: Future + Send + 'static, T::Output: Send + 'static,", 60,
+			"pub fn spawn<T>(future: T) -> JoinHandle<T::Output>\nwhere\n    T: Future + Send + 'static,\n    T::Output: Send + 'static,"},
+		{"long parameters",
+			"pub fn with_capacity_and_hasher(capacity: usize, hasher: HashMap<K, V>, f: impl Fn(u8, u16) -> u32) -> Self", 50,
+			"pub fn with_capacity_and_hasher(\n    capacity: usize,\n    hasher: HashMap<K, V>,\n    f: impl Fn(u8, u16) -> u32,\n) -> Self"},
+		{"impl with where and attributes",
+			"#[derive(Debug)]\nimpl<T> Stream for Wrapper<T> where T: Stream<Item = u8> + Unpin {", 30,
+			"#[derive(Debug)]\nimpl<T> Stream for Wrapper<T>\nwhere\n    T: Stream<Item = u8> + Unpin,\n{"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := FormatSignature(tc.sig, tc.width); got != tc.want {
+				t.Errorf("got\n%s\nwant\n%s", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestAttributes(t *testing.T) {
+	s := docpack.Symbol{
+		Signature: "#[derive(Debug)]\npub struct JoinHandle<T>",
+		Attributes: []string{"#[track_caller]", "#[doctown::from_macro(cfg_rt)]", "#[doctown::from_macro(cfg_rt)]",
+			`#[cfg_attr(docsrs, doc(cfg(feature = "rt")))]`, `#[cfg(feature = "rt")]`, "#[derive(Debug)]", "#[cfg(not(loom))]"},
+	}
+	notes, rest := Attributes(s)
+	if got := strings.Join(notes, "|"); got != "Available on crate feature rt only." {
+		t.Errorf("notes %q", got)
+	}
+	if got := strings.Join(rest, " "); got != "#[track_caller] #[cfg(not(loom))]" {
+		t.Errorf("rest %q", got)
+	}
+	if got := KindTitle(docpack.KindTraitMethod); got != "Trait method" {
+		t.Errorf("KindTitle %q", got)
 	}
 }

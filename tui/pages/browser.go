@@ -159,6 +159,12 @@ func (b *Browser) refreshItems() {
 		b.items.Title += " [" + string(kind) + "]"
 	}
 	b.items.SetRows(rows)
+	if len(rows) == 0 {
+		// Nothing of this kind here: show nothing rather than the last symbol.
+		b.current = -1
+		b.renderDetail(false)
+		return
+	}
 	b.showSelected()
 }
 
@@ -193,7 +199,7 @@ func (b *Browser) runSearch(q string) {
 	}
 	b.items.SetSource(len(matches), func(i int) components.Row {
 		s := &b.X.Symbols[matches[i].Symbol]
-		return components.Row{Text: s.Path, Note: string(s.SymbolType)}
+		return components.Row{Text: s.Path, Note: string(s.SymbolType), KeepEnd: true}
 	})
 	if len(b.matches) > 0 {
 		b.show(b.matches[0].Symbol)
@@ -461,12 +467,19 @@ func (b *Browser) Follow() {
 	b.GoTo(l.Target, true)
 }
 
-// renderDetail rebuilds the detail pane for the current symbol; glamour output
-// is cached per symbol and width, so only the links are redrawn.
+// renderDetail rebuilds the detail pane for the current symbol, laid out like a
+// docs.rs page: what and where, the signature, the docs, then the type's
+// members (fields, variants, each impl block with its methods) and the types
+// the signature refers to as links. Glamour output is cached per symbol and
+// width, so only the links are redrawn when the selection moves.
 func (b *Browser) renderDetail(keepOffset bool) {
 	if b.current < 0 || b.dw == 0 {
 		b.links = nil
-		b.detail.SetContent("", false)
+		msg := ""
+		if k := b.Kind(); k != "" && b.items.Len() == 0 {
+			msg = b.Styles.Faint.Render("No " + string(k) + " here. t: next kind")
+		}
+		b.detail.SetContent(msg, false)
 		return
 	}
 	st := b.Styles
@@ -474,19 +487,24 @@ func (b *Browser) renderDetail(keepOffset bool) {
 	d, hasDoc := b.X.Doc(b.current)
 	w := max(10, b.dw-4)
 	var out []string
-	out = append(out, st.Bold.Render(s.Name)+"  "+st.Kind.Render(string(s.SymbolType)+" · "+s.Visibility))
-	out = append(out, s.Path)
+	out = append(out, st.Kind.Render(components.KindTitle(s.SymbolType))+" "+st.Bold.Render(s.Path))
+	where := s.Visibility
 	if s.File != "" {
-		out = append(out, st.Faint.Render(fmt.Sprintf("%s:%d", s.File, s.Line)))
+		where = fmt.Sprintf("%s:%d · %s", s.File, s.Line, s.Visibility)
 	}
-	if len(s.Attributes) > 0 {
-		out = append(out, st.Faint.Render(strings.Join(s.Attributes, " ")))
+	out = append(out, st.Faint.Render(where))
+	notes, attrs := components.Attributes(s)
+	for _, n := range notes {
+		out = append(out, st.Warning.Render(n))
+	}
+	if len(attrs) > 0 {
+		out = append(out, st.Faint.Render(strings.Join(attrs, " ")))
 	}
 	if hasDoc && d.Source == docpack.DocFromSignature {
-		out = append(out, st.Warning.Render("(no doc comment: described from the signature)"))
+		out = append(out, st.Faint.Render("(no doc comment: described from the signature)"))
 	}
 	out = append(out, "")
-	out = append(out, strings.Split(b.md.Render(s.ID, components.DocMarkdown(s, d, hasDoc), w), "\n")...)
+	out = append(out, strings.Split(b.md.Render(s.ID, components.DocMarkdownWidth(s, d, hasDoc, w-4), w), "\n")...)
 
 	b.links = b.links[:0]
 	add := func(group, label string, target int) {
@@ -501,22 +519,44 @@ func (b *Browser) renderDetail(keepOffset bool) {
 			add("Implements for", b.X.Symbols[t].Path+"  "+string(b.X.Symbols[t].SymbolType), t)
 		}
 	}
+	var impls []int
 	for _, c := range b.X.Children(b.current) {
 		cs := &b.X.Symbols[c]
-		add("Children", cs.Name+"  "+string(cs.SymbolType), c)
+		if cs.SymbolType == docpack.KindImpl && s.SymbolType != docpack.KindImpl {
+			impls = append(impls, c)
+			continue
+		}
+		add(memberGroup(s.SymbolType, cs.SymbolType), memberLabel(cs), c)
 	}
+	// Inherent impls first, then trait impls, as docs.rs does; each impl's
+	// methods sit under it.
+	for _, trait := range []bool{false, true} {
+		group := "Implementations"
+		if trait {
+			group = "Trait Implementations"
+		}
+		for _, c := range impls {
+			cs := &b.X.Symbols[c]
+			if strings.Contains(components.OneLine(cs.Signature), " for ") != trait {
+				continue
+			}
+			add(group, components.OneLine(orKind(cs)), c)
+			for _, m := range b.X.Children(c) {
+				add(group, "    "+memberLabel(&b.X.Symbols[m]), m)
+			}
+		}
+	}
+	var outside []string
 	for _, dep := range s.Dependencies {
 		t := b.X.Resolve(dep, b.current)
 		if t == b.current {
 			continue
 		}
-		label := dep
-		if t >= 0 {
-			label = b.X.Symbols[t].Path + "  " + string(b.X.Symbols[t].SymbolType)
-		} else {
-			label += "  (not in this docpack)"
+		if t < 0 {
+			outside = append(outside, dep)
+			continue
 		}
-		add("Uses", label, t)
+		add("Uses", b.X.Symbols[t].Path+"  "+string(b.X.Symbols[t].SymbolType), t)
 	}
 	if b.linkSel >= len(b.links) {
 		b.linkSel = 0
@@ -546,7 +586,50 @@ func (b *Browser) renderDetail(keepOffset bool) {
 		l.line = len(out)
 		out = append(out, num+label)
 	}
+	if len(outside) > 0 {
+		out = append(out, "", st.Faint.Render("Also uses (outside this docpack): "+strings.Join(outside, ", ")))
+	}
 	b.detail.SetContent(strings.Join(out, "\n"), keepOffset)
+}
+
+// memberGroup names the section a child is listed under.
+func memberGroup(parent, child docpack.Kind) string {
+	switch child {
+	case docpack.KindField:
+		return "Fields"
+	case docpack.KindVariant:
+		return "Variants"
+	case docpack.KindMethod, docpack.KindFunction:
+		return "Methods"
+	case docpack.KindTraitMethod:
+		return "Trait methods"
+	case docpack.KindAssocType, docpack.KindAssocConst:
+		return "Associated items"
+	}
+	if parent == docpack.KindModule {
+		return "Items"
+	}
+	return "Members"
+}
+
+// memberLabel is a member as docs.rs lists it: its signature on one line, or
+// its name and kind.
+func memberLabel(s *docpack.Symbol) string {
+	switch s.SymbolType {
+	case docpack.KindMethod, docpack.KindFunction, docpack.KindTraitMethod, docpack.KindField,
+		docpack.KindVariant, docpack.KindAssocConst, docpack.KindAssocType:
+		if sig := components.OneLine(components.StripAttributes(s.Signature)); sig != "" {
+			return sig
+		}
+	}
+	return s.Name + "  " + string(s.SymbolType)
+}
+
+func orKind(s *docpack.Symbol) string {
+	if s.Signature != "" {
+		return components.StripAttributes(s.Signature)
+	}
+	return string(s.SymbolType) + " " + s.Name
 }
 
 // View implements Page.

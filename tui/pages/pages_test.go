@@ -119,7 +119,8 @@ func TestBrowserSearchFollowBack(t *testing.T) {
 	if got := path(b); got != "geom::Point" || b.X.Symbols[b.Current()].SymbolType != docpack.KindStruct {
 		t.Fatalf("followed to %s", got)
 	}
-	if v := ansi.Strip(b.View()); !strings.Contains(v, "A point in the plane.") || !strings.Contains(v, "Children") {
+	if v := ansi.Strip(b.View()); !strings.Contains(v, "A point in the plane.") || !strings.Contains(v, "Fields") ||
+		!strings.Contains(v, "Implementations") || !strings.Contains(v, "    pub fn distance(&self, other: &Point) -> f64") {
 		t.Errorf("detail of Point:\n%s", v)
 	}
 	b.Update(key("b"))
