@@ -27,6 +27,12 @@ type Index struct {
 	modOf    []string         // symbol -> module path
 	implFor  map[int]int      // impl -> the type it implements
 
+	// Children and items are put in reading order when first asked for: the
+	// first frame shows a few of the lists, sorting all of them costs it.
+	sortMu      sync.Mutex
+	childSorted []bool
+	itemsSorted map[string]bool
+
 	// Search haystacks, built by the first search: the first frame needs none.
 	hayOnce sync.Once
 	hay     []string // lowercased path
@@ -157,12 +163,8 @@ func newIndex(m *docpack.Manifest, symbols []docpack.Symbol, docs DocSource, byI
 			x.items[mod] = append(x.items[mod], i)
 		}
 	}
-	for _, ids := range x.items {
-		sort.SliceStable(ids, func(a, b int) bool { return x.itemLess(ids[a], ids[b]) })
-	}
-	for _, ids := range x.children {
-		sort.SliceStable(ids, func(a, b int) bool { return x.itemLess(ids[a], ids[b]) })
-	}
+	x.childSorted = make([]bool, len(symbols))
+	x.itemsSorted = make(map[string]bool, len(x.items))
 	paths := make([]string, 0, len(modules))
 	for p := range modules {
 		paths = append(paths, p)
@@ -338,13 +340,36 @@ func (x *Index) ImplFor(impl int) int {
 
 // Children returns a symbol's children: an impl's methods, an enum's variants, a
 // struct's fields, a type's impl blocks.
-func (x *Index) Children(i int) []int { return x.children[i] }
+func (x *Index) Children(i int) []int {
+	x.sortMu.Lock()
+	defer x.sortMu.Unlock()
+	ids := x.children[i]
+	if !x.childSorted[i] {
+		x.sortItems(ids)
+		x.childSorted[i] = true
+	}
+	return ids
+}
+
+// sortItems puts symbols in reading order; the caller holds sortMu.
+func (x *Index) sortItems(ids []int) {
+	sort.SliceStable(ids, func(a, b int) bool { return x.itemLess(ids[a], ids[b]) })
+}
 
 // ModuleOf returns the module path a symbol lives in.
 func (x *Index) ModuleOf(i int) string { return x.modOf[i] }
 
 // Items returns the top-level items of a module.
-func (x *Index) Items(module string) []int { return x.items[module] }
+func (x *Index) Items(module string) []int {
+	x.sortMu.Lock()
+	defer x.sortMu.Unlock()
+	ids := x.items[module]
+	if !x.itemsSorted[module] {
+		x.sortItems(ids)
+		x.itemsSorted[module] = true
+	}
+	return ids
+}
 
 // Doc returns a symbol's doc.
 func (x *Index) Doc(i int) (docpack.Doc, bool) {
