@@ -1,0 +1,62 @@
+package relay
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// TestJobTimeoutAndRetries: a build that never ends is cut off by the job
+// timeout, retried, and failed after the last attempt with its error recorded;
+// a build that fails once then works ends done.
+func TestJobTimeoutAndRetries(t *testing.T) {
+	e := newEnv(t)
+	var betaCalls atomic.Int64
+	r := startRelay(t, e, relayOpts{
+		deps: Deps{Build: func(ctx context.Context, req BuildRequest) (string, error) {
+			if req.Repo == "alpha" {
+				<-ctx.Done() // hangs until the job timeout
+				return "", ctx.Err()
+			}
+			if req.Repo == "beta" && betaCalls.Add(1) == 1 {
+				return "", errors.New("flaky build")
+			}
+			return PipelineBuild(nil, nil, "test")(ctx, req)
+		}},
+		cfg: func(c *Config) { c.JobTimeout = 300 * time.Millisecond; c.MaxAttempts = 2; c.Workers = 1 },
+	})
+	for _, repo := range []string{"alpha", "beta"} {
+		if code, body := r.send(t, signedHook("push", pushPayload("acme/"+repo, "refs/heads/main", e.shas["acme/"+repo]))); code != http.StatusAccepted {
+			t.Fatalf("push: %d %s", code, body)
+		}
+	}
+	waitFor(t, "both jobs final", time.Minute, func() bool {
+		for _, j := range allJobs(t, r.Server) {
+			if j.State != StateFailed && j.State != StateDone {
+				return false
+			}
+		}
+		return true
+	})
+	for _, j := range allJobs(t, r.Server) {
+		switch j.Repo {
+		case "alpha":
+			if j.State != StateFailed || j.Attempts != 2 || !strings.Contains(j.Error, "deadline") || j.FinishedAt == nil {
+				t.Errorf("alpha = %+v, want failed after 2 attempts with a deadline error", j)
+			}
+		case "beta":
+			if j.State != StateDone {
+				t.Errorf("beta = %+v, want done after a retry", j)
+			}
+		}
+	}
+	// A failed commit pushed again is queued again.
+	code, body := r.send(t, signedHook("push", pushPayload("acme/alpha", "refs/heads/main", e.shas["acme/alpha"])))
+	if code != http.StatusAccepted || strings.Contains(body, `"duplicate":true`) {
+		t.Errorf("re-push of a failed commit: %d %s", code, body)
+	}
+}
