@@ -34,6 +34,9 @@ type Options struct {
 	// Target is what to show first: "" for the home screen, a .docpack file for
 	// the browser, anything else is built.
 	Target string
+	// Pack, when set, is Target already opened: the browser shows it without
+	// reading the file again, and the TUI closes it.
+	Pack *index.Pack
 	// Relay is a relay's base URL whose commons the home screen lists.
 	Relay string
 	// Build runs builds; nil disables them.
@@ -93,6 +96,9 @@ func (m *Model) Init() tea.Cmd {
 	switch t := m.opts.Target; {
 	case t == "":
 		return m.home.Init()
+	case m.opts.Pack != nil:
+		p := m.opts.Pack
+		return func() tea.Msg { return packMsg{pack: p} }
 	case strings.HasSuffix(t, ".docpack"):
 		return m.open(t)
 	default:
@@ -256,6 +262,13 @@ func (m *Model) Close() {
 func Run(ctx context.Context, opts Options, popts ...tea.ProgramOption) error {
 	m := New(ctx, opts)
 	defer m.Close()
+	if opts.Pack != nil {
+		defer func() {
+			if m.pack != opts.Pack {
+				opts.Pack.Close() // the program ended before showing it
+			}
+		}()
+	}
 	if !opts.Color {
 		popts = append([]tea.ProgramOption{tea.WithColorProfile(colorprofile.Ascii)}, popts...)
 	}

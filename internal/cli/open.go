@@ -55,14 +55,14 @@ func runOpen(ctx context.Context, opts *OpenOptions) error {
 	if s.IsTerminal && !opts.JSON && !opts.Plain && opts.Symbol == "" {
 		logger, closeLog := tui.OpenLog()
 		defer closeLog()
-		// Open once up front so a bad file is a message, not a screen.
+		// Open before the screen is taken, so a bad file is a message on
+		// stderr; the TUI browses (and closes) this same open pack.
 		p, err := index.Open(opts.Path)
 		if err != nil {
 			return err
 		}
-		p.Close()
 		dataDir := tui.DataDir(s.Getenv)
-		return tui.Run(ctx, tui.Options{Target: opts.Path, Dirs: []string{".", dataDir}, DataDir: dataDir,
+		return tui.Run(ctx, tui.Options{Target: opts.Path, Pack: p, Dirs: []string{".", dataDir}, DataDir: dataDir,
 			Color: s.ColorEnabled(), Logger: logger})
 	}
 	p, err := index.Open(opts.Path)
@@ -103,20 +103,26 @@ func printListing(w io.Writer, x *index.Index) {
 		}
 	}
 	for _, mod := range x.Modules {
-		fmt.Fprintf(w, "\nmod %s\n", mod.Path)
+		var items []int
 		for _, i := range x.Items(mod.Path) {
-			if x.Symbols[i].SymbolType == docpack.KindModule {
-				continue
+			if x.Symbols[i].SymbolType != docpack.KindModule {
+				items = append(items, i)
 			}
+		}
+		if len(items) == 0 {
+			continue // a module holding only modules: they are listed themselves
+		}
+		fmt.Fprintf(w, "\nmod %s\n", mod.Path)
+		for _, i := range items {
 			item(i, 1)
 		}
 	}
 }
 
 func oneLine(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > 100 {
-		s = s[:97] + "…"
+	s = strings.Join(strings.Fields(components.CleanRustdoc(s)), " ")
+	if r := []rune(s); len(r) > 100 {
+		s = string(r[:97]) + "…"
 	}
 	return s
 }
@@ -130,14 +136,7 @@ func printSymbol(w io.Writer, x *index.Index, path string) error {
 		}
 	}
 	if !ok {
-		var near []string
-		for _, m := range x.Search(lastSegment(path), "") {
-			near = append(near, x.Symbols[m.Symbol].Path)
-			if len(near) == 5 {
-				break
-			}
-		}
-		sort.Strings(near)
+		near := nearPaths(x, path, 5)
 		msg := fmt.Sprintf("no symbol %q in this docpack", path)
 		if len(near) > 0 {
 			msg += "; did you mean:\n  " + strings.Join(near, "\n  ")
@@ -146,9 +145,13 @@ func printSymbol(w io.Writer, x *index.Index, path string) error {
 	}
 	s := x.Symbols[i]
 	d, hasDoc := x.Doc(i)
-	fmt.Fprintf(w, "# %s\n\n%s %s · %s:%d\n", s.Path, s.Visibility, s.SymbolType, s.File, s.Line)
-	if len(s.Attributes) > 0 {
-		fmt.Fprintf(w, "%s\n", strings.Join(s.Attributes, " "))
+	fmt.Fprintf(w, "# %s %s\n\n%s · %s:%d\n", components.KindTitle(s.SymbolType), s.Path, s.Visibility, s.File, s.Line)
+	notes, attrs := components.Attributes(s)
+	for _, n := range notes {
+		fmt.Fprintln(w, n)
+	}
+	if len(attrs) > 0 {
+		fmt.Fprintf(w, "%s\n", strings.Join(attrs, " "))
 	}
 	if hasDoc && d.Source == docpack.DocFromSignature {
 		fmt.Fprintln(w, "(no doc comment: described from the signature)")
@@ -163,6 +166,72 @@ func printSymbol(w io.Writer, x *index.Index, path string) error {
 		}
 	}
 	return nil
+}
+
+// nearPaths suggests up to n symbol paths for a mistyped one: names within a
+// small edit distance of its last segment (a typo) or containing it, closest
+// first, impl blocks left out.
+func nearPaths(x *index.Index, path string, n int) []string {
+	want := strings.ToLower(lastSegment(path))
+	type cand struct {
+		path string
+		dist int
+	}
+	var cands []cand
+	for i := range x.Symbols {
+		sym := &x.Symbols[i]
+		if sym.SymbolType == docpack.KindImpl {
+			continue
+		}
+		name := strings.ToLower(sym.Name)
+		d := editDistance(want, name)
+		if strings.Contains(name, want) {
+			d = min(d, 1)
+		}
+		if d <= max(1, len(want)/3) {
+			cands = append(cands, cand{sym.Path, d})
+		}
+	}
+	sort.Slice(cands, func(i, j int) bool {
+		if cands[i].dist != cands[j].dist {
+			return cands[i].dist < cands[j].dist
+		}
+		if len(cands[i].path) != len(cands[j].path) {
+			return len(cands[i].path) < len(cands[j].path)
+		}
+		return cands[i].path < cands[j].path
+	})
+	var out []string
+	for _, c := range cands[:min(n, len(cands))] {
+		out = append(out, c.path)
+	}
+	return out
+}
+
+// editDistance is the Damerau–Levenshtein (optimal string alignment) distance
+// of a and b in bytes: a swapped pair of letters counts once.
+func editDistance(a, b string) int {
+	d := make([][]int, len(a)+1)
+	for i := range d {
+		d[i] = make([]int, len(b)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(a)][len(b)]
 }
 
 func lastSegment(p string) string {

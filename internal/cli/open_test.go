@@ -24,7 +24,7 @@ func TestOpenPlain(t *testing.T) {
 		contains []string
 	}{
 		{"listing", []string{"open", path}, ExitOK, []string{"mod geom::shapes", "struct       Point — A point in the plane.", "    method       distance — Returns the Euclidean distance"}},
-		{"symbol", []string{"open", path, "geom::shapes::parse"}, ExitOK, []string{"# geom::shapes::parse", "```rust\npub fn parse(s: &str) -> Result<Shape, ParseError>\n```", "## Errors", "described from the signature"}},
+		{"symbol", []string{"open", path, "geom::shapes::parse"}, ExitOK, []string{"# Function geom::shapes::parse", "```rust\npub fn parse(s: &str) -> Result<Shape, ParseError>\n```", "## Errors", "described from the signature"}},
 		{"unknown", []string{"open", path, "geom::Pointt"}, ExitFailure, []string{`no symbol "geom::Pointt"`, "did you mean:", "geom::Point"}},
 		{"junk", []string{"open", junk}, ExitFailure, []string{"not a docpack"}},
 		{"missing", []string{"open", filepath.Join(t.TempDir(), "nope.docpack")}, ExitFailure, []string{"no such file"}},
