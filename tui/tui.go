@@ -233,6 +233,13 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 // View implements tea.Model.
 func (m *Model) View() tea.View {
+	if m.Width == 0 || m.Height == 0 {
+		// No size yet: a page laid out for 0×0 is a scrap of borders that the
+		// next frame may not fully overwrite. Draw nothing until the size arrives.
+		v := tea.NewView("")
+		v.AltScreen = true
+		return v
+	}
 	content := m.page.View()
 	if m.err != "" {
 		content = m.errText() + "\n" + content

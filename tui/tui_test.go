@@ -229,3 +229,20 @@ func TestOpenErrorIsAMessage(t *testing.T) {
 }
 
 var _ = io.Discard
+
+// TestNoFrameBeforeSize: before the terminal's size is known the root draws
+// nothing, rather than panes laid out for 0×0.
+func TestNoFrameBeforeSize(t *testing.T) {
+	mf, syms, docs := packtest.Small()
+	path := packtest.Write(t, "geom.docpack", mf, syms, docs)
+	m := tui.New(t.Context(), tui.Options{Target: path})
+	msg := m.Init()()
+	m.Update(msg)
+	if v := m.View().Content; v != "" {
+		t.Fatalf("frame before the size:\n%s", v)
+	}
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 20})
+	if v := ansi.Strip(m.View().Content); !strings.Contains(v, "Items in geom") || len(strings.Split(v, "\n")) != 20 {
+		t.Errorf("frame after the size:\n%s", v)
+	}
+}
