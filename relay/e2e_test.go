@@ -176,6 +176,12 @@ func TestEndToEndLocal(t *testing.T) {
 	if minted < 3 {
 		t.Errorf("minted %d installation tokens, want one per build at least", minted)
 	}
+	// Each token was scoped to one repository with read-only contents.
+	for _, tr := range e.gh.TokenRequests() {
+		if len(tr.Repositories) != 1 || len(tr.Permissions) != 1 || tr.Permissions["contents"] != "read" {
+			t.Errorf("installation token request %+v: want one repository and contents:read only", tr)
+		}
+	}
 	if logs := r.logs.String(); strings.Contains(logs, "ghs_") || strings.Contains(logs, "v1."+allJobs(t, r.Server)[0].ID) {
 		t.Error("a token appears in the relay's log")
 	}

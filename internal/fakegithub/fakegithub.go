@@ -14,12 +14,14 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -46,6 +48,7 @@ type Server struct {
 	installations map[int64]*installation
 	archives      map[string]bool // one-use archive keys handed out in redirects
 	requests      []Request
+	tokenRequests []TokenRequest
 	nextID        int64
 }
 
@@ -546,6 +549,21 @@ func (s *Server) createInstallationToken(w http.ResponseWriter, r *http.Request,
 		return
 	}
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	// The body may narrow the token, as GitHub allows: repository names (within the
+	// installation's account) and permissions no wider than the App's.
+	var body TokenRequest
+	if r.ContentLength != 0 {
+		if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&body); err != nil && err != io.EOF {
+			writeError(w, http.StatusBadRequest, "Problems parsing JSON")
+			return
+		}
+	}
+	for perm, level := range body.Permissions {
+		if allowed := appPermissions[perm]; allowed == "" || (level == "write" && allowed != "write") {
+			writeError(w, http.StatusUnprocessableEntity, "The permissions requested are not granted to this installation.")
+			return
+		}
+	}
 	s.mu.Lock()
 	inst := s.installations[id]
 	if inst == nil {
@@ -553,21 +571,53 @@ func (s *Server) createInstallationToken(w http.ResponseWriter, r *http.Request,
 		writeError(w, http.StatusNotFound, "Not Found")
 		return
 	}
+	body.Installation = id
+	s.tokenRequests = append(s.tokenRequests, body)
 	var b [16]byte
 	rand.Read(b[:])
 	tok := "ghs_" + hex.EncodeToString(b[:])
 	t := &token{repos: map[string]bool{}, installation: id}
 	for _, rp := range inst.Repos {
+		_, name, _ := strings.Cut(rp, "/")
+		if len(body.Repositories) > 0 && !slices.Contains(body.Repositories, name) && !slices.Contains(body.Repositories, rp) {
+			continue
+		}
 		t.repos[strings.ToLower(rp)] = true
+	}
+	if len(body.Repositories) > 0 && len(t.repos) != len(body.Repositories) {
+		s.mu.Unlock()
+		writeError(w, http.StatusUnprocessableEntity, "There is at least one repository that does not exist or is not accessible to the parent installation.")
+		return
 	}
 	s.tokens[tok] = t
 	s.mu.Unlock()
+	perms := map[string]string{"contents": "read", "metadata": "read"}
+	if len(body.Permissions) > 0 {
+		perms = body.Permissions
+	}
 	writeJSON(w, http.StatusCreated, map[string]any{
 		"token":                tok,
 		"expires_at":           time.Now().Add(time.Hour).UTC().Format(time.RFC3339),
-		"permissions":          map[string]string{"contents": "read", "metadata": "read"},
+		"permissions":          perms,
 		"repository_selection": "selected",
 	})
+}
+
+// appPermissions are the permissions the fake App was granted.
+var appPermissions = map[string]string{"contents": "read", "metadata": "read"}
+
+// TokenRequest is the body of one installation token request.
+type TokenRequest struct {
+	Installation int64             `json:"-"`
+	Repositories []string          `json:"repositories,omitempty"`
+	Permissions  map[string]string `json:"permissions,omitempty"`
+}
+
+// TokenRequests returns the installation token requests seen so far.
+func (s *Server) TokenRequests() []TokenRequest {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]TokenRequest(nil), s.tokenRequests...)
 }
 
 func (s *Server) listInstallationRepos(w http.ResponseWriter, r *http.Request, c caller) {
