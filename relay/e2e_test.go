@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/doctown/doctown/docpack"
+	"github.com/doctown/doctown/internal/fakegithub"
 	"github.com/doctown/doctown/relay/commons"
 	"github.com/doctown/doctown/relay/store"
 )
@@ -208,5 +209,82 @@ func TestEndToEndLocal(t *testing.T) {
 	}
 	if os.Getenv("RELAY_TEST_LOGS") != "" {
 		t.Log(r.logs.String())
+	}
+}
+
+// installationCreatedPayload is GitHub's "installation" event with action
+// "created": the installation, its account and the repositories it may read —
+// id, name, full_name and private only (no default branch, no head commit).
+func installationCreatedPayload(full ...string) map[string]any {
+	var repos []map[string]any
+	for i, f := range full {
+		_, name, _ := strings.Cut(f, "/")
+		repos = append(repos, map[string]any{"id": 5000 + i, "node_id": "R_" + name, "name": name, "full_name": f, "private": false})
+	}
+	return map[string]any{
+		"action": "created",
+		"installation": map[string]any{
+			"id": testInst, "app_id": testAppID, "target_type": "Organization", "repository_selection": "selected",
+			"account":     map[string]any{"login": "acme", "id": 900, "type": "Organization"},
+			"permissions": map[string]any{"contents": "read", "metadata": "read"},
+			"events":      []string{"push"},
+		},
+		"repositories": repos,
+		"requester":    nil,
+		"sender":       map[string]any{"login": "octocat", "id": 1, "type": "User"},
+	}
+}
+
+// TestEndToEndInstallationCreated: one "installation created" event naming three
+// repositories builds each at the head of its default branch, looked up through
+// the App (gamma's default branch is "trunk", and "main" there is older).
+func TestEndToEndInstallationCreated(t *testing.T) {
+	e := newEnv(t)
+	oldGamma := e.shas["acme/gamma"]
+	files := crateFiles("gamma")
+	files["src/lib.rs"] = append(files["src/lib.rs"], []byte("\n/// Subtracts.\npub fn sub(a: i32, b: i32) -> i32 { a - b }\n")...)
+	e.shas["acme/gamma"] = e.gh.AddCommit("acme", "gamma", "trunk", files)
+	e.gh.Update("acme", "gamma", func(r *fakegithub.Repo) { r.DefaultBranch = "trunk" })
+
+	bc := newBuildCounter(PipelineBuild(nil, nil, "test"))
+	r := startRelay(t, e, relayOpts{deps: Deps{Build: bc.Build}})
+	code, body := r.send(t, signedHook("installation", installationCreatedPayload("acme/alpha", "acme/beta", "acme/gamma")))
+	if code != http.StatusAccepted {
+		t.Fatalf("installation created: %d %s", code, body)
+	}
+	var ans webhookAnswer
+	if err := json.Unmarshal([]byte(body), &ans); err != nil {
+		t.Fatal(err)
+	}
+	if len(ans.Lookups) != 3 {
+		t.Fatalf("installation created queued lookups %v, want all three repositories", ans.Lookups)
+	}
+	waitAllDone(t, r.Server, 3)
+	checkCommons(t, r.Server, r.URL, e)
+
+	jobs := allJobs(t, r.Server)
+	if len(jobs) != 3 {
+		t.Fatalf("%d jobs, want 3", len(jobs))
+	}
+	for _, j := range jobs {
+		wantRef := "refs/heads/main"
+		if j.Repo == "gamma" {
+			wantRef = "refs/heads/trunk"
+		}
+		if j.SHA != e.shas[j.FullName()] || j.Ref != wantRef {
+			t.Errorf("job %s: %s@%s (%s), want %s at %s", j.ID, j.FullName(), j.SHA, j.Ref, wantRef, e.shas[j.FullName()])
+		}
+	}
+	counts := bc.counts()
+	if len(counts) != 3 {
+		t.Errorf("builds %v, want three commits", counts)
+	}
+	for full, sha := range e.shas {
+		if n := counts[full+"@"+sha]; n != 1 {
+			t.Errorf("%s@%s built %d times, want 1", full, sha, n)
+		}
+	}
+	if n := counts["acme/gamma@"+oldGamma]; n != 0 {
+		t.Errorf("gamma's old main commit was built %d times", n)
 	}
 }
