@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -101,12 +102,43 @@ func TestMainRefusesWithoutSecret(t *testing.T) {
 	}
 }
 
+// cancelOnWrite is a log sink that cancels a context once a line containing
+// marker is written: the test stops the relay as soon as it is serving.
+type cancelOnWrite struct {
+	mu     sync.Mutex
+	buf    bytes.Buffer
+	marker string
+	cancel context.CancelFunc
+}
+
+func (c *cancelOnWrite) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.buf.Write(p)
+	if strings.Contains(c.buf.String(), c.marker) {
+		c.cancel()
+	}
+	return len(p), nil
+}
+
+func (c *cancelOnWrite) String() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.buf.String()
+}
+
 func TestMainDevGeneratesSecret(t *testing.T) {
-	var out, errOut bytes.Buffer
+	var out bytes.Buffer
 	env := map[string]string{"DOCTOWN_DATA_DIR": t.TempDir()}
-	ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+	// Stopped once it listens (not after a fixed time: under -race on a busy
+	// machine the migrations alone can take seconds).
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
-	code := MainIO(ctx, []string{"--dev", "--addr", "127.0.0.1:0"}, func(k string) string { return env[k] }, &out, &errOut)
+	errOut := &cancelOnWrite{marker: `"msg":"relay listening"`, cancel: cancel}
+	code := MainIO(ctx, []string{"--dev", "--addr", "127.0.0.1:0"}, func(k string) string { return env[k] }, &out, errOut)
+	if !strings.Contains(errOut.String(), "relay listening") {
+		t.Fatalf("the relay never listened: exit %d, stderr %q", code, errOut.String())
+	}
 	if code != 0 || strings.Count(errOut.String(), "generated webhook secret") != 1 {
 		t.Fatalf("exit %d, stderr %q", code, errOut.String())
 	}
