@@ -354,13 +354,20 @@ func (s *Server) finish(ctx context.Context, log *slog.Logger, job *Job) error {
 
 // failAttempt records a failed attempt: back to queued while River will retry,
 // failed after the last attempt. It returns err so River schedules the retry.
+// An attempt cut short by this relay's shutdown is not the job's failure: it is
+// queued again without using up an attempt (River's snooze gives the attempt
+// back), so a restart never fails a job that was on its last attempt.
 func (s *Server) failAttempt(ctx context.Context, log *slog.Logger, job *Job, attempt, maxAttempts int, err error) error {
+	shutdown := s.interruptedByShutdown(ctx)
 	state := StateQueued
-	if attempt >= maxAttempts {
+	if attempt >= maxAttempts && !shutdown {
 		state = StateFailed
 	}
 	msg := truncate(err.Error(), 2000)
-	if ctx.Err() != nil {
+	switch {
+	case shutdown:
+		msg = "interrupted by relay shutdown: " + msg
+	case ctx.Err() != nil:
 		msg = "interrupted: " + msg
 	}
 	// The job's context may be cancelled (timeout, shutdown): record anyway.
@@ -370,8 +377,18 @@ func (s *Server) failAttempt(ctx context.Context, log *slog.Logger, job *Job, at
 		log.Error("record failure", "err", serr)
 	}
 	s.metrics.transitions.WithLabelValues(state).Inc()
+	if shutdown {
+		log.Warn("build interrupted by shutdown: queued again, the attempt does not count", "err", msg)
+		return river.JobSnooze(0)
+	}
 	log.Warn("build attempt failed", "err", msg, "final", state == StateFailed)
 	return err
+}
+
+// interruptedByShutdown reports whether ctx was cancelled because this relay is
+// stopping (its grace period over), rather than by the job timeout (a deadline).
+func (s *Server) interruptedByShutdown(ctx context.Context) bool {
+	return s.draining.Load() && errors.Is(ctx.Err(), context.Canceled)
 }
 
 // generatorFactory makes each local build's generator: the OpenAI-compatible one
