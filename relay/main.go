@@ -30,7 +30,8 @@ func MainIO(ctx context.Context, args []string, getenv func(string) string, stdo
 keeps one durable job per repository commit, builds it in-process or on RunPod,
 stores the docpack in a directory or an S3/R2 bucket and serves the commons.
 
-Every setting comes from the environment (see docs/relay.md); flags override it.`,
+Every setting comes from the environment (see "Run the relay" in README.md); flags
+override it.`,
 		Version:       cli.Version(),
 		SilenceUsage:  true,
 		SilenceErrors: true,

@@ -1,4 +1,4 @@
-// Command relay is doctown's GitHub App server (see docs/relay.md).
+// Command relay is doctown's GitHub App server (see "Run the relay" in README.md).
 package main
 
 import (
