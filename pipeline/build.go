@@ -65,7 +65,9 @@ func Build(ctx context.Context, opts BuildOptions, emit Observer) (*BuildResult,
 	defer b.cleanup()
 	steps := []func(context.Context) error{b.fetch, b.extract, b.generate, b.pack, b.upload}
 	for _, step := range steps {
-		if err := ctx.Err(); err != nil {
+		// Once the docpack is written, a cancellation is the upload's to
+		// report: without one the build is done, not interrupted.
+		if err := ctx.Err(); err != nil && b.output == "" {
 			return nil, err
 		}
 		if err := step(ctx); err != nil {

@@ -208,6 +208,30 @@ func TestBuildCancelLeavesNoFile(t *testing.T) {
 	}
 }
 
+// A cancellation that arrives once the docpack is written (Ctrl-C during the
+// package stage) does not turn a finished local build into a failure that
+// leaves the docpack behind anyway.
+func TestBuildCancelAfterPackage(t *testing.T) {
+	dir := writeTxtar(t, workspace)
+	out := filepath.Join(t.TempDir(), "out.docpack")
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	res, err := pipeline.Build(ctx, pipeline.BuildOptions{Source: pipeline.LocalSource{Dir: dir}, Output: out}, func(e pipeline.Event) {
+		if s, ok := e.(pipeline.StageDone); ok && s.Stage == pipeline.StagePackage {
+			cancel()
+		}
+	})
+	if err != nil {
+		t.Fatalf("err = %v, want the finished build", err)
+	}
+	if res.Output != out {
+		t.Errorf("output = %q, want %q", res.Output, out)
+	}
+	if _, err := os.Stat(out); err != nil {
+		t.Error(err)
+	}
+}
+
 func TestBuildNoCrate(t *testing.T) {
 	_, err := pipeline.Build(t.Context(), pipeline.BuildOptions{Source: pipeline.LocalSource{Dir: t.TempDir()}, OutputDir: t.TempDir()}, nil)
 	if !errors.Is(err, pipeline.ErrNoCrate) || !strings.Contains(err.Error(), "Cargo.toml") {
