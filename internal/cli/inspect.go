@@ -174,6 +174,8 @@ func topModules(p *docpack.Pack, top int) []ModuleCount {
 			mod = s.Path
 		} else if s.Parent != "" {
 			mod = enclosing(s.Parent, depth+1)
+		} else {
+			mod = pathModule(&s)
 		}
 		module[id] = mod
 		return mod
@@ -185,10 +187,7 @@ func topModules(p *docpack.Pack, top int) []ModuleCount {
 		}
 		mod := enclosing(s.Parent, 0)
 		if mod == "" {
-			mod = s.Path
-			if i := strings.LastIndex(mod, "::"); i >= 0 {
-				mod = mod[:i]
-			}
+			mod = pathModule(&s)
 		}
 		counts[mod]++
 	}
@@ -203,6 +202,18 @@ func topModules(p *docpack.Pack, top int) []ModuleCount {
 		out = out[:top]
 	}
 	return out
+}
+
+// pathModule is the path a symbol sits under: its path without its name. An
+// impl's name ("impl fmt::Display for Point") may itself hold "::".
+func pathModule(s *docpack.Symbol) string {
+	if p, ok := strings.CutSuffix(s.Path, "::"+s.Name); ok {
+		return p
+	}
+	if i := strings.LastIndex(s.Path, "::"); i >= 0 {
+		return s.Path[:i]
+	}
+	return s.Path
 }
 
 func printInspect(w io.Writer, r *InspectReport, color bool) error {

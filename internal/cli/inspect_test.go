@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -132,6 +133,30 @@ func TestInspectJSON(t *testing.T) {
 	}
 	if r.Kinds[0] != (KindCount{docpack.KindModule, 2}) {
 		t.Errorf("kinds = %v", r.Kinds)
+	}
+}
+
+// Impls as the extractor writes them, with no parent and a name holding "::",
+// count towards the module their path names, not a "geo::shapes::impl fmt" or
+// a foreign type's name.
+func TestInspectTopModulesParentlessImpls(t *testing.T) {
+	path := inspectFixture(t, func(m *docpack.Manifest, syms []docpack.Symbol, _ map[string]docpack.Doc) {
+		syms[5].Parent = ""
+		syms[5].Name = "impl fmt::Display for Point"
+		syms[5].Path = "geo::shapes::impl fmt::Display for Point"
+		syms[9].Parent = ""
+	})
+	code, out, errOut := run(t, nil, "inspect", "--json", path)
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var r InspectReport
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	want := []ModuleCount{{"geo::shapes", 6}, {"geo", 2}}
+	if !slices.Equal(r.TopModules, want) {
+		t.Errorf("top modules = %v, want %v", r.TopModules, want)
 	}
 }
 
