@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -76,6 +77,10 @@ func MainIO(ctx context.Context, args []string, s *IO) int {
 	root.SetOut(s.Out)
 	root.SetErr(s.ErrOut)
 	err := root.ExecuteContext(ctx)
+	if err != nil && strings.HasPrefix(err.Error(), "unknown command ") {
+		// cobra's error for a mistyped command is a plain error: it is a usage error.
+		err = usageError{fmt.Errorf("%w\nRun 'doctown --help' for usage.", err)}
+	}
 	return exitCode(ctx, err, s)
 }
 

@@ -1,0 +1,30 @@
+package cli
+
+import (
+	"strings"
+	"testing"
+)
+
+// Mistyped commands and flags are usage errors (exit 2) that point at --help.
+func TestUsageErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"unknown command", []string{"biuld"}, []string{`unknown command "biuld"`, "build", "doctown --help"}},
+		{"unknown flag", []string{"build", "--bogus"}, []string{"unknown flag: --bogus", "doctown build --help"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, errOut := run(t, nil, tc.args...)
+			if code != ExitUsage {
+				t.Errorf("exit %d, want %d; stderr %q", code, ExitUsage, errOut)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(errOut, w) {
+					t.Errorf("stderr %q lacks %q", errOut, w)
+				}
+			}
+		})
+	}
+}
