@@ -56,6 +56,9 @@ func runValidate(ctx context.Context, opts *ValidateOptions) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if problems == nil {
+		problems = []docpack.Problem{} // "problems": [] for scripts, not null
+	}
 	r := ValidateReport{File: filepath.Base(opts.Path), Problems: problems}
 	for _, p := range problems {
 		if p.Severity == docpack.SeverityError {

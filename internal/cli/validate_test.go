@@ -78,7 +78,7 @@ func TestValidateCmd(t *testing.T) {
 			t.Errorf("report = %+v", r)
 		}
 		code, out, _ = run(t, nil, "validate", "--json", good)
-		if code != ExitOK || !strings.Contains(out, `"valid": true`) {
+		if code != ExitOK || !strings.Contains(out, `"valid": true`) || !strings.Contains(out, `"problems": []`) {
 			t.Errorf("valid pack: exit %d, %s", code, out)
 		}
 	})
