@@ -83,6 +83,10 @@ type Config struct {
 	// {DataDir}/relay.secret.
 	RelaySecret string
 
+	// AdminToken authorizes operator endpoints (GET /api/jobs, the job list,
+	// which names every repository the relay builds). Empty disables them.
+	AdminToken string
+
 	// LLM configures the generator of local builds. An empty key and base URL
 	// means the extractive generator.
 	LLM llm.Config
@@ -204,6 +208,9 @@ func (c *Config) FromEnv(getenv func(string) string) error {
 	}
 	if v := getenv("DOCTOWN_RELAY_SECRET"); v != "" {
 		c.RelaySecret = v
+	}
+	if v := getenv("DOCTOWN_ADMIN_TOKEN"); strings.TrimSpace(v) != "" {
+		c.AdminToken = strings.TrimSpace(v)
 	}
 	str("DOCTOWN_LOG_LEVEL", &c.LogLevel)
 	c.LLM = llm.ConfigFromEnv(getenv)

@@ -21,6 +21,7 @@ func TestConfigEnvAndFlags(t *testing.T) {
 		"GITHUB_WEBHOOK_SECRET": "s", "DOCTOWN_DISPATCH": "runpod", "RUNPOD_ENDPOINT": "https://rp.example/v2/abc",
 		"RUNPOD_API_KEY": "k", "DOCTOWN_STORAGE": "s3", "BUCKET_ENDPOINT": "https://r2.example", "BUCKET_NAME": "docpacks",
 		"DOCTOWN_JOB_TIMEOUT": "10m", "DOCTOWN_WORKERS": "4", "DOCTOWN_BUILD_TAGS": "true",
+		"DOCTOWN_ADMIN_TOKEN": " adm ",
 	}
 	cfg := DefaultConfig()
 	if err := cfg.FromEnv(func(k string) string { return env[k] }); err != nil {
@@ -35,7 +36,7 @@ func TestConfigEnvAndFlags(t *testing.T) {
 		t.Fatal(err)
 	}
 	if cfg.Workers != 8 || cfg.Addr != "127.0.0.1:1" || cfg.JobTimeout != 10*time.Minute || !cfg.BuildTags ||
-		cfg.GitHubAppID != 12 || !strings.Contains(string(cfg.GitHubAppPrivateKey), "\nx\n") || cfg.BucketRegion != "auto" {
+		cfg.GitHubAppID != 12 || !strings.Contains(string(cfg.GitHubAppPrivateKey), "\nx\n") || cfg.BucketRegion != "auto" || cfg.AdminToken != "adm" {
 		t.Errorf("config = %+v", cfg)
 	}
 }

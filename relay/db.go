@@ -147,6 +147,7 @@ var schema = []string{
 	)`,
 	`CREATE INDEX IF NOT EXISTS doctown_jobs_state ON doctown_jobs (state)`,
 	`CREATE INDEX IF NOT EXISTS doctown_jobs_installation ON doctown_jobs (installation_id, state)`,
+	`CREATE INDEX IF NOT EXISTS doctown_jobs_updated ON doctown_jobs (updated_at)`,
 	`CREATE TABLE IF NOT EXISTS doctown_deliveries (
 		id TEXT PRIMARY KEY,
 		event TEXT NOT NULL,

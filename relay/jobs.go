@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -89,6 +90,54 @@ func getJob(ctx context.Context, db querier, id string) (*Job, error) {
 		return nil, fmt.Errorf("get job: %w", err)
 	}
 	return j, nil
+}
+
+// JobFilter selects jobs for a listing; zero fields select everything.
+type JobFilter struct {
+	State       string
+	Owner, Repo string
+	// Limit bounds the answer: 1 to maxJobList, default 50.
+	Limit int
+}
+
+const maxJobList = 500
+
+// listJobs returns the jobs f selects, most recently changed first.
+func listJobs(ctx context.Context, db querier, f JobFilter) ([]*Job, error) {
+	q := `SELECT ` + jobColumns + ` FROM doctown_jobs WHERE 1 = 1`
+	var args []any
+	if f.State != "" {
+		q += ` AND state = ?`
+		args = append(args, f.State)
+	}
+	if f.Owner != "" {
+		q += ` AND LOWER(owner) = ?`
+		args = append(args, strings.ToLower(f.Owner))
+	}
+	if f.Repo != "" {
+		q += ` AND LOWER(repo) = ?`
+		args = append(args, strings.ToLower(f.Repo))
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > maxJobList {
+		limit = 50
+	}
+	q += ` ORDER BY updated_at DESC, id ASC LIMIT ?`
+	args = append(args, limit)
+	r, err := db.query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list jobs: %w", err)
+	}
+	defer r.Close()
+	out := []*Job{}
+	for r.Next() {
+		j, err := scanJob(r)
+		if err != nil {
+			return nil, fmt.Errorf("list jobs: %w", err)
+		}
+		out = append(out, j)
+	}
+	return out, r.Err()
 }
 
 // jobRequest is what a webhook (or a lookup) asks to build.

@@ -6,6 +6,7 @@ package relay
 
 import (
 	"context"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,6 +16,9 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -180,6 +184,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /api/docpack/upload", s.handleUpload)
 	mux.HandleFunc("POST /api/docpack/complete", s.handleComplete)
 	mux.HandleFunc("GET /api/jobs/{id}", s.handleJob)
+	mux.HandleFunc("GET /api/jobs", s.handleJobList)
 	mux.HandleFunc("GET /healthz", s.handleHealth)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
 	commons.New(s.catalog, s.store, commons.Options{PublicURL: s.cfg.PublicURL, Logger: s.log.With("component", "commons")}).Register(mux)
@@ -198,6 +203,53 @@ func (s *Server) handleJob(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, j)
+}
+
+// handleJobList is the operators' view of the queue: GET /api/jobs?state=failed
+// &repo=owner/name&limit=50, most recently changed first. It names private
+// repositories and carries build errors, so it needs DOCTOWN_ADMIN_TOKEN as a
+// bearer token and is off when none is set.
+func (s *Server) handleJobList(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.AdminToken == "" {
+		writeError(w, http.StatusForbidden, "job listing is disabled: set DOCTOWN_ADMIN_TOKEN")
+		return
+	}
+	if tok := bearer(r); tok == "" || subtle.ConstantTimeCompare([]byte(tok), []byte(s.cfg.AdminToken)) != 1 {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="doctown-relay"`)
+		writeError(w, http.StatusUnauthorized, "admin token required")
+		return
+	}
+	q := r.URL.Query()
+	f := JobFilter{State: q.Get("state")}
+	if f.State != "" && !slices.Contains(JobStates, f.State) {
+		writeError(w, http.StatusBadRequest, "state must be one of "+strings.Join(JobStates, ", "))
+		return
+	}
+	if repo := q.Get("repo"); repo != "" {
+		owner, name, ok := strings.Cut(repo, "/")
+		if !ok || owner == "" || name == "" || strings.Contains(name, "/") {
+			writeError(w, http.StatusBadRequest, "repo must be owner/name")
+			return
+		}
+		f.Owner, f.Repo = owner, name
+	} else if owner := q.Get("owner"); owner != "" {
+		f.Owner = owner
+	}
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > maxJobList {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("limit must be 1 to %d", maxJobList))
+			return
+		}
+		f.Limit = n
+	}
+	jobs, err := listJobs(r.Context(), s.q.db(), f)
+	if err != nil {
+		s.log.Error("job list", "err", err)
+		writeError(w, http.StatusInternalServerError, "job list failed")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"jobs": jobs})
 }
 
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
