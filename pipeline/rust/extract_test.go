@@ -1,6 +1,8 @@
 package rust
 
 import (
+	"github.com/doctown/doctown/docpack"
+
 	"bytes"
 	"encoding/json"
 	"flag"
@@ -91,5 +93,39 @@ func TestDeterministic(t *testing.T) {
 func TestDiscoverNoCrate(t *testing.T) {
 	if _, err := Discover(t.TempDir()); err == nil {
 		t.Fatal("want ErrNoCrate")
+	}
+}
+
+// TestEveryItemHasAParent checks DOCPACK_SPEC §4: every symbol but a crate root
+// hangs under a symbol of the same docpack, including impls of foreign types
+// and items of private modules made public by re-exports.
+func TestEveryItemHasAParent(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts Options
+	}{
+		{"accuracy", Options{}},
+		{"accuracy", Options{IncludePrivate: true, IncludeHidden: true}},
+		{"workspace", Options{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got struct{ Symbols []docpack.Symbol }
+			if err := json.Unmarshal(extractFixture(t, tc.name, tc.opts), &got); err != nil {
+				t.Fatal(err)
+			}
+			ids := map[string]bool{}
+			for _, s := range got.Symbols {
+				ids[s.ID] = true
+			}
+			for _, s := range got.Symbols {
+				root := s.SymbolType == docpack.KindModule && s.Path == s.Crate
+				switch {
+				case root && s.Parent != "":
+					t.Errorf("crate root %s has parent %s", s.Path, s.Parent)
+				case !root && !ids[s.Parent]:
+					t.Errorf("%s (%s) has parent %q, not a symbol of the docpack", s.Path, s.SymbolType, s.Parent)
+				}
+			}
+		})
 	}
 }

@@ -521,6 +521,16 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) []docpack.Symb
 		h := sha256.Sum256([]byte(key))
 		ids[p.it] = hex.EncodeToString(h[:8])
 	}
+	// Kept modules by path: where an item whose enclosing module was left out
+	// (a private module, or nothing at all for impls of foreign types) hangs.
+	modIDs := map[string]string{}
+	for _, p := range kept {
+		if p.it.sym.SymbolType == docpack.KindModule {
+			if _, dup := modIDs[p.path]; !dup {
+				modIDs[p.path] = ids[p.it]
+			}
+		}
+	}
 	syms := make([]docpack.Symbol, 0, len(kept))
 	for _, p := range kept {
 		s := p.it.sym
@@ -528,6 +538,9 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) []docpack.Symb
 		s.Path = p.path
 		if p.parent != nil {
 			s.Parent = ids[p.parent]
+		}
+		if s.Parent == "" && p.it != r.root {
+			s.Parent = shownParent(p.path, modIDs, ids[r.root])
 		}
 		if s.SymbolType == docpack.KindImpl {
 			s.Visibility = "private"
@@ -627,6 +640,23 @@ func (r *resolver) placeImpl(p *placed, info map[*rawItem]*placed) {
 		it.sym.Visibility = "pub"
 	} else if self != nil {
 		it.sym.Visibility = self.sym.Visibility
+	}
+}
+
+// shownParent is the id of the nearest kept module above path: every symbol
+// but a crate root has a parent (DOCPACK_SPEC §4). An impl's path segment
+// ("impl fmt::Display for Foo") may itself contain "::".
+func shownParent(path string, modIDs map[string]string, rootID string) string {
+	if i := strings.Index(path, "::impl "); i >= 0 {
+		path = path[:i+len("::impl")]
+	}
+	for p := parentPath(path); ; p = parentPath(p) {
+		if id, ok := modIDs[p]; ok {
+			return id
+		}
+		if !strings.Contains(p, "::") {
+			return rootID
+		}
 	}
 }
 
