@@ -231,11 +231,19 @@ func describeSignature(s docpack.Symbol) string {
 			fmt.Fprintf(&b, " taking %s", strings.Join(params, ", "))
 		}
 		if s.ReturnType != "" {
-			fmt.Fprintf(&b, " and returning `%s`", s.ReturnType)
+			if len(params) > 0 {
+				b.WriteString(" and")
+			}
+			fmt.Fprintf(&b, " returning `%s`", s.ReturnType)
 		}
 	case docpack.KindImpl:
 		b.Reset()
-		fmt.Fprintf(&b, "`%s`", s.Name)
+		head := stripLeadingGenerics(strings.TrimSpace(strings.TrimPrefix(s.Name, "impl")))
+		if trait, typ, ok := strings.Cut(head, " for "); ok {
+			fmt.Fprintf(&b, "Implementation of `%s` for `%s`", strings.TrimSpace(trait), strings.TrimSpace(typ))
+		} else {
+			fmt.Fprintf(&b, "Inherent implementation of `%s`", head)
+		}
 	default:
 		if sig := strings.TrimSpace(s.Signature); sig != "" && len(sig) < 120 {
 			fmt.Fprintf(&b, ": `%s`", sig)
@@ -243,4 +251,24 @@ func describeSignature(s docpack.Symbol) string {
 	}
 	b.WriteString(" (no doc comment; described from its signature).")
 	return b.String()
+}
+
+// stripLeadingGenerics drops an impl's own "<T: Bound>" from "<T: Bound> Foo<T>".
+func stripLeadingGenerics(s string) string {
+	if !strings.HasPrefix(s, "<") {
+		return s
+	}
+	depth := 0
+	for i, r := range s {
+		switch r {
+		case '<':
+			depth++
+		case '>':
+			depth--
+			if depth == 0 {
+				return strings.TrimSpace(s[i+1:])
+			}
+		}
+	}
+	return s
 }

@@ -66,6 +66,23 @@ func TestExtractiveDoc(t *testing.T) {
 				Returns: "`Vec<u8>`", Source: docpack.DocFromSignature},
 		},
 		{
+			name: "method without parameters",
+			sym: docpack.Symbol{ID: "e", Name: "deref", SymbolType: docpack.KindMethod,
+				Parameters: []docpack.Parameter{{Name: "self", ParamType: "&self"}}, ReturnType: "&Self::Target"},
+			want: docpack.Doc{SymbolID: "e", Summary: "Method `deref` returning `&Self::Target` (no doc comment; described from its signature).",
+				Returns: "`&Self::Target`", Source: docpack.DocFromSignature},
+		},
+		{
+			name: "trait impl",
+			sym:  docpack.Symbol{ID: "f", Name: "impl fmt::Display for Error", SymbolType: docpack.KindImpl},
+			want: docpack.Doc{SymbolID: "f", Summary: "Implementation of `fmt::Display` for `Error` (no doc comment; described from its signature).", Source: docpack.DocFromSignature},
+		},
+		{
+			name: "inherent impl",
+			sym:  docpack.Symbol{ID: "g", Name: "impl<T> Registry<T>", SymbolType: docpack.KindImpl},
+			want: docpack.Doc{SymbolID: "g", Summary: "Inherent implementation of `Registry<T>` (no doc comment; described from its signature).", Source: docpack.DocFromSignature},
+		},
+		{
 			name: "struct without docs",
 			sym:  docpack.Symbol{ID: "d", Name: "Rect", SymbolType: docpack.KindStruct, Signature: "pub struct Rect"},
 			want: docpack.Doc{SymbolID: "d", Summary: "Struct `Rect`: `pub struct Rect` (no doc comment; described from its signature).", Source: docpack.DocFromSignature},
