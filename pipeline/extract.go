@@ -21,7 +21,7 @@ func (b *build) extract(ctx context.Context) error {
 		crates, err := rust.Discover(b.checkout.Dir)
 		if err != nil {
 			if errors.Is(err, rust.ErrNoCrate) {
-				return "", fmt.Errorf("%s: %w: expected a Cargo.toml with [package] (and src/lib.rs or src/main.rs) or a [workspace] with members", b.displayDir(), err)
+				return "", fmt.Errorf("%s: %w: expected a Cargo.toml with [package] (and src/lib.rs or src/main.rs) or a [workspace] with members", b.displayDir(), rust.ErrNoCrate)
 			}
 			return "", fmt.Errorf("discover crates: %w", err)
 		}

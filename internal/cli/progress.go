@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -90,8 +92,11 @@ func (r *progressRenderer) Observe(e pipeline.Event) {
 func (r *progressRenderer) stageDone(e pipeline.StageDone) {
 	name := fmt.Sprintf("%-8s", e.Stage)
 	switch {
+	case errors.Is(e.Err, context.Canceled):
+		fmt.Fprintf(r.w, "%s %s interrupted after %s\n", r.paint("31", "✗"), name, roundDur(e.Elapsed))
 	case e.Err != nil:
-		fmt.Fprintf(r.w, "%s %s failed after %s: %v\n", r.paint("31", "✗"), name, roundDur(e.Elapsed), e.Err)
+		// The error itself is printed once, as the command's last line.
+		fmt.Fprintf(r.w, "%s %s failed after %s\n", r.paint("31", "✗"), name, roundDur(e.Elapsed))
 	case e.Skipped:
 		if r.mode == progressPlain {
 			fmt.Fprintf(r.w, "- %s skipped: %s\n", name, e.Summary)
