@@ -77,7 +77,7 @@ func MainIO(ctx context.Context, args []string, s *IO) int {
 	root.SetOut(s.Out)
 	root.SetErr(s.ErrOut)
 	err := root.ExecuteContext(ctx)
-	if err != nil && strings.HasPrefix(err.Error(), "unknown command ") {
+	if err != nil && !isUsageError(err) && strings.HasPrefix(err.Error(), "unknown command ") {
 		// cobra's error for a mistyped command is a plain error: it is a usage error.
 		err = usageError{fmt.Errorf("%w\nRun 'doctown --help' for usage.", err)}
 	}
@@ -145,7 +145,28 @@ or from any OpenAI-compatible model when an API key or base URL is set.`,
 		newWorkerCmd(s),
 		newVersionCmd(s),
 	)
+	for _, c := range root.Commands() {
+		requireSubcommand(c)
+	}
 	return root
+}
+
+// requireSubcommand makes a command that only groups subcommands (`doctown
+// worker`) fail with a usage error on an unknown subcommand, instead of
+// printing help and exiting 0.
+func requireSubcommand(c *cobra.Command) {
+	if !c.HasSubCommands() || c.Runnable() {
+		return
+	}
+	c.Args = func(cmd *cobra.Command, args []string) error {
+		if len(args) > 0 {
+			return usageError{fmt.Errorf("unknown command %q for %q\nRun '%s --help' for usage.", args[0], cmd.CommandPath(), cmd.CommandPath())}
+		}
+		return nil
+	}
+	c.RunE = func(cmd *cobra.Command, args []string) error {
+		return cmd.Help()
+	}
 }
 
 func exactArgs(n int) cobra.PositionalArgs {

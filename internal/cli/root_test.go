@@ -14,6 +14,7 @@ func TestUsageErrors(t *testing.T) {
 	}{
 		{"unknown command", []string{"biuld"}, []string{`unknown command "biuld"`, "build", "doctown --help"}},
 		{"unknown flag", []string{"build", "--bogus"}, []string{"unknown flag: --bogus", "doctown build --help"}},
+		{"unknown subcommand", []string{"worker", "frob"}, []string{`unknown command "frob" for "doctown worker"`, "doctown worker --help"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, _, errOut := run(t, nil, tc.args...)
