@@ -357,3 +357,15 @@ func getJSON(t testing.TB, url string, v any) int {
 	}
 	return resp.StatusCode
 }
+
+// forEachQueue runs fn on SQLite and on PostgreSQL; the PostgreSQL run skips
+// without DOCTOWN_TEST_DATABASE_URL (see .ci/postgres.sh) unless
+// DOCTOWN_REQUIRE_ALL=1. newDatabase returns a DATABASE_URL for a fresh
+// database ("" for SQLite, where a fresh data dir is the fresh database).
+func forEachQueue(t *testing.T, fn func(t *testing.T, newDatabase func(t *testing.T) string)) {
+	t.Run("sqlite", func(t *testing.T) { fn(t, func(*testing.T) string { return "" }) })
+	t.Run("postgres", func(t *testing.T) {
+		testPostgresServer(t)
+		fn(t, testDatabaseURL)
+	})
+}

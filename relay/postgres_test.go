@@ -15,13 +15,7 @@ import (
 // variable, unless DOCTOWN_REQUIRE_ALL=1.
 func testDatabaseURL(t *testing.T) string {
 	t.Helper()
-	base := os.Getenv("DOCTOWN_TEST_DATABASE_URL")
-	if base == "" {
-		if os.Getenv("DOCTOWN_REQUIRE_ALL") == "1" {
-			t.Fatal("DOCTOWN_TEST_DATABASE_URL is not set (run .ci/postgres.sh)")
-		}
-		t.Skip("DOCTOWN_TEST_DATABASE_URL is not set (run .ci/postgres.sh)")
-	}
+	base := testPostgresServer(t)
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, base)
 	if err != nil {
@@ -72,4 +66,18 @@ func TestEndToEndPostgresTwoRelays(t *testing.T) {
 			t.Errorf("%s built %d times, want exactly once", full, n)
 		}
 	}
+}
+
+// testPostgresServer returns DOCTOWN_TEST_DATABASE_URL; it skips without it,
+// unless DOCTOWN_REQUIRE_ALL=1.
+func testPostgresServer(t *testing.T) string {
+	t.Helper()
+	base := os.Getenv("DOCTOWN_TEST_DATABASE_URL")
+	if base == "" {
+		if os.Getenv("DOCTOWN_REQUIRE_ALL") == "1" {
+			t.Fatal("DOCTOWN_TEST_DATABASE_URL is not set (run .ci/postgres.sh)")
+		}
+		t.Skip("DOCTOWN_TEST_DATABASE_URL is not set (run .ci/postgres.sh)")
+	}
+	return base
 }

@@ -129,50 +129,52 @@ func uploadTo(ctx context.Context, url, token, jobID string, file []byte) error 
 // MaxAttempts is 1: an attempt cut short by a shutdown must not use up the job's
 // attempts (else a restart would fail it).
 func TestShutdownCancelsAfterGrace(t *testing.T) {
-	for _, grace := range []time.Duration{0, 300 * time.Millisecond} {
-		t.Run("grace="+grace.String(), func(t *testing.T) {
-			e := newEnv(t)
-			dir := t.TempDir()
-			bc := newBuildCounter(PipelineBuild(nil, nil, "test"))
-			started := make(chan string, 4)
-			var hold atomic.Bool
-			hold.Store(true)
-			bc.before = func(ctx context.Context, req BuildRequest) error {
-				if hold.Load() {
-					started <- req.Repo
-					<-ctx.Done() // outlives any grace period
-					return ctx.Err()
+	forEachQueue(t, func(t *testing.T, newDatabase func(*testing.T) string) {
+		for _, grace := range []time.Duration{0, 300 * time.Millisecond} {
+			t.Run("grace="+grace.String(), func(t *testing.T) {
+				e := newEnv(t)
+				dir := t.TempDir()
+				bc := newBuildCounter(PipelineBuild(nil, nil, "test"))
+				started := make(chan string, 4)
+				var hold atomic.Bool
+				hold.Store(true)
+				bc.before = func(ctx context.Context, req BuildRequest) error {
+					if hold.Load() {
+						started <- req.Repo
+						<-ctx.Done() // outlives any grace period
+						return ctx.Err()
+					}
+					return nil
 				}
-				return nil
-			}
-			opts := relayOpts{dataDir: dir, deps: Deps{Build: bc.Build}, cfg: func(c *Config) {
-				c.ShutdownGrace = grace
-				c.MaxAttempts = 1
-			}}
-			one := startRelay(t, e, opts)
-			if code, body := one.send(t, signedHook("push", pushPayload("acme/alpha", "refs/heads/main", e.shas["acme/alpha"]))); code != http.StatusAccepted {
-				t.Fatalf("push: %d %s", code, body)
-			}
-			select {
-			case <-started:
-			case <-time.After(30 * time.Second):
-				t.Fatal("the build never started")
-			}
-			one.stop(t)
-			if n := len(bc.counts()); n != 0 {
-				t.Fatalf("%d builds finished on the stopped relay", n)
-			}
+				opts := relayOpts{dataDir: dir, databaseURL: newDatabase(t), deps: Deps{Build: bc.Build}, cfg: func(c *Config) {
+					c.ShutdownGrace = grace
+					c.MaxAttempts = 1
+				}}
+				one := startRelay(t, e, opts)
+				if code, body := one.send(t, signedHook("push", pushPayload("acme/alpha", "refs/heads/main", e.shas["acme/alpha"]))); code != http.StatusAccepted {
+					t.Fatalf("push: %d %s", code, body)
+				}
+				select {
+				case <-started:
+				case <-time.After(30 * time.Second):
+					t.Fatal("the build never started")
+				}
+				one.stop(t)
+				if n := len(bc.counts()); n != 0 {
+					t.Fatalf("%d builds finished on the stopped relay", n)
+				}
 
-			hold.Store(false)
-			two := startRelay(t, e, opts)
-			waitAllDone(t, two.Server, 1)
-			jobs := allJobs(t, two.Server)
-			if len(jobs) != 1 || jobs[0].Attempts != 2 {
-				t.Errorf("jobs %+v, want one, dispatched twice", jobs)
-			}
-			if n := bc.counts()["acme/alpha@"+e.shas["acme/alpha"]]; n != 1 {
-				t.Errorf("built %d times, want 1", n)
-			}
-		})
-	}
+				hold.Store(false)
+				two := startRelay(t, e, opts)
+				waitAllDone(t, two.Server, 1)
+				jobs := allJobs(t, two.Server)
+				if len(jobs) != 1 || jobs[0].Attempts != 2 {
+					t.Errorf("jobs %+v, want one, dispatched twice", jobs)
+				}
+				if n := bc.counts()["acme/alpha@"+e.shas["acme/alpha"]]; n != 1 {
+					t.Errorf("built %d times, want 1", n)
+				}
+			})
+		}
+	})
 }
