@@ -24,7 +24,7 @@ func newMetrics(db func() querier) *metrics {
 		reg: prometheus.NewRegistry(),
 		webhooks: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "doctown_relay_webhooks_total",
-			Help: "Webhook deliveries by event and result (accepted, duplicate, ignored, bad_signature, too_large, bad_request, error).",
+			Help: "Webhook deliveries by event and result (accepted, duplicate: a delivery seen before or a commit that already has a job, ignored, bad_signature, too_large, bad_request, unavailable, error).",
 		}, []string{"event", "result"}),
 		transitions: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "doctown_relay_job_transitions_total",

@@ -99,6 +99,17 @@ func TestWebhookSecurity(t *testing.T) {
 		if n := len(allJobs(t, r.Server)); n != 1 {
 			t.Fatalf("%d jobs, want 1", n)
 		}
+		// Only the first delivery created a job: the replay and the same commit
+		// under a new delivery id both count as duplicates.
+		m := metricsText(t, r.URL)
+		for _, want := range []string{
+			`doctown_relay_webhooks_total{event="push",result="accepted"} 1` + "\n",
+			`doctown_relay_webhooks_total{event="push",result="duplicate"} 2` + "\n",
+		} {
+			if !strings.Contains(m, want) {
+				t.Errorf("metrics lack %q:\n%s", want, grepLines(m, "webhooks_total"))
+			}
+		}
 	})
 
 	t.Run("removal cancels pending jobs", func(t *testing.T) {
@@ -370,4 +381,30 @@ func TestUploadSecurity(t *testing.T) {
 	if m, _ := filepath.Glob(filepath.Join(r.cfg.DataDir, "tmp", "upload-*")); len(m) != 0 {
 		t.Errorf("temporary uploads left: %v", m)
 	}
+}
+
+// metricsText returns the relay's /metrics page.
+func metricsText(t testing.TB, base string) string {
+	t.Helper()
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// grepLines returns the lines of s that contain sub.
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }

@@ -130,7 +130,7 @@ func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
 			log.Warn("cancel river job", "river_job_id", id, "err", err)
 		}
 	}
-	result(ans.Result)
+	result(metricResult(ans))
 	status := http.StatusOK
 	if ans.Result == "accepted" {
 		status = http.StatusAccepted
@@ -142,6 +142,21 @@ func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
 	}
 	log.Info("webhook", "result", ans.Result, "reason", ans.Reason, "jobs", len(ans.Jobs), "lookups", len(ans.Lookups), "canceled", len(ans.Cancel))
 	writeJSON(w, status, ans)
+}
+
+// metricResult is the webhooks_total result of a recorded delivery: a push of
+// a commit that already has a job is answered like an accepted one (202, the
+// job marked "duplicate") but created nothing, so it counts as "duplicate".
+func metricResult(ans webhookAnswer) string {
+	if ans.Result != "accepted" || len(ans.Jobs) == 0 || len(ans.Lookups) > 0 || len(ans.Cancel) > 0 {
+		return ans.Result
+	}
+	for _, j := range ans.Jobs {
+		if !j.Duplicate {
+			return ans.Result
+		}
+	}
+	return "duplicate"
 }
 
 func metricEvent(e string) string {
