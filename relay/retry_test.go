@@ -27,7 +27,9 @@ func TestJobTimeoutAndRetries(t *testing.T) {
 			}
 			return PipelineBuild(nil, nil, "test")(ctx, req)
 		}},
-		cfg: func(c *Config) { c.JobTimeout = 300 * time.Millisecond; c.MaxAttempts = 2; c.Workers = 1 },
+		// The timeout must leave beta's real build and ingest room on a loaded
+		// machine under -race (300ms did not: "interrupted: begin: context deadline exceeded").
+		cfg: func(c *Config) { c.JobTimeout = 3 * time.Second; c.MaxAttempts = 2; c.Workers = 1 },
 	})
 	for _, repo := range []string{"alpha", "beta"} {
 		if code, body := r.send(t, signedHook("push", pushPayload("acme/"+repo, "refs/heads/main", e.shas["acme/"+repo]))); code != http.StatusAccepted {
