@@ -163,9 +163,10 @@ func (e *fileExtractor) walkList(list *ts.Node, mod, childDir string, parent *ra
 // (#![cfg(…)] and the like, doc attributes aside) into innerAttrs.
 func (e *fileExtractor) walkListAttrs(list *ts.Node, mod, childDir string, parent *rawItem, ctx string, add func(*rawItem), inner *[]string, innerAttrs *[]string) {
 	var p pending
-	n := list.NamedChildCount()
+	kids := namedChildren(list)
+	n := uint(len(kids))
 	for i := uint(0); i < n; i++ {
-		c := list.NamedChild(i)
+		c := &kids[i]
 		if c == nil {
 			continue
 		}
@@ -531,9 +532,10 @@ func (e *fileExtractor) fillFunction(it *rawItem, c *ts.Node) {
 	deps := map[string]bool{}
 	var types []string
 	if params := e.field(c, g.fParams); params != nil {
-		n := params.NamedChildCount()
+		kids := namedChildren(params)
+		n := uint(len(kids))
 		for i := uint(0); i < n; i++ {
-			pc := params.NamedChild(i)
+			pc := &kids[i]
 			switch e.g.kind(pc) {
 			case "self_parameter":
 				it.sym.Parameters = append(it.sym.Parameters, docpack.Parameter{Name: "self", ParamType: normSpace(e.text(pc))})
@@ -562,9 +564,10 @@ func (e *fileExtractor) fields(body *ts.Node, parent *rawItem, mod string, _ boo
 	inVariant := parent.sym.SymbolType == docpack.KindVariant
 	if g.kind(body) == "field_declaration_list" {
 		var p pending
-		n := body.NamedChildCount()
+		kids := namedChildren(body)
+		n := uint(len(kids))
 		for i := uint(0); i < n; i++ {
-			c := body.NamedChild(i)
+			c := &kids[i]
 			switch g.kind(c) {
 			case "attribute_item":
 				e.addAttr(&p, c)
@@ -596,9 +599,10 @@ func (e *fileExtractor) fields(body *ts.Node, parent *rawItem, mod string, _ boo
 	var p pending
 	idx := 0
 	var visStart *ts.Node
-	n := body.ChildCount()
+	kids := children(body)
+	n := uint(len(kids))
 	for i := uint(0); i < n; i++ {
-		c := body.Child(i)
+		c := &kids[i]
 		k := g.kind(c)
 		switch k {
 		case "(", ")", ",":
@@ -661,9 +665,10 @@ func itoa(i int) string {
 func (e *fileExtractor) variants(body *ts.Node, enum *rawItem, mod string, gen []string) {
 	g := e.g
 	var p pending
-	n := body.NamedChildCount()
+	kids := namedChildren(body)
+	n := uint(len(kids))
 	for i := uint(0); i < n; i++ {
-		c := body.NamedChild(i)
+		c := &kids[i]
 		switch g.kind(c) {
 		case "attribute_item":
 			e.addAttr(&p, c)
@@ -796,9 +801,9 @@ func (e *fileExtractor) useTree(n *ts.Node, prefix []string, u useEntry) {
 			e.useTree(list, segs, u)
 		}
 	case "use_list":
-		cnt := n.NamedChildCount()
-		for i := uint(0); i < cnt; i++ {
-			e.useTree(n.NamedChild(i), prefix, u)
+		kids := namedChildren(n)
+		for i := range kids {
+			e.useTree(&kids[i], prefix, u)
 		}
 	}
 }
@@ -864,8 +869,9 @@ func (e *fileExtractor) macroItems(m *ts.Node, mod, childDir string, parent *raw
 	// inner attributes at the top of the body (tokio's feature! { #![unix] … }).
 	outer := *p
 	var innerAttrs []string
-	for i := uint(0); i < root.NamedChildCount(); i++ {
-		c := root.NamedChild(i)
+	rootKids := namedChildren(root)
+	for i := range rootKids {
+		c := &rootKids[i]
 		if g := e.g.kind(c); g == "inner_attribute_item" {
 			innerAttrs = append(innerAttrs, normSpace(sub.text(c)))
 		} else if g != "line_comment" && g != "block_comment" {
@@ -918,4 +924,20 @@ func looksLikeItems(g *grammar, root *ts.Node) bool {
 		}
 	}
 	return items > 0
+}
+
+// namedChildren returns n's named children in one pass of a tree cursor:
+// NamedChild(i) walks from the first child on every call, which makes a loop
+// over a long item list quadratic.
+func namedChildren(n *ts.Node) []ts.Node {
+	cur := n.Walk()
+	defer cur.Close()
+	return n.NamedChildren(cur)
+}
+
+// children is namedChildren for all children, anonymous ones included.
+func children(n *ts.Node) []ts.Node {
+	cur := n.Walk()
+	defer cur.Close()
+	return n.Children(cur)
 }
