@@ -56,6 +56,9 @@ func TestJobTimeoutAndRetries(t *testing.T) {
 			}
 		}
 	}
+	// "job_id" is the relay's job id on every line, River's own lines included
+	// (they carry River's numeric id as river_job_id).
+	checkJobIDLogs(t, r.logs.String(), true)
 	// A failed commit pushed again is queued again.
 	code, body := r.send(t, signedHook("push", pushPayload("acme/alpha", "refs/heads/main", e.shas["acme/alpha"])))
 	if code != http.StatusAccepted || strings.Contains(body, `"duplicate":true`) {

@@ -148,7 +148,7 @@ func NewServer(ctx context.Context, cfg Config, deps Deps) (*Server, error) {
 	}))
 	qo := queueOptions{
 		Workers: cfg.Workers, JobTimeout: cfg.JobTimeout, MaxAttempts: cfg.MaxAttempts,
-		PollInterval: deps.PollInterval, RetryPolicy: deps.RetryPolicy, Logger: s.log.With("component", "river"),
+		PollInterval: deps.PollInterval, RetryPolicy: deps.RetryPolicy, Logger: newRiverLogger(s.log),
 	}
 	if cfg.DatabaseURL != "" {
 		s.q, err = newPostgresQueue(ctx, cfg.DatabaseURL, qo, workers)
