@@ -143,6 +143,11 @@ func TestMainDevGeneratesSecret(t *testing.T) {
 	if code != 0 || strings.Count(errOut.String(), "generated webhook secret") != 1 {
 		t.Fatalf("exit %d, stderr %q", code, errOut.String())
 	}
+	// No App configured: said once for people and once in the JSON log.
+	if !strings.Contains(errOut.String(), "relay: --dev: no GitHub App configured") ||
+		!strings.Contains(errOut.String(), `"level":"WARN","msg":"GitHub App not configured`) {
+		t.Errorf("no warning about the missing GitHub App: stderr %q", errOut.String())
+	}
 }
 
 func TestUploadTokens(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"os"
@@ -286,5 +287,40 @@ func TestEndToEndInstallationCreated(t *testing.T) {
 	}
 	if n := counts["acme/gamma@"+oldGamma]; n != 0 {
 		t.Errorf("gamma's old main commit was built %d times", n)
+	}
+}
+
+// TestWithoutGitHubApp: a relay with no App says so at start, and a build that
+// fails without one records why on the job.
+func TestWithoutGitHubApp(t *testing.T) {
+	e := newEnv(t)
+	r := startRelay(t, e, relayOpts{
+		deps: Deps{Build: func(ctx context.Context, req BuildRequest) (string, error) {
+			if req.Token != "" {
+				t.Errorf("build got a token without an App")
+			}
+			return "", errors.New("download tarball: 404 Not Found")
+		}},
+		cfg: func(c *Config) { c.GitHubAppID = 0; c.GitHubAppPrivateKey = nil; c.MaxAttempts = 1 },
+	})
+	if !strings.Contains(r.logs.String(), `"msg":"GitHub App not configured`) {
+		t.Errorf("no startup warning about the missing App:\n%s", r.logs.String())
+	}
+	code, body := r.send(t, signedHook("push", pushPayload("acme/alpha", "refs/heads/main", e.shas["acme/alpha"])))
+	if code != http.StatusAccepted {
+		t.Fatalf("push: %d %s", code, body)
+	}
+	waitFor(t, "job failed", time.Minute, func() bool {
+		jobs := allJobs(t, r.Server)
+		return len(jobs) == 1 && jobs[0].State == StateFailed
+	})
+	if j := allJobs(t, r.Server)[0]; !strings.Contains(j.Error, "404") || !strings.Contains(j.Error, "no GitHub App is configured") {
+		t.Errorf("job error %q does not say the App is missing", j.Error)
+	}
+	// An installation event is taken (public repositories still build) and the
+	// answer says what is missing.
+	code, body = r.send(t, signedHook("installation_repositories", reposAddedPayload("acme/beta")))
+	if code != http.StatusAccepted || !strings.Contains(body, "no GitHub App is configured") {
+		t.Errorf("installation_repositories without an App: %d %s", code, body)
 	}
 }

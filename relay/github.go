@@ -41,6 +41,13 @@ func NewGitHubApp(appID int64, privateKey []byte, apiURL string, tr http.RoundTr
 	return a, nil
 }
 
+// Configured reports whether an App id and key were given. Without them every
+// request is anonymous: public repositories only, at GitHub's anonymous rate limit.
+func (a *GitHubApp) Configured() bool { return a.key != nil }
+
+// noAppHint is added to errors of builds and lookups made without an App.
+const noAppHint = "no GitHub App is configured (GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY unset): the relay reads repositories anonymously, so private repositories cannot be built and GitHub's anonymous rate limit applies"
+
 // APIURL is the REST API base URL without a trailing slash.
 func (a *GitHubApp) APIURL() string { return a.apiURL }
 

@@ -81,6 +81,10 @@ func run(ctx context.Context, cfg Config, stderr io.Writer) error {
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("%w:\n%w", errUsage, err)
 	}
+	if cfg.Dev && cfg.GitHubAppID == 0 {
+		// Besides the JSON warning NewServer logs: a line a person reads.
+		fmt.Fprintln(stderr, "relay: --dev: no GitHub App configured (GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY): builds fetch repositories anonymously, public ones only, at GitHub's anonymous rate limit; private repositories fail")
+	}
 	s, err := NewServer(ctx, cfg, Deps{Logger: log, ToolVersion: cli.Version()})
 	if err != nil {
 		return err

@@ -104,6 +104,10 @@ func NewServer(ctx context.Context, cfg Config, deps Deps) (*Server, error) {
 		return nil, err
 	}
 	s.gh = gh
+	if !gh.Configured() {
+		s.log.Warn("GitHub App not configured: GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY (or _PATH) are unset; builds and repository lookups are anonymous (public repositories only, GitHub's anonymous rate limit of 60 requests an hour); private repositories fail with this reason",
+			"github_app", false)
+	}
 
 	s.store = deps.Storage
 	if s.store == nil {
@@ -384,6 +388,9 @@ func (s *Server) work(ctx context.Context, a BuildArgs, attempt, maxAttempts int
 		}
 	}
 	s.metrics.dispatch.WithLabelValues(s.disp.Name(), "error").Observe(time.Since(start).Seconds())
+	if !s.gh.Configured() {
+		err = fmt.Errorf("%w (%s)", err, noAppHint)
+	}
 	// A docpack may have arrived even though the dispatcher saw an error (a
 	// status poll failed after the upload): then the job is done.
 	if cur, gerr := getJob(context.WithoutCancel(ctx), db, job.ID); gerr == nil && cur.State == StateUploaded {

@@ -257,6 +257,9 @@ func (s *Server) lookupRepos(ctx context.Context, tx queueTx, delivery string, i
 	}
 	if len(ans.Lookups) > 0 {
 		ans.Result = "accepted"
+		if !s.gh.Configured() {
+			ans.Reason = noAppHint
+		}
 	} else {
 		ans.Reason = "no repositories"
 	}
@@ -309,6 +312,16 @@ func isSHA(s string) bool {
 func (s *Server) resolve(ctx context.Context, a ResolveArgs) error {
 	log := s.log.With("delivery_id", a.DeliveryID, "repo", a.Owner+"/"+a.Repo)
 	branch, sha, err := s.gh.DefaultHead(ctx, a.InstallationID, a.Owner, a.Repo)
+	if err != nil && !s.gh.Configured() {
+		// An installation event means an App points at this relay, but it has
+		// not got the App's credentials: say so where the operator looks (a
+		// private repository looks "gone" to an anonymous lookup).
+		log.Error("repository lookup failed: "+noAppHint, "err", err)
+		if errors.Is(err, ErrRepoGone) {
+			return nil
+		}
+		return fmt.Errorf("%w (%s)", err, noAppHint)
+	}
 	if errors.Is(err, ErrRepoGone) {
 		log.Warn("repository lookup: gone, nothing to build", "err", err)
 		return nil
