@@ -857,12 +857,10 @@ func (e *fileExtractor) macroItems(m *ts.Node, mod, childDir string, parent *raw
 	sub := *e
 	sub.src = body
 	sub.lineBase = e.lineBase + int(tt.StartPosition().Row)
-	if root.HasError() {
-		if n := firstError(root); n != nil {
-			e.out.warnings = append(e.out.warnings, Warning{File: e.rel, Line: sub.lineBase + int(n.StartPosition().Row) + 1,
-				Message: "the body of " + name + "! does not parse as Rust items (a syntax error, or syntax of the macro's own); items were extracted from what the parser recovered"})
-		}
-	}
+	// A body with parse errors is not reported: macros often have syntax of
+	// their own (tokio's thread_local!-like macros), which is not the user's
+	// mistake, and rustc reports real errors. Items are taken from what the
+	// parser recovered.
 	sub.macros = append(append([]string{}, e.macros...), name)
 	sub.depth = e.depth + 1
 	// Attributes written on the macro call itself apply to its items, and so do
