@@ -38,44 +38,22 @@ func (s *Server) ingest(ctx context.Context, job *Job, path string) error {
 	if cur.State != StateDispatched && cur.State != StateRunning {
 		return fmt.Errorf("%w (state %s)", ErrJobClosed, cur.State)
 	}
-	p, err := docpack.Open(path, docpack.WithEagerDocs())
+	m, err := readManifest(path)
 	if err != nil {
 		log.Warn("upload refused", "err", err)
-		return fmt.Errorf("%w: %w", ErrInvalidDocpack, err)
+		return err
 	}
-	m := p.Manifest
-	p.Close()
 	if !strings.EqualFold(m.Repository.CommitSHA, job.SHA) || !sameRepo(m.Repository, job) {
 		log.Warn("upload refused", "manifest_repo", m.Repository.Name, "manifest_sha", m.Repository.CommitSHA)
 		return fmt.Errorf("%w: manifest says %s@%s", ErrWrongCommit, m.Repository.Name, m.Repository.CommitSHA)
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	key := store.Key(job.Owner, job.Repo, job.SHA)
-	if err := s.store.Put(ctx, key, f, fi.Size()); err != nil {
-		s.metrics.storageErrors.WithLabelValues("put").Inc()
-		return fmt.Errorf("store docpack: %w", err)
-	}
-	entry := commons.Entry{
-		Owner: job.Owner, Repo: job.Repo, SHA: job.SHA, Ref: job.Ref, Key: key, Size: fi.Size(),
-		SymbolCount: m.SymbolCount, Generator: m.Generator.Name, Model: m.Generator.Model, CreatedAt: s.now().UTC(),
-	}
 	var moved bool
-	err = s.q.inTx(ctx, func(ctx context.Context, tx queueTx) error {
-		var err error
-		moved, err = setState(ctx, tx, job.ID, StateUploaded, "", s.now(), StateDispatched, StateRunning)
-		if err != nil || !moved {
-			return err
-		}
-		return addEntry(ctx, tx, entry, job.ID, job.CreatedAt)
-	})
+	e, err := s.publish(ctx, path, m, publishTarget{Owner: job.Owner, Repo: job.Repo, SHA: job.SHA, Ref: job.Ref, JobID: job.ID, PushedAt: job.CreatedAt},
+		func(ctx context.Context, tx queueTx) (bool, error) {
+			var err error
+			moved, err = setState(ctx, tx, job.ID, StateUploaded, "", s.now(), StateDispatched, StateRunning)
+			return moved, err
+		})
 	if err != nil {
 		return err
 	}
@@ -84,8 +62,71 @@ func (s *Server) ingest(ctx context.Context, job *Job, path string) error {
 		return ErrJobClosed
 	}
 	s.metrics.transitions.WithLabelValues(StateUploaded).Inc()
-	log.Info("docpack stored", "key", key, "size", fi.Size(), "symbols", m.SymbolCount)
+	log.Info("docpack stored", "key", e.Key, "size", e.Size, "symbols", e.SymbolCount)
 	return nil
+}
+
+// readManifest opens path with the docpack reader (every entry checked: paths,
+// sizes, JSON shapes) and returns its manifest; errors wrap ErrInvalidDocpack.
+func readManifest(path string) (docpack.Manifest, error) {
+	p, err := docpack.Open(path, docpack.WithEagerDocs())
+	if err != nil {
+		return docpack.Manifest{}, fmt.Errorf("%w: %w", ErrInvalidDocpack, err)
+	}
+	m := p.Manifest
+	p.Close()
+	return m, nil
+}
+
+// publishTarget is where publish files a docpack: the commit it documents, the
+// job that built it ("" for an import) and when that commit was pushed (the
+// repository's latest pointer moves only forward in push time).
+type publishTarget struct {
+	Owner, Repo, SHA, Ref string
+	JobID                 string
+	PushedAt              time.Time
+}
+
+// publish is the one way a validated docpack enters the commons, for uploads,
+// local builds and imports: it stores the file at path under store.Key(owner,
+// repo, sha), then in one transaction runs before (nil: nothing; false: skip
+// the catalog) and records the entry in the catalog, so the catalog only ever
+// names stored objects.
+func (s *Server) publish(ctx context.Context, path string, m docpack.Manifest, t publishTarget, before func(ctx context.Context, tx queueTx) (bool, error)) (commons.Entry, error) {
+	key := store.Key(t.Owner, t.Repo, t.SHA)
+	if key == "" {
+		return commons.Entry{}, fmt.Errorf("%w: %s/%s@%s", store.ErrInvalidKey, t.Owner, t.Repo, t.SHA)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return commons.Entry{}, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return commons.Entry{}, err
+	}
+	if err := s.store.Put(ctx, key, f, fi.Size()); err != nil {
+		s.metrics.storageErrors.WithLabelValues("put").Inc()
+		return commons.Entry{}, fmt.Errorf("store docpack: %w", err)
+	}
+	entry := commons.Entry{
+		Owner: t.Owner, Repo: t.Repo, SHA: t.SHA, Ref: t.Ref, Key: key, Size: fi.Size(),
+		SymbolCount: m.SymbolCount, Generator: m.Generator.Name, Model: m.Generator.Model, CreatedAt: s.now().UTC(),
+	}
+	err = s.q.inTx(ctx, func(ctx context.Context, tx queueTx) error {
+		if before != nil {
+			ok, err := before(ctx, tx)
+			if err != nil || !ok {
+				return err
+			}
+		}
+		return addEntry(ctx, tx, entry, t.JobID, t.PushedAt)
+	})
+	if err != nil {
+		return commons.Entry{}, err
+	}
+	return entry, nil
 }
 
 // sameRepo reports whether the manifest names the job's repository: "owner/repo"
