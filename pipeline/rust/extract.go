@@ -271,10 +271,19 @@ func parseFile(ctx context.Context, g *grammar, p *ts.Parser, root, realRoot str
 	return out
 }
 
+// firstError returns the first syntax error that can affect the API: errors
+// inside function bodies (blocks) do not, and neither do errors in macro token
+// trees, where the grammar does not know every token a macro may take (anyhow's
+// `~` fuel) and what a macro accepts is the macro's business. Edition-2015 code
+// such as serde's `try!(…)` in bodies is valid Rust the grammar rejects.
 func firstError(n *ts.Node) *ts.Node {
 	cnt := n.ChildCount()
 	for i := uint(0); i < cnt; i++ {
 		c := n.Child(i)
+		switch c.Kind() {
+		case "macro_definition", "token_tree", "macro_rule", "block":
+			continue
+		}
 		if c.IsError() || c.IsMissing() {
 			return c
 		}
@@ -282,7 +291,6 @@ func firstError(n *ts.Node) *ts.Node {
 			if e := firstError(c); e != nil {
 				return e
 			}
-			return c
 		}
 	}
 	return nil
