@@ -303,9 +303,9 @@ func TestWithoutGitHubApp(t *testing.T) {
 		}},
 		cfg: func(c *Config) { c.GitHubAppID = 0; c.GitHubAppPrivateKey = nil; c.MaxAttempts = 1 },
 	})
-	if !strings.Contains(r.logs.String(), `"msg":"GitHub App not configured`) {
-		t.Errorf("no startup warning about the missing App:\n%s", r.logs.String())
-	}
+	waitFor(t, "the startup warning about the missing App", 30*time.Second, func() bool {
+		return strings.Contains(r.logs.String(), `"msg":"GitHub App not configured`)
+	})
 	code, body := r.send(t, signedHook("push", pushPayload("acme/alpha", "refs/heads/main", e.shas["acme/alpha"])))
 	if code != http.StatusAccepted {
 		t.Fatalf("push: %d %s", code, body)

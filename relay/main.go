@@ -43,7 +43,9 @@ override it.`,
 			return run(cmd.Context(), cfg, stderr)
 		},
 	}
-	cfg.RegisterFlags(cmd.Flags())
+	// Persistent: "relay import" reads the same settings as the server.
+	cfg.RegisterFlags(cmd.PersistentFlags())
+	cmd.AddCommand(newImportCmd(&cfg, &envErr, stdout, stderr))
 	cmd.SetArgs(args)
 	cmd.SetOut(stdout)
 	cmd.SetErr(stderr)
@@ -53,7 +55,7 @@ override it.`,
 		return cli.ExitOK
 	case errors.Is(err, context.Canceled):
 		return cli.ExitCancel
-	case errors.Is(err, errUsage) || strings.Contains(err.Error(), "unknown flag") || strings.Contains(err.Error(), "invalid argument"):
+	case errors.Is(err, errUsage) || errors.Is(err, ErrImportTarget) || strings.Contains(err.Error(), "unknown flag") || strings.Contains(err.Error(), "invalid argument"):
 		fmt.Fprintf(stderr, "relay: %v\n", err)
 		return cli.ExitUsage
 	}
@@ -63,13 +65,21 @@ override it.`,
 
 var errUsage = errors.New("invalid configuration")
 
-// run starts the relay and serves until ctx is done.
-func run(ctx context.Context, cfg Config, stderr io.Writer) error {
+// newLogger is the relay's JSON logger on stderr at cfg.LogLevel.
+func newLogger(cfg Config, stderr io.Writer) (*slog.Logger, error) {
 	level := slog.LevelInfo
 	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
-		return fmt.Errorf("%w: DOCTOWN_LOG_LEVEL %q", errUsage, cfg.LogLevel)
+		return nil, fmt.Errorf("%w: DOCTOWN_LOG_LEVEL %q", errUsage, cfg.LogLevel)
 	}
-	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
+	return slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level})), nil
+}
+
+// run starts the relay and serves until ctx is done.
+func run(ctx context.Context, cfg Config, stderr io.Writer) error {
+	log, err := newLogger(cfg, stderr)
+	if err != nil {
+		return err
+	}
 	if cfg.WebhookSecret == "" && cfg.Dev {
 		cfg.WebhookSecret = randomHex(20)
 		// Printed once, to the terminal only; it is not stored anywhere.

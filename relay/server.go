@@ -104,10 +104,6 @@ func NewServer(ctx context.Context, cfg Config, deps Deps) (*Server, error) {
 		return nil, err
 	}
 	s.gh = gh
-	if !gh.Configured() {
-		s.log.Warn("GitHub App not configured: GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY (or _PATH) are unset; builds and repository lookups are anonymous (public repositories only, GitHub's anonymous rate limit of 60 requests an hour); private repositories fail with this reason",
-			"github_app", false)
-	}
 
 	s.store = deps.Storage
 	if s.store == nil {
@@ -298,6 +294,10 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		MaxHeaderBytes:    64 << 10,
 		BaseContext:       func(net.Listener) context.Context { return base },
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	if !s.gh.Configured() {
+		s.log.Warn("GitHub App not configured: GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY (or _PATH) are unset; builds and repository lookups are anonymous (public repositories only, GitHub's anonymous rate limit of 60 requests an hour); private repositories fail with this reason",
+			"github_app", false)
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()

@@ -1,0 +1,141 @@
+package relay
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/doctown/doctown/relay/commons"
+	"github.com/doctown/doctown/relay/store"
+)
+
+// ImportOptions are the arguments of "relay import": the docpack file and the
+// commit to file it under. Empty Owner, Repo, SHA and Ref come from the
+// docpack's manifest (repository name "owner/repo", commit_sha, ref or branch).
+type ImportOptions struct {
+	Path                  string
+	Owner, Repo, SHA, Ref string
+}
+
+// ErrImportTarget: the docpack's commit could not be determined (the manifest
+// lacks it and no flag gave it) or is not a valid owner, repository or SHA.
+var ErrImportTarget = errors.New("cannot tell which commit the docpack documents")
+
+// Import validates the docpack at o.Path with the docpack reader and publishes
+// it like an upload: stored through the configured storage under
+// store.Key(owner, repo, sha), then recorded in the catalog (and the
+// repository's latest pointer, as a commit pushed now). Nothing is stored when
+// the file is not a valid docpack or its commit is unknown.
+func (s *Server) Import(ctx context.Context, o ImportOptions) (commons.Entry, error) {
+	m, err := readManifest(o.Path)
+	if err != nil {
+		return commons.Entry{}, err
+	}
+	t := publishTarget{Owner: o.Owner, Repo: o.Repo, SHA: strings.ToLower(o.SHA), Ref: o.Ref, PushedAt: s.now()}
+	if mo, mr, ok := strings.Cut(m.Repository.Name, "/"); ok {
+		if t.Owner == "" {
+			t.Owner = mo
+		}
+		if t.Repo == "" {
+			t.Repo = mr
+		}
+	}
+	if t.SHA == "" {
+		t.SHA = strings.ToLower(m.Repository.CommitSHA)
+	}
+	if t.Ref == "" {
+		t.Ref = m.Repository.Ref
+		if t.Ref == "" && m.Repository.Branch != "" {
+			t.Ref = "refs/heads/" + m.Repository.Branch
+		}
+	}
+	var problems []string
+	switch {
+	case t.Owner == "" || t.Repo == "":
+		problems = append(problems, fmt.Sprintf("the manifest's repository name %q is not \"owner/repo\": give --owner and --repo", m.Repository.Name))
+	case store.Key(t.Owner, t.Repo, "0") == "":
+		problems = append(problems, fmt.Sprintf("%q is not a valid owner/repo (letters, digits, '.', '_', '-')", t.Owner+"/"+t.Repo))
+	}
+	switch {
+	case t.SHA == "":
+		problems = append(problems, "the manifest has no commit_sha: give --sha")
+	case !isSHA(t.SHA):
+		problems = append(problems, fmt.Sprintf("%q is not a 40-hex-digit commit SHA", t.SHA))
+	}
+	if len(problems) > 0 {
+		return commons.Entry{}, fmt.Errorf("%w: %s", ErrImportTarget, strings.Join(problems, "; "))
+	}
+	e, err := s.publish(ctx, o.Path, m, t, nil)
+	if err != nil {
+		return commons.Entry{}, err
+	}
+	s.log.Info("docpack imported", "repo", t.Owner+"/"+t.Repo, "sha", t.SHA, "key", e.Key, "size", e.Size, "symbols", e.SymbolCount)
+	return e, nil
+}
+
+// newImportCmd is "relay import FILE.docpack": the same configuration as the
+// server (environment, then the root's flags), without serving.
+func newImportCmd(cfg *Config, envErr *error, stdout, stderr io.Writer) *cobra.Command {
+	var o ImportOptions
+	cmd := &cobra.Command{
+		Use:   "import FILE.docpack",
+		Short: "Validate a docpack and add it to the commons (storage and catalog) by hand",
+		Long: `import seeds the commons without a build: for demos, air-gapped installs and
+moving docpacks between storages. The docpack is checked by the docpack reader,
+stored through the configured storage (DOCTOWN_STORAGE, …) under
+docpacks/{owner}/{repo}/{sha}.docpack and listed in the catalog of the configured
+database (DOCTOWN_DATA_DIR's SQLite or DATABASE_URL), as an upload would be. It is
+safe while a relay runs on the same database.
+
+The commit defaults to the manifest's repository name ("owner/repo") and
+commit_sha; --owner, --repo, --sha and --ref override them.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if *envErr != nil {
+				return *envErr
+			}
+			o.Path = args[0]
+			return runImport(cmd.Context(), *cfg, o, stdout, stderr)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.Owner, "owner", "", "repository `owner` (default: from the manifest)")
+	f.StringVar(&o.Repo, "repo", "", "repository `name` (default: from the manifest)")
+	f.StringVar(&o.SHA, "sha", "", "commit `SHA` (default: the manifest's commit_sha)")
+	f.StringVar(&o.Ref, "ref", "", "git `ref` recorded with it (default: the manifest's)")
+	return cmd
+}
+
+// runImport opens the relay's storage and database (running migrations, not
+// the job workers) and imports one docpack.
+func runImport(ctx context.Context, cfg Config, o ImportOptions, stdout, stderr io.Writer) error {
+	log, err := newLogger(cfg, stderr)
+	if err != nil {
+		return err
+	}
+	if cfg.WebhookSecret == "" {
+		// Validate wants one for serving; an import takes no webhooks.
+		cfg.WebhookSecret = randomHex(20)
+	}
+	if err := cfg.Load(); err != nil {
+		return err
+	}
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("%w:\n%w", errUsage, err)
+	}
+	s, err := NewServer(ctx, cfg, Deps{Logger: log})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	e, err := s.Import(ctx, o)
+	if err != nil {
+		return fmt.Errorf("import %s: %w", o.Path, err)
+	}
+	fmt.Fprintf(stdout, "imported %s/%s@%s: %s (%d bytes, %d symbols)\n", e.Owner, e.Repo, e.SHA, e.Key, e.Size, e.SymbolCount)
+	return nil
+}

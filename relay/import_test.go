@@ -1,0 +1,178 @@
+package relay
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"io"
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/doctown/doctown/relay/commons"
+	"github.com/doctown/doctown/relay/store"
+)
+
+// runMain runs the relay command with env as the whole environment.
+func runMain(t *testing.T, env map[string]string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := MainIO(t.Context(), args, func(k string) string { return env[k] }, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+// storedFiles lists the files under dir.
+func storedFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			out = append(out, p)
+		}
+		return nil
+	})
+	return out
+}
+
+// TestImportWhileRelayRuns: "relay import" on the data dir (SQLite, fs
+// storage) of a running relay; the relay then lists the docpack and serves it.
+func TestImportWhileRelayRuns(t *testing.T) {
+	e := newEnv(t)
+	dataDir := t.TempDir()
+	fsStore, err := store.New(t.Context(), store.Config{Kind: "fs", Dir: filepath.Join(dataDir, "docpacks")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := startRelay(t, e, relayOpts{dataDir: dataDir, deps: Deps{Storage: fsStore}})
+	sha := e.shas["acme/alpha"]
+	pack := testDocpack(t, "acme/alpha", sha)
+	file := filepath.Join(t.TempDir(), "alpha.docpack")
+	if err := os.WriteFile(file, pack, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The relay writes to the same SQLite file meanwhile (each delivery is
+	// recorded, even one it ignores).
+	stop, stopped := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(stopped)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			h := signedHook("push", pushPayload("acme/beta", "refs/heads/other", e.shas["acme/beta"]))
+			req, _ := http.NewRequest(http.MethodPost, r.URL+"/webhook", bytes.NewReader(h.body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("X-GitHub-Event", h.event)
+			req.Header.Set("X-GitHub-Delivery", h.delivery)
+			req.Header.Set("X-Hub-Signature-256", h.sig256)
+			if resp, err := http.DefaultClient.Do(req); err == nil {
+				resp.Body.Close()
+			}
+		}
+	}()
+	code, out, errOut := runMain(t, map[string]string{"DOCTOWN_DATA_DIR": dataDir}, "import", file)
+	close(stop)
+	<-stopped
+	if code != 0 {
+		t.Fatalf("import: exit %d\nstdout %s\nstderr %s", code, out, errOut)
+	}
+	if !strings.Contains(out, "imported acme/alpha@"+sha) {
+		t.Errorf("import said %q", out)
+	}
+	if !strings.Contains(metricsText(t, r.URL), `doctown_relay_webhooks_total{event="push",result="ignored"}`) {
+		t.Error("no delivery reached the relay during the import")
+	}
+
+	var listed struct {
+		Docpacks []struct {
+			Owner string `json:"owner"`
+			Repo  string `json:"repo"`
+			SHA   string `json:"sha"`
+		} `json:"docpacks"`
+	}
+	if code := getJSON(t, r.URL+"/api/docpacks", &listed); code != http.StatusOK {
+		t.Fatalf("GET /api/docpacks: %d", code)
+	}
+	if len(listed.Docpacks) != 1 || listed.Docpacks[0].Owner != "acme" || listed.Docpacks[0].Repo != "alpha" || listed.Docpacks[0].SHA != sha {
+		t.Errorf("/api/docpacks = %+v, want acme/alpha@%s", listed.Docpacks, sha)
+	}
+	for _, path := range []string{"/api/docpacks/acme/alpha", "/api/docpacks/acme/alpha/" + sha} {
+		resp, err := http.Get(r.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !bytes.Equal(b, pack) {
+			t.Errorf("GET %s: %d, %d bytes, want the imported %d", path, resp.StatusCode, len(b), len(pack))
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dataDir, "docpacks", filepath.FromSlash(store.Key("acme", "alpha", sha)))); err != nil {
+		t.Errorf("not in the fs storage under its key: %v", err)
+	}
+}
+
+// TestImportRefusals: what import refuses, with its exit code; nothing is
+// stored or listed then. Flags fill what the manifest lacks.
+func TestImportRefusals(t *testing.T) {
+	sha := strings.Repeat("ab", 20)
+	valid := testDocpack(t, "acme/alpha", sha)
+	slip := rewriteZip(t, valid, func(zw *zip.Writer) {
+		w, _ := zw.Create("../../etc/evil")
+		w.Write([]byte("x"))
+	})
+	for _, tc := range []struct {
+		name    string
+		file    []byte
+		args    []string
+		code    int
+		wantErr string
+		wantKey string // stored and listed under this key when code is 0
+	}{
+		{"not a docpack", []byte("hello"), nil, 1, "invalid docpack", ""},
+		{"zip slip", slip, nil, 1, "escapes", ""},
+		{"no repository in manifest", testDocpack(t, "alpha", sha), nil, 2, "--owner and --repo", ""},
+		{"no commit in manifest", testDocpack(t, "acme/alpha", ""), nil, 2, "--sha", ""},
+		{"not a sha", valid, []string{"--sha", "main"}, 2, "not a 40-hex-digit", ""},
+		{"bad owner", valid, []string{"--owner", "../x"}, 2, "not a valid owner/repo", ""},
+		{"flags fill the manifest's gaps", testDocpack(t, "alpha", ""), []string{"--owner", "acme", "--repo", "alpha", "--sha", strings.ToUpper(sha)}, 0, "", store.Key("acme", "alpha", sha)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dataDir := t.TempDir()
+			file := filepath.Join(t.TempDir(), "x.docpack")
+			if err := os.WriteFile(file, tc.file, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			code, _, errOut := runMain(t, map[string]string{"DOCTOWN_DATA_DIR": dataDir}, append([]string{"import", file}, tc.args...)...)
+			if code != tc.code || !strings.Contains(errOut, tc.wantErr) {
+				t.Fatalf("exit %d, want %d with %q; stderr %s", code, tc.code, tc.wantErr, errOut)
+			}
+			files := storedFiles(t, filepath.Join(dataDir, "docpacks"))
+			cfg := DefaultConfig()
+			cfg.DataDir, cfg.WebhookSecret = dataDir, "x"
+			s, err := NewServer(t.Context(), cfg, Deps{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			entries, _, err := s.Catalog().List(context.Background(), commons.ListQuery{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.wantKey == "" {
+				if len(files) != 0 || len(entries) != 0 {
+					t.Errorf("refused import left files %v and catalog entries %+v", files, entries)
+				}
+				return
+			}
+			if len(entries) != 1 || entries[0].Key != tc.wantKey || len(files) != 1 {
+				t.Errorf("catalog %+v, files %v, want one entry under %s", entries, files, tc.wantKey)
+			}
+		})
+	}
+}
