@@ -24,21 +24,24 @@ var JobStates = []string{StateQueued, StateDispatched, StateRunning, StateUpload
 
 // Job is one build of one commit, as the API reports it.
 type Job struct {
-	ID             string     `json:"id"`
-	Owner          string     `json:"owner"`
-	Repo           string     `json:"repo"`
-	SHA            string     `json:"sha"`
-	Ref            string     `json:"ref,omitempty"`
-	InstallationID int64      `json:"-"`
-	State          string     `json:"state"`
-	Attempts       int64      `json:"attempts"`
-	Error          string     `json:"error,omitempty"`
-	RiverJobID     int64      `json:"-"`
-	DeliveryID     string     `json:"delivery_id,omitempty"`
-	CreatedAt      time.Time  `json:"created_at"`
-	UpdatedAt      time.Time  `json:"updated_at"`
-	DispatchedAt   *time.Time `json:"dispatched_at,omitempty"`
-	FinishedAt     *time.Time `json:"finished_at,omitempty"`
+	ID             string `json:"id"`
+	Owner          string `json:"owner"`
+	Repo           string `json:"repo"`
+	SHA            string `json:"sha"`
+	Ref            string `json:"ref,omitempty"`
+	InstallationID int64  `json:"-"`
+	State          string `json:"state"`
+	// Retrying is set on a queued job whose earlier attempt failed: Error is
+	// that attempt's, and River runs the next one after its backoff.
+	Retrying     bool       `json:"retrying,omitempty"`
+	Attempts     int64      `json:"attempts"`
+	Error        string     `json:"error,omitempty"`
+	RiverJobID   int64      `json:"-"`
+	DeliveryID   string     `json:"delivery_id,omitempty"`
+	CreatedAt    time.Time  `json:"created_at"`
+	UpdatedAt    time.Time  `json:"updated_at"`
+	DispatchedAt *time.Time `json:"dispatched_at,omitempty"`
+	FinishedAt   *time.Time `json:"finished_at,omitempty"`
 }
 
 // FullName is "owner/repo".
@@ -70,6 +73,7 @@ func scanJob(r interface{ Scan(...any) error }) (*Job, error) {
 	}
 	j.CreatedAt, j.UpdatedAt = fromMillis(created), fromMillis(updated)
 	j.DispatchedAt, j.FinishedAt = optMillis(dispatched), optMillis(finished)
+	j.Retrying = j.State == StateQueued && j.Attempts > 0 && j.Error != ""
 	return &j, nil
 }
 

@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/riverqueue/river/rivertype"
 )
 
 // TestJobTimeoutAndRetries: a build that never ends is cut off by the job
@@ -63,5 +65,43 @@ func TestJobTimeoutAndRetries(t *testing.T) {
 	code, body := r.send(t, signedHook("push", pushPayload("acme/alpha", "refs/heads/main", e.shas["acme/alpha"])))
 	if code != http.StatusAccepted || strings.Contains(body, `"duplicate":true`) {
 		t.Errorf("re-push of a failed commit: %d %s", code, body)
+	}
+}
+
+// hourRetry schedules every retry an hour away.
+type hourRetry struct{}
+
+func (hourRetry) NextRetry(*rivertype.JobRow) time.Time { return time.Now().Add(time.Hour) }
+
+// TestRetryingJobState: between a failed attempt and the next, the API says
+// the job is queued and retrying, with the attempt's error.
+func TestRetryingJobState(t *testing.T) {
+	e := newEnv(t)
+	r := startRelay(t, e, relayOpts{
+		deps: Deps{
+			Build:       func(context.Context, BuildRequest) (string, error) { return "", errors.New("flaky build") },
+			RetryPolicy: hourRetry{},
+		},
+		cfg: func(c *Config) { c.MaxAttempts = 3 },
+	})
+	code, body := r.send(t, signedHook("push", pushPayload("acme/alpha", "refs/heads/main", e.shas["acme/alpha"])))
+	if code != http.StatusAccepted {
+		t.Fatalf("push: %d %s", code, body)
+	}
+	var id string
+	waitFor(t, "the first attempt to fail", 30*time.Second, func() bool {
+		jobs := allJobs(t, r.Server)
+		if len(jobs) == 1 && jobs[0].State == StateQueued && jobs[0].Attempts == 1 {
+			id = jobs[0].ID
+			return true
+		}
+		return false
+	})
+	var raw map[string]any
+	if code := getJSON(t, r.URL+"/api/jobs/"+id, &raw); code != http.StatusOK {
+		t.Fatalf("GET /api/jobs/%s: %d", id, code)
+	}
+	if raw["state"] != StateQueued || raw["retrying"] != true || !strings.Contains(raw["error"].(string), "flaky build") {
+		t.Errorf("job between attempts = %v, want queued, retrying, with the error", raw)
 	}
 }
