@@ -64,7 +64,7 @@ type Config struct {
 	BucketSecret       string
 	BucketRegion       string
 	BucketUsePathStyle bool
-	StorageDir         string // fs: default {DataDir}/docpacks
+	StorageDir         string // fs: root of the keys; default {DataDir}, so files land in {DataDir}/docpacks/…
 
 	// DatabaseURL selects PostgreSQL; empty means SQLite in DataDir.
 	DatabaseURL string

@@ -42,7 +42,7 @@ func storedFiles(t *testing.T, dir string) []string {
 func TestImportWhileRelayRuns(t *testing.T) {
 	e := newEnv(t)
 	dataDir := t.TempDir()
-	fsStore, err := store.New(t.Context(), store.Config{Kind: "fs", Dir: filepath.Join(dataDir, "docpacks")})
+	fsStore, err := store.New(t.Context(), store.Config{Kind: "fs", Dir: dataDir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +112,7 @@ func TestImportWhileRelayRuns(t *testing.T) {
 			t.Errorf("GET %s: %d, %d bytes, want the imported %d", path, resp.StatusCode, len(b), len(pack))
 		}
 	}
-	if _, err := os.Stat(filepath.Join(dataDir, "docpacks", filepath.FromSlash(store.Key("acme", "alpha", sha)))); err != nil {
+	if _, err := os.Stat(filepath.Join(dataDir, filepath.FromSlash(store.Key("acme", "alpha", sha)))); err != nil {
 		t.Errorf("not in the fs storage under its key: %v", err)
 	}
 }

@@ -109,7 +109,8 @@ func NewServer(ctx context.Context, cfg Config, deps Deps) (*Server, error) {
 	if s.store == nil {
 		dir := cfg.StorageDir
 		if dir == "" {
-			dir = filepath.Join(cfg.DataDir, "docpacks")
+			// Keys start with "docpacks/": the files land in {data dir}/docpacks/….
+			dir = cfg.DataDir
 		}
 		st, err := store.New(ctx, store.Config{
 			Kind: cfg.Storage, Dir: dir, Endpoint: cfg.BucketEndpoint, Bucket: cfg.BucketName,
