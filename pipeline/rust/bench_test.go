@@ -2,6 +2,7 @@ package rust
 
 import (
 	"os"
+	"sync"
 	"path/filepath"
 	"testing"
 
@@ -88,4 +89,39 @@ func BenchmarkBareParse(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(len(files))*float64(b.N)/b.Elapsed().Seconds(), "files/s")
+}
+// BenchmarkBareParseParallel is the bare parse on 1 and 2 goroutines, each
+// with its own parser: the ceiling for the scaling of Extract across workers
+// on this machine.
+func BenchmarkBareParseParallel(b *testing.B) {
+	_, files, size := benchSetup(b)
+	var srcs [][]byte
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		srcs = append(srcs, data)
+	}
+	for _, w := range []int{1, 2} {
+		b.Run("workers="+itoa(w), func(b *testing.B) {
+			b.SetBytes(size)
+			for b.Loop() {
+				var wg sync.WaitGroup
+				for k := range w {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						p := ts.NewParser()
+						defer p.Close()
+						p.SetLanguage(loadGrammar().lang)
+						for i := k; i < len(srcs); i += w {
+							p.Parse(srcs[i], nil).Close()
+						}
+					}()
+				}
+				wg.Wait()
+			}
+		})
+	}
 }

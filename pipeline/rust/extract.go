@@ -98,16 +98,66 @@ func Extract(ctx context.Context, repoRoot string, crates []Crate, opts Options)
 		parsers <- p
 	}
 
-	res := &Result{}
+	// Crates are parsed and resolved concurrently: the parser pool bounds the
+	// real parallelism, and a workspace never waits on one crate's module tree
+	// (which starts with a single root file) or its resolve step.
+	prog := &fileProgress{onFile: opts.OnFile}
+	outs := make([][]*fileOut, len(crates))
+	syms := make([][]docpack.Symbol, len(crates))
+	eg, gctx := errgroup.WithContext(ctx)
 	for ci, c := range crates {
-		outs, err := parseCrate(ctx, g, parsers, root, realRoot, c, opts, res)
-		if err != nil {
-			return nil, err
+		eg.Go(func() error {
+			o, err := parseCrate(gctx, g, parsers, root, realRoot, c, opts, prog)
+			if err != nil {
+				return err
+			}
+			outs[ci] = o
+			syms[ci] = resolveCrate(c, ci, o, opts)
+			return nil
+		})
+	}
+	if err := eg.Wait(); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	res := &Result{}
+	for ci := range crates {
+		for _, o := range outs[ci] {
+			res.Warnings = append(res.Warnings, o.warnings...)
+			if o.parsed {
+				res.Files++
+				res.Bytes += o.bytes
+			}
 		}
-		res.Symbols = append(res.Symbols, resolveCrate(c, ci, outs, opts)...)
+		res.Symbols = append(res.Symbols, syms[ci]...)
 	}
 	finish(res)
 	return res, nil
+}
+
+// fileProgress counts files across the crates parsed at once and serializes
+// the OnFile callback.
+type fileProgress struct {
+	mu          sync.Mutex
+	done, total int
+	onFile      func(done, total int, path string)
+}
+
+func (p *fileProgress) queued() {
+	p.mu.Lock()
+	p.total++
+	p.mu.Unlock()
+}
+
+func (p *fileProgress) parsed(rel string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.done++
+	if p.onFile != nil {
+		p.onFile(p.done, p.total, rel)
+	}
 }
 
 type crateState struct {
@@ -120,18 +170,17 @@ type crateState struct {
 // coordinates: it hands jobs to an errgroup limited to opts.Workers, and
 // workers report back through a mutex-guarded queue, so no worker ever blocks
 // on the coordinator and new jobs are queued as soon as a file is parsed.
-func parseCrate(ctx context.Context, g *grammar, parsers chan *ts.Parser, root, realRoot string, c Crate, opts Options, res *Result) ([]*fileOut, error) {
+func parseCrate(ctx context.Context, g *grammar, parsers chan *ts.Parser, root, realRoot string, c Crate, opts Options, prog *fileProgress) ([]*fileOut, error) {
 	eg, gctx := errgroup.WithContext(ctx)
 	eg.SetLimit(opts.Workers)
 	st := &crateState{note: make(chan struct{}, 1)}
 	seen := map[string]bool{}
 	pendingJobs := 0
-	total := 0
 	var outs []*fileOut
 
 	dispatch := func(j modJob) {
 		pendingJobs++
-		total++
+		prog.queued()
 		eg.Go(func() error {
 			if err := gctx.Err(); err != nil {
 				return err
@@ -152,7 +201,6 @@ func parseCrate(ctx context.Context, g *grammar, parsers chan *ts.Parser, root, 
 	rootAbs, _ := filepath.Abs(c.Root)
 	seen[rootAbs] = true
 	dispatch(modJob{abs: rootAbs, childDir: filepath.Dir(rootAbs)})
-	done := 0
 	for pendingJobs > 0 {
 		select {
 		case <-st.note:
@@ -166,11 +214,8 @@ func parseCrate(ctx context.Context, g *grammar, parsers chan *ts.Parser, root, 
 		st.mu.Unlock()
 		for _, out := range batch {
 			pendingJobs--
-			done++
 			outs = append(outs, out)
-			if opts.OnFile != nil {
-				opts.OnFile(done, total, out.rel)
-			}
+			prog.parsed(out.rel)
 			for _, ch := range out.children {
 				if seen[ch.abs] {
 					continue
@@ -185,13 +230,6 @@ func parseCrate(ctx context.Context, g *grammar, parsers chan *ts.Parser, root, 
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
-	}
-	for _, o := range outs {
-		res.Warnings = append(res.Warnings, o.warnings...)
-		if o.parsed {
-			res.Files++
-			res.Bytes += o.bytes
-		}
 	}
 	// Deterministic order whatever the scheduling was.
 	slices.SortFunc(outs, func(a, b *fileOut) int {

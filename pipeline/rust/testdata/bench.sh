@@ -18,5 +18,5 @@ if command -v ctags >/dev/null; then
 	rate ctags "$(echo "$t1 - $t0" | bc)"
 fi
 echo "files: $files  bytes: $bytes"
-/usr/bin/time -v go test ./pipeline/rust -run '^$' -bench 'BenchmarkExtract|BenchmarkBareParse' -benchtime 3x -benchmem 2>&1 |
+/usr/bin/time -v go test ./pipeline/rust -run '^$' -bench "BenchmarkExtract|BenchmarkBareParse" -benchtime 3x -benchmem 2>&1 |
 	grep -E 'Benchmark|Maximum resident'
