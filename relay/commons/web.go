@@ -510,7 +510,9 @@ func (h *Handler) webSymbol(w http.ResponseWriter, r *http.Request) {
 				page.Sections = append(page.Sections, section{Title: sec.title, HTML: markdown(sec.text)})
 			}
 		}
-		page.Examples = d.Examples
+		for _, ex := range d.Examples {
+			page.Examples = append(page.Examples, docpack.ShownExample(ex))
+		}
 	case errors.Is(err, docpack.ErrNoDoc):
 		page.Body = markdown(s.DocComments)
 	default:
