@@ -1,38 +1,150 @@
 package docpack
 
 import (
+	"archive/zip"
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 	"reflect"
+	"strconv"
+	"strings"
 	"testing"
 )
 
+// Coverage-guided fuzzing minimizes every input that finds new coverage,
+// trying O(n²) byte removals of it for up to -fuzzminimizetime (60 s). In a
+// ZIP almost no removal keeps the coverage (offsets and CRCs break), so a
+// realistic pack of a few KiB as a raw input made each minimization use the
+// whole budget: the fuzzer sat at a dozen execs. FuzzRead therefore mutates
+// only small raw archives (the ZIP structure: headers, sizes, names), and
+// FuzzReadEntries mutates realistic contents, which it zips itself.
+const (
+	maxRawFuzzInput   = 512
+	maxEntryFuzzInput = 4 << 10
+)
+
+// fuzzLimits keep each exec cheap: a mutated header cannot make it inflate
+// megabytes.
+var fuzzLimits = WithLimits(Limits{MaxUnpackedBytes: 256 << 10, MaxEntries: 64, MaxEntryBytes: 64 << 10})
+
+// checkArchive runs Read, Pack.Doc, Pack.Children and Validate on b: they must
+// refuse or accept, never panic.
+func checkArchive(b []byte) {
+	r := bytes.NewReader(b)
+	if p, err := Read(r, int64(len(b)), fuzzLimits); err == nil {
+		for _, s := range p.Symbols {
+			p.Doc(s.ID)
+			p.Children(s.ID)
+		}
+	}
+	Validate(r, int64(len(b)), fuzzLimits)
+}
+
 // FuzzRead feeds arbitrary bytes to Read, Pack.ReadDoc and Validate: they must
 // refuse or accept, never panic, and never allocate beyond what the limits and
-// the input's size allow.
+// the input's size allow. Inputs over maxRawFuzzInput are skipped (see above).
 func FuzzRead(f *testing.F) {
-	f.Add(samplePack(f, 5))
-	valid := validEntries(f)
-	f.Add(buildZip(f, valid...))
-	f.Add(buildZip(f, append(valid, zipEntry{name: "../x", data: []byte("x")})...))
-	f.Add(buildZip(f, valid[0], zipEntry{name: SymbolsName, data: bytes.Repeat([]byte(" "), 4096), declared: u64(10)}))
+	tiny := []zipEntry{{name: ManifestName, data: []byte(`{"version":"1.0","symbol_count":2}`)}, {name: SymbolsName, data: []byte("[\n{\"id\":\"a\"},\n{\"id\":\"b\",\"parent\":\"a\"}\n]\n")},
+		{name: "docs/a.json", data: []byte(`{"symbol_id":"a","summary":"s","source":"llm"}`)}}
+	f.Add(buildZip(f, tiny...))
+	f.Add(buildZip(f, append(tiny, zipEntry{name: "../x", data: []byte("x")})...))
+	f.Add(buildZip(f, tiny[0], zipEntry{name: SymbolsName, data: bytes.Repeat([]byte(" "), 256), declared: u64(10)}))
+	f.Add(buildZip(f, tiny[0], zipEntry{name: SymbolsName, data: tiny[1].data, crc: new(uint32(1))}))
 	f.Add(buildZip(f, zipEntry{name: ManifestName, data: []byte(`{"version":"2.0"}`)}))
-	f.Add(buildZip(f, zipEntry{name: ManifestName, data: []byte(`{"version":"1.0"}`)}, zipEntry{name: SymbolsName, data: []byte(`[{"id":"a"},{"id":"b","parent":"a"}]`)},
-		zipEntry{name: "docs/a.json", data: []byte(`{"symbol_id":"a","summary":"s","source":"llm"}`)}))
-	f.Add([]byte("PK\x05\x06\x00\x00\x00\x00\x01\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"))
+	f.Add([]byte("PK\x05\x06\x00\x00\x00\x00\x01\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"))
 	f.Add([]byte{})
-	lim := WithLimits(Limits{MaxUnpackedBytes: 8 << 20, MaxEntries: 1000, MaxEntryBytes: 4 << 20})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		r := bytes.NewReader(b)
-		if p, err := Read(r, int64(len(b)), lim); err == nil {
-			for _, s := range p.Symbols {
-				p.Doc(s.ID)
-				p.Children(s.ID)
-			}
+		if len(b) > maxRawFuzzInput {
+			t.Skip("larger than maxRawFuzzInput")
 		}
-		Validate(r, int64(len(b)), lim)
+		checkArchive(b)
 	})
+}
+
+// FuzzReadEntries zips a manifest, a symbols.json and one doc (deflated, with
+// true sizes and CRCs) and checks the archive as FuzzRead does, so mutations
+// reach the decoders and the validator instead of breaking the ZIP.
+func FuzzReadEntries(f *testing.F) {
+	entries := packEntries(f, samplePack(f, 3))
+	syms := sampleSymbols(3)
+	id := syms[2].ID
+	f.Add(entries[ManifestName], entries[SymbolsName], id, entries[DocName(id)])
+	valid := validEntries(f)
+	f.Add(valid[0].data, valid[1].data, syms[0].ID, valid[2].data)
+	f.Add([]byte(`{"version":"1.1"}`), []byte(`[{"id":"a"},{"id":"a","parent":"b"}]`), "a", []byte(`{"symbol_id":"b"}`))
+	f.Fuzz(func(t *testing.T, manifest, symbols []byte, docID string, doc []byte) {
+		if len(manifest)+len(symbols)+len(docID)+len(doc) > maxEntryFuzzInput {
+			t.Skip("larger than maxEntryFuzzInput")
+		}
+		var buf bytes.Buffer
+		zw := zip.NewWriter(&buf)
+		for _, e := range []zipEntry{{name: ManifestName, data: manifest}, {name: SymbolsName, data: symbols}, {name: DocName(docID), data: doc}} {
+			w, err := zw.CreateHeader(&zip.FileHeader{Name: e.name, Method: zip.Deflate})
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.Write(e.data)
+		}
+		if err := zw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		checkArchive(buf.Bytes())
+	})
+}
+
+// packEntries returns the entries of the archive b by name.
+func packEntries(tb testing.TB, b []byte) map[string][]byte {
+	tb.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	out := map[string][]byte{}
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		data, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		out[f.Name] = data
+	}
+	return out
+}
+
+// TestReadRegressions runs the fuzz target's checks on inputs kept in
+// testdata/regress (go test fuzz v1 files): found by fuzzing, too large to
+// stay in FuzzRead's corpus.
+func TestReadRegressions(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("testdata", "regress", "*"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no regression inputs: %v", err)
+	}
+	for _, file := range files {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			text, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			header, value, _ := strings.Cut(strings.TrimSpace(string(text)), "\n")
+			quoted, ok := strings.CutPrefix(value, "[]byte(")
+			quoted, ok2 := strings.CutSuffix(quoted, ")")
+			if header != "go test fuzz v1" || !ok || !ok2 {
+				t.Fatalf("not a go test fuzz v1 []byte file")
+			}
+			b, err := strconv.Unquote(quoted)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkArchive([]byte(b))
+		})
+	}
 }
 
 // FuzzDecodeSymbols checks the fast symbols decoder against encoding/json: on
