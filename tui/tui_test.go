@@ -154,7 +154,7 @@ func TestBuildFlow(t *testing.T) {
 			pipeline.StageStarted{Stage: pipeline.StageParse, Total: 4},
 			pipeline.Progress{Stage: pipeline.StageParse, Done: 4, Total: 4, Unit: "files"},
 			pipeline.Warning{Stage: pipeline.StageParse, File: "src/odd.rs", Line: 3, Message: "syntax error"},
-			pipeline.StageDone{Stage: pipeline.StageParse, Elapsed: 300 * time.Millisecond},
+			pipeline.StageDone{Stage: pipeline.StageParse, Elapsed: 300 * time.Millisecond, Summary: "4 files, 12.0 KiB"},
 			pipeline.StageStarted{Stage: pipeline.StageExtract},
 			pipeline.Progress{Stage: pipeline.StageExtract, Done: 18, Total: 18, Unit: "symbols"},
 			pipeline.StageDone{Stage: pipeline.StageExtract, Elapsed: 50 * time.Millisecond},

@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"charm.land/glamour/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/doctown/doctown/docpack"
 )
@@ -56,9 +57,23 @@ func (m *Markdown) Render(key, md string, width int) string {
 	if err != nil {
 		out = md
 	}
-	out = strings.Trim(out, "\n")
+	out = trimBlankLines(out)
 	m.cache[mdKey{key, width}] = out
 	return out
+}
+
+// trimBlankLines drops the blank lines glamour puts around a document: they
+// are padded with spaces (its margin), so trimming newlines alone keeps them.
+func trimBlankLines(s string) string {
+	lines := strings.Split(s, "\n")
+	blank := func(l string) bool { return strings.TrimSpace(ansi.Strip(l)) == "" }
+	for len(lines) > 0 && blank(lines[0]) {
+		lines = lines[1:]
+	}
+	for len(lines) > 0 && blank(lines[len(lines)-1]) {
+		lines = lines[:len(lines)-1]
+	}
+	return strings.Join(lines, "\n")
 }
 
 var (

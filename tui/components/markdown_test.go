@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/doctown/doctown/docpack"
 )
 
@@ -66,5 +68,22 @@ func TestAttributes(t *testing.T) {
 	}
 	if got := KindTitle(docpack.KindTraitMethod); got != "Trait method" {
 		t.Errorf("KindTitle %q", got)
+	}
+}
+
+func TestMarkdownRenderTrimsBlankLines(t *testing.T) {
+	md := DocMarkdown(docpack.Symbol{Name: "f", SymbolType: docpack.KindFunction, Signature: "pub fn f() -> u8"},
+		docpack.Doc{Summary: "Returns eight."}, true)
+	for _, color := range []bool{false, true} {
+		t.Run(map[bool]string{false: "notty", true: "dark"}[color], func(t *testing.T) {
+			lines := strings.Split(NewMarkdown(color).Render("f", md, 60), "\n")
+			first, last := ansi.Strip(lines[0]), ansi.Strip(lines[len(lines)-1])
+			if !strings.Contains(first, "pub fn f() -> u8") {
+				t.Errorf("first line %q is not the signature", first)
+			}
+			if !strings.Contains(last, "Returns eight.") {
+				t.Errorf("last line %q is not the summary", last)
+			}
+		})
 	}
 }

@@ -255,8 +255,8 @@ func (b *Build) View() string {
 			if r.Total > 0 {
 				info = fmt.Sprintf("%d %s  %s", r.Total, r.Unit, info)
 			}
-			if r.Summary != "" {
-				info += "  " + r.Summary
+			if sum := summaryAfterCount(r.Summary, r.Total, r.Unit); sum != "" {
+				info += "  " + sum
 			}
 		case StageSkipped:
 			info = r.Summary
@@ -300,6 +300,23 @@ func (b *Build) View() string {
 		}
 	}
 	return components.Fit(strings.Join(out, "\n"), b.Width, b.Height)
+}
+
+// summaryAfterCount is a stage's summary without the count the row already
+// shows: "22 files, 431.8 KiB" after "22 files" is "431.8 KiB".
+func summaryAfterCount(summary string, total int, unit string) string {
+	if total <= 0 || unit == "" {
+		return summary
+	}
+	for _, count := range []string{fmt.Sprintf("%d %s", total, unit), fmt.Sprintf("%d %s", total, strings.TrimSuffix(unit, "s"))} {
+		if summary == count {
+			return ""
+		}
+		if rest, ok := strings.CutPrefix(summary, count+", "); ok {
+			return rest
+		}
+	}
+	return summary
 }
 
 func errText(err error) string {

@@ -246,3 +246,35 @@ func TestBuildPage(t *testing.T) {
 		t.Errorf("view after failure:\n%s", v)
 	}
 }
+
+// TestBuildDoneRowCountOnce checks a finished stage's row shows its count once,
+// however the stage's summary repeats it.
+func TestBuildDoneRowCountOnce(t *testing.T) {
+	for _, tc := range []struct {
+		name, summary, want string
+		total               int
+	}{
+		{"count then more", "22 files, 431.8 KiB", "22 files  1.2s  431.8 KiB", 22},
+		{"only the count", "22 files", "22 files  1.2s", 22},
+		{"singular", "1 file, 12 B", "1 files  1.2s  12 B", 1},
+		{"other summary", "431.8 KiB read", "22 files  1.2s  431.8 KiB read", 22},
+		{"count of something else", "21 files, 3 skipped", "22 files  1.2s  21 files, 3 skipped", 22},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := pages.NewBuild(common.New(false, nil), "./geom", nil)
+			b.SetSize(120, 20)
+			b.Apply(pipeline.StageStarted{Stage: pipeline.StageParse, Total: tc.total})
+			b.Apply(pipeline.Progress{Stage: pipeline.StageParse, Done: tc.total, Total: tc.total, Unit: "files"})
+			b.Apply(pipeline.StageDone{Stage: pipeline.StageParse, Elapsed: 1200 * time.Millisecond, Summary: tc.summary})
+			var row string
+			for _, l := range strings.Split(ansi.Strip(b.View()), "\n") {
+				if strings.Contains(l, " parse ") {
+					row = l
+				}
+			}
+			if got := strings.TrimSpace(row[strings.Index(row, "100%")+len("100%"):]); got != tc.want {
+				t.Errorf("row info %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
