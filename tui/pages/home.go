@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/doctown/doctown/docpack"
@@ -66,7 +67,14 @@ type Home struct {
 	entries []CommonsEntry
 	focus   int // 0 input, 1 recent, 2 commons
 	status  string
+	// busy is set while the commons load or a docpack downloads: the status
+	// line then leads with the spinner.
+	busy bool
+	spin spinner.Model
 }
+
+// downloadedMsg says a commons docpack is on disk at path.
+type downloadedMsg struct{ path string }
 
 type commonsMsg struct {
 	entries []CommonsEntry
@@ -84,6 +92,7 @@ func NewHome(ctx context.Context, c common.Common, opts HomeOptions) *Home {
 		input:   components.NewInput(c, "build or open › ", "./path/to/crate, owner/repo@ref or file.docpack"),
 		recent:  components.NewList(c, "Recent docpacks"),
 		commons: components.NewList(c, "Commons of "+opts.Relay),
+		spin:    spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(c.Styles.Accented)),
 	}
 	h.files = findDocpacks(opts.Dirs)
 	rows := make([]components.Row, len(h.files))
@@ -142,10 +151,20 @@ func (h *Home) Init() tea.Cmd {
 	}
 	h.status = "loading the commons of " + h.opts.Relay + "…"
 	ctx, client, relay := h.ctx, h.opts.Client, h.opts.Relay
-	return func() tea.Msg {
+	return h.whileBusy(func() tea.Msg {
 		entries, err := FetchCommons(ctx, client, relay)
 		return commonsMsg{entries, err}
+	})
+}
+
+// whileBusy runs work with the spinner turning until its answer arrives.
+func (h *Home) whileBusy(work tea.Cmd) tea.Cmd {
+	start := !h.busy
+	h.busy = true
+	if !start {
+		return work // the spinner already turns
 	}
+	return tea.Batch(work, h.spin.Tick)
 }
 
 // FetchCommons lists the docpacks of a relay, newest first, following the
@@ -317,7 +336,18 @@ func (h *Home) SetSize(w, hh int) {
 // Update implements Page.
 func (h *Home) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
+	case spinner.TickMsg:
+		if !h.busy {
+			return nil // let the spinner stop
+		}
+		var c tea.Cmd
+		h.spin, c = h.spin.Update(msg)
+		return c
+	case downloadedMsg:
+		h.busy, h.status = false, ""
+		return cmd(OpenMsg{Path: msg.path})
 	case commonsMsg:
+		h.busy = false
 		if msg.err != nil {
 			h.status = msg.err.Error()
 			return nil
@@ -334,6 +364,7 @@ func (h *Home) Update(msg tea.Msg) tea.Cmd {
 		}
 		h.commons.SetRows(rows)
 	case homeErrMsg:
+		h.busy = false
 		h.status = msg.err.Error()
 	case tea.KeyPressMsg:
 		return h.updateKey(msg)
@@ -392,13 +423,13 @@ func (h *Home) updateKey(msg tea.KeyPressMsg) tea.Cmd {
 			e := h.entries[i]
 			h.status = "downloading " + e.Owner + "/" + e.Repo + "…"
 			ctx, client, relay, dir := h.ctx, h.opts.Client, h.opts.Relay, h.opts.DataDir
-			return func() tea.Msg {
+			return h.whileBusy(func() tea.Msg {
 				path, err := Download(ctx, client, relay, dir, e)
 				if err != nil {
 					return homeErrMsg{err}
 				}
-				return OpenMsg{Path: path}
-			}
+				return downloadedMsg{path}
+			})
 		default:
 			l.Update(msg)
 		}
@@ -448,6 +479,9 @@ func (h *Home) View() string {
 	}
 	body := components.Fit(strings.Join(out, "\n"), h.Width, h.Height-1)
 	foot := h.status
+	if h.busy {
+		foot = h.spin.View() + " " + foot
+	}
 	if foot == "" {
 		foot = "tab: switch · enter: open/build · /: type a target · q: quit"
 	}

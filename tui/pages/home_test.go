@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/doctown/doctown/docpack"
@@ -238,12 +240,28 @@ func TestHomeCommons(t *testing.T) {
 	dir := t.TempDir()
 	h := pages.NewHome(t.Context(), common.New(false, nil), pages.HomeOptions{Relay: f.URL, DataDir: dir, Client: f.Client()})
 	h.SetSize(100, 30)
-	load := h.Init()
-	if v := ansi.Strip(h.View()); !strings.Contains(v, "loading the commons") {
-		t.Errorf("no loading status while the commons load:\n%s", v)
+	load, tick := work(t, h.Init())
+	if tick == nil {
+		t.Fatal("no spinner while the commons load")
 	}
-	h.Update(load())
+	frame := spinner.MiniDot.Frames[0]
+	if v := ansi.Strip(h.View()); !strings.Contains(v, frame+" loading the commons") {
+		t.Errorf("no spinner and loading status while the commons load:\n%s", v)
+	}
+	if h.Update(tick) == nil {
+		t.Error("the spinner stopped while the commons load")
+	}
+	if v := ansi.Strip(h.View()); !strings.Contains(v, spinner.MiniDot.Frames[1]+" loading the commons") {
+		t.Errorf("the spinner did not turn:\n%s", v)
+	}
+	h.Update(load)
+	if h.Update(tick) != nil {
+		t.Error("the spinner turns on after the commons loaded")
+	}
 	v := ansi.Strip(h.View())
+	if strings.Contains(v, "loading") {
+		t.Errorf("still loading after the commons loaded:\n%s", v)
+	}
 	for _, want := range []string{"acme/geom@main", "18 symbols", "acme/half@main"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("home lacks %q:\n%s", want, v)
@@ -252,9 +270,13 @@ func TestHomeCommons(t *testing.T) {
 	// Focus the commons (input → recent → commons) and open the first entry.
 	h.Update(key("tab"))
 	h.Update(key("tab"))
-	c := h.Update(key("enter"))
+	downloaded, tick := work(t, h.Update(key("enter")))
+	if v := ansi.Strip(h.View()); tick == nil || !strings.Contains(v, spinner.MiniDot.Frames[1]+" downloading acme/geom") {
+		t.Errorf("no spinner while downloading (tick %v):\n%s", tick, v)
+	}
+	c := h.Update(downloaded)
 	if c == nil {
-		t.Fatal("enter on an entry did nothing")
+		t.Fatal("a finished download did nothing")
 	}
 	msg := c()
 	open, ok := msg.(pages.OpenMsg)
@@ -264,7 +286,8 @@ func TestHomeCommons(t *testing.T) {
 	// The second entry is not a docpack: a message, no file.
 	os.Remove(open.Path)
 	h.Update(key("down"))
-	h.Update(h.Update(key("enter"))())
+	failed, _ := work(t, h.Update(key("enter")))
+	h.Update(failed)
 	if v := ansi.Strip(h.View()); !strings.Contains(v, "download acme/junk: not a docpack") {
 		t.Errorf("no error message:\n%s", v)
 	}
@@ -278,8 +301,32 @@ func TestHomeCommonsUnavailable(t *testing.T) {
 	defer srv.Close()
 	h := pages.NewHome(t.Context(), common.New(false, nil), pages.HomeOptions{Relay: srv.URL, Client: srv.Client()})
 	h.SetSize(80, 20)
-	h.Update(h.Init()())
+	failed, _ := work(t, h.Init())
+	h.Update(failed)
 	if v := ansi.Strip(h.View()); !strings.Contains(v, "404 Not Found") {
 		t.Errorf("view:\n%s", v)
 	}
+}
+
+// work runs the commands of a busy home screen: the work's answer, and the
+// spinner's first tick if the spinner was started.
+func work(t *testing.T, c tea.Cmd) (answer tea.Msg, tick tea.Msg) {
+	t.Helper()
+	if c == nil {
+		t.Fatal("no command")
+	}
+	first := c()
+	batch, ok := first.(tea.BatchMsg)
+	if !ok {
+		return first, nil
+	}
+	for _, c := range batch {
+		switch msg := c().(type) {
+		case spinner.TickMsg:
+			tick = msg
+		default:
+			answer = msg
+		}
+	}
+	return answer, tick
 }
