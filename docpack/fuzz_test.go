@@ -23,7 +23,7 @@ import (
 // FuzzReadEntries mutates realistic contents, which it zips itself.
 const (
 	maxRawFuzzInput   = 512
-	maxEntryFuzzInput = 4 << 10
+	maxEntryFuzzInput = 1 << 10
 )
 
 // fuzzLimits keep each exec cheap: a mutated header cannot make it inflate
@@ -68,12 +68,22 @@ func FuzzRead(f *testing.F) {
 // true sizes and CRCs) and checks the archive as FuzzRead does, so mutations
 // reach the decoders and the validator instead of breaking the ZIP.
 func FuzzReadEntries(f *testing.F) {
-	entries := packEntries(f, samplePack(f, 3))
-	syms := sampleSymbols(3)
-	id := syms[2].ID
-	f.Add(entries[ManifestName], entries[SymbolsName], id, entries[DocName(id)])
-	valid := validEntries(f)
-	f.Add(valid[0].data, valid[1].data, syms[0].ID, valid[2].data)
+	// A small pack in the writer's format: a module and a method in it.
+	syms := []Symbol{{ID: "m", Name: "m", Path: "c::m", SymbolType: KindModule, Visibility: "pub"},
+		{ID: "f", Name: "f", Path: "c::m::f", SymbolType: KindMethod, Signature: "fn f(&self, x: u8) -> u8", Parent: "m",
+			Parameters: []Parameter{{Name: "self", ParamType: "&self"}, {Name: "x", ParamType: "u8"}}, Attributes: []string{"#[inline]"}}}
+	docs := map[string]Doc{"f": {SymbolID: "f", Summary: "F.", Source: DocFromLLM}}
+	m := &Manifest{Version: FormatVersion, SymbolCount: 2, DocCount: 1, Counts: map[Kind]int{KindModule: 1, KindMethod: 1}}
+	var pack bytes.Buffer
+	if err := Write(&pack, m, syms, docs); err != nil {
+		f.Fatal(err)
+	}
+	entries := packEntries(f, pack.Bytes())
+	var manifest bytes.Buffer // compact, to leave the fuzzer room under maxEntryFuzzInput
+	if err := json.Compact(&manifest, entries[ManifestName]); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(manifest.Bytes(), entries[SymbolsName], "f", entries[DocName("f")])
 	f.Add([]byte(`{"version":"1.1"}`), []byte(`[{"id":"a"},{"id":"a","parent":"b"}]`), "a", []byte(`{"symbol_id":"b"}`))
 	f.Fuzz(func(t *testing.T, manifest, symbols []byte, docID string, doc []byte) {
 		if len(manifest)+len(symbols)+len(docID)+len(doc) > maxEntryFuzzInput {
