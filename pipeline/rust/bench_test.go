@@ -125,3 +125,43 @@ func BenchmarkBareParseParallel(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkWalk is the Go side of extraction alone: the walk of already
+// parsed trees (macro bodies are still re-parsed, as Extract does), without
+// reading or parsing the files. Extract costs about BareParse plus this.
+func BenchmarkWalk(b *testing.B) {
+	_, files, size := benchSetup(b)
+	g := loadGrammar()
+	p := ts.NewParser()
+	defer p.Close()
+	if err := p.SetLanguage(g.lang); err != nil {
+		b.Fatal(err)
+	}
+	type parsed struct {
+		src  []byte
+		tree *ts.Tree
+	}
+	var ps []parsed
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		t := p.Parse(data, nil)
+		defer t.Close()
+		ps = append(ps, parsed{data, t})
+	}
+	b.SetBytes(size)
+	for b.Loop() {
+		for i, x := range ps {
+			out := &fileOut{rel: files[i]}
+			e := newFileExtractor(g, p, x.src, out, filepath.Dir(files[i]), "bench")
+			e.walkListAttrs(x.tree.RootNode(), "", filepath.Dir(files[i]), nil, "", func(it *rawItem) {
+				if it.parent == nil {
+					out.items = append(out.items, it)
+				}
+			}, &out.innerDocs, &out.innerAttrs)
+			e.close()
+		}
+	}
+}

@@ -300,13 +300,20 @@ func parseFile(ctx context.Context, g *grammar, p *ts.Parser, root, realRoot str
 			warn(int(n.StartPosition().Row)+1, "syntax error; items were extracted from what the parser recovered")
 		}
 	}
-	e := &fileExtractor{g: g, parser: p, src: src, rel: out.rel, absDir: filepath.Dir(j.abs), crate: c.Name, out: out}
+	e := newFileExtractor(g, p, src, out, filepath.Dir(j.abs), c.Name)
+	defer e.close()
 	e.walkListAttrs(rootNode, j.modPath, j.childDir, nil, "", func(it *rawItem) {
 		if it.parent == nil {
 			out.items = append(out.items, it)
 		}
 	}, &out.innerDocs, &out.innerAttrs)
 	return out
+}
+
+// newFileExtractor prepares the walk of one file's tree; absDir is the
+// directory of the real file.
+func newFileExtractor(g *grammar, p *ts.Parser, src []byte, out *fileOut, absDir, crate string) *fileExtractor {
+	return &fileExtractor{g: g, parser: p, src: src, rel: out.rel, absDir: absDir, crate: crate, out: out, cur: new(*ts.TreeCursor)}
 }
 
 // firstError returns the first syntax error that can affect the API: errors

@@ -125,6 +125,9 @@ type fileExtractor struct {
 	wrapAttrs []string
 	out       *fileOut
 	depth     int
+	// cur is the tree cursor namedChildren reuses, shared with the
+	// extractors of macro bodies (which copy this one).
+	cur **ts.TreeCursor
 }
 
 type pending struct {
@@ -163,7 +166,7 @@ func (e *fileExtractor) walkList(list *ts.Node, mod, childDir string, parent *ra
 // (#![cfg(…)] and the like, doc attributes aside) into innerAttrs.
 func (e *fileExtractor) walkListAttrs(list *ts.Node, mod, childDir string, parent *rawItem, ctx string, add func(*rawItem), inner *[]string, innerAttrs *[]string) {
 	var p pending
-	kids := namedChildren(list)
+	kids := e.namedChildren(list)
 	n := uint(len(kids))
 	for i := uint(0); i < n; i++ {
 		c := &kids[i]
@@ -532,7 +535,7 @@ func (e *fileExtractor) fillFunction(it *rawItem, c *ts.Node) {
 	deps := map[string]bool{}
 	var types []string
 	if params := e.field(c, g.fParams); params != nil {
-		kids := namedChildren(params)
+		kids := e.namedChildren(params)
 		n := uint(len(kids))
 		for i := uint(0); i < n; i++ {
 			pc := &kids[i]
@@ -564,7 +567,7 @@ func (e *fileExtractor) fields(body *ts.Node, parent *rawItem, mod string, _ boo
 	inVariant := parent.sym.SymbolType == docpack.KindVariant
 	if g.kind(body) == "field_declaration_list" {
 		var p pending
-		kids := namedChildren(body)
+		kids := e.namedChildren(body)
 		n := uint(len(kids))
 		for i := uint(0); i < n; i++ {
 			c := &kids[i]
@@ -599,7 +602,7 @@ func (e *fileExtractor) fields(body *ts.Node, parent *rawItem, mod string, _ boo
 	var p pending
 	idx := 0
 	var visStart *ts.Node
-	kids := children(body)
+	kids := e.children(body)
 	n := uint(len(kids))
 	for i := uint(0); i < n; i++ {
 		c := &kids[i]
@@ -665,7 +668,7 @@ func itoa(i int) string {
 func (e *fileExtractor) variants(body *ts.Node, enum *rawItem, mod string, gen []string) {
 	g := e.g
 	var p pending
-	kids := namedChildren(body)
+	kids := e.namedChildren(body)
 	n := uint(len(kids))
 	for i := uint(0); i < n; i++ {
 		c := &kids[i]
@@ -801,7 +804,7 @@ func (e *fileExtractor) useTree(n *ts.Node, prefix []string, u useEntry) {
 			e.useTree(list, segs, u)
 		}
 	case "use_list":
-		kids := namedChildren(n)
+		kids := e.namedChildren(n)
 		for i := range kids {
 			e.useTree(&kids[i], prefix, u)
 		}
@@ -851,7 +854,8 @@ func (e *fileExtractor) macroItems(m *ts.Node, mod, childDir string, parent *raw
 	}
 	defer tree.Close()
 	root := tree.RootNode()
-	if !looksLikeItems(e.g, root) {
+	rootKids := e.namedChildren(root)
+	if !looksLikeItems(e.g, rootKids) {
 		return
 	}
 	sub := *e
@@ -867,7 +871,6 @@ func (e *fileExtractor) macroItems(m *ts.Node, mod, childDir string, parent *raw
 	// inner attributes at the top of the body (tokio's feature! { #![unix] … }).
 	outer := *p
 	var innerAttrs []string
-	rootKids := namedChildren(root)
 	for i := range rootKids {
 		c := &rootKids[i]
 		if g := e.g.kind(c); g == "inner_attribute_item" {
@@ -902,11 +905,10 @@ var itemKinds = map[string]bool{
 // looksLikeItems accepts a re-parsed macro body when its top level consists of
 // items (comments and attributes aside) and at least one of them is a real item
 // or a macro call (outer! { inner! { … } }: the inner body is judged in turn).
-func looksLikeItems(g *grammar, root *ts.Node) bool {
-	n := root.NamedChildCount()
+func looksLikeItems(g *grammar, kids []ts.Node) bool {
 	items := 0
-	for i := uint(0); i < n; i++ {
-		c := root.NamedChild(i)
+	for i := range kids {
+		c := &kids[i]
 		k := g.kind(c)
 		switch {
 		case k == "attribute_item" || k == "inner_attribute_item" || k == "line_comment" || k == "block_comment":
@@ -926,16 +928,44 @@ func looksLikeItems(g *grammar, root *ts.Node) bool {
 
 // namedChildren returns n's named children in one pass of a tree cursor:
 // NamedChild(i) walks from the first child on every call, which makes a loop
-// over a long item list quadratic.
-func namedChildren(n *ts.Node) []ts.Node {
-	cur := n.Walk()
-	defer cur.Close()
-	return n.NamedChildren(cur)
+// over a long item list quadratic. The extractor keeps one cursor for all its
+// lists, and asks it three questions a child (go-tree-sitter's NamedChildren
+// asks four, after counting the children first).
+func (e *fileExtractor) namedChildren(n *ts.Node) []ts.Node {
+	return e.kids(n, true)
 }
 
 // children is namedChildren for all children, anonymous ones included.
-func children(n *ts.Node) []ts.Node {
-	cur := n.Walk()
-	defer cur.Close()
-	return n.Children(cur)
+func (e *fileExtractor) children(n *ts.Node) []ts.Node {
+	return e.kids(n, false)
+}
+
+func (e *fileExtractor) kids(n *ts.Node, namedOnly bool) []ts.Node {
+	if *e.cur == nil {
+		*e.cur = n.Walk()
+	} else {
+		(*e.cur).Reset(*n)
+	}
+	cur := *e.cur
+	if !cur.GotoFirstChild() {
+		return nil
+	}
+	var out []ts.Node
+	for {
+		c := cur.Node()
+		if !namedOnly || c.IsNamed() {
+			out = append(out, *c)
+		}
+		if !cur.GotoNextSibling() {
+			return out
+		}
+	}
+}
+
+// close releases the extractor's tree cursor.
+func (e *fileExtractor) close() {
+	if *e.cur != nil {
+		(*e.cur).Close()
+		*e.cur = nil
+	}
 }
