@@ -82,21 +82,6 @@ func Extract(ctx context.Context, repoRoot string, crates []Crate, opts Options)
 	}
 	g := loadGrammar()
 
-	// Trees are deleted on a goroutine of their own: freeing a tree's nodes
-	// costs about a tenth of parsing it, and a parser need not wait for it.
-	trash := make(chan *ts.Tree, 64)
-	trashDone := make(chan struct{})
-	go func() {
-		defer close(trashDone)
-		for t := range trash {
-			t.Close()
-		}
-	}()
-	defer func() {
-		close(trash)
-		<-trashDone
-	}()
-
 	parsers := make(chan *ts.Parser, opts.Workers)
 	defer func() {
 		close(parsers)
@@ -122,7 +107,7 @@ func Extract(ctx context.Context, repoRoot string, crates []Crate, opts Options)
 	eg, gctx := errgroup.WithContext(ctx)
 	for ci, c := range crates {
 		eg.Go(func() error {
-			o, err := parseCrate(gctx, g, parsers, trash, root, realRoot, c, opts, prog)
+			o, err := parseCrate(gctx, g, parsers, root, realRoot, c, opts, prog)
 			if err != nil {
 				return err
 			}
@@ -185,7 +170,7 @@ type crateState struct {
 // coordinates: it hands jobs to an errgroup limited to opts.Workers, and
 // workers report back through a mutex-guarded queue, so no worker ever blocks
 // on the coordinator and new jobs are queued as soon as a file is parsed.
-func parseCrate(ctx context.Context, g *grammar, parsers chan *ts.Parser, trash chan<- *ts.Tree, root, realRoot string, c Crate, opts Options, prog *fileProgress) ([]*fileOut, error) {
+func parseCrate(ctx context.Context, g *grammar, parsers chan *ts.Parser, root, realRoot string, c Crate, opts Options, prog *fileProgress) ([]*fileOut, error) {
 	eg, gctx := errgroup.WithContext(ctx)
 	eg.SetLimit(opts.Workers)
 	st := &crateState{note: make(chan struct{}, 1)}
@@ -201,7 +186,7 @@ func parseCrate(ctx context.Context, g *grammar, parsers chan *ts.Parser, trash 
 				return err
 			}
 			p := <-parsers
-			out := parseFile(gctx, g, p, trash, root, realRoot, c, j, opts)
+			out := parseFile(gctx, g, p, root, realRoot, c, j, opts)
 			parsers <- p
 			st.mu.Lock()
 			st.queue = append(st.queue, out)
@@ -261,9 +246,8 @@ func relPath(root, abs string) string {
 	return filepath.ToSlash(r)
 }
 
-// parseFile reads, parses and walks one module file, and hands the tree to
-// trash for deletion.
-func parseFile(ctx context.Context, g *grammar, p *ts.Parser, trash chan<- *ts.Tree, root, realRoot string, c Crate, j modJob, opts Options) *fileOut {
+// parseFile reads, parses and walks one module file.
+func parseFile(ctx context.Context, g *grammar, p *ts.Parser, root, realRoot string, c Crate, j modJob, opts Options) *fileOut {
 	out := &fileOut{job: j, rel: relPath(root, j.abs)}
 	warn := func(line int, msg string) {
 		out.warnings = append(out.warnings, Warning{File: out.rel, Line: line, Message: msg})
@@ -303,7 +287,7 @@ func parseFile(ctx context.Context, g *grammar, p *ts.Parser, trash chan<- *ts.T
 		warn(0, "skipped: parse failed")
 		return out
 	}
-	defer func() { trash <- tree }()
+	defer tree.Close()
 	out.parsed = true
 	out.bytes = int64(len(src))
 	out.lines = strings.Count(string(src), "\n") + 1
