@@ -2,8 +2,8 @@ package rust
 
 import (
 	"os"
-	"sync"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	ts "github.com/tree-sitter/go-tree-sitter"
@@ -90,6 +90,7 @@ func BenchmarkBareParse(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(files))*float64(b.N)/b.Elapsed().Seconds(), "files/s")
 }
+
 // BenchmarkBareParseParallel is the bare parse on 1 and 2 goroutines, each
 // with its own parser: the ceiling for the scaling of Extract across workers
 // on this machine.
