@@ -238,11 +238,10 @@ func describeSignature(s docpack.Symbol) string {
 		}
 	case docpack.KindImpl:
 		b.Reset()
-		head := stripLeadingGenerics(strings.TrimSpace(strings.TrimPrefix(s.Name, "impl")))
-		if trait, typ, ok := strings.Cut(head, " for "); ok {
-			fmt.Fprintf(&b, "Implementation of `%s` for `%s`", strings.TrimSpace(trait), strings.TrimSpace(typ))
+		if trait, typ := docpack.SplitImpl(s.Name); trait != "" {
+			fmt.Fprintf(&b, "Implementation of `%s` for `%s`", trait, typ)
 		} else {
-			fmt.Fprintf(&b, "Inherent implementation of `%s`", head)
+			fmt.Fprintf(&b, "Inherent implementation of `%s`", typ)
 		}
 	default:
 		if sig := strings.TrimSpace(s.Signature); sig != "" && len(sig) < 120 {
@@ -251,24 +250,4 @@ func describeSignature(s docpack.Symbol) string {
 	}
 	b.WriteString(" (no doc comment; described from its signature).")
 	return b.String()
-}
-
-// stripLeadingGenerics drops an impl's own "<T: Bound>" from "<T: Bound> Foo<T>".
-func stripLeadingGenerics(s string) string {
-	if !strings.HasPrefix(s, "<") {
-		return s
-	}
-	depth := 0
-	for i, r := range s {
-		switch r {
-		case '<':
-			depth++
-		case '>':
-			depth--
-			if depth == 0 {
-				return strings.TrimSpace(s[i+1:])
-			}
-		}
-	}
-	return s
 }

@@ -186,10 +186,7 @@ func (e *fileExtractor) walkListAttrs(list *ts.Node, mod, childDir string, paren
 			t := e.text(c)
 			switch docKind(t) {
 			case 'o':
-				if !p.has {
-					p.start, p.has = c.StartByte(), true
-				}
-				p.docs = append(p.docs, commentDoc(t))
+				p.addDoc(c, t)
 			case 'i':
 				if inner != nil {
 					*inner = append(*inner, commentDoc(t))
@@ -208,6 +205,15 @@ func (e *fileExtractor) walkListAttrs(list *ts.Node, mod, childDir string, paren
 			p = pending{}
 		}
 	}
+}
+
+// addDoc records an outer doc comment c with text t; the first one marks where
+// the pending item's text starts.
+func (p *pending) addDoc(c *ts.Node, t string) {
+	if !p.has {
+		p.start, p.has = c.StartByte(), true
+	}
+	p.docs = append(p.docs, commentDoc(t))
 }
 
 func (e *fileExtractor) addAttr(p *pending, c *ts.Node) {
@@ -576,10 +582,7 @@ func (e *fileExtractor) fields(body *ts.Node, parent *rawItem, mod string, _ boo
 				e.addAttr(&p, c)
 			case "line_comment", "block_comment":
 				if t := e.text(c); docKind(t) == 'o' {
-					if !p.has {
-						p.start, p.has = c.StartByte(), true
-					}
-					p.docs = append(p.docs, commentDoc(t))
+					p.addDoc(c, t)
 				}
 			case "field_declaration":
 				name := e.fieldText(c, g.fName)
@@ -615,10 +618,7 @@ func (e *fileExtractor) fields(body *ts.Node, parent *rawItem, mod string, _ boo
 			continue
 		case "line_comment", "block_comment":
 			if t := e.text(c); docKind(t) == 'o' {
-				if !p.has {
-					p.start, p.has = c.StartByte(), true
-				}
-				p.docs = append(p.docs, commentDoc(t))
+				p.addDoc(c, t)
 			}
 			continue
 		case "visibility_modifier":
@@ -677,10 +677,7 @@ func (e *fileExtractor) variants(body *ts.Node, enum *rawItem, mod string, gen [
 			e.addAttr(&p, c)
 		case "line_comment", "block_comment":
 			if t := e.text(c); docKind(t) == 'o' {
-				if !p.has {
-					p.start, p.has = c.StartByte(), true
-				}
-				p.docs = append(p.docs, commentDoc(t))
+				p.addDoc(c, t)
 			}
 		case "enum_variant":
 			it := e.newItem(c, docpack.KindVariant, e.fieldText(c, g.fName), &p, mod, enum)

@@ -244,34 +244,9 @@ func (x *Index) implTarget(i int) int {
 	if text == "" {
 		text = s.Name
 	}
-	if j := strings.Index(text, " for "); j >= 0 {
-		text = text[j+5:]
-	} else {
-		text = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(text), "unsafe "))
-		text = strings.TrimPrefix(text, "impl")
-		text = skipGenerics(strings.TrimSpace(text))
-	}
-	name := typeName(text)
+	_, self := docpack.SplitImpl(text)
+	name := typeName(self)
 	return x.Resolve(name, i)
-}
-
-func skipGenerics(s string) string {
-	if !strings.HasPrefix(s, "<") {
-		return s
-	}
-	depth := 0
-	for j, r := range s {
-		switch r {
-		case '<':
-			depth++
-		case '>':
-			depth--
-			if depth == 0 {
-				return strings.TrimSpace(s[j+1:])
-			}
-		}
-	}
-	return s
 }
 
 // typeName takes the leading type path of a type expression and returns its last
