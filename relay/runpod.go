@@ -9,9 +9,10 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/doctown/doctown/internal/backoff"
 )
 
 // RunPodDispatcher runs each build as a job on a RunPod serverless endpoint:
@@ -144,7 +145,7 @@ func (d *RunPodDispatcher) call(ctx context.Context, method, path string, body [
 		client = http.DefaultClient
 	}
 	url := strings.TrimRight(d.Endpoint, "/") + path
-	backoff := 500 * time.Millisecond
+	delay := 500 * time.Millisecond
 	for attempt := 1; ; attempt++ {
 		req, err := http.NewRequestWithContext(ctx, method, url, bytes.NewReader(body))
 		if err != nil {
@@ -160,10 +161,10 @@ func (d *RunPodDispatcher) call(ctx context.Context, method, path string, body [
 			if ctx.Err() != nil || attempt >= 5 {
 				return err
 			}
-			if !sleep(ctx, backoff) {
+			if !backoff.Sleep(ctx, delay) {
 				return ctx.Err()
 			}
-			backoff *= 2
+			delay *= 2
 			continue
 		}
 		data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
@@ -176,13 +177,13 @@ func (d *RunPodDispatcher) call(ctx context.Context, method, path string, body [
 			if attempt >= 8 {
 				return fmt.Errorf("%s %s: %s", method, path, resp.Status)
 			}
-			wait := backoff
-			if ra := retryAfter(resp.Header.Get("Retry-After")); ra > 0 {
+			wait := delay
+			if ra := backoff.RetryAfter(resp.Header.Get("Retry-After"), time.Minute); ra > 0 {
 				wait = ra
 			} else {
-				backoff *= 2
+				delay *= 2
 			}
-			if !sleep(ctx, wait) {
+			if !backoff.Sleep(ctx, wait) {
 				return ctx.Err()
 			}
 			continue
@@ -196,31 +197,6 @@ func (d *RunPodDispatcher) call(ctx context.Context, method, path string, body [
 			return fmt.Errorf("%s %s: decode answer: %w", method, path, err)
 		}
 		return nil
-	}
-}
-
-// retryAfter parses a Retry-After header (seconds or an HTTP date), capped at a minute.
-func retryAfter(v string) time.Duration {
-	if v == "" {
-		return 0
-	}
-	var d time.Duration
-	if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
-		d = time.Duration(n) * time.Second
-	} else if t, err := http.ParseTime(v); err == nil {
-		d = time.Until(t)
-	}
-	return min(max(d, 0), time.Minute)
-}
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
 	}
 }
 

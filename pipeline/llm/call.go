@@ -1,10 +1,11 @@
 package llm
 
 import (
+	"github.com/doctown/doctown/internal/backoff"
+
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"strings"
@@ -86,7 +87,7 @@ func (r *run) call(ctx context.Context, req *openai.ChatCompletionRequest) (open
 			}
 			return resp, &transportError{err: fmt.Errorf("chat completion failed after %d attempts: %s", attempt+1, why)}
 		}
-		delay := backoff(cfg.RetryBaseDelay, attempt)
+		delay := backoff.Jittered(cfg.RetryBaseDelay, attempt)
 		if ra := retryAfter(slot); ra > delay {
 			delay = ra
 		}
@@ -141,27 +142,12 @@ func statusOf(err error, slot *respSlot) int {
 	return slot.status
 }
 
-// backoff is full-jitter exponential backoff: a random wait in [d/2, d] where d
-// doubles from base each attempt, capped at 30s.
-func backoff(base time.Duration, attempt int) time.Duration {
-	d := base << min(attempt, 16)
-	if d > 30*time.Second || d <= 0 {
-		d = 30 * time.Second
-	}
-	return d/2 + rand.N(d/2+1)
-}
-
 // retryAfter reads Retry-After (seconds or an HTTP date) or Retry-After-Ms.
 func retryAfter(s *respSlot) time.Duration {
-	var d time.Duration
 	if ms, err := strconv.ParseFloat(s.retryMS, 64); err == nil && ms > 0 {
-		d = time.Duration(ms * float64(time.Millisecond))
-	} else if secs, err := strconv.ParseFloat(s.retryAfter, 64); err == nil && secs > 0 {
-		d = time.Duration(secs * float64(time.Second))
-	} else if t, err := http.ParseTime(s.retryAfter); err == nil {
-		d = time.Until(t)
+		return min(time.Duration(ms*float64(time.Millisecond)), maxRetryAfter)
 	}
-	return min(max(d, 0), maxRetryAfter)
+	return backoff.RetryAfter(s.retryAfter, maxRetryAfter)
 }
 
 func (r *run) startRequest() {

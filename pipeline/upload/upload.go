@@ -4,19 +4,19 @@
 package upload
 
 import (
+	"github.com/doctown/doctown/internal/backoff"
+
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"mime/multipart"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -202,7 +202,7 @@ func (u *Uploader) retry(ctx context.Context, op string, emit pipeline.Observer,
 				return nil
 			case resp.StatusCode >= 500, resp.StatusCode == http.StatusTooManyRequests:
 				last = &HTTPError{StatusCode: resp.StatusCode, Message: msg, Op: op}
-				wait = retryAfter(resp.Header.Get("Retry-After"))
+				wait = backoff.RetryAfter(resp.Header.Get("Retry-After"), time.Minute)
 			default:
 				return &HTTPError{StatusCode: resp.StatusCode, Message: msg, Op: op}
 			}
@@ -211,7 +211,7 @@ func (u *Uploader) retry(ctx context.Context, op string, emit pipeline.Observer,
 			break
 		}
 		if wait == 0 {
-			wait = u.backoff(attempt)
+			wait = backoff.Jittered(u.opts.Backoff, attempt-1)
 		}
 		emit(pipeline.Warning{Stage: pipeline.StageUpload, Message: fmt.Sprintf("%v; retrying in %s (attempt %d of %d)", last, wait.Round(time.Millisecond), attempt+1, u.opts.MaxAttempts)})
 		t := time.NewTimer(wait)
@@ -223,25 +223,6 @@ func (u *Uploader) retry(ctx context.Context, op string, emit pipeline.Observer,
 		}
 	}
 	return fmt.Errorf("%w (after %d attempts)", last, u.opts.MaxAttempts)
-}
-
-// backoff is full jitter over an exponentially growing window.
-func (u *Uploader) backoff(attempt int) time.Duration {
-	d := u.opts.Backoff << (attempt - 1)
-	if d > 30*time.Second || d <= 0 {
-		d = 30 * time.Second
-	}
-	return d/2 + rand.N(d/2+1)
-}
-
-func retryAfter(v string) time.Duration {
-	if s, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && s >= 0 {
-		return min(time.Duration(s)*time.Second, time.Minute)
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return min(max(time.Until(t), 0), time.Minute)
-	}
-	return 0
 }
 
 // readMessage extracts the relay's error text: {"error": "…"} or the plain body.

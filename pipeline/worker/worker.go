@@ -6,6 +6,8 @@
 package worker
 
 import (
+	"github.com/doctown/doctown/internal/backoff"
+
 	"bytes"
 	"context"
 	"encoding/json"
@@ -161,7 +163,7 @@ func Run(ctx context.Context, cfg Config) error {
 			failures++
 			wait := min(time.Duration(failures)*time.Second, 30*time.Second)
 			cfg.Logger.Warn("job-take failed", "err", err, "retry_in", wait)
-			if !sleep(ctx, wait) {
+			if !backoff.Sleep(ctx, wait) {
 				return nil
 			}
 			continue
@@ -352,7 +354,7 @@ func (w *worker) post(ctx context.Context, id string, body any) error {
 	}
 	var last error
 	for attempt := range 4 {
-		if attempt > 0 && !sleep(ctx, time.Duration(attempt)*500*time.Millisecond+rand.N(250*time.Millisecond)) {
+		if attempt > 0 && !backoff.Sleep(ctx, time.Duration(attempt)*500*time.Millisecond+rand.N(250*time.Millisecond)) {
 			return ctx.Err()
 		}
 		resp, err := w.request(ctx, http.MethodPost, u, b)
@@ -371,17 +373,6 @@ func (w *worker) post(ctx context.Context, id string, body any) error {
 		last = fmt.Errorf("job-done: %s", resp.Status)
 	}
 	return last
-}
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }
 
 func stripQuery(u string) string {
