@@ -44,9 +44,8 @@ var (
 
 // wellKnown are names a doc may put in backticks that are not the crate's:
 // primitives, keywords, the prelude. They count only when the crate defines them.
-var wellKnown = map[string]bool{}
-
-func init() {
+var wellKnown = func() map[string]bool {
+	m := map[string]bool{}
 	for _, w := range strings.Fields(`u8 u16 u32 u64 u128 usize i8 i16 i32 i64 i128 isize f32 f64 bool char str
 		String Vec Option Result Some None Ok Err Box Rc Arc Cow Self self true false std core alloc crate super
 		mut ref fn impl dyn unsafe const static where as let match loop while for in move async await return
@@ -54,9 +53,10 @@ func init() {
 		Eq PartialEq Ord PartialOrd Hash Drop Deref DerefMut AsRef AsMut FromStr ToString Error Fn FnMut FnOnce
 		HashMap HashSet BTreeMap BTreeSet VecDeque Ordering Path PathBuf io fmt null nil panic unreachable
 		assert assert_eq vec format println write writeln todo unimplemented NaN`) {
-		wellKnown[w] = true
+		m[w] = true
 	}
-}
+	return m
+}()
 
 func (r *resolver) resolves(target string) bool {
 	t := strings.TrimSpace(target)
