@@ -610,8 +610,24 @@ func run(t *testing.T, dir string, env []string, name string, args ...string) {
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		lines := strings.Split(string(out), "\n")
-		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, strings.Join(lines[max(0, len(lines)-30):], "\n"))
+		t.Fatalf("%s %s: %v\n%s%s", name, strings.Join(args, " "), err, strings.Join(lines[max(0, len(lines)-30):], "\n"), debianHint(string(out)))
 	}
+}
+
+var missingCrateRe = regexp.MustCompile("no matching package named `([^`]+)` found")
+
+// debianHint names the Debian packages that ship the crates cargo could not
+// find in the registry directory (Debian spells librust-<crate>-dev with - for _).
+func debianHint(out string) string {
+	var pkgs []string
+	for _, m := range missingCrateRe.FindAllStringSubmatch(out, -1) {
+		pkgs = append(pkgs, "librust-"+strings.ReplaceAll(strings.ToLower(m[1]), "_", "-")+"-dev")
+	}
+	if len(pkgs) == 0 {
+		return ""
+	}
+	slices.Sort(pkgs)
+	return "\nmissing from " + registryDir + ": apt-get install " + strings.Join(slices.Compact(pkgs), " ") + " (and add it to .ci/run)"
 }
 
 func TestAccuracyFixture(t *testing.T) {
@@ -739,4 +755,37 @@ func isMacroCallSite(dir string, r rdSym) bool {
 		l = l[c:]
 	}
 	return macroCallRe.MatchString(strings.TrimSpace(l))
+}
+
+// TestDebianHint runs cargo against the registry with a dependency Debian does
+// not ship and checks the failure names the package to install.
+func TestDebianHint(t *testing.T) {
+	if _, err := exec.LookPath("cargo"); err != nil {
+		requireTools(t, "cargo not installed")
+	}
+	dir := t.TempDir()
+	writeTxtar(t, dir, txtar.Parse([]byte(`-- Cargo.toml --
+[package]
+name = "hint"
+version = "0.1.0"
+edition = "2021"
+[dependencies]
+no_such_crate = "1"
+-- src/lib.rs --
+-- .cargo/config.toml --
+[source.crates-io]
+replace-with = "debian"
+[source.debian]
+directory = "`+registryDir+`"
+`)))
+	cmd := exec.CommandContext(t.Context(), "cargo", "metadata", "--offline", "--format-version", "1")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "CARGO_TARGET_DIR="+t.TempDir())
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatalf("cargo resolved a crate that does not exist:\n%s", out)
+	}
+	if got := debianHint(string(out)); !strings.Contains(got, "apt-get install librust-no-such-crate-dev ") {
+		t.Errorf("hint = %q\ncargo said:\n%s", got, out)
+	}
 }
