@@ -13,6 +13,7 @@ import (
 	"bytes"
 	"fmt"
 	"path"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -31,8 +32,9 @@ type Options struct {
 	Single bool
 	// MaxFileBytes caps each file; 0 means DefaultMaxFileBytes.
 	MaxFileBytes int
-	// SourceURL, when set, turns a source location into a link:
-	// it gets (file, line, endLine) and returns a URL.
+	// SourceURL turns a source location into a link: it gets (file, line,
+	// endLine) and returns a URL, or "" for none. nil means docpack.SourceURL
+	// on the manifest's repository.
 	SourceURL func(file string, line, endLine int) string
 }
 
@@ -262,8 +264,13 @@ func (e *exporter) writeMeta(b *strings.Builder, i int) {
 	if s.EndLine > s.Line {
 		loc += "-" + strconv.Itoa(s.EndLine)
 	}
-	if e.opts.SourceURL != nil {
-		if u := e.opts.SourceURL(s.File, s.Line, s.EndLine); u != "" {
+	src := e.opts.SourceURL
+	if src == nil {
+		repo := e.x.Manifest.Repository
+		src = func(file string, line, end int) string { return docpack.SourceURL(repo, file, line, end) }
+	}
+	{
+		if u := src(s.File, s.Line, s.EndLine); u != "" {
 			fmt.Fprintf(b, "Source: [`%s`](%s)\n\n", loc, u)
 			return
 		}
@@ -439,7 +446,8 @@ func (e *exporter) anchorFor(i int) string {
 	kind := anchorKind(s.SymbolType)
 	a := kind + "." + s.Name
 	if s.SymbolType == docpack.KindImpl {
-		a = "impl-" + slug(oneLine(stripAttrs(implHeader(s)))) + "-" + strconv.Itoa(s.Line)
+		h := strings.TrimPrefix(oneLine(stripAttrs(implHeader(s))), "impl")
+		a = "impl-" + slug(h) + "-" + strconv.Itoa(s.Line)
 	}
 	if o := x.Owner(i); o >= 0 && x.Symbols[o].SymbolType != docpack.KindModule {
 		return e.anchorFor(o) + "." + a
@@ -538,3 +546,39 @@ func sortedKeys[V any](m map[string]V) []string {
 	sort.Strings(keys)
 	return keys
 }
+
+// Item renders one symbol alone, as get_item answers: its heading, signature,
+// availability, source location and docs, then its members (fields, variants,
+// methods, trait implementations). Intra-doc links point at the target's path
+// ("[`Mutex`](tokio::sync::Mutex)"), which a reader can look up in turn.
+func Item(x *index.Index, i int) string {
+	e := newExporter(x, Options{})
+	var text string
+	if x.Symbols[i].SymbolType == docpack.KindModule {
+		var b strings.Builder
+		s := &x.Symbols[i]
+		fmt.Fprintf(&b, "## Module `%s`\n\n", s.Path)
+		e.writeMeta(&b, i)
+		e.writeDoc(&b, i)
+		text = b.String()
+	} else {
+		text = e.itemChunk(i)
+	}
+	text = anchorTag.ReplaceAllString(text, "")
+	return string(e.fillPaths([]byte(text)))
+}
+
+var anchorTag = regexp.MustCompile(`<a id="[^"]*"></a>\n\n`)
+
+// fillPaths replaces link marks with the targets' paths.
+func (e *exporter) fillPaths(data []byte) []byte {
+	return linkMarkRe.ReplaceAllFunc(data, func(m []byte) []byte {
+		i, err := strconv.Atoi(string(m[1 : len(m)-1]))
+		if err != nil || i < 0 || i >= len(e.x.Symbols) {
+			return nil
+		}
+		return []byte(e.x.Symbols[i].Path)
+	})
+}
+
+var linkMarkRe = regexp.MustCompile("\x00[0-9]+\x00")

@@ -42,8 +42,15 @@ func (e *exporter) links(i int, d docpack.Doc, text string) string {
 		return ""
 	})
 	resolve := func(label, target string) (string, bool) {
-		if isWeb(target) || strings.HasPrefix(target, "#") {
+		if isWeb(target) {
 			return target, true
+		}
+		if a, ok := strings.CutPrefix(target, "#"); ok {
+			// A rustdoc page anchor ("#method.new") names a member of the page's item.
+			if j := e.memberAnchor(i, a); j >= 0 {
+				return linkMark(j), true
+			}
+			return "", false
 		}
 		if j := e.target(i, target); j >= 0 {
 			return linkMark(j), true
@@ -141,6 +148,42 @@ func (e *exporter) target(i int, t string) int {
 	}
 	if !strings.Contains(t, "::") {
 		return x.Resolve(t, i)
+	}
+	return -1
+}
+
+// memberAnchor resolves a rustdoc anchor ("method.insert", "variant.None",
+// "tymethod.next", "structfield.x") written in symbol i's doc to a member of i,
+// or of i's owner when i is itself a member. It returns -1 when none matches.
+func (e *exporter) memberAnchor(i int, a string) int {
+	_, name, ok := strings.Cut(a, ".")
+	if !ok || name == "" {
+		return -1
+	}
+	x := e.x
+	owners := []int{i}
+	if o := x.Owner(i); o >= 0 {
+		owners = append(owners, o)
+	}
+	for _, o := range owners {
+		var find func(p int) int
+		find = func(p int) int {
+			for _, c := range x.Children(p) {
+				if x.Symbols[c].SymbolType == docpack.KindImpl {
+					if j := find(c); j >= 0 {
+						return j
+					}
+					continue
+				}
+				if x.Symbols[c].Name == name {
+					return c
+				}
+			}
+			return -1
+		}
+		if j := find(o); j >= 0 {
+			return j
+		}
 	}
 	return -1
 }

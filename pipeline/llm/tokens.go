@@ -108,3 +108,10 @@ func (t *tokenizer) Truncate(s string, limit int) (string, bool) {
 	}
 	return cut + truncateMarker, true
 }
+
+// Tokenizer is the tokenizer the batches are sized with, for other packages that
+// size text for a model's context (the MCP server's answers).
+type Tokenizer = tokenizer
+
+// NewTokenizer returns the tokenizer for model (see EncodingFor).
+func NewTokenizer(model string) (*Tokenizer, error) { return newTokenizer(model) }

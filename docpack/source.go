@@ -1,0 +1,45 @@
+package docpack
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// SourceURL links a source location to the repository's web view at the
+// documented commit, or returns "" when the repository's host is not one whose
+// URL scheme is known. GitHub (and hosts that copy its scheme, such as Gitea
+// and Forgejo): {url}/blob/{sha}/{file}#L{line}-L{end}; GitLab:
+// {url}/-/blob/{sha}/{file}#L{line}-{end}.
+func SourceURL(repo Repository, file string, line, end int) string {
+	base := strings.TrimSuffix(strings.TrimSuffix(repo.URL, "/"), ".git")
+	if base == "" || repo.CommitSHA == "" || file == "" {
+		return ""
+	}
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return ""
+	}
+	var segs []string
+	for _, s := range strings.Split(file, "/") {
+		segs = append(segs, url.PathEscape(s))
+	}
+	path := strings.Join(segs, "/")
+	frag := ""
+	if line > 0 {
+		frag = "#L" + strconv.Itoa(line)
+	}
+	switch {
+	case u.Host == "github.com" || strings.HasPrefix(u.Host, "github."):
+		if line > 0 && end > line {
+			frag += "-L" + strconv.Itoa(end)
+		}
+		return base + "/blob/" + url.PathEscape(repo.CommitSHA) + "/" + path + frag
+	case u.Host == "gitlab.com" || strings.HasPrefix(u.Host, "gitlab."):
+		if line > 0 && end > line {
+			frag += "-" + strconv.Itoa(end)
+		}
+		return base + "/-/blob/" + url.PathEscape(repo.CommitSHA) + "/" + path + frag
+	}
+	return ""
+}

@@ -1,0 +1,28 @@
+package docpack
+
+import "testing"
+
+func TestSourceURL(t *testing.T) {
+	gh := Repository{URL: "https://github.com/serde-rs/serde", CommitSHA: "abc123"}
+	tests := []struct {
+		repo      Repository
+		file      string
+		line, end int
+		want      string
+	}{
+		{gh, "serde/src/de/mod.rs", 10, 20, "https://github.com/serde-rs/serde/blob/abc123/serde/src/de/mod.rs#L10-L20"},
+		{gh, "src/lib.rs", 5, 5, "https://github.com/serde-rs/serde/blob/abc123/src/lib.rs#L5"},
+		{gh, "src/a b.rs", 1, 0, "https://github.com/serde-rs/serde/blob/abc123/src/a%20b.rs#L1"},
+		{Repository{URL: "https://github.com/o/r.git/", CommitSHA: "s"}, "x.rs", 1, 2, "https://github.com/o/r/blob/s/x.rs#L1-L2"},
+		{Repository{URL: "https://gitlab.com/o/r", CommitSHA: "s"}, "x.rs", 1, 2, "https://gitlab.com/o/r/-/blob/s/x.rs#L1-2"},
+		{Repository{URL: "https://github.com/o/r"}, "x.rs", 1, 2, ""},                  // no commit: no stable link
+		{Repository{URL: "javascript:alert(1)", CommitSHA: "s"}, "x.rs", 1, 2, ""},     // not http(s)
+		{Repository{URL: "https://example.com/o/r", CommitSHA: "s"}, "x.rs", 1, 2, ""}, // unknown host scheme
+		{Repository{URL: "", CommitSHA: "s"}, "x.rs", 1, 2, ""},
+	}
+	for _, tt := range tests {
+		if got := SourceURL(tt.repo, tt.file, tt.line, tt.end); got != tt.want {
+			t.Errorf("SourceURL(%q, %q, %d, %d) = %q, want %q", tt.repo.URL, tt.file, tt.line, tt.end, got, tt.want)
+		}
+	}
+}
