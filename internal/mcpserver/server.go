@@ -424,12 +424,17 @@ func (s *Server) find(ctx context.Context, path, pack string, module bool) (stri
 		if j := strings.LastIndex(path, "::"); j >= 0 {
 			last = path[j+2:]
 		}
-		for k, m := range x.Search(last, "") {
-			if k >= 5 {
+		// Close matches, best first: names holding the last segment, or of about
+		// its length that the fuzzy search matches (a typo).
+		for _, m := range x.Search(last, "") {
+			if len(near) >= 5 {
 				break
 			}
-			if x.Symbols[m.Symbol].SymbolType != docpack.KindImpl {
-				near = append(near, x.Symbols[m.Symbol].Path)
+			c := &x.Symbols[m.Symbol]
+			close := strings.Contains(strings.ToLower(c.Name), strings.ToLower(last)) ||
+				len(c.Name) >= len(last)-2 && len(c.Name) <= len(last)+2
+			if c.SymbolType != docpack.KindImpl && close {
+				near = append(near, c.Path)
 			}
 		}
 	}

@@ -1,0 +1,255 @@
+package mcpserver_test
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/doctown/doctown/internal/mcpserver"
+	"github.com/doctown/doctown/pipeline"
+	"github.com/doctown/doctown/pipeline/llm"
+)
+
+// BuildPack builds a crate directory into a docpack with the real pipeline and
+// returns its path.
+func buildPack(t testing.TB, dir string) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), filepath.Base(dir)+".docpack")
+	if _, err := pipeline.Build(t.Context(), pipeline.BuildOptions{
+		Source: pipeline.LocalSource{Dir: dir}, Output: out, ToolVersion: "test",
+		Now: func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) },
+	}, nil); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// registryCrate returns a Debian crate's source directory, skipping (failing
+// under DOCTOWN_REQUIRE_ALL=1) when its package is not installed.
+func registryCrate(t testing.TB, dir, pkg string) string {
+	t.Helper()
+	p := filepath.Join("/usr/share/cargo/registry", dir)
+	if _, err := os.Stat(p); err != nil {
+		if os.Getenv("DOCTOWN_REQUIRE_ALL") == "1" {
+			t.Fatalf("%s is missing (Debian package %s)", p, pkg)
+		}
+		t.Skipf("%s is missing (Debian package %s)", p, pkg)
+	}
+	return p
+}
+
+// connect serves lib over an in-memory transport and returns a client session.
+func connect(t testing.TB, lib mcpserver.Library, budget int) *mcp.ClientSession {
+	t.Helper()
+	srv, err := mcpserver.New(lib, mcpserver.Options{TokenBudget: budget, Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.AddResources(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	st, ct := mcp.NewInMemoryTransports()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	if _, err := srv.MCP().Connect(ctx, st, nil); err != nil {
+		t.Fatal(err)
+	}
+	cs, err := mcp.NewClient(&mcp.Implementation{Name: "test", Version: "1"}, nil).Connect(ctx, ct, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cs.Close() })
+	return cs
+}
+
+// call calls a tool and decodes its structured answer into out; it returns the
+// tool error text when the call failed as a tool (IsError).
+func call(t testing.TB, cs *mcp.ClientSession, tool string, args map[string]any, out any) string {
+	t.Helper()
+	res, err := cs.CallTool(t.Context(), &mcp.CallToolParams{Name: tool, Arguments: args})
+	if err != nil {
+		t.Fatalf("%s: %v", tool, err)
+	}
+	if res.IsError {
+		var msg []string
+		for _, c := range res.Content {
+			if tc, ok := c.(*mcp.TextContent); ok {
+				msg = append(msg, tc.Text)
+			}
+		}
+		return strings.Join(msg, "\n")
+	}
+	b, err := json.Marshal(res.StructuredContent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, out); err != nil {
+		t.Fatalf("%s: %v in %s", tool, err, b)
+	}
+	return ""
+}
+
+func demoLib(t testing.TB) *mcpserver.Files {
+	f, err := mcpserver.OpenFiles([]string{buildPack(t, filepath.Join("..", "..", "pipeline", "testdata", "demo-crate"))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+func TestToolsOnDemoCrate(t *testing.T) {
+	cs := connect(t, demoLib(t), 0)
+	tools, err := cs.ListTools(t.Context(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, tl := range tools.Tools {
+		names = append(names, tl.Name)
+		if tl.Description == "" || tl.InputSchema == nil {
+			t.Errorf("tool %s has no description or input schema", tl.Name)
+		}
+	}
+	if got := strings.Join(names, ","); got != "get_item,list_docpacks,list_module,search_symbols" {
+		t.Errorf("tools = %s", got)
+	}
+
+	var list mcpserver.ListOutput
+	call(t, cs, "list_docpacks", nil, &list)
+	if len(list.Docpacks) != 1 || list.Docpacks[0].Name != "demo-crate" || list.Docpacks[0].Symbols == 0 {
+		t.Errorf("list_docpacks = %+v", list)
+	}
+
+	var found mcpserver.SearchOutput
+	call(t, cs, "search_symbols", map[string]any{"query": "Registry"}, &found)
+	if len(found.Results) == 0 || found.Results[0].Path != "demo_crate::Registry" {
+		t.Fatalf("search Registry = %+v", found.Results)
+	}
+	call(t, cs, "search_symbols", map[string]any{"query": "area", "kind": "trait"}, &found)
+	for _, r := range found.Results {
+		if r.Kind != "trait" {
+			t.Errorf("kind filter let %s (%s) through", r.Path, r.Kind)
+		}
+	}
+
+	var item mcpserver.ItemOutput
+	call(t, cs, "get_item", map[string]any{"path": "demo_crate::Registry"}, &item)
+	for _, want := range []string{"pub struct Registry<T>", "Shapes stored by name.", "Method `insert`", "src/registry.rs:7"} {
+		if !strings.Contains(item.Markdown, want) {
+			t.Errorf("get_item Registry lacks %q:\n%s", want, item.Markdown)
+		}
+	}
+	if strings.Contains(item.Markdown, "\x00") || strings.Contains(item.Markdown, "<a id=") {
+		t.Errorf("get_item leaks export internals:\n%s", item.Markdown)
+	}
+
+	var mod mcpserver.ModuleOutput
+	call(t, cs, "list_module", map[string]any{"path": "demo_crate::shapes"}, &mod)
+	if mod.Total == 0 || mod.Summary == "" {
+		t.Errorf("list_module shapes = %+v", mod)
+	}
+
+	// Errors are tool errors a model can read, with close matches.
+	if msg := call(t, cs, "get_item", map[string]any{"path": "demo_crate::Registy"}, &item); !strings.Contains(msg, "demo_crate::Registry") {
+		t.Errorf("unknown path: %q, want a close match named", msg)
+	}
+	if msg := call(t, cs, "search_symbols", map[string]any{"query": "x", "kind": "klass"}, &found); !strings.Contains(msg, "unknown kind") {
+		t.Errorf("bad kind: %q", msg)
+	}
+	if msg := call(t, cs, "list_module", map[string]any{"path": "demo_crate::nope"}, &mod); !strings.Contains(msg, "no module") {
+		t.Errorf("unknown module: %q", msg)
+	}
+	if msg := call(t, cs, "search_symbols", map[string]any{"query": "a", "cursor": "garbage"}, &found); !strings.Contains(msg, "bad cursor") {
+		t.Errorf("bad cursor: %q", msg)
+	}
+
+	res, err := cs.ReadResource(t.Context(), &mcp.ReadResourceParams{URI: "doctown://demo-crate/llms.txt"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Contents) != 1 || !strings.HasPrefix(res.Contents[0].Text, "# demo-crate\n\n> Geometry helpers") {
+		t.Errorf("llms.txt resource = %+v", res.Contents)
+	}
+}
+
+// TestPagingAndBudget pages a search through a small budget: every page fits
+// it (counted with the build's tokenizer) and the pages together hold every match once.
+func TestPagingAndBudget(t *testing.T) {
+	const budget = 200
+	cs := connect(t, demoLib(t), budget)
+	tok, err := llm.NewTokenizer("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	cursor, total, pages := "", 0, 0
+	for {
+		var out mcpserver.SearchOutput
+		args := map[string]any{"query": "e"}
+		if cursor != "" {
+			args["cursor"] = cursor
+		}
+		if msg := call(t, cs, "search_symbols", args, &out); msg != "" {
+			t.Fatal(msg)
+		}
+		b, _ := json.Marshal(out.Results)
+		if n := tok.Count(string(b)); n > budget*2 {
+			t.Errorf("a page of %d results is %d tokens, budget %d", len(out.Results), n, budget)
+		}
+		for _, r := range out.Results {
+			if seen[r.Path+r.Kind] {
+				t.Errorf("%s on two pages", r.Path)
+			}
+			seen[r.Path+r.Kind] = true
+		}
+		total = out.Total
+		pages++
+		if out.NextCursor == "" {
+			break
+		}
+		cursor = out.NextCursor
+	}
+	if pages < 2 || len(seen) != total {
+		t.Errorf("%d pages, %d distinct results of %d", pages, len(seen), total)
+	}
+}
+
+// TestRealCrates: on tokio and serde, "Mutex" finds tokio::sync::Mutex first,
+// and get_item answers stay within the budget.
+func TestRealCrates(t *testing.T) {
+	tokio := buildPack(t, registryCrate(t, "tokio-1.24.2", "librust-tokio-dev"))
+	serde := buildPack(t, registryCrate(t, "serde-1.0.152", "librust-serde-dev"))
+	lib, err := mcpserver.OpenFiles([]string{tokio, serde})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lib.Close()
+	const budget = 1500
+	cs := connect(t, lib, budget)
+	var found mcpserver.SearchOutput
+	call(t, cs, "search_symbols", map[string]any{"query": "Mutex"}, &found)
+	if len(found.Results) == 0 || found.Results[0].Path != "tokio::sync::Mutex" {
+		t.Fatalf("search Mutex: %+v", found.Results[:min(5, len(found.Results))])
+	}
+	tok, _ := llm.NewTokenizer("")
+	for _, p := range []string{"tokio::sync::Mutex", "serde::ser::Serializer", "serde::de::Deserializer", "tokio::runtime::Builder"} {
+		var item mcpserver.ItemOutput
+		if msg := call(t, cs, "get_item", map[string]any{"path": p}, &item); msg != "" {
+			t.Errorf("get_item %s: %s", p, msg)
+			continue
+		}
+		if n := tok.Count(item.Markdown); n > budget {
+			t.Errorf("get_item %s: %d tokens, budget %d", p, n, budget)
+		}
+		if !strings.Contains(item.Markdown, "```rust") {
+			t.Errorf("get_item %s has no signature", p)
+		}
+	}
+}
