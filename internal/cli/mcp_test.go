@@ -148,8 +148,8 @@ func TestMCPRelay(t *testing.T) {
 	t.Setenv("XDG_CACHE_HOME", env["XDG_CACHE_HOME"])
 	go func() {
 		done <- runMCP(ctx, &MCPOptions{
-			IO:     &IO{Out: os.Stdout, ErrOut: os.Stderr, Getenv: func(k string) string { return env[k] }},
-			Relay:  relay.URL, HTTP: "127.0.0.1:0", Budget: 4000,
+			IO:    &IO{Out: os.Stdout, ErrOut: os.Stderr, Getenv: func(k string) string { return env[k] }},
+			Relay: relay.URL, HTTP: "127.0.0.1:0", Budget: 4000,
 			Listening: func(a string) { addr <- a },
 		})
 	}()
