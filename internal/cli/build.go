@@ -214,9 +214,24 @@ func runBuild(ctx context.Context, opts *BuildOptions) error {
 func buildGenerator(opts *BuildOptions, r *progressRenderer) (pipeline.Generator, error) {
 	switch opts.Generator {
 	case "extractive":
+		if opts.LLM.DryRun {
+			return nil, usageError{errors.New("--dry-run plans a model run; the extractive generator sends nothing (drop --dry-run, or use --generator auto|openai)")}
+		}
 		return nil, nil
 	case "openai":
 	case "auto", "":
+		if opts.LLM.DryRun && !llm.Enabled(opts.LLM) {
+			// A dry run answers "what would a model run send and cost?": plan it
+			// with the configured (default) model. Nothing is sent or written.
+			if !opts.JSON {
+				fmt.Fprintf(opts.IO.ErrOut, "no model is configured: planning a run with %s (set OPENAI_API_KEY or OPENAI_BASE_URL to run it)\n", opts.LLM.Model)
+			}
+			g, err := llm.New(opts.LLM)
+			if err != nil {
+				return nil, usageError{err}
+			}
+			return g, nil
+		}
 		if !llm.Enabled(opts.LLM) {
 			if !opts.JSON && !opts.Quiet {
 				fmt.Fprintln(opts.IO.ErrOut, "using the offline extractive generator (set OPENAI_API_KEY or OPENAI_BASE_URL to write docs with a model)")

@@ -30,6 +30,8 @@ func newInspectCmd(s *IO) *cobra.Command {
 	opts := &InspectOptions{IO: s, TopModules: 10}
 	cmd := &cobra.Command{
 		Use:   "inspect FILE.docpack",
+		Example: `  doctown inspect serde.docpack
+  doctown inspect serde.docpack --json | jq .counts`,
 		Short: "Summarise a docpack: where it came from and what it holds",
 		Long: `inspect prints a docpack's manifest (repository, commit, generator and model,
 when and by which doctown it was made), its symbols counted by kind, the modules

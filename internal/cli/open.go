@@ -30,6 +30,10 @@ func newOpenCmd(s *IO) *cobra.Command {
 	opts := &OpenOptions{IO: s}
 	cmd := &cobra.Command{
 		Use:   "open FILE.docpack [SYMBOL_PATH]",
+		Example: `  doctown open serde.docpack                      # browse it (a terminal)
+  doctown open serde.docpack serde::de::Deserialize  # one item as markdown
+  doctown open serde.docpack --plain | less          # every module and item
+  doctown open serde.docpack --json | jq length`,
 		Short: "Read a docpack",
 		Long: `open shows a docpack. On a terminal it opens the browser; otherwise (or with
 --plain) it prints the modules and their symbols with one-line summaries, or with

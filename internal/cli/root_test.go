@@ -3,6 +3,8 @@ package cli
 import (
 	"strings"
 	"testing"
+
+	"github.com/spf13/cobra"
 )
 
 // Mistyped commands and flags are usage errors (exit 2) that point at --help.
@@ -28,4 +30,21 @@ func TestUsageErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestEveryCommandHasExamples: `--help` of every command shows how to use it.
+func TestEveryCommandHasExamples(t *testing.T) {
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		if c.Hidden || c.Name() == "help" {
+			return
+		}
+		if c.Example == "" && c.Parent() != nil && c.Parent().Name() != "completion" {
+			t.Errorf("%q has no Example in its help", c.CommandPath())
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(NewRootCmd(&IO{Getenv: func(string) string { return "" }}))
 }

@@ -24,6 +24,11 @@ func newTUICmd(s *IO) *cobra.Command {
 	opts := &TUIOptions{IO: s}
 	cmd := &cobra.Command{
 		Use:   "tui [PATH | OWNER/REPO@REF | FILE.docpack]",
+		Example: `  doctown tui                                  # home: recent docpacks, start a build
+  doctown tui ~/src/my-crate                   # build it with live progress, then browse
+  doctown tui BurntSushi/memchr@2.7.4          # build a GitHub repository at a ref
+  doctown tui serde.docpack                    # browse a docpack
+  doctown tui --relay https://docs.example.org # browse and download a relay's commons`,
 		Short: "Build and browse docpacks interactively",
 		Long: `tui opens doctown's terminal interface. With no argument it shows the home
 screen: recent docpacks in the current directory and in the data directory

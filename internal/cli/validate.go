@@ -24,6 +24,8 @@ func newValidateCmd(s *IO) *cobra.Command {
 	opts := &ValidateOptions{IO: s}
 	cmd := &cobra.Command{
 		Use:   "validate FILE.docpack",
+		Example: `  doctown validate serde.docpack
+  doctown validate serde.docpack --json | jq '.problems[] | .message'`,
 		Short: "Check a docpack against the format spec",
 		Long: `validate checks a docpack completely: the archive (safe entry names, size limits,
 no duplicates), every file against the JSON Schemas of DOCPACK_SPEC.md, duplicate

@@ -58,6 +58,8 @@ func newVersionCmd(s *IO) *cobra.Command {
 	opts := versionOptions{IO: s}
 	cmd := &cobra.Command{
 		Use:   "version",
+		Example: `  doctown version
+  doctown version --json`,
 		Short: "Print the version",
 		Args:  exactArgs(0),
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -27,6 +27,7 @@ type workerRunPodOptions struct {
 func newWorkerCmd(s *IO) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "worker",
+		Example: `  doctown worker runpod   # the RunPod serverless handler`,
 		Short: "Run as a build worker for a job queue",
 		Args:  exactArgs(0),
 	}
