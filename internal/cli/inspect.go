@@ -29,7 +29,7 @@ type InspectOptions struct {
 func newInspectCmd(s *IO) *cobra.Command {
 	opts := &InspectOptions{IO: s, TopModules: 10}
 	cmd := &cobra.Command{
-		Use:   "inspect FILE.docpack",
+		Use: "inspect FILE.docpack",
 		Example: `  doctown inspect serde.docpack
   doctown inspect serde.docpack --json | jq .counts`,
 		Short: "Summarise a docpack: where it came from and what it holds",

@@ -29,7 +29,7 @@ type OpenOptions struct {
 func newOpenCmd(s *IO) *cobra.Command {
 	opts := &OpenOptions{IO: s}
 	cmd := &cobra.Command{
-		Use:   "open FILE.docpack [SYMBOL_PATH]",
+		Use: "open FILE.docpack [SYMBOL_PATH]",
 		Example: `  doctown open serde.docpack                      # browse it (a terminal)
   doctown open serde.docpack serde::de::Deserialize  # one item as markdown
   doctown open serde.docpack --plain | less          # every module and item

@@ -23,7 +23,7 @@ type TUIOptions struct {
 func newTUICmd(s *IO) *cobra.Command {
 	opts := &TUIOptions{IO: s}
 	cmd := &cobra.Command{
-		Use:   "tui [PATH | OWNER/REPO@REF | FILE.docpack]",
+		Use: "tui [PATH | OWNER/REPO@REF | FILE.docpack]",
 		Example: `  doctown tui                                  # home: recent docpacks, start a build
   doctown tui ~/src/my-crate                   # build it with live progress, then browse
   doctown tui BurntSushi/memchr@2.7.4          # build a GitHub repository at a ref

@@ -23,7 +23,7 @@ type ValidateOptions struct {
 func newValidateCmd(s *IO) *cobra.Command {
 	opts := &ValidateOptions{IO: s}
 	cmd := &cobra.Command{
-		Use:   "validate FILE.docpack",
+		Use: "validate FILE.docpack",
 		Example: `  doctown validate serde.docpack
   doctown validate serde.docpack --json | jq '.problems[] | .message'`,
 		Short: "Check a docpack against the format spec",

@@ -57,7 +57,7 @@ type versionOptions struct {
 func newVersionCmd(s *IO) *cobra.Command {
 	opts := versionOptions{IO: s}
 	cmd := &cobra.Command{
-		Use:   "version",
+		Use: "version",
 		Example: `  doctown version
   doctown version --json`,
 		Short: "Print the version",

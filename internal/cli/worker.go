@@ -26,10 +26,10 @@ type workerRunPodOptions struct {
 
 func newWorkerCmd(s *IO) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "worker",
+		Use:     "worker",
 		Example: `  doctown worker runpod   # the RunPod serverless handler`,
-		Short: "Run as a build worker for a job queue",
-		Args:  exactArgs(0),
+		Short:   "Run as a build worker for a job queue",
+		Args:    exactArgs(0),
 	}
 	cmd.AddCommand(newWorkerRunPodCmd(s))
 	return cmd
