@@ -21,7 +21,7 @@ import (
 func PipelineBuild(newGen func() (pipeline.Generator, error), client *http.Client, toolVersion string) BuildFunc {
 	return func(ctx context.Context, req BuildRequest) (string, error) {
 		src, err := github.NewSource(ctx, github.Target{Owner: req.Owner, Repo: req.Repo, Ref: req.SHA},
-			github.Options{Token: req.Token, APIURL: req.APIURL, HTTPClient: client})
+			github.Options{Token: req.Token, APIURL: req.APIURL, HTTPClient: client, TempDir: req.OutputDir})
 		if err != nil {
 			return "", err
 		}

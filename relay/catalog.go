@@ -3,7 +3,6 @@ package relay
 import (
 	"context"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -156,7 +155,7 @@ type cursor struct {
 }
 
 // ErrBadCursor is a cursor List did not hand out.
-var ErrBadCursor = errors.New("invalid cursor")
+var ErrBadCursor = commons.ErrBadCursor
 
 func encodeCursor(c cursor) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(c.created, 10) + "|" + c.id))

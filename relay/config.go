@@ -26,6 +26,17 @@ const (
 	DefaultMaxAttempts  = 5
 	// MaxWebhookBody is GitHub's own cap on a delivery's payload.
 	MaxWebhookBody = 25 << 20
+	// DefaultWebhookMemory bounds the webhook bodies held in memory at once.
+	DefaultWebhookMemory = 64 << 20
+	// DefaultReadTimeout bounds reading a request (headers and body) except an
+	// upload, which gets UploadReadTimeout.
+	DefaultReadTimeout = 30 * time.Second
+	// DefaultWriteTimeout bounds writing a response (a docpack download included).
+	DefaultWriteTimeout = 10 * time.Minute
+	// UploadReadTimeout bounds receiving one uploaded docpack.
+	UploadReadTimeout = 15 * time.Minute
+	// MinSecretLen is the shortest webhook or relay secret accepted.
+	MinSecretLen = 16
 )
 
 // Dispatch modes.
@@ -75,6 +86,17 @@ type Config struct {
 	MaxAttempts int
 	// MaxUpload caps an uploaded docpack, in bytes.
 	MaxUpload int64
+	// WebhookMemory bounds the webhook bodies held in memory by all requests
+	// at once; past it a delivery is answered 503 (GitHub's redelivery, or the
+	// relay's sweeper, sends it again).
+	WebhookMemory int64
+	// ReadTimeout and WriteTimeout bound reading a request and writing its
+	// answer; ReadHeaderTimeout the headers alone; IdleTimeout a kept-alive
+	// connection between requests.
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
+	WriteTimeout      time.Duration
+	IdleTimeout       time.Duration
 	// ShutdownGrace is how long running builds may take to finish on shutdown;
 	// after it they are cancelled and retried by the next relay.
 	ShutdownGrace time.Duration
@@ -112,6 +134,11 @@ func DefaultConfig() Config {
 		JobTimeout:         DefaultJobTimeout,
 		MaxAttempts:        DefaultMaxAttempts,
 		MaxUpload:          DefaultMaxUpload,
+		WebhookMemory:      DefaultWebhookMemory,
+		ReadHeaderTimeout:  10 * time.Second,
+		ReadTimeout:        DefaultReadTimeout,
+		WriteTimeout:       DefaultWriteTimeout,
+		IdleTimeout:        2 * time.Minute,
 		ShutdownGrace:      30 * time.Second,
 		LogLevel:           "info",
 	}
@@ -147,7 +174,9 @@ func (c *Config) FromEnv(getenv func(string) string) error {
 		c.GitHubAppPrivateKey = []byte(strings.ReplaceAll(v, `\n`, "\n"))
 	}
 	str("GITHUB_APP_PRIVATE_KEY_PATH", &c.GitHubPrivateKeyPath)
-	if v := getenv("GITHUB_WEBHOOK_SECRET"); v != "" {
+	// Secrets are trimmed: a trailing newline from a file or a copy would make
+	// every signature (or token) differ.
+	if v := strings.TrimSpace(getenv("GITHUB_WEBHOOK_SECRET")); v != "" {
 		c.WebhookSecret = v
 	}
 	str("DOCTOWN_GITHUB_API_URL", &c.GitHubAPIURL)
@@ -199,6 +228,15 @@ func (c *Config) FromEnv(getenv func(string) string) error {
 	duration("DOCTOWN_JOB_TIMEOUT", &c.JobTimeout)
 	duration("DOCTOWN_SHUTDOWN_GRACE", &c.ShutdownGrace)
 	duration("RUNPOD_POLL_INTERVAL", &c.RunPodPollInterval)
+	duration("DOCTOWN_HTTP_READ_TIMEOUT", &c.ReadTimeout)
+	duration("DOCTOWN_HTTP_WRITE_TIMEOUT", &c.WriteTimeout)
+	if v := strings.TrimSpace(getenv("DOCTOWN_WEBHOOK_MEMORY")); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("DOCTOWN_WEBHOOK_MEMORY: %q is not a number of bytes", v))
+		}
+		c.WebhookMemory = n
+	}
 	if v := strings.TrimSpace(getenv("DOCTOWN_MAX_UPLOAD")); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
@@ -206,7 +244,7 @@ func (c *Config) FromEnv(getenv func(string) string) error {
 		}
 		c.MaxUpload = n
 	}
-	if v := getenv("DOCTOWN_RELAY_SECRET"); v != "" {
+	if v := strings.TrimSpace(getenv("DOCTOWN_RELAY_SECRET")); v != "" {
 		c.RelaySecret = v
 	}
 	if v := getenv("DOCTOWN_ADMIN_TOKEN"); strings.TrimSpace(v) != "" {
@@ -303,8 +341,15 @@ func randomHex(n int) string {
 // Validate reports every problem with the settings at once.
 func (c *Config) Validate() error {
 	var errs []error
+	c.WebhookSecret = strings.TrimSpace(c.WebhookSecret)
+	c.RelaySecret = strings.TrimSpace(c.RelaySecret)
 	if c.WebhookSecret == "" {
 		errs = append(errs, errors.New("GITHUB_WEBHOOK_SECRET is not set: the relay refuses unsigned webhooks (use --dev to generate one)"))
+	} else if len(c.WebhookSecret) < MinSecretLen {
+		errs = append(errs, fmt.Errorf("GITHUB_WEBHOOK_SECRET is %d characters: use at least %d (e.g. openssl rand -hex 32), the same on the GitHub App", len(c.WebhookSecret), MinSecretLen))
+	}
+	if c.RelaySecret != "" && len(c.RelaySecret) < MinSecretLen {
+		errs = append(errs, fmt.Errorf("DOCTOWN_RELAY_SECRET is %d characters: use at least %d, or leave it unset to have one generated in the data dir", len(c.RelaySecret), MinSecretLen))
 	}
 	if c.Addr == "" {
 		errs = append(errs, errors.New("RELAY_ADDR is empty"))
@@ -369,6 +414,12 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxUpload < 1 {
 		errs = append(errs, errors.New("DOCTOWN_MAX_UPLOAD must be positive"))
+	}
+	if c.WebhookMemory < MaxWebhookBody {
+		errs = append(errs, fmt.Errorf("DOCTOWN_WEBHOOK_MEMORY must be at least %d bytes (one delivery of GitHub's largest size)", MaxWebhookBody))
+	}
+	if c.ReadTimeout <= 0 || c.WriteTimeout <= 0 {
+		errs = append(errs, errors.New("DOCTOWN_HTTP_READ_TIMEOUT and DOCTOWN_HTTP_WRITE_TIMEOUT must be positive"))
 	}
 	if c.ShutdownGrace < 0 {
 		errs = append(errs, errors.New("DOCTOWN_SHUTDOWN_GRACE must not be negative"))

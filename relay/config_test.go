@@ -18,7 +18,7 @@ func TestConfigEnvAndFlags(t *testing.T) {
 	env := map[string]string{
 		"RELAY_ADDR": "0.0.0.0:9000", "DOCTOWN_DATA_DIR": "/var/lib/doctown", "DOCTOWN_PUBLIC_URL": "https://relay.example",
 		"GITHUB_APP_ID": "12", "GITHUB_APP_PRIVATE_KEY": `-----BEGIN RSA PRIVATE KEY-----\nx\n-----END RSA PRIVATE KEY-----`,
-		"GITHUB_WEBHOOK_SECRET": "s", "DOCTOWN_DISPATCH": "runpod", "RUNPOD_ENDPOINT": "https://rp.example/v2/abc",
+		"GITHUB_WEBHOOK_SECRET": "  a-secret-of-enough-length\n", "DOCTOWN_DISPATCH": "runpod", "RUNPOD_ENDPOINT": "https://rp.example/v2/abc",
 		"RUNPOD_API_KEY": "k", "DOCTOWN_STORAGE": "s3", "BUCKET_ENDPOINT": "https://r2.example", "BUCKET_NAME": "docpacks",
 		"DOCTOWN_JOB_TIMEOUT": "10m", "DOCTOWN_WORKERS": "4", "DOCTOWN_BUILD_TAGS": "true",
 		"DOCTOWN_ADMIN_TOKEN": " adm ",
@@ -36,7 +36,7 @@ func TestConfigEnvAndFlags(t *testing.T) {
 		t.Fatal(err)
 	}
 	if cfg.Workers != 8 || cfg.Addr != "127.0.0.1:1" || cfg.JobTimeout != 10*time.Minute || !cfg.BuildTags ||
-		cfg.GitHubAppID != 12 || !strings.Contains(string(cfg.GitHubAppPrivateKey), "\nx\n") || cfg.BucketRegion != "auto" || cfg.AdminToken != "adm" {
+		cfg.GitHubAppID != 12 || !strings.Contains(string(cfg.GitHubAppPrivateKey), "\nx\n") || cfg.BucketRegion != "auto" || cfg.AdminToken != "adm" || cfg.WebhookSecret != "a-secret-of-enough-length" {
 		t.Errorf("config = %+v", cfg)
 	}
 }

@@ -143,6 +143,7 @@ var schema = []string{
 		updated_at BIGINT NOT NULL,
 		dispatched_at BIGINT NOT NULL DEFAULT 0,
 		finished_at BIGINT NOT NULL DEFAULT 0,
+		pushed_at BIGINT NOT NULL DEFAULT 0,
 		UNIQUE (owner, repo, sha)
 	)`,
 	`CREATE INDEX IF NOT EXISTS doctown_jobs_state ON doctown_jobs (state)`,
@@ -168,6 +169,11 @@ var schema = []string{
 		PRIMARY KEY (owner, repo, sha)
 	)`,
 	`CREATE INDEX IF NOT EXISTS doctown_docpacks_created ON doctown_docpacks (created_at)`,
+	`CREATE TABLE IF NOT EXISTS doctown_health (
+		id BIGINT PRIMARY KEY,
+		checked_at BIGINT NOT NULL
+	)`,
+	`CREATE INDEX IF NOT EXISTS doctown_deliveries_received ON doctown_deliveries (received_at)`,
 	`CREATE TABLE IF NOT EXISTS doctown_latest (
 		owner TEXT NOT NULL,
 		repo TEXT NOT NULL,
@@ -177,6 +183,28 @@ var schema = []string{
 	)`,
 }
 
+// columns are columns added to the relay's tables after their first release:
+// table, column, definition. migrateColumns adds the missing ones.
+var columns = [][3]string{
+	{"doctown_jobs", "pushed_at", "BIGINT NOT NULL DEFAULT 0"},
+}
+
+// migrateColumns adds each of columns its table lacks (probed with a query
+// that names it: the same on SQLite and PostgreSQL).
+func migrateColumns(ctx context.Context, q querier) error {
+	for _, c := range columns {
+		r, err := q.query(ctx, `SELECT `+c[1]+` FROM `+c[0]+` WHERE 1 = 0`)
+		if err == nil {
+			r.Close()
+			continue
+		}
+		if _, err := q.exec(ctx, `ALTER TABLE `+c[0]+` ADD COLUMN `+c[1]+` `+c[2]); err != nil {
+			return fmt.Errorf("relay schema: add %s.%s: %w", c[0], c[1], err)
+		}
+	}
+	return nil
+}
+
 // openSQLite opens (creating) the relay's database file in dir. River wants a
 // single connection on SQLite: every statement is serialised through it.
 func openSQLite(ctx context.Context, dir string) (*sql.DB, error) {
@@ -184,7 +212,7 @@ func openSQLite(ctx context.Context, dir string) (*sql.DB, error) {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
 	path := filepath.Join(dir, "relay.db")
-	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)&_txlock=immediate"
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(FULL)&_pragma=foreign_keys(ON)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)

@@ -122,3 +122,46 @@ func lookupErr(owner, repo string, err error) error {
 	}
 	return fmt.Errorf("look up %s/%s: %w", owner, repo, err)
 }
+
+// ErrBadRepoName is an owner or repository name GitHub would not allow.
+var ErrBadRepoName = errors.New("not a GitHub repository name")
+
+// checkRepoName applies GitHub's rules: an owner is 1 to 39 letters, digits
+// and single hyphens, not at either end; a repository is 1 to 100 letters,
+// digits, '.', '_' and '-', and not "." or "..". A payload naming anything
+// else is refused before it reaches an API call, a build or a storage key.
+func checkRepoName(owner, repo string) error {
+	if !validOwner(owner) {
+		return fmt.Errorf("%w: owner %q", ErrBadRepoName, truncate(owner, 60))
+	}
+	if !validRepo(repo) {
+		return fmt.Errorf("%w: repository %q", ErrBadRepoName, truncate(repo, 60))
+	}
+	return nil
+}
+
+func validOwner(s string) bool {
+	if len(s) < 1 || len(s) > 39 || s[0] == '-' || s[len(s)-1] == '-' || strings.Contains(s, "--") {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+func validRepo(s string) bool {
+	if len(s) < 1 || len(s) > 100 || s == "." || s == ".." {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}

@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/doctown/doctown/relay/commons"
-	"github.com/doctown/doctown/relay/store"
 )
 
 // ImportOptions are the arguments of "relay import": the docpack file and the
@@ -57,8 +56,8 @@ func (s *Server) Import(ctx context.Context, o ImportOptions) (commons.Entry, er
 	switch {
 	case t.Owner == "" || t.Repo == "":
 		problems = append(problems, fmt.Sprintf("the manifest's repository name %q is not \"owner/repo\": give --owner and --repo", m.Repository.Name))
-	case store.Key(t.Owner, t.Repo, "0") == "":
-		problems = append(problems, fmt.Sprintf("%q is not a valid owner/repo (letters, digits, '.', '_', '-')", t.Owner+"/"+t.Repo))
+	case checkRepoName(t.Owner, t.Repo) != nil:
+		problems = append(problems, checkRepoName(t.Owner, t.Repo).Error())
 	}
 	switch {
 	case t.SHA == "":
@@ -69,7 +68,7 @@ func (s *Server) Import(ctx context.Context, o ImportOptions) (commons.Entry, er
 	if len(problems) > 0 {
 		return commons.Entry{}, fmt.Errorf("%w: %s", ErrImportTarget, strings.Join(problems, "; "))
 	}
-	e, err := s.publish(ctx, o.Path, m, t, nil)
+	e, err := s.publish(ctx, o.Path, m, t, nil, nil)
 	if err != nil {
 		return commons.Entry{}, err
 	}

@@ -139,7 +139,7 @@ func TestImportRefusals(t *testing.T) {
 		{"no repository in manifest", testDocpack(t, "alpha", sha), nil, 2, "--owner and --repo", ""},
 		{"no commit in manifest", testDocpack(t, "acme/alpha", ""), nil, 2, "--sha", ""},
 		{"not a sha", valid, []string{"--sha", "main"}, 2, "not a 40-hex-digit", ""},
-		{"bad owner", valid, []string{"--owner", "../x"}, 2, "not a valid owner/repo", ""},
+		{"bad owner", valid, []string{"--owner", "../x"}, 2, "not a GitHub repository name", ""},
 		{"flags fill the manifest's gaps", testDocpack(t, "alpha", ""), []string{"--owner", "acme", "--repo", "alpha", "--sha", strings.ToUpper(sha)}, 0, "", store.Key("acme", "alpha", sha)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -154,7 +154,7 @@ func TestImportRefusals(t *testing.T) {
 			}
 			files := storedFiles(t, filepath.Join(dataDir, "docpacks"))
 			cfg := DefaultConfig()
-			cfg.DataDir, cfg.WebhookSecret = dataDir, "x"
+			cfg.DataDir, cfg.WebhookSecret = dataDir, testSecret
 			s, err := NewServer(t.Context(), cfg, Deps{})
 			if err != nil {
 				t.Fatal(err)

@@ -33,12 +33,15 @@ type Job struct {
 	State          string `json:"state"`
 	// Retrying is set on a queued job whose earlier attempt failed: Error is
 	// that attempt's, and River runs the next one after its backoff.
-	Retrying     bool       `json:"retrying,omitempty"`
-	Attempts     int64      `json:"attempts"`
-	Error        string     `json:"error,omitempty"`
-	RiverJobID   int64      `json:"-"`
-	DeliveryID   string     `json:"delivery_id,omitempty"`
-	CreatedAt    time.Time  `json:"created_at"`
+	Retrying   bool      `json:"retrying,omitempty"`
+	Attempts   int64     `json:"attempts"`
+	Error      string    `json:"error,omitempty"`
+	RiverJobID int64     `json:"-"`
+	DeliveryID string    `json:"delivery_id,omitempty"`
+	CreatedAt  time.Time `json:"created_at"`
+	// PushedAt is when the commit was last pushed (a force-push back to it
+	// included): the repository's latest docpack is that of the newest push.
+	PushedAt     time.Time  `json:"pushed_at"`
 	UpdatedAt    time.Time  `json:"updated_at"`
 	DispatchedAt *time.Time `json:"dispatched_at,omitempty"`
 	FinishedAt   *time.Time `json:"finished_at,omitempty"`
@@ -62,16 +65,20 @@ func optMillis(ms int64) *time.Time {
 	return &t
 }
 
-const jobColumns = `id, owner, repo, sha, ref, installation_id, state, attempts, error, river_job_id, delivery_id, created_at, updated_at, dispatched_at, finished_at`
+const jobColumns = `id, owner, repo, sha, ref, installation_id, state, attempts, error, river_job_id, delivery_id, created_at, updated_at, dispatched_at, finished_at, pushed_at`
 
 func scanJob(r interface{ Scan(...any) error }) (*Job, error) {
 	var j Job
-	var created, updated, dispatched, finished int64
+	var created, updated, dispatched, finished, pushed int64
 	if err := r.Scan(&j.ID, &j.Owner, &j.Repo, &j.SHA, &j.Ref, &j.InstallationID, &j.State, &j.Attempts, &j.Error,
-		&j.RiverJobID, &j.DeliveryID, &created, &updated, &dispatched, &finished); err != nil {
+		&j.RiverJobID, &j.DeliveryID, &created, &updated, &dispatched, &finished, &pushed); err != nil {
 		return nil, err
 	}
 	j.CreatedAt, j.UpdatedAt = fromMillis(created), fromMillis(updated)
+	j.PushedAt = j.CreatedAt
+	if pushed != 0 {
+		j.PushedAt = fromMillis(pushed)
+	}
 	j.DispatchedAt, j.FinishedAt = optMillis(dispatched), optMillis(finished)
 	j.Retrying = j.State == StateQueued && j.Attempts > 0 && j.Error != ""
 	return &j, nil
@@ -166,9 +173,9 @@ type enqueueResult struct {
 func enqueueBuild(ctx context.Context, tx queueTx, req jobRequest, now time.Time) (enqueueResult, error) {
 	res := enqueueResult{Repo: req.Owner + "/" + req.Repo, SHA: req.SHA}
 	id := randomHex(8)
-	n, err := tx.exec(ctx, `INSERT INTO doctown_jobs (id, owner, repo, sha, ref, installation_id, state, delivery_id, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (owner, repo, sha) DO NOTHING`,
-		id, req.Owner, req.Repo, req.SHA, req.Ref, req.InstallationID, StateQueued, req.DeliveryID, millis(now), millis(now))
+	n, err := tx.exec(ctx, `INSERT INTO doctown_jobs (id, owner, repo, sha, ref, installation_id, state, delivery_id, created_at, updated_at, pushed_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (owner, repo, sha) DO NOTHING`,
+		id, req.Owner, req.Repo, req.SHA, req.Ref, req.InstallationID, StateQueued, req.DeliveryID, millis(now), millis(now), millis(now))
 	if err != nil {
 		return res, fmt.Errorf("record job: %w", err)
 	}
@@ -181,10 +188,10 @@ func enqueueBuild(ctx context.Context, tx queueTx, req jobRequest, now time.Time
 		res.JobID = id
 		if state != StateFailed && state != StateCanceled {
 			res.Duplicate = true
-			return res, nil
+			return res, repush(ctx, tx, id, req, now)
 		}
-		if _, err := tx.exec(ctx, `UPDATE doctown_jobs SET state = ?, error = '', installation_id = ?, delivery_id = ?, updated_at = ?, finished_at = 0 WHERE id = ?`,
-			StateQueued, req.InstallationID, req.DeliveryID, millis(now), id); err != nil {
+		if _, err := tx.exec(ctx, `UPDATE doctown_jobs SET state = ?, error = '', installation_id = ?, delivery_id = ?, updated_at = ?, finished_at = 0, pushed_at = ? WHERE id = ?`,
+			StateQueued, req.InstallationID, req.DeliveryID, millis(now), millis(now), id); err != nil {
 			return res, fmt.Errorf("requeue job: %w", err)
 		}
 	}
@@ -199,6 +206,24 @@ func enqueueBuild(ctx context.Context, tx queueTx, req jobRequest, now time.Time
 	return res, nil
 }
 
+// repush records a new push of a commit that already has a job (a force-push
+// back to it): the job's push time moves to now, and when its docpack is
+// stored the repository's latest pointer moves back to it — latest follows the
+// newest push, whether or not its commit was built before.
+func repush(ctx context.Context, tx querier, jobID string, req jobRequest, now time.Time) error {
+	if _, err := tx.exec(ctx, `UPDATE doctown_jobs SET pushed_at = ? WHERE id = ? AND pushed_at < ?`, millis(now), jobID, millis(now)); err != nil {
+		return fmt.Errorf("record push: %w", err)
+	}
+	if _, err := tx.exec(ctx, `INSERT INTO doctown_latest (owner, repo, sha, pushed_at)
+		SELECT owner, repo, sha, ? FROM doctown_docpacks WHERE owner = ? AND repo = ? AND sha = ?
+		ON CONFLICT (owner, repo) DO UPDATE SET sha = excluded.sha, pushed_at = excluded.pushed_at
+		WHERE doctown_latest.pushed_at <= excluded.pushed_at`,
+		millis(now), req.Owner, req.Repo, req.SHA); err != nil {
+		return fmt.Errorf("record push: %w", err)
+	}
+	return nil
+}
+
 // recordDelivery stores a delivery id; false when it was seen before.
 func recordDelivery(ctx context.Context, tx querier, id, event string, now time.Time) (bool, error) {
 	n, err := tx.exec(ctx, `INSERT INTO doctown_deliveries (id, event, received_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING`,
@@ -207,6 +232,19 @@ func recordDelivery(ctx context.Context, tx querier, id, event string, now time.
 		return false, fmt.Errorf("record delivery: %w", err)
 	}
 	return n == 1, nil
+}
+
+// deliveryRetention is how long a delivery id is remembered: GitHub redelivers
+// deliveries of the past three days, so an older id cannot come back.
+const deliveryRetention = 4 * 24 * time.Hour
+
+// pruneDeliveries forgets the deliveries received before before.
+func pruneDeliveries(ctx context.Context, db querier, before time.Time) (int64, error) {
+	n, err := db.exec(ctx, `DELETE FROM doctown_deliveries WHERE received_at < ?`, millis(before))
+	if err != nil {
+		return 0, fmt.Errorf("prune deliveries: %w", err)
+	}
+	return n, nil
 }
 
 // setState moves a job to state, only from one of the states in from (any when

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -68,6 +70,12 @@ type queue interface {
 	stopAndCancel(ctx context.Context) error
 	cancel(ctx context.Context, riverID int64) error
 	dialect() string
+	// check reports whether the database is the one opened (SQLite: the file
+	// at its path is still the file open) and takes a write.
+	check(ctx context.Context) error
+	// sameFile is check's first half alone (no write), cheap enough for
+	// every webhook.
+	sameFile() error
 	close()
 }
 
@@ -93,6 +101,9 @@ type riverQueue[TTx any] struct {
 	name    string
 	beginTx func(ctx context.Context) (TTx, querier, func(context.Context) error, func(context.Context) error, error)
 	closeDB func()
+	// sameFile reports whether the database file is still the one opened; nil
+	// for PostgreSQL.
+	fileCheck func() error
 }
 
 type riverTx[TTx any] struct {
@@ -112,6 +123,24 @@ func (t riverTx[TTx]) insert(ctx context.Context, args river.JobArgs, opts *rive
 func (r *riverQueue[TTx]) db() querier     { return r.q }
 func (r *riverQueue[TTx]) dialect() string { return r.name }
 func (r *riverQueue[TTx]) close()          { r.closeDB() }
+
+func (r *riverQueue[TTx]) sameFile() error {
+	if r.fileCheck == nil {
+		return nil
+	}
+	return r.fileCheck()
+}
+
+func (r *riverQueue[TTx]) check(ctx context.Context) error {
+	if err := r.sameFile(); err != nil {
+		return err
+	}
+	if _, err := r.q.exec(ctx, `INSERT INTO doctown_health (id, checked_at) VALUES (1, ?)
+		ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at`, time.Now().UnixMilli()); err != nil {
+		return fmt.Errorf("database write: %w", err)
+	}
+	return nil
+}
 func (r *riverQueue[TTx]) start(ctx context.Context) error {
 	return r.client.Start(ctx)
 }
@@ -167,6 +196,12 @@ func newSQLiteQueue(ctx context.Context, dataDir string, o queueOptions, workers
 	if err != nil {
 		return nil, err
 	}
+	path := filepath.Join(dataDir, "relay.db")
+	opened, err := os.Stat(path)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
 	driver := riversqlite.New(db)
 	if err := migrate(ctx, driver); err != nil {
 		db.Close()
@@ -178,6 +213,10 @@ func newSQLiteQueue(ctx context.Context, dataDir string, o queueOptions, workers
 			db.Close()
 			return nil, fmt.Errorf("relay schema: %w", err)
 		}
+	}
+	if err := migrateColumns(ctx, q); err != nil {
+		db.Close()
+		return nil, err
 	}
 	client, err := river.NewClient(driver, riverConfig(o, workers))
 	if err != nil {
@@ -196,6 +235,16 @@ func newSQLiteQueue(ctx context.Context, dataDir string, o queueOptions, workers
 			return tx, sqlQuerier{tx}, func(context.Context) error { return tx.Commit() }, func(context.Context) error { return tx.Rollback() }, nil
 		},
 		closeDB: func() { db.Close() },
+		fileCheck: func() error {
+			cur, err := os.Stat(path)
+			if err != nil {
+				return fmt.Errorf("database file %s: %w", path, err)
+			}
+			if !os.SameFile(opened, cur) {
+				return fmt.Errorf("database file %s was replaced since the relay opened it", path)
+			}
+			return nil
+		},
 	}, nil
 }
 
@@ -229,7 +278,7 @@ func newPostgresQueue(ctx context.Context, databaseURL string, o queueOptions, w
 				return fmt.Errorf("relay schema: %w", err)
 			}
 		}
-		return nil
+		return migrateColumns(ctx, pgxQuerier{conn})
 	}()
 	if err != nil {
 		pool.Close()

@@ -93,9 +93,9 @@ func (d *RunPodDispatcher) Dispatch(ctx context.Context, t *Task) error {
 		case "FAILED", "CANCELLED", "TIMED_OUT":
 			msg := st.Error
 			if msg == "" && len(st.Output) > 0 {
-				msg = truncate(string(st.Output), 500)
+				msg = string(st.Output)
 			}
-			return fmt.Errorf("%w: %s %s", ErrRunPodFailed, st.Status, msg)
+			return fmt.Errorf("%w: %s %s", ErrRunPodFailed, st.Status, redact(msg, 300))
 		case "IN_PROGRESS":
 			if !running && t.Running != nil {
 				running = true
@@ -188,7 +188,9 @@ func (d *RunPodDispatcher) call(ctx context.Context, method, path string, body [
 			}
 			continue
 		case resp.StatusCode >= 300:
-			return fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, truncate(string(data), 300))
+			// Only the status and a short, redacted excerpt: an error body may
+			// echo the request, and with it the tokens it carried.
+			return fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, redact(string(data), 120))
 		}
 		if out == nil {
 			return nil

@@ -177,6 +177,22 @@ func testDocpack(t testing.TB, repo, sha string) []byte {
 	return buf.Bytes()
 }
 
+// lyingEntry adds a deflated entry holding data whose header declares
+// declared bytes unpacked (and data's CRC-32).
+func lyingEntry(zw *zip.Writer, name string, declared uint64, data []byte) {
+	var comp bytes.Buffer
+	cw := zip.NewWriter(&comp)
+	w, _ := cw.CreateHeader(&zip.FileHeader{Name: "tmp", Method: zip.Deflate})
+	w.Write(data)
+	cw.Close()
+	cr, _ := zip.NewReader(bytes.NewReader(comp.Bytes()), int64(comp.Len()))
+	raw, _ := cr.File[0].OpenRaw()
+	rawBytes, _ := io.ReadAll(raw)
+	hw, _ := zw.CreateRaw(&zip.FileHeader{Name: name, Method: zip.Deflate, CRC32: cr.File[0].CRC32,
+		CompressedSize64: uint64(len(rawBytes)), UncompressedSize64: declared})
+	hw.Write(rawBytes)
+}
+
 // rewriteZip copies a zip, then adds extra entries (raw, so headers may lie).
 func rewriteZip(t testing.TB, src []byte, add func(zw *zip.Writer)) []byte {
 	t.Helper()
@@ -288,20 +304,8 @@ func TestUploadSecurity(t *testing.T) {
 			}
 		}
 		big := bytes.Repeat([]byte(" "), 8<<20)
-		var comp bytes.Buffer
-		cw := zip.NewWriter(&comp)
-		w, _ := cw.CreateHeader(&zip.FileHeader{Name: "tmp", Method: zip.Deflate})
-		w.Write(big)
-		cw.Close()
-		cr, _ := zip.NewReader(bytes.NewReader(comp.Bytes()), int64(comp.Len()))
-		raw, _ := cr.File[0].OpenRaw()
-		rawBytes, _ := io.ReadAll(raw)
-		hw, _ := zw.CreateRaw(&zip.FileHeader{Name: "symbols.json", Method: zip.Deflate, CRC32: cr.File[0].CRC32,
-			CompressedSize64: uint64(len(rawBytes)), UncompressedSize64: 1024})
-		hw.Write(rawBytes)
-		dw, _ := zw.CreateRaw(&zip.FileHeader{Name: "docs/f1.json", Method: zip.Deflate, CRC32: cr.File[0].CRC32,
-			CompressedSize64: uint64(len(rawBytes)), UncompressedSize64: 1 << 30})
-		dw.Write(rawBytes)
+		lyingEntry(zw, "symbols.json", 1024, big)
+		lyingEntry(zw, "docs/f1.json", 1<<30, big)
 		zw.Close()
 		bomb = out.Bytes()
 	}

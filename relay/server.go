@@ -55,19 +55,21 @@ type Deps struct {
 
 // Server is one relay process.
 type Server struct {
-	cfg      Config
-	log      *slog.Logger
-	q        queue
-	store    store.Storage
-	catalog  *Catalog
-	disp     Dispatcher
-	gh       *GitHubApp
-	tokens   *UploadTokens
-	metrics  *metrics
-	handler  http.Handler
-	tmpDir   string
-	now      func() time.Time
-	draining atomic.Bool
+	cfg     Config
+	log     *slog.Logger
+	q       queue
+	store   store.Storage
+	catalog *Catalog
+	disp    Dispatcher
+	gh      *GitHubApp
+	tokens  *UploadTokens
+	metrics *metrics
+	handler http.Handler
+	tmpDir  string
+	now     func() time.Time
+	// webhookBodies bounds the webhook bytes in memory across requests.
+	webhookBodies *bodyBudget
+	draining      atomic.Bool
 
 	closeOnce sync.Once
 }
@@ -91,9 +93,15 @@ func NewServer(ctx context.Context, cfg Config, deps Deps) (*Server, error) {
 		s.now = time.Now
 	}
 	s.tokens = NewUploadTokens(cfg.RelaySecret)
+	s.webhookBodies = newBodyBudget(cfg.WebhookMemory)
 	s.tmpDir = filepath.Join(cfg.DataDir, "tmp")
 	if err := os.MkdirAll(s.tmpDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	if n := clearDir(s.tmpDir); n > 0 {
+		// Build directories, checkouts, partial uploads and cached pages of a
+		// relay that was killed: nothing else uses this data dir's tmp.
+		s.log.Info("removed what a previous relay left", "dir", s.tmpDir, "entries", n)
 	}
 	client := deps.HTTPClient
 	if client == nil {
@@ -160,6 +168,7 @@ func NewServer(ctx context.Context, cfg Config, deps Deps) (*Server, error) {
 		return nil, err
 	}
 	s.catalog = &Catalog{db: s.q.db}
+	s.removeStale(ctx)
 	s.metrics = newMetrics(s.q.db)
 	s.handler = s.routes()
 	return s, nil
@@ -188,7 +197,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /api/jobs", s.handleJobList)
 	mux.HandleFunc("GET /healthz", s.handleHealth)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
-	commons.New(s.catalog, s.store, commons.Options{PublicURL: s.cfg.PublicURL, Logger: s.log.With("component", "commons")}).Register(mux)
+	commons.New(s.catalog, s.store, commons.Options{PublicURL: s.cfg.PublicURL, Logger: s.log.With("component", "commons"), TempDir: s.tmpDir}).Register(mux)
 	return s.recoverer(s.logRequests(mux))
 }
 
@@ -256,7 +265,8 @@ func (s *Server) handleJobList(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 	defer cancel()
-	if err := queryRow(ctx, s.q.db(), `SELECT 1`, nil, new(int64)); err != nil {
+	if err := s.q.check(ctx); err != nil {
+		s.log.Error("health check", "err", err)
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database unavailable"})
 		return
 	}
@@ -265,6 +275,57 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 		status = "draining"
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": status, "queue": s.q.dialect(), "dispatch": s.disp.Name()})
+}
+
+// staleAfter is how old an incoming object or an unfinished fs write must be
+// before the sweep removes it: older than any upload still being received.
+const staleAfter = UploadReadTimeout + 5*time.Minute
+
+// removeStale deletes incoming objects (uploads never accepted) and partial
+// writes that a killed relay left in storage, and prunes deliveries older than
+// GitHub's redelivery window. It runs at start-up and then every sweepEvery.
+func (s *Server) removeStale(ctx context.Context) {
+	n, err := s.store.RemoveStale(ctx, store.IncomingPrefix, s.now().Add(-staleAfter))
+	if err != nil {
+		s.log.Warn("sweep storage", "err", err)
+	} else if n > 0 {
+		s.log.Info("removed unfinished objects from storage", "objects", n)
+	}
+	if n, err := pruneDeliveries(ctx, s.q.db(), s.now().Add(-deliveryRetention)); err != nil {
+		s.log.Warn("prune deliveries", "err", err)
+	} else if n > 0 {
+		s.log.Debug("pruned deliveries", "rows", n)
+	}
+}
+
+const sweepEvery = 10 * time.Minute
+
+func (s *Server) sweepLoop(ctx context.Context) {
+	t := time.NewTicker(sweepEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			s.removeStale(ctx)
+		}
+	}
+}
+
+// clearDir removes everything inside dir and returns how many entries it removed.
+func clearDir(dir string) int {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return 0
+	}
+	n := 0
+	for _, e := range ents {
+		if os.RemoveAll(filepath.Join(dir, e.Name())) == nil {
+			n++
+		}
+	}
+	return n
 }
 
 // Run listens on cfg.Addr and serves until ctx is done; see Serve.
@@ -290,8 +351,10 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	srv := &http.Server{
 		Handler:           s.handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
+		ReadTimeout:       s.cfg.ReadTimeout,
+		WriteTimeout:      s.cfg.WriteTimeout,
+		IdleTimeout:       s.cfg.IdleTimeout,
 		MaxHeaderBytes:    64 << 10,
 		BaseContext:       func(net.Listener) context.Context { return base },
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
@@ -300,6 +363,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		s.log.Warn("GitHub App not configured: GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY (or _PATH) are unset; builds and repository lookups are anonymous (public repositories only, GitHub's anonymous rate limit of 60 requests an hour); private repositories fail with this reason",
 			"github_app", false)
 	}
+	sweepCtx, stopSweep := context.WithCancel(base)
+	defer stopSweep()
+	go s.sweepLoop(sweepCtx)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	s.log.Info("relay listening", "addr", ln.Addr().String(), "queue", s.q.dialect(), "dispatch", s.disp.Name(), "storage", s.cfg.Storage)
@@ -423,7 +489,7 @@ func (s *Server) failAttempt(ctx context.Context, log *slog.Logger, job *Job, at
 	if attempt >= maxAttempts && !shutdown {
 		state = StateFailed
 	}
-	msg := truncate(err.Error(), 2000)
+	msg := redact(err.Error(), 2000)
 	switch {
 	case shutdown:
 		msg = "interrupted by relay shutdown: " + msg

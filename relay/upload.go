@@ -1,6 +1,7 @@
 package relay
 
 import (
+	"archive/zip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -47,35 +48,95 @@ func (s *Server) ingest(ctx context.Context, job *Job, path string) error {
 		log.Warn("upload refused", "manifest_repo", m.Repository.Name, "manifest_sha", m.Repository.CommitSHA)
 		return fmt.Errorf("%w: manifest says %s@%s", ErrWrongCommit, m.Repository.Name, m.Repository.CommitSHA)
 	}
-	var moved bool
-	e, err := s.publish(ctx, path, m, publishTarget{Owner: job.Owner, Repo: job.Repo, SHA: job.SHA, Ref: job.Ref, JobID: job.ID, PushedAt: job.CreatedAt},
+	e, err := s.publish(ctx, path, m, publishTarget{Owner: job.Owner, Repo: job.Repo, SHA: job.SHA, Ref: job.Ref, JobID: job.ID, PushedAt: job.PushedAt},
 		func(ctx context.Context, tx queueTx) (bool, error) {
-			var err error
-			moved, err = setState(ctx, tx, job.ID, StateUploaded, "", s.now(), StateDispatched, StateRunning)
-			return moved, err
+			return setState(ctx, tx, job.ID, StateUploaded, "", s.now(), StateDispatched, StateRunning)
+		},
+		func(ctx context.Context, cause error) {
+			// The claim stands for nothing stored: give the job back to its attempt.
+			if _, err := setState(ctx, s.q.db(), job.ID, StateRunning, truncate(cause.Error(), 500), s.now(), StateUploaded); err != nil {
+				log.Error("release claim", "err", err)
+			}
 		})
 	if err != nil {
 		return err
-	}
-	if !moved {
-		// Another upload for the same job won; the object it stored is the same commit's.
-		return ErrJobClosed
 	}
 	s.metrics.transitions.WithLabelValues(StateUploaded).Inc()
 	log.Info("docpack stored", "key", e.Key, "size", e.Size, "symbols", e.SymbolCount)
 	return nil
 }
 
-// readManifest opens path with the docpack reader (every entry checked: paths,
-// sizes, JSON shapes) and returns its manifest; errors wrap ErrInvalidDocpack.
+// readManifest checks the docpack at path as `doctown validate` does (every
+// entry, schema, ids and counts), then that every entry — the ones readers
+// ignore too — inflates to exactly the size its header declares, and returns
+// its manifest. Errors wrap ErrInvalidDocpack and never name path (a
+// temporary file of this server).
 func readManifest(path string) (docpack.Manifest, error) {
-	p, err := docpack.Open(path, docpack.WithEagerDocs())
+	f, err := os.Open(path)
+	if err != nil {
+		return docpack.Manifest{}, fmt.Errorf("open docpack: %w", err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return docpack.Manifest{}, fmt.Errorf("open docpack: %w", err)
+	}
+	if problems := docpack.Validate(f, fi.Size()); docpack.HasErrors(problems) {
+		var msgs []string
+		for _, p := range problems {
+			if p.Severity == docpack.SeverityError && len(msgs) < 3 {
+				msgs = append(msgs, p.String())
+			}
+		}
+		return docpack.Manifest{}, fmt.Errorf("%w: %s", ErrInvalidDocpack, strings.Join(msgs, "; "))
+	}
+	if err := checkEntrySizes(f, fi.Size()); err != nil {
+		return docpack.Manifest{}, fmt.Errorf("%w: %w", ErrInvalidDocpack, err)
+	}
+	p, err := docpack.Read(f, fi.Size())
 	if err != nil {
 		return docpack.Manifest{}, fmt.Errorf("%w: %w", ErrInvalidDocpack, err)
 	}
 	m := p.Manifest
 	p.Close()
 	return m, nil
+}
+
+// checkEntrySizes inflates every entry of the archive, within the reader's
+// limits, and refuses one whose data is longer or shorter than its header
+// says: a docpack is served to browsers and tools that trust the headers, so
+// one that unpacks to more than it declares is not stored, even in an entry
+// the reader would ignore.
+func checkEntrySizes(r io.ReaderAt, size int64) error {
+	zr, err := zip.NewReader(r, size)
+	if err != nil {
+		return err
+	}
+	lim := docpack.DefaultLimits()
+	var total uint64
+	for _, f := range zr.File {
+		if strings.HasSuffix(f.Name, "/") {
+			continue
+		}
+		declared := f.UncompressedSize64
+		total += declared
+		if declared > uint64(lim.MaxEntryBytes) || total > uint64(lim.MaxUnpackedBytes) {
+			return fmt.Errorf("%s: %w", f.Name, docpack.ErrTooLarge)
+		}
+		rc, err := f.Open()
+		if err != nil {
+			return fmt.Errorf("%s: %w", f.Name, err)
+		}
+		n, err := io.Copy(io.Discard, io.LimitReader(rc, int64(declared)+1))
+		rc.Close()
+		switch {
+		case err != nil:
+			return fmt.Errorf("%s: inflates to more or other than its header declares: %w", f.Name, err)
+		case uint64(n) != declared:
+			return fmt.Errorf("%s: inflates to %d bytes, its header declares %d", f.Name, n, declared)
+		}
+	}
+	return nil
 }
 
 // publishTarget is where publish files a docpack: the commit it documents, the
@@ -88,11 +149,13 @@ type publishTarget struct {
 }
 
 // publish is the one way a validated docpack enters the commons, for uploads,
-// local builds and imports: it stores the file at path under store.Key(owner,
-// repo, sha), then in one transaction runs before (nil: nothing; false: skip
-// the catalog) and records the entry in the catalog, so the catalog only ever
-// names stored objects.
-func (s *Server) publish(ctx context.Context, path string, m docpack.Manifest, t publishTarget, before func(ctx context.Context, tx queueTx) (bool, error)) (commons.Entry, error) {
+// local builds and imports. The file goes to a fresh incoming key first; claim
+// (nil for an import) then takes the job in the database — false means another
+// upload won, and ErrJobClosed is returned with nothing at the final key; only
+// then is the object renamed to store.Key(owner, repo, sha) and recorded in
+// the catalog. So the bytes at a key are the accepted upload's, and the
+// catalog only ever names stored objects.
+func (s *Server) publish(ctx context.Context, path string, m docpack.Manifest, t publishTarget, claim func(ctx context.Context, tx queueTx) (bool, error), unclaim func(ctx context.Context, cause error)) (commons.Entry, error) {
 	key := store.Key(t.Owner, t.Repo, t.SHA)
 	if key == "" {
 		return commons.Entry{}, fmt.Errorf("%w: %s/%s@%s", store.ErrInvalidKey, t.Owner, t.Repo, t.SHA)
@@ -106,21 +169,53 @@ func (s *Server) publish(ctx context.Context, path string, m docpack.Manifest, t
 	if err != nil {
 		return commons.Entry{}, err
 	}
-	if err := s.store.Put(ctx, key, f, fi.Size()); err != nil {
+	name := t.JobID
+	if name == "" {
+		name = "import"
+	}
+	tmpKey := store.IncomingKey(name)
+	if err := s.store.Put(ctx, tmpKey, f, fi.Size()); err != nil {
 		s.metrics.storageErrors.WithLabelValues("put").Inc()
 		return commons.Entry{}, fmt.Errorf("store docpack: %w", err)
 	}
+	renamed := false
+	defer func() {
+		if !renamed {
+			dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+			defer cancel()
+			if err := s.store.Delete(dctx, tmpKey); err != nil {
+				s.log.Warn("remove incoming docpack", "key", tmpKey, "err", err)
+			}
+		}
+	}()
+	if claim != nil {
+		won := false
+		if err := s.q.inTx(ctx, func(ctx context.Context, tx queueTx) error {
+			var err error
+			won, err = claim(ctx, tx)
+			return err
+		}); err != nil {
+			return commons.Entry{}, err
+		}
+		if !won {
+			return commons.Entry{}, ErrJobClosed
+		}
+	}
+	if err := s.store.Rename(ctx, tmpKey, key); err != nil {
+		s.metrics.storageErrors.WithLabelValues("rename").Inc()
+		err = fmt.Errorf("store docpack: %w", err)
+		if unclaim != nil {
+			unclaim(context.WithoutCancel(ctx), err)
+		}
+		return commons.Entry{}, err
+	}
+	renamed = true
 	entry := commons.Entry{
 		Owner: t.Owner, Repo: t.Repo, SHA: t.SHA, Ref: t.Ref, Key: key, Size: fi.Size(),
 		SymbolCount: m.SymbolCount, Generator: m.Generator.Name, Model: m.Generator.Model, CreatedAt: s.now().UTC(),
 	}
-	err = s.q.inTx(ctx, func(ctx context.Context, tx queueTx) error {
-		if before != nil {
-			ok, err := before(ctx, tx)
-			if err != nil || !ok {
-				return err
-			}
-		}
+	// The job is claimed: record the entry even if the request went away.
+	err = s.q.inTx(context.WithoutCancel(ctx), func(ctx context.Context, tx queueTx) error {
 		return addEntry(ctx, tx, entry, t.JobID, t.PushedAt)
 	})
 	if err != nil {
@@ -186,6 +281,10 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) int {
 		return status
 	}
 	log := s.log.With("job_id", tokenJob)
+	// A docpack of hundreds of MB takes longer than the server's read timeout.
+	rc := http.NewResponseController(w)
+	rc.SetReadDeadline(time.Now().Add(UploadReadTimeout))
+	rc.SetWriteDeadline(time.Now().Add(UploadReadTimeout + time.Minute))
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUpload+1<<20)
 	mr, err := r.MultipartReader()
 	if err != nil {
@@ -320,7 +419,7 @@ func (s *Server) handleComplete(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	case "failed", "failure", "error":
-		msg := truncate(req.Error, 2000)
+		msg := redact(req.Error, 2000)
 		if msg == "" {
 			msg = "builder reported a failure"
 		}

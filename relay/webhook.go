@@ -1,13 +1,13 @@
 package relay
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
+	"mime"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/google/go-github/v88/github"
@@ -25,6 +25,26 @@ type webhookAnswer struct {
 }
 
 const zeroSHA = "0000000000000000000000000000000000000000"
+
+// maxDeliveryID bounds X-GitHub-Delivery (GitHub's are 36-character GUIDs).
+const maxDeliveryID = 100
+
+// webhookPayload is the JSON of a verified body: the body itself, or the
+// "payload" field of a form-encoded one (an App may be set to either).
+func webhookPayload(contentType string, body []byte) ([]byte, error) {
+	mt, _, _ := mime.ParseMediaType(contentType)
+	switch mt {
+	case "application/json", "":
+		return body, nil
+	case "application/x-www-form-urlencoded":
+		form, err := url.ParseQuery(string(body))
+		if err != nil {
+			return nil, errors.New("malformed form body")
+		}
+		return []byte(form.Get("payload")), nil
+	}
+	return nil, fmt.Errorf("unsupported Content-Type %q", mt)
+}
 
 // handleWebhook takes GitHub App deliveries. The signature (X-Hub-Signature-256
 // only) is checked before anything else; the answer is 202 once the delivery and
@@ -59,29 +79,57 @@ func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnauthorized, msg)
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxWebhookBody))
+	want, err := parseSignature256(sig)
 	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			result("too_large")
-			log.Warn("webhook refused", "reason", "body too large")
-			writeError(w, http.StatusRequestEntityTooLarge, "payload too large")
-			return
-		}
+		result("bad_signature")
+		log.Warn("webhook refused", "reason", "signature format")
+		writeError(w, http.StatusUnauthorized, err.Error())
+		return
+	}
+	if r.ContentLength > MaxWebhookBody {
+		result("too_large")
+		log.Warn("webhook refused", "reason", "body too large")
+		writeError(w, http.StatusRequestEntityTooLarge, "payload too large")
+		return
+	}
+	body, release, err := s.webhookBodies.readSigned(http.MaxBytesReader(w, r.Body, MaxWebhookBody), MaxWebhookBody, []byte(s.cfg.WebhookSecret), want)
+	defer release()
+	switch {
+	case errors.Is(err, errBodyTooLarge):
+		result("too_large")
+		log.Warn("webhook refused", "reason", "body too large")
+		writeError(w, http.StatusRequestEntityTooLarge, "payload too large")
+		return
+	case errors.Is(err, errBodyBudget):
+		result("unavailable")
+		log.Warn("webhook refused", "reason", err.Error())
+		w.Header().Set("Retry-After", "10")
+		writeError(w, http.StatusServiceUnavailable, err.Error())
+		return
+	case errors.Is(err, errSignature):
+		result("bad_signature")
+		log.Warn("webhook refused", "reason", "signature")
+		writeError(w, http.StatusUnauthorized, "invalid signature")
+		return
+	case err != nil:
 		result("bad_request")
 		writeError(w, http.StatusBadRequest, "read body")
 		return
 	}
-	payload, err := github.ValidatePayloadFromBody(r.Header.Get("Content-Type"), bytes.NewReader(body), sig, []byte(s.cfg.WebhookSecret))
+	payload, err := webhookPayload(r.Header.Get("Content-Type"), body)
 	if err != nil {
-		result("bad_signature")
-		log.Warn("webhook refused", "reason", "signature", "err", err)
-		writeError(w, http.StatusUnauthorized, "invalid signature")
+		result("bad_request")
+		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
 	if event == "" || delivery == "" {
 		result("bad_request")
 		writeError(w, http.StatusBadRequest, "missing X-GitHub-Event or X-GitHub-Delivery")
+		return
+	}
+	if len(delivery) > maxDeliveryID {
+		result("bad_request")
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("X-GitHub-Delivery longer than %d bytes", maxDeliveryID))
 		return
 	}
 	if event == "ping" {
@@ -103,6 +151,15 @@ func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	// A database file deleted or replaced under the relay would take the
+	// delivery and lose it at the next restart: refuse it, GitHub retries.
+	if err := s.q.sameFile(); err != nil {
+		result("unavailable")
+		log.Error("webhook refused: database", "err", err)
+		w.Header().Set("Retry-After", "30")
+		writeError(w, http.StatusServiceUnavailable, "database unavailable")
+		return
+	}
 	var ans webhookAnswer
 	err = s.q.inTx(r.Context(), func(ctx context.Context, tx queueTx) error {
 		ans = webhookAnswer{}
@@ -228,6 +285,11 @@ func (s *Server) applyPush(ctx context.Context, tx queueTx, log *slog.Logger, de
 		ans.Reason = "push payload without repository or commit"
 		return nil
 	}
+	if err := checkRepoName(owner, name); err != nil {
+		log.Warn("push refused", "err", err)
+		ans.Reason = err.Error()
+		return nil
+	}
 	res, err := enqueueBuild(ctx, tx, jobRequest{
 		Owner: owner, Repo: name, SHA: after, Ref: ref,
 		InstallationID: e.GetInstallation().GetID(), DeliveryID: delivery,
@@ -247,7 +309,7 @@ func (s *Server) applyPush(ctx context.Context, tx queueTx, log *slog.Logger, de
 func (s *Server) lookupRepos(ctx context.Context, tx queueTx, delivery string, inst int64, repos []*github.Repository, ans *webhookAnswer) error {
 	for _, r := range repos {
 		owner, name, ok := strings.Cut(r.GetFullName(), "/")
-		if !ok || owner == "" || name == "" {
+		if !ok || checkRepoName(owner, name) != nil {
 			continue
 		}
 		if _, _, err := tx.insert(ctx, ResolveArgs{Owner: owner, Repo: name, InstallationID: inst, DeliveryID: delivery}, nil); err != nil {

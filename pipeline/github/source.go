@@ -42,10 +42,14 @@ type Options struct {
 	// MaxBytes bounds the archive's total unpacked size, MaxFiles its entries.
 	MaxBytes int64
 	MaxFiles int
+	// TempDir is where the checkout is extracted; empty means the system's
+	// temporary directory.
+	TempDir string
 }
 
 // Source fetches a GitHub repository through the API.
 type Source struct {
+	tempDir  string
 	target   Target
 	token    bool
 	client   *gh.Client
@@ -95,7 +99,7 @@ func NewSource(ctx context.Context, t Target, opts Options) (pipeline.Source, er
 	if lim.maxFiles <= 0 {
 		lim.maxFiles = DefaultMaxFiles
 	}
-	return &Source{target: t, token: opts.Token != "", client: client, download: base, limits: lim}, nil
+	return &Source{target: t, token: opts.Token != "", client: client, download: base, limits: lim, tempDir: opts.TempDir}, nil
 }
 
 var shaRe = regexp.MustCompile(`^[0-9a-f]{40}$`)
@@ -140,7 +144,7 @@ func (s *Source) Fetch(ctx context.Context, emit pipeline.Observer) (*pipeline.C
 	if err != nil {
 		return nil, s.fail(ctx, err, "tarball of "+name+"@"+sha[:12])
 	}
-	dir, err := os.MkdirTemp("", "doctown-github-*")
+	dir, err := os.MkdirTemp(s.tempDir, "doctown-github-*")
 	if err != nil {
 		return nil, fmt.Errorf("github: %w", err)
 	}

@@ -58,6 +58,7 @@ func (p *openPack) release() {
 type packCache struct {
 	st    store.Storage
 	size  int
+	dir   string // of the temporary files; "" is the system's
 	group singleflight.Group
 
 	mu    sync.Mutex
@@ -70,8 +71,8 @@ type cacheItem struct {
 	pack *openPack
 }
 
-func newPackCache(st store.Storage, size int) *packCache {
-	return &packCache{st: st, size: size, order: list.New(), items: make(map[string]*list.Element)}
+func newPackCache(st store.Storage, size int, dir string) *packCache {
+	return &packCache{st: st, size: size, dir: dir, order: list.New(), items: make(map[string]*list.Element)}
 }
 
 // get returns the parsed docpack stored under key; call release when done.
@@ -151,7 +152,7 @@ func (c *packCache) load(ctx context.Context, key string) (*openPack, error) {
 		return nil, err
 	}
 	defer rc.Close()
-	f, err := os.CreateTemp("", "doctown-commons-*.docpack")
+	f, err := os.CreateTemp(c.dir, "doctown-commons-*.docpack")
 	if err != nil {
 		return nil, fmt.Errorf("cache docpack: %w", err)
 	}

@@ -62,6 +62,10 @@ type Catalog interface {
 // ErrNotFound is returned (possibly wrapped) by a Catalog for an unknown repository or commit.
 var ErrNotFound = errors.New("docpack not found")
 
+// ErrBadCursor is returned (possibly wrapped) by a Catalog's List for a cursor
+// it did not hand out; the commons answers 400.
+var ErrBadCursor = errors.New("invalid cursor")
+
 // Options configure a Handler.
 type Options struct {
 	// PublicURL is the commons' external base URL ("https://doctown.example");
@@ -71,6 +75,9 @@ type Options struct {
 	Logger    *slog.Logger
 	// CacheSize is how many parsed docpacks are kept in memory (LRU); default 16.
 	CacheSize int
+	// TempDir holds the cached docpacks' (unlinked) files; empty means the
+	// system's temporary directory. The relay passes its data dir's.
+	TempDir string
 }
 
 // Content types of a docpack download.
@@ -105,7 +112,7 @@ func New(cat Catalog, st store.Storage, opts Options) *Handler {
 		st:     st,
 		public: strings.TrimRight(opts.PublicURL, "/"),
 		log:    opts.Logger,
-		packs:  newPackCache(st, opts.CacheSize),
+		packs:  newPackCache(st, opts.CacheSize, opts.TempDir),
 		pages:  mustParsePages(),
 	}
 }
@@ -185,6 +192,10 @@ func (h *Handler) apiList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	entries, next, err := h.cat.List(r.Context(), q)
+	if errors.Is(err, ErrBadCursor) {
+		writeJSON(w, http.StatusBadRequest, apiError{"invalid cursor: use the next value of an earlier page"})
+		return
+	}
 	if err != nil {
 		h.log.ErrorContext(r.Context(), "list docpacks", "err", err)
 		writeJSON(w, http.StatusInternalServerError, apiError{"listing failed"})

@@ -118,6 +118,10 @@ func (h *Handler) webList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	entries, next, err := h.cat.List(r.Context(), q)
+	if errors.Is(err, ErrBadCursor) {
+		h.webError(w, r, http.StatusBadRequest, "This page link is not valid: start again from the first page.")
+		return
+	}
 	if err != nil {
 		h.log.ErrorContext(r.Context(), "list docpacks", "err", err)
 		h.webError(w, r, http.StatusInternalServerError, "The listing is unavailable right now.")

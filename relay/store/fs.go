@@ -8,6 +8,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
+	"time"
 )
 
 // FSStorage keeps objects as files under a directory. A Put writes a temporary
@@ -139,4 +141,72 @@ func (s *FSStorage) Delete(ctx context.Context, key string) error {
 		return fmt.Errorf("delete %s: %w", key, err)
 	}
 	return nil
+}
+
+// Rename implements Storage: a rename(2) within the root, made durable.
+func (s *FSStorage) Rename(ctx context.Context, from, to string) error {
+	src, err := s.path(from)
+	if err != nil {
+		return fmt.Errorf("rename %s: %w", from, err)
+	}
+	dst, err := s.path(to)
+	if err != nil {
+		return fmt.Errorf("rename to %s: %w", to, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("rename %s: %w", from, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return fmt.Errorf("rename %s: %w", from, err)
+	}
+	if err := os.Rename(src, dst); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("rename %s: %w", from, ErrNotFound)
+		}
+		return fmt.Errorf("rename %s: %w", from, err)
+	}
+	if d, derr := os.Open(filepath.Dir(dst)); derr == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+// RemoveStale implements Storage: files under prefix, and "~put-*" temporary
+// files anywhere under the root, modified before before.
+func (s *FSStorage) RemoveStale(ctx context.Context, prefix string, before time.Time) (int, error) {
+	n := 0
+	prefix = filepath.FromSlash(strings.TrimSuffix(prefix, "/"))
+	err := filepath.WalkDir(s.dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		rel, _ := filepath.Rel(s.dir, p)
+		stale := strings.HasPrefix(d.Name(), "~put-") ||
+			(prefix != "" && strings.HasPrefix(rel, prefix+string(filepath.Separator)))
+		if !stale {
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil || !info.ModTime().Before(before) {
+			return nil
+		}
+		if os.Remove(p) == nil {
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return n, fmt.Errorf("remove stale: %w", err)
+	}
+	return n, nil
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
@@ -160,4 +161,57 @@ func isNotFound(err error) bool {
 		return api == nil || api.ErrorCode() != "NoSuchBucket"
 	}
 	return false
+}
+
+// Rename implements Storage: a server-side copy, then the source deleted.
+func (s *S3Storage) Rename(ctx context.Context, from, to string) error {
+	if err := ValidateKey(from); err != nil {
+		return fmt.Errorf("rename %s: %w", from, err)
+	}
+	if err := ValidateKey(to); err != nil {
+		return fmt.Errorf("rename to %s: %w", to, err)
+	}
+	in := &s3.CopyObjectInput{
+		Bucket:     aws.String(s.bucket),
+		Key:        aws.String(to),
+		CopySource: aws.String(s.bucket + "/" + from),
+	}
+	if strings.HasSuffix(to, ".docpack") {
+		in.ContentType = aws.String("application/vnd.doctown.docpack+zip")
+		in.MetadataDirective = types.MetadataDirectiveReplace
+	}
+	if _, err := s.client.CopyObject(ctx, in); err != nil {
+		if isNotFound(err) {
+			return fmt.Errorf("rename %s: %w", from, ErrNotFound)
+		}
+		return fmt.Errorf("rename %s: %w", from, err)
+	}
+	if err := s.Delete(ctx, from); err != nil {
+		return fmt.Errorf("rename %s: %w", from, err)
+	}
+	return nil
+}
+
+// RemoveStale implements Storage: objects under prefix last modified before
+// before (a multipart upload that never completed is not an object; a
+// bucket lifecycle rule aborts those).
+func (s *S3Storage) RemoveStale(ctx context.Context, prefix string, before time.Time) (int, error) {
+	n := 0
+	p := s3.NewListObjectsV2Paginator(s.client, &s3.ListObjectsV2Input{Bucket: aws.String(s.bucket), Prefix: aws.String(prefix)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return n, fmt.Errorf("remove stale: %w", err)
+		}
+		for _, o := range page.Contents {
+			if o.Key == nil || o.LastModified == nil || !o.LastModified.Before(before) {
+				continue
+			}
+			if err := s.Delete(ctx, *o.Key); err != nil {
+				return n, fmt.Errorf("remove stale: %w", err)
+			}
+			n++
+		}
+	}
+	return n, nil
 }

@@ -3,11 +3,14 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // Storage keeps objects by key. Keys are relative, "/"-separated paths whose
@@ -22,6 +25,28 @@ type Storage interface {
 	Get(ctx context.Context, key string) (io.ReadCloser, int64, error)
 	// Delete removes the object at key. Deleting a missing object is not an error.
 	Delete(ctx context.Context, key string) error
+	// Rename moves the object at from to key to, replacing what was there,
+	// atomically for readers of to. from must exist.
+	Rename(ctx context.Context, from, to string) error
+	// RemoveStale deletes the objects under prefix last written before
+	// before, and the pieces of writes that never finished (an fs Put's
+	// temporary files) from before that time; it returns how many it removed.
+	RemoveStale(ctx context.Context, prefix string, before time.Time) (int, error)
+}
+
+// IncomingPrefix holds objects written but not yet accepted: an upload is
+// stored under an IncomingKey, then renamed to its Key once its job is claimed,
+// so the bytes at a Key are always those of the accepted upload.
+const IncomingPrefix = "incoming/"
+
+// IncomingKey is a fresh temporary key for one upload of the named job.
+func IncomingKey(name string) string {
+	b := make([]byte, 8)
+	rand.Read(b)
+	if !validSegment(name) {
+		name = "x"
+	}
+	return IncomingPrefix + name + "-" + hex.EncodeToString(b) + ".docpack"
 }
 
 var (

@@ -359,6 +359,47 @@ func testStorage(t *testing.T, open func(t testing.TB) Storage, checkMemory bool
 		}
 	})
 
+	t.Run("rename and remove stale", func(t *testing.T) {
+		st, ctx := open(t), t.Context()
+		from, to := prefix+"incoming/job-1-ab.docpack", prefix+"docpacks/octo/hello/def.docpack"
+		old := []byte("the earlier object")
+		if err := st.Put(ctx, to, bytes.NewReader(old), int64(len(old))); err != nil {
+			t.Fatal(err)
+		}
+		body := []byte("the accepted upload")
+		if err := st.Put(ctx, from, bytes.NewReader(body), int64(len(body))); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Rename(ctx, from, to); err != nil {
+			t.Fatalf("Rename: %v", err)
+		}
+		if got, _ := get(t, st, to); !bytes.Equal(got, body) {
+			t.Errorf("after Rename, Get = %q, want %q", got, body)
+		}
+		if _, _, err := st.Get(ctx, from); !errors.Is(err, ErrNotFound) {
+			t.Errorf("the source is still there after Rename: %v", err)
+		}
+		if err := st.Rename(ctx, from, to); !errors.Is(err, ErrNotFound) {
+			t.Errorf("Rename of a missing object = %v, want ErrNotFound", err)
+		}
+		stale := prefix + "incoming/job-2-cd.docpack"
+		if err := st.Put(ctx, stale, strings.NewReader("x"), 1); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := st.RemoveStale(ctx, prefix+"incoming/", time.Now().Add(-time.Hour)); err != nil || n != 0 {
+			t.Errorf("RemoveStale of nothing old = %d, %v", n, err)
+		}
+		if n, err := st.RemoveStale(ctx, prefix+"incoming/", time.Now().Add(time.Minute)); err != nil || n != 1 {
+			t.Errorf("RemoveStale = %d, %v; want 1", n, err)
+		}
+		if _, _, err := st.Get(ctx, stale); !errors.Is(err, ErrNotFound) {
+			t.Errorf("a stale incoming object is still there: %v", err)
+		}
+		if got, _ := get(t, st, to); !bytes.Equal(got, body) {
+			t.Error("RemoveStale touched an object outside its prefix")
+		}
+	})
+
 	t.Run("odd keys refused", func(t *testing.T) {
 		st, ctx := open(t), t.Context()
 		for _, k := range oddKeys {

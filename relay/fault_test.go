@@ -1,0 +1,185 @@
+package relay
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/doctown/doctown/relay/store"
+)
+
+// TestUpstreamBodiesRedacted: a RunPod endpoint whose error echoes the
+// request (installation token, upload token) puts neither in the log, the
+// database or the unauthenticated job API.
+func TestUpstreamBodiesRedacted(t *testing.T) {
+	e := newEnv(t)
+	echo := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		w.WriteHeader(http.StatusBadRequest)
+		w.Write([]byte(`{"error":"invalid input","request":` + string(b) + `,"headers":"Authorization: Bearer ` + testRunPodKey + `"}`))
+	}))
+	t.Cleanup(echo.Close)
+	r := startRelay(t, e, relayOpts{
+		deps: Deps{Dispatcher: &RunPodDispatcher{Endpoint: echo.URL, APIKey: testRunPodKey, Client: echo.Client(), PollInterval: 10 * time.Millisecond}},
+		cfg:  func(c *Config) { c.MaxAttempts = 1 },
+	})
+	code, ans := r.send(t, signedHook("push", pushPayload("acme/alpha", "refs/heads/main", e.shas["acme/alpha"])))
+	var wa webhookAnswer
+	json.Unmarshal([]byte(ans), &wa)
+	if code != http.StatusAccepted {
+		t.Fatalf("push: %d %s", code, ans)
+	}
+	id := wa.Jobs[0].JobID
+	waitFor(t, "job failed", 30*time.Second, func() bool { j, _ := r.Job(context.Background(), id); return j != nil && j.State == StateFailed })
+	resp, err := http.Get(r.URL + "/api/jobs/" + id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	api, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var stored string
+	if err := queryRow(context.Background(), r.q.db(), `SELECT error FROM doctown_jobs WHERE id = ?`, []any{id}, &stored); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stored, "400 Bad Request") {
+		t.Errorf("the stored error lost its status line: %q", stored)
+	}
+	for where, text := range map[string]string{"log": r.logs.String(), "database": stored, "job API": string(api)} {
+		for _, secret := range []string{"ghs_", "v1." + id + ".", testRunPodKey} {
+			if strings.Contains(text, secret) {
+				t.Errorf("the %s holds %q: %s", where, secret, truncate(text, 600))
+			}
+		}
+	}
+}
+
+func TestRedact(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"token ghs_abcdefghijklmnopqrstuvwxyz012345 expired", "[redacted] expired"},
+		{`{"upload_token":"v1.abc123.1700000000.` + strings.Repeat("ab", 32) + `"}`, `{"upload_token":"[redacted]"}`},
+		{"Authorization: Bearer rp-key-1", "Authorization: [redacted]"},
+		{"api_key=sekrit&x=1", "api_key=[redacted]&x=1"},
+		{"commit " + strings.Repeat("a1", 20) + " not found", "commit " + strings.Repeat("a1", 20) + " not found"},
+		{"blob " + strings.Repeat("Zx9", 20), "blob [redacted]"},
+	} {
+		if got := redact(tc.in, 500); got != tc.want {
+			t.Errorf("redact(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// TestHealthzDatabaseDeleted: with relay.db deleted under it, the relay says
+// so on /healthz and refuses webhooks instead of taking them into a file that
+// no longer exists.
+func TestHealthzDatabaseDeleted(t *testing.T) {
+	e := newEnv(t)
+	r := startRelay(t, e, relayOpts{deps: Deps{Build: holdBuild}})
+	if got := healthStatus(t, r.URL); got != "ok" {
+		t.Fatalf("health before: %q", got)
+	}
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		os.Remove(filepath.Join(r.cfg.DataDir, "relay.db"+suffix))
+	}
+	resp, err := http.Get(r.URL + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("/healthz after the database was deleted: %d, want 503", resp.StatusCode)
+	}
+	if code, ans := r.send(t, signedHook("push", pushPayload("acme/alpha", "refs/heads/main", e.shas["acme/alpha"]))); code != http.StatusServiceUnavailable {
+		t.Errorf("webhook after the database was deleted: %d %s, want 503", code, ans)
+	}
+}
+
+// TestStartupRemovesLeftovers: what a relay killed with -9 leaves — build
+// directories, extracted checkouts, partial uploads in the data dir, incoming
+// objects and partial "~put-*" files in storage — is gone after the next
+// start; stored docpacks are not touched, and old deliveries are pruned.
+func TestStartupRemovesLeftovers(t *testing.T) {
+	e := newEnv(t)
+	dataDir := t.TempDir()
+	fs, err := store.NewFS(filepath.Join(dataDir, "store"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-2 * staleAfter)
+	write := func(p string, age time.Time) {
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("left over"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		os.Chtimes(p, age, age)
+	}
+	key := store.Key("acme", "alpha", e.shas["acme/alpha"])
+	if err := fs.Put(context.Background(), key, strings.NewReader("kept"), 4); err != nil {
+		t.Fatal(err)
+	}
+	leftovers := []string{
+		filepath.Join(dataDir, "tmp", "doctown-build-123", "doctown-github-9", "src", "lib.rs"),
+		filepath.Join(dataDir, "tmp", "upload-77.docpack"),
+		filepath.Join(fs.Dir(), "incoming", "job-1-abc.docpack"),
+		filepath.Join(fs.Dir(), "docpacks", "acme", "alpha", "~put-4242"),
+	}
+	for _, p := range leftovers {
+		write(p, old)
+	}
+	recent := filepath.Join(fs.Dir(), "incoming", "job-2-def.docpack") // an upload still arriving
+	write(recent, time.Now())
+
+	r := startRelay(t, e, relayOpts{dataDir: dataDir, deps: Deps{Build: holdBuild, Storage: fs}})
+	for _, p := range leftovers {
+		if _, err := os.Stat(p); err == nil {
+			t.Errorf("left over after start-up: %s", p)
+		}
+	}
+	if _, err := os.Stat(recent); err != nil {
+		t.Errorf("an incoming object of the last minutes was removed: %v", err)
+	}
+	if rc, _, err := fs.Get(context.Background(), key); err != nil {
+		t.Errorf("a stored docpack was removed: %v", err)
+	} else {
+		rc.Close()
+	}
+
+	// Deliveries past GitHub's redelivery window are forgotten by the sweep.
+	db := r.q.db()
+	if _, err := db.exec(context.Background(), `INSERT INTO doctown_deliveries (id, event, received_at) VALUES ('ancient', 'push', ?), ('fresh', 'push', ?)`,
+		millis(time.Now().Add(-deliveryRetention-time.Hour)), millis(time.Now())); err != nil {
+		t.Fatal(err)
+	}
+	r.removeStale(context.Background())
+	var n int64
+	queryRow(context.Background(), db, `SELECT COUNT(*) FROM doctown_deliveries WHERE id IN ('ancient', 'fresh')`, nil, &n)
+	if n != 1 {
+		t.Errorf("%d of the two deliveries left, want only the fresh one", n)
+	}
+}
+
+func TestSecretRules(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.WebhookSecret = "short\n"
+	err := cfg.Validate()
+	if err == nil || !strings.Contains(err.Error(), "at least 16") {
+		t.Errorf("a 5-character secret: %v", err)
+	}
+	cfg.WebhookSecret = testSecret + "\n"
+	cfg.RelaySecret = "tiny"
+	err = cfg.Validate()
+	if err == nil || !strings.Contains(err.Error(), "DOCTOWN_RELAY_SECRET") || strings.Contains(err.Error(), "GITHUB_WEBHOOK_SECRET") {
+		t.Errorf("a trimmed webhook secret and a short relay secret: %v", err)
+	}
+	if cfg.WebhookSecret != testSecret {
+		t.Errorf("secret not trimmed: %q", cfg.WebhookSecret)
+	}
+}
