@@ -527,10 +527,12 @@ func (h *Handler) webSymbol(w http.ResponseWriter, r *http.Request) {
 	h.render(w, r, http.StatusOK, h.pages.symbol, page)
 }
 
-// md renders Markdown without passing raw HTML through (it is dropped) and
-// with dangerous link schemes such as javascript: removed: goldmark's
-// defaults, kept by never setting html.WithUnsafe.
-var md = goldmark.New(goldmark.WithExtensions(extension.Table, extension.Strikethrough, extension.TaskList))
+// md renders Markdown without passing raw HTML through (it is dropped:
+// goldmark's default, kept by never setting html.WithUnsafe) and with link
+// and image destinations checked against an allow-list after decoding
+// (safeLinks).
+var md = goldmark.New(goldmark.WithExtensions(extension.Table, extension.Strikethrough, extension.TaskList),
+	goldmark.WithParserOptions(safeLinksOption))
 
 func markdown(src string) template.HTML {
 	if strings.TrimSpace(src) == "" {
