@@ -1,0 +1,567 @@
+package rust
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/doctown/doctown/docpack"
+)
+
+// Gates of TestAccuracyRealCrates over every library crate of the registry.
+// Issue 10's targets are recall and precision 0.98 on items written in
+// source, recall 0.90 with macro- and derive-generated items counted, and no
+// crate of 20 or more items under 0.95 recall. Until extraction gets there
+// the gates are regression floors just under what it achieves (measured over
+// 73 crates, 27,870 source items: recall 0.792, precision 0.992, 0.594 with
+// generated items, 7 crates under 0.95).
+const (
+	gateRecallSource    = 0.79
+	gatePrecisionSource = 0.99
+	gateRecallAll       = 0.59
+	gateCrateRecall     = 0.95 // per crate, for crates with at least gateCrateMin items
+	gateCrateMin        = 20
+	gateLowCrates       = 7 // crates allowed under gateCrateRecall
+)
+
+// score counts one kind (or one crate) of one class of items.
+type score struct{ rd, ours, matchedRd, matchedOurs, docsSame int }
+
+func (s *score) add(o score) {
+	s.rd += o.rd
+	s.ours += o.ours
+	s.matchedRd += o.matchedRd
+	s.matchedOurs += o.matchedOurs
+	s.docsSame += o.docsSame
+}
+
+func (s score) recall() float64    { return ratio(s.matchedRd, s.rd) }
+func (s score) precision() float64 { return ratio(s.matchedOurs, s.ours) }
+func (s score) docs() float64      { return ratio(s.docsSame, s.matchedRd) }
+
+// crateScore is the comparison of one crate: per kind, items written in
+// source and all items (generated ones included), plus what did not match.
+type crateScore struct {
+	src, all map[docpack.Kind]*score
+	missed   []string // rustdoc items we lack: key and path, "gen " first when generated
+	extra    []string // our items rustdoc does not list
+	docDiff  []string
+}
+
+func (c *crateScore) total(class map[docpack.Kind]*score) score {
+	var t score
+	for _, s := range class {
+		t.add(*s)
+	}
+	return t
+}
+
+func ratio(a, b int) float64 {
+	if b == 0 {
+		return 1
+	}
+	return float64(a) / float64(b)
+}
+
+// generatedSym reports whether one of our symbols was made by a macro or a
+// derive rather than written in the source.
+func generatedSym(s docpack.Symbol) bool {
+	for _, a := range s.Attributes {
+		if strings.HasPrefix(a, "#[doctown::from_macro(") || a == "#[automatically_derived]" {
+			return true
+		}
+	}
+	return false
+}
+
+// scoreCrate extracts the crate at crateDir and compares it with rustdoc's
+// JSON of it, built with the given features (already expanded).
+func scoreCrate(t *testing.T, crateDir string, doc *rdDoc, features []string) *crateScore {
+	t.Helper()
+	crates, err := Discover(crateDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	crates = crates[:1]
+	res, err := Extract(t.Context(), crateDir, crates, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := Extract(t.Context(), crateDir, crates, Options{IncludePrivate: true, IncludeHidden: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	present := cfgFilter(all.Symbols, features)
+	key := func(file string, line int, kind docpack.Kind, name string) string {
+		return fmt.Sprintf("%s:%d:%s:%s", file, line, kind, name)
+	}
+	cs := &crateScore{src: map[docpack.Kind]*score{}, all: map[docpack.Kind]*score{}}
+	sc := func(m map[docpack.Kind]*score, k docpack.Kind) *score {
+		if m[k] == nil {
+			m[k] = &score{}
+		}
+		return m[k]
+	}
+	ours := map[string][]docpack.Symbol{}
+	for _, s := range res.Symbols {
+		if !present(s) {
+			continue
+		}
+		name := s.Name
+		if s.SymbolType == docpack.KindImpl {
+			name = ""
+		}
+		k := key(s.File, s.Line, s.SymbolType, name)
+		ours[k] = append(ours[k], s)
+		sc(cs.all, s.SymbolType).ours++
+		if !generatedSym(s) {
+			sc(cs.src, s.SymbolType).ours++
+		}
+	}
+	matched := map[string]int{}
+	byPath := map[string][]string{} // path:kind → keys of ours
+	byImpl := map[string][]string{} // self type path + trait name → keys of our impls
+	for k, list := range ours {
+		for _, o := range list {
+			pk := o.Path + ":" + string(o.SymbolType)
+			byPath[pk] = append(byPath[pk], k)
+			if o.SymbolType == docpack.KindImpl {
+				byImpl[implKey(o)] = append(byImpl[implKey(o)], k)
+			}
+		}
+	}
+	for _, l := range byPath {
+		slices.Sort(l)
+	}
+	for _, l := range byImpl {
+		slices.Sort(l)
+	}
+	take := func(r rdSym, k string) {
+		list := ours[k]
+		same := normSpace(list[0].DocComments) == normSpace(r.docs)
+		first := matched[k] < len(list)
+		var gen bool
+		if first {
+			gen = generatedSym(list[matched[k]])
+		}
+		matched[k]++
+		classes := []map[docpack.Kind]*score{cs.all}
+		if !r.generated {
+			classes = append(classes, cs.src)
+		}
+		for _, m := range classes {
+			s := sc(m, r.kind)
+			s.rd++
+			s.matchedRd++
+			if same {
+				s.docsSame++
+			}
+		}
+		if first {
+			// Precision counts our symbol in its own class.
+			if !gen {
+				sc(cs.src, r.kind).matchedOurs++
+			}
+			sc(cs.all, r.kind).matchedOurs++
+		}
+		if !same && !r.generated {
+			cs.docDiff = append(cs.docDiff, k)
+		}
+	}
+	seenRd := map[string]bool{}
+	var later []rdSym
+	for _, r := range rustdocPublic(doc, crateDir) {
+		k := key(r.file, r.line, r.kind, r.name)
+		if r.file != "" && seenRd[k] {
+			continue // the same item reached twice (e.g. inlined re-export)
+		}
+		seenRd[k] = true
+		if len(ours[k]) > 0 {
+			take(r, k)
+		} else {
+			later = append(later, r)
+		}
+	}
+	// Then by path (items whose rustdoc span is a macro call site), and impls
+	// by self type and trait (derived impls, whose span is the derive).
+	free := func(keys []string) string {
+		for _, k := range keys {
+			if matched[k] < len(ours[k]) {
+				return k
+			}
+		}
+		return ""
+	}
+	for _, r := range later {
+		found := free(byPath[r.path+":"+string(r.kind)])
+		if found == "" && r.kind == docpack.KindImpl {
+			found = free(byImpl[r.path+"\x00"+r.trait])
+		}
+		if found != "" {
+			take(r, found)
+			continue
+		}
+		sc(cs.all, r.kind).rd++
+		what := key(r.file, r.line, r.kind, r.name) + " " + r.path
+		if r.generated {
+			what = "gen " + what
+		} else {
+			sc(cs.src, r.kind).rd++
+		}
+		cs.missed = append(cs.missed, what)
+	}
+	for k, list := range ours {
+		for i := matched[k]; i < len(list); i++ {
+			cs.extra = append(cs.extra, k+" "+list[i].Path)
+		}
+	}
+	slices.Sort(cs.extra)
+	slices.Sort(cs.missed)
+	slices.Sort(cs.docDiff)
+	return cs
+}
+
+// implKey is the (self type path, trait name) of one of our impl symbols, in
+// the form rustdocPublic gives rustdoc's: the path of the impl's items'
+// parent and the last segment of the trait's path.
+func implKey(s docpack.Symbol) string {
+	trait, self := docpack.SplitImpl(s.Name)
+	if i := strings.LastIndex(trait, "::"); i >= 0 {
+		trait = trait[i+2:]
+	}
+	if i := strings.IndexByte(trait, '<'); i >= 0 {
+		trait = trait[:i]
+	}
+	prefix := s.Path
+	if i := strings.Index(prefix, "::impl"); i >= 0 {
+		prefix = prefix[:i]
+	}
+	return prefix + "::" + baseTypeName(self) + "\x00" + strings.TrimPrefix(trait, "!")
+}
+
+// cfgFilter is the test's own cfg evaluation until extraction does it: a
+// symbol is absent when its own or an ancestor's #[cfg(...)] evaluates false
+// for Linux x86_64 with features, or it comes from a macro call whose
+// macro_rules! definition wraps its input in a #[cfg(...)] that evaluates false
+// (tokio's cfg_not_rt! and friends). A symbol made public by a re-export
+// carries that re-export's #[cfg]s and macro wrappers in its attributes, so
+// they count the same way. cfgs are checked on the declaration chain (all is
+// the IncludePrivate output), so a re-exported item from a #[cfg(windows)]
+// module counts as absent.
+func cfgFilter(all []docpack.Symbol, features []string) func(docpack.Symbol) bool {
+	cfg := newCfgEval(features)
+	macroCfgs := map[string][]string{}
+	cfgRe := regexp.MustCompile(`#!?\[cfg\((.*)\)\]`)
+	// A macro whose cfg is a metavariable ($meta) takes it from an inner
+	// attribute of the call: feature! { #![unix] … } (tokio).
+	innerRe := regexp.MustCompile(`^#!\[(.*)\]$`)
+	for _, s := range all {
+		if s.SymbolType == docpack.KindMacro {
+			for _, m := range cfgRe.FindAllStringSubmatch(s.Source, -1) {
+				macroCfgs[s.Name] = append(macroCfgs[s.Name], m[1])
+			}
+		}
+	}
+	byID := map[string]docpack.Symbol{}
+	declOf := map[string]docpack.Symbol{}
+	for _, s := range all {
+		byID[s.ID] = s
+		declOf[fmt.Sprintf("%s:%d:%s:%s", s.File, s.Line, s.SymbolType, s.Name)] = s
+	}
+	fromMacro := regexp.MustCompile(`^#\[doctown::from_macro\(([^)]*)\)\]$`)
+	return func(s docpack.Symbol) bool {
+		if d, ok := declOf[fmt.Sprintf("%s:%d:%s:%s", s.File, s.Line, s.SymbolType, s.Name)]; ok {
+			s = d
+		}
+		for cur, ok := s, true; ok; cur, ok = byID[cur.Parent] {
+			for _, a := range cur.Attributes {
+				if m := cfgRe.FindStringSubmatch(a); m != nil && !cfg.eval(m[1]) {
+					return false
+				}
+				if m := fromMacro.FindStringSubmatch(a); m != nil {
+					name := m[1][strings.LastIndex(m[1], ":")+1:]
+					for _, c := range macroCfgs[name] {
+						if strings.Contains(c, "$") {
+							for _, a2 := range cur.Attributes {
+								if im := innerRe.FindStringSubmatch(a2); im != nil && !strings.HasPrefix(im[1], "cfg") && !cfg.eval(im[1]) {
+									return false
+								}
+							}
+							continue
+						}
+						if !cfg.eval(c) {
+							return false
+						}
+					}
+				}
+			}
+			if cur.Parent == "" {
+				break
+			}
+		}
+		return true
+	}
+}
+
+// kindTable renders the per-kind table of one or more crates.
+func kindTable(src, all map[docpack.Kind]*score) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-13s | %7s %7s %7s %7s %7s | %7s %7s %7s %7s\n", "kind", "rustdoc", "ours", "recall", "precis", "docs",
+		"rd+gen", "ours+g", "recall", "precis")
+	var ts, ta score
+	row := func(name string, s, a score) {
+		fmt.Fprintf(&b, "%-13s | %7d %7d %7.3f %7.3f %7.3f | %7d %7d %7.3f %7.3f\n", name, s.rd, s.ours, s.recall(), s.precision(), s.docs(),
+			a.rd, a.ours, a.recall(), a.precision())
+	}
+	for _, k := range docpack.Kinds {
+		if all[k] == nil && src[k] == nil {
+			continue
+		}
+		var s, a score
+		if src[k] != nil {
+			s = *src[k]
+		}
+		if all[k] != nil {
+			a = *all[k]
+		}
+		ts.add(s)
+		ta.add(a)
+		row(string(k), s, a)
+	}
+	row("TOTAL", ts, ta)
+	return b.String()
+}
+
+// compareWithRustdoc scores one crate and fails under minScore.
+func compareWithRustdoc(t *testing.T, crateDir string, doc *rdDoc, features []string) {
+	t.Helper()
+	cs := scoreCrate(t, crateDir, doc, features)
+	t.Log("\n" + kindTable(cs.src, cs.all))
+	logLists(t, cs, 80)
+	s := cs.total(cs.src)
+	if s.recall() < minScore || s.precision() < minScore || s.docs() < minScore {
+		t.Errorf("recall %.3f, precision %.3f, doc agreement %.3f; want all >= %.2f", s.recall(), s.precision(), s.docs(), minScore)
+	}
+}
+
+func logLists(t *testing.T, cs *crateScore, n int) {
+	show := func(what string, l []string) {
+		if len(l) > 0 {
+			t.Logf("%s (%d):\n  %s", what, len(l), strings.Join(l[:min(len(l), n)], "\n  "))
+		}
+	}
+	show("missed", cs.missed)
+	show("extra", cs.extra)
+	show("doc differs", cs.docDiff)
+}
+
+// regCrate is a library crate of the registry and the features it is
+// documented with.
+type regCrate struct {
+	dir, name, version string
+	features           []string
+}
+
+var procMacroRe = regexp.MustCompile(`(?m)^\s*proc[-_]macro\s*=\s*true`)
+
+// registryLibs lists the library crates under registryDir (proc-macro crates
+// left out: rustdoc documents them as a list of macros only).
+func registryLibs(t *testing.T) []regCrate {
+	dirs, _ := filepath.Glob(filepath.Join(registryDir, "*", "Cargo.toml"))
+	if len(dirs) == 0 {
+		requireTools(t, "no crate sources under "+registryDir+" (Debian's librust-*-dev packages)")
+	}
+	var out []regCrate
+	for _, m := range dirs {
+		data, err := os.ReadFile(m)
+		if err != nil || procMacroRe.Match(data) {
+			continue
+		}
+		dir := filepath.Dir(m)
+		cs, err := Discover(dir)
+		if err != nil || len(cs) == 0 {
+			continue
+		}
+		base := filepath.Base(dir)
+		i := strings.LastIndex(base, "-")
+		rc := regCrate{dir: dir, name: base[:i], version: base[i+1:]}
+		if rc.name == "tokio" {
+			rc.features = []string{"full"}
+		}
+		out = append(out, rc)
+	}
+	return out
+}
+
+var toolchain = sync.OnceValue(func() string {
+	out, _ := exec.Command("rustc", "-V").Output()
+	return strings.TrimSpace(string(out))
+})
+
+// rustdocCache is where rustdoc's JSON of registry crates is kept between
+// runs: the user cache dir, keyed by the toolchain.
+func rustdocCache(t *testing.T) string {
+	base, err := os.UserCacheDir()
+	if err != nil {
+		base = os.TempDir()
+	}
+	h := sha256.Sum256([]byte(toolchain()))
+	return filepath.Join(base, "doctown", "rustdoc-json", hex.EncodeToString(h[:6]))
+}
+
+// errNotDocumented is a crate cargo rustdoc cannot document offline here.
+var errNotDocumented = errors.New("cargo rustdoc failed")
+
+// registryRustdoc returns rustdoc's JSON of a registry crate, built by cargo
+// in a scratch copy (dev-dependencies stripped, crates-io replaced by the
+// registry directory) into the shared target dir, and cached by crate name,
+// version and features. A failure is cached too, keyed also by the list of
+// crates installed, so installing a missing dependency retries it.
+func registryRustdoc(t *testing.T, rc regCrate, target string, installed string) ([]byte, error) {
+	cache := rustdocCache(t)
+	name := rc.name + "-" + rc.version
+	if len(rc.features) > 0 {
+		name += "+" + strings.Join(rc.features, ",")
+	}
+	jsonPath := filepath.Join(cache, name+".json")
+	if data, err := os.ReadFile(jsonPath); err == nil {
+		return data, nil
+	}
+	h := sha256.Sum256([]byte(installed))
+	failPath := filepath.Join(cache, name+"."+hex.EncodeToString(h[:6])+".failed")
+	if data, err := os.ReadFile(failPath); err == nil {
+		return nil, fmt.Errorf("%w (cached): %s", errNotDocumented, data)
+	}
+	scratch := t.TempDir()
+	if err := os.CopyFS(scratch, os.DirFS(rc.dir)); err != nil {
+		t.Fatal(err)
+	}
+	stripDevDeps(t, filepath.Join(scratch, "Cargo.toml"))
+	_ = os.MkdirAll(filepath.Join(scratch, ".cargo"), 0o755)
+	cfg := "[source.crates-io]\nreplace-with = \"debian\"\n[source.debian]\ndirectory = \"" + registryDir + "\"\n"
+	if err := os.WriteFile(filepath.Join(scratch, ".cargo", "config.toml"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"rustdoc", "--offline", "--lib", "-q"}
+	if len(rc.features) > 0 {
+		args = append(args, "--features", strings.Join(rc.features, ","))
+	}
+	args = append(args, "--", "-Z", "unstable-options", "--output-format", "json")
+	cmd := exec.CommandContext(t.Context(), "cargo", args...)
+	cmd.Dir = scratch
+	cmd.Env = append(os.Environ(), "RUSTC_BOOTSTRAP=1", "CARGO_TARGET_DIR="+target)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		if t.Context().Err() != nil {
+			t.Fatal(t.Context().Err())
+		}
+		lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+		msg := strings.Join(lines[max(0, len(lines)-6):], "\n") + debianHint(string(out))
+		_ = os.MkdirAll(cache, 0o755)
+		_ = os.WriteFile(failPath, []byte(msg), 0o644)
+		return nil, fmt.Errorf("%w: %s", errNotDocumented, msg)
+	}
+	crates, err := Discover(scratch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(target, "doc", crates[0].Name+".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = os.MkdirAll(cache, 0o755)
+	if err := os.WriteFile(jsonPath, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return data, nil
+}
+
+// TestAccuracyRealCrates compares extraction with rustdoc on every library
+// crate of the registry that cargo rustdoc documents offline, each with its
+// default features (tokio with full), and prints the per-crate and per-kind
+// tables (go test -v, or on failure).
+func TestAccuracyRealCrates(t *testing.T) {
+	if _, err := exec.LookPath("cargo"); err != nil {
+		requireTools(t, "cargo not installed")
+	}
+	libs := registryLibs(t)
+	var names []string
+	for _, rc := range libs {
+		names = append(names, filepath.Base(rc.dir))
+	}
+	installed := strings.Join(names, "\n")
+	target := filepath.Join(filepath.Dir(rustdocCache(t)), "target")
+	src, all := map[docpack.Kind]*score{}, map[docpack.Kind]*score{}
+	var rows []string
+	var skipped []string
+	low := 0
+	for _, rc := range libs {
+		t.Run(rc.name, func(t *testing.T) {
+			data, err := registryRustdoc(t, rc, target, installed)
+			if errors.Is(err, errNotDocumented) {
+				skipped = append(skipped, rc.name+"-"+rc.version)
+				t.Skip(err)
+			}
+			var doc rdDoc
+			if err := json.Unmarshal(data, &doc); err != nil {
+				t.Fatalf("rustdoc json: %v", err)
+			}
+			cs := scoreCrate(t, rc.dir, &doc, expandFeatures(filepath.Join(rc.dir, "Cargo.toml"), rc.features))
+			for k, s := range cs.src {
+				if src[k] == nil {
+					src[k] = &score{}
+				}
+				src[k].add(*s)
+			}
+			for k, s := range cs.all {
+				if all[k] == nil {
+					all[k] = &score{}
+				}
+				all[k].add(*s)
+			}
+			s, a := cs.total(cs.src), cs.total(cs.all)
+			flag := ""
+			if s.rd >= gateCrateMin && s.recall() < gateCrateRecall {
+				low++
+				flag = " LOW"
+			}
+			rows = append(rows, fmt.Sprintf("%-22s | %6d %6d %6.3f %6.3f %6.3f | %6d %6d %6.3f %6.3f%s", rc.name+"-"+rc.version,
+				s.rd, s.ours, s.recall(), s.precision(), s.docs(), a.rd, a.ours, a.recall(), a.precision(), flag))
+			t.Log("\n" + kindTable(cs.src, cs.all))
+			logLists(t, cs, 25)
+		})
+	}
+	header := fmt.Sprintf("%-22s | %6s %6s %6s %6s %6s | %6s %6s %6s %6s", "crate", "rustdc", "ours", "recall", "precis", "docs",
+		"rd+gen", "ours+g", "recall", "precis")
+	t.Logf("per crate (%d documented; %d not documented offline: %s):\n%s\n%s", len(rows), len(skipped),
+		strings.Join(skipped, " "), header, strings.Join(rows, "\n"))
+	t.Log("per kind, all crates:\n" + kindTable(src, all))
+	var ts, ta score
+	for _, s := range src {
+		ts.add(*s)
+	}
+	for _, s := range all {
+		ta.add(*s)
+	}
+	t.Logf("source items: recall %.3f precision %.3f docs %.3f (%d items); with generated: recall %.3f precision %.3f (%d items); %d crates of %d+ items under %.2f recall",
+		ts.recall(), ts.precision(), ts.docs(), ts.rd, ta.recall(), ta.precision(), ta.rd, low, gateCrateMin, gateCrateRecall)
+	if ts.recall() < gateRecallSource || ts.precision() < gatePrecisionSource {
+		t.Errorf("source items: recall %.3f, precision %.3f; want >= %.2f, %.2f", ts.recall(), ts.precision(), gateRecallSource, gatePrecisionSource)
+	}
+	if ta.recall() < gateRecallAll {
+		t.Errorf("with generated items: recall %.3f; want >= %.2f", ta.recall(), gateRecallAll)
+	}
+	if low > gateLowCrates {
+		t.Errorf("%d crates of %d+ items under %.2f recall; want at most %d", low, gateCrateMin, gateCrateRecall, gateLowCrates)
+	}
+}
