@@ -13,7 +13,7 @@ ARG COMMIT=
 ARG DATE=
 RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \
     CGO_ENABLED=1 go build -trimpath -o /out/doctown \
-      -ldflags "-s -w -X github.com/doctown/doctown/internal/cli.version=${VERSION} -X github.com/doctown/doctown/internal/cli.commit=${COMMIT} -X github.com/doctown/doctown/internal/cli.date=${DATE}" \
+      -ldflags "-s -w -X github.com/doctown/doctown/internal/version.version=${VERSION} -X github.com/doctown/doctown/internal/version.commit=${COMMIT} -X github.com/doctown/doctown/internal/version.date=${DATE}" \
       ./cmd/doctown
 
 FROM debian:bookworm-slim

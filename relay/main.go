@@ -11,7 +11,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/doctown/doctown/internal/cli"
+	"github.com/doctown/doctown/internal/exit"
+	"github.com/doctown/doctown/internal/version"
 )
 
 // Main runs the relay command with args and returns the process exit code.
@@ -32,7 +33,7 @@ stores the docpack in a directory or an S3/R2 bucket and serves the commons.
 
 Every setting comes from the environment (see "Run the relay" in README.md); flags
 override it.`,
-		Version:       cli.Version(),
+		Version:       version.Version(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
@@ -52,15 +53,15 @@ override it.`,
 	err := cmd.ExecuteContext(ctx)
 	switch {
 	case err == nil:
-		return cli.ExitOK
+		return exit.OK
 	case errors.Is(err, context.Canceled):
-		return cli.ExitCancel
+		return exit.Cancel
 	case errors.Is(err, errUsage) || errors.Is(err, ErrImportTarget) || strings.Contains(err.Error(), "unknown flag") || strings.Contains(err.Error(), "invalid argument"):
 		fmt.Fprintf(stderr, "relay: %v\n", err)
-		return cli.ExitUsage
+		return exit.Usage
 	}
 	fmt.Fprintf(stderr, "relay: %v\n", err)
-	return cli.ExitFailure
+	return exit.Failure
 }
 
 var errUsage = errors.New("invalid configuration")
@@ -95,7 +96,7 @@ func run(ctx context.Context, cfg Config, stderr io.Writer) error {
 		// Besides the JSON warning NewServer logs: a line a person reads.
 		fmt.Fprintln(stderr, "relay: --dev: no GitHub App configured (GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY): builds fetch repositories anonymously, public ones only, at GitHub's anonymous rate limit; private repositories fail")
 	}
-	s, err := NewServer(ctx, cfg, Deps{Logger: log, ToolVersion: cli.Version()})
+	s, err := NewServer(ctx, cfg, Deps{Logger: log, ToolVersion: version.Version()})
 	if err != nil {
 		return err
 	}

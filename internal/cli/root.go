@@ -12,16 +12,18 @@ import (
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
+
+	"github.com/doctown/doctown/internal/exit"
 )
 
-// Exit codes. They are the only place the process's status is decided.
+// Exit codes (package exit owns them).
 const (
-	ExitOK      = 0 // success
-	ExitFailure = 1 // the command failed
-	ExitUsage   = 2 // bad flags or arguments
-	ExitCancel  = 3 // interrupted (Ctrl-C, SIGTERM)
-	ExitAuth    = 4 // a token was missing, invalid or without access
-	ExitInvalid = 5 // `validate`: the docpack has problems
+	ExitOK      = exit.OK
+	ExitFailure = exit.Failure
+	ExitUsage   = exit.Usage
+	ExitCancel  = exit.Cancel
+	ExitAuth    = exit.Auth
+	ExitInvalid = exit.Invalid
 )
 
 // IO holds the streams and environment a command uses, so tests can swap them.

@@ -4,50 +4,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"runtime"
-	"runtime/debug"
 
 	"github.com/spf13/cobra"
+
+	"github.com/doctown/doctown/internal/version"
 )
 
-// Set by the release build: -ldflags "-X github.com/doctown/doctown/internal/cli.version=v1.2.3 …".
-var (
-	version = ""
-	commit  = ""
-	date    = ""
-)
-
-// Version returns the program's version: the release's ldflags stamp, else the
-// module version or VCS revision recorded by the Go toolchain, else "dev".
-func Version() string {
-	if version != "" {
-		return version
-	}
-	if info, ok := debug.ReadBuildInfo(); ok {
-		if v := info.Main.Version; v != "" && v != "(devel)" {
-			return v
-		}
-		for _, s := range info.Settings {
-			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-				return "dev-" + s.Value[:12]
-			}
-		}
-	}
-	return "dev"
-}
-
-func buildCommit() string {
-	if commit != "" {
-		return commit
-	}
-	if info, ok := debug.ReadBuildInfo(); ok {
-		for _, s := range info.Settings {
-			if s.Key == "vcs.revision" {
-				return s.Value
-			}
-		}
-	}
-	return ""
-}
+// Version returns the program's version (package version owns it).
+func Version() string { return version.Version() }
 
 type versionOptions struct {
 	IO   *IO
@@ -72,7 +36,7 @@ func newVersionCmd(s *IO) *cobra.Command {
 
 func runVersion(opts versionOptions) error {
 	info := map[string]string{
-		"version": Version(), "commit": buildCommit(), "date": date,
+		"version": version.Version(), "commit": version.Commit(), "date": version.Date(),
 		"go": runtime.Version(), "platform": runtime.GOOS + "/" + runtime.GOARCH,
 	}
 	if opts.JSON {
