@@ -15,21 +15,30 @@ import (
 // database next to the jobs. A row is written only after its object is stored.
 type Catalog struct {
 	db func() querier
+	// canRead reports whether the request's reader may read a private
+	// repository's docpacks (nil: nobody may). A private entry is invisible
+	// otherwise: not listed, and ErrNotFound from Latest and Get.
+	canRead func(ctx context.Context, owner, repo string) bool
 }
 
 var _ commons.Catalog = (*Catalog)(nil)
 
-const entryColumns = `d.owner, d.repo, d.sha, d.ref, d.object_key, d.size, d.symbol_count, d.generator, d.model, d.created_at`
+const entryColumns = `d.owner, d.repo, d.sha, d.ref, d.object_key, d.size, d.symbol_count, d.generator, d.model, d.created_at, d.private`
 
-func scanEntry(r interface{ Scan(...any) error }) (commons.Entry, error) {
-	var e commons.Entry
+// scanEntry reads one row of entryColumns; private is the repository's flag.
+func scanEntry(r interface{ Scan(...any) error }) (e commons.Entry, private bool, err error) {
 	var symbols, created int64
-	if err := r.Scan(&e.Owner, &e.Repo, &e.SHA, &e.Ref, &e.Key, &e.Size, &symbols, &e.Generator, &e.Model, &created); err != nil {
-		return e, err
+	if err := r.Scan(&e.Owner, &e.Repo, &e.SHA, &e.Ref, &e.Key, &e.Size, &symbols, &e.Generator, &e.Model, &created, &private); err != nil {
+		return e, false, err
 	}
 	e.SymbolCount = int(symbols)
 	e.CreatedAt = fromMillis(created)
-	return e, nil
+	return e, private, nil
+}
+
+// visible reports whether the request may see an entry.
+func (c *Catalog) visible(ctx context.Context, e commons.Entry, private bool) bool {
+	return !private || (c.canRead != nil && c.canRead(ctx, e.Owner, e.Repo))
 }
 
 // maxListLimit bounds one page of List.
@@ -73,23 +82,34 @@ func (c *Catalog) List(ctx context.Context, q commons.ListQuery) ([]commons.Entr
 	}
 	defer r.Close()
 	var out []commons.Entry
+	var private []bool
 	for r.Next() {
-		e, err := scanEntry(r)
+		e, p, err := scanEntry(r)
 		if err != nil {
 			return nil, "", fmt.Errorf("list docpacks: %w", err)
 		}
 		out = append(out, e)
+		private = append(private, p)
 	}
 	if err := r.Err(); err != nil {
 		return nil, "", fmt.Errorf("list docpacks: %w", err)
 	}
+	r.Close()
 	next := ""
 	if len(out) > limit {
-		out = out[:limit]
+		out, private = out[:limit], private[:limit]
 		last := out[len(out)-1]
 		next = encodeCursor(cursor{created: millis(last.CreatedAt), id: last.Owner + "/" + last.Repo + "@" + last.SHA})
 	}
-	return out, next, nil
+	// Private entries the reader may not see are left out of the page (it
+	// may come out shorter than the limit; the cursor still continues it).
+	shown := out[:0]
+	for i, e := range out {
+		if c.visible(ctx, e, private[i]) {
+			shown = append(shown, e)
+		}
+	}
+	return shown, next, nil
 }
 
 // Latest returns the newest pushed commit's docpack of owner/repo.
@@ -97,17 +117,17 @@ func (c *Catalog) Latest(ctx context.Context, owner, repo string) (commons.Entry
 	r, err := c.db().query(ctx, `SELECT `+entryColumns+` FROM doctown_latest l
 		JOIN doctown_docpacks d ON d.owner = l.owner AND d.repo = l.repo AND d.sha = l.sha
 		WHERE LOWER(l.owner) = ? AND LOWER(l.repo) = ?`, strings.ToLower(owner), strings.ToLower(repo))
-	return c.one(r, err)
+	return c.one(ctx, r, err)
 }
 
 // Get returns the docpack of one commit.
 func (c *Catalog) Get(ctx context.Context, owner, repo, sha string) (commons.Entry, error) {
 	r, err := c.db().query(ctx, `SELECT `+entryColumns+` FROM doctown_docpacks d
 		WHERE LOWER(d.owner) = ? AND LOWER(d.repo) = ? AND d.sha = ?`, strings.ToLower(owner), strings.ToLower(repo), strings.ToLower(sha))
-	return c.one(r, err)
+	return c.one(ctx, r, err)
 }
 
-func (c *Catalog) one(r rows, err error) (commons.Entry, error) {
+func (c *Catalog) one(ctx context.Context, r rows, err error) (commons.Entry, error) {
 	if err != nil {
 		return commons.Entry{}, fmt.Errorf("catalog: %w", err)
 	}
@@ -118,21 +138,27 @@ func (c *Catalog) one(r rows, err error) (commons.Entry, error) {
 		}
 		return commons.Entry{}, commons.ErrNotFound
 	}
-	e, err := scanEntry(r)
+	e, private, err := scanEntry(r)
 	if err != nil {
 		return e, fmt.Errorf("catalog: %w", err)
+	}
+	r.Close()
+	if !c.visible(ctx, e, private) {
+		// The same answer as for a repository that was never built.
+		return commons.Entry{}, commons.ErrNotFound
 	}
 	return e, nil
 }
 
 // addEntry records a stored docpack and moves the repository's latest pointer to
 // it unless a later push already has a docpack.
-func addEntry(ctx context.Context, tx querier, e commons.Entry, jobID string, pushedAt time.Time) error {
-	if _, err := tx.exec(ctx, `INSERT INTO doctown_docpacks (owner, repo, sha, ref, object_key, size, symbol_count, generator, model, job_id, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+func addEntry(ctx context.Context, tx querier, e commons.Entry, jobID string, pushedAt time.Time, private bool) error {
+	if _, err := tx.exec(ctx, `INSERT INTO doctown_docpacks (owner, repo, sha, ref, object_key, size, symbol_count, generator, model, job_id, created_at, private)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (owner, repo, sha) DO UPDATE SET ref = excluded.ref, object_key = excluded.object_key, size = excluded.size,
-			symbol_count = excluded.symbol_count, generator = excluded.generator, model = excluded.model, job_id = excluded.job_id, created_at = excluded.created_at`,
-		e.Owner, e.Repo, e.SHA, e.Ref, e.Key, e.Size, int64(e.SymbolCount), e.Generator, e.Model, jobID, millis(e.CreatedAt)); err != nil {
+			symbol_count = excluded.symbol_count, generator = excluded.generator, model = excluded.model, job_id = excluded.job_id, created_at = excluded.created_at,
+			private = excluded.private`,
+		e.Owner, e.Repo, e.SHA, e.Ref, e.Key, e.Size, int64(e.SymbolCount), e.Generator, e.Model, jobID, millis(e.CreatedAt), private); err != nil {
 		return fmt.Errorf("catalog: %w", err)
 	}
 	if _, err := tx.exec(ctx, `INSERT INTO doctown_latest (owner, repo, sha, pushed_at) VALUES (?, ?, ?, ?)

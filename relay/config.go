@@ -21,6 +21,7 @@ import (
 const (
 	DefaultAddr         = "127.0.0.1:8080"
 	DefaultGitHubAPIURL = "https://api.github.com"
+	DefaultGitHubURL    = "https://github.com"
 	DefaultJobTimeout   = 30 * time.Minute
 	DefaultMaxUpload    = 512 << 20
 	DefaultMaxAttempts  = 5
@@ -37,6 +38,12 @@ const (
 	UploadReadTimeout = 15 * time.Minute
 	// MinSecretLen is the shortest webhook or relay secret accepted.
 	MinSecretLen = 16
+)
+
+// DOCTOWN_PRIVATE values.
+const (
+	PrivateServe = "serve"
+	PrivateSkip  = "skip"
 )
 
 // Dispatch modes.
@@ -60,6 +67,19 @@ type Config struct {
 	GitHubAPIURL         string
 	// BuildTags builds pushes of tags as well as pushes to the default branch.
 	BuildTags bool
+	// Private is what happens to private repositories: PrivateServe builds
+	// them and serves them only to readers GitHub says may read the
+	// repository; PrivateSkip does not build them at all.
+	Private string
+	// GitHubURL is GitHub's web base URL (the OAuth pages); GitHubClientID
+	// and GitHubClientSecret are the App's OAuth credentials for "Sign in
+	// with GitHub". Without them only bearer tokens open private docpacks.
+	GitHubURL          string
+	GitHubClientID     string
+	GitHubClientSecret string
+	// AccessCacheTTL is how long GitHub's answer to "may this token read
+	// this repository" is reused (never past the token's own expiry).
+	AccessCacheTTL time.Duration
 
 	Dispatch       string
 	RunPodEndpoint string
@@ -126,6 +146,9 @@ func DefaultConfig() Config {
 		DataDir:            defaultDataDir(),
 		GitHubAPIURL:       DefaultGitHubAPIURL,
 		Dispatch:           DispatchLocal,
+		Private:            PrivateServe,
+		GitHubURL:          DefaultGitHubURL,
+		AccessCacheTTL:     5 * time.Minute,
 		RunPodPollInterval: 2 * time.Second,
 		Storage:            "fs",
 		BucketRegion:       "auto",
@@ -180,6 +203,12 @@ func (c *Config) FromEnv(getenv func(string) string) error {
 		c.WebhookSecret = v
 	}
 	str("DOCTOWN_GITHUB_API_URL", &c.GitHubAPIURL)
+	str("DOCTOWN_GITHUB_URL", &c.GitHubURL)
+	str("DOCTOWN_PRIVATE", &c.Private)
+	str("GITHUB_CLIENT_ID", &c.GitHubClientID)
+	if v := strings.TrimSpace(getenv("GITHUB_CLIENT_SECRET")); v != "" {
+		c.GitHubClientSecret = v
+	}
 	boolean := func(key string, dst *bool) {
 		if v := strings.TrimSpace(getenv(key)); v != "" {
 			b, err := strconv.ParseBool(v)
@@ -229,6 +258,7 @@ func (c *Config) FromEnv(getenv func(string) string) error {
 	duration("DOCTOWN_SHUTDOWN_GRACE", &c.ShutdownGrace)
 	duration("RUNPOD_POLL_INTERVAL", &c.RunPodPollInterval)
 	duration("DOCTOWN_HTTP_READ_TIMEOUT", &c.ReadTimeout)
+	duration("DOCTOWN_ACCESS_CACHE_TTL", &c.AccessCacheTTL)
 	duration("DOCTOWN_HTTP_WRITE_TIMEOUT", &c.WriteTimeout)
 	if v := strings.TrimSpace(getenv("DOCTOWN_WEBHOOK_MEMORY")); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
@@ -264,6 +294,7 @@ func (c *Config) RegisterFlags(f *pflag.FlagSet) {
 	f.StringVar(&c.GitHubPrivateKeyPath, "github-app-private-key-path", c.GitHubPrivateKeyPath, "`file` holding the App's PEM private key (GITHUB_APP_PRIVATE_KEY_PATH)")
 	f.StringVar(&c.GitHubAPIURL, "github-api-url", c.GitHubAPIURL, "GitHub REST API base `URL` (DOCTOWN_GITHUB_API_URL)")
 	f.BoolVar(&c.BuildTags, "build-tags", c.BuildTags, "also build pushed tags (DOCTOWN_BUILD_TAGS)")
+	f.StringVar(&c.Private, "private", c.Private, "private repositories: serve (to readers with access on GitHub) or skip (never built) (DOCTOWN_PRIVATE)")
 	f.StringVar(&c.Dispatch, "dispatch", c.Dispatch, "where builds run: local or runpod (DOCTOWN_DISPATCH)")
 	f.StringVar(&c.RunPodEndpoint, "runpod-endpoint", c.RunPodEndpoint, "RunPod endpoint base `URL` (RUNPOD_ENDPOINT)")
 	f.StringVar(&c.Storage, "storage", c.Storage, "docpack storage: fs or s3 (DOCTOWN_STORAGE)")
@@ -370,6 +401,18 @@ func (c *Config) Validate() error {
 	}
 	if (c.GitHubAppID == 0) != (len(c.GitHubAppPrivateKey) == 0 && c.GitHubPrivateKeyPath == "") {
 		errs = append(errs, errors.New("GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY (or _PATH) go together"))
+	}
+	if c.Private != PrivateServe && c.Private != PrivateSkip {
+		errs = append(errs, fmt.Errorf("DOCTOWN_PRIVATE: %q is neither serve nor skip", c.Private))
+	}
+	if (c.GitHubClientID == "") != (c.GitHubClientSecret == "") {
+		errs = append(errs, errors.New("GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET go together (Sign in with GitHub)"))
+	}
+	if u, err := url.Parse(c.GitHubURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("DOCTOWN_GITHUB_URL: %q is not an http(s) URL", c.GitHubURL))
+	}
+	if c.AccessCacheTTL <= 0 {
+		errs = append(errs, errors.New("DOCTOWN_ACCESS_CACHE_TTL must be positive"))
 	}
 	switch c.Dispatch {
 	case DispatchLocal:

@@ -187,6 +187,8 @@ var schema = []string{
 // table, column, definition. migrateColumns adds the missing ones.
 var columns = [][3]string{
 	{"doctown_jobs", "pushed_at", "BIGINT NOT NULL DEFAULT 0"},
+	{"doctown_jobs", "private", "BOOLEAN NOT NULL DEFAULT FALSE"},
+	{"doctown_docpacks", "private", "BOOLEAN NOT NULL DEFAULT FALSE"},
 }
 
 // migrateColumns adds each of columns its table lacks (probed with a query

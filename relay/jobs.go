@@ -30,7 +30,9 @@ type Job struct {
 	SHA            string `json:"sha"`
 	Ref            string `json:"ref,omitempty"`
 	InstallationID int64  `json:"-"`
-	State          string `json:"state"`
+	// Private is GitHub's flag of the repository when the job was queued.
+	Private bool   `json:"private,omitempty"`
+	State   string `json:"state"`
 	// Retrying is set on a queued job whose earlier attempt failed: Error is
 	// that attempt's, and River runs the next one after its backoff.
 	Retrying   bool      `json:"retrying,omitempty"`
@@ -65,13 +67,13 @@ func optMillis(ms int64) *time.Time {
 	return &t
 }
 
-const jobColumns = `id, owner, repo, sha, ref, installation_id, state, attempts, error, river_job_id, delivery_id, created_at, updated_at, dispatched_at, finished_at, pushed_at`
+const jobColumns = `id, owner, repo, sha, ref, installation_id, state, attempts, error, river_job_id, delivery_id, created_at, updated_at, dispatched_at, finished_at, pushed_at, private`
 
 func scanJob(r interface{ Scan(...any) error }) (*Job, error) {
 	var j Job
 	var created, updated, dispatched, finished, pushed int64
 	if err := r.Scan(&j.ID, &j.Owner, &j.Repo, &j.SHA, &j.Ref, &j.InstallationID, &j.State, &j.Attempts, &j.Error,
-		&j.RiverJobID, &j.DeliveryID, &created, &updated, &dispatched, &finished, &pushed); err != nil {
+		&j.RiverJobID, &j.DeliveryID, &created, &updated, &dispatched, &finished, &pushed, &j.Private); err != nil {
 		return nil, err
 	}
 	j.CreatedAt, j.UpdatedAt = fromMillis(created), fromMillis(updated)
@@ -156,6 +158,7 @@ type jobRequest struct {
 	Owner, Repo, SHA, Ref string
 	InstallationID        int64
 	DeliveryID            string
+	Private               bool
 }
 
 // enqueueResult says what enqueue did.
@@ -173,9 +176,9 @@ type enqueueResult struct {
 func enqueueBuild(ctx context.Context, tx queueTx, req jobRequest, now time.Time) (enqueueResult, error) {
 	res := enqueueResult{Repo: req.Owner + "/" + req.Repo, SHA: req.SHA}
 	id := randomHex(8)
-	n, err := tx.exec(ctx, `INSERT INTO doctown_jobs (id, owner, repo, sha, ref, installation_id, state, delivery_id, created_at, updated_at, pushed_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (owner, repo, sha) DO NOTHING`,
-		id, req.Owner, req.Repo, req.SHA, req.Ref, req.InstallationID, StateQueued, req.DeliveryID, millis(now), millis(now), millis(now))
+	n, err := tx.exec(ctx, `INSERT INTO doctown_jobs (id, owner, repo, sha, ref, installation_id, state, delivery_id, created_at, updated_at, pushed_at, private)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (owner, repo, sha) DO NOTHING`,
+		id, req.Owner, req.Repo, req.SHA, req.Ref, req.InstallationID, StateQueued, req.DeliveryID, millis(now), millis(now), millis(now), req.Private)
 	if err != nil {
 		return res, fmt.Errorf("record job: %w", err)
 	}
@@ -190,8 +193,8 @@ func enqueueBuild(ctx context.Context, tx queueTx, req jobRequest, now time.Time
 			res.Duplicate = true
 			return res, repush(ctx, tx, id, req, now)
 		}
-		if _, err := tx.exec(ctx, `UPDATE doctown_jobs SET state = ?, error = '', installation_id = ?, delivery_id = ?, updated_at = ?, finished_at = 0, pushed_at = ? WHERE id = ?`,
-			StateQueued, req.InstallationID, req.DeliveryID, millis(now), millis(now), id); err != nil {
+		if _, err := tx.exec(ctx, `UPDATE doctown_jobs SET state = ?, error = '', installation_id = ?, delivery_id = ?, updated_at = ?, finished_at = 0, pushed_at = ?, private = ? WHERE id = ?`,
+			StateQueued, req.InstallationID, req.DeliveryID, millis(now), millis(now), req.Private, id); err != nil {
 			return res, fmt.Errorf("requeue job: %w", err)
 		}
 	}
@@ -211,7 +214,11 @@ func enqueueBuild(ctx context.Context, tx queueTx, req jobRequest, now time.Time
 // stored the repository's latest pointer moves back to it — latest follows the
 // newest push, whether or not its commit was built before.
 func repush(ctx context.Context, tx querier, jobID string, req jobRequest, now time.Time) error {
-	if _, err := tx.exec(ctx, `UPDATE doctown_jobs SET pushed_at = ? WHERE id = ? AND pushed_at < ?`, millis(now), jobID, millis(now)); err != nil {
+	// A repository made private since stays private from this push on.
+	if _, err := tx.exec(ctx, `UPDATE doctown_jobs SET pushed_at = ?, private = ? WHERE id = ? AND pushed_at < ?`, millis(now), req.Private, jobID, millis(now)); err != nil {
+		return fmt.Errorf("record push: %w", err)
+	}
+	if _, err := tx.exec(ctx, `UPDATE doctown_docpacks SET private = ? WHERE owner = ? AND repo = ?`, req.Private, req.Owner, req.Repo); err != nil {
 		return fmt.Errorf("record push: %w", err)
 	}
 	if _, err := tx.exec(ctx, `INSERT INTO doctown_latest (owner, repo, sha, pushed_at)

@@ -27,6 +27,7 @@ type BuildArgs struct {
 	SHA            string `json:"sha" river:"unique"`
 	Ref            string `json:"ref"`
 	InstallationID int64  `json:"installation_id"`
+	Private        bool   `json:"private,omitempty"`
 }
 
 // Kind names the job kind in River's table.
@@ -44,6 +45,7 @@ type ResolveArgs struct {
 	Repo           string `json:"repo" river:"unique"`
 	InstallationID int64  `json:"installation_id" river:"unique"`
 	DeliveryID     string `json:"delivery_id"`
+	Private        bool   `json:"private,omitempty"`
 }
 
 // Kind names the job kind in River's table.

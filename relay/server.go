@@ -69,6 +69,9 @@ type Server struct {
 	now     func() time.Time
 	// webhookBodies bounds the webhook bytes in memory across requests.
 	webhookBodies *bodyBudget
+	access        *AccessChecker
+	sessions      *sessionSealer
+	httpClient    *http.Client
 	draining      atomic.Bool
 
 	closeOnce sync.Once
@@ -112,6 +115,9 @@ func NewServer(ctx context.Context, cfg Config, deps Deps) (*Server, error) {
 		return nil, err
 	}
 	s.gh = gh
+	s.httpClient = client
+	s.access = NewAccessChecker(cfg.GitHubAPIURL, client, cfg.AccessCacheTTL, s.now, s.log)
+	s.sessions = newSessionSealer(cfg.RelaySecret)
 
 	s.store = deps.Storage
 	if s.store == nil {
@@ -167,7 +173,7 @@ func NewServer(ctx context.Context, cfg Config, deps Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.catalog = &Catalog{db: s.q.db}
+	s.catalog = &Catalog{db: s.q.db, canRead: s.canRead}
 	s.removeStale(ctx)
 	s.metrics = newMetrics(s.q.db)
 	s.handler = s.routes()
@@ -196,9 +202,12 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /api/jobs/{id}", s.handleJob)
 	mux.HandleFunc("GET /api/jobs", s.handleJobList)
 	mux.HandleFunc("GET /healthz", s.handleHealth)
+	mux.HandleFunc("GET /auth/login", s.handleLogin)
+	mux.HandleFunc("GET /auth/callback", s.handleCallback)
+	mux.HandleFunc("POST /auth/logout", s.handleLogout)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
 	commons.New(s.catalog, s.store, commons.Options{PublicURL: s.cfg.PublicURL, Logger: s.log.With("component", "commons"), TempDir: s.tmpDir}).Register(mux)
-	return s.recoverer(s.logRequests(mux))
+	return s.recoverer(s.logRequests(s.withReader(mux)))
 }
 
 func (s *Server) handleJob(w http.ResponseWriter, r *http.Request) {

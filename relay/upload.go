@@ -48,7 +48,7 @@ func (s *Server) ingest(ctx context.Context, job *Job, path string) error {
 		log.Warn("upload refused", "manifest_repo", m.Repository.Name, "manifest_sha", m.Repository.CommitSHA)
 		return fmt.Errorf("%w: manifest says %s@%s", ErrWrongCommit, m.Repository.Name, m.Repository.CommitSHA)
 	}
-	e, err := s.publish(ctx, path, m, publishTarget{Owner: job.Owner, Repo: job.Repo, SHA: job.SHA, Ref: job.Ref, JobID: job.ID, PushedAt: job.PushedAt},
+	e, err := s.publish(ctx, path, m, publishTarget{Owner: job.Owner, Repo: job.Repo, SHA: job.SHA, Ref: job.Ref, JobID: job.ID, PushedAt: job.PushedAt, Private: job.Private},
 		func(ctx context.Context, tx queueTx) (bool, error) {
 			return setState(ctx, tx, job.ID, StateUploaded, "", s.now(), StateDispatched, StateRunning)
 		},
@@ -146,6 +146,7 @@ type publishTarget struct {
 	Owner, Repo, SHA, Ref string
 	JobID                 string
 	PushedAt              time.Time
+	Private               bool
 }
 
 // publish is the one way a validated docpack enters the commons, for uploads,
@@ -216,7 +217,7 @@ func (s *Server) publish(ctx context.Context, path string, m docpack.Manifest, t
 	}
 	// The job is claimed: record the entry even if the request went away.
 	err = s.q.inTx(context.WithoutCancel(ctx), func(ctx context.Context, tx queueTx) error {
-		return addEntry(ctx, tx, entry, t.JobID, t.PushedAt)
+		return addEntry(ctx, tx, entry, t.JobID, t.PushedAt, t.Private)
 	})
 	if err != nil {
 		return commons.Entry{}, err

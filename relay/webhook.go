@@ -290,9 +290,13 @@ func (s *Server) applyPush(ctx context.Context, tx queueTx, log *slog.Logger, de
 		ans.Reason = err.Error()
 		return nil
 	}
+	if repo.GetPrivate() && s.cfg.Private == PrivateSkip {
+		ans.Reason = "private repository (DOCTOWN_PRIVATE=skip)"
+		return nil
+	}
 	res, err := enqueueBuild(ctx, tx, jobRequest{
 		Owner: owner, Repo: name, SHA: after, Ref: ref,
-		InstallationID: e.GetInstallation().GetID(), DeliveryID: delivery,
+		InstallationID: e.GetInstallation().GetID(), DeliveryID: delivery, Private: repo.GetPrivate(),
 	}, s.now())
 	if err != nil {
 		return err
@@ -309,10 +313,10 @@ func (s *Server) applyPush(ctx context.Context, tx queueTx, log *slog.Logger, de
 func (s *Server) lookupRepos(ctx context.Context, tx queueTx, delivery string, inst int64, repos []*github.Repository, ans *webhookAnswer) error {
 	for _, r := range repos {
 		owner, name, ok := strings.Cut(r.GetFullName(), "/")
-		if !ok || checkRepoName(owner, name) != nil {
+		if !ok || checkRepoName(owner, name) != nil || (r.GetPrivate() && s.cfg.Private == PrivateSkip) {
 			continue
 		}
-		if _, _, err := tx.insert(ctx, ResolveArgs{Owner: owner, Repo: name, InstallationID: inst, DeliveryID: delivery}, nil); err != nil {
+		if _, _, err := tx.insert(ctx, ResolveArgs{Owner: owner, Repo: name, InstallationID: inst, DeliveryID: delivery, Private: r.GetPrivate()}, nil); err != nil {
 			return err
 		}
 		ans.Lookups = append(ans.Lookups, owner+"/"+name)
@@ -397,7 +401,7 @@ func (s *Server) resolve(ctx context.Context, a ResolveArgs) error {
 		var err error
 		res, err = enqueueBuild(ctx, tx, jobRequest{
 			Owner: a.Owner, Repo: a.Repo, SHA: sha, Ref: "refs/heads/" + branch,
-			InstallationID: a.InstallationID, DeliveryID: a.DeliveryID,
+			InstallationID: a.InstallationID, DeliveryID: a.DeliveryID, Private: a.Private,
 		}, s.now())
 		return err
 	})

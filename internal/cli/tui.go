@@ -3,6 +3,8 @@ package cli
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/url"
 	"os"
 	"strings"
 
@@ -60,12 +62,41 @@ func runTUI(ctx context.Context, opts *TUIOptions) error {
 	return tui.Run(ctx, tui.Options{
 		Target:  opts.Target,
 		Relay:   opts.Relay,
+		Client:  relayClient(s.Getenv, opts.Relay),
 		Build:   tuiBuilder(s),
 		Dirs:    []string{".", dataDir},
 		DataDir: dataDir,
 		Color:   s.ColorEnabled(),
 		Logger:  logger,
 	})
+}
+
+// relayClient is the HTTP client that reads a relay's commons: with a GitHub
+// token in the environment (DOCTOWN_GITHUB_TOKEN, GITHUB_TOKEN), it is sent as a bearer
+// token to the relay's own host — and nowhere else — so the private
+// repositories the token may read are listed and downloadable.
+func relayClient(getenv func(string) string, relay string) *http.Client {
+	tok, err := github.TokenFromEnv(getenv, "")
+	u, perr := url.Parse(relay)
+	if err != nil || tok == "" || perr != nil || u.Host == "" {
+		return http.DefaultClient
+	}
+	return &http.Client{Transport: relayAuth{base: http.DefaultTransport, scheme: u.Scheme, host: u.Host, token: tok}}
+}
+
+// relayAuth adds the bearer token to requests for one scheme and host.
+type relayAuth struct {
+	base         http.RoundTripper
+	scheme, host string
+	token        string
+}
+
+func (a relayAuth) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.URL.Scheme == a.scheme && r.URL.Host == a.host && r.Header.Get("Authorization") == "" {
+		r = r.Clone(r.Context())
+		r.Header.Set("Authorization", "Bearer "+a.token)
+	}
+	return a.base.RoundTrip(r)
 }
 
 // tuiBuilder builds a local directory, or owner/repo@ref through the GitHub API,

@@ -50,6 +50,7 @@ type Server struct {
 	requests      []Request
 	tokenRequests []TokenRequest
 	nextID        int64
+	oauth         *oauthApp
 }
 
 // Request is one request the server received.
@@ -314,6 +315,8 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /app/installations/{id}/access_tokens", s.api(s.createInstallationToken))
 	mux.HandleFunc("GET /installation/repositories", s.api(s.listInstallationRepos))
 	mux.HandleFunc("GET /_archive/{key}", s.getArchive)
+	mux.HandleFunc("GET /login/oauth/authorize", s.authorize)
+	mux.HandleFunc("POST /login/oauth/access_token", s.accessToken)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "Not Found")
 	})
