@@ -177,6 +177,7 @@ func FuzzDecodeSymbols(f *testing.F) {
 	f.Add([]byte("[\n{\"id\":\"a\"},\n]\n"))
 	f.Add([]byte("[\n]\n[\n]"))
 	f.Add([]byte("[\n{\"id\":\n\"a\"}\n]"))
+	f.Add([]byte(`[{"has_default": true, "private_fields": false}, {"has_default": null, "private_fields": 1}]`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var want []Symbol
 		wantErr := json.Unmarshal(b, &want)

@@ -112,7 +112,7 @@ func (d *symScanner) lit(l string) bool {
 
 var symbolKeys = []string{"id", "name", "path", "crate", "symbol_type", "visibility", "signature",
 	"parameters", "return_type", "generics", "file", "line", "end_line", "doc_comments",
-	"attributes", "parent", "dependencies", "source_hash", "param_type"}
+	"attributes", "parent", "dependencies", "source_hash", "has_default", "private_fields", "param_type"}
 
 // object walks an object's members, calling member for each key with the
 // scanner positioned at the value.
@@ -205,6 +205,10 @@ func (d *symScanner) symbol(s *Symbol) error {
 			return d.strsField(&s.Dependencies)
 		case "parameters":
 			return d.paramsField(&s.Parameters)
+		case "has_default":
+			return d.boolField(&s.HasDefault)
+		case "private_fields":
+			return d.boolField(&s.PrivateFields)
 		}
 		return d.unknown(key)
 	})
@@ -219,6 +223,19 @@ func (d *symScanner) strField(dst *string) error {
 		return err
 	}
 	*dst = v
+	return nil
+}
+
+func (d *symScanner) boolField(dst *bool) error {
+	switch {
+	case d.lit("null"):
+	case d.lit("true"):
+		*dst = true
+	case d.lit("false"):
+		*dst = false
+	default:
+		return errGiveUp
+	}
 	return nil
 }
 

@@ -9,7 +9,7 @@ import "time"
 
 // FormatVersion is the version written into new manifests. Readers accept any
 // version with the same major number.
-const FormatVersion = "1.0"
+const FormatVersion = "1.1"
 
 // FormatMajor is the major version this package can read.
 const FormatMajor = 1
@@ -83,6 +83,13 @@ type Symbol struct {
 	Dependencies []string `json:"dependencies"`
 	// SourceHash is the hex SHA-256 of the item's source text: the cache key for docs.
 	SourceHash string `json:"source_hash"`
+	// HasDefault is set on a trait's method, associated type or associated const
+	// that has a default (a body or a value): implementors need not write it, so
+	// adding it to a trait does not break them.
+	HasDefault bool `json:"has_default,omitempty"`
+	// PrivateFields is set on a struct or union with a field that is not pub:
+	// code outside the crate cannot build it with a struct literal.
+	PrivateFields bool `json:"private_fields,omitempty"`
 
 	// Source is the item's source text. It is not stored in symbols.json; the pipeline
 	// carries it to the generators.

@@ -301,6 +301,7 @@ func (e *fileExtractor) item(c *ts.Node, k string, p *pending, mod, childDir str
 		}
 		it := e.newItem(c, kind, e.fieldText(c, g.fName), p, mod, parent)
 		e.fillFunction(it, c)
+		it.sym.HasDefault = ctx == "trait" && e.field(c, g.fBody) != nil
 		add(it)
 	case "struct_item", "union_item":
 		kind := docpack.KindStruct
@@ -321,7 +322,7 @@ func (e *fileExtractor) item(c *ts.Node, k string, p *pending, mod, childDir str
 		it.sym.Dependencies = sortedKeys(deps)
 		add(it)
 		if body != nil {
-			e.fields(body, it, mod, it.sym.Visibility == "pub" && false)
+			it.sym.PrivateFields = e.fields(body, it, mod)
 		}
 	case "enum_item":
 		it := e.newItem(c, docpack.KindEnum, e.fieldText(c, g.fName), p, mod, parent)
@@ -370,6 +371,7 @@ func (e *fileExtractor) item(c *ts.Node, k string, p *pending, mod, childDir str
 		end := c.EndByte()
 		if v := e.field(c, g.fValue); v != nil {
 			end = v.StartByte()
+			it.sym.HasDefault = ctx == "trait"
 		}
 		it.sym.Signature = e.sigUpTo(c, end)
 		ty := e.fieldText(c, g.fType)
@@ -385,6 +387,7 @@ func (e *fileExtractor) item(c *ts.Node, k string, p *pending, mod, childDir str
 		}
 		it := e.newItem(c, kind, e.fieldText(c, g.fName), p, mod, parent)
 		it.sym.Signature = e.sigUpTo(c, c.EndByte())
+		it.sym.HasDefault = ctx == "trait" && e.field(c, g.fType) != nil
 		tp := e.fieldText(c, g.fTypeParams)
 		it.sym.Generics = e.generics(c, tp, nil)
 		deps := map[string]bool{}
@@ -567,8 +570,10 @@ func (e *fileExtractor) fillFunction(it *rawItem, c *ts.Node) {
 	it.sym.Dependencies = sortedKeys(deps)
 }
 
-// fields extracts named or tuple fields of a struct, union or variant.
-func (e *fileExtractor) fields(body *ts.Node, parent *rawItem, mod string, _ bool) {
+// fields extracts named or tuple fields of a struct, union or variant. It
+// reports whether any field is not pub: such a struct cannot be built with a
+// literal outside its crate.
+func (e *fileExtractor) fields(body *ts.Node, parent *rawItem, mod string) (private bool) {
 	g := e.g
 	inVariant := parent.sym.SymbolType == docpack.KindVariant
 	if g.kind(body) == "field_declaration_list" {
@@ -593,13 +598,14 @@ func (e *fileExtractor) fields(body *ts.Node, parent *rawItem, mod string, _ boo
 				if inVariant {
 					it.sym.Visibility = "pub"
 				}
+				private = private || it.sym.Visibility != "pub"
 				deps := map[string]bool{}
 				typeDeps(deps, nil, ty)
 				it.sym.Dependencies = sortedKeys(deps)
 				p = pending{}
 			}
 		}
-		return
+		return private
 	}
 	// ordered_field_declaration_list: ( attrs* vis? type , ... )
 	var p pending
@@ -640,6 +646,7 @@ func (e *fileExtractor) fields(body *ts.Node, parent *rawItem, mod string, _ boo
 		if inVariant {
 			it.sym.Visibility = "pub"
 		}
+		private = private || it.sym.Visibility != "pub"
 		ty := normSpace(e.text(c))
 		it.sym.Signature = name + ": " + ty
 		it.sym.ReturnType = ty
@@ -649,6 +656,7 @@ func (e *fileExtractor) fields(body *ts.Node, parent *rawItem, mod string, _ boo
 		p = pending{}
 		visStart = nil
 	}
+	return private
 }
 
 func startOr(p pending, def uint) uint {
@@ -688,7 +696,7 @@ func (e *fileExtractor) variants(body *ts.Node, enum *rawItem, mod string, gen [
 			}
 			it.sym.Signature = normSpace(strings.TrimRight(string(e.src[c.StartByte():end]), " \t\n="))
 			if b := e.field(c, g.fBody); b != nil {
-				e.fields(b, it, mod, true)
+				e.fields(b, it, mod)
 				deps := map[string]bool{}
 				typeDeps(deps, gen, e.text(b))
 				it.sym.Dependencies = sortedKeys(deps)
