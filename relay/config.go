@@ -80,6 +80,9 @@ type Config struct {
 	// AccessCacheTTL is how long GitHub's answer to "may this token read
 	// this repository" is reused (never past the token's own expiry).
 	AccessCacheTTL time.Duration
+	// RedeliverInterval is how often the relay asks GitHub for deliveries
+	// that never reached it and has them redelivered (0: never).
+	RedeliverInterval time.Duration
 
 	Dispatch       string
 	RunPodEndpoint string
@@ -149,6 +152,7 @@ func DefaultConfig() Config {
 		Private:            PrivateServe,
 		GitHubURL:          DefaultGitHubURL,
 		AccessCacheTTL:     5 * time.Minute,
+		RedeliverInterval:  10 * time.Minute,
 		RunPodPollInterval: 2 * time.Second,
 		Storage:            "fs",
 		BucketRegion:       "auto",
@@ -259,6 +263,7 @@ func (c *Config) FromEnv(getenv func(string) string) error {
 	duration("RUNPOD_POLL_INTERVAL", &c.RunPodPollInterval)
 	duration("DOCTOWN_HTTP_READ_TIMEOUT", &c.ReadTimeout)
 	duration("DOCTOWN_ACCESS_CACHE_TTL", &c.AccessCacheTTL)
+	duration("DOCTOWN_REDELIVER_INTERVAL", &c.RedeliverInterval)
 	duration("DOCTOWN_HTTP_WRITE_TIMEOUT", &c.WriteTimeout)
 	if v := strings.TrimSpace(getenv("DOCTOWN_WEBHOOK_MEMORY")); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
@@ -410,6 +415,9 @@ func (c *Config) Validate() error {
 	}
 	if u, err := url.Parse(c.GitHubURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		errs = append(errs, fmt.Errorf("DOCTOWN_GITHUB_URL: %q is not an http(s) URL", c.GitHubURL))
+	}
+	if c.RedeliverInterval < 0 {
+		errs = append(errs, errors.New("DOCTOWN_REDELIVER_INTERVAL must not be negative (0 turns redelivery off)"))
 	}
 	if c.AccessCacheTTL <= 0 {
 		errs = append(errs, errors.New("DOCTOWN_ACCESS_CACHE_TTL must be positive"))

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/bradleyfalzon/ghinstallation/v2"
 	"github.com/golang-jwt/jwt/v4"
@@ -164,4 +165,69 @@ func validRepo(s string) bool {
 		}
 	}
 	return true
+}
+
+// HookDelivery is one attempt GitHub made to deliver a webhook to the App.
+type HookDelivery struct {
+	ID          int64
+	GUID        string
+	Event       string
+	StatusCode  int
+	DeliveredAt time.Time
+}
+
+// HookDeliveries lists the App's delivery attempts back to since (newest
+// first, at most maxPages pages of 100), with the App's JWT.
+func (a *GitHubApp) HookDeliveries(ctx context.Context, since time.Time, maxPages int) ([]HookDelivery, error) {
+	c, err := a.appClient()
+	if err != nil {
+		return nil, err
+	}
+	var out []HookDelivery
+	opts := &github.ListCursorOptions{PerPage: 100}
+	for range maxPages {
+		page, resp, err := c.Apps.ListHookDeliveries(ctx, opts)
+		if err != nil {
+			return out, fmt.Errorf("list hook deliveries: %w", err)
+		}
+		for _, d := range page {
+			hd := HookDelivery{ID: d.GetID(), GUID: d.GetGUID(), Event: d.GetEvent(), StatusCode: d.GetStatusCode(), DeliveredAt: d.GetDeliveredAt().Time}
+			if hd.DeliveredAt.Before(since) {
+				return out, nil
+			}
+			out = append(out, hd)
+		}
+		if resp.Cursor == "" || len(page) == 0 {
+			break
+		}
+		opts.Cursor = resp.Cursor
+	}
+	return out, nil
+}
+
+// Redeliver asks GitHub to send a delivery attempt again.
+func (a *GitHubApp) Redeliver(ctx context.Context, id int64) error {
+	c, err := a.appClient()
+	if err != nil {
+		return err
+	}
+	if _, _, err := c.Apps.RedeliverHookDelivery(ctx, id); err != nil {
+		var ae *github.AcceptedError
+		if errors.As(err, &ae) {
+			return nil // 202: GitHub queued the redelivery
+		}
+		return fmt.Errorf("redeliver %d: %w", id, err)
+	}
+	return nil
+}
+
+// appClient is a go-github client authenticated as the App (JWT).
+func (a *GitHubApp) appClient() (*github.Client, error) {
+	if a.key == nil {
+		return nil, errors.New("no GitHub App configured")
+	}
+	apps := ghinstallation.NewAppsTransportFromPrivateKey(a.tr, a.appID, a.key)
+	apps.BaseURL = a.apiURL
+	base := a.apiURL + "/"
+	return github.NewClient(github.WithHTTPClient(&http.Client{Transport: apps}), github.WithURLs(&base, &base))
 }

@@ -110,6 +110,8 @@ func (fastRetry) NextRetry(*rivertype.JobRow) time.Time {
 
 // relayOpts tune a test relay.
 type relayOpts struct {
+	// addr is the address to listen on ("": a free loopback port).
+	addr        string
 	dataDir     string
 	databaseURL string
 	deps        Deps
@@ -146,7 +148,11 @@ func (s *syncBuffer) String() string {
 func startRelay(t testing.TB, e *env, o relayOpts) *testRelay {
 	t.Helper()
 	_, pemKey := testAppKey(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr := o.addr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}

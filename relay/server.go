@@ -309,17 +309,90 @@ func (s *Server) removeStale(ctx context.Context) {
 
 const sweepEvery = 10 * time.Minute
 
+// sweepLoop removes stale objects every sweepEvery and, with an App
+// configured, asks GitHub for the deliveries this relay missed at once (a
+// restart after an outage) and then every RedeliverInterval.
 func (s *Server) sweepLoop(ctx context.Context) {
 	t := time.NewTicker(sweepEvery)
 	defer t.Stop()
+	var redeliver <-chan time.Time
+	if s.gh.Configured() && s.cfg.RedeliverInterval > 0 {
+		rt := time.NewTicker(s.cfg.RedeliverInterval)
+		defer rt.Stop()
+		redeliver = rt.C
+		s.redeliverMissed(ctx)
+	}
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 			s.removeStale(ctx)
+		case <-redeliver:
+			s.redeliverMissed(ctx)
 		}
 	}
+}
+
+// redeliveryWindow is how far back GitHub lets an App redeliver (three days),
+// with a margin.
+const redeliveryWindow = 71 * time.Hour
+
+// maxRedeliveries bounds the redeliveries one sweep asks for.
+const maxRedeliveries = 100
+
+// redeliverMissed lists the App's recent delivery attempts and asks GitHub
+// to redeliver each delivery that never reached this relay: none of its
+// attempts succeeded, the last one failed in a way a retry can fix (no
+// connection, 408, 429, 5xx), and its id is not in the deliveries table.
+// GitHub never retries a failed delivery by itself. It returns how many
+// redeliveries it asked for.
+func (s *Server) redeliverMissed(ctx context.Context) int {
+	ds, err := s.gh.HookDeliveries(ctx, s.now().Add(-redeliveryWindow), 20)
+	if err != nil {
+		s.log.Warn("list failed deliveries", "err", redact(err.Error(), 300))
+		if len(ds) == 0 {
+			return 0
+		}
+	}
+	type guidState struct {
+		ok     bool
+		latest HookDelivery
+	}
+	byGUID := map[string]*guidState{}
+	var order []string
+	for _, d := range ds { // newest first
+		g := byGUID[d.GUID]
+		if g == nil {
+			g = &guidState{latest: d}
+			byGUID[d.GUID] = g
+			order = append(order, d.GUID)
+		}
+		if d.StatusCode >= 200 && d.StatusCode < 300 {
+			g.ok = true
+		}
+	}
+	n := 0
+	for _, guid := range order {
+		g := byGUID[guid]
+		c := g.latest.StatusCode
+		retryable := c == 0 || c == http.StatusRequestTimeout || c == http.StatusTooManyRequests || c >= 500
+		if g.ok || !retryable || guid == "" || n >= maxRedeliveries {
+			continue
+		}
+		var seen int64
+		err := queryRow(ctx, s.q.db(), `SELECT COUNT(*) FROM doctown_deliveries WHERE id = ?`, []any{guid}, &seen)
+		if err != nil || seen > 0 {
+			continue
+		}
+		if err := s.gh.Redeliver(ctx, g.latest.ID); err != nil {
+			s.log.Warn("redeliver", "delivery_id", guid, "err", redact(err.Error(), 300))
+			continue
+		}
+		s.log.Info("asked GitHub to redeliver a missed delivery", "delivery_id", guid, "event", g.latest.Event, "last_status", c)
+		n++
+	}
+	return n
 }
 
 // clearDir removes everything inside dir and returns how many entries it removed.

@@ -51,6 +51,8 @@ type Server struct {
 	tokenRequests []TokenRequest
 	nextID        int64
 	oauth         *oauthApp
+	hook          *hookTarget
+	deliveries    []*hookDelivery
 }
 
 // Request is one request the server received.
@@ -316,6 +318,8 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /installation/repositories", s.api(s.listInstallationRepos))
 	mux.HandleFunc("GET /_archive/{key}", s.getArchive)
 	mux.HandleFunc("GET /login/oauth/authorize", s.authorize)
+	mux.HandleFunc("GET /app/hook/deliveries", s.api(s.listHookDeliveries))
+	mux.HandleFunc("POST /app/hook/deliveries/{id}/attempts", s.api(s.redeliver))
 	mux.HandleFunc("POST /login/oauth/access_token", s.accessToken)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "Not Found")
