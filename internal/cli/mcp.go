@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -83,7 +82,7 @@ func runMCP(ctx context.Context, opts *MCPOptions) error {
 		if err != nil {
 			dir = os.TempDir()
 		}
-		client := &http.Client{Timeout: 5 * time.Minute, Transport: bearerFor(u.Host, githubToken(opts.IO.Getenv))}
+		client := relayClient(opts.IO.Getenv, opts.Relay)
 		r := mcpserver.NewRelay(opts.Relay, filepath.Join(dir, "doctown", "relay", u.Host), client)
 		defer r.Close()
 		lib = r
@@ -135,36 +134,4 @@ func serveMCPHTTP(ctx context.Context, opts *MCPOptions, srv *mcpserver.Server) 
 		_ = hs.Shutdown(sctx)
 		return ctx.Err()
 	}
-}
-
-// githubToken is the user's GitHub token from the environment, trimmed.
-func githubToken(getenv func(string) string) string {
-	for _, k := range []string{"GITHUB_TOKEN", "GH_TOKEN"} {
-		if t := strings.TrimSpace(getenv(k)); t != "" {
-			return t
-		}
-	}
-	return ""
-}
-
-// bearerFor returns a transport that sends token to host only (never to a
-// redirect target elsewhere).
-func bearerFor(host, token string) http.RoundTripper {
-	if token == "" {
-		return http.DefaultTransport
-	}
-	return &bearerTransport{host: host, token: token, base: http.DefaultTransport}
-}
-
-type bearerTransport struct {
-	host, token string
-	base        http.RoundTripper
-}
-
-func (t *bearerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.URL.Host == t.host && req.Header.Get("Authorization") == "" {
-		req = req.Clone(req.Context())
-		req.Header.Set("Authorization", "Bearer "+t.token)
-	}
-	return t.base.RoundTrip(req)
 }
