@@ -18,10 +18,10 @@ import (
 	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/doctown/doctown/docpack/index"
 	"github.com/doctown/doctown/pipeline"
 	"github.com/doctown/doctown/tui/common"
 	"github.com/doctown/doctown/tui/components"
-	"github.com/doctown/doctown/tui/index"
 	"github.com/doctown/doctown/tui/pages"
 )
 

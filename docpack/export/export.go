@@ -19,7 +19,7 @@ import (
 	"strings"
 
 	"github.com/doctown/doctown/docpack"
-	"github.com/doctown/doctown/tui/index"
+	"github.com/doctown/doctown/docpack/index"
 )
 
 // DefaultMaxFileBytes is the size no exported Markdown file exceeds (unless one

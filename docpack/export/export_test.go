@@ -15,8 +15,8 @@ import (
 	"github.com/yuin/goldmark/text"
 
 	"github.com/doctown/doctown/docpack/export"
+	"github.com/doctown/doctown/docpack/index"
 	"github.com/doctown/doctown/pipeline"
-	"github.com/doctown/doctown/tui/index"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")

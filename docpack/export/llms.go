@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/doctown/doctown/docpack"
-	"github.com/doctown/doctown/tui/index"
+	"github.com/doctown/doctown/docpack/index"
 )
 
 // LLMSOptions shape llms.txt.

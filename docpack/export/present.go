@@ -5,14 +5,14 @@ import (
 	"strings"
 
 	"github.com/doctown/doctown/docpack"
-	"github.com/doctown/doctown/tui/components"
+	"github.com/doctown/doctown/docpack/index"
 )
 
-func kindTitle(k docpack.Kind) string { return components.KindTitle(k) }
+func kindTitle(k docpack.Kind) string { return index.KindTitle(k) }
 
 // notes are the availability and deprecation notes docs.rs shows.
 func notes(s *docpack.Symbol) []string {
-	n, _ := components.Attributes(*s)
+	n, _ := index.Attributes(*s)
 	return n
 }
 
@@ -24,7 +24,7 @@ var (
 )
 
 // cleanLinks drops intra-doc link syntax, keeping the text (for one-line summaries).
-func cleanLinks(s string) string { return components.CleanRustdoc(s) }
+func cleanLinks(s string) string { return index.CleanRustdoc(s) }
 
 // links rewrites the intra-doc links of text, a part of symbol i's doc d, into
 // relative Markdown links to the exported items, and leaves web links as they

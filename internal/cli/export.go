@@ -11,7 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/doctown/doctown/docpack/export"
-	"github.com/doctown/doctown/tui/index"
+	"github.com/doctown/doctown/docpack/index"
 )
 
 // ExportOptions are the flags of `doctown export`.

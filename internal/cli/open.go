@@ -11,9 +11,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/doctown/doctown/docpack"
+	"github.com/doctown/doctown/docpack/index"
 	"github.com/doctown/doctown/tui"
 	"github.com/doctown/doctown/tui/components"
-	"github.com/doctown/doctown/tui/index"
 )
 
 // OpenOptions are the flags of `doctown open`.
@@ -124,7 +124,7 @@ func printListing(w io.Writer, x *index.Index) {
 }
 
 func oneLine(s string) string {
-	s = strings.Join(strings.Fields(components.CleanRustdoc(s)), " ")
+	s = strings.Join(strings.Fields(index.CleanRustdoc(s)), " ")
 	if r := []rune(s); len(r) > 100 {
 		s = string(r[:97]) + "…"
 	}
@@ -149,8 +149,8 @@ func printSymbol(w io.Writer, x *index.Index, path string) error {
 	}
 	s := x.Symbols[i]
 	d, hasDoc := x.Doc(i)
-	fmt.Fprintf(w, "# %s %s\n\n%s · %s:%d\n", components.KindTitle(s.SymbolType), s.Path, s.Visibility, s.File, s.Line)
-	notes, attrs := components.Attributes(s)
+	fmt.Fprintf(w, "# %s %s\n\n%s · %s:%d\n", index.KindTitle(s.SymbolType), s.Path, s.Visibility, s.File, s.Line)
+	notes, attrs := index.Attributes(s)
 	for _, n := range notes {
 		fmt.Fprintln(w, n)
 	}

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/doctown/doctown/tui/index"
+	"github.com/doctown/doctown/docpack/index"
 	"github.com/doctown/doctown/tui/pages"
 )
 

@@ -18,8 +18,8 @@ import (
 
 	"github.com/doctown/doctown/docpack"
 	"github.com/doctown/doctown/docpack/export"
+	"github.com/doctown/doctown/docpack/index"
 	"github.com/doctown/doctown/pipeline/llm"
-	"github.com/doctown/doctown/tui/index"
 )
 
 // DefaultTokenBudget is the most tokens one answer holds unless configured.

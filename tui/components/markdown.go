@@ -2,7 +2,6 @@ package components
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 	"sync"
 
@@ -10,6 +9,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/doctown/doctown/docpack"
+	"github.com/doctown/doctown/docpack/index"
 )
 
 // Markdown renders markdown with glamour at a width, caching one renderer per
@@ -76,77 +76,6 @@ func trimBlankLines(s string) string {
 	return strings.Join(lines, "\n")
 }
 
-var (
-	refLink = regexp.MustCompile(`\[([^\]\n]+)\]\[[^\]\n]*\]`)
-	// inlineLink is [text](target); a target with no scheme is an intra-doc path.
-	inlineLink = regexp.MustCompile(`\[([^\]\n]+)\]\(([^)\s]+)\)`)
-	// shortcutLink is [`Name`] or [Name::path], not followed by ( [ or :.
-	shortcutLink = regexp.MustCompile("\\[(`[^`\\]\\n]+`|[A-Za-z_][A-Za-z0-9_:!]*)\\]([^(\\[:]|$)")
-)
-
-// cleanRustdoc makes rustdoc markdown read well in a terminal: intra-doc links
-// ("[`Error`][crate::Error]", "[`JoinHandle`](super::JoinHandle)",
-// "[`Runtime`]") become their text while web links stay; the hidden lines of
-// rust code blocks ("# use foo;") are dropped, as docs.rs does; and fences with
-// no language or rustdoc's (no_run, should_panic, …) are marked rust so they
-// are highlighted.
-func cleanRustdoc(md string) string {
-	lines := strings.Split(md, "\n")
-	out := lines[:0]
-	inCode, rust := false, false
-	for _, ln := range lines {
-		t := strings.TrimSpace(ln)
-		if strings.HasPrefix(t, "```") {
-			if !inCode {
-				lang := strings.TrimSpace(strings.TrimPrefix(t, "```"))
-				rust = isRustFence(lang)
-				if rust && lang != "rust" {
-					ln = ln[:strings.Index(ln, "```")] + "```rust"
-				}
-			}
-			inCode = !inCode
-			out = append(out, ln)
-			continue
-		}
-		if inCode {
-			if rust && (t == "#" || strings.HasPrefix(t, "# ")) {
-				continue
-			}
-			out = append(out, ln)
-			continue
-		}
-		ln = refLink.ReplaceAllString(ln, "$1")
-		ln = inlineLink.ReplaceAllStringFunc(ln, func(m string) string {
-			sub := inlineLink.FindStringSubmatch(m)
-			if strings.Contains(sub[2], "://") || strings.HasPrefix(sub[2], "#") || strings.HasPrefix(sub[2], "mailto:") {
-				return m
-			}
-			return sub[1]
-		})
-		ln = shortcutLink.ReplaceAllString(ln, "$1$2")
-		out = append(out, ln)
-	}
-	return strings.Join(out, "\n")
-}
-
-func isRustFence(lang string) bool {
-	if lang == "" {
-		return true
-	}
-	for _, tag := range strings.Split(lang, ",") {
-		switch t := strings.TrimSpace(tag); {
-		case t == "rust", t == "no_run", t == "should_panic", t == "ignore", t == "compile_fail",
-			strings.HasPrefix(t, "edition"), strings.HasPrefix(t, "ignore-"), len(t) == 5 && t[0] == 'E':
-		default:
-			return false
-		}
-	}
-	return true
-}
-
-// CleanRustdoc is cleanRustdoc for one-line summaries outside the TUI.
-func CleanRustdoc(md string) string { return cleanRustdoc(md) }
-
 // DocMarkdown writes a symbol's signature and doc as markdown: the signature as a
 // rust code block, then summary, description, parameters, returns, errors,
 // panics, safety and examples.
@@ -165,7 +94,7 @@ func DocMarkdownWidth(s docpack.Symbol, d docpack.Doc, hasDoc bool, width int) s
 	fmt.Fprintf(&b, "```rust\n%s\n```\n\n", sig)
 	if !hasDoc {
 		if s.DocComments != "" {
-			b.WriteString(cleanRustdoc(s.DocComments) + "\n")
+			b.WriteString(index.CleanRustdoc(s.DocComments) + "\n")
 		} else {
 			b.WriteString("*No documentation.*\n")
 		}
@@ -201,5 +130,5 @@ func DocMarkdownWidth(s docpack.Symbol, d docpack.Doc, hasDoc bool, width int) s
 			b.WriteString(ex + "\n\n")
 		}
 	}
-	return cleanRustdoc(b.String())
+	return index.CleanRustdoc(b.String())
 }

@@ -1,88 +1,8 @@
 package components
 
 import (
-	"regexp"
 	"strings"
-
-	"github.com/doctown/doctown/docpack"
 )
-
-// KindTitle is a kind as docs.rs titles a page: "Struct", "Trait method", …
-func KindTitle(k docpack.Kind) string {
-	s := strings.ReplaceAll(string(k), "_", " ")
-	switch k {
-	case docpack.KindTypeAlias:
-		s = "type"
-	case docpack.KindAssocType:
-		s = "associated type"
-	case docpack.KindAssocConst:
-		s = "associated constant"
-	case docpack.KindConst:
-		s = "constant"
-	}
-	if s == "" {
-		return ""
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
-}
-
-var featureRe = regexp.MustCompile(`feature\s*=\s*"([^"]+)"`)
-
-// Attributes splits a symbol's attributes into notes a reader wants, as docs.rs
-// shows them ("Available on crate feature rt only.", "Deprecated"), and the
-// remaining attributes worth showing: duplicates, the ones the signature
-// already shows and doctown's own markers are dropped.
-func Attributes(s docpack.Symbol) (notes, rest []string) {
-	seen := map[string]bool{}
-	var features []string
-	deprecated := false
-	for _, a := range s.Attributes {
-		a = strings.TrimSpace(a)
-		if a == "" || seen[a] {
-			continue
-		}
-		seen[a] = true
-		inner := strings.TrimSuffix(strings.TrimPrefix(a, "#["), "]")
-		switch {
-		case strings.HasPrefix(inner, "doctown::"):
-			continue
-		case strings.HasPrefix(inner, "deprecated"):
-			deprecated = true
-		case (strings.HasPrefix(inner, "cfg(") || strings.HasPrefix(inner, "cfg_attr(docsrs")) &&
-			!strings.Contains(inner, "not(") && featureRe.MatchString(inner):
-			for _, m := range featureRe.FindAllStringSubmatch(inner, -1) {
-				if !contains(features, m[1]) {
-					features = append(features, m[1])
-				}
-			}
-			continue
-		}
-		if strings.Contains(s.Signature, a) {
-			continue
-		}
-		rest = append(rest, a)
-	}
-	if deprecated {
-		notes = append(notes, "Deprecated")
-	}
-	switch len(features) {
-	case 0:
-	case 1:
-		notes = append(notes, "Available on crate feature "+features[0]+" only.")
-	default:
-		notes = append(notes, "Available on crate features "+strings.Join(features, ", ")+" only.")
-	}
-	return notes, rest
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
 
 // StripAttributes drops the attribute lines (#[…]) that lead a signature.
 func StripAttributes(sig string) string {

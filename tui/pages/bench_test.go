@@ -3,8 +3,8 @@ package pages_test
 import (
 	"testing"
 
+	"github.com/doctown/doctown/docpack/index"
 	"github.com/doctown/doctown/tui/common"
-	"github.com/doctown/doctown/tui/index"
 	"github.com/doctown/doctown/tui/packtest"
 	"github.com/doctown/doctown/tui/pages"
 )

@@ -10,9 +10,9 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"github.com/doctown/doctown/docpack"
+	"github.com/doctown/doctown/docpack/index"
 	"github.com/doctown/doctown/tui/common"
 	"github.com/doctown/doctown/tui/components"
-	"github.com/doctown/doctown/tui/index"
 )
 
 // Panes of the browser, in focus order.
@@ -487,13 +487,13 @@ func (b *Browser) renderDetail(keepOffset bool) {
 	d, hasDoc := b.X.Doc(b.current)
 	w := max(10, b.dw-4)
 	var out []string
-	out = append(out, st.Kind.Render(components.KindTitle(s.SymbolType))+" "+st.Bold.Render(s.Path))
+	out = append(out, st.Kind.Render(index.KindTitle(s.SymbolType))+" "+st.Bold.Render(s.Path))
 	where := s.Visibility
 	if s.File != "" {
 		where = fmt.Sprintf("%s:%d · %s", s.File, s.Line, s.Visibility)
 	}
 	out = append(out, st.Faint.Render(where))
-	notes, attrs := components.Attributes(s)
+	notes, attrs := index.Attributes(s)
 	for _, n := range notes {
 		out = append(out, st.Warning.Render(n))
 	}

@@ -1,4 +1,5 @@
-// Package index holds a docpack in memory the way the browser needs it: symbols by
+// Package index is the one in-memory model of a docpack that every viewer (the web
+// commons, the TUI, `doctown open`, export and the MCP server) reads: symbols by
 // id, the module tree, each symbol's children, type names resolved to symbols, and a
 // fuzzy search over names and paths with precomputed lowercased haystacks.
 package index

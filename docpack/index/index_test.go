@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/doctown/doctown/docpack"
-	"github.com/doctown/doctown/tui/index"
+	"github.com/doctown/doctown/docpack/index"
 	"github.com/doctown/doctown/tui/packtest"
 )
 
