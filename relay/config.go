@@ -83,6 +83,9 @@ type Config struct {
 	// RedeliverInterval is how often the relay asks GitHub for deliveries
 	// that never reached it and has them redelivered (0: never).
 	RedeliverInterval time.Duration
+	// HeartbeatLapse is how long a running job may go without its relay's
+	// heartbeat (stamped nine times per lapse) before another relay queues it again.
+	HeartbeatLapse time.Duration
 
 	Dispatch       string
 	RunPodEndpoint string
@@ -153,6 +156,7 @@ func DefaultConfig() Config {
 		GitHubURL:          DefaultGitHubURL,
 		AccessCacheTTL:     5 * time.Minute,
 		RedeliverInterval:  10 * time.Minute,
+		HeartbeatLapse:     90 * time.Second,
 		RunPodPollInterval: 2 * time.Second,
 		Storage:            "fs",
 		BucketRegion:       "auto",
@@ -264,6 +268,7 @@ func (c *Config) FromEnv(getenv func(string) string) error {
 	duration("DOCTOWN_HTTP_READ_TIMEOUT", &c.ReadTimeout)
 	duration("DOCTOWN_ACCESS_CACHE_TTL", &c.AccessCacheTTL)
 	duration("DOCTOWN_REDELIVER_INTERVAL", &c.RedeliverInterval)
+	duration("DOCTOWN_HEARTBEAT_LAPSE", &c.HeartbeatLapse)
 	duration("DOCTOWN_HTTP_WRITE_TIMEOUT", &c.WriteTimeout)
 	if v := strings.TrimSpace(getenv("DOCTOWN_WEBHOOK_MEMORY")); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
@@ -415,6 +420,9 @@ func (c *Config) Validate() error {
 	}
 	if u, err := url.Parse(c.GitHubURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		errs = append(errs, fmt.Errorf("DOCTOWN_GITHUB_URL: %q is not an http(s) URL", c.GitHubURL))
+	}
+	if c.HeartbeatLapse < 3*time.Second {
+		errs = append(errs, errors.New("DOCTOWN_HEARTBEAT_LAPSE must be at least 3s"))
 	}
 	if c.RedeliverInterval < 0 {
 		errs = append(errs, errors.New("DOCTOWN_REDELIVER_INTERVAL must not be negative (0 turns redelivery off)"))

@@ -189,6 +189,8 @@ var columns = [][3]string{
 	{"doctown_jobs", "pushed_at", "BIGINT NOT NULL DEFAULT 0"},
 	{"doctown_jobs", "private", "BOOLEAN NOT NULL DEFAULT FALSE"},
 	{"doctown_docpacks", "private", "BOOLEAN NOT NULL DEFAULT FALSE"},
+	{"doctown_jobs", "worker", "TEXT NOT NULL DEFAULT ''"},
+	{"doctown_jobs", "heartbeat_at", "BIGINT NOT NULL DEFAULT 0"},
 }
 
 // migrateColumns adds each of columns its table lacks (probed with a query

@@ -70,9 +70,11 @@ type Server struct {
 	// webhookBodies bounds the webhook bytes in memory across requests.
 	webhookBodies *bodyBudget
 	access        *AccessChecker
-	sessions      *sessionSealer
-	httpClient    *http.Client
-	draining      atomic.Bool
+	// instance names this relay process in doctown_jobs.worker (heartbeats).
+	instance   string
+	sessions   *sessionSealer
+	httpClient *http.Client
+	draining   atomic.Bool
 
 	closeOnce sync.Once
 }
@@ -97,6 +99,7 @@ func NewServer(ctx context.Context, cfg Config, deps Deps) (*Server, error) {
 	}
 	s.tokens = NewUploadTokens(cfg.RelaySecret)
 	s.webhookBodies = newBodyBudget(cfg.WebhookMemory)
+	s.instance = randomHex(8)
 	s.tmpDir = filepath.Join(cfg.DataDir, "tmp")
 	if err := os.MkdirAll(s.tmpDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
@@ -448,6 +451,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	sweepCtx, stopSweep := context.WithCancel(base)
 	defer stopSweep()
 	go s.sweepLoop(sweepCtx)
+	go s.heartbeatLoop(sweepCtx)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	s.log.Info("relay listening", "addr", ln.Addr().String(), "queue", s.q.dialect(), "dispatch", s.disp.Name(), "storage", s.cfg.Storage)
@@ -499,6 +503,9 @@ func (s *Server) work(ctx context.Context, a BuildArgs, attempt, maxAttempts int
 	}
 	if _, err := setState(ctx, db, job.ID, StateDispatched, "", s.now()); err != nil {
 		return err
+	}
+	if _, err := db.exec(ctx, `UPDATE doctown_jobs SET worker = ?, heartbeat_at = ? WHERE id = ?`, s.instance, millis(s.now()), job.ID); err != nil {
+		return fmt.Errorf("job %s: heartbeat: %w", job.ID, err)
 	}
 	s.metrics.transitions.WithLabelValues(StateDispatched).Inc()
 	log.Info("job dispatched", "dispatcher", s.disp.Name())

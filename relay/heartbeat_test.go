@@ -1,0 +1,109 @@
+package relay
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestHelperRelayProcess is not a test: TestDeadRelayJobRescued runs the test
+// binary as a relay process with it, to kill it with SIGKILL.
+func TestHelperRelayProcess(t *testing.T) {
+	if os.Getenv("DOCTOWN_RELAY_CHILD") != "1" {
+		t.Skip("a helper process")
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	defer stop()
+	os.Exit(Main(ctx, nil))
+}
+
+// TestDeadRelayJobRescued: a relay killed with SIGKILL in the middle of a
+// build leaves the job "running"; the next relay on the database notices the
+// lapsed heartbeat and builds it, well before the job timeout.
+func TestDeadRelayJobRescued(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a relay process")
+	}
+	e := newEnv(t)
+	// The killed relay's builds hang on the tarball download.
+	target, _ := url.Parse(e.gh.URL)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	hang := make(chan struct{})
+	defer close(hang)
+	slow := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.Contains(r.URL.Path, "/tarball/") {
+			select {
+			case <-hang:
+			case <-r.Context().Done():
+			}
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	})}
+	sl, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go slow.Serve(sl)
+	defer slow.Close()
+
+	dataDir := t.TempDir()
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := ln.Addr().String()
+	ln.Close()
+	_, pemKey := testAppKey(t)
+	child := exec.Command(os.Args[0], "-test.run=^TestHelperRelayProcess$")
+	child.Env = append(os.Environ(), "DOCTOWN_RELAY_CHILD=1", "RELAY_ADDR="+addr, "DOCTOWN_DATA_DIR="+dataDir,
+		"GITHUB_WEBHOOK_SECRET="+testSecret, "GITHUB_APP_ID="+strconv.Itoa(testAppID), "GITHUB_APP_PRIVATE_KEY="+string(pemKey),
+		"DOCTOWN_GITHUB_API_URL=http://"+sl.Addr().String(), "DOCTOWN_RELAY_SECRET=relay-test-secret", "DOCTOWN_HEARTBEAT_LAPSE=3s",
+		"DOCTOWN_LOG_LEVEL=error")
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer child.Process.Kill()
+	base := "http://" + addr
+	waitFor(t, "the child relay", 30*time.Second, func() bool {
+		resp, err := http.Get(base + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err == nil && resp.StatusCode == http.StatusOK
+	})
+	code, ans := sendTo(t, http.DefaultClient, base, signedHook("push", pushPayload("acme/alpha", "refs/heads/main", e.shas["acme/alpha"])))
+	var wa webhookAnswer
+	json.Unmarshal([]byte(ans), &wa)
+	if code != http.StatusAccepted {
+		t.Fatalf("push: %d %s", code, ans)
+	}
+	id := wa.Jobs[0].JobID
+	var job Job
+	waitFor(t, "the build running in the child", 30*time.Second, func() bool {
+		return getJSON(t, base+"/api/jobs/"+id, &job) == http.StatusOK && job.State == StateRunning
+	})
+	child.Process.Signal(syscall.SIGKILL)
+	child.Wait()
+
+	start := time.Now()
+	r := startRelay(t, e, relayOpts{dataDir: dataDir, deps: Deps{Build: fileBuild(t)}, cfg: func(c *Config) {
+		c.HeartbeatLapse = 3 * time.Second
+		c.Storage = "fs"
+	}})
+	waitFor(t, "the job rescued and done", 60*time.Second, func() bool {
+		j, _ := r.Job(context.Background(), id)
+		return j != nil && j.State == StateDone
+	})
+	if d := time.Since(start); d > 30*time.Second {
+		t.Errorf("rescued after %v", d)
+	}
+}
