@@ -93,7 +93,13 @@ func ExtractiveDoc(s docpack.Symbol) docpack.Doc {
 			}
 			doc.Parameters = append(doc.Parameters, params...)
 		default:
-			desc = append(desc, strings.Repeat("#", sec.level)+" "+sec.title+"\n\n"+body)
+			// A heading-first doc (serde's crate root: "# Serde" and then
+			// a paragraph): the summary is the first paragraph that is not
+			// a heading.
+			if doc.Summary == "" {
+				doc.Summary, body = firstParagraph(body)
+			}
+			desc = append(desc, strings.TrimSpace(strings.Repeat("#", sec.level)+" "+sec.title+"\n\n"+body))
 		}
 	}
 	if doc.Summary == "" {
@@ -158,11 +164,19 @@ func heading(s string) (int, string, bool) {
 }
 
 // firstParagraph returns the text up to the first blank line (or code block),
-// joined into one line, and the rest.
+// joined into one line, and the rest. Headings before it (### and deeper,
+// which splitSections leaves in the body) are skipped.
 func firstParagraph(s string) (string, string) {
 	lines := strings.Split(s, "\n")
 	var para []string
 	i := 0
+	for i < len(lines) {
+		t := strings.TrimSpace(lines[i])
+		if _, _, ok := heading(t); !ok && t != "" {
+			break
+		}
+		i++
+	}
 	for ; i < len(lines); i++ {
 		t := strings.TrimSpace(lines[i])
 		if t == "" || (isFence(t) && len(para) > 0) {

@@ -59,6 +59,19 @@ func TestExtractiveDoc(t *testing.T) {
 			want: docpack.Doc{SymbolID: "b", Summary: "Summary.", Description: "```\n# Errors\n```", Source: docpack.DocFromComments},
 		},
 		{
+			// serde's crate root.
+			name: "heading first",
+			sym: docpack.Symbol{ID: "h", Name: "serde", SymbolType: docpack.KindModule,
+				DocComments: "# Serde\n\nSerde is a framework for *ser*ializing and *de*serializing\nRust data structures.\n\nMore."},
+			want: docpack.Doc{SymbolID: "h", Summary: "Serde is a framework for *ser*ializing and *de*serializing Rust data structures.",
+				Description: "# Serde\n\nMore.", Source: docpack.DocFromComments},
+		},
+		{
+			name: "deep heading first",
+			sym:  docpack.Symbol{ID: "i", Name: "x", DocComments: "### Overview\n\nDoes x."},
+			want: docpack.Doc{SymbolID: "i", Summary: "Does x.", Source: docpack.DocFromComments},
+		},
+		{
 			name: "no doc comment",
 			sym: docpack.Symbol{ID: "c", Name: "helper", SymbolType: docpack.KindFunction,
 				Parameters: []docpack.Parameter{{Name: "self", ParamType: "&self"}, {Name: "count", ParamType: "usize"}}, ReturnType: "Vec<u8>"},

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -53,7 +54,8 @@ func (s score) docs() float64      { return ratio(s.docsSame, s.matchedRd) }
 // source and all items (generated ones included), plus what did not match.
 type crateScore struct {
 	src, all map[docpack.Kind]*score
-	missed   []string // rustdoc items we lack: key and path, "gen " first when generated
+	missed   []string // rustdoc items written in source we lack: key and path
+	missedG  []string // generated rustdoc items we lack
 	extra    []string // our items rustdoc does not list
 	docDiff  []string
 }
@@ -214,11 +216,11 @@ func scoreCrate(t *testing.T, crateDir string, doc *rdDoc, features []string) *c
 		sc(cs.all, r.kind).rd++
 		what := key(r.file, r.line, r.kind, r.name) + " " + r.path
 		if r.generated {
-			what = "gen " + what
+			cs.missedG = append(cs.missedG, what)
 		} else {
 			sc(cs.src, r.kind).rd++
+			cs.missed = append(cs.missed, what)
 		}
-		cs.missed = append(cs.missed, what)
 	}
 	for k, list := range ours {
 		for i := matched[k]; i < len(list); i++ {
@@ -227,6 +229,7 @@ func scoreCrate(t *testing.T, crateDir string, doc *rdDoc, features []string) *c
 	}
 	slices.Sort(cs.extra)
 	slices.Sort(cs.missed)
+	slices.Sort(cs.missedG)
 	slices.Sort(cs.docDiff)
 	return cs
 }
@@ -354,13 +357,18 @@ func compareWithRustdoc(t *testing.T, crateDir string, doc *rdDoc, features []st
 	}
 }
 
+// logLists logs the first n of each list (DOCTOWN_ACCURACY_LIST=N for more).
 func logLists(t *testing.T, cs *crateScore, n int) {
+	if v, err := strconv.Atoi(os.Getenv("DOCTOWN_ACCURACY_LIST")); err == nil {
+		n = v
+	}
 	show := func(what string, l []string) {
 		if len(l) > 0 {
 			t.Logf("%s (%d):\n  %s", what, len(l), strings.Join(l[:min(len(l), n)], "\n  "))
 		}
 	}
 	show("missed", cs.missed)
+	show("missed generated", cs.missedG)
 	show("extra", cs.extra)
 	show("doc differs", cs.docDiff)
 }

@@ -129,3 +129,25 @@ func TestEveryItemHasAParent(t *testing.T) {
 		})
 	}
 }
+
+func TestImplTypeName(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"&'a [u8]", "slice"},
+		{"[T; 0]", "array"},
+		{"[[u8; 4]]", "slice"},
+		{"[Vec<[u8; 2]>; N]", "array"},
+		{"(A, B)", "tuple"},
+		{"()", "unit"},
+		{"*const T", "pointer"},
+		{"*mut c_void", "pointer"},
+		{"fn(u8) -> u8", "fn"},
+		{"unsafe extern \"C\" fn()", "fn"},
+		{"&'a mut std::vec::Vec<T>", "Vec"},
+		{"dyn Error + Send", "Error"},
+		{"Box<dyn Fn()>", "Box"},
+	} {
+		if got := implTypeName(tt.in); got != tt.want {
+			t.Errorf("implTypeName(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

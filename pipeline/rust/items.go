@@ -61,13 +61,14 @@ type rawItem struct {
 	parent   *rawItem // enclosing impl, trait, struct, enum, union or variant
 	children []*rawItem
 	hidden   bool
-	export   bool   // #[macro_export]
-	selfType string // impls: self type text
-	trait    string // impls: trait text ("" for inherent impls)
-	label    string // impls: "impl Trait for Type"
-	childMod string // modules: the module path they open
-	fileMod  bool   // modules declared as `mod x;`
-	order    int    // position in the deterministic merge order
+	export   bool     // #[macro_export]
+	selfType string   // impls: self type text
+	trait    string   // impls: trait text ("" for inherent impls)
+	label    string   // impls: "impl Trait for Type"
+	params   []string // impls: the names of their generic parameters
+	childMod string   // modules: the module path they open
+	fileMod  bool     // modules declared as `mod x;`
+	order    int      // position in the deterministic merge order
 	inner    []string
 }
 
@@ -733,6 +734,7 @@ func (e *fileExtractor) implItem(c *ts.Node, p *pending, mod, childDir string, p
 	label := "impl " + normSpace(string(e.src[from:ty.EndByte()]))
 	it := e.newItem(c, docpack.KindImpl, label, p, mod, parent)
 	it.label = label
+	it.params = genericNames(tp)
 	it.selfType = normSpace(e.text(ty))
 	if tr != nil {
 		it.trait = normSpace(e.text(tr))

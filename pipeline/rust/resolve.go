@@ -580,7 +580,10 @@ func implItemPrefix(p *placed) string {
 // placeImpl decides whether an impl block is public and names it.
 func (r *resolver) placeImpl(p *placed, info map[*rawItem]*placed) {
 	it := p.it
-	self := r.resolveType(it.mod, it.selfType, false)
+	var self *rawItem
+	if !slices.Contains(it.params, baseTypeName(it.selfType)) { // impl<T: Visitor> Expected for T
+		self = r.resolveType(it.mod, it.selfType, false)
+	}
 	var tr *rawItem
 	if it.trait != "" {
 		tr = r.resolveType(it.mod, it.trait, true)
@@ -603,7 +606,7 @@ func (r *resolver) placeImpl(p *placed, info map[*rawItem]*placed) {
 		traitOK = pub && r.hiddenOK(tr)
 	}
 	if self == nil {
-		base := baseTypeName(it.selfType)
+		base := implTypeName(it.selfType)
 		if tr != nil {
 			tp, _ := pathOf(tr)
 			typePath = parentPath(tp) + "::" + base
@@ -617,7 +620,7 @@ func (r *resolver) placeImpl(p *placed, info map[*rawItem]*placed) {
 		for _, d := range it.sym.Dependencies {
 			for _, cand := range r.byName[d] {
 				if e, ok := r.exp[cand]; ok && typeKinds[cand.sym.SymbolType] && r.hiddenOK(cand) {
-					self, typePath = cand, parentPath(e)+"::"+baseTypeName(it.selfType)
+					self, typePath = cand, parentPath(e)+"::"+implTypeName(it.selfType)
 					break
 				}
 			}

@@ -406,6 +406,72 @@ func baseTypeName(t string) string {
 	}
 }
 
+// implTypeName is the path segment the items of an impl of a foreign or
+// generic type hang under: the type's name, or for the types rustdoc documents
+// as primitives the primitive's name (slice, array, tuple, unit, pointer, fn),
+// so `impl Deserialize for &'a [u8]` and `impl Default for [T; 0]` give
+// "…::slice::deserialize" and "…::array::default".
+func implTypeName(t string) string {
+	t = strings.TrimSpace(t)
+	for {
+		switch {
+		case strings.HasPrefix(t, "&"):
+			t = strings.TrimSpace(t[1:])
+		case strings.HasPrefix(t, "'"):
+			i := 1
+			for i < len(t) && isIdent(t[i]) {
+				i++
+			}
+			t = strings.TrimSpace(t[i:])
+		case strings.HasPrefix(t, "mut "):
+			t = strings.TrimSpace(t[4:])
+		case strings.HasPrefix(t, "dyn "), strings.HasPrefix(t, "impl "):
+			t = strings.TrimSpace(t[strings.IndexByte(t, ' '):])
+		case strings.HasPrefix(t, "["):
+			if depthSplit(t[1:], ';') {
+				return "array"
+			}
+			return "slice"
+		case strings.HasPrefix(t, "()"):
+			return "unit"
+		case strings.HasPrefix(t, "("):
+			return "tuple"
+		case strings.HasPrefix(t, "*"):
+			return "pointer"
+		case strings.HasPrefix(t, "fn(") || strings.HasPrefix(t, "fn ("), strings.HasPrefix(t, "unsafe "),
+			strings.HasPrefix(t, "extern "):
+			return "fn"
+		default:
+			if n := baseTypeName(t); n != "" {
+				return n
+			}
+			return "type"
+		}
+	}
+}
+
+// depthSplit reports whether sep occurs in s outside brackets, before the
+// bracket that closes s's opening one.
+func depthSplit(s string, sep byte) bool {
+	depth := 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '[', '(', '<':
+			depth++
+		case ']', ')', '>':
+			if depth == 0 {
+				return false
+			}
+			depth--
+		default:
+			if s[i] == sep && depth == 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // typePathSegs returns the path segments of a type text without generics:
 // "crate::a::Foo<T>" → [crate a Foo].
 func typePathSegs(t string) []string {
