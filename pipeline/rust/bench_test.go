@@ -13,9 +13,18 @@ import (
 // packages.
 var benchCrates = []string{"tokio", "regex", "regex-syntax", "memchr", "bytes", "smallvec", "log", "anyhow", "itoa"}
 
+// macroBenchCrates are crates whose API is mostly made by macro_rules!
+// expansion and derives: winapi's 6.9 MB of STRUCT!{…}/ENUM!{…}, syn's
+// ast_struct!, libc's s!{…}, itoa's impl-for-each-integer.
+var macroBenchCrates = []string{"winapi", "syn", "libc", "itoa", "num-traits", "bitflags"}
+
 func benchSetup(b *testing.B) ([]Crate, []string, int64) {
+	return benchSetupOf(b, benchCrates)
+}
+
+func benchSetupOf(b *testing.B, names []string) ([]Crate, []string, int64) {
 	var crates []Crate
-	for _, name := range benchCrates {
+	for _, name := range names {
 		matches, _ := filepath.Glob(filepath.Join(registryDir, name+"-[0-9]*"))
 		if len(matches) == 0 {
 			continue
@@ -52,6 +61,17 @@ func benchSetup(b *testing.B) ([]Crate, []string, int64) {
 
 func BenchmarkExtract(b *testing.B) {
 	crates, files, size := benchSetup(b)
+	benchExtract(b, crates, files, size)
+}
+
+// BenchmarkExtractMacroCrates is BenchmarkExtract over macroBenchCrates, the
+// stress case of macro expansion.
+func BenchmarkExtractMacroCrates(b *testing.B) {
+	crates, files, size := benchSetupOf(b, macroBenchCrates)
+	benchExtract(b, crates, files, size)
+}
+
+func benchExtract(b *testing.B, crates []Crate, files []string, size int64) {
 	for _, w := range []int{1, 2} {
 		b.Run("workers="+itoa(w), func(b *testing.B) {
 			b.SetBytes(size)

@@ -22,6 +22,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/doctown/doctown/docpack"
+	"github.com/doctown/doctown/pipeline/rust/macros"
 )
 
 // DefaultMaxFileSize is the file size above which files are skipped.
@@ -190,6 +191,7 @@ func parseCrate(ctx context.Context, g *grammar, parsers chan<- func(*ts.Parser)
 	seen := map[string]bool{}
 	pendingJobs := 0
 	var outs []*fileOut
+	exp := scanMacros(ctx, root, c, opts.MaxFileSize)
 
 	dispatch := func(j modJob) {
 		pendingJobs++
@@ -200,7 +202,7 @@ func parseCrate(ctx context.Context, g *grammar, parsers chan<- func(*ts.Parser)
 			}
 			done := make(chan *fileOut, 1)
 			parsers <- func(p *ts.Parser) {
-				done <- parseFile(gctx, g, p, root, realRoot, c, j, opts)
+				done <- parseFile(gctx, g, p, root, realRoot, c, j, opts, exp)
 			}
 			out := <-done
 			st.mu.Lock()
@@ -262,7 +264,7 @@ func relPath(root, abs string) string {
 }
 
 // parseFile reads, parses and walks one module file.
-func parseFile(ctx context.Context, g *grammar, p *ts.Parser, root, realRoot string, c Crate, j modJob, opts Options) *fileOut {
+func parseFile(ctx context.Context, g *grammar, p *ts.Parser, root, realRoot string, c Crate, j modJob, opts Options, exp *macros.Expander) *fileOut {
 	out := &fileOut{job: j, rel: relPath(root, j.abs)}
 	warn := func(line int, msg string) {
 		out.warnings = append(out.warnings, Warning{File: out.rel, Line: line, Message: msg})
@@ -316,6 +318,7 @@ func parseFile(ctx context.Context, g *grammar, p *ts.Parser, root, realRoot str
 		}
 	}
 	e := newFileExtractor(g, p, src, out, filepath.Dir(j.abs), c.Name)
+	e.exp = exp
 	defer e.close()
 	e.walkListAttrs(rootNode, j.modPath, j.childDir, nil, "", func(it *rawItem) {
 		if it.parent == nil {

@@ -10,6 +10,7 @@ import (
 	tsrust "github.com/tree-sitter/tree-sitter-rust/bindings/go"
 
 	"github.com/doctown/doctown/docpack"
+	"github.com/doctown/doctown/pipeline/rust/macros"
 )
 
 // grammar caches the Rust language and the node-kind and field ids the
@@ -115,6 +116,12 @@ type fileExtractor struct {
 	parser   *ts.Parser
 	src      []byte
 	lineBase int // lines before src[0] in the real file
+	// exp expands calls of the crate's macro_rules! macros (nil: none).
+	// lines, when set, maps byte offsets (plus byteBase) of src, the text of
+	// an expansion, to the real file's lines (see line).
+	exp      *macros.Expander
+	lines    *macros.LineMap
+	byteBase int
 	rel      string
 	absDir   string // directory of the real file
 	crate    string
@@ -267,8 +274,8 @@ func (e *fileExtractor) newItem(n *ts.Node, kind docpack.Kind, name string, p *p
 		SymbolType:  kind,
 		Visibility:  visibilityOf(string(e.src[n.StartByte():min(n.StartByte()+40, end)])),
 		File:        e.rel,
-		Line:        int(n.StartPosition().Row) + 1 + e.lineBase,
-		EndLine:     int(n.EndPosition().Row) + 1 + e.lineBase,
+		Line:        e.line(n.StartByte(), n.StartPosition().Row),
+		EndLine:     max(e.line(n.EndByte(), n.EndPosition().Row), e.line(n.StartByte(), n.StartPosition().Row)),
 		DocComments: unindentDoc(p.docs),
 		Attributes:  append([]string{}, p.attrs...),
 		SourceHash:  sha256Hex(src),
@@ -638,7 +645,7 @@ func (e *fileExtractor) fields(body *ts.Node, parent *rawItem, mod string) (priv
 		if visStart != nil {
 			vis := e.text(visStart)
 			it.sym.Visibility = visibilityOf(vis)
-			it.sym.Line = int(visStart.StartPosition().Row) + 1 + e.lineBase
+			it.sym.Line = e.line(visStart.StartByte(), visStart.StartPosition().Row)
 			src := string(e.src[min(visStart.StartByte(), startOr(p, visStart.StartByte())):c.EndByte()])
 			it.sym.Source, it.sym.SourceHash = src, sha256Hex(src)
 		} else {
@@ -855,6 +862,10 @@ func (e *fileExtractor) macroItems(m *ts.Node, mod, childDir string, parent *raw
 	}
 	start, end := tt.StartByte()+1, tt.EndByte()-1
 	body := e.src[start:end]
+	expanded, lines, isExp := e.expandCall(name, m, tt)
+	if isExp {
+		body = expanded
+	}
 	tree := e.parser.Parse(body, nil)
 	if tree == nil {
 		return
@@ -862,12 +873,16 @@ func (e *fileExtractor) macroItems(m *ts.Node, mod, childDir string, parent *raw
 	defer tree.Close()
 	root := tree.RootNode()
 	rootKids := e.namedChildren(root)
-	if !looksLikeItems(e.g, rootKids) {
+	if !isExp && !looksLikeItems(e.g, rootKids) {
 		return
 	}
 	sub := *e
 	sub.src = body
 	sub.lineBase = e.lineBase + int(tt.StartPosition().Row)
+	sub.byteBase = e.byteBase + int(start)
+	if isExp {
+		sub.lines, sub.byteBase = lines, 0
+	}
 	// A body with parse errors is not reported: macros often have syntax of
 	// their own (tokio's thread_local!-like macros), which is not the user's
 	// mistake, and rustc reports real errors. Items are taken from what the

@@ -1,0 +1,110 @@
+package rust
+
+import (
+	"bytes"
+	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	ts "github.com/tree-sitter/go-tree-sitter"
+
+	"github.com/doctown/doctown/pipeline/rust/macros"
+)
+
+// scanMacros collects the macro_rules! definitions of a crate before its
+// module tree is parsed, so that a call can be expanded wherever it is
+// (textual scope crosses files: `#[macro_use] mod macros;` comes first in
+// lib.rs, the calls are in later modules). It reads the .rs files under the
+// directory of the crate root that mention macro_rules, and lexes them; a
+// file that does not lex is left to the parser to report.
+func scanMacros(ctx context.Context, root string, c Crate, maxSize int64) *macros.Expander {
+	table := macros.NewTable()
+	dir := filepath.Dir(c.Root)
+	_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || ctx.Err() != nil {
+			return filepath.SkipDir
+		}
+		if d.IsDir() {
+			if path != dir && (strings.HasPrefix(d.Name(), ".") || d.Name() == "target") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".rs") || !d.Type().IsRegular() {
+			return nil
+		}
+		if info, err := d.Info(); err != nil || info.Size() > maxSize {
+			return nil
+		}
+		src, err := os.ReadFile(path)
+		if err != nil || !bytes.Contains(src, []byte("macro_rules")) {
+			return nil
+		}
+		toks, err := macros.Lex(string(src), 1)
+		if err != nil {
+			return nil
+		}
+		table.ScanFile(relPath(root, path), toks)
+		return nil
+	})
+	if table.Len() == 0 {
+		return nil
+	}
+	return &macros.Expander{Table: table, Limits: macros.DefaultLimits}
+}
+
+// line is the line in the real file of byte offset off of e.src.
+func (e *fileExtractor) line(off uint, row uint) int {
+	if e.lines != nil {
+		return e.lines.At(e.byteBase + int(off))
+	}
+	return int(row) + 1 + e.lineBase
+}
+
+// expandCall expands the call m of a macro_rules! macro defined in the crate,
+// returning the expansion as source text with the map of its lines. ok is
+// false when the macro is not the crate's, or could not be expanded (that
+// gives a warning naming it); the caller then reads the call's body as items.
+func (e *fileExtractor) expandCall(name string, m, tt *ts.Node) (src []byte, lines *macros.LineMap, ok bool) {
+	if e.exp == nil {
+		return nil, nil, false
+	}
+	callLine := e.line(m.StartByte(), m.StartPosition().Row)
+	warn := func(msg string) {
+		e.out.warnings = append(e.out.warnings, Warning{File: e.rel, Line: callLine, Message: msg})
+	}
+	if err := e.exp.Table.Bad(name); err != nil && e.exp.Table.Lookup(name, e.rel, callLine) == nil {
+		warn("macro " + name + " not expanded: its definition does not parse: " + err.Error())
+		return nil, nil, false
+	}
+	if e.exp.Table.Lookup(name, e.rel, callLine) == nil {
+		return nil, nil, false
+	}
+	toks, err := macros.Lex(e.text(tt), e.line(tt.StartByte(), tt.StartPosition().Row))
+	if err != nil || len(toks) != 1 || toks[0].Kind != macros.Group {
+		warn("macro " + name + " not expanded: its input is not a token tree")
+		return nil, nil, false
+	}
+	input := toks[0].Kids
+	if e.lines != nil {
+		// Inside an expansion the text's own lines mean nothing: the call's
+		// tokens all sit on the line the call maps to.
+		relabel(input, callLine)
+	}
+	out, err := e.exp.Expand(name, input, e.rel, callLine)
+	if err != nil {
+		warn(err.Error() + "; its items were read from the call's body as written")
+		return nil, nil, false
+	}
+	text, lm := macros.RenderLines(out)
+	return []byte(text), lm, true
+}
+
+func relabel(toks []macros.Token, line int) {
+	for i := range toks {
+		toks[i].Line, toks[i].EndLine = line, line
+		relabel(toks[i].Kids, line)
+	}
+}

@@ -1,0 +1,481 @@
+package macros
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Limits bound one expansion (a call in the source and every macro call its
+// expansion makes).
+type Limits struct {
+	Depth  int           // nested macro calls (rustc's recursion_limit is 128)
+	Tokens int           // output tokens
+	Steps  int           // matcher and transcriber steps
+	Time   time.Duration // wall time
+	Input  int           // tokens in the input of one call
+}
+
+// DefaultLimits are generous for real macros (winapi, syn, libc, num-traits
+// expand far inside them) and stop runaway ones quickly. The step and token
+// limits decide deterministically; the time limit is a backstop for a
+// loaded machine.
+var DefaultLimits = Limits{Depth: 128, Tokens: 1 << 20, Steps: 20_000_000, Time: 10 * time.Second, Input: 1 << 18}
+
+var (
+	errTooBig = errors.New("expansion is larger than the token limit")
+	errDepth  = errors.New("recursion limit reached")
+	errTime   = errors.New("expansion took longer than the time limit")
+	// ErrUnknown is returned when no definition of the macro is known.
+	ErrUnknown = errors.New("no macro_rules! definition in the crate")
+)
+
+// budget counts steps and watches the clock.
+type budget struct {
+	left     int
+	deadline time.Time
+	late     bool
+}
+
+func (b *budget) take() bool {
+	b.left--
+	if b.left&0xfff == 0 && !b.deadline.IsZero() && time.Now().After(b.deadline) {
+		b.late, b.left = true, 0
+	}
+	return b.left > 0
+}
+
+func (b *budget) out() bool { return b.left <= 0 }
+
+func (b *budget) err() error {
+	if b.late {
+		return errTime
+	}
+	return errBudget
+}
+
+// Table holds the macro_rules! definitions of a crate by name.
+type Table struct {
+	byName map[string][]*Def
+	bad    map[string]error // definitions that could not be parsed
+}
+
+// NewTable returns an empty table.
+func NewTable() *Table { return &Table{byName: map[string][]*Def{}, bad: map[string]error{}} }
+
+// Bad is why the definition of name could not be parsed (nil if it could,
+// or there is none).
+func (t *Table) Bad(name string) error {
+	if i := strings.LastIndex(name, "::"); i >= 0 {
+		name = strings.TrimSpace(name[i+2:])
+	}
+	return t.bad[name]
+}
+
+// Len is the number of definitions.
+func (t *Table) Len() int {
+	n := 0
+	for _, ds := range t.byName {
+		n += len(ds)
+	}
+	return n
+}
+
+// Add records d.
+func (t *Table) Add(d *Def) { t.byName[d.Name] = append(t.byName[d.Name], d) }
+
+// Lookup finds the definition a call of name at file:line uses: the nearest
+// one before it in the same file (textual scope), else a #[macro_export]ed
+// one, else any (a `#[macro_use] mod` or a re-export elsewhere in the crate).
+// name may be a path (`crate::m`, `$crate::m`); its last segment is used.
+func (t *Table) Lookup(name, file string, line int) *Def {
+	if i := strings.LastIndex(name, "::"); i >= 0 {
+		name = strings.TrimSpace(name[i+2:])
+	}
+	ds := t.byName[name]
+	var best, exported *Def
+	for _, d := range ds {
+		if d.File == file && d.Line <= line && (best == nil || d.Line > best.Line) {
+			best = d
+		}
+		if d.Export && exported == nil {
+			exported = d
+		}
+	}
+	switch {
+	case best != nil:
+		return best
+	case exported != nil:
+		return exported
+	case len(ds) > 0:
+		return ds[0]
+	}
+	return nil
+}
+
+// ScanFile adds every macro_rules! definition in a file's tokens, at any
+// depth (inside modules and other macros too). It returns the definitions
+// that could not be parsed; they are left out.
+func (t *Table) ScanFile(file string, toks []Token) []error {
+	var errs []error
+	var walk func(toks []Token)
+	walk = func(toks []Token) {
+		for i := 0; i < len(toks); i++ {
+			if toks[i].Kind == Group {
+				walk(toks[i].Kids)
+				continue
+			}
+			if !isMacroRules(toks, i) {
+				continue
+			}
+			d, err := ParseDef(toks[i+2].Text, toks[i+3].Kids)
+			if err != nil {
+				errs = append(errs, err)
+				if t.byName[toks[i+2].Text] == nil {
+					t.bad[toks[i+2].Text] = err
+				}
+				continue
+			}
+			delete(t.bad, d.Name)
+			d.File, d.Line, d.Export = file, toks[i].Line, exported(toks, i)
+			t.Add(d)
+		}
+	}
+	walk(toks)
+	return errs
+}
+
+// isMacroRules reports whether toks[i:] is `macro_rules! name { … }`.
+func isMacroRules(toks []Token, i int) bool {
+	return i+3 < len(toks) && toks[i].isIdent("macro_rules") && toks[i+1].isPunct("!") &&
+		toks[i+2].Kind == Ident && toks[i+3].Kind == Group && toks[i+3].Delim != 0
+}
+
+// exported says whether the attributes before toks[i] include #[macro_export].
+func exported(toks []Token, i int) bool {
+	for j := i - 2; j >= 0 && toks[j].isPunct("#") && toks[j+1].Kind == Group && toks[j+1].Delim == '['; j -= 2 {
+		if k := toks[j+1].Kids; len(k) > 0 && k[0].isIdent("macro_export") {
+			return true
+		}
+	}
+	return false
+}
+
+// Error is a macro call that could not be expanded.
+type Error struct {
+	Macro string
+	Err   error
+}
+
+func (e *Error) Error() string { return "macro " + e.Macro + ": " + e.Err.Error() }
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Expander expands macro calls with the definitions of a table.
+type Expander struct {
+	Table  *Table
+	Limits Limits
+}
+
+// Expand expands the call `name!(input)` written at file:line in item
+// position, and then the item-position macro calls of the result whose
+// definitions are known (macros defined by the expansion included). Calls of
+// unknown macros are left in the output. The tokens the macro's own body
+// writes carry the call's line, as rustdoc reports them; tokens passed in
+// keep theirs.
+func (x *Expander) Expand(name string, input []Token, file string, line int) ([]Token, error) {
+	d := x.Table.Lookup(name, file, line)
+	if d == nil {
+		return nil, &Error{name, ErrUnknown}
+	}
+	lim := x.Limits
+	if lim.Depth == 0 {
+		lim = DefaultLimits
+	}
+	s := &expansion{x: x, lim: lim, file: file, line: line, local: map[string]*Def{},
+		steps: &budget{left: lim.Steps, deadline: time.Now().Add(lim.Time)}, tokens: lim.Tokens}
+	out, err := s.call(d, input, 0)
+	if err != nil {
+		return nil, &Error{name, err}
+	}
+	return out, nil
+}
+
+type expansion struct {
+	x      *Expander
+	lim    Limits
+	file   string
+	line   int
+	local  map[string]*Def // macros the expansion itself defines
+	steps  *budget
+	tokens int
+}
+
+func (s *expansion) lookup(name string) *Def {
+	if i := strings.LastIndex(name, "::"); i >= 0 {
+		name = name[i+2:]
+	}
+	if d := s.local[name]; d != nil {
+		return d
+	}
+	return s.x.Table.Lookup(name, s.file, s.line)
+}
+
+// call matches input against d's rules in order and transcribes the first
+// that matches.
+func (s *expansion) call(d *Def, input []Token, depth int) ([]Token, error) {
+	if depth >= s.lim.Depth {
+		return nil, fmt.Errorf("%w (%d nested calls) in %s", errDepth, depth, d.Name)
+	}
+	if n := countTokens(input); n > s.lim.Input {
+		return nil, fmt.Errorf("%w: the call has %d tokens, over the limit of %d", errTooBig, n, s.lim.Input)
+	}
+	m := &matcher{steps: s.steps}
+	for _, r := range d.Rules {
+		var found *bind
+		ok := m.seq(r.match, input, 0, nil, func(ti int, b *bind) bool {
+			if ti == len(input) {
+				found = b
+				return true
+			}
+			return false
+		})
+		if s.steps.out() {
+			return nil, s.steps.err()
+		}
+		if !ok {
+			continue
+		}
+		binds := map[string]*node{}
+		for b := found; b != nil; b = b.next {
+			if _, dup := binds[b.name]; !dup {
+				binds[b.name] = b.n
+			}
+		}
+		t := &transcriber{b: binds, line: s.line, steps: s.steps, limit: s.tokens}
+		out, err := t.emit(r.body, nil, nil)
+		if err != nil {
+			return nil, err
+		}
+		s.tokens = t.limit
+		return s.items(out, depth+1)
+	}
+	line := s.line
+	if len(input) > 0 {
+		line = input[0].Line
+	}
+	return nil, fmt.Errorf("no rule of %s matches the call at line %d", d.Name, line)
+}
+
+func countTokens(toks []Token) int {
+	n := len(toks)
+	for i := range toks {
+		if toks[i].Kind == Group {
+			n += countTokens(toks[i].Kids)
+		}
+	}
+	return n
+}
+
+// items expands the known macro calls in item position among toks.
+func (s *expansion) items(toks []Token, depth int) ([]Token, error) {
+	out := make([]Token, 0, len(toks))
+	for i := 0; i < len(toks); {
+		j := i
+		for j+1 < len(toks) && toks[j].isPunct("#") && toks[j+1].Kind == Group && toks[j+1].Delim == '[' {
+			j += 2
+		}
+		if isMacroRules(toks, j) {
+			if d, err := ParseDef(toks[j+2].Text, toks[j+3].Kids); err == nil {
+				d.File, d.Line, d.Export = s.file, s.line, exported(toks, j)
+				s.local[d.Name] = d
+			}
+			end := j + 4
+			if end < len(toks) && toks[end].isPunct(";") {
+				end++
+			}
+			out = append(out, toks[i:end]...)
+			i = end
+			continue
+		}
+		if name, body, end, ok := callAt(toks, j); ok {
+			if d := s.lookup(name); d != nil {
+				exp, err := s.call(d, body, depth)
+				if err != nil {
+					var me *Error
+					if !errors.As(err, &me) {
+						err = &Error{name, err}
+					}
+					return nil, err
+				}
+				out = appendWithAttrs(out, exp, toks[i:j])
+				i = end
+				continue
+			}
+		}
+		n, ok := parseFrag("item", toks, j)
+		if !ok {
+			return append(out, toks[i:]...), nil
+		}
+		out = append(out, toks[i:j+n]...)
+		i = j + n
+	}
+	return out, nil
+}
+
+// appendWithAttrs appends the items of exp, each with the attributes written
+// on the macro call (a #[cfg] on a call applies to everything it makes).
+func appendWithAttrs(out, exp, attrs []Token) []Token {
+	if len(attrs) == 0 {
+		return append(out, exp...)
+	}
+	for i := 0; i < len(exp); {
+		n, ok := parseFrag("item", exp, i)
+		if !ok {
+			return append(append(out, attrs...), exp[i:]...)
+		}
+		out = append(append(out, attrs...), exp[i:i+n]...)
+		i += n
+	}
+	return out
+}
+
+// callAt recognizes an item-position macro call `path!(…);`, `path![…];` or
+// `path!{…}` at toks[i], returning the macro's path, the tokens inside the
+// delimiters and the index after the call.
+func callAt(toks []Token, i int) (name string, body []Token, end int, ok bool) {
+	j := i
+	var segs []string
+	for {
+		if j >= len(toks) || toks[j].Kind != Ident {
+			return "", nil, 0, false
+		}
+		segs = append(segs, toks[j].Text)
+		j++
+		if j < len(toks) && toks[j].isPunct("::") {
+			j++
+			continue
+		}
+		break
+	}
+	if j+1 >= len(toks) || !toks[j].isPunct("!") || toks[j+1].Kind != Group || toks[j+1].Delim == 0 {
+		return "", nil, 0, false
+	}
+	if slices.Contains(segs, "macro_rules") {
+		return "", nil, 0, false
+	}
+	end = j + 2
+	if toks[j+1].Delim != '{' && end < len(toks) && toks[end].isPunct(";") {
+		end++
+	}
+	return strings.Join(segs, "::"), toks[j+1].Kids, end, true
+}
+
+// LineMap maps byte offsets of rendered text to the lines of the tokens
+// written there.
+type LineMap struct {
+	offs  []int
+	lines []int
+}
+
+// At is the line of the token at or before byte offset off.
+func (m *LineMap) At(off int) int {
+	i, found := slices.BinarySearch(m.offs, off)
+	if !found {
+		i--
+	}
+	if i < 0 {
+		i = 0
+	}
+	if len(m.lines) == 0 {
+		return 0
+	}
+	return m.lines[i]
+}
+
+// RenderLines is Render that also returns where each token's line is.
+func RenderLines(toks []Token) (string, *LineMap) {
+	var b strings.Builder
+	m := &LineMap{}
+	var walk func(toks []Token)
+	var prev *Token
+	walk = func(toks []Token) {
+		for i := range toks {
+			t := &toks[i]
+			if t.Kind == Group && t.Delim == 0 {
+				walk(t.Kids)
+				continue
+			}
+			if prev != nil && needSpace(prev, t) {
+				b.WriteByte(' ')
+			}
+			if n := len(m.lines); n == 0 || m.lines[n-1] != t.Line {
+				m.offs = append(m.offs, b.Len())
+				m.lines = append(m.lines, t.Line)
+			}
+			switch t.Kind {
+			case Group:
+				b.WriteByte(t.Delim)
+				prev = &Token{Kind: Punct, Text: string(t.Delim)}
+				walk(t.Kids)
+				if len(t.Kids) > 0 && t.Delim == '{' {
+					b.WriteByte(' ')
+				}
+				if end := max(t.EndLine, t.Line); m.lines[len(m.lines)-1] != end {
+					m.offs = append(m.offs, b.Len())
+					m.lines = append(m.lines, end)
+				}
+				b.WriteByte(closerOf(t.Delim))
+				if t.Delim == '{' {
+					b.WriteByte('\n')
+				}
+				prev = &Token{Kind: Punct, Text: string(closerOf(t.Delim))}
+				continue
+			case Ident:
+				if t.Text == "$crate" {
+					b.WriteString("crate")
+				} else {
+					b.WriteString(t.Text)
+				}
+			default:
+				b.WriteString(t.Text)
+				if t.isPunct(";") {
+					b.WriteByte('\n')
+				}
+			}
+			prev = t
+		}
+	}
+	walk(toks)
+	return b.String(), m
+}
+
+// ExpandItems expands every item-position call of a known macro in toks (a
+// file's items) and returns the items with the expansions in their place.
+func (x *Expander) ExpandItems(toks []Token, file string) ([]Token, error) {
+	lim := x.Limits
+	if lim.Depth == 0 {
+		lim = DefaultLimits
+	}
+	s := &expansion{x: x, lim: lim, file: file, line: 1 << 30, local: map[string]*Def{}}
+	var errs []error
+	var out []Token
+	// One budget per call, as Expand gives; a call that fails stays as written.
+	for i := 0; i < len(toks); {
+		s.steps, s.tokens = &budget{left: lim.Steps, deadline: time.Now().Add(lim.Time)}, lim.Tokens
+		n, ok := parseFrag("item", toks, i)
+		if !ok {
+			n = len(toks) - i
+		}
+		exp, err := s.items(toks[i:i+n], 0)
+		if err != nil {
+			errs = append(errs, err)
+			exp = toks[i : i+n]
+		}
+		out = append(out, exp...)
+		i += n
+	}
+	return out, errors.Join(errs...)
+}

@@ -1,0 +1,440 @@
+// Package macros expands macro_rules! macros the way rustc does, over token
+// trees: it lexes Rust source into tokens, parses macro_rules! definitions
+// into rules, matches a call's tokens against each rule in order (fragment
+// specifiers, nested repetitions), transcribes the first rule that matches,
+// and expands the item-position macro calls of the result in turn. Nothing
+// here runs user code; every expansion is bounded in depth, size, steps and
+// time, and a macro that cannot be expanded gives an error naming it.
+package macros
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// Kind is the kind of a token.
+type Kind uint8
+
+// Token kinds. A Group holds a delimited token tree; a group with Delim 0 is
+// invisible: a fragment (an expr, ty, … matched by a macro) that stays one
+// unit when it is passed on to another macro, as rustc's nonterminals do.
+const (
+	Ident Kind = iota + 1
+	Lifetime
+	Literal
+	Punct
+	Group
+)
+
+// Token is one token tree.
+type Token struct {
+	Kind  Kind
+	Text  string // identifier, lifetime, literal or punctuation text
+	Delim byte   // groups: '(', '[', '{', or 0 for a fragment
+	Frag  string // fragment groups: the specifier they matched (expr, ty, …)
+	Kids  []Token
+	Line  int // 1-based line in the file the token comes from
+	// EndLine is the line of a group's closing delimiter.
+	EndLine int
+}
+
+func (t Token) String() string { return Render([]Token{t}) }
+
+func (t Token) is(kind Kind, text string) bool { return t.Kind == kind && t.Text == text }
+
+func (t Token) isPunct(text string) bool { return t.Kind == Punct && t.Text == text }
+
+func (t Token) isIdent(text string) bool { return t.Kind == Ident && t.Text == text }
+
+// LexError is a source text that is not a sequence of token trees.
+type LexError struct {
+	Line int
+	Msg  string
+}
+
+func (e *LexError) Error() string { return fmt.Sprintf("line %d: %s", e.Line, e.Msg) }
+
+// puncts are rustc's multi-character punctuation tokens, longest first.
+var puncts = []string{"<<=", ">>=", "...", "..=", "::", "->", "=>", "==", "!=", "<=", ">=", "&&", "||",
+	"+=", "-=", "*=", "/=", "%=", "^=", "&=", "|=", "<<", ">>", ".."}
+
+// Lex turns src into token trees. line is the line of src[0] in its file.
+// Doc comments become #[doc = "…"] attributes, as rustc sees them; other
+// comments are dropped. Unbalanced or mismatched delimiters are an error.
+func Lex(src string, line int) ([]Token, error) {
+	l := &lexer{src: src, line: line}
+	toks, closer, err := l.trees(0)
+	if err != nil {
+		return nil, err
+	}
+	if closer != 0 {
+		return nil, &LexError{l.line, fmt.Sprintf("unexpected closing %q", closer)}
+	}
+	return toks, nil
+}
+
+type lexer struct {
+	src  string
+	pos  int
+	line int
+}
+
+func closerOf(open byte) byte {
+	switch open {
+	case '(':
+		return ')'
+	case '[':
+		return ']'
+	}
+	return '}'
+}
+
+// trees lexes up to the closing delimiter that matches open (0: end of input)
+// and returns the closer it stopped at.
+func (l *lexer) trees(open byte) ([]Token, byte, error) {
+	var out []Token
+	startLine := l.line
+	for {
+		if err := l.space(&out); err != nil {
+			return nil, 0, err
+		}
+		if l.pos >= len(l.src) {
+			if open != 0 {
+				return nil, 0, &LexError{startLine, fmt.Sprintf("unclosed %q", open)}
+			}
+			return out, 0, nil
+		}
+		c := l.src[l.pos]
+		switch c {
+		case '(', '[', '{':
+			line := l.line
+			l.pos++
+			kids, closer, err := l.trees(c)
+			if err != nil {
+				return nil, 0, err
+			}
+			if closer != closerOf(c) {
+				return nil, 0, &LexError{l.line, fmt.Sprintf("mismatched delimiter: %q opened on line %d closed by %q", c, line, closer)}
+			}
+			out = append(out, Token{Kind: Group, Delim: c, Kids: kids, Line: line, EndLine: l.line})
+			continue
+		case ')', ']', '}':
+			l.pos++
+			if open == 0 {
+				return nil, 0, &LexError{l.line, fmt.Sprintf("unexpected closing %q", c)}
+			}
+			return out, c, nil
+		}
+		t, err := l.token()
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, t)
+	}
+}
+
+// space skips whitespace and comments, turning doc comments into attributes.
+func (l *lexer) space(out *[]Token) error {
+	for l.pos < len(l.src) {
+		c := l.src[l.pos]
+		switch {
+		case c == '\n':
+			l.line++
+			l.pos++
+		case c == ' ' || c == '\t' || c == '\r':
+			l.pos++
+		case strings.HasPrefix(l.src[l.pos:], "//"):
+			end := strings.IndexByte(l.src[l.pos:], '\n')
+			if end < 0 {
+				end = len(l.src) - l.pos
+			}
+			text := l.src[l.pos : l.pos+end]
+			l.pos += end
+			switch {
+			case strings.HasPrefix(text, "///") && !strings.HasPrefix(text, "////"):
+				*out = append(*out, docAttr(text[3:], false, l.line)...)
+			case strings.HasPrefix(text, "//!"):
+				*out = append(*out, docAttr(text[3:], true, l.line)...)
+			}
+		case strings.HasPrefix(l.src[l.pos:], "/*"):
+			start, line := l.pos, l.line
+			depth := 0
+			for l.pos < len(l.src) {
+				switch {
+				case strings.HasPrefix(l.src[l.pos:], "/*"):
+					depth++
+					l.pos += 2
+				case strings.HasPrefix(l.src[l.pos:], "*/"):
+					depth--
+					l.pos += 2
+				default:
+					if l.src[l.pos] == '\n' {
+						l.line++
+					}
+					l.pos++
+				}
+				if depth == 0 {
+					break
+				}
+			}
+			if depth != 0 {
+				return &LexError{line, "unterminated block comment"}
+			}
+			text := l.src[start:l.pos]
+			switch {
+			case strings.HasPrefix(text, "/**") && !strings.HasPrefix(text, "/***") && text != "/**/":
+				*out = append(*out, docAttr(text[3:len(text)-2], false, line)...)
+			case strings.HasPrefix(text, "/*!"):
+				*out = append(*out, docAttr(text[3:len(text)-2], true, line)...)
+			}
+		default:
+			return nil
+		}
+	}
+	return nil
+}
+
+// docAttr is the #[doc = r"…"] (or #![…]) a doc comment stands for.
+func docAttr(text string, inner bool, line int) []Token {
+	out := []Token{{Kind: Punct, Text: "#", Line: line}}
+	if inner {
+		out = append(out, Token{Kind: Punct, Text: "!", Line: line})
+	}
+	return append(out, Token{Kind: Group, Delim: '[', Line: line, Kids: []Token{
+		{Kind: Ident, Text: "doc", Line: line},
+		{Kind: Punct, Text: "=", Line: line},
+		{Kind: Literal, Text: rawString(text), Line: line},
+	}})
+}
+
+// rawString quotes s as a raw string literal with enough hashes.
+func rawString(s string) string {
+	h := ""
+	for strings.Contains(s, `"`+h) {
+		h += "#"
+	}
+	return "r" + h + `"` + s + `"` + h
+}
+
+func isIdentStart(c byte) bool {
+	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80
+}
+
+func isIdentCont(c byte) bool { return isIdentStart(c) || c >= '0' && c <= '9' }
+
+func (l *lexer) token() (Token, error) {
+	s, start, line := l.src, l.pos, l.line
+	c := s[l.pos]
+	tok := func(k Kind) (Token, error) { return Token{Kind: k, Text: s[start:l.pos], Line: line}, nil }
+	switch {
+	case c == '"':
+		if err := l.quoted('"'); err != nil {
+			return Token{}, err
+		}
+		l.suffix()
+		return tok(Literal)
+	case (c == 'r' || c == 'b' || c == 'c') && l.stringPrefix():
+		return tok(Literal)
+	case c == '\'':
+		return l.quote()
+	case isIdentStart(c):
+		if c == 'r' && strings.HasPrefix(s[l.pos:], "r#") && l.pos+2 < len(s) && isIdentStart(s[l.pos+2]) {
+			l.pos += 2
+		}
+		for l.pos < len(s) && isIdentCont(s[l.pos]) {
+			l.pos++
+		}
+		return tok(Ident)
+	case c >= '0' && c <= '9':
+		l.number()
+		return tok(Literal)
+	}
+	for _, p := range puncts {
+		if strings.HasPrefix(s[l.pos:], p) {
+			l.pos += len(p)
+			return tok(Punct)
+		}
+	}
+	if strings.IndexByte("~!@#$%^&*-+=|;:,.<>/?", c) >= 0 {
+		l.pos++
+		return tok(Punct)
+	}
+	_, size := utf8.DecodeRuneInString(s[l.pos:])
+	return Token{}, &LexError{line, fmt.Sprintf("unexpected character %q", s[l.pos:l.pos+size])}
+}
+
+// quoted consumes a "…" or '…' literal with escapes, starting at the quote.
+func (l *lexer) quoted(q byte) error {
+	line := l.line
+	l.pos++
+	for l.pos < len(l.src) {
+		switch l.src[l.pos] {
+		case '\\':
+			l.pos++
+			if l.pos < len(l.src) && l.src[l.pos] == '\n' {
+				l.line++
+			}
+		case '\n':
+			l.line++
+		case q:
+			l.pos++
+			return nil
+		}
+		l.pos++
+	}
+	return &LexError{line, "unterminated literal"}
+}
+
+// stringPrefix lexes b"…", b'…', br"…", r"…", r#"…"#, c"…", cr"…" when the
+// input starts with one.
+func (l *lexer) stringPrefix() bool {
+	s := l.src[l.pos:]
+	i := 0
+	if s[0] == 'b' || s[0] == 'c' {
+		i = 1
+		if len(s) > 1 && s[0] == 'b' && s[1] == '\'' {
+			l.pos++
+			if l.quoted('\'') != nil {
+				l.pos--
+				return false
+			}
+			return true
+		}
+	}
+	raw := i < len(s) && s[i] == 'r'
+	if raw {
+		i++
+	}
+	hashes := 0
+	for raw && i < len(s) && s[i] == '#' {
+		hashes++
+		i++
+	}
+	if i >= len(s) || s[i] != '"' {
+		return false
+	}
+	if !raw {
+		l.pos += i
+		if l.quoted('"') != nil {
+			l.pos -= i
+			return false
+		}
+		l.suffix()
+		return true
+	}
+	end := strings.Index(s[i+1:], `"`+strings.Repeat("#", hashes))
+	if end < 0 {
+		return false
+	}
+	n := i + 1 + end + 1 + hashes
+	l.line += strings.Count(s[:n], "\n")
+	l.pos += n
+	l.suffix()
+	return true
+}
+
+// suffix consumes a literal suffix (1u8, "x"suffix).
+func (l *lexer) suffix() {
+	for l.pos < len(l.src) && isIdentCont(l.src[l.pos]) {
+		l.pos++
+	}
+}
+
+// quote lexes a lifetime ('a, 'static) or a char literal ('a', '\n').
+func (l *lexer) quote() (Token, error) {
+	s, start, line := l.src, l.pos, l.line
+	if l.pos+1 < len(s) && s[l.pos+1] != '\\' {
+		_, size := utf8.DecodeRuneInString(s[l.pos+1:])
+		if l.pos+1+size < len(s) && s[l.pos+1+size] == '\'' {
+			l.pos += 2 + size
+			return Token{Kind: Literal, Text: s[start:l.pos], Line: line}, nil
+		}
+		if isIdentStart(s[l.pos+1]) {
+			l.pos++
+			if strings.HasPrefix(s[l.pos:], "r#") {
+				l.pos += 2
+			}
+			for l.pos < len(s) && isIdentCont(s[l.pos]) {
+				l.pos++
+			}
+			return Token{Kind: Lifetime, Text: s[start:l.pos], Line: line}, nil
+		}
+	}
+	if err := l.quoted('\''); err != nil {
+		return Token{}, err
+	}
+	return Token{Kind: Literal, Text: s[start:l.pos], Line: line}, nil
+}
+
+// number lexes an integer or float literal with its suffix.
+func (l *lexer) number() {
+	s := l.src
+	hex := strings.HasPrefix(s[l.pos:], "0x") || strings.HasPrefix(s[l.pos:], "0b") || strings.HasPrefix(s[l.pos:], "0o")
+	if hex {
+		l.pos += 2
+	}
+	for l.pos < len(s) {
+		c := s[l.pos]
+		switch {
+		case isIdentCont(c):
+			l.pos++
+			if !hex && (c == 'e' || c == 'E') && l.pos < len(s) && (s[l.pos] == '+' || s[l.pos] == '-') {
+				l.pos++
+			}
+		case c == '.' && !hex && l.pos+1 < len(s) && s[l.pos+1] >= '0' && s[l.pos+1] <= '9':
+			l.pos++
+		case c == '.' && !hex && (l.pos+1 >= len(s) || s[l.pos+1] != '.' && !isIdentStart(s[l.pos+1])):
+			l.pos++ // 1. is a float
+			return
+		default:
+			return
+		}
+	}
+}
+
+// Render writes tokens as source text. `$crate` becomes `crate` (the macros
+// expanded here are the crate's own). A newline follows each `;` and `}`, so
+// that the text stays readable.
+func Render(toks []Token) string {
+	s, _ := RenderLines(toks)
+	return s
+}
+
+// needSpace decides whether a space goes between two adjacent tokens. Two
+// punctuation tokens always get one, so that `-` `>` never becomes `->`.
+func needSpace(a, b *Token) bool {
+	if b.Kind == Punct && (b.Text == "," || b.Text == ";") {
+		return false
+	}
+	if b.Kind == Group && b.Delim != '{' && (a.Kind == Ident || a.isPunct("!") || a.isPunct("#")) && !isKeyword(a.Text) {
+		return false
+	}
+	if a.isPunct("#") && b.isPunct("!") {
+		return false
+	}
+	if a.isPunct("::") || b.isPunct("::") && (a.Kind == Ident || a.Kind == Group) {
+		return false
+	}
+	if a.isPunct("&") && (b.Kind == Ident || b.Kind == Lifetime) {
+		return false
+	}
+	if b.isPunct("!") && a.Kind == Ident {
+		return false
+	}
+	if (b.isPunct(".") || a.isPunct(".")) && a.Kind != Literal {
+		return false
+	}
+	if a.isPunct("$") {
+		return false
+	}
+	return true
+}
+
+func isKeyword(s string) bool {
+	switch s {
+	case "fn", "impl", "where", "for", "in", "if", "match", "return", "as", "dyn", "mut", "unsafe", "extern", "crate", "pub":
+		return true
+	}
+	return false
+}
