@@ -2,55 +2,196 @@ package docpack
 
 import (
 	"archive/zip"
-	"bufio"
 	"bytes"
+	"compress/flate"
+	"context"
 	"encoding/json"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
+	"sync"
 	"time"
 )
 
-// Write writes a docpack to w: manifest.json, symbols.json and one
-// docs/{id}.json per doc, in a fixed order with fixed timestamps so the same
-// input gives the same bytes.
+// WriteOptions tune WriteContext and WriteFileContext.
+type WriteOptions struct {
+	// Workers bounds the entries encoded and compressed at once; <=0 means
+	// GOMAXPROCS. The output does not depend on it.
+	Workers int
+	// OnProgress, when set, is called from the writing goroutine as entries
+	// are written (every few hundred, and after the last one).
+	OnProgress func(done, total int)
+}
+
+// Write writes a docpack to w with no way to cancel it; see WriteContext.
 func Write(w io.Writer, m *Manifest, symbols []Symbol, docs map[string]Doc) error {
-	zw := zip.NewWriter(w)
+	return WriteContext(context.Background(), w, m, symbols, docs, WriteOptions{})
+}
+
+// WriteFile writes a docpack to path with no way to cancel it; see
+// WriteFileContext.
+func WriteFile(path string, m *Manifest, symbols []Symbol, docs map[string]Doc) error {
+	return WriteFileContext(context.Background(), path, m, symbols, docs, WriteOptions{})
+}
+
+// Entries of one job: a doc job covers this many docs, a symbols.json chunk
+// this many symbols. Fixed, so the bytes never depend on the worker count.
+const (
+	docsPerJob     = 256
+	symbolsPerJob  = 2048
+	jobsInFlight   = 4 // per worker: bounds the memory held by finished jobs
+	progressEvery  = 1024
+	compressLevel  = flate.DefaultCompression
+	symbolsLineSep = ",\n"
+)
+
+// WriteContext writes a docpack to w: manifest.json, symbols.json (one compact
+// symbol per line) and one compact docs/{id}.json per doc, in that order, with
+// fixed timestamps, so the same input gives the same bytes whatever the
+// worker count. Entries are encoded and deflated by a pool of workers, each
+// reusing its encoder and compressor; an entry that deflate does not make
+// smaller is stored. symbols.json is deflated in independent chunks (each
+// ending on a byte boundary, the last one final), which concatenate into one
+// valid deflate stream. ctx is checked between jobs: a cancelled write
+// returns ctx.Err().
+func WriteContext(ctx context.Context, w io.Writer, m *Manifest, symbols []Symbol, docs map[string]Doc, opts WriteOptions) error {
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
 	stamp := m.GeneratedAt
 	if stamp.IsZero() {
 		stamp = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
-	}
-	put := func(name string, v any) error {
-		hdr := &zip.FileHeader{Name: name, Method: zip.Deflate, Modified: stamp.UTC()}
-		f, err := zw.CreateHeader(hdr)
-		if err != nil {
-			return err
-		}
-		enc := json.NewEncoder(f)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		return enc.Encode(v)
-	}
-	if symbols == nil {
-		symbols = []Symbol{}
-	}
-	if err := put("manifest.json", m); err != nil {
-		return fmt.Errorf("write manifest: %w", err)
-	}
-	if err := putSymbols(zw, stamp, symbols); err != nil {
-		return fmt.Errorf("write symbols: %w", err)
 	}
 	ids := make([]string, 0, len(docs))
 	for id := range docs {
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
-	for _, id := range ids {
-		if err := put("docs/"+id+".json", docs[id]); err != nil {
-			return fmt.Errorf("write doc %s: %w", id, err)
+
+	// The jobs, in output order. Each is done by one worker into its own
+	// result; the writing goroutine takes the results in this order.
+	var jobs []func(*packer, *jobResult) error
+	jobs = append(jobs, func(p *packer, r *jobResult) error {
+		p.raw.Reset()
+		enc := json.NewEncoder(&p.raw)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(m); err != nil {
+			return fmt.Errorf("write manifest: %w", err)
 		}
+		return p.entry(r, "manifest.json")
+	})
+	nsym := len(symbols)
+	for lo := 0; lo < nsym || lo == 0; lo += symbolsPerJob {
+		hi := min(lo+symbolsPerJob, nsym)
+		jobs = append(jobs, func(p *packer, r *jobResult) error {
+			if err := p.symbolsChunk(r, symbols[lo:hi], lo == 0, hi == nsym); err != nil {
+				return fmt.Errorf("write symbols: %w", err)
+			}
+			return nil
+		})
+	}
+	for lo := 0; lo < len(ids); lo += docsPerJob {
+		batch := ids[lo:min(lo+docsPerJob, len(ids))]
+		jobs = append(jobs, func(p *packer, r *jobResult) error {
+			for _, id := range batch {
+				p.raw.Reset()
+				d := docs[id]
+				if err := p.enc.Encode(&d); err != nil {
+					return fmt.Errorf("write doc %s: %w", id, err)
+				}
+				if err := p.entry(r, "docs/"+id+".json"); err != nil {
+					return fmt.Errorf("write doc %s: %w", id, err)
+				}
+			}
+			return nil
+		})
+	}
+
+	// Start the jobs in order, at most workers*jobsInFlight ahead of the
+	// writer; each result is taken from its own channel, in order.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	results := make(chan chan *jobResult, workers*jobsInFlight)
+	work := make(chan func(*packer), workers)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			p := newPacker()
+			for f := range work {
+				f(p)
+			}
+		})
+	}
+	go func() {
+		defer close(results)
+		defer close(work)
+		for _, job := range jobs {
+			done := make(chan *jobResult, 1)
+			select {
+			case results <- done:
+			case <-ctx.Done():
+				return
+			}
+			work <- func(p *packer) {
+				r := &jobResult{}
+				if r.err = ctx.Err(); r.err == nil {
+					r.err = job(p, r)
+				}
+				done <- r
+			}
+		}
+	}()
+	defer wg.Wait()
+	// A failed write stops the producer; drain what was started so no worker
+	// blocks on a full channel.
+	defer func() {
+		cancel()
+		for range results {
+		}
+	}()
+
+	zw := zip.NewWriter(w)
+	total := 1 + 1 + len(ids)
+	written := 0
+	var sym *symbolsEntry
+	for done := range results {
+		r := <-done
+		if r.err != nil {
+			return r.err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		for i := range r.entries {
+			e := &r.entries[i]
+			if e.chunk {
+				if sym == nil {
+					sym = &symbolsEntry{}
+				}
+				sym.add(e)
+				if !e.last {
+					continue
+				}
+				e = sym.entry()
+				sym = nil
+			}
+			if err := writeRaw(zw, e, stamp); err != nil {
+				return fmt.Errorf("write %s: %w", e.name, err)
+			}
+			written++
+			if opts.OnProgress != nil && (written%progressEvery == 0 || written == total) {
+				opts.OnProgress(written, total)
+			}
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
 	}
 	if err := zw.Close(); err != nil {
 		return fmt.Errorf("write docpack: %w", err)
@@ -58,37 +199,10 @@ func Write(w io.Writer, m *Manifest, symbols []Symbol, docs map[string]Doc) erro
 	return nil
 }
 
-// putSymbols writes symbols.json with one compact symbol per line: a fifth
-// smaller than indented JSON, faster to open, and still diffable line by line.
-func putSymbols(zw *zip.Writer, stamp time.Time, symbols []Symbol) error {
-	f, err := zw.CreateHeader(&zip.FileHeader{Name: SymbolsName, Method: zip.Deflate, Modified: stamp.UTC()})
-	if err != nil {
-		return err
-	}
-	bw := bufio.NewWriterSize(f, 64<<10)
-	var line bytes.Buffer
-	enc := json.NewEncoder(&line)
-	enc.SetEscapeHTML(false)
-	bw.WriteString("[")
-	for i := range symbols {
-		line.Reset()
-		if err := enc.Encode(&symbols[i]); err != nil {
-			return err
-		}
-		if i > 0 {
-			bw.WriteString(",")
-		}
-		bw.WriteString("\n")
-		bw.Write(bytes.TrimSuffix(line.Bytes(), []byte("\n")))
-	}
-	bw.WriteString("\n]\n")
-	return bw.Flush()
-}
-
-// WriteFile writes a docpack to path atomically: it writes a temporary file in
-// the same directory and renames it into place, so a failed or cancelled write
-// never leaves a half-finished docpack at path.
-func WriteFile(path string, m *Manifest, symbols []Symbol, docs map[string]Doc) (err error) {
+// WriteFileContext writes a docpack to path atomically: it writes a temporary
+// file in the same directory and renames it into place, so a failed or
+// cancelled write never leaves a half-finished docpack at path.
+func WriteFileContext(ctx context.Context, path string, m *Manifest, symbols []Symbol, docs map[string]Doc, opts WriteOptions) (err error) {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, ".docpack-*.tmp")
 	if err != nil {
@@ -100,7 +214,7 @@ func WriteFile(path string, m *Manifest, symbols []Symbol, docs map[string]Doc) 
 			os.Remove(tmp.Name())
 		}
 	}()
-	if err = Write(tmp, m, symbols, docs); err != nil {
+	if err = WriteContext(ctx, tmp, m, symbols, docs, opts); err != nil {
 		return err
 	}
 	if err = tmp.Sync(); err != nil {
@@ -112,8 +226,157 @@ func WriteFile(path string, m *Manifest, symbols []Symbol, docs map[string]Doc) 
 	if err = os.Chmod(tmp.Name(), 0o644); err != nil {
 		return fmt.Errorf("write docpack: %w", err)
 	}
+	// The last moment to give up: after the rename the docpack is done.
+	if err = ctx.Err(); err != nil {
+		return err
+	}
 	if err = os.Rename(tmp.Name(), path); err != nil {
 		return fmt.Errorf("write docpack: %w", err)
 	}
 	return nil
+}
+
+// packedEntry is one zip entry ready to be written, or one chunk of
+// symbols.json.
+type packedEntry struct {
+	name   string
+	method uint16
+	crc    uint32
+	size   uint64 // uncompressed
+	data   []byte // as stored in the archive
+	// A chunk of symbols.json keeps its raw bytes for the entry's CRC, which
+	// is computed in order by the writing goroutine.
+	chunk, last bool
+	raw         []byte
+}
+
+type jobResult struct {
+	entries []packedEntry
+	err     error
+}
+
+// packer is one worker's reusable state: buffers, a JSON encoder and a
+// deflate compressor.
+type packer struct {
+	raw bytes.Buffer
+	enc *json.Encoder
+	out bytes.Buffer
+	fw  *flate.Writer
+}
+
+func newPacker() *packer {
+	p := &packer{}
+	p.enc = json.NewEncoder(&p.raw)
+	p.enc.SetEscapeHTML(false)
+	p.fw, _ = flate.NewWriter(&p.out, compressLevel) // only fails on a bad level
+	return p
+}
+
+// entry deflates p.raw into a new entry of r, or stores it when deflate does
+// not make it smaller.
+func (p *packer) entry(r *jobResult, name string) error {
+	raw := p.raw.Bytes()
+	p.out.Reset()
+	p.fw.Reset(&p.out)
+	if _, err := p.fw.Write(raw); err != nil {
+		return err
+	}
+	if err := p.fw.Close(); err != nil {
+		return err
+	}
+	e := packedEntry{name: name, method: zip.Deflate, crc: crc32.ChecksumIEEE(raw), size: uint64(len(raw))}
+	if p.out.Len() < len(raw) {
+		e.data = bytes.Clone(p.out.Bytes())
+	} else {
+		e.method, e.data = zip.Store, bytes.Clone(raw)
+	}
+	r.entries = append(r.entries, e)
+	return nil
+}
+
+// symbolsChunk encodes one run of symbols.json's lines and deflates them as
+// a run of blocks: flushed to a byte boundary, final only for the last chunk.
+func (p *packer) symbolsChunk(r *jobResult, symbols []Symbol, first, last bool) error {
+	p.raw.Reset()
+	if first {
+		p.raw.WriteString("[")
+	}
+	for i := range symbols {
+		if i > 0 || !first {
+			p.raw.WriteString(",")
+		}
+		p.raw.WriteString("\n")
+		if err := p.enc.Encode(&symbols[i]); err != nil {
+			return err
+		}
+		p.raw.Truncate(p.raw.Len() - 1) // the encoder's newline
+	}
+	if last {
+		p.raw.WriteString("\n]\n")
+	}
+	p.out.Reset()
+	p.fw.Reset(&p.out)
+	if _, err := p.fw.Write(p.raw.Bytes()); err != nil {
+		return err
+	}
+	var err error
+	if last {
+		err = p.fw.Close()
+	} else {
+		err = p.fw.Flush()
+	}
+	if err != nil {
+		return err
+	}
+	r.entries = append(r.entries, packedEntry{
+		name: SymbolsName, method: zip.Deflate, chunk: true, last: last,
+		raw: bytes.Clone(p.raw.Bytes()), data: bytes.Clone(p.out.Bytes()),
+	})
+	return nil
+}
+
+// symbolsEntry joins the chunks of symbols.json into one entry.
+type symbolsEntry struct {
+	crc  uint32
+	size uint64
+	data []byte
+}
+
+func (s *symbolsEntry) add(e *packedEntry) {
+	s.crc = crc32.Update(s.crc, crc32.IEEETable, e.raw)
+	s.size += uint64(len(e.raw))
+	s.data = append(s.data, e.data...)
+}
+
+func (s *symbolsEntry) entry() *packedEntry {
+	return &packedEntry{name: SymbolsName, method: zip.Deflate, crc: s.crc, size: s.size, data: s.data}
+}
+
+// writeRaw writes one entry whose bytes are already compressed.
+func writeRaw(zw *zip.Writer, e *packedEntry, stamp time.Time) error {
+	fh := &zip.FileHeader{
+		Name:               e.name,
+		Method:             e.method,
+		CreatorVersion:     20,
+		ReaderVersion:      20,
+		CRC32:              e.crc,
+		CompressedSize64:   uint64(len(e.data)),
+		UncompressedSize64: e.size,
+	}
+	fh.ModifiedDate, fh.ModifiedTime = msDosTime(stamp.UTC())
+	f, err := zw.CreateRaw(fh)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(e.data)
+	return err
+}
+
+// msDosTime is t in the MS-DOS date and time fields of a zip header (two
+// second resolution, years 1980–2107).
+func msDosTime(t time.Time) (date, tm uint16) {
+	y := min(max(t.Year(), 1980), 2107)
+	date = uint16(t.Day() + int(t.Month())<<5 + (y-1980)<<9)
+	tm = uint16(t.Second()/2 + t.Minute()<<5 + t.Hour()<<11)
+	return date, tm
 }

@@ -24,7 +24,7 @@ type BuildOptions struct {
 	// #[doc(hidden)] items.
 	IncludePrivate bool
 	IncludeHidden  bool
-	// Workers bounds parallel parsing; <=0 means GOMAXPROCS.
+	// Workers bounds parallel parsing and packaging; <=0 means GOMAXPROCS.
 	Workers int
 	// Generator writes the docs; nil means the extractive generator.
 	Generator Generator
@@ -169,10 +169,13 @@ func (b *build) pack(ctx context.Context) error {
 			}
 			out = filepath.Join(dir, safeFileName(b.name)+".docpack")
 		}
-		if err := ctx.Err(); err != nil {
-			return "", err
-		}
-		if err := docpack.WriteFile(out, m, b.symbols, b.gen.Docs); err != nil {
+		err := docpack.WriteFileContext(ctx, out, m, b.symbols, b.gen.Docs, docpack.WriteOptions{
+			Workers: b.opts.Workers,
+			OnProgress: func(done, total int) {
+				b.emit(Progress{Stage: StagePackage, Done: done, Total: total, Unit: "entries"})
+			},
+		})
+		if err != nil {
 			return "", err
 		}
 		b.output = out

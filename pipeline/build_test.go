@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -237,4 +238,54 @@ func TestBuildNoCrate(t *testing.T) {
 	if !errors.Is(err, pipeline.ErrNoCrate) || !strings.Contains(err.Error(), "Cargo.toml") {
 		t.Fatalf("err = %v, want ErrNoCrate mentioning Cargo.toml", err)
 	}
+}
+
+// Ctrl-C while the docpack's entries are being written: the package stage
+// stops between entries and leaves nothing at the output path, neither the
+// docpack nor its temporary file.
+func TestBuildCancelDuringPackage(t *testing.T) {
+	dir := manyItemsCrate(t, 3000)
+	outDir := t.TempDir()
+	out := filepath.Join(outDir, "out.docpack")
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var written []int
+	_, err := pipeline.Build(ctx, pipeline.BuildOptions{Source: pipeline.LocalSource{Dir: dir}, Output: out}, func(e pipeline.Event) {
+		if p, ok := e.(pipeline.Progress); ok && p.Stage == pipeline.StagePackage {
+			written = append(written, p.Done)
+			if p.Done < p.Total {
+				cancel()
+			}
+		}
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if len(written) != 1 {
+		t.Errorf("package progress %v: want the stage to stop after the first", written)
+	}
+	if entries, _ := os.ReadDir(outDir); len(entries) != 0 {
+		t.Errorf("files left in the output dir: %v", entries)
+	}
+}
+
+// manyItemsCrate writes a crate of n public functions, enough docpack entries
+// for the package stage to report progress more than once.
+func manyItemsCrate(t *testing.T, n int) string {
+	t.Helper()
+	dir := t.TempDir()
+	var src strings.Builder
+	for i := range n {
+		fmt.Fprintf(&src, "/// Returns %d.\npub fn f%d() -> u32 { %d }\n", i, i, i)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "src"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "Cargo.toml"), []byte("[package]\nname = \"many\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "src", "lib.rs"), []byte(src.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }

@@ -90,7 +90,7 @@ and NDJSON events on stdout with --json.`,
 	f.BoolVar(&opts.IncludeHidden, "include-hidden", false, "keep #[doc(hidden)] items")
 	f.BoolVar(&opts.JSON, "json", false, "print NDJSON events and a final result object on stdout")
 	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "print only warnings and errors")
-	f.IntVar(&opts.Workers, "workers", 0, "files parsed in parallel (default: number of CPUs)")
+	f.IntVar(&opts.Workers, "workers", 0, "files parsed and docpack entries compressed in parallel (default: number of CPUs)")
 	f.StringVar(&opts.Generator, "generator", "auto", "doc generator: extractive, openai, or auto (openai when OPENAI_API_KEY or OPENAI_BASE_URL is set)")
 	opts.LLM.RegisterFlags(f)
 	f.StringVar(&opts.TokenFile, "token-file", "", "read the GitHub token from `FILE`")

@@ -57,8 +57,9 @@ func (w Warning) String() string {
 type Result struct {
 	Symbols  []docpack.Symbol // sorted by crate, file, line, path, kind
 	Warnings []Warning
-	Files    int   // files parsed
-	Bytes    int64 // bytes parsed
+	Files    int      // files parsed
+	Bytes    int64    // bytes parsed
+	Paths    []string // the files parsed, relative to the repository root, sorted
 }
 
 // Extract parses the module tree of each crate, starting at Crate.Root and
@@ -143,6 +144,7 @@ func Extract(ctx context.Context, repoRoot string, crates []Crate, opts Options)
 			if o.parsed {
 				res.Files++
 				res.Bytes += o.bytes
+				res.Paths = append(res.Paths, o.rel)
 			}
 		}
 		res.Symbols = append(res.Symbols, syms[ci]...)
@@ -367,6 +369,8 @@ func finish(res *Result) {
 	if res.Symbols == nil {
 		res.Symbols = []docpack.Symbol{}
 	}
+	slices.Sort(res.Paths)
+	res.Paths = slices.Compact(res.Paths)
 }
 
 func sortedKeys(m map[string]bool) []string {
