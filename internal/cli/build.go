@@ -129,7 +129,7 @@ func runBuild(ctx context.Context, opts *BuildOptions) error {
 	if err != nil {
 		return err
 	}
-	src, err := buildSource(ctx, opts)
+	src, err := resolveSource(ctx, s, opts.Target, opts.TokenFile, opts.Token)
 	if err != nil {
 		return err
 	}
@@ -251,28 +251,29 @@ func buildGenerator(opts *BuildOptions, r *progressRenderer) (pipeline.Generator
 	return g, nil
 }
 
-// buildSource resolves the build argument: an existing directory wins over
+// resolveSource resolves a build argument: an existing directory wins over
 // the owner/repo form, so a local folder named "a/b" still builds locally.
-func buildSource(ctx context.Context, opts *BuildOptions) (pipeline.Source, error) {
-	if fi, err := os.Stat(opts.Target); err == nil && fi.IsDir() {
-		return pipeline.LocalSource{Dir: opts.Target}, nil
+// The GitHub token comes from token (discouraged), tokenFile or the environment.
+func resolveSource(ctx context.Context, s *IO, target, tokenFile, token string) (pipeline.Source, error) {
+	if fi, err := os.Stat(target); err == nil && fi.IsDir() {
+		return pipeline.LocalSource{Dir: target}, nil
 	}
-	t, ok := github.ParseTarget(opts.Target)
+	t, ok := github.ParseTarget(target)
 	if !ok {
-		return pipeline.LocalSource{Dir: opts.Target}, nil
+		return pipeline.LocalSource{Dir: target}, nil
 	}
-	if opts.Token != "" {
-		fmt.Fprintln(opts.IO.ErrOut, "warning: --token is visible to other users of this machine; prefer GITHUB_TOKEN or --token-file")
+	if token != "" {
+		fmt.Fprintln(s.ErrOut, "warning: --token is visible to other users of this machine; prefer GITHUB_TOKEN or --token-file")
 	}
-	tok := opts.Token
+	tok := token
 	if tok == "" {
 		var err error
-		tok, err = github.TokenFromEnv(opts.IO.Getenv, opts.TokenFile)
+		tok, err = github.TokenFromEnv(s.Getenv, tokenFile)
 		if err != nil {
 			return nil, AuthError(err)
 		}
 	}
-	src, err := github.NewSource(ctx, t, github.Options{Token: tok, APIURL: opts.IO.Getenv(github.EnvAPIURL)})
+	src, err := github.NewSource(ctx, t, github.Options{Token: tok, APIURL: s.Getenv(github.EnvAPIURL)})
 	if err != nil {
 		return nil, classifyBuildError(err)
 	}

@@ -24,6 +24,7 @@ const (
 	ExitCancel  = exit.Cancel
 	ExitAuth    = exit.Auth
 	ExitInvalid = exit.Invalid
+	ExitChanges = exit.Changes
 )
 
 // IO holds the streams and environment a command uses, so tests can swap them.
@@ -142,6 +143,7 @@ or from any OpenAI-compatible model when an API key or base URL is set.`,
 		newBuildCmd(s),
 		newInspectCmd(s),
 		newValidateCmd(s),
+		newDiffCmd(s),
 		newOpenCmd(s),
 		newExportCmd(s),
 		newMCPCmd(s),

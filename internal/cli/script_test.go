@@ -23,6 +23,8 @@ func TestScripts(t *testing.T) {
 	t.Cleanup(llmServer.Close)
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
+		// -update rewrites the golden sections of the scripts (cmp stdout want.txt).
+		UpdateScripts: *update,
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("NO_COLOR", "1")
 			env.Setenv("HOME", env.WorkDir+"/home")

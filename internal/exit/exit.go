@@ -10,4 +10,5 @@ const (
 	Cancel  = 3 // interrupted (Ctrl-C, SIGTERM)
 	Auth    = 4 // a token was missing, invalid or without access
 	Invalid = 5 // `validate`: the docpack has problems
+	Changes = 6 // `diff`: a change at or above --fail-on was found
 )
