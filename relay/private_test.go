@@ -89,7 +89,8 @@ func TestPrivateRepositories(t *testing.T) {
 	}
 	waitAllDone(t, r.Server, 2)
 	c := http.DefaultClient
-	urls := []string{r.URL + "/api/docpacks/acme/secret", r.URL + "/api/docpacks/acme/secret/" + sha, r.URL + "/r/acme/secret", r.URL + "/r/acme/secret/" + sha}
+	urls := []string{r.URL + "/api/docpacks/acme/secret", r.URL + "/api/docpacks/acme/secret/" + sha, r.URL + "/r/acme/secret", r.URL + "/r/acme/secret/" + sha,
+		r.URL + "/r/acme/secret/" + sha + "/llms.txt", r.URL + "/r/acme/secret/" + sha + "/llms-full.txt"}
 	for _, u := range urls {
 		if code := getWith(t, c, u, ""); code != http.StatusNotFound {
 			t.Errorf("anonymous GET %s: %d, want 404", u, code)

@@ -15,10 +15,8 @@ type LLMSOptions struct {
 	// BaseURL, when set, prefixes every link (the relay serves the Markdown at
 	// absolute URLs); otherwise links are relative to the export's root.
 	BaseURL string
-	// FullName is the name llms.txt links the full text under ("llms-full.txt").
-	FullName string
-	// MaxItems caps the items listed under a module (the rest are in its page).
-	MaxItems int
+	// FullURL is the link to the full text (default: BaseURL + "llms-full.txt").
+	FullURL string
 }
 
 // LLMSTxt writes llms.txt: the title (the repository, or the crate), the crate
@@ -27,11 +25,8 @@ type LLMSOptions struct {
 // "Optional" section linking the full text. files are the Markdown files the
 // links point into (from Markdown), so every link resolves.
 func LLMSTxt(x *index.Index, files []File, opts LLMSOptions) []byte {
-	if opts.FullName == "" {
-		opts.FullName = "llms-full.txt"
-	}
-	if opts.MaxItems <= 0 {
-		opts.MaxItems = 50
+	if opts.FullURL == "" {
+		opts.FullURL = opts.BaseURL + "llms-full.txt"
 	}
 	have := map[string]bool{}
 	for _, f := range files {
@@ -84,7 +79,7 @@ func LLMSTxt(x *index.Index, files []File, opts LLMSOptions) []byte {
 		}
 		b.WriteString(line + "\n")
 	}
-	fmt.Fprintf(&b, "\n## Optional\n\n- [Full text](%s): every module's page in one file\n", link(opts.FullName))
+	fmt.Fprintf(&b, "\n## Optional\n\n- [Full text](%s): every module's page in one file\n", opts.FullURL)
 	return b.Bytes()
 }
 

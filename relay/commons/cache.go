@@ -23,6 +23,8 @@ type openPack struct {
 	summaries map[string]template.HTML
 	// byName maps a symbol name to the ids with that name (dependency links).
 	byName map[string][]string
+	// agent is the pack's text for agents (llms.txt, Markdown), made on demand.
+	agent agentText
 
 	mu      sync.Mutex
 	refs    int

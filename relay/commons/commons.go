@@ -8,7 +8,8 @@
 //	/                                              web listing; ?q= filters repositories
 //	/r/{owner}/{repo}                              redirects to the latest docpack's page
 //	/r/{owner}/{repo}/{sha}                        a docpack: crates, module tree, items by kind; ?q= searches it
-//	/r/{owner}/{repo}/{sha}/s/{id}                 one symbol and its docs
+//	/r/{owner}/{repo}/{sha}/s/{id}                 one symbol and its docs ({id}.md: as Markdown)
+//	/r/{owner}/{repo}/{sha}/llms.txt, llms-full.txt, md/{file}   text for agents (agents.go)
 //	/static/style.css                              the stylesheet
 package commons
 
@@ -125,7 +126,10 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{$}", h.webList)
 	mux.HandleFunc("GET /r/{owner}/{repo}", h.webLatest)
 	mux.HandleFunc("GET /r/{owner}/{repo}/{sha}", h.webPack)
-	mux.HandleFunc("GET /r/{owner}/{repo}/{sha}/s/{id}", h.webSymbol)
+	mux.HandleFunc("GET /r/{owner}/{repo}/{sha}/s/{id}", h.symbol)
+	mux.HandleFunc("GET /r/{owner}/{repo}/{sha}/llms.txt", h.agentLLMS)
+	mux.HandleFunc("GET /r/{owner}/{repo}/{sha}/llms-full.txt", h.agentFull)
+	mux.HandleFunc("GET /r/{owner}/{repo}/{sha}/md/{file...}", h.agentModule)
 	mux.Handle("GET /static/", staticHandler())
 }
 
