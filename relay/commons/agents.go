@@ -60,22 +60,16 @@ func writeText(w http.ResponseWriter, r *http.Request, ctype string, b []byte) {
 	w.Write(b)
 }
 
-func (h *Handler) agentLLMS(w http.ResponseWriter, r *http.Request) {
-	e, p := h.openEntry(w, r)
-	if p == nil {
-		return
+// agentFile serves one of the pack's texts, chosen by pick.
+func (h *Handler) agentFile(ctype string, pick func(*agentText) []byte) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		e, p := h.openEntry(w, r)
+		if p == nil {
+			return
+		}
+		defer p.release()
+		writeText(w, r, ctype, pick(p.text(h.public+packBase(e))))
 	}
-	defer p.release()
-	writeText(w, r, "text/plain; charset=utf-8", p.text(h.public + packBase(e)).llms)
-}
-
-func (h *Handler) agentFull(w http.ResponseWriter, r *http.Request) {
-	e, p := h.openEntry(w, r)
-	if p == nil {
-		return
-	}
-	defer p.release()
-	writeText(w, r, "text/plain; charset=utf-8", p.text(h.public + packBase(e)).full)
 }
 
 func (h *Handler) agentModule(w http.ResponseWriter, r *http.Request) {

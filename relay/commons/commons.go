@@ -127,8 +127,8 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /r/{owner}/{repo}", h.webLatest)
 	mux.HandleFunc("GET /r/{owner}/{repo}/{sha}", h.webPack)
 	mux.HandleFunc("GET /r/{owner}/{repo}/{sha}/s/{id}", h.symbol)
-	mux.HandleFunc("GET /r/{owner}/{repo}/{sha}/llms.txt", h.agentLLMS)
-	mux.HandleFunc("GET /r/{owner}/{repo}/{sha}/llms-full.txt", h.agentFull)
+	mux.HandleFunc("GET /r/{owner}/{repo}/{sha}/llms.txt", h.agentFile("text/plain; charset=utf-8", func(t *agentText) []byte { return t.llms }))
+	mux.HandleFunc("GET /r/{owner}/{repo}/{sha}/llms-full.txt", h.agentFile("text/plain; charset=utf-8", func(t *agentText) []byte { return t.full }))
 	mux.HandleFunc("GET /r/{owner}/{repo}/{sha}/md/{file...}", h.agentModule)
 	mux.Handle("GET /static/", staticHandler())
 }
