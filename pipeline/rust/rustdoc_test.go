@@ -456,14 +456,16 @@ func run(t *testing.T, dir string, env []string, name string, args ...string) {
 	}
 }
 
-var missingCrateRe = regexp.MustCompile("no matching package named `([^`]+)` found")
+// missingCrateRe matches cargo's two ways of saying a crate is not in the
+// registry ("searched package name" when it has a similar name to suggest).
+var missingCrateRe = regexp.MustCompile("no matching package named `([^`]+)` found|searched package name: `([^`]+)`")
 
 // debianHint names the Debian packages that ship the crates cargo could not
 // find in the registry directory (Debian spells librust-<crate>-dev with - for _).
 func debianHint(out string) string {
 	var pkgs []string
 	for _, m := range missingCrateRe.FindAllStringSubmatch(out, -1) {
-		pkgs = append(pkgs, "librust-"+strings.ReplaceAll(strings.ToLower(m[1]), "_", "-")+"-dev")
+		pkgs = append(pkgs, "librust-"+strings.ReplaceAll(strings.ToLower(m[1]+m[2]), "_", "-")+"-dev")
 	}
 	if len(pkgs) == 0 {
 		return ""
@@ -565,14 +567,16 @@ func TestDebianHint(t *testing.T) {
 	if _, err := exec.LookPath("cargo"); err != nil {
 		requireTools(t, "cargo not installed")
 	}
-	dir := t.TempDir()
-	writeTxtar(t, dir, txtar.Parse([]byte(`-- Cargo.toml --
+	// cargo suggests a similar name for the second ("searched package name").
+	for _, dep := range []string{"no_such_crate", "itoaa"} {
+		dir := t.TempDir()
+		writeTxtar(t, dir, txtar.Parse([]byte(`-- Cargo.toml --
 [package]
 name = "hint"
 version = "0.1.0"
 edition = "2021"
 [dependencies]
-no_such_crate = "1"
+`+dep+` = "1"
 -- src/lib.rs --
 -- .cargo/config.toml --
 [source.crates-io]
@@ -580,14 +584,16 @@ replace-with = "debian"
 [source.debian]
 directory = "`+registryDir+`"
 `)))
-	cmd := exec.CommandContext(t.Context(), "cargo", "metadata", "--offline", "--format-version", "1")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "CARGO_TARGET_DIR="+t.TempDir())
-	out, err := cmd.CombinedOutput()
-	if err == nil {
-		t.Fatalf("cargo resolved a crate that does not exist:\n%s", out)
-	}
-	if got := debianHint(string(out)); !strings.Contains(got, "apt-get install librust-no-such-crate-dev ") {
-		t.Errorf("hint = %q\ncargo said:\n%s", got, out)
+		cmd := exec.CommandContext(t.Context(), "cargo", "metadata", "--offline", "--format-version", "1")
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "CARGO_TARGET_DIR="+t.TempDir())
+		out, err := cmd.CombinedOutput()
+		if err == nil {
+			t.Fatalf("cargo resolved %s, a crate that does not exist:\n%s", dep, out)
+		}
+		want := "apt-get install librust-" + strings.ReplaceAll(dep, "_", "-") + "-dev "
+		if got := debianHint(string(out)); !strings.Contains(got, want) {
+			t.Errorf("hint = %q, want %q\ncargo said:\n%s", got, want, out)
+		}
 	}
 }
