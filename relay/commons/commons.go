@@ -5,6 +5,7 @@
 //	/api/docpacks?owner=&repo=&q=&limit=&cursor=   JSON listing, newest first
 //	/api/docpacks/{owner}/{repo}                   download the latest docpack
 //	/api/docpacks/{owner}/{repo}/{sha}             download that commit's docpack
+//	/api/docpacks/{owner}/{repo}/{sha}/changes     its API changes against the previous docpack of its ref, JSON
 //	/                                              web listing; ?q= filters repositories
 //	/r/{owner}/{repo}                              redirects to the latest docpack's page
 //	/r/{owner}/{repo}/{sha}                        a docpack: crates, module tree, items by kind; ?q= searches it
@@ -98,6 +99,7 @@ type Handler struct {
 	log    *slog.Logger
 	packs  *packCache
 	pages  *pages
+	diffs  changeCache
 }
 
 // New returns a Handler reading the catalog cat and docpacks from st.
@@ -123,6 +125,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/docpacks", h.apiList)
 	mux.HandleFunc("GET /api/docpacks/{owner}/{repo}", h.apiDownload)
 	mux.HandleFunc("GET /api/docpacks/{owner}/{repo}/{sha}", h.apiDownload)
+	mux.HandleFunc("GET /api/docpacks/{owner}/{repo}/{sha}/changes", h.apiChanges)
 	mux.HandleFunc("GET /{$}", h.webList)
 	mux.HandleFunc("GET /r/{owner}/{repo}", h.webLatest)
 	mux.HandleFunc("GET /r/{owner}/{repo}/{sha}", h.webPack)

@@ -165,25 +165,7 @@ func newFixture(t *testing.T, opts Options) *fixture {
 	f := &fixture{cat: &sliceCatalog{}, st: st, files: map[string]string{}}
 	now := time.Now()
 	add := func(owner, repo, sha, ref string, age time.Duration, m *docpack.Manifest, syms []docpack.Symbol, docs map[string]docpack.Doc) {
-		path := filepath.Join(dir, sha+".docpack")
-		if err := docpack.WriteFile(path, m, syms, docs); err != nil {
-			t.Fatal(err)
-		}
-		file, err := os.Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer file.Close()
-		fi, _ := file.Stat()
-		key := store.Key(owner, repo, sha)
-		if err := st.Put(t.Context(), key, file, fi.Size()); err != nil {
-			t.Fatal(err)
-		}
-		f.files[sha] = path
-		f.cat.entries = append(f.cat.entries, Entry{
-			Owner: owner, Repo: repo, SHA: sha, Ref: ref, Key: key, Size: fi.Size(), SymbolCount: len(syms),
-			Generator: m.Generator.Name, Model: m.Generator.Model, CreatedAt: now.Add(-age),
-		})
+		f.add(t, owner, repo, sha, ref, now.Add(-age), m, syms, docs)
 	}
 	// Newest first.
 	m, s, d := hostilePack(shaHostile)
@@ -202,6 +184,31 @@ func newFixture(t *testing.T, opts Options) *fixture {
 	f.srv = httptest.NewServer(mux)
 	t.Cleanup(f.srv.Close)
 	return f
+}
+
+// add stores a docpack and appends its entry to the catalog (so entries
+// must be added newest first).
+func (f *fixture) add(t *testing.T, owner, repo, sha, ref string, created time.Time, m *docpack.Manifest, syms []docpack.Symbol, docs map[string]docpack.Doc) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), sha+".docpack")
+	if err := docpack.WriteFile(path, m, syms, docs); err != nil {
+		t.Fatal(err)
+	}
+	file, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer file.Close()
+	fi, _ := file.Stat()
+	key := store.Key(owner, repo, sha)
+	if err := f.st.Put(t.Context(), key, file, fi.Size()); err != nil {
+		t.Fatal(err)
+	}
+	f.files[sha] = path
+	f.cat.entries = append(f.cat.entries, Entry{
+		Owner: owner, Repo: repo, SHA: sha, Ref: ref, Key: key, Size: fi.Size(), SymbolCount: len(syms),
+		Generator: m.Generator.Name, Model: m.Generator.Model, CreatedAt: created,
+	})
 }
 
 func (f *fixture) get(t *testing.T, path string) (*http.Response, string) {

@@ -225,6 +225,8 @@ type packPage struct {
 	// Searched is true when ?q= was given (Results may be empty).
 	Searched  bool
 	Truncated bool
+	// Changes is "Changes in this commit" against the ref's previous docpack.
+	Changes *changesSection
 }
 
 // topKinds are the item kinds listed on a docpack's page; the rest (fields,
@@ -396,6 +398,7 @@ func (h *Handler) webPack(w http.ResponseWriter, r *http.Request) {
 		page.Results, page.Truncated = h.search(e, p, q)
 	} else {
 		page.Groups = h.groupByKind(e, p, p.Symbols, topKinds)
+		page.Changes = h.changesView(r.Context(), e, p)
 	}
 	h.render(w, r, http.StatusOK, h.pages.pack, page)
 }

@@ -1,0 +1,227 @@
+package commons
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sync"
+
+	"github.com/doctown/doctown/docpack/apidiff"
+	"github.com/doctown/doctown/relay/store"
+)
+
+// maxBasePages bounds the catalog pages read to find a commit's base.
+const maxBasePages = 20
+
+// changesCacheSize bounds the diffs kept in memory.
+const changesCacheSize = 64
+
+// base finds the docpack e is compared with: the newest older entry of the
+// same repository and ref (the previous push of the branch). ok is false for
+// the first docpack of a ref.
+func (h *Handler) base(ctx context.Context, e Entry) (b Entry, ok bool, err error) {
+	q := ListQuery{Owner: e.Owner, Repo: e.Repo, Limit: MaxLimit}
+	seen := false
+	for range maxBasePages {
+		entries, next, err := h.cat.List(ctx, q)
+		if err != nil {
+			return Entry{}, false, err
+		}
+		for _, c := range entries {
+			switch {
+			case c.SHA == e.SHA:
+				seen = true
+			case seen && c.Ref == e.Ref:
+				return c, true, nil
+			}
+		}
+		if next == "" {
+			break
+		}
+		q.Cursor = next
+	}
+	return Entry{}, false, nil
+}
+
+// changes is the diff of one entry against its base.
+type changes struct {
+	Base   Entry
+	Report *apidiff.Report
+}
+
+// changeCache keeps recent diffs by (base key, key); docpacks are immutable
+// once stored, so an entry never goes stale.
+type changeCache struct {
+	mu sync.Mutex
+	m  map[[2]string]*apidiff.Report
+}
+
+func (c *changeCache) get(k [2]string) *apidiff.Report {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.m[k]
+}
+
+func (c *changeCache) put(k [2]string, r *apidiff.Report) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= changesCacheSize {
+		c.m = map[[2]string]*apidiff.Report{}
+	}
+	c.m[k] = r
+}
+
+// changesOf diffs e against its base; a nil result means e has no base.
+func (h *Handler) changesOf(ctx context.Context, e Entry, p *openPack) (*changes, error) {
+	b, ok, err := h.base(ctx, e)
+	if err != nil || !ok {
+		return nil, err
+	}
+	k := [2]string{b.Key, e.Key}
+	if r := h.diffs.get(k); r != nil {
+		return &changes{Base: b, Report: r}, nil
+	}
+	bp, err := h.packs.get(ctx, b.Key)
+	if err != nil {
+		return nil, err
+	}
+	defer bp.release()
+	r := apidiff.Diff(apidiff.Input{Symbols: bp.Symbols}, apidiff.Input{Symbols: p.Symbols})
+	h.diffs.put(k, r)
+	return &changes{Base: b, Report: r}, nil
+}
+
+// apiChange is one change in the changes API, with links to the item's page.
+type apiChange struct {
+	apidiff.Change
+	URL string `json:"url"`
+}
+
+type apiModule struct {
+	Path    string      `json:"path"`
+	Changes []apiChange `json:"changes"`
+}
+
+// apiChanges is GET /api/docpacks/{owner}/{repo}/{sha}/changes.
+type apiChanges struct {
+	Owner string `json:"owner"`
+	Repo  string `json:"repo"`
+	SHA   string `json:"sha"`
+	Ref   string `json:"ref"`
+	// Base is the commit compared with; empty for a ref's first docpack.
+	Base    string           `json:"base"`
+	Verdict apidiff.Severity `json:"verdict"`
+	Summary string           `json:"summary"`
+	Counts  apidiff.Counts   `json:"counts"`
+	Modules []apiModule      `json:"modules"`
+	// Markdown is the report as a check run or a pull-request comment shows it.
+	Markdown string `json:"markdown"`
+}
+
+// changeURL links a change to the item's page: on the new side, or on the
+// base's for a removal.
+func (h *Handler) changeURL(e, base Entry, c apidiff.Change) string {
+	if c.Kind == apidiff.Removed {
+		return h.public + symbolPath(base.Owner, base.Repo, base.SHA, c.ID)
+	}
+	return h.public + symbolPath(e.Owner, e.Repo, e.SHA, c.ID)
+}
+
+func (h *Handler) apiChanges(w http.ResponseWriter, r *http.Request) {
+	e, err := h.entry(r)
+	if errors.Is(err, ErrNotFound) {
+		writeJSON(w, http.StatusNotFound, apiError{"no such docpack"})
+		return
+	}
+	if err != nil {
+		h.log.ErrorContext(r.Context(), "look up docpack", "err", err)
+		writeJSON(w, http.StatusInternalServerError, apiError{"the catalog is unavailable"})
+		return
+	}
+	p, err := h.packs.get(r.Context(), e.Key)
+	if err != nil {
+		h.apiPackError(w, r, e, err)
+		return
+	}
+	defer p.release()
+	ch, err := h.changesOf(r.Context(), e, p)
+	if err != nil {
+		h.apiPackError(w, r, e, err)
+		return
+	}
+	out := apiChanges{Owner: e.Owner, Repo: e.Repo, SHA: e.SHA, Ref: e.Ref, Modules: []apiModule{}}
+	if ch == nil {
+		out.Summary = "first docpack of " + e.Ref + ": nothing to compare with"
+		writeJSON(w, http.StatusOK, out)
+		return
+	}
+	rep := ch.Report
+	out.Base, out.Verdict, out.Summary, out.Counts = ch.Base.SHA, rep.Verdict, rep.Summary(), rep.Counts
+	for _, m := range rep.Modules {
+		am := apiModule{Path: m.Path}
+		for _, c := range m.Changes {
+			am.Changes = append(am.Changes, apiChange{Change: c, URL: h.changeURL(e, ch.Base, c)})
+		}
+		out.Modules = append(out.Modules, am)
+	}
+	out.Markdown = rep.Markdown(apidiff.MarkdownOptions{
+		Link:    func(c apidiff.Change) string { return h.changeURL(e, ch.Base, c) },
+		OldLink: func(c apidiff.Change) string { return h.changeURL(e, ch.Base, c) },
+	})
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (h *Handler) apiPackError(w http.ResponseWriter, r *http.Request, e Entry, err error) {
+	if errors.Is(err, store.ErrNotFound) {
+		writeJSON(w, http.StatusNotFound, apiError{"this docpack is no longer stored"})
+		return
+	}
+	h.log.ErrorContext(r.Context(), "diff docpacks", "err", err, "repo", e.Owner+"/"+e.Repo, "sha", e.SHA)
+	writeJSON(w, http.StatusBadGateway, apiError{"this docpack cannot be read"})
+}
+
+// changesSection is the "Changes in this commit" part of a docpack's page.
+type changesSection struct {
+	Base, BaseURL string
+	Summary       string
+	Verdict       string
+	Items         []changeItem
+	// More counts the changes not listed.
+	More int
+}
+
+type changeItem struct {
+	Mark, Kind, Path, OldPath, URL, SymbolType, Severity, Reason string
+}
+
+// maxPageChanges bounds the changes listed on a docpack's page.
+const maxPageChanges = 200
+
+// changesView builds the page section; nil when there is no base or the
+// diff cannot be made (the page still shows the docpack).
+func (h *Handler) changesView(ctx context.Context, e Entry, p *openPack) *changesSection {
+	ch, err := h.changesOf(ctx, e, p)
+	if err != nil {
+		h.log.WarnContext(ctx, "diff docpacks", "err", err, "repo", e.Owner+"/"+e.Repo, "sha", e.SHA)
+		return nil
+	}
+	if ch == nil {
+		return nil
+	}
+	s := &changesSection{Base: shortSHA(ch.Base.SHA), BaseURL: packPath(ch.Base.Owner, ch.Base.Repo, ch.Base.SHA),
+		Summary: ch.Report.Summary(), Verdict: ch.Report.Verdict.String()}
+	marks := map[apidiff.Kind]string{apidiff.Added: "+", apidiff.Removed: "−", apidiff.Moved: "→", apidiff.Changed: "~"}
+	for _, c := range ch.Report.Changes() {
+		if len(s.Items) == maxPageChanges {
+			s.More++
+			continue
+		}
+		u := symbolPath(e.Owner, e.Repo, e.SHA, c.ID)
+		if c.Kind == apidiff.Removed {
+			u = symbolPath(ch.Base.Owner, ch.Base.Repo, ch.Base.SHA, c.ID)
+		}
+		s.Items = append(s.Items, changeItem{Mark: marks[c.Kind], Kind: string(c.Kind), Path: c.Path, OldPath: c.OldPath,
+			URL: u, SymbolType: kindName(c.SymbolType), Severity: c.Severity.String(), Reason: c.Reason})
+	}
+	return s
+}
