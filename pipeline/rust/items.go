@@ -146,6 +146,8 @@ type pending struct {
 	export bool
 	path   string // #[path = "…"]
 	has    bool
+	// derives are the #[derive(…)] attributes, for the std derives' impls.
+	derives []deriveAttr
 }
 
 func (e *fileExtractor) text(n *ts.Node) string {
@@ -240,6 +242,8 @@ func (e *fileExtractor) addAttr(p *pending, c *ts.Node) {
 		p.hidden = true
 	case strings.HasPrefix(compact, "#[macro_export"):
 		p.export = true
+	case strings.HasPrefix(compact, "#[derive("):
+		p.derives = append(p.derives, deriveAttr{t, e.line(c.StartByte(), c.StartPosition().Row)})
 	case strings.HasPrefix(compact, "#[path="):
 		if v, ok := rustString(strings.TrimSuffix(strings.TrimPrefix(compact, "#[path="), "]")); ok {
 			p.path = v
@@ -332,6 +336,7 @@ func (e *fileExtractor) item(c *ts.Node, k string, p *pending, mod, childDir str
 		if body != nil {
 			it.sym.PrivateFields = e.fields(body, it, mod)
 		}
+		e.derives(it, p, mod, parent, add)
 	case "enum_item":
 		it := e.newItem(c, docpack.KindEnum, e.fieldText(c, g.fName), p, mod, parent)
 		body := e.field(c, g.fBody)
@@ -349,6 +354,7 @@ func (e *fileExtractor) item(c *ts.Node, k string, p *pending, mod, childDir str
 		if body != nil {
 			e.variants(body, it, mod, genericNames(tp))
 		}
+		e.derives(it, p, mod, parent, add)
 	case "trait_item":
 		it := e.newItem(c, docpack.KindTrait, e.fieldText(c, g.fName), p, mod, parent)
 		body := e.field(c, g.fBody)

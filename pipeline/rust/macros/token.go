@@ -404,7 +404,7 @@ func Render(toks []Token) string {
 // needSpace decides whether a space goes between two adjacent tokens. Two
 // punctuation tokens always get one, so that `-` `>` never becomes `->`.
 func needSpace(a, b *Token) bool {
-	if b.Kind == Punct && (b.Text == "," || b.Text == ";") {
+	if b.Kind == Punct && (b.Text == "," || b.Text == ";" || b.Text == ":") {
 		return false
 	}
 	if b.Kind == Group && b.Delim != '{' && (a.Kind == Ident || a.isPunct("!") || a.isPunct("#")) && !isKeyword(a.Text) {
