@@ -71,6 +71,9 @@ type Home struct {
 	// line then leads with the spinner.
 	busy bool
 	spin spinner.Model
+	// changes is the text of the commons entry whose changes were asked for
+	// ("c"), shown under the commons.
+	changes string
 }
 
 // downloadedMsg says a commons docpack is on disk at path.
@@ -82,6 +85,12 @@ type commonsMsg struct {
 }
 
 type homeErrMsg struct{ err error }
+
+// changesMsg carries a commons entry's changes.
+type changesMsg struct {
+	name    string
+	changes *Changes
+}
 
 // NewHome returns the home screen. ctx bounds the relay requests.
 func NewHome(ctx context.Context, c common.Common, opts HomeOptions) *Home {
@@ -363,6 +372,9 @@ func (h *Home) Update(msg tea.Msg) tea.Cmd {
 			rows[i] = components.Row{Text: fmt.Sprintf("%s/%s@%s", e.Owner, e.Repo, ref), Note: fmt.Sprintf("%d symbols", e.SymbolCount)}
 		}
 		h.commons.SetRows(rows)
+	case changesMsg:
+		h.busy, h.status = false, ""
+		h.changes = "Changes of " + msg.name + ": " + msg.changes.Text()
 	case homeErrMsg:
 		h.busy = false
 		h.status = msg.err.Error()
@@ -412,6 +424,18 @@ func (h *Home) updateKey(msg tea.KeyPressMsg) tea.Cmd {
 			return tea.Quit
 		case msg.String() == "/" || msg.String() == "i" || msg.String() == "b":
 			h.focus = 0
+		case msg.String() == "c" && h.focus == 2 && l.Cursor() >= 0:
+			e := h.entries[l.Cursor()]
+			name := e.Owner + "/" + e.Repo + "@" + short(e.SHA)
+			h.status = "loading the changes of " + name + "…"
+			ctx, client, relay := h.ctx, h.opts.Client, h.opts.Relay
+			return h.whileBusy(func() tea.Msg {
+				c, err := FetchChanges(ctx, client, relay, e)
+				if err != nil {
+					return homeErrMsg{err}
+				}
+				return changesMsg{name, c}
+			})
 		case key.Matches(msg, k.Enter):
 			i := l.Cursor()
 			if i < 0 {
@@ -476,6 +500,9 @@ func (h *Home) View() string {
 	out = append(out, indent(recent, " "))
 	if h.opts.Relay != "" {
 		out = append(out, "", indent(h.commons.View(), " "))
+		if h.changes != "" {
+			out = append(out, "", indent(h.changes, " "))
+		}
 	}
 	body := components.Fit(strings.Join(out, "\n"), h.Width, h.Height-1)
 	foot := h.status
@@ -483,7 +510,7 @@ func (h *Home) View() string {
 		foot = h.spin.View() + " " + foot
 	}
 	if foot == "" {
-		foot = "tab: switch · enter: open/build · /: type a target · q: quit"
+		foot = "tab: switch · enter: open/build · c: a commons entry's changes · /: type a target · q: quit"
 	}
 	return body + "\n" + components.Fit(st.Help.Render(" "+foot), h.Width, 1)
 }
