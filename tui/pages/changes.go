@@ -2,9 +2,7 @@ package pages
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -25,26 +23,9 @@ type Changes struct {
 // of its ref.
 func FetchChanges(ctx context.Context, client *http.Client, relay string, e CommonsEntry) (*Changes, error) {
 	link := strings.TrimRight(relay, "/") + "/api/docpacks/" + url.PathEscape(e.Owner) + "/" + url.PathEscape(e.Repo) + "/" + url.PathEscape(e.SHA) + "/changes"
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, link, nil)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Accept", "application/json")
-	resp, err := client.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("changes of %s/%s: %w", e.Owner, e.Repo, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
-	if err != nil {
-		return nil, fmt.Errorf("changes of %s/%s: %w", e.Owner, e.Repo, err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("changes of %s/%s: %w", e.Owner, e.Repo, statusError(resp, body))
-	}
 	var c Changes
-	if err := json.Unmarshal(body, &c); err != nil {
-		return nil, fmt.Errorf("changes of %s/%s: the relay's answer is not a changes report (%s): %w", e.Owner, e.Repo, contentType(resp), err)
+	if err := getJSON(ctx, client, link, &c, "a changes report"); err != nil {
+		return nil, fmt.Errorf("changes of %s/%s: %w", e.Owner, e.Repo, err)
 	}
 	return &c, nil
 }

@@ -208,27 +208,34 @@ const (
 
 func fetchCommonsPage(ctx context.Context, client *http.Client, link string) (commonsPage, error) {
 	var p commonsPage
+	err := getJSON(ctx, client, link, &p, "a docpack listing")
+	return p, err
+}
+
+// getJSON GETs link and decodes the relay's JSON answer, described by what
+// in errors, into v.
+func getJSON(ctx context.Context, client *http.Client, link string, v any, what string) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, link, nil)
 	if err != nil {
-		return p, err
+		return err
 	}
 	req.Header.Set("Accept", "application/json")
 	resp, err := client.Do(req)
 	if err != nil {
-		return p, err
+		return err
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
 	if err != nil {
-		return p, err
+		return err
 	}
 	if resp.StatusCode != http.StatusOK {
-		return p, statusError(resp, body)
+		return statusError(resp, body)
 	}
-	if err := json.Unmarshal(body, &p); err != nil {
-		return p, fmt.Errorf("the relay's answer is not a docpack listing (%s): %w", contentType(resp), err)
+	if err := json.Unmarshal(body, v); err != nil {
+		return fmt.Errorf("the relay's answer is not %s (%s): %w", what, contentType(resp), err)
 	}
-	return p, nil
+	return nil
 }
 
 // statusError describes a failed answer, with the relay's {"error": …} message
