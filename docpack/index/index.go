@@ -1,7 +1,10 @@
 // Package index is the one in-memory model of a docpack that every viewer (the web
 // commons, the TUI, `doctown open`, export and the MCP server) reads: symbols by
-// id, the module tree, each symbol's children, type names resolved to symbols, and a
-// fuzzy search over names and paths with precomputed lowercased haystacks.
+// id and path, parents and children, the module tree and each symbol's module, a
+// type's inherent and trait impls, a trait's implementors, paths and intra-doc
+// links resolved in a module's scope, the kind names, one search with one
+// ranking, and one rustdoc-markdown rewriter. Front ends render what it gives;
+// none rebuilds it.
 package index
 
 import (
@@ -26,7 +29,12 @@ type Index struct {
 	children [][]int
 	items    map[string][]int // module path -> top-level items
 	modOf    []string         // symbol -> module path
+	modules  map[string]int   // module path -> its symbol, or -1
 	implFor  map[int]int      // impl -> the type it implements
+	// implTrait is the trait an impl implements when it is in the docpack.
+	implTrait map[int]int
+	// implementors are a trait's impls, in symbol order.
+	implementors map[int][]int
 
 	// Children and items are put in reading order when first asked for: the
 	// first frame shows a few of the lists, sorting all of them costs it.
@@ -87,8 +95,12 @@ func newIndex(m *docpack.Manifest, symbols []docpack.Symbol, docs DocSource, byI
 		modOf:    make([]string, len(symbols)),
 		implFor:  map[int]int{},
 		docs:     docs,
+
+		implTrait:    map[int]int{},
+		implementors: map[int][]int{},
 	}
 	modules := map[string]int{} // path -> symbol or -1
+	x.modules = modules
 	for i := range symbols {
 		s := &symbols[i]
 		if s.SymbolType != docpack.KindImpl {
@@ -122,20 +134,6 @@ func newIndex(m *docpack.Manifest, symbols []docpack.Symbol, docs DocSource, byI
 		}
 		x.children[p] = append(x.children[p], i)
 	}
-	for i := range symbols {
-		s := &symbols[i]
-		if s.SymbolType != docpack.KindImpl {
-			continue
-		}
-		if p, ok := x.byID(s.Parent); ok && isType(symbols[p].SymbolType) {
-			x.implFor[i] = p
-			continue
-		}
-		if t := x.implTarget(i); t >= 0 {
-			x.children[t] = append(x.children[t], i)
-			x.implFor[i] = t
-		}
-	}
 	// Module of each symbol: the longest module path that prefixes its path.
 	for i := range symbols {
 		s := &symbols[i]
@@ -162,6 +160,34 @@ func newIndex(m *docpack.Manifest, symbols []docpack.Symbol, docs DocSource, byI
 		x.modOf[i] = mod
 		if x.topLevel(i) {
 			x.items[mod] = append(x.items[mod], i)
+		}
+	}
+	for i := range symbols {
+		s := &symbols[i]
+		if s.SymbolType != docpack.KindImpl {
+			continue
+		}
+		if p, ok := x.byID(s.Parent); ok && isType(symbols[p].SymbolType) {
+			x.implFor[i] = p
+			continue
+		}
+		if t := x.implTarget(i); t >= 0 {
+			x.children[t] = append(x.children[t], i)
+			x.implFor[i] = t
+		}
+	}
+	for i := range symbols {
+		if symbols[i].SymbolType != docpack.KindImpl {
+			continue
+		}
+		trait, _ := docpack.SplitImpl(implHeader(&symbols[i]))
+		trait = strings.TrimPrefix(trait, "!")
+		if trait == "" {
+			continue
+		}
+		if t := x.ResolveType(trait, i, docpack.KindTrait); t >= 0 {
+			x.implTrait[i] = t
+			x.implementors[t] = append(x.implementors[t], i)
 		}
 	}
 	x.childSorted = make([]bool, len(symbols))
@@ -234,41 +260,41 @@ func isType(k docpack.Kind) bool {
 	return false
 }
 
-// implTarget finds the type an impl block implements: "impl<T> Trait for Foo<T>"
-// gives Foo, looked up in the impl's module first.
+// implHeader is the text an impl block's header is read from.
+func implHeader(s *docpack.Symbol) string {
+	if s.Signature != "" {
+		return s.Signature
+	}
+	return s.Name
+}
+
+// implTarget finds the type an impl block implements: "impl<T> Trait for
+// foo::Bar<T>" gives foo::Bar, resolved in the impl's module.
 func (x *Index) implTarget(i int) int {
 	s := &x.Symbols[i]
 	if t, ok := x.byPath[s.Path]; ok && isType(x.Symbols[t].SymbolType) {
 		return t
 	}
-	text := s.Signature
-	if text == "" {
-		text = s.Name
-	}
-	_, self := docpack.SplitImpl(text)
-	name := typeName(self)
-	return x.Resolve(name, i)
+	_, self := docpack.SplitImpl(implHeader(s))
+	return x.ResolveType(self, i, "")
 }
 
-// typeName takes the leading type path of a type expression and returns its last
-// segment: "&'a mut foo::Bar<T> where …" gives "Bar".
-func typeName(s string) string {
-	s = strings.TrimLeft(s, "&*( ")
+// typePath takes the leading type path of a type expression: "&'a mut
+// foo::Bar<T> where …" gives "foo::Bar".
+func typePath(s string) string {
+	s = strings.TrimLeft(strings.TrimSpace(s), "&*( ")
 	if strings.HasPrefix(s, "'") {
 		if j := strings.IndexByte(s, ' '); j >= 0 {
 			s = s[j+1:]
 		}
 	}
 	s = strings.TrimPrefix(s, "mut ")
+	s = strings.TrimPrefix(s, "const ")
 	s = strings.TrimPrefix(s, "dyn ")
-	end := strings.IndexAny(s, "<{ (,;")
-	if end >= 0 {
+	if end := strings.IndexAny(s, "<{ (,;!"); end >= 0 {
 		s = s[:end]
 	}
-	if j := strings.LastIndex(s, "::"); j >= 0 {
-		s = s[j+2:]
-	}
-	return s
+	return strings.TrimPrefix(s, "::")
 }
 
 // Len is the number of symbols.
@@ -355,47 +381,140 @@ func (x *Index) Doc(i int) (docpack.Doc, bool) {
 	return x.docs.Doc(x.Symbols[i].ID)
 }
 
-// Resolve finds the symbol a type name refers to from the symbol at index from:
-// an exact path, else the same name in from's module, then its crate, then anywhere.
-// It returns -1 when nothing matches.
+// Resolve finds the type (or module or macro) a name in from's signature refers
+// to; see ResolvePath. It returns -1 when nothing matches.
 func (x *Index) Resolve(name string, from int) int {
-	if name == "" {
+	return x.ResolvePath(typePath(name), from, func(k docpack.Kind) bool {
+		return isType(k) || k == docpack.KindModule || k == docpack.KindMacro
+	})
+}
+
+// ResolveType resolves a type expression written at from to a type, or to a
+// trait when kind is docpack.KindTrait. It returns -1 when nothing matches.
+func (x *Index) ResolveType(expr string, from int, kind docpack.Kind) int {
+	return x.ResolvePath(typePath(expr), from, func(k docpack.Kind) bool {
+		if kind != "" {
+			return k == kind
+		}
+		return isType(k)
+	})
+}
+
+// ResolvePath finds the symbol a Rust path written at symbol from refers to,
+// among those whose kind fits (fit nil takes any kind but impls), as far as a
+// docpack can tell without the module's imports: "crate::", "self::", "super::",
+// "Self::" and a crate's own name are followed exactly; otherwise the path is
+// tried in from's module and each enclosing module; failing that, of all the
+// symbols whose path ends with it, the one whose module shares the longest
+// prefix with from's module wins. It returns -1 when nothing matches.
+func (x *Index) ResolvePath(path string, from int, fit func(docpack.Kind) bool) int {
+	path = strings.TrimSpace(path)
+	if path == "" {
 		return -1
 	}
-	if i, ok := x.byPath[name]; ok {
-		return i
+	if fit == nil {
+		fit = func(k docpack.Kind) bool { return k != docpack.KindImpl }
 	}
-	last := name
-	if j := strings.LastIndex(name, "::"); j >= 0 {
-		last = name[j+2:]
-	}
-	cands := x.byName[last]
-	if len(cands) == 0 {
+	good := func(i int) bool { return i >= 0 && i != from && fit(x.Symbols[i].SymbolType) }
+	exact := func(p string) int {
+		if i, ok := x.byPath[p]; ok && good(i) {
+			return i
+		}
+		// byPath keeps the first symbol of a path; another kind may share it.
+		last := p
+		if j := strings.LastIndex(p, "::"); j >= 0 {
+			last = p[j+2:]
+		}
+		for _, c := range x.byName[last] {
+			if x.Symbols[c].Path == p && good(c) {
+				return c
+			}
+		}
 		return -1
+	}
+	mod, crate := "", ""
+	if from >= 0 && from < len(x.Symbols) {
+		mod = x.modOf[from]
+		if x.Symbols[from].SymbolType == docpack.KindModule {
+			mod = x.Symbols[from].Path
+		}
+		crate, _, _ = strings.Cut(mod, "::")
+		if crate == "" {
+			crate = x.Symbols[from].Crate
+		}
+	}
+	head, rest, _ := strings.Cut(path, "::")
+	join := func(base, rest string) string {
+		if rest == "" {
+			return base
+		}
+		if base == "" {
+			return rest
+		}
+		return base + "::" + rest
+	}
+	switch head {
+	case "crate":
+		if i := exact(join(crate, rest)); i >= 0 {
+			return i
+		}
+		path = rest
+	case "self":
+		if i := exact(join(mod, rest)); i >= 0 {
+			return i
+		}
+		path = rest
+	case "super":
+		m := mod
+		for {
+			m = parentPath(m)
+			h, r, _ := strings.Cut(rest, "::")
+			if h != "super" {
+				break
+			}
+			rest = r
+		}
+		if i := exact(join(m, rest)); i >= 0 {
+			return i
+		}
+		path = rest
+	case "Self":
+		if from >= 0 {
+			if o := x.Owner(from); o >= 0 {
+				if i := exact(join(x.Symbols[o].Path, rest)); i >= 0 {
+					return i
+				}
+			}
+		}
+		path = rest
+	default:
+		for m := mod; m != ""; m = parentPath(m) {
+			if i := exact(m + "::" + path); i >= 0 {
+				return i
+			}
+		}
+		if i := exact(path); i >= 0 {
+			return i
+		}
+	}
+	if path == "" {
+		return -1
+	}
+	last := path
+	if j := strings.LastIndex(path, "::"); j >= 0 {
+		last = path[j+2:]
 	}
 	best, bestScore := -1, -1
-	for _, c := range cands {
-		if c == from {
-			continue
-		}
-		score := 0
+	for _, c := range x.byName[last] {
 		cs := &x.Symbols[c]
-		if isType(cs.SymbolType) {
-			score += 4
-		} else if cs.SymbolType == docpack.KindModule || cs.SymbolType == docpack.KindMacro {
-			score += 1
-		} else {
+		if !good(c) || (cs.Path != path && !strings.HasSuffix(cs.Path, "::"+path)) {
 			continue
 		}
-		if from >= 0 {
-			if x.modOf[c] == x.modOf[from] {
-				score += 2
-			}
-			if cs.Crate == x.Symbols[from].Crate {
-				score++
-			}
+		score := 4 * sharedSegments(x.modOf[c], mod)
+		if from >= 0 && cs.Crate == x.Symbols[from].Crate {
+			score += 2
 		}
-		if strings.HasSuffix(cs.Path, name) {
+		if isType(cs.SymbolType) {
 			score++
 		}
 		if score > bestScore {
@@ -404,6 +523,64 @@ func (x *Index) Resolve(name string, from int) int {
 	}
 	return best
 }
+
+// parentPath drops a path's last segment: "a::b::c" gives "a::b", "a" gives "".
+func parentPath(p string) string {
+	if j := strings.LastIndex(p, "::"); j >= 0 {
+		return p[:j]
+	}
+	return ""
+}
+
+// sharedSegments counts the leading path segments a and b have in common.
+func sharedSegments(a, b string) int {
+	n := 0
+	for a != "" && b != "" {
+		ha, ra, _ := strings.Cut(a, "::")
+		hb, rb, _ := strings.Cut(b, "::")
+		if ha != hb {
+			break
+		}
+		n++
+		a, b = ra, rb
+	}
+	return n
+}
+
+// Impls returns a type's impl blocks: inherent ones, then trait impls sorted
+// by the trait's name.
+func (x *Index) Impls(t int) (inherent, traits []int) {
+	for _, c := range x.Children(t) {
+		if x.Symbols[c].SymbolType != docpack.KindImpl {
+			continue
+		}
+		if tr, _ := docpack.SplitImpl(implHeader(&x.Symbols[c])); tr == "" {
+			inherent = append(inherent, c)
+		} else {
+			traits = append(traits, c)
+		}
+	}
+	sort.SliceStable(traits, func(a, b int) bool { return x.ImplTraitName(traits[a]) < x.ImplTraitName(traits[b]) })
+	return inherent, traits
+}
+
+// ImplTraitName is the trait an impl implements as written ("fmt::Debug"),
+// empty for an inherent impl.
+func (x *Index) ImplTraitName(impl int) string {
+	tr, _ := docpack.SplitImpl(implHeader(&x.Symbols[impl]))
+	return tr
+}
+
+// ImplTrait returns the trait an impl implements when the docpack holds it, or -1.
+func (x *Index) ImplTrait(impl int) int {
+	if t, ok := x.implTrait[impl]; ok {
+		return t
+	}
+	return -1
+}
+
+// Implementors returns the impl blocks of a trait, in symbol order.
+func (x *Index) Implementors(trait int) []int { return x.implementors[trait] }
 
 // Kinds lists the kinds present, in docpack.Kinds order.
 func (x *Index) Kinds() []docpack.Kind {

@@ -7,25 +7,6 @@ import (
 	"github.com/doctown/doctown/docpack"
 )
 
-func TestCleanRustdoc(t *testing.T) {
-	for _, tc := range []struct{ name, in, want string }{
-		{"reference link and hidden lines",
-			"See [`Error`][crate::Error].\n\n```\n# use anyhow::Result;\nlet x = 1;\n#\n```\n\n```text\n# kept\n```",
-			"See `Error`.\n\n```rust\nlet x = 1;\n```\n\n```text\n# kept\n```"},
-		{"intra-doc inline link", "returning a [`JoinHandle`](super::JoinHandle) for it", "returning a `JoinHandle` for it"},
-		{"web link kept", "See [std](https://doc.rust-lang.org/std/) and [below](#examples).", "See [std](https://doc.rust-lang.org/std/) and [below](#examples)."},
-		{"shortcut links", "the [`Runtime`] and [task::spawn] functions; [x]: not this", "the `Runtime` and task::spawn functions; [x]: not this"},
-		{"rustdoc fence tags", "```no_run\n# fn main() {}\nrun();\n```\n```compile_fail,E0277\nbad();\n```", "```rust\nrun();\n```\n```rust\nbad();\n```"},
-		{"links in code untouched", "```\nlet v = [a][0];\n```", "```rust\nlet v = [a][0];\n```"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := CleanRustdoc(tc.in); got != tc.want {
-				t.Errorf("got\n%s\nwant\n%s", got, tc.want)
-			}
-		})
-	}
-}
-
 func TestAttributes(t *testing.T) {
 	s := docpack.Symbol{
 		Signature: "#[derive(Debug)]\npub struct JoinHandle<T>",

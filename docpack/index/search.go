@@ -17,7 +17,7 @@ type Match struct {
 // matches best first. kind, when set, keeps only symbols of that kind. An empty
 // query matches everything in index order.
 //
-// Matching is a subsequence match with bonuses for contiguous runs, matches at
+// An exact path ranks first, then an exact name. Matching is a subsequence match with bonuses for contiguous runs, matches at
 // word starts (after "::" or "_") and matches inside the name. It is written to
 // stay well under 10 ms at 50,000 symbols: one pass of byte comparisons per
 // symbol over precomputed haystacks, no allocations but the result.
@@ -54,10 +54,60 @@ func (x *Index) SearchIn(prev []Match, query string, kind docpack.Kind) []Match 
 			try(i)
 		}
 	}
+	if q != "" && len(out) == 0 && prev == nil {
+		out = x.typos(q, kind)
+	}
 	if q != "" {
 		out = sortByScore(out)
 	}
 	return out
+}
+
+// typos matches a query no symbol contains against names a small edit
+// distance away (a mistyped name: "HashMpa"), closer first.
+func (x *Index) typos(q string, kind docpack.Kind) []Match {
+	last := q
+	if j := strings.LastIndex(q, "::"); j >= 0 {
+		last = q[j+2:]
+	}
+	limit := max(1, len(last)/3)
+	var out []Match
+	for i := range x.Symbols {
+		s := &x.Symbols[i]
+		if kind != "" && s.SymbolType != kind || len(s.Name) > len(last)+limit || len(s.Name) < len(last)-limit {
+			continue
+		}
+		if d := editDistance(last, x.hay[i][x.nameOff[i]:]); d <= limit {
+			out = append(out, Match{Symbol: i, Score: 50 - 10*d - len(x.hay[i])/8})
+		}
+	}
+	return out
+}
+
+// editDistance is the Damerau–Levenshtein (optimal string alignment) distance
+// of a and b in bytes: a swapped pair of letters counts once.
+func editDistance(a, b string) int {
+	d := make([][]int, len(a)+1)
+	for i := range d {
+		d[i] = make([]int, len(b)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(a)][len(b)]
 }
 
 // buildHaystacks lowercases every path for matching, once.
@@ -112,6 +162,9 @@ func sortByScore(ms []Match) []Match {
 // starts in hay. It returns false when q is not a subsequence of hay.
 func score(hay string, nameOff int, q string) (int, bool) {
 	// Fast reject and the common case: a contiguous substring.
+	if hay == q {
+		return 1000 + 10*len(q), true
+	}
 	if j := strings.Index(hay, q); j >= 0 {
 		s := 100 + 10*len(q)
 		// Prefer a match inside the name, at its start, covering all of it.

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -172,75 +171,18 @@ func printSymbol(w io.Writer, x *index.Index, path string) error {
 	return nil
 }
 
-// nearPaths suggests up to n symbol paths for a mistyped one: names within a
-// small edit distance of its last segment (a typo) or containing it, closest
-// first, impl blocks left out.
+// nearPaths suggests up to n symbol paths for a mistyped one, from the
+// index's search (which falls back to names a small edit distance away), impl
+// blocks left out.
 func nearPaths(x *index.Index, path string, n int) []string {
-	want := strings.ToLower(lastSegment(path))
-	type cand struct {
-		path string
-		dist int
-	}
-	var cands []cand
-	for i := range x.Symbols {
-		sym := &x.Symbols[i]
-		if sym.SymbolType == docpack.KindImpl {
-			continue
-		}
-		name := strings.ToLower(sym.Name)
-		d := editDistance(want, name)
-		if strings.Contains(name, want) {
-			d = min(d, 1)
-		}
-		if d <= max(1, len(want)/3) {
-			cands = append(cands, cand{sym.Path, d})
-		}
-	}
-	sort.Slice(cands, func(i, j int) bool {
-		if cands[i].dist != cands[j].dist {
-			return cands[i].dist < cands[j].dist
-		}
-		if len(cands[i].path) != len(cands[j].path) {
-			return len(cands[i].path) < len(cands[j].path)
-		}
-		return cands[i].path < cands[j].path
-	})
 	var out []string
-	for _, c := range cands[:min(n, len(cands))] {
-		out = append(out, c.path)
+	for _, m := range x.Search(path, "") {
+		if len(out) == n {
+			break
+		}
+		if s := &x.Symbols[m.Symbol]; s.SymbolType != docpack.KindImpl {
+			out = append(out, s.Path)
+		}
 	}
 	return out
-}
-
-// editDistance is the Damerau–Levenshtein (optimal string alignment) distance
-// of a and b in bytes: a swapped pair of letters counts once.
-func editDistance(a, b string) int {
-	d := make([][]int, len(a)+1)
-	for i := range d {
-		d[i] = make([]int, len(b)+1)
-		d[i][0] = i
-	}
-	for j := range d[0] {
-		d[0][j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
-			}
-		}
-	}
-	return d[len(a)][len(b)]
-}
-
-func lastSegment(p string) string {
-	if j := strings.LastIndex(p, "::"); j >= 0 {
-		return p[j+2:]
-	}
-	return p
 }

@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/doctown/doctown/docpack"
+	"github.com/doctown/doctown/docpack/index"
 	"github.com/doctown/doctown/relay/store"
 	"golang.org/x/sync/singleflight"
 )
@@ -21,10 +22,10 @@ type openPack struct {
 	file *os.File
 	// summaries maps a symbol id to its doc's one-line summary, rendered.
 	summaries map[string]template.HTML
-	// byName maps a symbol name to the ids with that name (dependency links).
-	byName map[string][]string
 	// agent is the pack's text for agents (llms.txt, Markdown), made on demand.
 	agent agentText
+	// x is the docpack's index: children, impls, implementors, search, links.
+	x *index.Index
 
 	mu      sync.Mutex
 	refs    int
@@ -169,12 +170,11 @@ func (c *packCache) load(ctx context.Context, key string) (*openPack, error) {
 		f.Close()
 		return nil, fmt.Errorf("read docpack %s: %w", key, err)
 	}
-	p := &openPack{Pack: pack, file: f, summaries: make(map[string]template.HTML), byName: make(map[string][]string)}
+	p := &openPack{Pack: pack, file: f, summaries: make(map[string]template.HTML), x: index.New(&pack.Manifest, pack.Symbols, pack)}
 	for _, s := range pack.Symbols {
-		p.byName[s.Name] = append(p.byName[s.Name], s.ID)
 		// A damaged doc only loses its summary here; its page says why.
 		if d, err := pack.ReadDoc(s.ID); err == nil {
-			p.summaries[s.ID] = inlineMarkdown(d.Summary)
+			p.summaries[s.ID] = inlineMarkdown(index.CleanRustdoc(d.Summary))
 		}
 	}
 	return p, nil

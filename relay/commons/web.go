@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/doctown/doctown/docpack"
+	"github.com/doctown/doctown/docpack/index"
 	"github.com/doctown/doctown/relay/store"
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/extension"
@@ -189,7 +190,17 @@ func (h *Handler) openEntry(w http.ResponseWriter, r *http.Request) (Entry, *ope
 // item is a symbol in a list.
 type item struct {
 	Name, Path, Kind, URL string
-	Summary               template.HTML
+	// Signature is shown for methods under a type's implementations.
+	Signature string
+	Summary   template.HTML
+}
+
+// implView is one impl block on a type's or a trait's page.
+type implView struct {
+	Header string
+	// URL is the impl's own page; ForURL is the implementing type's (on a trait's page).
+	URL, ForURL, ForPath string
+	Items                []item
 }
 
 type group struct {
@@ -236,27 +247,6 @@ var topKinds = []docpack.Kind{
 	docpack.KindFunction, docpack.KindMacro, docpack.KindTypeAlias, docpack.KindConst, docpack.KindStatic,
 }
 
-var kindTitles = map[docpack.Kind]string{
-	docpack.KindModule: "Modules", docpack.KindStruct: "Structs", docpack.KindEnum: "Enums",
-	docpack.KindVariant: "Variants", docpack.KindField: "Fields", docpack.KindUnion: "Unions",
-	docpack.KindTrait: "Traits", docpack.KindTraitMethod: "Trait methods", docpack.KindImpl: "Implementations",
-	docpack.KindFunction: "Functions", docpack.KindMethod: "Methods", docpack.KindConst: "Constants",
-	docpack.KindStatic: "Statics", docpack.KindTypeAlias: "Type aliases", docpack.KindMacro: "Macros",
-	docpack.KindAssocType: "Associated types", docpack.KindAssocConst: "Associated constants",
-}
-
-var kindNames = map[docpack.Kind]string{
-	docpack.KindTraitMethod: "trait method", docpack.KindTypeAlias: "type alias",
-	docpack.KindAssocType: "associated type", docpack.KindAssocConst: "associated constant",
-}
-
-func kindName(k docpack.Kind) string {
-	if n, ok := kindNames[k]; ok {
-		return n
-	}
-	return string(k)
-}
-
 func header(e Entry, p *openPack) packHeader {
 	m := p.Manifest
 	return packHeader{
@@ -270,7 +260,7 @@ func header(e Entry, p *openPack) packHeader {
 
 func (h *Handler) itemOf(e Entry, p *openPack, s docpack.Symbol) item {
 	return item{
-		Name: s.Name, Path: s.Path, Kind: kindName(s.SymbolType), Summary: p.summaries[s.ID],
+		Name: s.Name, Path: s.Path, Kind: index.KindName(s.SymbolType), Summary: p.summaries[s.ID],
 		URL: symbolPath(e.Owner, e.Repo, e.SHA, s.ID),
 	}
 }
@@ -296,7 +286,7 @@ func (h *Handler) groupByKind(e Entry, p *openPack, syms []docpack.Symbol, only 
 			continue
 		}
 		sort.SliceStable(items, func(i, j int) bool { return items[i].Path < items[j].Path })
-		out = append(out, group{Title: kindTitles[k], Items: items})
+		out = append(out, group{Title: index.KindPlural(k), Items: items})
 	}
 	return out
 }
@@ -338,47 +328,21 @@ func moduleTree(e Entry, p *openPack) []treeNode {
 // MaxSearchResults bounds one docpack search.
 const MaxSearchResults = 200
 
-// search finds symbols whose name or path contains q (case-insensitively),
-// exact names first, then name prefixes, names, and paths.
+// search runs the index's search (exact path first, then fuzzy), impl blocks
+// left out, at most MaxSearchResults.
 func (h *Handler) search(e Entry, p *openPack, q string) ([]item, bool) {
-	q = strings.ToLower(strings.TrimSpace(q))
-	type hit struct {
-		rank int
-		s    docpack.Symbol
-	}
-	var hits []hit
-	for _, s := range p.Symbols {
-		name, path := strings.ToLower(s.Name), strings.ToLower(s.Path)
-		rank := -1
-		switch {
-		case name == q:
-			rank = 0
-		case strings.HasPrefix(name, q):
-			rank = 1
-		case strings.Contains(name, q):
-			rank = 2
-		case strings.Contains(path, q):
-			rank = 3
+	var out []item
+	for _, m := range p.x.Search(q, "") {
+		s := p.x.Symbols[m.Symbol]
+		if s.SymbolType == docpack.KindImpl {
+			continue
 		}
-		if rank >= 0 {
-			hits = append(hits, hit{rank, s})
+		if len(out) == MaxSearchResults {
+			return out, true
 		}
+		out = append(out, h.itemOf(e, p, s))
 	}
-	sort.SliceStable(hits, func(i, j int) bool {
-		if hits[i].rank != hits[j].rank {
-			return hits[i].rank < hits[j].rank
-		}
-		return len(hits[i].s.Path) < len(hits[j].s.Path)
-	})
-	truncated := len(hits) > MaxSearchResults
-	if truncated {
-		hits = hits[:MaxSearchResults]
-	}
-	out := make([]item, len(hits))
-	for i, ht := range hits {
-		out[i] = h.itemOf(e, p, ht.s)
-	}
-	return out, truncated
+	return out, false
 }
 
 func (h *Handler) webPack(w http.ResponseWriter, r *http.Request) {
@@ -443,7 +407,53 @@ type symbolPage struct {
 	DocError   string
 	Parent     *item
 	Children   []group
-	Deps       []depView
+	// Methods are the items of the type's inherent impls.
+	Methods    []item
+	TraitImpls []implView
+	// Implementors are a trait's impls.
+	Implementors []implView
+	Deps         []depView
+}
+
+// implItems lists an impl block's items with their signatures.
+func (h *Handler) implItems(e Entry, p *openPack, impl int) []item {
+	var out []item
+	for _, c := range p.x.Children(impl) {
+		it := h.itemOf(e, p, p.x.Symbols[c])
+		it.Signature = p.x.Symbols[c].Signature
+		out = append(out, it)
+	}
+	return out
+}
+
+// implHeader is an impl block's header as shown: "impl<T> Clone for Foo<T>".
+func implHeader(x *index.Index, impl int) string {
+	s := &x.Symbols[impl]
+	if s.Signature != "" {
+		return strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(s.Signature), "{"))
+	}
+	return s.Name
+}
+
+// linkedMarkdown renders a doc of the symbol at from with its intra-doc links
+// resolved by the index: to the target's page in this docpack, to the
+// standard library or docs.rs, or, when nothing fits, to its text alone
+// (code stays code), so no raw brackets reach the page.
+func (h *Handler) linkedMarkdown(e Entry, p *openPack, from int, src string) template.HTML {
+	return markdown(index.Rewrite(src, func(l index.Link) string {
+		if !l.IntraDoc() {
+			return "[" + l.Text + "](" + l.Dest + ")"
+		}
+		t, ok := p.x.ResolveLink(l.Dest, from)
+		switch {
+		case !ok:
+			return l.Text
+		case t.Symbol >= 0:
+			return "[" + l.Text + "](" + symbolPath(e.Owner, e.Repo, e.SHA, p.x.Symbols[t.Symbol].ID) + ")"
+		default:
+			return "[" + l.Text + "](" + t.URL + ")"
+		}
+	}))
 }
 
 func (h *Handler) webSymbol(w http.ResponseWriter, r *http.Request) {
@@ -461,7 +471,7 @@ func (h *Handler) webSymbol(w http.ResponseWriter, r *http.Request) {
 		Title:      s.Path + " — " + e.Owner + "/" + e.Repo,
 		Pack:       header(e, p),
 		Name:       s.Name,
-		Kind:       kindName(s.SymbolType),
+		Kind:       index.KindName(s.SymbolType),
 		Path:       s.Path,
 		Signature:  s.Signature,
 		Visibility: s.Visibility,
@@ -488,14 +498,41 @@ func (h *Handler) webSymbol(w http.ResponseWriter, r *http.Request) {
 		it := h.itemOf(e, p, ps)
 		page.Parent = &it
 	}
-	page.Children = h.groupByKind(e, p, p.Children(s.ID), nil)
+	x := p.x
+	i, _ := x.ByID(s.ID)
+	var kids []docpack.Symbol
+	for _, c := range x.Children(i) {
+		if x.Symbols[c].SymbolType != docpack.KindImpl || s.SymbolType == docpack.KindImpl {
+			kids = append(kids, x.Symbols[c])
+		}
+	}
+	page.Children = h.groupByKind(e, p, kids, nil)
+	inherent, traits := x.Impls(i)
+	for _, im := range inherent {
+		page.Methods = append(page.Methods, h.implItems(e, p, im)...)
+	}
+	for _, im := range traits {
+		page.TraitImpls = append(page.TraitImpls, implView{
+			Header: implHeader(x, im), URL: symbolPath(e.Owner, e.Repo, e.SHA, x.Symbols[im].ID), Items: h.implItems(e, p, im),
+		})
+	}
+	if s.SymbolType == docpack.KindTrait {
+		for _, im := range x.Implementors(i) {
+			v := implView{Header: implHeader(x, im), URL: symbolPath(e.Owner, e.Repo, e.SHA, x.Symbols[im].ID)}
+			if t := x.ImplFor(im); t >= 0 {
+				v.ForURL, v.ForPath = symbolPath(e.Owner, e.Repo, e.SHA, x.Symbols[t].ID), x.Symbols[t].Path
+			}
+			page.Implementors = append(page.Implementors, v)
+		}
+	}
 	for _, dep := range s.Dependencies {
 		d := depView{Name: dep}
-		if ids := p.byName[dep]; len(ids) > 0 && ids[0] != s.ID {
-			d.URL = symbolPath(e.Owner, e.Repo, e.SHA, ids[0])
+		if t := x.Resolve(dep, i); t >= 0 {
+			d.URL = symbolPath(e.Owner, e.Repo, e.SHA, x.Symbols[t].ID)
 		}
 		page.Deps = append(page.Deps, d)
 	}
+	markdown := func(src string) template.HTML { return h.linkedMarkdown(e, p, i, src) }
 	d, err := p.ReadDoc(s.ID)
 	switch {
 	case err == nil:

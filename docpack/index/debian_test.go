@@ -1,0 +1,99 @@
+package index_test
+
+import (
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/doctown/doctown/docpack"
+	"github.com/doctown/doctown/docpack/index"
+	"github.com/doctown/doctown/internal/debcrate"
+	"github.com/doctown/doctown/pipeline"
+)
+
+// debianPack builds a docpack of a Debian-packaged crate (extractive docs) and
+// opens its index, or skips (fails under DOCTOWN_REQUIRE_ALL=1) when the crate
+// is not installed.
+func debianPack(t *testing.T, glob string) *index.Pack {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "crate.docpack")
+	if _, err := pipeline.Build(t.Context(), pipeline.BuildOptions{Source: pipeline.LocalSource{Dir: debcrate.Dir(t, glob)}, Output: out}, nil); err != nil {
+		t.Fatal(err)
+	}
+	p, err := index.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	return p
+}
+
+func mustPath(t *testing.T, x *index.Index, path string, kind docpack.Kind) int {
+	t.Helper()
+	for _, m := range x.Search(path, kind) {
+		if x.Symbols[m.Symbol].Path == path {
+			return m.Symbol
+		}
+	}
+	t.Fatalf("no %s %s", kind, path)
+	return -1
+}
+
+func TestHashbrownImpls(t *testing.T) {
+	p := debianPack(t, "hashbrown-0.12*")
+	x := p.Index
+	hm := mustPath(t, x, "hashbrown::HashMap", docpack.KindStruct)
+	inherent, traits := x.Impls(hm)
+	var methods []string
+	for _, im := range inherent {
+		for _, c := range x.Children(im) {
+			methods = append(methods, x.Symbols[c].Name)
+		}
+	}
+	for _, want := range []string{"insert", "get", "new", "with_capacity"} {
+		if !slices.Contains(methods, want) {
+			t.Errorf("HashMap's inherent methods lack %s: %v", want, methods)
+		}
+	}
+	if len(traits) < 5 {
+		t.Errorf("HashMap has %d trait impls, want >= 5", len(traits))
+	}
+	// Each module's Iter gets only its own impls, not the other's.
+	for _, mod := range []string{"hashbrown::hash_map", "hashbrown::hash_set"} {
+		it := mustPath(t, x, mod+"::Iter", docpack.KindStruct)
+		_, traits := x.Impls(it)
+		if len(traits) == 0 {
+			t.Errorf("%s::Iter has no trait impls", mod)
+		}
+		for _, im := range traits {
+			if got := x.ModuleOf(im); got != mod {
+				t.Errorf("%s::Iter shows %q from %s", mod, x.Symbols[im].Name, got)
+			}
+		}
+	}
+	for _, mod := range []string{"hashbrown::hash_map::rayon", "hashbrown::hash_set::rayon"} {
+		it := mustPath(t, x, mod+"::ParIter", docpack.KindStruct)
+		_, traits := x.Impls(it)
+		for _, im := range traits {
+			if got := x.ModuleOf(im); got != mod {
+				t.Errorf("%s::ParIter shows %q from %s", mod, x.Symbols[im].Name, got)
+			}
+		}
+	}
+}
+
+func TestSerdeImplementors(t *testing.T) {
+	p := debianPack(t, "serde-1.*")
+	x := p.Index
+	ser := mustPath(t, x, "serde::ser::Serialize", docpack.KindTrait)
+	impls := x.Implementors(ser)
+	if len(impls) < 20 {
+		t.Fatalf("serde::ser::Serialize has %d implementors, want >= 20", len(impls))
+	}
+	for _, im := range impls {
+		if tr := x.ImplTraitName(im); !strings.HasSuffix(tr, "Serialize") {
+			t.Errorf("implementor %q implements %q", x.Symbols[im].Name, tr)
+		}
+	}
+}

@@ -1,0 +1,50 @@
+package index
+
+import "github.com/doctown/doctown/docpack"
+
+// kindWords is the one table of how a kind is written for readers: its name in
+// a sentence, its title on a page (as docs.rs titles one) and the heading of a
+// list of such items.
+var kindWords = map[docpack.Kind]struct{ name, title, plural string }{
+	docpack.KindModule:      {"module", "Module", "Modules"},
+	docpack.KindStruct:      {"struct", "Struct", "Structs"},
+	docpack.KindEnum:        {"enum", "Enum", "Enums"},
+	docpack.KindVariant:     {"variant", "Variant", "Variants"},
+	docpack.KindField:       {"field", "Field", "Fields"},
+	docpack.KindUnion:       {"union", "Union", "Unions"},
+	docpack.KindTrait:       {"trait", "Trait", "Traits"},
+	docpack.KindTraitMethod: {"trait method", "Trait method", "Trait methods"},
+	docpack.KindImpl:        {"impl", "Impl", "Implementations"},
+	docpack.KindFunction:    {"function", "Function", "Functions"},
+	docpack.KindMethod:      {"method", "Method", "Methods"},
+	docpack.KindConst:       {"constant", "Constant", "Constants"},
+	docpack.KindStatic:      {"static", "Static", "Statics"},
+	docpack.KindTypeAlias:   {"type alias", "Type", "Type aliases"},
+	docpack.KindMacro:       {"macro", "Macro", "Macros"},
+	docpack.KindAssocType:   {"associated type", "Associated type", "Associated types"},
+	docpack.KindAssocConst:  {"associated constant", "Associated constant", "Associated constants"},
+}
+
+// KindName is a kind as a word in a sentence or a list: "trait method", "type alias".
+func KindName(k docpack.Kind) string {
+	if w, ok := kindWords[k]; ok {
+		return w.name
+	}
+	return string(k)
+}
+
+// KindTitle is a kind as docs.rs titles an item's page: "Struct", "Trait method".
+func KindTitle(k docpack.Kind) string {
+	if w, ok := kindWords[k]; ok {
+		return w.title
+	}
+	return string(k)
+}
+
+// KindPlural is the heading of a list of items of a kind: "Structs", "Type aliases".
+func KindPlural(k docpack.Kind) string {
+	if w, ok := kindWords[k]; ok {
+		return w.plural
+	}
+	return string(k)
+}

@@ -1,0 +1,446 @@
+package index
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/doctown/doctown/docpack"
+)
+
+// Link is one link of a doc comment as rustdoc reads it.
+type Link struct {
+	// Text is the link text as written, backticks kept: "`Uniform`".
+	Text string
+	// Dest is where it points: an intra-doc path ("crate::de", "Vec::new",
+	// "struct@Foo") or a URL.
+	Dest string
+}
+
+// IntraDoc reports whether the link is an intra-doc path rather than a URL or
+// an anchor.
+func (l Link) IntraDoc() bool { return IsIntraDocPath(l.Dest) }
+
+var (
+	intraPath = regexp.MustCompile(`^(?:[a-z]+@)?(?:::)?[A-Za-z_][A-Za-z0-9_]*(?:<[^\[\]]*>)?(?:::[A-Za-z_][A-Za-z0-9_]*(?:<[^\[\]]*>)?)*(?:\(\)|!(?:\(\)|\[\]|\{\})?)?(?:#[A-Za-z0-9_.-]+)?$`)
+	refDef    = regexp.MustCompile(`^ {0,3}\[([^\]]+)\]:\s*(\S+)(?:\s+(?:"[^"]*"|'[^']*'|\([^)]*\)))?\s*$`)
+)
+
+// IsIntraDocPath reports whether a link destination is a Rust path as rustdoc
+// resolves it ("Vec::new", "crate::de", "fn@spawn", "vec!", "Read::read()")
+// rather than a URL, a file or an anchor.
+func IsIntraDocPath(dest string) bool {
+	d := strings.Trim(strings.TrimSpace(dest), "`")
+	if d == "" || strings.Contains(d, "://") || strings.HasPrefix(d, "#") || strings.HasPrefix(d, "mailto:") {
+		return false
+	}
+	return intraPath.MatchString(d)
+}
+
+// Rewrite rewrites rustdoc markdown for a viewer. Every link outside code
+// (inline "[text](dest)", reference "[text][label]" and "[text][]", shortcut
+// "[`Name`]" or "[label]" with a definition) is replaced by what link returns
+// for it; reference definitions ("[label]: dest") are consumed, since their
+// links are rewritten in place. Code spans and fenced code are never touched,
+// except that rust code blocks lose their hidden lines (docpack.ShownExample)
+// and fences with no language or rustdoc's tags (no_run, should_panic, …) are
+// marked rust. link nil keeps each link as CommonMark with its destination.
+func Rewrite(md string, link func(Link) string) string {
+	if link == nil {
+		link = func(l Link) string { return "[" + l.Text + "](" + l.Dest + ")" }
+	}
+	lines := strings.Split(md, "\n")
+	defs := map[string]string{}
+	inCode := false
+	fence := ""
+	for _, ln := range lines {
+		t := strings.TrimSpace(ln)
+		if f := fenceOf(t); f != "" && (!inCode || strings.HasPrefix(t, fence) && strings.TrimLeft(t, fence[:1]) == "") {
+			inCode, fence = !inCode, f
+			continue
+		}
+		if !inCode {
+			if m := refDef.FindStringSubmatch(ln); m != nil {
+				if _, dup := defs[normLabel(m[1])]; !dup {
+					defs[normLabel(m[1])] = strings.Trim(m[2], "<>")
+				}
+			}
+		}
+	}
+	out := make([]string, 0, len(lines))
+	inCode, fence = false, ""
+	var code []string
+	rust := false
+	for _, ln := range lines {
+		t := strings.TrimSpace(ln)
+		if f := fenceOf(t); f != "" && (!inCode || strings.HasPrefix(t, fence) && strings.TrimLeft(t, fence[:1]) == "") {
+			if !inCode {
+				lang := strings.TrimSpace(strings.TrimLeft(t, f[:1]))
+				rust = isRustFence(lang)
+				if rust && lang != "rust" {
+					ln = ln[:strings.Index(ln, f)] + f + "rust"
+				}
+				out = append(out, ln)
+				inCode, fence, code = true, f, code[:0]
+				continue
+			}
+			body := strings.Join(code, "\n")
+			if rust {
+				body = docpack.ShownExample(body)
+			}
+			if len(code) > 0 && (body != "" || !rust) {
+				out = append(out, body)
+			}
+			out = append(out, ln)
+			inCode = false
+			continue
+		}
+		if inCode {
+			code = append(code, ln)
+			continue
+		}
+		if refDef.MatchString(ln) {
+			continue
+		}
+		out = append(out, rewriteLine(ln, defs, link))
+	}
+	if inCode { // an unclosed fence runs to the end, as CommonMark reads it
+		out = append(out, code...)
+	}
+	return strings.Join(out, "\n")
+}
+
+// fenceOf returns the fence a line opens or closes ("```", "~~~~"), or "".
+func fenceOf(t string) string {
+	for _, c := range []byte{'`', '~'} {
+		n := 0
+		for n < len(t) && t[n] == c {
+			n++
+		}
+		if n >= 3 {
+			if c == '`' && strings.Contains(t[n:], "`") {
+				return ""
+			}
+			return t[:n]
+		}
+	}
+	return ""
+}
+
+func normLabel(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), " ")) }
+
+// rewriteLine rewrites the links of one line of prose.
+func rewriteLine(ln string, defs map[string]string, link func(Link) string) string {
+	if !strings.Contains(ln, "[") {
+		return ln
+	}
+	var b strings.Builder
+	for i := 0; i < len(ln); {
+		c := ln[i]
+		switch {
+		case c == '\\' && i+1 < len(ln):
+			b.WriteString(ln[i : i+2])
+			i += 2
+			continue
+		case c == '`':
+			end := codeSpanEnd(ln, i)
+			b.WriteString(ln[i:end])
+			i = end
+			continue
+		case c == '[' && (i == 0 || ln[i-1] != '!'):
+			if n, text, ok := linkAt(ln, i, defs); ok {
+				b.WriteString(link(text))
+				i = n
+				continue
+			}
+		}
+		b.WriteByte(c)
+		i++
+	}
+	return b.String()
+}
+
+// codeSpanEnd returns the end of the code span that starts at i (a run of
+// backticks closed by a run of the same length), or the end of the backtick
+// run when it is never closed.
+func codeSpanEnd(s string, i int) int {
+	n := 0
+	for i+n < len(s) && s[i+n] == '`' {
+		n++
+	}
+	run := s[i : i+n]
+	for j := i + n; j < len(s); {
+		k := strings.Index(s[j:], run)
+		if k < 0 {
+			break
+		}
+		k += j
+		m := 0
+		for k+m < len(s) && s[k+m] == '`' {
+			m++
+		}
+		if m == n {
+			return k + n
+		}
+		j = k + m
+	}
+	return i + n
+}
+
+// closeBracket finds the "]" closing the "[" at i, skipping code spans, escapes
+// and nested brackets; -1 when the line has none.
+func closeBracket(s string, i int) int {
+	depth := 0
+	for j := i; j < len(s); j++ {
+		switch s[j] {
+		case '\\':
+			j++
+		case '`':
+			j = codeSpanEnd(s, j) - 1
+		case '[':
+			depth++
+		case ']':
+			depth--
+			if depth == 0 {
+				return j
+			}
+		}
+	}
+	return -1
+}
+
+// linkAt reads a link starting with the "[" at i; it returns where the link
+// ends and the link, or false when the brackets are not a link.
+func linkAt(s string, i int, defs map[string]string) (int, Link, bool) {
+	j := closeBracket(s, i)
+	if j < 0 {
+		return 0, Link{}, false
+	}
+	text := s[i+1 : j]
+	rest := s[j+1:]
+	switch {
+	case strings.HasPrefix(rest, "("):
+		depth, k := 0, -1
+		for n := 0; n < len(rest); n++ {
+			if rest[n] == '(' {
+				depth++
+			} else if rest[n] == ')' {
+				depth--
+				if depth == 0 {
+					k = n
+					break
+				}
+			}
+		}
+		if k < 0 {
+			return 0, Link{}, false
+		}
+		dest := strings.TrimSpace(rest[1:k])
+		if sp := strings.IndexAny(dest, " \t"); sp >= 0 {
+			dest = dest[:sp] // a title follows
+		}
+		return j + 1 + k + 1, Link{Text: text, Dest: strings.Trim(dest, "<>")}, true
+	case strings.HasPrefix(rest, "["):
+		k := strings.IndexByte(rest, ']')
+		if k < 0 {
+			return 0, Link{}, false
+		}
+		label := rest[1:k]
+		if strings.TrimSpace(label) == "" {
+			label = text
+		}
+		if d, ok := defs[normLabel(label)]; ok {
+			return j + 1 + k + 1, Link{Text: text, Dest: d}, true
+		}
+		if p := strings.Trim(label, "`"); IsIntraDocPath(p) {
+			return j + 1 + k + 1, Link{Text: text, Dest: p}, true
+		}
+		return 0, Link{}, false
+	}
+	if strings.HasPrefix(rest, ":") || strings.TrimSpace(text) == "" {
+		return 0, Link{}, false
+	}
+	if t := strings.TrimSpace(text); (t == "x" || t == "X") && strings.TrimSpace(s[:i]) != "" && strings.Trim(strings.TrimSpace(s[:i]), "-*+") == "" {
+		return 0, Link{}, false // a task list's checkbox
+	}
+	if d, ok := defs[normLabel(text)]; ok {
+		return j + 1, Link{Text: text, Dest: d}, true
+	}
+	if i > 0 && isIdentByte(s[i-1]) {
+		return 0, Link{}, false // indexing in prose: a[i]
+	}
+	if p := strings.Trim(text, "`"); IsIntraDocPath(p) {
+		return j + 1, Link{Text: text, Dest: p}, true
+	}
+	return 0, Link{}, false
+}
+
+func isIdentByte(c byte) bool {
+	return c == '_' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
+}
+
+func isRustFence(lang string) bool {
+	if lang == "" {
+		return true
+	}
+	for _, tag := range strings.Split(lang, ",") {
+		switch t := strings.TrimSpace(tag); {
+		case t == "rust", t == "no_run", t == "should_panic", t == "ignore", t == "compile_fail",
+			strings.HasPrefix(t, "edition"), strings.HasPrefix(t, "ignore-"), len(t) == 5 && t[0] == 'E':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// CleanRustdoc makes rustdoc markdown read well where links cannot be followed: a web
+// link keeps its markdown, an intra-doc link becomes its text (code stays
+// code: "[`Error`][crate::Error]" gives "`Error`").
+func CleanRustdoc(md string) string {
+	return Rewrite(md, func(l Link) string {
+		if l.IntraDoc() {
+			return l.Text
+		}
+		return "[" + l.Text + "](" + l.Dest + ")"
+	})
+}
+
+// disambiguators are rustdoc's kind prefixes ("struct@Foo") and the kinds each allows.
+var disambiguators = map[string][]docpack.Kind{
+	"struct": {docpack.KindStruct}, "enum": {docpack.KindEnum}, "union": {docpack.KindUnion},
+	"trait": {docpack.KindTrait}, "mod": {docpack.KindModule}, "module": {docpack.KindModule},
+	"const": {docpack.KindConst, docpack.KindAssocConst}, "constant": {docpack.KindConst, docpack.KindAssocConst},
+	"static": {docpack.KindStatic}, "type": {docpack.KindTypeAlias, docpack.KindAssocType, docpack.KindStruct, docpack.KindEnum, docpack.KindUnion},
+	"fn": {docpack.KindFunction, docpack.KindMethod, docpack.KindTraitMethod}, "function": {docpack.KindFunction, docpack.KindMethod, docpack.KindTraitMethod},
+	"method": {docpack.KindMethod, docpack.KindTraitMethod}, "tymethod": {docpack.KindTraitMethod},
+	"macro": {docpack.KindMacro}, "derive": {docpack.KindMacro},
+	"field": {docpack.KindField}, "variant": {docpack.KindVariant},
+	"value": {docpack.KindFunction, docpack.KindMethod, docpack.KindConst, docpack.KindStatic, docpack.KindVariant},
+}
+
+// stdCrates are the crates whose items rustdoc links on doc.rust-lang.org.
+var stdCrates = map[string]bool{"std": true, "core": true, "alloc": true}
+
+// LinkTarget is where an intra-doc link points: a symbol of the docpack, or a
+// page elsewhere (the standard library on doc.rust-lang.org, another crate on docs.rs).
+type LinkTarget struct {
+	Symbol int // -1 when the target is not in the docpack
+	URL    string
+}
+
+// ResolveLink resolves an intra-doc link destination written in the docs of
+// the symbol at from, as rustdoc does: a disambiguator ("struct@", "fn@",
+// "()" and "!" suffixes) restricts the kinds, generics and "#anchor" are
+// dropped, and the path is resolved in from's module (ResolvePath). Paths into
+// std, core or alloc go to doc.rust-lang.org; a path whose first segment is
+// another crate goes to docs.rs. ok is false when nothing fits.
+func (x *Index) ResolveLink(dest string, from int) (LinkTarget, bool) {
+	d := strings.Trim(strings.TrimSpace(dest), "`")
+	if j := strings.IndexByte(d, '#'); j >= 0 {
+		d = d[:j]
+	}
+	var kinds []docpack.Kind
+	if pre, rest, ok := strings.Cut(d, "@"); ok {
+		kinds, d = disambiguators[pre], rest
+	}
+	switch {
+	case strings.HasSuffix(d, "()"):
+		d = strings.TrimSuffix(d, "()")
+		if kinds == nil {
+			kinds = disambiguators["fn"]
+		}
+	case strings.Contains(d, "!"):
+		d = d[:strings.IndexByte(d, '!')]
+		kinds = []docpack.Kind{docpack.KindMacro}
+	}
+	d = stripGenerics(strings.TrimPrefix(d, "::"))
+	if d == "" {
+		return LinkTarget{Symbol: -1}, false
+	}
+	fit := func(k docpack.Kind) bool {
+		if k == docpack.KindImpl {
+			return false
+		}
+		if kinds == nil {
+			return true
+		}
+		for _, w := range kinds {
+			if w == k {
+				return true
+			}
+		}
+		return false
+	}
+	if i := x.ResolvePath(d, from, fit); i >= 0 {
+		return LinkTarget{Symbol: i}, true
+	}
+	head, _, _ := strings.Cut(d, "::")
+	if stdCrates[head] {
+		return LinkTarget{Symbol: -1, URL: "https://doc.rust-lang.org/" + head + "/?search=" + lastSeg(d)}, true
+	}
+	if u, ok := stdPrelude[d]; ok {
+		return LinkTarget{Symbol: -1, URL: "https://doc.rust-lang.org/" + u}, true
+	}
+	if head != d && head != "crate" && head != "self" && head != "super" && head != "Self" && !x.isLocalCrate(head) && strings.ToLower(head) == head {
+		return LinkTarget{Symbol: -1, URL: "https://docs.rs/" + strings.ReplaceAll(head, "_", "-") + "/latest/" + head + "/?search=" + lastSeg(d)}, true
+	}
+	return LinkTarget{Symbol: -1}, false
+}
+
+func (x *Index) isLocalCrate(name string) bool {
+	_, ok := x.modules[name]
+	return ok
+}
+
+func lastSeg(p string) string {
+	if j := strings.LastIndex(p, "::"); j >= 0 {
+		return p[j+2:]
+	}
+	return p
+}
+
+// stripGenerics drops "<…>" from a path: "Vec<T>::new" gives "Vec::new".
+func stripGenerics(p string) string {
+	if !strings.Contains(p, "<") {
+		return p
+	}
+	var b strings.Builder
+	depth := 0
+	for _, r := range p {
+		switch {
+		case r == '<':
+			depth++
+		case r == '>':
+			depth--
+		case depth == 0:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// stdPrelude maps the standard names a doc links without a path (they are in
+// scope everywhere) to their doc.rust-lang.org pages.
+var stdPrelude = map[string]string{
+	"Option": "std/option/enum.Option.html", "Some": "std/option/enum.Option.html#variant.Some", "None": "std/option/enum.Option.html#variant.None",
+	"Result": "std/result/enum.Result.html", "Ok": "std/result/enum.Result.html#variant.Ok", "Err": "std/result/enum.Result.html#variant.Err",
+	"Vec": "std/vec/struct.Vec.html", "String": "std/string/struct.String.html", "Box": "std/boxed/struct.Box.html",
+	"Clone": "std/clone/trait.Clone.html", "Copy": "std/marker/trait.Copy.html", "Send": "std/marker/trait.Send.html",
+	"Sync": "std/marker/trait.Sync.html", "Sized": "std/marker/trait.Sized.html", "Unpin": "std/marker/trait.Unpin.html",
+	"Drop": "std/ops/trait.Drop.html", "Fn": "std/ops/trait.Fn.html", "FnMut": "std/ops/trait.FnMut.html", "FnOnce": "std/ops/trait.FnOnce.html",
+	"Default": "std/default/trait.Default.html", "Eq": "std/cmp/trait.Eq.html", "PartialEq": "std/cmp/trait.PartialEq.html",
+	"Ord": "std/cmp/trait.Ord.html", "PartialOrd": "std/cmp/trait.PartialOrd.html", "Hash": "std/hash/trait.Hash.html",
+	"Debug": "std/fmt/trait.Debug.html", "Display": "std/fmt/trait.Display.html",
+	"Iterator": "std/iter/trait.Iterator.html", "IntoIterator": "std/iter/trait.IntoIterator.html",
+	"Extend": "std/iter/trait.Extend.html", "FromIterator": "std/iter/trait.FromIterator.html",
+	"From": "std/convert/trait.From.html", "Into": "std/convert/trait.Into.html", "TryFrom": "std/convert/trait.TryFrom.html",
+	"TryInto": "std/convert/trait.TryInto.html", "AsRef": "std/convert/trait.AsRef.html", "AsMut": "std/convert/trait.AsMut.html",
+	"ToString": "std/string/trait.ToString.html", "ToOwned": "std/borrow/trait.ToOwned.html",
+	"str": "std/primitive.str.html", "bool": "std/primitive.bool.html", "char": "std/primitive.char.html",
+	"u8": "std/primitive.u8.html", "u16": "std/primitive.u16.html", "u32": "std/primitive.u32.html", "u64": "std/primitive.u64.html",
+	"u128": "std/primitive.u128.html", "usize": "std/primitive.usize.html", "i8": "std/primitive.i8.html", "i16": "std/primitive.i16.html",
+	"i32": "std/primitive.i32.html", "i64": "std/primitive.i64.html", "i128": "std/primitive.i128.html", "isize": "std/primitive.isize.html",
+	"f32": "std/primitive.f32.html", "f64": "std/primitive.f64.html", "slice": "std/primitive.slice.html", "array": "std/primitive.array.html",
+	"tuple": "std/primitive.tuple.html", "unit": "std/primitive.unit.html", "reference": "std/primitive.reference.html",
+	"pointer": "std/primitive.pointer.html", "never": "std/primitive.never.html",
+}

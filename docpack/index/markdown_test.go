@@ -1,0 +1,92 @@
+package index_test
+
+import (
+	"testing"
+
+	"github.com/doctown/doctown/docpack/index"
+)
+
+func TestClean(t *testing.T) {
+	for _, tc := range []struct{ name, in, want string }{
+		{"reference link and hidden lines",
+			"See [`Error`][crate::Error].\n\n```\n# use anyhow::Result;\nlet x = 1;\n#\n## kept\n```\n\n```text\n# kept\n```",
+			"See `Error`.\n\n```rust\nlet x = 1;\n# kept\n```\n\n```text\n# kept\n```"},
+		{"intra-doc inline link", "returning a [`JoinHandle`](super::JoinHandle) for it", "returning a `JoinHandle` for it"},
+		{"web link kept", "See [std](https://doc.rust-lang.org/std/) and [below](#examples).", "See [std](https://doc.rust-lang.org/std/) and [below](#examples)."},
+		{"shortcut links", "the [`Runtime`] and [task::spawn] functions; [x]: not this", "the `Runtime` and task::spawn functions; [x]: not this"},
+		{"rustdoc fence tags", "```no_run\n# fn main() {}\nrun();\n```\n```compile_fail,E0277\nbad();\n```", "```rust\nrun();\n```\n```rust\nbad();\n```"},
+		{"links in code untouched", "```\nlet v = [a][0];\n```", "```rust\nlet v = [a][0];\n```"},
+		{"code spans exact", "Takes a `&[u8]` or `[T; N]`, indexes `a[i]`.", "Takes a `&[u8]` or `[T; N]`, indexes `a[i]`."},
+		{"reference definitions consumed", "Read [here][crate::de] and [the book].\n\n[the book]: https://serde.rs/\n[crate::de]: crate::de",
+			"Read here and [the book](https://serde.rs/).\n"},
+		{"shortcut to a definition", "An [`AHash`] hasher.\n\n[`AHash`]: https://github.com/tkaitchuck/aHash", "An [`AHash`](https://github.com/tkaitchuck/aHash) hasher.\n"},
+		{"disambiguators", "See [`Foo`](struct@Foo), [spawn](fn@spawn), [`vec!`] and [`Read::read()`].", "See `Foo`, spawn, `vec!` and `Read::read()`."},
+		{"prose indexing and images kept", "where a[i] holds ![logo](logo.png)", "where a[i] holds ![logo](logo.png)"},
+		{"task list", "- [x] done\n- [ ] not", "- [x] done\n- [ ] not"},
+		{"escaped brackets", `a \[not a link\]`, `a \[not a link\]`},
+		{"tables and headings", "# Examples\n\n| a | b |\n|---|---|\n| `[u8]` | [`Vec`] |\n\nAfter.", "# Examples\n\n| a | b |\n|---|---|\n| `[u8]` | `Vec` |\n\nAfter."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := index.CleanRustdoc(tc.in); got != tc.want {
+				t.Errorf("got\n%s\nwant\n%s", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestRewriteCollectsLinks(t *testing.T) {
+	var got []index.Link
+	index.Rewrite("[`A`] then [b](crate::b) then [c][] and [d][e]\n\n[c]: self::c\n[e]: https://x.test/", func(l index.Link) string {
+		got = append(got, l)
+		return l.Text
+	})
+	want := []index.Link{{"`A`", "A"}, {"b", "crate::b"}, {"c", "self::c"}, {"d", "https://x.test/"}}
+	if len(got) != len(want) {
+		t.Fatalf("links %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("link %d: %v, want %v", i, got[i], want[i])
+		}
+	}
+}
+
+func TestResolveLink(t *testing.T) {
+	p := openSmall(t)
+	from, _ := p.ByID("fn-parse") // in geom::shapes
+	for _, tc := range []struct{ dest, path, url string }{
+		{"ParseError", "geom::shapes::ParseError", ""},
+		{"`Shape`", "geom::shapes::Shape", ""},
+		{"crate::Point", "geom::Point", ""},
+		{"super::Point", "geom::Point", ""},
+		{"self::Area", "geom::shapes::Area", ""},
+		{"Point::new", "geom::Point::new", ""},
+		{"Point::distance()", "geom::Point::distance", ""},
+		{"struct@Point", "geom::Point", ""},
+		{"point!", "geom::point", ""},
+		{"Shape::Circle", "geom::shapes::Shape::Circle", ""},
+		{"Vec", "", "https://doc.rust-lang.org/std/vec/struct.Vec.html"},
+		{"std::fmt::Debug", "", "https://doc.rust-lang.org/std/?search=Debug"},
+		{"serde::Serialize", "", "https://docs.rs/serde/latest/serde/?search=Serialize"},
+		{"Nope", "", ""},
+		{"enum@Point", "", ""},
+	} {
+		t.Run(tc.dest, func(t *testing.T) {
+			got, ok := p.ResolveLink(tc.dest, from)
+			switch {
+			case tc.path == "" && tc.url == "":
+				if ok {
+					t.Errorf("resolved to %+v, want nothing", got)
+				}
+			case tc.path != "":
+				if !ok || got.Symbol < 0 || p.Symbols[got.Symbol].Path != tc.path {
+					t.Errorf("got %+v %v, want %s", got, ok, tc.path)
+				}
+			default:
+				if !ok || got.URL != tc.url {
+					t.Errorf("got %+v %v, want %s", got, ok, tc.url)
+				}
+			}
+		})
+	}
+}
