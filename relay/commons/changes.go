@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/doctown/doctown/docpack/apidiff"
+	"github.com/doctown/doctown/docpack/index"
 	"github.com/doctown/doctown/relay/store"
 )
 
@@ -221,7 +222,7 @@ func (h *Handler) changesView(ctx context.Context, e Entry, p *openPack) *change
 			u = symbolPath(ch.Base.Owner, ch.Base.Repo, ch.Base.SHA, c.ID)
 		}
 		s.Items = append(s.Items, changeItem{Mark: marks[c.Kind], Kind: string(c.Kind), Path: c.Path, OldPath: c.OldPath,
-			URL: u, SymbolType: kindName(c.SymbolType), Severity: c.Severity.String(), Reason: c.Reason})
+			URL: u, SymbolType: index.KindName(c.SymbolType), Severity: c.Severity.String(), Reason: c.Reason})
 	}
 	return s
 }
