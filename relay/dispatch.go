@@ -4,15 +4,34 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"time"
+
+	"github.com/riverqueue/river"
 )
 
-// Dispatcher runs one attempt of a build to its end. When Dispatch returns nil the
-// docpack has reached the relay's upload path (the job is "uploaded"); an error
-// leaves the job to River's retries.
+// Dispatcher runs one attempt of a build to its end and says how it ended; it
+// never changes the job itself. An error leaves the job to River's retries.
 type Dispatcher interface {
 	// Name is "local" or "runpod" (metrics, logs).
 	Name() string
-	Dispatch(ctx context.Context, t *Task) error
+	Dispatch(ctx context.Context, t *Task) (Outcome, error)
+}
+
+// Outcome is a finished attempt: a docpack built here, to be ingested by the
+// caller (then released), or — Docpack empty — a remote builder that reports
+// having uploaded it to the relay itself.
+type Outcome struct {
+	// Docpack is the path of the docpack built in this process ("" for a
+	// remote build).
+	Docpack string
+	// Release removes what the build left (its directory); nil for nothing.
+	Release func()
+}
+
+func (o Outcome) release() {
+	if o.Release != nil {
+		o.Release()
+	}
 }
 
 // Task is one attempt of one job, with what a builder needs to fetch the code
@@ -26,8 +45,17 @@ type Task struct {
 	// UploadURL and UploadToken are where and how a remote builder uploads.
 	UploadURL   string
 	UploadToken string
-	// Running marks the job as running once the build has really started.
-	Running func()
+	// Started receives one value (without blocking) once the build has
+	// really started; the caller records the job as running.
+	Started chan<- struct{}
+}
+
+// started signals t.Started, once, without blocking.
+func (t *Task) started() {
+	select {
+	case t.Started <- struct{}{}:
+	default:
+	}
 }
 
 // BuildRequest is what a local build needs.
@@ -43,12 +71,10 @@ type BuildRequest struct {
 type BuildFunc func(ctx context.Context, req BuildRequest) (string, error)
 
 // LocalDispatcher builds in this process: GitHub tarball → pipeline → docpack,
-// then hands the file to the same ingest path as uploads. River's worker count
+// returned for the caller to ingest like an upload. River's worker count
 // bounds how many run at once.
 type LocalDispatcher struct {
 	Build BuildFunc
-	// Ingest validates and stores a finished docpack for job.
-	Ingest func(ctx context.Context, job *Job, path string) error
 	// TempDir holds build directories; empty means the system's.
 	TempDir string
 }
@@ -58,23 +84,54 @@ var _ Dispatcher = (*LocalDispatcher)(nil)
 // Name is "local".
 func (d *LocalDispatcher) Name() string { return DispatchLocal }
 
-// Dispatch runs the build and ingests its docpack.
-func (d *LocalDispatcher) Dispatch(ctx context.Context, t *Task) error {
+// Dispatch runs the build and returns its docpack, in a directory the
+// outcome's Release removes.
+func (d *LocalDispatcher) Dispatch(ctx context.Context, t *Task) (Outcome, error) {
 	dir, err := os.MkdirTemp(d.TempDir, "doctown-build-")
 	if err != nil {
-		return fmt.Errorf("build dir: %w", err)
+		return Outcome{}, fmt.Errorf("build dir: %w", err)
 	}
-	defer os.RemoveAll(dir)
-	if t.Running != nil {
-		t.Running()
-	}
+	release := func() { os.RemoveAll(dir) }
+	t.started()
 	j := t.Job
 	path, err := d.Build(ctx, BuildRequest{
 		Owner: j.Owner, Repo: j.Repo, SHA: j.SHA, Ref: j.Ref,
 		Token: t.Token, APIURL: t.APIURL, OutputDir: dir,
 	})
 	if err != nil {
-		return fmt.Errorf("build: %w", err)
+		release()
+		return Outcome{}, fmt.Errorf("build: %w", err)
 	}
-	return d.Ingest(ctx, j, path)
+	return Outcome{Docpack: path, Release: release}, nil
+}
+
+// resolveTimeout bounds a repository lookup: two API calls, not a build.
+const resolveTimeout = 2 * time.Minute
+
+// buildWorker runs build jobs, each attempt bounded by the job timeout.
+type buildWorker struct {
+	river.WorkerDefaults[BuildArgs]
+	s *Server
+}
+
+// Timeout is DOCTOWN_JOB_TIMEOUT.
+func (w *buildWorker) Timeout(*river.Job[BuildArgs]) time.Duration { return w.s.cfg.JobTimeout }
+
+// Work runs one attempt.
+func (w *buildWorker) Work(ctx context.Context, j *river.Job[BuildArgs]) error {
+	return w.s.work(ctx, j.Args, j.Attempt, j.MaxAttempts)
+}
+
+// resolveWorker runs repository lookups, with a timeout of their own.
+type resolveWorker struct {
+	river.WorkerDefaults[ResolveArgs]
+	s *Server
+}
+
+// Timeout is resolveTimeout: a lookup never gets a build's half hour.
+func (w *resolveWorker) Timeout(*river.Job[ResolveArgs]) time.Duration { return resolveTimeout }
+
+// Work looks the repository up and queues its build.
+func (w *resolveWorker) Work(ctx context.Context, j *river.Job[ResolveArgs]) error {
+	return w.s.resolve(ctx, j.Args)
 }

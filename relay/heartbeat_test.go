@@ -107,3 +107,15 @@ func TestDeadRelayJobRescued(t *testing.T) {
 		t.Errorf("rescued after %v", d)
 	}
 }
+
+// TestWorkerTimeouts: each job kind has its own timeout — a lookup does not
+// get a build's.
+func TestWorkerTimeouts(t *testing.T) {
+	s := &Server{cfg: DefaultConfig()}
+	if got := (&buildWorker{s: s}).Timeout(nil); got != DefaultJobTimeout {
+		t.Errorf("build timeout %v, want %v", got, DefaultJobTimeout)
+	}
+	if got := (&resolveWorker{s: s}).Timeout(nil); got != resolveTimeout || got >= DefaultJobTimeout {
+		t.Errorf("lookup timeout %v", got)
+	}
+}

@@ -64,7 +64,12 @@ type runPodStatus struct {
 var ErrRunPodFailed = errors.New("runpod job did not complete")
 
 // Dispatch submits the run and waits for its end. Cancelling ctx cancels the run.
-func (d *RunPodDispatcher) Dispatch(ctx context.Context, t *Task) error {
+func (d *RunPodDispatcher) Dispatch(ctx context.Context, t *Task) (Outcome, error) {
+	return Outcome{}, d.run(ctx, t)
+}
+
+// run submits the run and polls it to its end.
+func (d *RunPodDispatcher) run(ctx context.Context, t *Task) error {
 	j := t.Job
 	body, err := json.Marshal(map[string]any{
 		"input": runPodInput{
@@ -97,9 +102,9 @@ func (d *RunPodDispatcher) Dispatch(ctx context.Context, t *Task) error {
 			}
 			return fmt.Errorf("%w: %s %s", ErrRunPodFailed, st.Status, redact(msg, 300))
 		case "IN_PROGRESS":
-			if !running && t.Running != nil {
+			if !running {
 				running = true
-				t.Running()
+				t.started()
 			}
 		}
 		select {

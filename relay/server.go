@@ -153,17 +153,13 @@ func NewServer(ctx context.Context, cfg Config, deps Deps) (*Server, error) {
 			if build == nil {
 				build = PipelineBuild(generatorFactory(cfg), client, deps.ToolVersion)
 			}
-			s.disp = &LocalDispatcher{Build: build, Ingest: s.ingest, TempDir: s.tmpDir}
+			s.disp = &LocalDispatcher{Build: build, TempDir: s.tmpDir}
 		}
 	}
 
 	workers := river.NewWorkers()
-	river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, j *river.Job[BuildArgs]) error {
-		return s.work(ctx, j.Args, j.Attempt, j.MaxAttempts)
-	}))
-	river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, j *river.Job[ResolveArgs]) error {
-		return s.resolve(ctx, j.Args)
-	}))
+	river.AddWorker(workers, &buildWorker{s: s})
+	river.AddWorker(workers, &resolveWorker{s: s})
 	qo := queueOptions{
 		Workers: cfg.Workers, JobTimeout: cfg.JobTimeout, MaxAttempts: cfg.MaxAttempts,
 		PollInterval: deps.PollInterval, RetryPolicy: deps.RetryPolicy, Logger: newRiverLogger(s.log),
@@ -514,18 +510,36 @@ func (s *Server) work(ctx context.Context, a BuildArgs, attempt, maxAttempts int
 	if err != nil {
 		return s.failAttempt(ctx, log, job, attempt, maxAttempts, err)
 	}
+	started := make(chan struct{}, 1)
 	task := &Task{
 		Job: job, Token: token, APIURL: s.gh.APIURL(),
 		UploadURL:   s.cfg.uploadURL(),
 		UploadToken: s.tokens.Sign(job.ID, s.now().Add(s.cfg.JobTimeout+15*time.Minute)),
-		Running: func() {
+		Started: started,
+	}
+	// The dispatcher says when the build really started; this worker, not
+	// the dispatcher, records it.
+	dispatched := make(chan struct{})
+	recorded := make(chan struct{})
+	go func() {
+		defer close(recorded)
+		select {
+		case <-started:
 			if ok, err := setState(ctx, db, job.ID, StateRunning, "", s.now(), StateDispatched); err == nil && ok {
 				s.metrics.transitions.WithLabelValues(StateRunning).Inc()
 			}
-		},
-	}
+		case <-dispatched:
+		}
+	}()
 	start := time.Now()
-	err = s.disp.Dispatch(ctx, task)
+	out, err := s.disp.Dispatch(ctx, task)
+	close(dispatched)
+	<-recorded
+	if err == nil && out.Docpack != "" {
+		// Built here: validate and store it as an upload would be.
+		err = s.ingest(ctx, job, out.Docpack)
+	}
+	out.release()
 	if err == nil {
 		cur, gerr := getJob(ctx, db, job.ID)
 		switch {

@@ -1,0 +1,155 @@
+package relay
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// BenchmarkWebhookSustained is the relay's load check: signed push webhooks
+// (each a new commit: a delivery row, a job row and a River job) at 300/s
+// for 20 s, open loop, reporting p50/p99 time to the 202 and the process's
+// peak RSS (relay and load generator together); "hostile" holds 50 slow
+// connections open meanwhile, each trickling a body under a made-up
+// signature. Every delivery must be acknowledged and be exactly one job. Run
+// it with -benchtime=1x (each run is the whole 20 s):
+//
+//	go test -run '^$' -bench WebhookSustained -benchtime=1x ./relay
+func BenchmarkWebhookSustained(b *testing.B) {
+	const rate, dur = 300, 20 * time.Second
+	for _, hostile := range []int{0, 50} {
+		b.Run(fmt.Sprintf("300/s-slow=%d", hostile), func(b *testing.B) {
+			for range b.N {
+				e := newEnv(b)
+				r := startRelay(b, e, relayOpts{deps: Deps{Build: holdBuild}})
+				stopSlow := slowConnections(b, strings.TrimPrefix(r.URL, "http://"), hostile)
+				n := int(rate * dur / time.Second)
+				hooks := make([]webhook, n)
+				for i := range hooks {
+					hooks[i] = signedHook("push", pushPayload("acme/alpha", "refs/heads/main", randomHex(20)))
+				}
+				client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 128}}
+				lat := make([]time.Duration, n)
+				var failed atomic.Int64
+				var wg sync.WaitGroup
+				var peak atomic.Int64
+				done := make(chan struct{})
+				go func() {
+					t := time.NewTicker(200 * time.Millisecond)
+					defer t.Stop()
+					for {
+						if v := rssBytes(); v > peak.Load() {
+							peak.Store(v)
+						}
+						select {
+						case <-done:
+							return
+						case <-t.C:
+						}
+					}
+				}()
+				tick := time.NewTicker(time.Second / rate)
+				start := time.Now()
+				for i := range n {
+					<-tick.C
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						t0 := time.Now()
+						if code, _ := sendTo(b, client, r.URL, hooks[i]); code != http.StatusAccepted {
+							failed.Add(1)
+						}
+						lat[i] = time.Since(t0)
+					}()
+				}
+				tick.Stop()
+				wg.Wait()
+				elapsed := time.Since(start)
+				close(done)
+				open := stopSlow()
+				if f := failed.Load(); f > 0 {
+					b.Fatalf("%d of %d webhooks not acknowledged with 202", f, n)
+				}
+				if got := len(allJobs(b, r.Server)); got != n {
+					b.Fatalf("%d jobs for %d deliveries", got, n)
+				}
+				slices.Sort(lat)
+				b.ReportMetric(float64(n)/elapsed.Seconds(), "acks/s")
+				b.ReportMetric(float64(lat[n/2].Microseconds())/1000, "p50-ms")
+				b.ReportMetric(float64(lat[n*99/100].Microseconds())/1000, "p99-ms")
+				b.ReportMetric(float64(peak.Load())/(1<<20), "peak-rss-MB")
+				b.ReportMetric(float64(open), "slow-still-open")
+			}
+		})
+	}
+}
+
+// slowConnections opens n connections that each announce a 1 MB webhook
+// under a made-up signature and send one byte every 500 ms. stop closes them
+// and reports how many the server had not closed yet.
+func slowConnections(b *testing.B, addr string, n int) (stop func() int) {
+	var conns []net.Conn
+	quit := make(chan struct{})
+	var wg sync.WaitGroup
+	var closedByServer atomic.Int64
+	for range n {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			b.Fatal(err)
+		}
+		conns = append(conns, c)
+		fmt.Fprintf(c, "POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-GitHub-Event: push\r\nX-GitHub-Delivery: %s\r\nX-Hub-Signature-256: sha256=%s\r\nContent-Length: %d\r\n\r\n",
+			newDelivery(), strings.Repeat("0", 64), 1<<20)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t := time.NewTicker(500 * time.Millisecond)
+			defer t.Stop()
+			for {
+				select {
+				case <-quit:
+					return
+				case <-t.C:
+					if _, err := c.Write([]byte("{")); err != nil {
+						closedByServer.Add(1)
+						return
+					}
+				}
+			}
+		}()
+	}
+	return func() int {
+		close(quit)
+		wg.Wait()
+		for _, c := range conns {
+			c.Close()
+		}
+		return n - int(closedByServer.Load())
+	}
+}
+
+// rssBytes is this process's resident set size (Linux; 0 elsewhere).
+func rssBytes() int64 {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
