@@ -28,10 +28,10 @@ func TestRedeliveryAfterOutage(t *testing.T) {
 		}
 	}
 	r := startRelay(t, e, relayOpts{addr: addr, deps: Deps{Build: holdBuild}, cfg: func(c *Config) { c.RedeliverInterval = time.Hour }})
-	waitFor(t, "the missed pushes as jobs", 30*time.Second, func() bool { return len(allJobs(t, r.Server)) == 2 })
-	if n := e.gh.Redeliveries(); n != 2 {
-		t.Errorf("%d redeliveries, want 2", n)
-	}
+	// The fake records a redelivery once the relay has answered it.
+	waitFor(t, "the missed pushes redelivered as jobs", 30*time.Second, func() bool {
+		return len(allJobs(t, r.Server)) == 2 && e.gh.Redeliveries() == 2
+	})
 	// A delivery that arrives, and the ones redelivered, are not asked again.
 	b, _ := json.Marshal(pushPayload("acme/gamma", "refs/heads/main", e.shas["acme/gamma"]))
 	if code := e.gh.Deliver(newDelivery(), "push", b); code != http.StatusAccepted {
