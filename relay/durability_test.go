@@ -36,13 +36,15 @@ func TestRestartLosesNothing(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("no build started")
 	}
+	// The worker records "running" once the dispatcher has signalled the start.
 	states := map[string]int{}
-	for _, j := range allJobs(t, one.Server) {
-		states[j.State]++
-	}
-	if states[StateRunning] != 1 || states[StateQueued] != 2 {
-		t.Fatalf("before the stop: %v, want 1 running and 2 queued", states)
-	}
+	waitFor(t, "1 running and 2 queued", 10*time.Second, func() bool {
+		states = map[string]int{}
+		for _, j := range allJobs(t, one.Server) {
+			states[j.State]++
+		}
+		return states[StateRunning] == 1 && states[StateQueued] == 2
+	})
 	one.stop(t)
 	if len(bc.counts()) != 0 {
 		t.Fatalf("builds finished before the stop: %v", bc.counts())

@@ -525,10 +525,15 @@ func (s *Server) work(ctx context.Context, a BuildArgs, attempt, maxAttempts int
 		defer close(recorded)
 		select {
 		case <-started:
-			if ok, err := setState(ctx, db, job.ID, StateRunning, "", s.now(), StateDispatched); err == nil && ok {
-				s.metrics.transitions.WithLabelValues(StateRunning).Inc()
-			}
 		case <-dispatched:
+			select {
+			case <-started: // it started, and already ended
+			default:
+				return
+			}
+		}
+		if ok, err := setState(ctx, db, job.ID, StateRunning, "", s.now(), StateDispatched); err == nil && ok {
+			s.metrics.transitions.WithLabelValues(StateRunning).Inc()
 		}
 	}()
 	start := time.Now()
