@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -82,25 +84,29 @@ func BenchmarkCommand(b *testing.B) {
 func benchCorpus(b *testing.B, bin string, c *corpus) {
 	b.Run("floor", func(b *testing.B) {
 		b.SetBytes(c.bytes)
+		before := cpuTime()
 		for b.Loop() {
 			bareParse(c.srcs, 2)
 		}
+		b.ReportMetric((cpuTime()-before).Seconds()/float64(b.N), "cpu-s/op")
 	})
 	for _, w := range []int{1, 2} {
 		b.Run("build/workers="+strconv.Itoa(w), func(b *testing.B) {
 			b.SetBytes(c.bytes)
 			out := b.TempDir()
 			var rss int64
-			var pack time.Duration
+			var pack, cpu time.Duration
 			for b.Loop() {
 				for i, dir := range c.dirs {
-					r, p := runBuild(b, bin, dir, filepath.Join(out, strconv.Itoa(i)+".docpack"), w)
+					r, p, t := runBuild(b, bin, dir, filepath.Join(out, strconv.Itoa(i)+".docpack"), w)
 					rss = max(rss, r)
 					pack += p
+					cpu += t
 				}
 			}
 			b.ReportMetric(float64(rss)/(1<<20), "peak-RSS-MB")
 			b.ReportMetric(100*pack.Seconds()/b.Elapsed().Seconds(), "package-%")
+			b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/op")
 		})
 	}
 }
@@ -154,20 +160,21 @@ func bareParse(srcs [][]byte, w int) {
 	wg.Wait()
 }
 
-// runBuild runs one `doctown build` and returns its peak RSS in bytes and the
-// package stage's elapsed time from its NDJSON events.
-func runBuild(b *testing.B, bin, dir, out string, workers int) (int64, time.Duration) {
+// runBuild runs one `doctown build` and returns its peak RSS in bytes, the
+// package stage's elapsed time from its NDJSON events, and its CPU time (user
+// and system), which other processes on the machine disturb less than the
+// wall time.
+func runBuild(b *testing.B, bin, dir, out string, workers int) (rss int64, pack, cpu time.Duration) {
 	// /usr/bin/time reports the child's own peak: the rusage of a child of
 	// this process would start from this process's (it has the corpus loaded).
 	rssFile := out + ".rss"
-	cmd := exec.Command("/usr/bin/time", "-f", "%M", "-o", rssFile, bin, "build", dir, "-o", out, "--json", "--no-cache", "--generator", "extractive", "--workers", strconv.Itoa(workers))
+	cmd := exec.Command("/usr/bin/time", "-f", "%M %U %S", "-o", rssFile, bin, "build", dir, "-o", out, "--json", "--no-cache", "--generator", "extractive", "--workers", strconv.Itoa(workers))
 	cmd.Env = append(os.Environ(), "NO_COLOR=1")
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
 		b.Fatalf("doctown build %s: %v\n%s", dir, err, stderr.Bytes())
 	}
-	var pack time.Duration
 	sc := bufio.NewScanner(&stdout)
 	sc.Buffer(nil, 16<<20)
 	for sc.Scan() {
@@ -180,13 +187,21 @@ func runBuild(b *testing.B, bin, dir, out string, workers int) (int64, time.Dura
 			pack = time.Duration(ev.Elapsed * float64(time.Second))
 		}
 	}
-	kb, err := os.ReadFile(rssFile)
+	usage, err := os.ReadFile(rssFile)
 	if err != nil {
 		b.Fatal(err)
 	}
-	n, err := strconv.ParseInt(string(bytes.TrimSpace(kb)), 10, 64)
-	if err != nil {
-		b.Fatalf("peak RSS of %s: %v", dir, err)
+	var kb int64
+	var user, sys float64
+	if _, err := fmt.Sscan(string(usage), &kb, &user, &sys); err != nil {
+		b.Fatalf("resource use of %s: %q: %v", dir, usage, err)
 	}
-	return n << 10, pack
+	return kb << 10, pack, time.Duration((user + sys) * float64(time.Second))
+}
+
+// cpuTime is the CPU time this process has used, user and system.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -32,18 +32,23 @@ function cell(key, unit,   m) {
 		if ($(i) == "ns/op") vals[c SUBSEP what SUBSEP "s"] = vals[c SUBSEP what SUBSEP "s"] " " $(i-1) / 1e9
 		if ($(i) == "MB/s") mbs[c] = $(i-1)
 		if ($(i) == "peak-RSS-MB") vals[c SUBSEP what SUBSEP "rss"] = vals[c SUBSEP what SUBSEP "rss"] " " $(i-1)
+		if ($(i) == "cpu-s/op") vals[c SUBSEP what SUBSEP "cpu"] = vals[c SUBSEP what SUBSEP "cpu"] " " $(i-1)
 		if ($(i) == "package-%") vals[c SUBSEP what SUBSEP "pkg"] = vals[c SUBSEP what SUBSEP "pkg"] " " $(i-1)
 	}
 }
 END {
-	print "| corpus | bare parse, 2 goroutines | build, 1 worker | build, 2 workers | 2 workers ÷ bare parse | 2 workers vs 1 | package share (2 workers) | peak RSS (2 workers) |"
-	print "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+	print "Wall time, then CPU time (user + system), median of the runs (range):"
+	print ""
+	print "| corpus | bare parse, 2 goroutines | build, 1 worker | build, 2 workers | 2 workers ÷ bare parse | 2 workers vs 1 | package share (2 workers) | peak RSS (2 workers) | CPU: bare parse | CPU: build, 2 workers | CPU ratio |"
+	print "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 	for (k = 1; k <= nc; k++) {
 		c = order[k]
 		f = c SUBSEP "floor" SUBSEP "s"; w1 = c SUBSEP "workers=1" SUBSEP "s"; w2 = c SUBSEP "workers=2" SUBSEP "s"
 		r1 = cell(f, " s"); r2 = cell(w1, " s"); r3 = cell(w2, " s")
 		ratio = (f in vals && w2 in vals) ? sprintf("%.2f×", med(w2) / med(f)) : "—"
 		sp = (w1 in vals && w2 in vals) ? sprintf("%.2f×", med(w1) / med(w2)) : "—"
-		printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", c, r1, r2, r3, ratio, sp, cell(c SUBSEP "workers=2" SUBSEP "pkg", "%"), cell(c SUBSEP "workers=2" SUBSEP "rss", " MB")
+		fc = c SUBSEP "floor" SUBSEP "cpu"; bc = c SUBSEP "workers=2" SUBSEP "cpu"
+		cr = (fc in vals && bc in vals) ? sprintf("%.2f×", med(bc) / med(fc)) : "—"
+		printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", c, r1, r2, r3, ratio, sp, cell(c SUBSEP "workers=2" SUBSEP "pkg", "%"), cell(c SUBSEP "workers=2" SUBSEP "rss", " MB"), cell(fc, " s"), cell(bc, " s"), cr
 	}
 }' "$raw"
