@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Job states, in the order a job normally passes through them.
@@ -252,6 +254,95 @@ func pruneDeliveries(ctx context.Context, db querier, before time.Time) (int64, 
 		return 0, fmt.Errorf("prune deliveries: %w", err)
 	}
 	return n, nil
+}
+
+// JobStore makes every state change of a job after it is queued: the one
+// writer of doctown_jobs.state, so each transition's guard (the states it may
+// come from), its side columns and its metric live in one place. Workers,
+// handlers and sweepers call it; none writes the state themselves.
+type JobStore struct {
+	db          func() querier
+	now         func() time.Time
+	transitions interface {
+		WithLabelValues(...string) prometheus.Counter
+	}
+}
+
+// Get returns one job.
+func (st *JobStore) Get(ctx context.Context, id string) (*Job, error) {
+	return getJob(ctx, st.db(), id)
+}
+
+// move is setState plus the transition metric.
+func (st *JobStore) move(ctx context.Context, q querier, id, to, errText string, from ...string) (bool, error) {
+	if q == nil {
+		q = st.db()
+	}
+	ok, err := setState(ctx, q, id, to, errText, st.now(), from...)
+	if ok {
+		st.transitions.WithLabelValues(to).Inc()
+	}
+	return ok, err
+}
+
+// Dispatched starts an attempt on worker (this relay's instance): attempts
+// counts it, and its heartbeat starts now.
+func (st *JobStore) Dispatched(ctx context.Context, id, worker string) error {
+	if _, err := st.move(ctx, nil, id, StateDispatched, ""); err != nil {
+		return err
+	}
+	if _, err := st.db().exec(ctx, `UPDATE doctown_jobs SET worker = ?, heartbeat_at = ? WHERE id = ?`, worker, millis(st.now()), id); err != nil {
+		return fmt.Errorf("job %s: heartbeat: %w", id, err)
+	}
+	return nil
+}
+
+// Running records that the build really started.
+func (st *JobStore) Running(ctx context.Context, id string) error {
+	_, err := st.move(ctx, nil, id, StateRunning, "", StateDispatched)
+	return err
+}
+
+// ClaimUpload takes the job for one upload, in tx: false when it is not
+// waiting for one (another upload won, or it ended).
+func (st *JobStore) ClaimUpload(ctx context.Context, tx querier, id string) (bool, error) {
+	return st.move(ctx, tx, id, StateUploaded, "", StateDispatched, StateRunning)
+}
+
+// ReleaseUpload gives a claimed job back to its attempt when its docpack
+// could not be stored after all.
+func (st *JobStore) ReleaseUpload(ctx context.Context, id string, cause error) error {
+	_, err := st.move(ctx, nil, id, StateRunning, truncate(cause.Error(), 500), StateUploaded)
+	return err
+}
+
+// Done ends a job whose docpack is stored.
+func (st *JobStore) Done(ctx context.Context, id string) (bool, error) {
+	return st.move(ctx, nil, id, StateDone, "", StateUploaded)
+}
+
+// AttemptFailed records a failed attempt (msg already redacted): queued
+// again, or failed when it was the last.
+func (st *JobStore) AttemptFailed(ctx context.Context, id string, final bool, msg string) error {
+	to := StateQueued
+	if final {
+		to = StateFailed
+	}
+	_, err := st.move(ctx, nil, id, to, msg, StateDispatched, StateRunning)
+	return err
+}
+
+// Cancel cancels a queued job in tx.
+func (st *JobStore) Cancel(ctx context.Context, tx querier, id, reason string) (bool, error) {
+	return st.move(ctx, tx, id, StateCanceled, reason, StateQueued)
+}
+
+// BuilderFailed records a builder's own failure report on a live attempt;
+// the state stays, the dispatcher decides about the attempt.
+func (st *JobStore) BuilderFailed(ctx context.Context, id, msg string) error {
+	_, err := st.db().exec(ctx, `UPDATE doctown_jobs SET error = ?, updated_at = ? WHERE id = ? AND state IN (?, ?)`,
+		msg, millis(st.now()), id, StateDispatched, StateRunning)
+	return err
 }
 
 // setState moves a job to state, only from one of the states in from (any when

@@ -70,6 +70,7 @@ type Server struct {
 	// webhookBodies bounds the webhook bytes in memory across requests.
 	webhookBodies *bodyBudget
 	access        *AccessChecker
+	jobs          *JobStore
 	// instance names this relay process in doctown_jobs.worker (heartbeats).
 	instance   string
 	sessions   *sessionSealer
@@ -175,6 +176,7 @@ func NewServer(ctx context.Context, cfg Config, deps Deps) (*Server, error) {
 	s.catalog = &Catalog{db: s.q.db, canRead: s.canRead}
 	s.removeStale(ctx)
 	s.metrics = newMetrics(s.q.db)
+	s.jobs = &JobStore{db: s.q.db, now: s.now, transitions: s.metrics.transitions}
 	s.handler = s.routes()
 	return s, nil
 }
@@ -188,7 +190,7 @@ func (s *Server) Close() {
 func (s *Server) Catalog() *Catalog { return s.catalog }
 
 // Job returns one job's state.
-func (s *Server) Job(ctx context.Context, id string) (*Job, error) { return getJob(ctx, s.q.db(), id) }
+func (s *Server) Job(ctx context.Context, id string) (*Job, error) { return s.jobs.Get(ctx, id) }
 
 // Handler serves every route of the relay.
 func (s *Server) Handler() http.Handler { return s.handler }
@@ -475,154 +477,6 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	s.log.Info("relay stopped")
 	return err
-}
-
-// work runs one attempt of a build job. It is idempotent: a job already
-// uploaded or done is not built again, a canceled one is dropped.
-func (s *Server) work(ctx context.Context, a BuildArgs, attempt, maxAttempts int) error {
-	log := s.log.With("job_id", a.JobID, "repo", a.Owner+"/"+a.Repo, "sha", a.SHA, "attempt", attempt)
-	db := s.q.db()
-	job, err := getJob(ctx, db, a.JobID)
-	if errors.Is(err, ErrJobNotFound) {
-		return river.JobCancel(err)
-	}
-	if err != nil {
-		return err
-	}
-	switch job.State {
-	case StateUploaded:
-		return s.finish(ctx, log, job)
-	case StateDone:
-		return nil
-	case StateCanceled:
-		return river.JobCancel(errors.New("job canceled"))
-	}
-	if _, err := setState(ctx, db, job.ID, StateDispatched, "", s.now()); err != nil {
-		return err
-	}
-	if _, err := db.exec(ctx, `UPDATE doctown_jobs SET worker = ?, heartbeat_at = ? WHERE id = ?`, s.instance, millis(s.now()), job.ID); err != nil {
-		return fmt.Errorf("job %s: heartbeat: %w", job.ID, err)
-	}
-	s.metrics.transitions.WithLabelValues(StateDispatched).Inc()
-	log.Info("job dispatched", "dispatcher", s.disp.Name())
-
-	token, err := s.gh.RepoToken(ctx, job.InstallationID, job.Owner, job.Repo)
-	if err != nil {
-		return s.failAttempt(ctx, log, job, attempt, maxAttempts, err)
-	}
-	started := make(chan struct{}, 1)
-	task := &Task{
-		Job: job, Token: token, APIURL: s.gh.APIURL(),
-		UploadURL:   s.cfg.uploadURL(),
-		UploadToken: s.tokens.Sign(job.ID, s.now().Add(s.cfg.JobTimeout+15*time.Minute)),
-		Started: started,
-	}
-	// The dispatcher says when the build really started; this worker, not
-	// the dispatcher, records it.
-	dispatched := make(chan struct{})
-	recorded := make(chan struct{})
-	go func() {
-		defer close(recorded)
-		select {
-		case <-started:
-		case <-dispatched:
-			select {
-			case <-started: // it started, and already ended
-			default:
-				return
-			}
-		}
-		if ok, err := setState(ctx, db, job.ID, StateRunning, "", s.now(), StateDispatched); err == nil && ok {
-			s.metrics.transitions.WithLabelValues(StateRunning).Inc()
-		}
-	}()
-	start := time.Now()
-	out, err := s.disp.Dispatch(ctx, task)
-	close(dispatched)
-	<-recorded
-	if err == nil && out.Docpack != "" {
-		// Built here: validate and store it as an upload would be.
-		err = s.ingest(ctx, job, out.Docpack)
-	}
-	out.release()
-	if err == nil {
-		cur, gerr := getJob(ctx, db, job.ID)
-		switch {
-		case gerr != nil:
-			err = gerr
-		case cur.State == StateUploaded:
-			s.metrics.dispatch.WithLabelValues(s.disp.Name(), "ok").Observe(time.Since(start).Seconds())
-			return s.finish(ctx, log, cur)
-		case cur.State == StateDone:
-			return nil
-		default:
-			err = errors.New("the builder finished without uploading a docpack")
-			if cur.Error != "" {
-				err = fmt.Errorf("%w: %s", err, cur.Error)
-			}
-		}
-	}
-	s.metrics.dispatch.WithLabelValues(s.disp.Name(), "error").Observe(time.Since(start).Seconds())
-	if !s.gh.Configured() {
-		err = fmt.Errorf("%w (%s)", err, noAppHint)
-	}
-	// A docpack may have arrived even though the dispatcher saw an error (a
-	// status poll failed after the upload): then the job is done.
-	if cur, gerr := getJob(context.WithoutCancel(ctx), db, job.ID); gerr == nil && cur.State == StateUploaded {
-		return s.finish(context.WithoutCancel(ctx), log, cur)
-	}
-	return s.failAttempt(ctx, log, job, attempt, maxAttempts, err)
-}
-
-func (s *Server) finish(ctx context.Context, log *slog.Logger, job *Job) error {
-	ok, err := setState(ctx, s.q.db(), job.ID, StateDone, "", s.now(), StateUploaded)
-	if err != nil {
-		return err
-	}
-	if ok {
-		s.metrics.transitions.WithLabelValues(StateDone).Inc()
-		log.Info("job done")
-	}
-	return nil
-}
-
-// failAttempt records a failed attempt: back to queued while River will retry,
-// failed after the last attempt. It returns err so River schedules the retry.
-// An attempt cut short by this relay's shutdown is not the job's failure: it is
-// queued again without using up an attempt (River's snooze gives the attempt
-// back), so a restart never fails a job that was on its last attempt.
-func (s *Server) failAttempt(ctx context.Context, log *slog.Logger, job *Job, attempt, maxAttempts int, err error) error {
-	shutdown := s.interruptedByShutdown(ctx)
-	state := StateQueued
-	if attempt >= maxAttempts && !shutdown {
-		state = StateFailed
-	}
-	msg := redact(err.Error(), 2000)
-	switch {
-	case shutdown:
-		msg = "interrupted by relay shutdown: " + msg
-	case ctx.Err() != nil:
-		msg = "interrupted: " + msg
-	}
-	// The job's context may be cancelled (timeout, shutdown): record anyway.
-	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	if _, serr := setState(wctx, s.q.db(), job.ID, state, msg, s.now(), StateDispatched, StateRunning); serr != nil {
-		log.Error("record failure", "err", serr)
-	}
-	s.metrics.transitions.WithLabelValues(state).Inc()
-	if shutdown {
-		log.Warn("build interrupted by shutdown: queued again, the attempt does not count", "err", msg)
-		return river.JobSnooze(0)
-	}
-	log.Warn("build attempt failed", "err", msg, "final", state == StateFailed)
-	return err
-}
-
-// interruptedByShutdown reports whether ctx was cancelled because this relay is
-// stopping (its grace period over), rather than by the job timeout (a deadline).
-func (s *Server) interruptedByShutdown(ctx context.Context) bool {
-	return s.draining.Load() && errors.Is(ctx.Err(), context.Canceled)
 }
 
 // generatorFactory makes each local build's generator: the OpenAI-compatible one

@@ -50,18 +50,17 @@ func (s *Server) ingest(ctx context.Context, job *Job, path string) error {
 	}
 	e, err := s.publish(ctx, path, m, publishTarget{Owner: job.Owner, Repo: job.Repo, SHA: job.SHA, Ref: job.Ref, JobID: job.ID, PushedAt: job.PushedAt, Private: job.Private},
 		func(ctx context.Context, tx queueTx) (bool, error) {
-			return setState(ctx, tx, job.ID, StateUploaded, "", s.now(), StateDispatched, StateRunning)
+			return s.jobs.ClaimUpload(ctx, tx, job.ID)
 		},
 		func(ctx context.Context, cause error) {
 			// The claim stands for nothing stored: give the job back to its attempt.
-			if _, err := setState(ctx, s.q.db(), job.ID, StateRunning, truncate(cause.Error(), 500), s.now(), StateUploaded); err != nil {
+			if err := s.jobs.ReleaseUpload(ctx, job.ID, cause); err != nil {
 				log.Error("release claim", "err", err)
 			}
 		})
 	if err != nil {
 		return err
 	}
-	s.metrics.transitions.WithLabelValues(StateUploaded).Inc()
 	log.Info("docpack stored", "key", e.Key, "size", e.Size, "symbols", e.SymbolCount)
 	return nil
 }
@@ -424,8 +423,7 @@ func (s *Server) handleComplete(w http.ResponseWriter, r *http.Request) {
 		if msg == "" {
 			msg = "builder reported a failure"
 		}
-		if _, err := s.q.db().exec(r.Context(), `UPDATE doctown_jobs SET error = ?, updated_at = ? WHERE id = ? AND state IN (?, ?)`,
-			msg, millis(s.now()), job.ID, StateDispatched, StateRunning); err != nil {
+		if err := s.jobs.BuilderFailed(r.Context(), job.ID, msg); err != nil {
 			writeError(w, http.StatusInternalServerError, "could not record the failure")
 			return
 		}

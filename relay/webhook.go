@@ -179,7 +179,6 @@ func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "could not record the delivery")
 		return
 	}
-	s.metrics.transitions.WithLabelValues(StateCanceled).Add(float64(len(ans.Cancel)))
 	for _, id := range ans.riverCancel {
 		// After the commit: the worker also checks the row, so a failure here
 		// only delays the cancellation.
@@ -344,7 +343,7 @@ func (s *Server) cancelPending(ctx context.Context, tx queueTx, inst int64, repo
 		return err
 	}
 	for _, j := range jobs {
-		changed, err := setState(ctx, tx, j.ID, StateCanceled, "repository removed from the installation", s.now(), StateQueued)
+		changed, err := s.jobs.Cancel(ctx, tx, j.ID, "repository removed from the installation")
 		if err != nil {
 			return err
 		}
