@@ -1,6 +1,8 @@
 package docpack
 
 import (
+	"fmt"
+	"io"
 	"os"
 	"syscall"
 	"testing"
@@ -52,4 +54,23 @@ func cpuTime() time.Duration {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkWrite packages 50,000 symbols and their docs (the size of winapi
+// before macro expansion) with 1 and 2 workers.
+func BenchmarkWrite(b *testing.B) {
+	syms := sampleSymbols(50000)
+	docs := sampleDocs(syms)
+	m := sampleManifest(syms, docs)
+	for _, w := range []int{1, 2} {
+		b.Run(fmt.Sprintf("workers=%d", w), func(b *testing.B) {
+			cpu0 := cpuTime()
+			for b.Loop() {
+				if err := WriteContext(b.Context(), io.Discard, m, syms, docs, WriteOptions{Workers: w}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(cpuTime()-cpu0)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
+		})
+	}
 }
