@@ -90,6 +90,10 @@ type Symbol struct {
 	// PrivateFields is set on a struct or union with a field that is not pub:
 	// code outside the crate cannot build it with a struct literal.
 	PrivateFields bool `json:"private_fields,omitempty"`
+	// PublicPaths are all the paths the item can be named by from outside the
+	// crate (its declaration and every pub re-export), shortest first; Path is
+	// the first. Set only when there is more than one.
+	PublicPaths []string `json:"public_paths,omitempty"`
 
 	// Source is the item's source text. It is not stored in symbols.json; the pipeline
 	// carries it to the generators.

@@ -133,12 +133,24 @@ func scoreCrate(t *testing.T, crateDir string, doc *rdDoc, features []string) *c
 	matched := map[string]int{}
 	byPath := map[string][]string{} // path:kind → keys of ours
 	byImpl := map[string][]string{} // self type path + trait name → keys of our impls
+	alt := altPaths(res.Symbols)
+	typePaths := map[string][]string{} // a re-exported type's path → its other public paths
+	for _, o := range res.Symbols {
+		if len(o.PublicPaths) > 1 {
+			typePaths[o.Path] = o.PublicPaths[1:]
+		}
+	}
 	for k, list := range ours {
 		for _, o := range list {
-			pk := o.Path + ":" + string(o.SymbolType)
-			byPath[pk] = append(byPath[pk], k)
+			for _, p := range alt(o) {
+				pk := p + ":" + string(o.SymbolType)
+				byPath[pk] = append(byPath[pk], k)
+			}
 			if o.SymbolType == docpack.KindImpl {
-				byImpl[implKey(o)] = append(byImpl[implKey(o)], k)
+				self, trait := implKey(o)
+				for _, p := range append([]string{self}, typePaths[self]...) {
+					byImpl[p+"\x00"+trait] = append(byImpl[p+"\x00"+trait], k)
+				}
 			}
 		}
 	}
@@ -241,11 +253,37 @@ func scoreCrate(t *testing.T, crateDir string, doc *rdDoc, features []string) *c
 	return cs
 }
 
-// implKey is the (self type path, trait name) of one of our impl symbols, in
-// the form rustdocPublic gives rustdoc's: the path of the impl's items'
+// altPaths gives the public paths a symbol can be named by: its path, and
+// under each public path of the nearest enclosing item that records several
+// (rustdoc may have reached it through any of them first).
+func altPaths(syms []docpack.Symbol) func(docpack.Symbol) []string {
+	byID := map[string]*docpack.Symbol{}
+	for i := range syms {
+		byID[syms[i].ID] = &syms[i]
+	}
+	return func(s docpack.Symbol) []string {
+		out := []string{s.Path}
+		for cur := &s; cur != nil; cur = byID[cur.Parent] {
+			if len(cur.PublicPaths) > 1 && strings.HasPrefix(s.Path, cur.Path) {
+				rest := s.Path[len(cur.Path):]
+				for _, p := range cur.PublicPaths[1:] {
+					out = append(out, p+rest)
+				}
+				break
+			}
+			if cur.Parent == "" {
+				break
+			}
+		}
+		return out
+	}
+}
+
+// implKey is the self type path and trait name of one of our impl symbols,
+// in the form rustdocPublic gives rustdoc's: the path of the impl's items'
 // parent and the last segment of the trait's path.
-func implKey(s docpack.Symbol) string {
-	trait, self := docpack.SplitImpl(s.Name)
+func implKey(s docpack.Symbol) (self, trait string) {
+	trait, selfType := docpack.SplitImpl(s.Name)
 	if i := strings.LastIndex(trait, "::"); i >= 0 {
 		trait = trait[i+2:]
 	}
@@ -256,7 +294,7 @@ func implKey(s docpack.Symbol) string {
 	if i := strings.Index(prefix, "::impl"); i >= 0 {
 		prefix = prefix[:i]
 	}
-	return prefix + "::" + baseTypeName(self) + "\x00" + strings.TrimPrefix(trait, "!")
+	return prefix + "::" + baseTypeName(selfType), strings.TrimPrefix(trait, "!")
 }
 
 // cfgFilter is the test's own cfg evaluation until extraction does it: a

@@ -1,16 +1,17 @@
 package rust
 
 import (
-	"github.com/doctown/doctown/docpack"
-
 	"bytes"
 	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/txtar"
+
+	"github.com/doctown/doctown/docpack"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -149,5 +150,58 @@ func TestImplTypeName(t *testing.T) {
 		if got := implTypeName(tt.in); got != tt.want {
 			t.Errorf("implTypeName(%q) = %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+// TestDisplayPaths checks, on real crates, that a re-exported item is shown
+// at its shortest public path, with its other public paths recorded, and
+// that its items follow it.
+func TestDisplayPaths(t *testing.T) {
+	for _, tt := range []struct {
+		crate, path string
+		kind        docpack.Kind
+		also, child string
+	}{
+		{"serde", "serde::Serialize", docpack.KindTrait, "serde::ser::Serialize", "serde::Serialize::serialize"},
+		{"hashbrown", "hashbrown::HashMap", docpack.KindStruct, "hashbrown::hash_map::HashMap", "hashbrown::HashMap::with_hasher"},
+		{"rand", "rand::rngs::StdRng", docpack.KindStruct, "", "rand::rngs::StdRng::from_seed"},
+		{"petgraph", "petgraph::algo::dijkstra", docpack.KindFunction, "petgraph::algo::dijkstra::dijkstra", ""},
+	} {
+		t.Run(tt.crate, func(t *testing.T) {
+			dir := registryCrate(t, tt.crate)
+			crates, err := Discover(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := Extract(t.Context(), dir, crates[:1], Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var found *docpack.Symbol
+			child := tt.child == ""
+			for i, s := range res.Symbols {
+				if s.Path == tt.path && s.SymbolType == tt.kind {
+					found = &res.Symbols[i]
+				}
+				if s.Path == tt.child {
+					child = true
+				}
+				if s.Path == tt.also && s.SymbolType == tt.kind {
+					t.Errorf("%s shown at %s too", tt.path, tt.also)
+				}
+			}
+			if found == nil {
+				t.Fatalf("no %s %s", tt.kind, tt.path)
+			}
+			if found.ID != docpack.NewID(tt.crate, tt.path, tt.kind, 1) {
+				t.Errorf("id %s is not derived from the display path", found.ID)
+			}
+			if tt.also != "" && (len(found.PublicPaths) < 2 || found.PublicPaths[0] != tt.path || !slices.Contains(found.PublicPaths, tt.also)) {
+				t.Errorf("public_paths %q; want %s first and %s among them", found.PublicPaths, tt.path, tt.also)
+			}
+			if !child {
+				t.Errorf("no %s", tt.child)
+			}
+		})
 	}
 }

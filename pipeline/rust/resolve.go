@@ -2,10 +2,7 @@ package rust
 
 import (
 	"cmp"
-	"crypto/sha256"
-	"encoding/hex"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/doctown/doctown/docpack"
@@ -33,6 +30,7 @@ type resolver struct {
 	exp     map[*rawItem]string   // public path of exported items
 	shownIn map[*rawItem]string   // module path an exported item is shown in
 	expVia  map[*rawItem][]string // attributes of the re-export that gave the public path
+	paths   map[*rawItem][]string // every public path of exported items, in the order found
 	visited map[string]string     // module path → public path
 	order   []string
 }
@@ -211,6 +209,9 @@ func (r *resolver) hiddenOK(it *rawItem) bool { return !it.hidden || r.opts.Incl
 // the attributes of the re-export that brings it there (its #[cfg]s and macro
 // wrappers), nil for an item shown where it is declared.
 func (r *resolver) export(it *rawItem, path, in string, via []string) {
+	if !slices.Contains(r.paths[it], path) {
+		r.paths[it] = append(r.paths[it], path)
+	}
 	if _, ok := r.exp[it]; ok {
 		return
 	}
@@ -353,7 +354,7 @@ type placed struct {
 func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) []docpack.Symbol {
 	r := &resolver{crate: c, opts: opts, mods: map[string]*modNode{}, memo: map[string][]*rawItem{},
 		byName: map[string][]*rawItem{}, exp: map[*rawItem]string{}, shownIn: map[*rawItem]string{}, expVia: map[*rawItem][]string{},
-		visited: map[string]string{}}
+		paths: map[*rawItem][]string{}, visited: map[string]string{}}
 	r.root = &rawItem{childMod: ""}
 	r.root.sym = docpack.Symbol{Name: c.Name, Crate: c.Name, SymbolType: docpack.KindModule, Visibility: "pub",
 		Signature: "mod " + c.Name, Parameters: []docpack.Parameter{}, Attributes: []string{}, Dependencies: []string{}}
@@ -504,6 +505,15 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) []docpack.Symb
 	rootP := &placed{it: r.root, path: c.Name, public: true}
 	kept = append([]*placed{rootP}, kept...)
 	info[r.root] = rootP
+	disp := r.displayPaths()
+	for _, p := range kept {
+		if p.it.sym.SymbolType == docpack.KindImpl && p.target != "" {
+			p.target = disp(p.target)
+			p.path = parentPath(p.target) + "::" + p.it.label
+		} else {
+			p.path = disp(p.path)
+		}
+	}
 
 	slices.SortStableFunc(kept, func(a, b *placed) int {
 		return cmp.Or(cmp.Compare(a.it.sym.File, b.it.sym.File), cmp.Compare(a.it.sym.Line, b.it.sym.Line),
@@ -513,13 +523,9 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) []docpack.Symb
 	ids := map[*rawItem]string{}
 	count := map[string]int{}
 	for _, p := range kept {
-		key := c.Name + "\x00" + p.path + "\x00" + string(p.it.sym.SymbolType)
+		key := p.path + "\x00" + string(p.it.sym.SymbolType)
 		count[key]++
-		if n := count[key]; n > 1 {
-			key += "\x00" + strconv.Itoa(n)
-		}
-		h := sha256.Sum256([]byte(key))
-		ids[p.it] = hex.EncodeToString(h[:8])
+		ids[p.it] = docpack.NewID(c.Name, p.path, p.it.sym.SymbolType, count[key])
 	}
 	// Kept modules by path: where an item whose enclosing module was left out
 	// (a private module, or nothing at all for impls of foreign types) hangs.
@@ -536,6 +542,9 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) []docpack.Symb
 		s := p.it.sym
 		s.ID = ids[p.it]
 		s.Path = p.path
+		if ps := r.paths[p.it]; len(ps) > 1 && p.it.parent == nil && s.SymbolType != docpack.KindImpl {
+			s.PublicPaths = ps
+		}
 		if p.parent != nil {
 			s.Parent = ids[p.parent]
 		}
@@ -565,6 +574,60 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) []docpack.Symb
 	}
 	_ = ci
 	return syms
+}
+
+// shorterPath orders the public paths of an item named name: paths that
+// keep its name before renaming re-exports (`pub use Visible as Renamed`),
+// then fewer segments, shorter text, and by text.
+func shorterPath(name string) func(a, b string) int {
+	renamed := func(p string) bool { return !strings.HasSuffix(p, "::"+name) }
+	return func(a, b string) int {
+		return cmp.Or(boolCompare(renamed(a), renamed(b)), cmp.Compare(strings.Count(a, "::"), strings.Count(b, "::")),
+			cmp.Compare(len(a), len(b)), strings.Compare(a, b))
+	}
+}
+
+func boolCompare(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
+}
+
+// displayPaths sorts each exported item's public paths (shorterPath) and
+// returns the rewrite from the path an item was first found at (what its
+// children's paths were built on) to its display path, the shortest
+// (serde::ser::Serialize → serde::Serialize, and serde::ser::Serialize::serialize
+// with it). Only items that hold other items (modules, types, traits) rewrite
+// the paths under them: a function and a module may share a name.
+func (r *resolver) displayPaths() func(string) string {
+	exact, prefix := map[string]string{}, map[string]string{}
+	for it, ps := range r.paths {
+		if len(ps) < 2 {
+			continue
+		}
+		slices.SortFunc(ps, shorterPath(it.sym.Name))
+		if from := r.exp[it]; ps[0] != from {
+			exact[from] = ps[0]
+			if k := it.sym.SymbolType; k == docpack.KindModule || typeKinds[k] {
+				prefix[from] = ps[0]
+			}
+		}
+	}
+	return func(path string) string {
+		if to, ok := exact[path]; ok {
+			return to
+		}
+		for pre := parentPath(path); len(prefix) > 0 && strings.Contains(pre, "::"); pre = parentPath(pre) {
+			if to, ok := prefix[pre]; ok {
+				return to + path[len(pre):]
+			}
+		}
+		return path
+	}
 }
 
 // implItemPrefix is where an impl's items live: the public (or canonical)
