@@ -120,6 +120,7 @@ func newIndex(m *docpack.Manifest, symbols []docpack.Symbol, docs DocSource, byI
 			modules[root] = -1
 		}
 	}
+	x.addPublicPaths()
 	for _, c := range m.Crates {
 		if _, ok := modules[c.Name]; !ok {
 			modules[c.Name] = -1
@@ -306,7 +307,38 @@ func (x *Index) ByID(id string) (int, bool) {
 	return i, ok
 }
 
-// ByPath returns the symbol with exactly this qualified path (impls excluded).
+// addPublicPaths makes ByPath find a re-exported item, and the items inside
+// it, under each of its public paths (format 1.1's public_paths): the
+// definition path serde::ser::Serialize as well as the display path
+// serde::Serialize. A symbol's own path always wins.
+func (x *Index) addPublicPaths() {
+	for i := range x.Symbols {
+		s := &x.Symbols[i]
+		if s.SymbolType == docpack.KindImpl {
+			continue
+		}
+		cur, depth := s, 0
+		for cur != nil && depth < 64 {
+			if len(cur.PublicPaths) > 1 && strings.HasPrefix(s.Path, cur.Path) {
+				rest := s.Path[len(cur.Path):]
+				for _, p := range cur.PublicPaths {
+					if _, dup := x.byPath[p+rest]; !dup {
+						x.byPath[p+rest] = i
+					}
+				}
+				break
+			}
+			p, ok := x.byID(cur.Parent)
+			if !ok || cur.Parent == "" {
+				break
+			}
+			cur, depth = &x.Symbols[p], depth+1
+		}
+	}
+}
+
+// ByPath returns the symbol with this qualified path (impls excluded): its
+// path, or one of the public paths it or an item holding it is reachable at.
 func (x *Index) ByPath(path string) (int, bool) {
 	i, ok := x.byPath[path]
 	return i, ok

@@ -191,3 +191,28 @@ func TestOpenMatchesNew(t *testing.T) {
 		t.Error(`Search("w") found nothing`)
 	}
 }
+
+// TestByPathPublicPaths checks a re-exported item and its items are found
+// under every public path it records, and that a symbol's own path wins.
+func TestByPathPublicPaths(t *testing.T) {
+	syms := []docpack.Symbol{
+		{ID: "root", Name: "serde", Path: "serde", Crate: "serde", SymbolType: docpack.KindModule},
+		{ID: "ser", Name: "ser", Path: "serde::ser", Crate: "serde", SymbolType: docpack.KindModule, Parent: "root"},
+		{ID: "tr", Name: "Serialize", Path: "serde::Serialize", Crate: "serde", SymbolType: docpack.KindTrait, Parent: "ser",
+			PublicPaths: []string{"serde::Serialize", "serde::ser::Serialize"}},
+		{ID: "m", Name: "serialize", Path: "serde::Serialize::serialize", Crate: "serde", SymbolType: docpack.KindTraitMethod, Parent: "tr"},
+		{ID: "other", Name: "Serialize", Path: "serde::ser::Serialize::serialize", Crate: "serde", SymbolType: docpack.KindMacro, Parent: "ser"},
+	}
+	x := index.New(&docpack.Manifest{}, syms, nil)
+	for path, want := range map[string]string{
+		"serde::Serialize":                 "tr",
+		"serde::ser::Serialize":            "tr",
+		"serde::Serialize::serialize":      "m",
+		"serde::ser::Serialize::serialize": "other",
+	} {
+		i, ok := x.ByPath(path)
+		if !ok || x.Symbols[i].ID != want {
+			t.Errorf("ByPath(%q) = %d, %v; want %s", path, i, ok, want)
+		}
+	}
+}

@@ -139,6 +139,7 @@ func TestImplTypeName(t *testing.T) {
 		{"[Vec<[u8; 2]>; N]", "array"},
 		{"(A, B)", "tuple"},
 		{"()", "unit"},
+		{"!", "never"},
 		{"*const T", "pointer"},
 		{"*mut c_void", "pointer"},
 		{"fn(u8) -> u8", "fn"},

@@ -408,7 +408,7 @@ func baseTypeName(t string) string {
 
 // implTypeName is the path segment the items of an impl of a foreign or
 // generic type hang under: the type's name, or for the types rustdoc documents
-// as primitives the primitive's name (slice, array, tuple, unit, pointer, fn),
+// as primitives the primitive's name (slice, array, tuple, unit, never, pointer, fn),
 // so `impl Deserialize for &'a [u8]` and `impl Default for [T; 0]` give
 // "…::slice::deserialize" and "…::array::default".
 func implTypeName(t string) string {
@@ -434,6 +434,8 @@ func implTypeName(t string) string {
 			return "slice"
 		case strings.HasPrefix(t, "()"):
 			return "unit"
+		case t == "!":
+			return "never"
 		case strings.HasPrefix(t, "("):
 			return "tuple"
 		case strings.HasPrefix(t, "*"):
