@@ -147,6 +147,9 @@ func Extract(ctx context.Context, repoRoot string, crates []Crate, opts Options)
 				res.Paths = append(res.Paths, o.rel)
 			}
 		}
+		if w, ok := sparseWarning(root, crates[ci], outs[ci], syms[ci], opts.MaxFileSize); ok {
+			res.Warnings = append(res.Warnings, w)
+		}
 		res.Symbols = append(res.Symbols, syms[ci]...)
 	}
 	finish(res)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/txtar"
@@ -203,6 +204,46 @@ func TestDisplayPaths(t *testing.T) {
 			if !child {
 				t.Errorf("no %s", tt.child)
 			}
+		})
+	}
+}
+
+// TestSparseWarning checks that crates whose modules extraction cannot reach
+// (libc's cfg_if!, before cfg_if! is understood) get a warning naming the
+// likely cause, and that healthy crates get none.
+func TestSparseWarning(t *testing.T) {
+	for _, tt := range []struct {
+		crate string
+		want  bool
+	}{
+		{"libc", true},
+		{"serde", false},
+		{"tokio", false},
+		{"itoa", false},
+	} {
+		t.Run(tt.crate, func(t *testing.T) {
+			dir := registryCrate(t, tt.crate)
+			crates, err := Discover(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := Extract(t.Context(), dir, crates[:1], Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, w := range res.Warnings {
+				if strings.Contains(w.Message, "public items found, though its sources declare") {
+					got = append(got, w.String())
+				}
+			}
+			if tt.want && (len(got) != 1 || !strings.Contains(got[0], "likely cause")) {
+				t.Errorf("warnings %q; want one naming the likely cause", got)
+			}
+			if !tt.want && len(got) > 0 {
+				t.Errorf("unexpected warning %q", got)
+			}
+			t.Log(got)
 		})
 	}
 }

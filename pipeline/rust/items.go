@@ -375,6 +375,15 @@ func (e *fileExtractor) item(c *ts.Node, k string, p *pending, mod, childDir str
 	case "impl_item":
 		e.implItem(c, p, mod, childDir, parent, add)
 	case "const_item", "static_item":
+		if v := e.field(c, g.fValue); k == "const_item" && v != nil && e.fieldText(c, g.fName) == "_" && e.g.kind(v) == "block" {
+			// const _: () = { impl Trait for Type { … } }; (serde_derive's
+			// output, hand-written the same way): the impls count where the
+			// block is, as rustdoc lists them; the const has no name to show.
+			if ctx == "" {
+				e.walkList(v, mod, childDir, parent, ctx, add, nil)
+			}
+			return
+		}
 		kind := docpack.KindConst
 		if k == "static_item" {
 			kind = docpack.KindStatic

@@ -205,6 +205,17 @@ func (r *resolver) globNames(t string, seen map[string]bool) []named {
 
 func (r *resolver) hiddenOK(it *rawItem) bool { return !it.hidden || r.opts.IncludeHidden }
 
+// modHidden reports whether module mp or one around it is #[doc(hidden)].
+func (r *resolver) modHidden(mp string) bool {
+	for mp != "" {
+		if it := r.modItem(mp); it != nil && it.hidden {
+			return true
+		}
+		mp = parentMod(mp)
+	}
+	return false
+}
+
 // export records the public path of it, unless it already has one. via are
 // the attributes of the re-export that brings it there (its #[cfg]s and macro
 // wrappers), nil for an item shown where it is declared.
@@ -279,6 +290,12 @@ func (r *resolver) computeExports(all []*rawItem) {
 				continue
 			}
 			for _, it := range r.resolvePath(u.mod, u.segs) {
+				// An item of a #[doc(hidden)] module stays hidden where it is
+				// re-exported too, #[doc(inline)] or not: rustdoc lists the
+				// `use` and strips the item.
+				if it.parent == nil && !r.opts.IncludeHidden && r.modHidden(it.mod) {
+					continue
+				}
 				if r.hiddenOK(it) && it.sym.SymbolType != docpack.KindImpl && (it.sym.Visibility == "pub" || it.parent != nil) {
 					r.export(it, prefix+"::"+u.alias, mp, u.attrs)
 				}
@@ -411,16 +428,6 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) []docpack.Symb
 	}
 	r.computeExports(all)
 
-	// Module hidden-ness, for items that are not re-exported.
-	modHidden := func(mp string) bool {
-		for mp != "" {
-			if it := r.modItem(mp); it != nil && it.hidden {
-				return true
-			}
-			mp = parentMod(mp)
-		}
-		return false
-	}
 
 	info := map[*rawItem]*placed{}
 	var place func(it *rawItem) *placed
@@ -435,7 +442,7 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) []docpack.Symb
 			p.public = ok
 			if !ok {
 				path = r.canonical(it)
-				p.hidden = !opts.IncludeHidden && (it.hidden || modHidden(it.mod))
+				p.hidden = !opts.IncludeHidden && (it.hidden || r.modHidden(it.mod))
 			}
 			p.path = path
 			in := it.mod
