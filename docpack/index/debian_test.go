@@ -31,6 +31,9 @@ func debianPack(t *testing.T, glob string) *index.Pack {
 
 func mustPath(t *testing.T, x *index.Index, path string, kind docpack.Kind) int {
 	t.Helper()
+	if i, ok := x.ByPath(path); ok && x.Symbols[i].SymbolType == kind {
+		return i // the path or one of the item's public paths
+	}
 	for _, m := range x.Search(path, kind) {
 		if x.Symbols[m.Symbol].Path == path {
 			return m.Symbol

@@ -428,7 +428,6 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) []docpack.Symb
 	}
 	r.computeExports(all)
 
-
 	info := map[*rawItem]*placed{}
 	var place func(it *rawItem) *placed
 	place = func(it *rawItem) *placed {
