@@ -3,6 +3,7 @@ package rust
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -18,8 +19,10 @@ import (
 // (textual scope crosses files: `#[macro_use] mod macros;` comes first in
 // lib.rs, the calls are in later modules). It reads the .rs files under the
 // directory of the crate root that mention macro_rules, and lexes them; a
-// file that does not lex is left to the parser to report.
-func scanMacros(ctx context.Context, root string, c Crate, maxSize int64) *macros.Expander {
+// file that does not lex (mismatched delimiters) gives a warning: its
+// definitions are not known, and its calls are read as items as written.
+func scanMacros(ctx context.Context, root string, c Crate, maxSize int64) (*macros.Expander, []Warning) {
+	var warns []Warning
 	table := macros.NewTable()
 	dir := filepath.Dir(c.Root)
 	_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
@@ -44,15 +47,22 @@ func scanMacros(ctx context.Context, root string, c Crate, maxSize int64) *macro
 		}
 		toks, err := macros.Lex(string(src), 1)
 		if err != nil {
+			var le *macros.LexError
+			line := 0
+			if errors.As(err, &le) {
+				line = le.Line
+			}
+			warns = append(warns, Warning{File: relPath(root, path), Line: line,
+				Message: "macro definitions in this file not read: " + strings.TrimPrefix(err.Error(), "line "+itoa(line)+": ")})
 			return nil
 		}
 		table.ScanFile(relPath(root, path), toks)
 		return nil
 	})
 	if table.Len() == 0 {
-		return nil
+		return nil, warns
 	}
-	return &macros.Expander{Table: table, Limits: macros.DefaultLimits}
+	return &macros.Expander{Table: table, Limits: macros.DefaultLimits}, warns
 }
 
 // line is the line in the real file of byte offset off of e.src.
@@ -63,31 +73,43 @@ func (e *fileExtractor) line(off uint, row uint) int {
 	return int(row) + 1 + e.lineBase
 }
 
+// maxCallBytes bounds the text of a call that is lexed for expansion (the
+// expander's own limit, DefaultLimits.Input tokens, is about 1.5 MB).
+const maxCallBytes = 2 << 20
+
 // expandCall expands the call m of a macro_rules! macro defined in the crate,
 // returning the expansion as source text with the map of its lines. ok is
 // false when the macro is not the crate's, or could not be expanded (that
-// gives a warning naming it); the caller then reads the call's body as items.
-func (e *fileExtractor) expandCall(name string, m, tt *ts.Node) (src []byte, lines *macros.LineMap, ok bool) {
+// gives a warning naming it); the caller then reads the call's body as items,
+// unless done says the call is settled (too large to read at all).
+func (e *fileExtractor) expandCall(name string, m, tt *ts.Node) (src []byte, lines *macros.LineMap, ok, done bool) {
 	if e.exp == nil || strings.HasSuffix(name, "cfg_if") {
 		// cfg_if! is read by the cfg evaluation, which takes the one true
 		// arm; expanding it would give every arm under its #[cfg].
-		return nil, nil, false
+		return nil, nil, false, false
 	}
 	callLine := e.line(m.StartByte(), m.StartPosition().Row)
 	warn := func(msg string) {
 		e.out.warnings = append(e.out.warnings, Warning{File: e.rel, Line: callLine, Message: msg})
 	}
-	if err := e.exp.Table.Bad(name); err != nil && e.exp.Table.Lookup(name, e.rel, callLine) == nil {
-		warn("macro " + name + " not expanded: its definition does not parse: " + err.Error())
-		return nil, nil, false
-	}
 	if e.exp.Table.Lookup(name, e.rel, callLine) == nil {
-		return nil, nil, false
+		if err := e.exp.Table.Bad(name); err != nil {
+			warn("macro " + name + " not expanded: its definition does not parse: " + err.Error())
+		}
+		return nil, nil, false, false
+	}
+	if n := tt.EndByte() - tt.StartByte(); n > maxCallBytes {
+		warn("macro " + name + " not expanded: the call is " + itoa(int(n)) + " bytes, over the limit of " + itoa(maxCallBytes) + "; its items are left out")
+		return nil, nil, false, true
 	}
 	toks, err := macros.Lex(e.text(tt), e.line(tt.StartByte(), tt.StartPosition().Row))
 	if err != nil || len(toks) != 1 || toks[0].Kind != macros.Group {
-		warn("macro " + name + " not expanded: its input is not a token tree")
-		return nil, nil, false
+		msg := "its input is not a token tree"
+		if err != nil {
+			msg += " (" + err.Error() + ")"
+		}
+		warn("macro " + name + " not expanded: " + msg)
+		return nil, nil, false, false
 	}
 	input := toks[0].Kids
 	if e.lines != nil {
@@ -98,10 +120,10 @@ func (e *fileExtractor) expandCall(name string, m, tt *ts.Node) (src []byte, lin
 	out, err := e.exp.Expand(name, input, e.rel, callLine)
 	if err != nil {
 		warn(err.Error() + "; its items were read from the call's body as written")
-		return nil, nil, false
+		return nil, nil, false, false
 	}
 	text, lm := macros.RenderLines(out)
-	return []byte(text), lm, true
+	return []byte(text), lm, true, true
 }
 
 func relabel(toks []macros.Token, line int) {

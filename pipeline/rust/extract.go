@@ -196,7 +196,7 @@ func parseCrate(ctx context.Context, g *grammar, parsers chan<- func(*ts.Parser)
 	seen := map[string]bool{}
 	pendingJobs := 0
 	var outs []*fileOut
-	exp := scanMacros(ctx, root, c, opts.MaxFileSize)
+	exp, macroWarns := scanMacros(ctx, root, c, opts.MaxFileSize)
 
 	dispatch := func(j modJob) {
 		pendingJobs++
@@ -252,6 +252,9 @@ func parseCrate(ctx context.Context, g *grammar, parsers chan<- func(*ts.Parser)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if len(outs) > 0 {
+		outs[0].warnings = append(outs[0].warnings, macroWarns...)
 	}
 	// Deterministic order whatever the scheduling was.
 	slices.SortFunc(outs, func(a, b *fileOut) int {

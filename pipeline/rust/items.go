@@ -872,12 +872,18 @@ func (e *fileExtractor) macroItems(m *ts.Node, mod, childDir string, parent *raw
 			break
 		}
 	}
-	if tt == nil || tt.EndByte()-tt.StartByte() < 3 {
+	if tt == nil {
+		return
+	}
+	expanded, lines, isExp, done := e.expandCall(name, m, tt)
+	if done && !isExp {
+		return
+	}
+	if !isExp && tt.EndByte()-tt.StartByte() < 3 {
 		return
 	}
 	start, end := tt.StartByte()+1, tt.EndByte()-1
 	body := e.src[start:end]
-	expanded, lines, isExp := e.expandCall(name, m, tt)
 	if isExp {
 		body = expanded
 	}

@@ -1,0 +1,125 @@
+package rust
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// finishWithin fails the test when f does not return within d.
+func finishWithin(t *testing.T, d time.Duration, f func()) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f()
+	}()
+	select {
+	case <-done:
+	case <-time.After(d):
+		t.Fatalf("extraction did not finish within %v", d)
+	}
+}
+
+// TestMacroExpansion: calls of the crate's own macros are expanded, in
+// another module than the definition too (#[macro_use] mod), generated items
+// sit at the call and name the macro, and items passed through keep their
+// lines.
+func TestMacroExpansion(t *testing.T) {
+	dir := writeRepo(t, map[string]string{
+		"Cargo.toml": cargoToml,
+		"src/lib.rs": `#[macro_use]
+mod macros;
+pub mod num;
+items! {
+    /// Passed through.
+    pub struct Kept;
+}
+`,
+		"src/macros.rs": `macro_rules! impl_zero {
+    ($($t:ident)*) => {$(
+        impl crate::num::Zero for $t { fn zero() -> Self { 0 } }
+    )*};
+}
+macro_rules! items { ($($i:item)*) => { $($i)* }; }
+macro_rules! newtype {
+    ($(#[$m:meta])* $name:ident($t:ty)) => {
+        $(#[$m])*
+        pub struct $name(pub $t);
+        impl $name { pub fn get(&self) -> $t { self.0 } }
+    };
+}
+`,
+		"src/num.rs": `pub trait Zero { fn zero() -> Self; }
+impl_zero!(u8 u16
+    u32);
+newtype!(
+    /// A meter.
+    Meters(f64));
+`,
+	})
+	res := extractRepo(t, dir, Options{})
+	var got []string
+	for _, s := range res.Symbols {
+		got = append(got, s.File+":"+itoa(s.Line)+" "+string(s.SymbolType)+" "+s.Path)
+		if strings.HasPrefix(s.Path, "demo::num::Meters") && s.SymbolType == "struct" {
+			if s.DocComments != "A meter." || !slices.Contains(s.Attributes, "#[doctown::from_macro(newtype)]") {
+				t.Errorf("Meters: docs %q attrs %v", s.DocComments, s.Attributes)
+			}
+		}
+	}
+	for _, w := range []string{
+		"src/num.rs:2 impl demo::num::impl crate::num::Zero for u8",
+		"src/num.rs:2 impl demo::num::impl crate::num::Zero for u16",
+		"src/num.rs:2 impl demo::num::impl crate::num::Zero for u32",
+		"src/num.rs:4 struct demo::num::Meters",
+		"src/num.rs:4 method demo::num::Meters::get",
+		"src/lib.rs:6 struct demo::Kept",
+	} {
+		if !slices.Contains(got, w) {
+			t.Errorf("missing %q in\n%s", w, strings.Join(got, "\n"))
+		}
+	}
+	if len(res.Warnings) > 0 {
+		t.Errorf("warnings: %v", res.Warnings)
+	}
+}
+
+// hugeSize is the token tree of the "huge" case.
+var hugeSize = 10 << 20
+
+// TestHostileMacroCrates: a macro that expands forever, a 10 MB token tree
+// and mismatched delimiters each give a warning naming the macro (or the
+// file) and the rest of the crate, in bounded time.
+func TestHostileMacroCrates(t *testing.T) {
+	huge := "eat! {" + strings.Repeat(" pub fn f(x: u8) -> [u8; 4] { [x, x, x, x] }\n", hugeSize/48) + "}\n"
+	cases := []struct {
+		name, lib, warn string
+	}{
+		{"infinite", "macro_rules! forever { () => { forever!(); }; }\nforever!();\npub struct After;\n", "macro forever: recursion limit"},
+		{"doubling", "macro_rules! boom { ($($t:tt)*) => { boom!($($t)* $($t)*); }; }\nboom!(x);\npub struct After;\n", "macro boom:"},
+		{"huge", "macro_rules! eat { ($($t:tt)*) => { pub struct Ate; }; }\n" + huge + "pub struct After;\n", "macro eat not expanded: the call is"},
+		{"mismatched", "macro_rules! m { ($($t:tt)*) => { $($t)* }; }\nm! { pub struct In; ) }\npub struct After;\n", "mismatched delimiter"},
+		{"no rule", "macro_rules! only { (u8) => {}; }\nonly! { pub struct Body; }\npub struct After;\n", "no rule of only matches"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := writeRepo(t, map[string]string{"Cargo.toml": cargoToml, "src/lib.rs": c.lib})
+			var res *Result
+			finishWithin(t, 60*time.Second, func() {
+				res = extractRepo(t, dir, Options{MaxFileSize: 16 << 20})
+			})
+			if !slices.Contains(symbolPaths(res), "demo::After") {
+				t.Errorf("the rest of the crate is lost: %v", symbolPaths(res))
+			}
+			ws := strings.Join(warningStrings(res), "\n")
+			if c.warn != "" && !strings.Contains(ws, c.warn) {
+				t.Errorf("warnings %q do not contain %q", ws, c.warn)
+			}
+			if c.warn == "" && ws == "" {
+				t.Error("no warning")
+			}
+		})
+	}
+}
