@@ -145,6 +145,20 @@ type Crate struct {
 	Version string `json:"version,omitempty"`
 	// Root is the crate's root source file relative to the repository root.
 	Root string `json:"root"`
+	// Build is the configuration #[cfg] was evaluated in (format 1.1).
+	Build *CrateBuild `json:"build,omitempty"`
+}
+
+// CrateBuild is the build configuration a crate was documented in, as cargo
+// and docs.rs name it.
+type CrateBuild struct {
+	Target   string   `json:"target"`
+	Features []string `json:"features"`
+	Cfgs     []string `json:"cfgs,omitempty"`
+	// From is "flags" (doctown build --features/--target/--cfg…), "docs.rs"
+	// (the crate's [package.metadata.docs.rs]) or "default" (default features,
+	// the default target).
+	From string `json:"from"`
 }
 
 // GeneratorInfo describes how the docs were written.

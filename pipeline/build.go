@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/doctown/doctown/docpack"
+	"github.com/doctown/doctown/pipeline/rust"
 )
 
 // BuildOptions configure one build.
@@ -24,6 +25,9 @@ type BuildOptions struct {
 	// #[doc(hidden)] items.
 	IncludePrivate bool
 	IncludeHidden  bool
+	// Config is the build configuration (features, target, --cfg) #[cfg] is
+	// evaluated in; the zero value reads [package.metadata.docs.rs].
+	Config rust.BuildConfig
 	// Workers bounds parallel parsing and packaging; <=0 means GOMAXPROCS.
 	Workers int
 	// Generator writes the docs; nil means the extractive generator.

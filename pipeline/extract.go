@@ -34,6 +34,7 @@ func (b *build) extract(ctx context.Context) error {
 			IncludePrivate: b.opts.IncludePrivate,
 			IncludeHidden:  b.opts.IncludeHidden,
 			Workers:        b.opts.Workers,
+			Build:          b.opts.Config,
 			OnFile: func(done, total int, path string) {
 				b.emit(Progress{Stage: StageParse, Done: done, Total: total, Unit: "files", Detail: path})
 			},
@@ -51,6 +52,13 @@ func (b *build) extract(ctx context.Context) error {
 			b.warn(Warning{Stage: StageParse, File: w.File, Line: w.Line, Message: w.Message})
 		}
 		b.symbols = res.Symbols
+		for _, c := range res.Configs {
+			for i := range b.crates {
+				if b.crates[i].Name == c.Crate {
+					b.crates[i].Build = &docpack.CrateBuild{Target: c.Target, Features: c.Features, Cfgs: c.Cfgs, From: c.From}
+				}
+			}
+		}
 		b.emit(Progress{Stage: StageExtract, Done: len(b.symbols), Total: len(b.symbols), Unit: "symbols"})
 		if len(b.symbols) == 0 {
 			return "", fmt.Errorf("%s: %w (use --include-private to document private items)", b.displayDir(), ErrNoSymbols)

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -15,6 +17,8 @@ import (
 	"github.com/doctown/doctown/pipeline"
 	"github.com/doctown/doctown/pipeline/github"
 	"github.com/doctown/doctown/pipeline/llm"
+	"github.com/doctown/doctown/pipeline/rust"
+	"github.com/doctown/doctown/pipeline/rust/cfg"
 	"github.com/doctown/doctown/pipeline/upload"
 )
 
@@ -28,6 +32,8 @@ type BuildOptions struct {
 	JSON           bool
 	Quiet          bool
 	Workers        int
+	// Config is the cargo-style build configuration (--features, --target, …).
+	Config rust.BuildConfig
 
 	// Generator is "auto" (openai when a key or base URL is set, else
 	// extractive), "extractive" or "openai".
@@ -90,6 +96,12 @@ and NDJSON events on stdout with --json.`,
 	f.BoolVar(&opts.IncludeHidden, "include-hidden", false, "keep #[doc(hidden)] items")
 	f.BoolVar(&opts.JSON, "json", false, "print NDJSON events and a final result object on stdout")
 	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "print only warnings and errors")
+	f.StringSliceVarP(&opts.Config.Features, "features", "F", nil, "features to enable, as cargo takes them (comma or space separated)")
+	f.BoolVar(&opts.Config.AllFeatures, "all-features", false, "enable every feature of the crate")
+	f.BoolVar(&opts.Config.NoDefaultFeatures, "no-default-features", false, "do not enable the default feature")
+	f.StringVar(&opts.Config.Target, "target", "", "evaluate #[cfg] for this target `TRIPLE` (default: docs.rs's default-target, else x86_64-unknown-linux-gnu)")
+	f.StringArrayVar(&opts.Config.Cfgs, "cfg", nil, "set a custom cfg, `NAME` or NAME=\"VALUE\" (repeatable)")
+	f.BoolVar(&opts.Config.IgnoreDocsRS, "ignore-docs-rs-metadata", false, "do not read [package.metadata.docs.rs] (default features on the default target)")
 	f.IntVar(&opts.Workers, "workers", 0, "files parsed and docpack entries compressed in parallel (default: number of CPUs)")
 	f.StringVar(&opts.Generator, "generator", "auto", "doc generator: extractive, openai, or auto (openai when OPENAI_API_KEY or OPENAI_BASE_URL is set)")
 	opts.LLM.RegisterFlags(f)
@@ -101,6 +113,7 @@ and NDJSON events on stdout with --json.`,
 	cmd.MarkFlagFilename("token-file")
 	cmd.MarkFlagFilename("reuse", "docpack")
 	cmd.RegisterFlagCompletionFunc("generator", cobra.FixedCompletions([]string{"auto", "extractive", "openai"}, cobra.ShellCompDirectiveNoFileComp))
+	cmd.RegisterFlagCompletionFunc("target", cobra.FixedCompletions(cfg.Targets(), cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 
@@ -124,6 +137,9 @@ func runBuild(ctx context.Context, opts *BuildOptions) error {
 	now, err := buildClock(s.Getenv)
 	if err != nil {
 		return usageError{err}
+	}
+	if t := opts.Config.Target; t != "" && !slices.Contains(cfg.Targets(), t) {
+		return usageError{fmt.Errorf("unknown --target %q (doctown knows %s)", t, strings.Join(cfg.Targets(), ", "))}
 	}
 	gen, err := buildGenerator(opts, r)
 	if err != nil {
@@ -150,6 +166,7 @@ func runBuild(ctx context.Context, opts *BuildOptions) error {
 		IncludePrivate: opts.IncludePrivate,
 		IncludeHidden:  opts.IncludeHidden,
 		Workers:        opts.Workers,
+		Config:         opts.Config,
 		Generator:      gen,
 		ToolVersion:    Version(),
 		Now:            now,

@@ -1,6 +1,8 @@
 package rust
 
 import (
+	"github.com/doctown/doctown/pipeline/rust/cfg"
+
 	"errors"
 	"fmt"
 	"os"
@@ -21,6 +23,9 @@ type Crate struct {
 	Version string
 	Dir     string // absolute dir holding Cargo.toml
 	Root    string // absolute path of the crate root file (src/lib.rs, or [lib] path, else src/main.rs)
+
+	// cfg is the build configuration #[cfg] is evaluated in (set by Extract).
+	cfg *cfg.Set
 }
 
 // manifest holds the few Cargo.toml keys Discover needs.

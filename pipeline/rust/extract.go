@@ -34,6 +34,8 @@ type Options struct {
 	IncludeHidden  bool  // keep #[doc(hidden)]
 	Workers        int   // files parsed in parallel; <=0 means GOMAXPROCS
 	MaxFileSize    int64 // default 4 MiB; larger files are skipped with a warning
+	// Build is the configuration #[cfg] is evaluated in (see BuildConfig).
+	Build BuildConfig
 	// OnFile is called after each file is parsed; it may be nil. Calls are
 	// serialized, so it needs no locking of its own.
 	OnFile func(done, total int, path string)
@@ -60,6 +62,8 @@ type Result struct {
 	Files    int      // files parsed
 	Bytes    int64    // bytes parsed
 	Paths    []string // the files parsed, relative to the repository root, sorted
+	// Configs are the build configurations the crates were extracted with.
+	Configs []CrateConfig
 }
 
 // Extract parses the module tree of each crate, starting at Crate.Root and
@@ -116,6 +120,16 @@ func Extract(ctx context.Context, repoRoot string, crates []Crate, opts Options)
 	// Crates are parsed and resolved concurrently: the parser pool bounds the
 	// real parallelism, and a workspace never waits on one crate's module tree
 	// (which starts with a single root file) or its resolve step.
+	crates = slices.Clone(crates)
+	configs := make([]CrateConfig, len(crates))
+	var cfgWarns []Warning
+	for ci := range crates {
+		set, conf, warns := crateSet(crates[ci], opts.Build)
+		crates[ci].cfg, configs[ci] = set, conf
+		for _, w := range warns {
+			cfgWarns = append(cfgWarns, Warning{File: relPath(root, filepath.Join(crates[ci].Dir, "Cargo.toml")), Message: w})
+		}
+	}
 	prog := &fileProgress{onFile: opts.OnFile}
 	outs := make([][]*fileOut, len(crates))
 	syms := make([][]docpack.Symbol, len(crates))
@@ -137,8 +151,12 @@ func Extract(ctx context.Context, repoRoot string, crates []Crate, opts Options)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	res := &Result{}
+	res := &Result{Configs: configs, Warnings: cfgWarns}
 	for ci := range crates {
+		if u := crates[ci].cfg.Unknown(); len(u) > 0 {
+			res.Warnings = append(res.Warnings, Warning{File: relPath(root, filepath.Join(crates[ci].Dir, "Cargo.toml")),
+				Message: "cfg " + strings.Join(u, ", ") + " unknown (set by a build script or --cfg; doctown runs no build script): taken as false"})
+		}
 		for _, o := range outs[ci] {
 			res.Warnings = append(res.Warnings, o.warnings...)
 			if o.parsed {
@@ -327,6 +345,7 @@ func parseFile(ctx context.Context, g *grammar, p *ts.Parser, root, realRoot str
 	}
 	e := newFileExtractor(g, p, src, out, filepath.Dir(j.abs), c.Name)
 	e.exp = exp
+	e.cfg = c.cfg
 	defer e.close()
 	e.walkListAttrs(rootNode, j.modPath, j.childDir, nil, "", func(it *rawItem) {
 		if it.parent == nil {

@@ -10,6 +10,7 @@ import (
 	tsrust "github.com/tree-sitter/tree-sitter-rust/bindings/go"
 
 	"github.com/doctown/doctown/docpack"
+	"github.com/doctown/doctown/pipeline/rust/cfg"
 	"github.com/doctown/doctown/pipeline/rust/macros"
 )
 
@@ -119,8 +120,10 @@ type fileExtractor struct {
 	// exp expands calls of the crate's macro_rules! macros (nil: none).
 	// lines, when set, maps byte offsets (plus byteBase) of src, the text of
 	// an expansion, to the real file's lines (see line).
-	exp      *macros.Expander
-	lines    *macros.LineMap
+	exp   *macros.Expander
+	lines *macros.LineMap
+	// cfg decides which #[cfg] items exist (nil: all).
+	cfg      *cfg.Set
 	byteBase int
 	rel      string
 	absDir   string // directory of the real file
@@ -203,15 +206,20 @@ func (e *fileExtractor) walkListAttrs(list *ts.Node, mod, childDir string, paren
 				}
 			}
 		case "expression_statement":
-			if m := c.NamedChild(0); m != nil && e.g.kind(m) == "macro_invocation" {
+			if m := c.NamedChild(0); m != nil && e.g.kind(m) == "macro_invocation" && attrsOn(e.cfg, p.attrs) {
 				e.macroItems(m, mod, childDir, parent, ctx, add, inner, &p)
 			}
 			p = pending{}
 		case "macro_invocation":
-			e.macroItems(c, mod, childDir, parent, ctx, add, inner, &p)
+			if attrsOn(e.cfg, p.attrs) {
+				e.macroItems(c, mod, childDir, parent, ctx, add, inner, &p)
+			}
 			p = pending{}
 		default:
-			e.item(c, k, &p, mod, childDir, parent, ctx, add)
+			// An item whose #[cfg] is false does not exist in this build.
+			if attrsOn(e.cfg, p.attrs) {
+				e.item(c, k, &p, mod, childDir, parent, ctx, add)
+			}
 			p = pending{}
 		}
 	}
@@ -227,9 +235,26 @@ func (p *pending) addDoc(c *ts.Node, t string) {
 }
 
 func (e *fileExtractor) addAttr(p *pending, c *ts.Node) {
-	t := e.text(c)
 	if !p.has {
 		p.start, p.has = c.StartByte(), true
+	}
+	e.addAttrText(p, e.text(c), e.line(c.StartByte(), c.StartPosition().Row), 0)
+}
+
+// addAttrText records attribute t on the pending item. #[cfg_attr(pred, a, …)]
+// is expanded as rustc does: when pred holds, each a is recorded as #[a]
+// (#[path], #[doc], #[cfg] and the rest work through it); the attribute itself
+// is kept either way, for viewers that read doc(cfg(…)) out of it.
+func (e *fileExtractor) addAttrText(p *pending, t string, line, depth int) {
+	if inner, ok := cfgAttrOf(t); ok && depth < 8 {
+		parts := splitTop(inner)
+		if len(parts) >= 2 && attrsOn(e.cfg, []string{"#[cfg(" + parts[0] + ")]"}) {
+			for _, a := range parts[1:] {
+				e.addAttrText(p, "#["+a+"]", line, depth+1)
+			}
+		}
+		p.attrs = append(p.attrs, normSpace(t))
+		return
 	}
 	if v, inc, ok := docAttr(t); ok {
 		p.docs = append(p.docs, e.docValue(v, inc))
@@ -243,7 +268,7 @@ func (e *fileExtractor) addAttr(p *pending, c *ts.Node) {
 	case strings.HasPrefix(compact, "#[macro_export"):
 		p.export = true
 	case strings.HasPrefix(compact, "#[derive("):
-		p.derives = append(p.derives, deriveAttr{t, e.line(c.StartByte(), c.StartPosition().Row)})
+		p.derives = append(p.derives, deriveAttr{t, line})
 	case strings.HasPrefix(compact, "#[path="):
 		if v, ok := rustString(strings.TrimSuffix(strings.TrimPrefix(compact, "#[path="), "]")); ok {
 			p.path = v
@@ -613,6 +638,10 @@ func (e *fileExtractor) fields(body *ts.Node, parent *rawItem, mod string) (priv
 					p.addDoc(c, t)
 				}
 			case "field_declaration":
+				if !attrsOn(e.cfg, p.attrs) {
+					p = pending{}
+					continue
+				}
 				name := e.fieldText(c, g.fName)
 				it := e.newItem(c, docpack.KindField, name, &p, mod, parent)
 				ty := normSpace(e.fieldText(c, g.fType))
@@ -652,6 +681,11 @@ func (e *fileExtractor) fields(body *ts.Node, parent *rawItem, mod string) (priv
 			continue
 		case "visibility_modifier":
 			visStart = c
+			continue
+		}
+		if !attrsOn(e.cfg, p.attrs) {
+			p = pending{}
+			visStart = nil
 			continue
 		}
 		name := itoa(idx)
@@ -711,6 +745,10 @@ func (e *fileExtractor) variants(body *ts.Node, enum *rawItem, mod string, gen [
 				p.addDoc(c, t)
 			}
 		case "enum_variant":
+			if !attrsOn(e.cfg, p.attrs) {
+				p = pending{}
+				continue
+			}
 			it := e.newItem(c, docpack.KindVariant, e.fieldText(c, g.fName), &p, mod, enum)
 			it.sym.Visibility = enum.sym.Visibility
 			end := c.EndByte()
@@ -875,10 +913,73 @@ func (e *fileExtractor) macroItems(m *ts.Node, mod, childDir string, parent *raw
 	if tt == nil {
 		return
 	}
+	if name == "cfg_if" || strings.HasSuffix(name, "::cfg_if") {
+		// cfg_if! { if #[cfg(a)] { items } else if #[cfg(b)] { items } else { items } … }:
+		// the first arm whose cfg holds is the code, read as items of this module.
+		for _, arm := range e.cfgIfArms(tt) {
+			e.tokenTreeItems(name, arm, nil, nil, false, true, mod, childDir, parent, ctx, add, inner, p)
+		}
+		return
+	}
 	expanded, lines, isExp, done := e.expandCall(name, m, tt)
 	if done && !isExp {
 		return
 	}
+	if !isExp && tt.EndByte()-tt.StartByte() < 3 {
+		return
+	}
+	e.tokenTreeItems(name, tt, expanded, lines, isExp, false, mod, childDir, parent, ctx, add, inner, p)
+}
+
+// cfgIfArms returns, for each if/else-if/else chain of a cfg_if! body, the
+// braces of the first arm whose cfg holds (none when no arm holds).
+func (e *fileExtractor) cfgIfArms(tt *ts.Node) []*ts.Node {
+	kids := e.children(tt)
+	var arms []*ts.Node
+	taken := false // an arm of the current chain was taken
+	for i := 0; i < len(kids); i++ {
+		c := &kids[i]
+		t := e.text(c)
+		if t != "if" {
+			continue
+		}
+		// Is this "if" the start of a chain, or an "else if"?
+		if i == 0 || e.text(&kids[i-1]) != "else" {
+			taken = false
+		}
+		// Expect: # [cfg(pred)] { body }
+		if i+3 >= len(kids) || e.text(&kids[i+1]) != "#" {
+			continue
+		}
+		attr := e.text(&kids[i+2])
+		body := &kids[i+3]
+		if !strings.HasPrefix(e.text(body), "{") {
+			continue
+		}
+		i += 3
+		if taken {
+			continue
+		}
+		if _, ok := cfgOf("#" + attr); ok && attrsOn(e.cfg, []string{"#" + attr}) {
+			arms = append(arms, body)
+			taken = true
+		}
+		// A final "else { … }" after this arm.
+		if i+2 < len(kids) && e.text(&kids[i+1]) == "else" && strings.HasPrefix(e.text(&kids[i+2]), "{") {
+			if !taken {
+				arms = append(arms, &kids[i+2])
+				taken = true
+			}
+			i += 2
+		}
+	}
+	return arms
+}
+
+// tokenTreeItems extracts the items written in a macro call's token tree tt:
+// the expansion when isExp is set, else the tree's text when it looks like
+// items (or always, with itemsOnly: a cfg_if! arm holds items by definition).
+func (e *fileExtractor) tokenTreeItems(name string, tt *ts.Node, expanded []byte, lines *macros.LineMap, isExp, itemsOnly bool, mod, childDir string, parent *rawItem, ctx string, add func(*rawItem), inner *[]string, p *pending) {
 	if !isExp && tt.EndByte()-tt.StartByte() < 3 {
 		return
 	}
@@ -894,7 +995,7 @@ func (e *fileExtractor) macroItems(m *ts.Node, mod, childDir string, parent *raw
 	defer tree.Close()
 	root := tree.RootNode()
 	rootKids := e.namedChildren(root)
-	if !isExp && !looksLikeItems(e.g, rootKids) {
+	if !itemsOnly && !isExp && !looksLikeItems(e.g, rootKids) {
 		return
 	}
 	sub := *e
@@ -942,7 +1043,7 @@ var itemKinds = map[string]bool{
 	"function_item": true, "function_signature_item": true, "struct_item": true, "union_item": true,
 	"enum_item": true, "trait_item": true, "impl_item": true, "const_item": true, "static_item": true,
 	"type_item": true, "macro_definition": true, "mod_item": true, "use_declaration": true,
-	"associated_type": true, "foreign_mod_item": true, "macro_invocation": true,
+	"associated_type": true, "foreign_mod_item": true, "macro_invocation": true, "extern_crate_declaration": true,
 }
 
 // looksLikeItems accepts a re-parsed macro body when its top level consists of

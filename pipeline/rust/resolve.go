@@ -412,8 +412,32 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) []docpack.Symb
 			walk(ch)
 		}
 	}
+	// A module whose file starts with a false #![cfg(…)] does not exist in this
+	// build, nor does anything in it (outer #[cfg]s were applied while parsing).
+	off := map[string]bool{}
 	for _, o := range outs {
+		if d := o.job.decl; d != nil && !attrsOn(c.cfg, o.innerAttrs) {
+			off[d.childMod] = true
+		}
+	}
+	gone := func(mod string) bool {
+		for m := mod; ; m = parentMod(m) {
+			if off[m] {
+				return true
+			}
+			if m == "" {
+				return false
+			}
+		}
+	}
+	for _, o := range outs {
+		if gone(o.job.modPath) {
+			continue
+		}
 		for _, it := range o.items {
+			if it.sym.SymbolType == docpack.KindModule && off[it.childMod] {
+				continue
+			}
 			r.mod(it.mod).items = append(r.mod(it.mod).items, it)
 			if it.sym.SymbolType == docpack.KindModule {
 				if m := r.mod(it.childMod); m.item == nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/rogpeppe/go-internal/txtar"
 
 	"github.com/doctown/doctown/docpack"
+	"github.com/doctown/doctown/pipeline/rust/cfg"
 )
 
 // The accuracy test compares Extract with rustdoc's JSON output, the ground
@@ -299,73 +300,21 @@ func rustdocPublic(doc *rdDoc, crateDir string) []rdSym {
 	return out
 }
 
-// cfgEval evaluates cfg predicates for Linux x86_64 with the given features.
-type cfgEval struct{ features map[string]bool }
+// cfgEval evaluates cfg predicates for the default target with the given
+// features: the production evaluator (package cfg), as rustdoc's build sees them.
+type cfgEval struct{ set *cfg.Set }
 
 func newCfgEval(features []string) *cfgEval {
-	c := &cfgEval{features: map[string]bool{}}
-	for _, f := range features {
-		c.features[f] = true
+	set, err := cfg.New(cfg.Config{Features: features})
+	if err != nil {
+		panic(err)
 	}
-	return c
-}
-
-var trueCfgs = map[string]bool{
-	"unix": true, "debug_assertions": true, `target_os="linux"`: true, `target_family="unix"`: true,
-	`target_pointer_width="64"`: true, `target_arch="x86_64"`: true, `target_endian="little"`: true,
-	`target_env="gnu"`: true, `panic="unwind"`: true, `target_has_atomic="64"`: true,
-	`target_has_atomic="ptr"`: true, `target_has_atomic="8"`: true, `target_has_atomic="16"`: true,
-	`target_has_atomic="32"`: true, `target_feature="sse2"`: true,
+	return &cfgEval{set: set}
 }
 
 func (c *cfgEval) eval(expr string) bool {
-	expr = strings.ReplaceAll(normSpace(expr), " ", "")
-	v, _ := c.parse(expr)
-	return v
-}
-
-func (c *cfgEval) parse(s string) (bool, string) {
-	for _, op := range []string{"not(", "all(", "any("} {
-		if strings.HasPrefix(s, op) {
-			rest := s[len(op):]
-			var vals []bool
-			for !strings.HasPrefix(rest, ")") && rest != "" {
-				var v bool
-				v, rest = c.parse(rest)
-				vals = append(vals, v)
-				rest = strings.TrimPrefix(rest, ",")
-			}
-			rest = strings.TrimPrefix(rest, ")")
-			switch op {
-			case "not(":
-				return len(vals) == 1 && !vals[0], rest
-			case "all(":
-				for _, v := range vals {
-					if !v {
-						return false, rest
-					}
-				}
-				return true, rest
-			default:
-				for _, v := range vals {
-					if v {
-						return true, rest
-					}
-				}
-				return false, rest
-			}
-		}
-	}
-	end := strings.IndexAny(s, ",)")
-	if end < 0 {
-		end = len(s)
-	}
-	atom := s[:end]
-	if strings.HasPrefix(atom, "feature=") {
-		f, _ := rustString(strings.TrimPrefix(atom, "feature="))
-		return c.features[f], s[end:]
-	}
-	return trueCfgs[atom], s[end:]
+	on, err := c.set.EvalString(expr)
+	return err != nil || on
 }
 
 // expandFeatures resolves features (plus "default") through the [features]

@@ -1,0 +1,209 @@
+package rust
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+const cfgCargo = `[package]
+name = "demo"
+version = "0.1.0"
+
+[features]
+default = ["std"]
+std = []
+net = []
+loop-a = ["loop-b"]
+loop-b = ["loop-a"]
+`
+
+// cfgCrate is a crate whose API depends on the build configuration in every
+// way extraction evaluates: #[cfg] on items, fields and variants, both arms of
+// a cfg'd module pair, cfg_attr(path), #![cfg] at the top of a module file,
+// and cfg_if! in its plain, path-qualified, else-if and nested forms.
+var cfgCrate = map[string]string{
+	"Cargo.toml": cfgCargo,
+	"src/lib.rs": `
+#[cfg(feature = "std")]
+pub fn with_std() {}
+#[cfg(not(feature = "std"))]
+pub fn without_std() {}
+#[cfg(feature = "net")]
+pub mod net;
+#[cfg(windows)]
+pub mod win { pub fn only_windows() {} }
+#[cfg(unix)]
+pub mod sys;
+#[cfg(not(unix))]
+pub(crate) mod sys;
+#[cfg_attr(unix, path = "plat/unix.rs")]
+#[cfg_attr(windows, path = "plat/windows.rs")]
+pub mod plat;
+pub mod gated;
+
+pub struct S {
+    pub always: u8,
+    #[cfg(feature = "net")]
+    pub net_only: u8,
+}
+pub enum E { A, #[cfg(test)] OnlyInTests }
+
+cfg_if::cfg_if! {
+    if #[cfg(windows)] {
+        pub fn pick() -> &'static str { "windows" }
+    } else if #[cfg(unix)] {
+        /// The unix one.
+        pub fn pick() -> &'static str { "unix" }
+        mod arm_mod;
+        pub use self::arm_mod::FromArm;
+    } else {
+        pub fn pick() -> &'static str { "other" }
+    }
+}
+
+cfg_if! {
+    if #[cfg(feature = "net")] {
+        pub struct NetOnly;
+    }
+}
+
+cfg_if! {
+    if #[cfg(feature = "std")] {
+        cfg_if! {
+            if #[cfg(target_pointer_width = "64")] {
+                pub struct Nested64;
+            } else {
+                pub struct Nested32;
+            }
+        }
+    }
+}
+`,
+	"src/net.rs":          "pub struct Socket;\n",
+	"src/sys.rs":          "pub fn sys_fn() {}\n",
+	"src/plat/unix.rs":    "pub fn unix_plat() {}\n",
+	"src/plat/windows.rs": "pub fn windows_plat() {}\n",
+	"src/gated.rs":        "#![cfg(feature = \"net\")]\npub fn gated_fn() {}\n",
+	"src/arm_mod.rs":      "pub struct FromArm;\n",
+}
+
+func TestCfgEvaluation(t *testing.T) {
+	dir := writeRepo(t, cfgCrate)
+	for _, tt := range []struct {
+		name string
+		b    BuildConfig
+		want []string
+		not  []string
+	}{
+		{"default", BuildConfig{},
+			[]string{"demo::with_std", "demo::sys::sys_fn", "demo::plat::unix_plat", "demo::S::always", "demo::E::A", "demo::pick", "demo::FromArm", "demo::Nested64"},
+			[]string{"demo::without_std", "demo::net", "demo::win", "demo::plat::windows_plat", "demo::S::net_only", "demo::E::OnlyInTests", "demo::NetOnly", "demo::Nested32", "demo::gated::gated_fn"}},
+		{"features", BuildConfig{Features: []string{"net"}, NoDefaultFeatures: true},
+			[]string{"demo::without_std", "demo::net::Socket", "demo::S::net_only", "demo::NetOnly", "demo::gated::gated_fn"},
+			[]string{"demo::with_std", "demo::Nested64"}},
+		{"windows", BuildConfig{Target: "x86_64-pc-windows-msvc"},
+			[]string{"demo::win::only_windows", "demo::plat::windows_plat", "demo::pick"},
+			[]string{"demo::sys", "demo::plat::unix_plat", "demo::FromArm"}},
+		{"32-bit", BuildConfig{Target: "i686-unknown-linux-gnu"}, []string{"demo::Nested32"}, []string{"demo::Nested64"}},
+		{"feature cycle", BuildConfig{Features: []string{"loop-a"}}, []string{"demo::with_std"}, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			res := extractRepo(t, dir, Options{Build: tt.b})
+			paths := symbolPaths(res)
+			for _, w := range tt.want {
+				if !slices.Contains(paths, w) {
+					t.Errorf("%s is missing; have %v", w, paths)
+				}
+			}
+			for _, n := range tt.not {
+				for _, p := range paths {
+					if p == n || strings.HasPrefix(p, n+"::") {
+						t.Errorf("%s is there, its cfg is false", p)
+					}
+				}
+			}
+			n := 0
+			for _, p := range paths {
+				if p == "demo::pick" {
+					n++
+				}
+			}
+			if n != 1 {
+				t.Errorf("cfg_if! gave %d pick functions, want the one arm's", n)
+			}
+			if len(res.Configs) != 1 || res.Configs[0].Target == "" {
+				t.Errorf("configs: %+v", res.Configs)
+			}
+		})
+	}
+}
+
+// TestDocsRSMetadata: without flags, [package.metadata.docs.rs] decides, with
+// --cfg docsrs, as on docs.rs; any flag turns it off.
+func TestDocsRSMetadata(t *testing.T) {
+	files := map[string]string{
+		"Cargo.toml": cfgCargo + "\n[package.metadata.docs.rs]\nfeatures = [\"net\"]\nrustdoc-args = [\"--cfg\", \"docsrs\"]\n",
+		"src/lib.rs": "#[cfg(feature = \"net\")]\npub fn net() {}\n#[cfg(docsrs)]\npub fn only_on_docs_rs() {}\npub fn always() {}\n",
+	}
+	dir := writeRepo(t, files)
+	res := extractRepo(t, dir, Options{})
+	if p := symbolPaths(res); !slices.Contains(p, "demo::net") || !slices.Contains(p, "demo::only_on_docs_rs") {
+		t.Errorf("docs.rs metadata not applied: %v", p)
+	}
+	if res.Configs[0].From != "docs.rs" {
+		t.Errorf("from = %q", res.Configs[0].From)
+	}
+	res = extractRepo(t, dir, Options{Build: BuildConfig{Features: []string{"std"}}})
+	if p := symbolPaths(res); slices.Contains(p, "demo::net") || slices.Contains(p, "demo::only_on_docs_rs") {
+		t.Errorf("flags should replace the docs.rs metadata: %v", p)
+	}
+}
+
+// TestCfgBadInput: cfg_if! with no true arm, an unknown feature, a build-script
+// cfg and a cfg_attr path leaving the repository each give warnings and the rest
+// of the crate, within a deadline.
+func TestCfgBadInput(t *testing.T) {
+	dir := writeRepo(t, map[string]string{
+		"Cargo.toml": cfgCargo,
+		"src/lib.rs": `
+cfg_if::cfg_if! {
+    if #[cfg(windows)] { pub fn never() {} }
+    else if #[cfg(target_os = "macos")] { pub fn never2() {} }
+}
+cfg_if::cfg_if! { if #[cfg(` + strings.Repeat("not(", 5000) + `unix` + strings.Repeat(")", 5000) + `)] { pub fn deep() {} } }
+cfg_if::cfg_if! { if #[cfg(unix)] { pub fn broken( -> } }
+#[cfg(has_std_build_script_cfg)]
+pub fn from_build_script() {}
+#[cfg_attr(unix, path = "../../../etc/passwd")]
+mod escape;
+pub fn kept() {}
+`,
+	})
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	crates, err := Discover(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Extract(ctx, dir, crates, Options{Build: BuildConfig{Features: []string{"nope"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := symbolPaths(res)
+	if !slices.Contains(p, "demo::kept") || slices.Contains(p, "demo::never") || slices.Contains(p, "demo::from_build_script") {
+		t.Errorf("symbols: %v", p)
+	}
+	var warns []string
+	for _, w := range res.Warnings {
+		warns = append(warns, w.String())
+	}
+	all := strings.Join(warns, "\n")
+	for _, want := range []string{`"nope"`, "has_std_build_script_cfg unknown", "escape"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("no warning about %q in:\n%s", want, all)
+		}
+	}
+}

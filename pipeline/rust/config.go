@@ -1,0 +1,169 @@
+package rust
+
+import (
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/doctown/doctown/pipeline/rust/cfg"
+)
+
+// BuildConfig is the build configuration extraction evaluates #[cfg] with, in
+// cargo's terms. With none of Features, AllFeatures, NoDefaultFeatures, Target
+// or Cfgs set (and DocsRS not off), each crate's [package.metadata.docs.rs] is
+// used as docs.rs uses it (its features, all-features, no-default-features,
+// default-target and rustdoc-args --cfg, plus --cfg docsrs); otherwise the
+// default features on the default target.
+type BuildConfig struct {
+	Features          []string
+	AllFeatures       bool
+	NoDefaultFeatures bool
+	Target            string
+	Cfgs              []string
+	// IgnoreDocsRS leaves [package.metadata.docs.rs] unread.
+	IgnoreDocsRS bool
+}
+
+func (b BuildConfig) explicit() bool {
+	return len(b.Features) > 0 || b.AllFeatures || b.NoDefaultFeatures || b.Target != "" || len(b.Cfgs) > 0 || b.IgnoreDocsRS
+}
+
+// CrateConfig is the configuration one crate was extracted with, as the
+// manifest records it.
+type CrateConfig struct {
+	Crate    string   `json:"crate"`
+	Target   string   `json:"target"`
+	Features []string `json:"features"`
+	Cfgs     []string `json:"cfgs,omitempty"`
+	// From says where it came from: "flags", "docs.rs" (the crate's
+	// [package.metadata.docs.rs]) or "default".
+	From string `json:"from"`
+}
+
+// crateSet makes the cfg set of one crate and says how it was made. Problems
+// (an unknown target or feature, an unreadable Cargo.toml) are warnings: the
+// crate is still extracted, with what could be resolved.
+func crateSet(c Crate, b BuildConfig) (*cfg.Set, CrateConfig, []string) {
+	var warns []string
+	conf := CrateConfig{Crate: c.Name, From: "default"}
+	req := cfg.FeatureRequest{Features: b.Features, AllFeatures: b.AllFeatures, NoDefaultFeatures: b.NoDefaultFeatures}
+	target, cfgs := b.Target, append([]string{}, b.Cfgs...)
+	m, err := cfg.ReadManifest(filepath.Join(c.Dir, "Cargo.toml"))
+	if err != nil {
+		warns = append(warns, "features: "+err.Error())
+		m = &cfg.Manifest{}
+	}
+	if b.explicit() {
+		conf.From = "flags"
+	} else if d := m.DocsRS; d.Present() {
+		conf.From = "docs.rs"
+		req = cfg.FeatureRequest{Features: d.Features, AllFeatures: d.AllFeatures, NoDefaultFeatures: d.NoDefaultFeatures}
+		target = d.Target()
+		cfgs = append(cfgs, "docsrs")
+		for _, c := range d.Cfgs() {
+			if !slices.Contains(cfgs, c) {
+				cfgs = append(cfgs, c)
+			}
+		}
+	}
+	features, problems := m.Resolve(req)
+	warns = append(warns, problems...)
+	set, err := cfg.New(cfg.Config{Target: target, Features: features, Cfgs: cfgs})
+	if err != nil {
+		warns = append(warns, err.Error()+"; using "+cfg.DefaultTarget)
+		set, _ = cfg.New(cfg.Config{Features: features, Cfgs: cfgs})
+	}
+	conf.Target, conf.Features, conf.Cfgs = set.Target(), features, cfgs
+	if conf.Features == nil {
+		conf.Features = []string{}
+	}
+	return set, conf, warns
+}
+
+// cfgOf returns the predicate of a #[cfg(…)] or #![cfg(…)] attribute.
+func cfgOf(attr string) (string, bool) {
+	a := strings.TrimSpace(attr)
+	a = strings.TrimPrefix(a, "#!")
+	a = strings.TrimPrefix(a, "#")
+	a = strings.TrimSpace(a)
+	if !strings.HasPrefix(a, "[") || !strings.HasSuffix(a, "]") {
+		return "", false
+	}
+	a = strings.TrimSpace(a[1 : len(a)-1])
+	rest, ok := strings.CutPrefix(a, "cfg")
+	if !ok {
+		return "", false
+	}
+	rest = strings.TrimSpace(rest)
+	if !strings.HasPrefix(rest, "(") || !strings.HasSuffix(rest, ")") {
+		return "", false
+	}
+	return rest[1 : len(rest)-1], true
+}
+
+// attrsOn reports whether every #[cfg] among attrs holds in set (nil: all do).
+func attrsOn(set *cfg.Set, attrs []string) bool {
+	if set == nil {
+		return true
+	}
+	for _, a := range attrs {
+		if p, ok := cfgOf(a); ok {
+			// A predicate that does not parse keeps the item (rustc would reject it).
+			if on, err := set.EvalString(p); err == nil && !on {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// splitTop splits s at commas outside brackets and strings.
+func splitTop(s string) []string {
+	var out []string
+	depth, start := 0, 0
+	inStr := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case inStr:
+			if c == '\\' {
+				i++
+			} else if c == '"' {
+				inStr = false
+			}
+		case c == '"':
+			inStr = true
+		case c == '(' || c == '[' || c == '{':
+			depth++
+		case c == ')' || c == ']' || c == '}':
+			depth--
+		case c == ',' && depth == 0:
+			out = append(out, strings.TrimSpace(s[start:i]))
+			start = i + 1
+		}
+	}
+	if t := strings.TrimSpace(s[start:]); t != "" {
+		out = append(out, t)
+	}
+	return out
+}
+
+// cfgAttrOf returns the inside of a #[cfg_attr(…)] attribute.
+func cfgAttrOf(attr string) (string, bool) {
+	a := strings.TrimSpace(attr)
+	a = strings.TrimPrefix(a, "#")
+	a = strings.TrimSpace(a)
+	if !strings.HasPrefix(a, "[") || !strings.HasSuffix(a, "]") {
+		return "", false
+	}
+	a = strings.TrimSpace(a[1 : len(a)-1])
+	rest, ok := strings.CutPrefix(a, "cfg_attr")
+	if !ok {
+		return "", false
+	}
+	rest = strings.TrimSpace(rest)
+	if !strings.HasPrefix(rest, "(") || !strings.HasSuffix(rest, ")") {
+		return "", false
+	}
+	return rest[1 : len(rest)-1], true
+}
