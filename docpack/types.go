@@ -111,6 +111,10 @@ type Doc struct {
 	Panics      string     `json:"panics,omitempty"`
 	Safety      string     `json:"safety,omitempty"`
 	Examples    []string   `json:"examples,omitempty"`
+	// Links maps each intra-doc link destination of the doc's Markdown, as
+	// written, to what it resolved to at build time: a symbol id of this
+	// docpack or an https URL (format 1.1; index.DocLinks computes it).
+	Links map[string]string `json:"links,omitempty"`
 	// Source says how the doc was written: "doc_comment" (extracted from the author's
 	// doc comments), "signature" (no doc comment; described from the signature only),
 	// or "llm".

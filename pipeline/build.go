@@ -157,6 +157,7 @@ func (b *build) generate(ctx context.Context) error {
 		}
 	}
 	res.Fallbacks = uniqueSorted(res.Fallbacks)
+	resolveLinks(b.symbols, res.Docs)
 	b.warnings = append(b.warnings, res.Warnings...)
 	b.gen = res
 	return nil

@@ -447,7 +447,7 @@ func (x *Index) ResolvePath(path string, from int, fit func(docpack.Kind) bool) 
 	if fit == nil {
 		fit = func(k docpack.Kind) bool { return k != docpack.KindImpl }
 	}
-	good := func(i int) bool { return i >= 0 && i != from && fit(x.Symbols[i].SymbolType) }
+	good := func(i int) bool { return i >= 0 && fit(x.Symbols[i].SymbolType) }
 	exact := func(p string) int {
 		if i, ok := x.byPath[p]; ok && good(i) {
 			return i

@@ -419,8 +419,9 @@ func stripGenerics(p string) string {
 	return b.String()
 }
 
-// stdPrelude maps the standard names a doc links without a path (they are in
-// scope everywhere) to their doc.rust-lang.org pages.
+// stdPrelude maps the standard names a doc links without a path (in scope
+// everywhere, or imported by nearly every crate that links them) to their
+// doc.rust-lang.org pages.
 var stdPrelude = map[string]string{
 	"Option": "std/option/enum.Option.html", "Some": "std/option/enum.Option.html#variant.Some", "None": "std/option/enum.Option.html#variant.None",
 	"Result": "std/result/enum.Result.html", "Ok": "std/result/enum.Result.html#variant.Ok", "Err": "std/result/enum.Result.html#variant.Err",
@@ -443,4 +444,104 @@ var stdPrelude = map[string]string{
 	"f32": "std/primitive.f32.html", "f64": "std/primitive.f64.html", "slice": "std/primitive.slice.html", "array": "std/primitive.array.html",
 	"tuple": "std/primitive.tuple.html", "unit": "std/primitive.unit.html", "reference": "std/primitive.reference.html",
 	"pointer": "std/primitive.pointer.html", "never": "std/primitive.never.html",
+	"Arc": "std/sync/struct.Arc.html", "Rc": "std/rc/struct.Rc.html", "Cow": "std/borrow/enum.Cow.html",
+	"Duration": "std/time/struct.Duration.html", "Instant": "std/time/struct.Instant.html",
+	"Context": "std/task/struct.Context.html", "Poll": "std/task/enum.Poll.html", "Waker": "std/task/struct.Waker.html",
+	"Pin": "std/pin/struct.Pin.html", "Future": "std/future/trait.Future.html",
+	"HashMap": "std/collections/struct.HashMap.html", "HashSet": "std/collections/struct.HashSet.html",
+	"BTreeMap": "std/collections/struct.BTreeMap.html", "VecDeque": "std/collections/struct.VecDeque.html",
+	"Mutex": "std/sync/struct.Mutex.html", "RwLock": "std/sync/struct.RwLock.html",
+	"Cell": "std/cell/struct.Cell.html", "RefCell": "std/cell/struct.RefCell.html",
+	"Borrow": "std/borrow/trait.Borrow.html", "Deref": "std/ops/trait.Deref.html", "DerefMut": "std/ops/trait.DerefMut.html",
+	"FromStr": "std/str/trait.FromStr.html", "Read": "std/io/trait.Read.html", "Write": "std/io/trait.Write.html",
+	"BufRead": "std/io/trait.BufRead.html", "AsRawFd": "std/os/fd/trait.AsRawFd.html", "RawFd": "std/os/fd/type.RawFd.html",
+	"PhantomData": "std/marker/struct.PhantomData.html", "NonNull": "std/ptr/struct.NonNull.html",
+	"Ordering": "std/cmp/enum.Ordering.html", "Any": "std/any/trait.Any.html", "TypeId": "std/any/struct.TypeId.html",
+	"Error": "std/error/trait.Error.html", "Formatter": "std/fmt/struct.Formatter.html",
+}
+
+// DocLinks resolves the intra-doc links of a doc written for the symbol at i
+// (every Markdown field: summary, description, parameters, returns, errors,
+// panics, safety) with ResolveLink, for the doc's `links` field: destination as
+// written → symbol id or URL. Destinations that do not resolve are left out.
+// It returns nil when the doc has no resolved link.
+func (x *Index) DocLinks(i int, d docpack.Doc) map[string]string {
+	var out map[string]string
+	collect := func(l Link) string {
+		if !l.IntraDoc() {
+			return ""
+		}
+		if _, done := out[l.Dest]; done {
+			return ""
+		}
+		t, ok := x.ResolveLink(l.Dest, i)
+		if !ok {
+			return ""
+		}
+		if out == nil {
+			out = map[string]string{}
+		}
+		if t.Symbol >= 0 {
+			out[l.Dest] = x.Symbols[t.Symbol].ID
+		} else {
+			out[l.Dest] = t.URL
+		}
+		return ""
+	}
+	eachText(d, func(text string) { Rewrite(text, collect) })
+	return out
+}
+
+// LinkURL is where a link of the doc of the symbol at from points, for a
+// viewer: the doc's recorded `links` entry when it has one (a symbol id, given
+// to page for that symbol's address, or a URL), else — for a 1.0 docpack, which
+// has no links — ResolveLink now. ok is false when the link resolves to nothing.
+func (x *Index) LinkURL(d docpack.Doc, from int, dest string, page func(sym int) string) (string, bool) {
+	if t, ok := d.Links[dest]; ok {
+		if strings.HasPrefix(t, "https://") || strings.HasPrefix(t, "http://") {
+			return t, true
+		}
+		if i, ok := x.ByID(t); ok {
+			return page(i), true
+		}
+		return "", false
+	}
+	if d.Links != nil {
+		return "", false // resolved at build time: this one did not resolve
+	}
+	t, ok := x.ResolveLink(dest, from)
+	switch {
+	case !ok:
+		return "", false
+	case t.Symbol >= 0:
+		return page(t.Symbol), true
+	}
+	return t.URL, true
+}
+
+// CountLinks counts the distinct intra-doc link destinations of a doc.
+func CountLinks(d docpack.Doc) int {
+	seen := map[string]bool{}
+	count := func(l Link) string {
+		if l.IntraDoc() {
+			seen[l.Dest] = true
+		}
+		return ""
+	}
+	eachText(d, func(text string) { Rewrite(text, count) })
+	return len(seen)
+}
+
+// eachText calls f with each Markdown field of a doc that could hold a link.
+func eachText(d docpack.Doc, f func(string)) {
+	for _, text := range []string{d.Summary, d.Description, d.Returns, d.Errors, d.Panics, d.Safety} {
+		if strings.Contains(text, "[") {
+			f(text)
+		}
+	}
+	for _, p := range d.Parameters {
+		if strings.Contains(p.Description, "[") {
+			f(p.Description)
+		}
+	}
 }
