@@ -27,11 +27,13 @@ import (
 // 73 crates: before cfg evaluation, cfg_if! and macro expansion 27,870 source
 // items at recall 0.792, precision 0.992, 0.594 with generated items, 7 crates
 // under 0.95; after, 27,937 at recall 0.998, precision 0.997, 0.863 with
-// generated items, 1 crate under 0.95 (crossbeam-channel, 0.913).
+// generated items, 1 crate under 0.95 (crossbeam-channel, 0.913). Over the
+// 89 crates .ci/run's packages bring: 30,083 source items at recall 0.998,
+// precision 0.997; 0.954 of 48,239 with generated items counted.
 const (
 	gateRecallSource    = 0.99
 	gatePrecisionSource = 0.99
-	gateRecallAll       = 0.85
+	gateRecallAll       = 0.90
 	gateCrateRecall     = 0.95 // per crate, for crates with at least gateCrateMin items
 	gateCrateMin        = 20
 	gateLowCrates       = 1 // crates allowed under gateCrateRecall
