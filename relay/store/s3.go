@@ -10,20 +10,19 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/feature/s3/manager"
+	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
 )
 
-// S3 upload tuning: a Put buffers at most about PartSize*(Concurrency+1) bytes
+// S3 upload tuning: a Put buffers at most about PartSize*(Concurrency+2) bytes
 // (about 20 MiB), whatever the object's size. 5 MiB is the smallest part S3
 // and R2 accept; 10,000 parts of it still allow 50 GB objects.
 const (
-	S3PartSize    = manager.MinUploadPartSize
+	S3PartSize    = 5 << 20
 	S3Concurrency = 2
 )
 
@@ -33,7 +32,7 @@ const (
 // default CRC32 trailers make R2 answer 501 or store the aws-chunked framing).
 type S3Storage struct {
 	client   *s3.Client
-	uploader *manager.Uploader
+	uploader *transfermanager.Client
 	bucket   string
 }
 
@@ -60,7 +59,6 @@ func NewS3(ctx context.Context, cfg Config) (*S3Storage, error) {
 	}
 	awsCfg.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
 	awsCfg.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
-	plainHTTP := strings.HasPrefix(strings.ToLower(cfg.Endpoint), "http://")
 	client := s3.NewFromConfig(awsCfg, func(o *s3.Options) {
 		if cfg.Endpoint != "" {
 			o.BaseEndpoint = aws.String(cfg.Endpoint)
@@ -69,19 +67,16 @@ func NewS3(ctx context.Context, cfg Config) (*S3Storage, error) {
 			o.UsePathStyle = cfg.UsePathStyle
 		}
 	})
-	uploader := manager.NewUploader(client, func(u *manager.Uploader) {
-		u.PartSize = S3PartSize
-		u.Concurrency = S3Concurrency
-		// The uploader has its own checksum default (CRC32 on every multipart
-		// upload) that ignores the client's setting.
-		u.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
-		if plainHTTP {
-			// The uploader hands the SDK seekable part buffers, which it can hash;
-			// should it ever pass a streamed, unseekable body, SigV4 over plain
-			// HTTP has no way to sign it (over HTTPS the SDK sends it unsigned by
-			// itself), so send every payload as UNSIGNED-PAYLOAD there.
-			u.ClientOptions = append(u.ClientOptions, s3.WithAPIOptions(v4.SwapComputePayloadSHA256ForUnsignedPayloadMiddleware))
-		}
+	// The transfer manager reads every part, and an object under one part,
+	// into memory before sending it, so SigV4 can hash each body (also over
+	// plain HTTP, where an unseekable stream could not be signed).
+	uploader := transfermanager.New(client, func(o *transfermanager.Options) {
+		o.PartSizeBytes = S3PartSize
+		o.MultipartUploadThreshold = S3PartSize
+		o.Concurrency = S3Concurrency
+		// The transfer manager has its own checksum default (CRC32 on every
+		// upload) that overrides the client's setting.
+		o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
 	})
 	return &S3Storage{client: client, uploader: uploader, bucket: cfg.Bucket}, nil
 }
@@ -94,7 +89,7 @@ func (s *S3Storage) Put(ctx context.Context, key string, r io.Reader, size int64
 	if err := ValidateKey(key); err != nil {
 		return fmt.Errorf("put %s: %w", key, err)
 	}
-	in := &s3.PutObjectInput{
+	in := &transfermanager.UploadObjectInput{
 		Bucket: aws.String(s.bucket),
 		Key:    aws.String(key),
 		Body:   &sizedReader{r: r, size: size},
@@ -102,7 +97,7 @@ func (s *S3Storage) Put(ctx context.Context, key string, r io.Reader, size int64
 	if strings.HasSuffix(key, ".docpack") {
 		in.ContentType = aws.String("application/vnd.doctown.docpack+zip")
 	}
-	if _, err := s.uploader.Upload(ctx, in); err != nil {
+	if _, err := s.uploader.UploadObject(ctx, in); err != nil {
 		return fmt.Errorf("put %s: %w", key, err)
 	}
 	return nil
