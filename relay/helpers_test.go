@@ -248,7 +248,6 @@ type webhook struct {
 	event, delivery string
 	body            []byte
 	sig256, sig1    string
-	noSign          bool
 }
 
 func signedHook(event string, payload any) webhook {

@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"path"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -68,7 +67,6 @@ type unit struct {
 	base   string // file name without ".md"
 	title  string
 	module string // module path; for Single the crate name
-	header string
 	chunks []chunk
 	files  []string
 }
@@ -535,16 +533,6 @@ func demoteHeadings(md string) string {
 		}
 	}
 	return strings.Join(lines, "\n")
-}
-
-// sortedKeys returns m's keys in order.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // Item renders one symbol alone, as get_item answers: its heading, signature,

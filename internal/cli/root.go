@@ -82,7 +82,7 @@ func MainIO(ctx context.Context, args []string, s *IO) int {
 	err := root.ExecuteContext(ctx)
 	if err != nil && !isUsageError(err) && strings.HasPrefix(err.Error(), "unknown command ") {
 		// cobra's error for a mistyped command is a plain error: it is a usage error.
-		err = usageError{fmt.Errorf("%w\nRun 'doctown --help' for usage.", err)}
+		err = usageError{fmt.Errorf("%w\nRun 'doctown --help' for usage", err)}
 	}
 	return exitCode(ctx, err, s)
 }
@@ -136,7 +136,7 @@ or from any OpenAI-compatible model when an API key or base URL is set.`,
 		Version:       Version(),
 	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return usageError{fmt.Errorf("%w\nRun '%s --help' for usage.", err, c.CommandPath())}
+		return usageError{fmt.Errorf("%w\nRun '%s --help' for usage", err, c.CommandPath())}
 	})
 	root.SetVersionTemplate("doctown {{.Version}}\n")
 	root.AddCommand(
@@ -166,7 +166,7 @@ func requireSubcommand(c *cobra.Command) {
 	}
 	c.Args = func(cmd *cobra.Command, args []string) error {
 		if len(args) > 0 {
-			return usageError{fmt.Errorf("unknown command %q for %q\nRun '%s --help' for usage.", args[0], cmd.CommandPath(), cmd.CommandPath())}
+			return usageError{fmt.Errorf("unknown command %q for %q\nRun '%s --help' for usage", args[0], cmd.CommandPath(), cmd.CommandPath())}
 		}
 		return nil
 	}

@@ -185,6 +185,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	items := promptItems(req.Messages)
+	//lint:ignore SA1019 the fake reads both fields, as the clients it stands in for send either
 	rec := Request{N: n, At: time.Now(), Model: req.Model, MaxTokens: max(req.MaxTokens, req.MaxCompletionTokens)}
 	for _, it := range items {
 		rec.IDs = append(rec.IDs, it.ID)

@@ -438,7 +438,9 @@ func (r *run) request(ctx context.Context, items []item) ([]item, error) {
 	if isReasoningModel(r.g.cfg.Model) {
 		req.MaxCompletionTokens = 2 * answerTokens
 	} else {
-		req.MaxTokens = answerTokens
+		// max_tokens is what Ollama, vLLM, llama.cpp and OpenAI's non-reasoning
+		// models read; max_completion_tokens is only for the reasoning ones.
+		req.MaxTokens = answerTokens //lint:ignore SA1019 see above
 		req.Temperature = 0.2
 	}
 	resp, err := r.call(ctx, &req)

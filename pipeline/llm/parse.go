@@ -116,7 +116,7 @@ func unfence(s string) string {
 	if j := strings.Index(body, "```"); j >= 0 {
 		body = body[:j]
 	}
-	if strings.IndexAny(body, "{[") < 0 {
+	if !strings.ContainsAny(body, "{[") {
 		return s
 	}
 	return body

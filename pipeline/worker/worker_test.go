@@ -50,7 +50,7 @@ func newRelay(t *testing.T) *relay {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/docpack/upload", func(w http.ResponseWriter, req *http.Request) {
 		if req.Header.Get("Authorization") != "Bearer "+uploadToken {
-			http.Error(w, `{"error":"bad upload token"}`, 401)
+			http.Error(w, `{"error":"bad upload token"}`, http.StatusUnauthorized)
 			return
 		}
 		if err := req.ParseMultipartForm(1 << 20); err != nil {

@@ -71,9 +71,26 @@ func (safeLinks) Transform(doc *ast.Document, reader text.Reader, _ parser.Conte
 		return ast.WalkContinue, nil
 	})
 	for _, img := range refusedImages {
-		alt := ast.NewString(img.Text(src)) // the alt text, as goldmark renders an image's
+		alt := ast.NewString(plainText(img, src)) // the alt text, as goldmark renders an image's
 		img.Parent().ReplaceChild(img.Parent(), img, alt)
 	}
+}
+
+// plainText is the text of n's descendants, as goldmark writes an image's alt
+// attribute.
+func plainText(n ast.Node, src []byte) []byte {
+	var b []byte
+	for c := n.FirstChild(); c != nil; c = c.NextSibling() {
+		switch c := c.(type) {
+		case *ast.String:
+			b = append(b, c.Value...)
+		case *ast.Text:
+			b = append(b, c.Segment.Value(src)...)
+		default:
+			b = append(b, plainText(c, src)...)
+		}
+	}
+	return b
 }
 
 var _ parser.ASTTransformer = safeLinks{}

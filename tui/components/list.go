@@ -27,7 +27,6 @@ type List struct {
 	common.Common
 	Title   string
 	Focused bool
-	rows    []Row
 	n       int
 	rowFn   func(int) Row
 	cursor  int
