@@ -373,7 +373,8 @@ func writeRaw(zw *zip.Writer, e *packedEntry, stamp time.Time) error {
 		CompressedSize64:   uint64(len(e.data)),
 		UncompressedSize64: e.size,
 	}
-	fh.ModifiedDate, fh.ModifiedTime = msDosTime(stamp.UTC())
+	// The MS-DOS fields alone: Modified would add an extended-timestamp extra field.
+	fh.ModifiedDate, fh.ModifiedTime = msDosTime(stamp.UTC()) //lint:ignore SA1019 see above
 	f, err := zw.CreateRaw(fh)
 	if err != nil {
 		return err

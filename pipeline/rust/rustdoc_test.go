@@ -79,20 +79,6 @@ type rdDoc struct {
 	Paths map[rdID]rdPath  `json:"paths"`
 }
 
-// linkTargets resolves an item's intra-doc links (rustdoc's "links" map:
-// the link text as written → item id) to full paths ("std::vec::Vec",
-// "serde::de::Deserialize"); links rustdoc could not place are left out.
-// It is the hook for measuring doc-link agreement.
-func (d *rdDoc) linkTargets(it *rdItem) map[string]string {
-	out := map[string]string{}
-	for text, id := range it.Links {
-		if p, ok := d.Paths[id]; ok && len(p.Path) > 0 {
-			out[text] = strings.Join(p.Path, "::")
-		}
-	}
-	return out
-}
-
 type rdSym struct {
 	file, name string
 	path       string
@@ -439,17 +425,6 @@ func TestAccuracyFixture(t *testing.T) {
 		return filepath.Join(out, "fixture.json")
 	})
 	compareWithRustdoc(t, dir, doc, nil)
-}
-
-// registryCrate finds the source of a Debian librust-*-dev package.
-func registryCrate(t *testing.T, name string) string {
-	t.Helper()
-	matches, _ := filepath.Glob(filepath.Join(registryDir, name+"-[0-9]*"))
-	slices.Sort(matches)
-	if len(matches) == 0 {
-		requireTools(t, "Debian package librust-"+name+"-dev not installed")
-	}
-	return matches[len(matches)-1]
 }
 
 const registryDir = "/usr/share/cargo/registry"

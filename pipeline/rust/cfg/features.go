@@ -253,9 +253,7 @@ func mapKeys[V any](m map[string]V) func(func(string) bool) {
 func splitFeatures(in []string) []string {
 	var out []string
 	for _, s := range in {
-		for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' }) {
-			out = append(out, f)
-		}
+		out = append(out, strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' })...)
 	}
 	return out
 }

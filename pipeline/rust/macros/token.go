@@ -41,8 +41,6 @@ type Token struct {
 
 func (t Token) String() string { return Render([]Token{t}) }
 
-func (t Token) is(kind Kind, text string) bool { return t.Kind == kind && t.Text == text }
-
 func (t Token) isPunct(text string) bool { return t.Kind == Punct && t.Text == text }
 
 func (t Token) isIdent(text string) bool { return t.Kind == Ident && t.Text == text }
