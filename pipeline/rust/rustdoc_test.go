@@ -427,6 +427,17 @@ func TestAccuracyFixture(t *testing.T) {
 	compareWithRustdoc(t, dir, doc, nil)
 }
 
+// registryCrate finds the source of a Debian librust-*-dev package.
+func registryCrate(t *testing.T, name string) string {
+	t.Helper()
+	matches, _ := filepath.Glob(filepath.Join(registryDir, name+"-[0-9]*"))
+	slices.Sort(matches)
+	if len(matches) == 0 {
+		requireTools(t, "Debian package librust-"+name+"-dev not installed")
+	}
+	return matches[len(matches)-1]
+}
+
 const registryDir = "/usr/share/cargo/registry"
 
 // stripDevDeps removes dev-dependency tables, which Debian does not ship.
