@@ -79,6 +79,20 @@ type rdDoc struct {
 	Paths map[rdID]rdPath  `json:"paths"`
 }
 
+// linkTargets resolves an item's intra-doc links (rustdoc's "links" map:
+// the link text as written → item id) to full paths ("std::vec::Vec",
+// "serde::de::Deserialize"); links rustdoc could not place are left out.
+// It is the hook for measuring doc-link agreement.
+func (d *rdDoc) linkTargets(it *rdItem) map[string]string {
+	out := map[string]string{}
+	for text, id := range it.Links {
+		if p, ok := d.Paths[id]; ok && len(p.Path) > 0 {
+			out[text] = strings.Join(p.Path, "::")
+		}
+	}
+	return out
+}
+
 type rdSym struct {
 	file, name string
 	path       string
