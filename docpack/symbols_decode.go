@@ -112,7 +112,7 @@ func (d *symScanner) lit(l string) bool {
 
 var symbolKeys = []string{"id", "name", "path", "crate", "symbol_type", "visibility", "signature",
 	"parameters", "return_type", "generics", "file", "line", "end_line", "doc_comments",
-	"attributes", "parent", "dependencies", "source_hash", "has_default", "private_fields", "public_paths", "param_type"}
+	"attributes", "parent", "dependencies", "source_hash", "has_default", "private_fields", "public_paths", "cfg", "param_type"}
 
 // object walks an object's members, calling member for each key with the
 // scanner positioned at the value.
@@ -211,6 +211,8 @@ func (d *symScanner) symbol(s *Symbol) error {
 			return d.boolField(&s.PrivateFields)
 		case "public_paths":
 			return d.strsField(&s.PublicPaths)
+		case "cfg":
+			return d.strField(&s.Cfg)
 		}
 		return d.unknown(key)
 	})

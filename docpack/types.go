@@ -5,7 +5,11 @@
 // DOCPACK_SPEC.md at the repository root is the normative description of version 1.
 package docpack
 
-import "time"
+import (
+	"time"
+
+	"github.com/doctown/doctown/docpack/cfgexpr"
+)
 
 // FormatVersion is the version written into new manifests. Readers accept any
 // version with the same major number.
@@ -90,6 +94,11 @@ type Symbol struct {
 	// PrivateFields is set on a struct or union with a field that is not pub:
 	// code outside the crate cannot build it with a struct literal.
 	PrivateFields bool `json:"private_fields,omitempty"`
+	// Cfg is the cfg predicate the symbol's availability depends on, in
+	// rustc's spelling (`all(unix, feature = "net")`), when the build
+	// configuration decides it (features, target, custom cfgs); empty when it
+	// is always there. Availability renders it as docs.rs's badge.
+	Cfg string `json:"cfg,omitempty"`
 	// PublicPaths are all the paths the item can be named by from outside the
 	// crate (its declaration and every pub re-export), shortest first; Path is
 	// the first. Set only when there is more than one.
@@ -210,4 +219,14 @@ type Manifest struct {
 	Fallbacks []string `json:"fallbacks,omitempty"`
 	Warnings  []string `json:"warnings,omitempty"`
 	Tool      Tool     `json:"tool"`
+}
+
+// Availability is the sentence docs.rs shows for a symbol whose
+// availability depends on the build configuration ("Available on crate
+// feature `full` only"), or "" when it has no cfg.
+func (s Symbol) Availability() string {
+	if s.Cfg == "" {
+		return ""
+	}
+	return cfgexpr.Sentence(s.Cfg)
 }

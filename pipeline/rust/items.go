@@ -10,6 +10,7 @@ import (
 	tsrust "github.com/tree-sitter/tree-sitter-rust/bindings/go"
 
 	"github.com/doctown/doctown/docpack"
+	"github.com/doctown/doctown/docpack/cfgexpr"
 	"github.com/doctown/doctown/pipeline/rust/cfg"
 	"github.com/doctown/doctown/pipeline/rust/macros"
 )
@@ -72,6 +73,10 @@ type rawItem struct {
 	fileMod  bool     // modules declared as `mod x;`
 	order    int      // position in the deterministic merge order
 	inner    []string
+	// cond are the cfg predicates the item's presence depends on that the
+	// build configuration decides (its own #[cfg]s and those of the macro
+	// calls around it): what its Symbol.Cfg is made of.
+	cond []cfgexpr.Expr
 }
 
 // useEntry is one path of a use declaration, flattened.
@@ -296,7 +301,7 @@ func (e *fileExtractor) newItem(n *ts.Node, kind docpack.Kind, name string, p *p
 	}
 	end := n.EndByte()
 	src := string(e.src[start:end])
-	it := &rawItem{mod: mod, parent: parent, hidden: p.hidden, export: p.export}
+	it := &rawItem{mod: mod, parent: parent, hidden: p.hidden, export: p.export, cond: condOf(e.wrapAttrs, p.attrs)}
 	it.sym = docpack.Symbol{
 		Name:        name,
 		Crate:       e.crate,
@@ -1112,4 +1117,20 @@ func (e *fileExtractor) close() {
 		(*e.cur).Close()
 		*e.cur = nil
 	}
+}
+
+// condOf parses the #[cfg]s among the attribute lists whose value the build
+// configuration decides.
+func condOf(lists ...[]string) []cfgexpr.Expr {
+	var out []cfgexpr.Expr
+	for _, attrs := range lists {
+		for _, a := range attrs {
+			if pred, ok := cfgOf(a); ok {
+				if x, err := cfgexpr.Parse(pred); err == nil && cfg.DependsOnConfig(x) {
+					out = append(out, x)
+				}
+			}
+		}
+	}
+	return out
 }

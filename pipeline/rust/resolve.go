@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/doctown/doctown/docpack"
+	"github.com/doctown/doctown/docpack/cfgexpr"
 )
 
 type modNode struct {
@@ -571,6 +572,9 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) []docpack.Symb
 	for _, p := range kept {
 		s := p.it.sym
 		s.ID = ids[p.it]
+		if conds := r.condChain(p.it); len(conds) > 0 {
+			s.Cfg = cfgexpr.AllOf(conds...).String()
+		}
 		s.Path = p.path
 		if ps := r.paths[p.it]; len(ps) > 1 && p.it.parent == nil && s.SymbolType != docpack.KindImpl {
 			s.PublicPaths = ps
@@ -761,4 +765,28 @@ func parentPath(p string) string {
 		return p[:i]
 	}
 	return p
+}
+
+// condChain collects the configuration-dependent cfgs an item's presence
+// depends on, outermost first: those of the modules it is declared in, then
+// its parents' (impl, type, trait), then its own.
+func (r *resolver) condChain(it *rawItem) []cfgexpr.Expr {
+	var layers [][]cfgexpr.Expr // innermost first
+	top := it
+	for x := it; x != nil; x = x.parent {
+		layers = append(layers, x.cond)
+		top = x
+	}
+	if top != r.root {
+		for mp := top.mod; mp != ""; mp = parentMod(mp) {
+			if m := r.modItem(mp); m != nil {
+				layers = append(layers, m.cond)
+			}
+		}
+	}
+	var out []cfgexpr.Expr
+	for i := len(layers) - 1; i >= 0; i-- {
+		out = append(out, layers[i]...)
+	}
+	return out
 }
