@@ -41,7 +41,8 @@ first use into the user cache directory). It speaks MCP over stdin/stdout, or
 streamable HTTP with --http ADDR.
 
 Tools: list_docpacks, search_symbols(query, kind?, docpack?), get_item(path),
-list_module(path); each docpack's llms.txt is a resource (doctown://NAME/llms.txt).
+list_module(path), get_changes(base, head) (the API diff of two docpacks with
+its semver verdict); each docpack's llms.txt is a resource (doctown://NAME/llms.txt).
 Every answer fits --token-budget tokens (counted with the tokenizer doctown's
 batches use); longer listings are paged with a cursor.
 

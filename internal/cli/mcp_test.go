@@ -39,7 +39,7 @@ func checkSession(t *testing.T, cs *mcp.ClientSession, path string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(tools.Tools) != 4 {
+	if len(tools.Tools) != 5 {
 		t.Errorf("%d tools", len(tools.Tools))
 	}
 	res, err := cs.CallTool(t.Context(), &mcp.CallToolParams{Name: "search_symbols", Arguments: map[string]any{"query": "Registry"}})

@@ -17,6 +17,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/doctown/doctown/docpack"
+	"github.com/doctown/doctown/docpack/apidiff"
 	"github.com/doctown/doctown/docpack/export"
 	"github.com/doctown/doctown/docpack/index"
 	"github.com/doctown/doctown/pipeline/llm"
@@ -193,6 +194,35 @@ type ModuleOutput struct {
 	NextCursor string      `json:"next_cursor,omitempty"`
 }
 
+// ChangesInput is get_changes' input.
+type ChangesInput struct {
+	Base   string `json:"base" jsonschema:"the older docpack (a name from list_docpacks)"`
+	Head   string `json:"head" jsonschema:"the newer docpack"`
+	Cursor string `json:"cursor,omitempty" jsonschema:"the next_cursor of an earlier answer"`
+}
+
+// ChangesOutput is get_changes' answer: the semver verdict, counts and a page
+// of the changed public items.
+type ChangesOutput struct {
+	Verdict    string         `json:"verdict"`
+	Counts     apidiff.Counts `json:"counts"`
+	Changes    []ChangeHit    `json:"changes"`
+	Total      int            `json:"total"`
+	NextCursor string         `json:"next_cursor,omitempty"`
+}
+
+// ChangeHit is one changed item (apidiff.Change with its severity as a word).
+type ChangeHit struct {
+	Kind     string `json:"kind" jsonschema:"added, removed, moved or changed"`
+	Path     string `json:"path"`
+	OldPath  string `json:"old_path,omitempty"`
+	ItemKind string `json:"item_kind"`
+	Severity string `json:"severity" jsonschema:"major, minor or patch"`
+	Reason   string `json:"reason"`
+	Old      string `json:"old,omitempty"`
+	New      string `json:"new,omitempty"`
+}
+
 // ListInput is list_docpacks' input (none).
 type ListInput struct{}
 
@@ -216,6 +246,11 @@ func (s *Server) register() {
 		Description: "Read one item: its signature, docs, examples and source location; for a type its fields, " +
 			"methods and trait implementations; for a trait its methods and implementors.",
 	}, s.getItem)
+	mcp.AddTool(s.server, &mcp.Tool{
+		Name: "get_changes",
+		Description: "The public API changes from docpack base to docpack head (e.g. two versions of a crate): " +
+			"items added, removed, moved and changed, each with its semver severity, and the overall verdict (major/minor/patch); paged.",
+	}, s.getChanges)
 	mcp.AddTool(s.server, &mcp.Tool{
 		Name:        "list_module",
 		Description: "List a module's items (submodules, types, traits, functions, macros …) with summaries; paged.",
@@ -354,6 +389,50 @@ func (s *Server) getItem(ctx context.Context, _ *mcp.CallToolRequest, in ItemInp
 	md, cut := s.tok.Truncate(md, s.opts.TokenBudget)
 	sym := &x.Symbols[i]
 	return nil, ItemOutput{Path: sym.Path, Kind: string(sym.SymbolType), Docpack: pack, Markdown: md, Truncated: cut}, nil
+}
+
+func (s *Server) getChanges(ctx context.Context, _ *mcp.CallToolRequest, in ChangesInput) (*mcp.CallToolResult, ChangesOutput, error) {
+	var sides [2]apidiff.Input
+	for i, name := range []string{in.Base, in.Head} {
+		if strings.TrimSpace(name) == "" {
+			return nil, ChangesOutput{}, fmt.Errorf("base and head name two docpacks; list_docpacks names them")
+		}
+		names, err := s.packsFor(ctx, name)
+		if err != nil {
+			return nil, ChangesOutput{}, err
+		}
+		if len(names) != 1 {
+			return nil, ChangesOutput{}, fmt.Errorf("%q names %d docpacks; use a name from list_docpacks", name, len(names))
+		}
+		x, err := s.lib.Open(ctx, names[0])
+		if err != nil {
+			return nil, ChangesOutput{}, err
+		}
+		sides[i] = apidiff.Input{Symbols: x.Symbols}
+	}
+	r := apidiff.Diff(sides[0], sides[1])
+	all := r.Changes()
+	start, err := parseCursor(in.Cursor, len(all))
+	if err != nil {
+		return nil, ChangesOutput{}, err
+	}
+	out := ChangesOutput{Verdict: r.Verdict.String(), Counts: r.Counts, Total: len(all), Changes: []ChangeHit{}}
+	used := 0
+	i := start
+	for ; i < len(all); i++ {
+		c := all[i]
+		cost := s.tok.Count(c.Path+c.Reason+c.Old+c.New) + 16
+		if used+cost > s.opts.TokenBudget && len(out.Changes) > 0 || len(out.Changes) >= 200 {
+			break
+		}
+		used += cost
+		out.Changes = append(out.Changes, ChangeHit{Kind: string(c.Kind), Path: c.Path, OldPath: c.OldPath, ItemKind: string(c.SymbolType),
+			Severity: c.Severity.String(), Reason: c.Reason, Old: c.Old, New: c.New})
+	}
+	if i < len(all) {
+		out.NextCursor = strconv.Itoa(i)
+	}
+	return nil, out, nil
 }
 
 func (s *Server) listModule(ctx context.Context, _ *mcp.CallToolRequest, in ModuleInput) (*mcp.CallToolResult, ModuleOutput, error) {

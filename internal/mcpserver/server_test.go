@@ -117,7 +117,7 @@ func TestToolsOnDemoCrate(t *testing.T) {
 			t.Errorf("tool %s has no description or input schema", tl.Name)
 		}
 	}
-	if got := strings.Join(names, ","); got != "get_item,list_docpacks,list_module,search_symbols" {
+	if got := strings.Join(names, ","); got != "get_changes,get_item,list_docpacks,list_module,search_symbols" {
 		t.Errorf("tools = %s", got)
 	}
 
@@ -251,5 +251,60 @@ func TestRealCrates(t *testing.T) {
 		if !strings.Contains(item.Markdown, "```rust") {
 			t.Errorf("get_item %s has no signature", p)
 		}
+	}
+}
+
+// TestGetChanges diffs the demo crate against a copy with one function added
+// and one removed: a major verdict naming both, and nothing against itself.
+func TestGetChanges(t *testing.T) {
+	src := filepath.Join("..", "..", "pipeline", "testdata", "demo-crate")
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS(src)); err != nil {
+		t.Fatal(err)
+	}
+	lib := filepath.Join(dir, "src", "lib.rs")
+	data, err := os.ReadFile(lib)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := strings.Replace(string(data), "macro_rules! square", "macro_rules! squared", 1) + "\n/// New in this version.\npub fn brand_new() {}\n"
+	if edited == string(data)+"\n/// New in this version.\npub fn brand_new() {}\n" {
+		t.Fatal("the demo crate no longer has macro square; pick another edit")
+	}
+	if err := os.WriteFile(lib, []byte(edited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	base := buildPack(t, src)
+	headDir := filepath.Join(t.TempDir(), "head")
+	if err := os.Rename(buildPack(t, dir), headDir+".docpack"); err != nil {
+		t.Fatal(err)
+	}
+	f, err := mcpserver.OpenFiles([]string{base, headDir + ".docpack"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	packs, _ := f.Packs(t.Context())
+	if len(packs) != 2 {
+		t.Fatalf("packs %+v", packs)
+	}
+	cs := connect(t, f, 0)
+	var out mcpserver.ChangesOutput
+	if msg := call(t, cs, "get_changes", map[string]any{"base": packs[0].Name, "head": packs[1].Name}, &out); msg != "" {
+		t.Fatal(msg)
+	}
+	var got []string
+	for _, c := range out.Changes {
+		got = append(got, string(c.Kind)+" "+c.Path)
+	}
+	joined := strings.Join(got, "; ")
+	if out.Verdict != "major" || !strings.Contains(joined, "added demo_crate::brand_new") || !strings.Contains(joined, "removed demo_crate::square") {
+		t.Errorf("verdict %s, changes %s", out.Verdict, joined)
+	}
+	if msg := call(t, cs, "get_changes", map[string]any{"base": packs[0].Name, "head": packs[0].Name}, &out); msg != "" || out.Total != 0 {
+		t.Errorf("a docpack against itself: %s %+v", msg, out)
+	}
+	if msg := call(t, cs, "get_changes", map[string]any{"base": "nope", "head": packs[0].Name}, &out); !strings.Contains(msg, "nope") {
+		t.Errorf("unknown docpack: %q", msg)
 	}
 }
