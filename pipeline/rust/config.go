@@ -81,7 +81,12 @@ func crateSet(c Crate, b BuildConfig) (*cfg.Set, CrateConfig, []string) {
 }
 
 // cfgOf returns the predicate of a #[cfg(…)] or #![cfg(…)] attribute.
-func cfgOf(attr string) (string, bool) {
+func cfgOf(attr string) (string, bool) { return attrArgs(attr, "cfg") }
+
+// attrArgs returns what stands inside the parentheses of attribute name:
+// attrArgs("#[cfg_attr(unix, path = \"u.rs\")]", "cfg_attr") is
+// `unix, path = "u.rs"`. Inner attributes (#![…]) count too.
+func attrArgs(attr, name string) (string, bool) {
 	a := strings.TrimSpace(attr)
 	a = strings.TrimPrefix(a, "#!")
 	a = strings.TrimPrefix(a, "#")
@@ -90,7 +95,7 @@ func cfgOf(attr string) (string, bool) {
 		return "", false
 	}
 	a = strings.TrimSpace(a[1 : len(a)-1])
-	rest, ok := strings.CutPrefix(a, "cfg")
+	rest, ok := strings.CutPrefix(a, name)
 	if !ok {
 		return "", false
 	}
@@ -149,21 +154,4 @@ func splitTop(s string) []string {
 }
 
 // cfgAttrOf returns the inside of a #[cfg_attr(…)] attribute.
-func cfgAttrOf(attr string) (string, bool) {
-	a := strings.TrimSpace(attr)
-	a = strings.TrimPrefix(a, "#")
-	a = strings.TrimSpace(a)
-	if !strings.HasPrefix(a, "[") || !strings.HasSuffix(a, "]") {
-		return "", false
-	}
-	a = strings.TrimSpace(a[1 : len(a)-1])
-	rest, ok := strings.CutPrefix(a, "cfg_attr")
-	if !ok {
-		return "", false
-	}
-	rest = strings.TrimSpace(rest)
-	if !strings.HasPrefix(rest, "(") || !strings.HasSuffix(rest, ")") {
-		return "", false
-	}
-	return rest[1 : len(rest)-1], true
-}
+func cfgAttrOf(attr string) (string, bool) { return attrArgs(attr, "cfg_attr") }
