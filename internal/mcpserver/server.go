@@ -330,21 +330,11 @@ func (s *Server) search(ctx context.Context, _ *mcp.CallToolRequest, in SearchIn
 	if err != nil {
 		return nil, SearchOutput{}, err
 	}
-	out := SearchOutput{Total: len(hits), Results: []SymbolHit{}}
-	used := 0
-	i := start
-	for ; i < len(hits); i++ {
+	out := SearchOutput{Total: len(hits)}
+	out.Results, out.NextCursor = page(s, start, len(hits), 0, 50, func(i int) (SymbolHit, string) {
 		h := symbolHit(hits[i].pack, hits[i].x, hits[i].sym)
-		cost := s.tok.Count(h.Path+h.Kind+h.Summary+h.Signature) + 12
-		if used+cost > s.opts.TokenBudget && len(out.Results) > 0 || len(out.Results) >= 50 {
-			break
-		}
-		used += cost
-		out.Results = append(out.Results, h)
-	}
-	if i < len(hits) {
-		out.NextCursor = strconv.Itoa(i)
-	}
+		return h, h.Path + h.Kind + h.Summary + h.Signature
+	})
 	return nil, out, nil
 }
 
@@ -416,22 +406,12 @@ func (s *Server) getChanges(ctx context.Context, _ *mcp.CallToolRequest, in Chan
 	if err != nil {
 		return nil, ChangesOutput{}, err
 	}
-	out := ChangesOutput{Verdict: r.Verdict.String(), Counts: r.Counts, Total: len(all), Changes: []ChangeHit{}}
-	used := 0
-	i := start
-	for ; i < len(all); i++ {
+	out := ChangesOutput{Verdict: r.Verdict.String(), Counts: r.Counts, Total: len(all)}
+	out.Changes, out.NextCursor = page(s, start, len(all), 0, 200, func(i int) (ChangeHit, string) {
 		c := all[i]
-		cost := s.tok.Count(c.Path+c.Reason+c.Old+c.New) + 16
-		if used+cost > s.opts.TokenBudget && len(out.Changes) > 0 || len(out.Changes) >= 200 {
-			break
-		}
-		used += cost
-		out.Changes = append(out.Changes, ChangeHit{Kind: string(c.Kind), Path: c.Path, OldPath: c.OldPath, ItemKind: string(c.SymbolType),
-			Severity: c.Severity.String(), Reason: c.Reason, Old: c.Old, New: c.New})
-	}
-	if i < len(all) {
-		out.NextCursor = strconv.Itoa(i)
-	}
+		return ChangeHit{Kind: string(c.Kind), Path: c.Path, OldPath: c.OldPath, ItemKind: string(c.SymbolType),
+			Severity: c.Severity.String(), Reason: c.Reason, Old: c.Old, New: c.New}, c.Path + c.Reason + c.Old + c.New
+	})
 	return nil, out, nil
 }
 
@@ -449,26 +429,16 @@ func (s *Server) listModule(ctx context.Context, _ *mcp.CallToolRequest, in Modu
 	if err != nil {
 		return nil, ModuleOutput{}, err
 	}
-	out := ModuleOutput{Path: path, Docpack: pack, Total: len(items), Items: []SymbolHit{}}
+	out := ModuleOutput{Path: path, Docpack: pack, Total: len(items)}
 	if i >= 0 {
 		if d, ok := x.Doc(i); ok && d.Source != docpack.DocFromSignature {
 			out.Summary = oneLine(d.Summary)
 		}
 	}
-	used := s.tok.Count(out.Summary)
-	j := start
-	for ; j < len(items); j++ {
+	out.Items, out.NextCursor = page(s, start, len(items), s.tok.Count(out.Summary), 200, func(j int) (SymbolHit, string) {
 		h := symbolHit(pack, x, items[j])
-		cost := s.tok.Count(h.Path+h.Kind+h.Summary+h.Signature) + 12
-		if used+cost > s.opts.TokenBudget && len(out.Items) > 0 || len(out.Items) >= 200 {
-			break
-		}
-		used += cost
-		out.Items = append(out.Items, h)
-	}
-	if j < len(items) {
-		out.NextCursor = strconv.Itoa(j)
-	}
+		return h, h.Path + h.Kind + h.Summary + h.Signature
+	})
 	return nil, out, nil
 }
 
@@ -526,6 +496,28 @@ func (s *Server) find(ctx context.Context, path, pack string, module bool) (stri
 		msg += "; close matches: " + strings.Join(near, ", ")
 	}
 	return "", nil, 0, fmt.Errorf("%s", msg)
+}
+
+// page takes entries start, start+1, … of n while they fit the token budget
+// (used tokens are spent already) and at most limit of them, at least one; item
+// gives entry i and the text its cost is counted on. It returns the page and
+// the cursor of the next one ("" at the end).
+func page[T any](s *Server, start, n, used, limit int, item func(i int) (T, string)) ([]T, string) {
+	out := []T{}
+	i := start
+	for ; i < n && len(out) < limit; i++ {
+		v, text := item(i)
+		cost := s.tok.Count(text) + 12
+		if used+cost > s.opts.TokenBudget && len(out) > 0 {
+			break
+		}
+		used += cost
+		out = append(out, v)
+	}
+	if i < n {
+		return out, strconv.Itoa(i)
+	}
+	return out, ""
 }
 
 func parseCursor(c string, n int) (int, error) {
