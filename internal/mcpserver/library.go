@@ -10,7 +10,7 @@ import (
 	"sync"
 
 	"github.com/doctown/doctown/docpack/index"
-	"github.com/doctown/doctown/tui/pages"
+	"github.com/doctown/doctown/relay/commons/api"
 )
 
 // Files is a Library of docpack files, all opened up front so a bad file is an
@@ -93,7 +93,7 @@ type Relay struct {
 	Client *http.Client
 
 	mu      sync.Mutex
-	entries map[string]pages.CommonsEntry
+	entries map[string]api.Entry
 	names   []string
 	open    map[string]*index.Pack
 }
@@ -132,11 +132,11 @@ func (r *Relay) load(ctx context.Context) error {
 	if loaded {
 		return nil
 	}
-	list, err := pages.FetchCommons(ctx, r.Client, r.URL)
+	list, err := (&api.Client{Base: r.URL, HTTP: r.Client}).List(ctx)
 	if err != nil {
 		return err
 	}
-	entries := map[string]pages.CommonsEntry{}
+	entries := map[string]api.Entry{}
 	var names []string
 	for _, e := range list { // newest first: keep the first of each repository
 		n := e.Owner + "/" + e.Repo
@@ -167,7 +167,7 @@ func (r *Relay) Open(ctx context.Context, name string) (*index.Index, error) {
 	if !ok {
 		return nil, fmt.Errorf("no docpack %q on %s", name, r.URL)
 	}
-	path, err := pages.Download(ctx, r.Client, r.URL, r.Dir, e)
+	path, err := (&api.Client{Base: r.URL, HTTP: r.Client}).Download(ctx, r.Dir, e)
 	if err != nil {
 		return nil, err
 	}

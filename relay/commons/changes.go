@@ -8,6 +8,7 @@ import (
 
 	"github.com/doctown/doctown/docpack/apidiff"
 	"github.com/doctown/doctown/docpack/index"
+	"github.com/doctown/doctown/relay/commons/api"
 	"github.com/doctown/doctown/relay/store"
 )
 
@@ -92,33 +93,6 @@ func (h *Handler) changesOf(ctx context.Context, e Entry, p *openPack) (*changes
 	return &changes{Base: b, Report: r}, nil
 }
 
-// apiChange is one change in the changes API, with links to the item's page.
-type apiChange struct {
-	apidiff.Change
-	URL string `json:"url"`
-}
-
-type apiModule struct {
-	Path    string      `json:"path"`
-	Changes []apiChange `json:"changes"`
-}
-
-// apiChanges is GET /api/docpacks/{owner}/{repo}/{sha}/changes.
-type apiChanges struct {
-	Owner string `json:"owner"`
-	Repo  string `json:"repo"`
-	SHA   string `json:"sha"`
-	Ref   string `json:"ref"`
-	// Base is the commit compared with; empty for a ref's first docpack.
-	Base    string           `json:"base"`
-	Verdict apidiff.Severity `json:"verdict"`
-	Summary string           `json:"summary"`
-	Counts  apidiff.Counts   `json:"counts"`
-	Modules []apiModule      `json:"modules"`
-	// Markdown is the report as a check run or a pull-request comment shows it.
-	Markdown string `json:"markdown"`
-}
-
 // changeURL links a change to the item's page: on the new side, or on the
 // base's for a removal.
 func (h *Handler) changeURL(e, base Entry, c apidiff.Change) string {
@@ -131,12 +105,12 @@ func (h *Handler) changeURL(e, base Entry, c apidiff.Change) string {
 func (h *Handler) apiChanges(w http.ResponseWriter, r *http.Request) {
 	e, err := h.entry(r)
 	if errors.Is(err, ErrNotFound) {
-		writeJSON(w, http.StatusNotFound, apiError{"no such docpack"})
+		writeJSON(w, http.StatusNotFound, api.Error{Error: "no such docpack"})
 		return
 	}
 	if err != nil {
 		h.log.ErrorContext(r.Context(), "look up docpack", "err", err)
-		writeJSON(w, http.StatusInternalServerError, apiError{"the catalog is unavailable"})
+		writeJSON(w, http.StatusInternalServerError, api.Error{Error: "the catalog is unavailable"})
 		return
 	}
 	p, err := h.packs.get(r.Context(), e.Key)
@@ -150,7 +124,7 @@ func (h *Handler) apiChanges(w http.ResponseWriter, r *http.Request) {
 		h.apiPackError(w, r, e, err)
 		return
 	}
-	out := apiChanges{Owner: e.Owner, Repo: e.Repo, SHA: e.SHA, Ref: e.Ref, Modules: []apiModule{}}
+	out := api.Changes{Owner: e.Owner, Repo: e.Repo, SHA: e.SHA, Ref: e.Ref, Modules: []api.Module{}}
 	if ch == nil {
 		out.Summary = "first docpack of " + e.Ref + ": nothing to compare with"
 		writeJSON(w, http.StatusOK, out)
@@ -159,9 +133,9 @@ func (h *Handler) apiChanges(w http.ResponseWriter, r *http.Request) {
 	rep := ch.Report
 	out.Base, out.Verdict, out.Summary, out.Counts = ch.Base.SHA, rep.Verdict, rep.Summary(), rep.Counts
 	for _, m := range rep.Modules {
-		am := apiModule{Path: m.Path}
+		am := api.Module{Path: m.Path}
 		for _, c := range m.Changes {
-			am.Changes = append(am.Changes, apiChange{Change: c, URL: h.changeURL(e, ch.Base, c)})
+			am.Changes = append(am.Changes, api.Change{Change: c, URL: h.changeURL(e, ch.Base, c)})
 		}
 		out.Modules = append(out.Modules, am)
 	}
@@ -174,11 +148,11 @@ func (h *Handler) apiChanges(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) apiPackError(w http.ResponseWriter, r *http.Request, e Entry, err error) {
 	if errors.Is(err, store.ErrNotFound) {
-		writeJSON(w, http.StatusNotFound, apiError{"this docpack is no longer stored"})
+		writeJSON(w, http.StatusNotFound, api.Error{Error: "this docpack is no longer stored"})
 		return
 	}
 	h.log.ErrorContext(r.Context(), "diff docpacks", "err", err, "repo", e.Owner+"/"+e.Repo, "sha", e.SHA)
-	writeJSON(w, http.StatusBadGateway, apiError{"this docpack cannot be read"})
+	writeJSON(w, http.StatusBadGateway, api.Error{Error: "this docpack cannot be read"})
 }
 
 // changesSection is the "Changes in this commit" part of a docpack's page.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/doctown/doctown/docpack"
+	"github.com/doctown/doctown/relay/commons/api"
 )
 
 // TestChanges: a docpack's changes are against the previous docpack of the
@@ -49,14 +50,14 @@ func TestChanges(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("status %d: %s", resp.StatusCode, body)
 	}
-	var got apiChanges
+	var got api.Changes
 	if err := json.Unmarshal([]byte(body), &got); err != nil {
 		t.Fatal(err)
 	}
 	if got.Base != shaBase || got.Verdict.String() != "major" || got.Counts.Removed != 1 || got.Counts.Added != 1 || got.Counts.Changed != 1 {
 		t.Fatalf("changes: base %s verdict %s counts %+v\n%s", got.Base, got.Verdict, got.Counts, body)
 	}
-	byPath := map[string]apiChange{}
+	byPath := map[string]api.Change{}
 	for _, m := range got.Modules {
 		for _, c := range m.Changes {
 			byPath[c.Path] = c

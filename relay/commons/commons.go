@@ -27,6 +27,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/doctown/doctown/relay/commons/api"
 	"github.com/doctown/doctown/relay/store"
 )
 
@@ -136,32 +137,8 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.Handle("GET /static/", staticHandler())
 }
 
-// apiEntry is one docpack in the JSON listing.
-type apiEntry struct {
-	Owner       string    `json:"owner"`
-	Repo        string    `json:"repo"`
-	SHA         string    `json:"sha"`
-	Ref         string    `json:"ref"`
-	SymbolCount int       `json:"symbol_count"`
-	Size        int64     `json:"size"`
-	Generator   string    `json:"generator"`
-	Model       string    `json:"model"`
-	CreatedAt   time.Time `json:"created_at"`
-	URL         string    `json:"url"`
-	PageURL     string    `json:"page_url"`
-}
-
-type apiList struct {
-	Docpacks []apiEntry `json:"docpacks"`
-	Next     string     `json:"next"`
-}
-
-type apiError struct {
-	Error string `json:"error"`
-}
-
 func (h *Handler) downloadPath(e Entry) string {
-	return "/api/docpacks/" + url.PathEscape(e.Owner) + "/" + url.PathEscape(e.Repo) + "/" + url.PathEscape(e.SHA)
+	return api.DownloadPath(e.Owner, e.Repo, e.SHA)
 }
 
 func packPath(owner, repo, sha string) string {
@@ -195,22 +172,22 @@ func listQuery(r *http.Request) (ListQuery, error) {
 func (h *Handler) apiList(w http.ResponseWriter, r *http.Request) {
 	q, err := listQuery(r)
 	if err != nil {
-		writeJSON(w, http.StatusBadRequest, apiError{err.Error()})
+		writeJSON(w, http.StatusBadRequest, api.Error{Error: err.Error()})
 		return
 	}
 	entries, next, err := h.cat.List(r.Context(), q)
 	if errors.Is(err, ErrBadCursor) {
-		writeJSON(w, http.StatusBadRequest, apiError{"invalid cursor: use the next value of an earlier page"})
+		writeJSON(w, http.StatusBadRequest, api.Error{Error: "invalid cursor: use the next value of an earlier page"})
 		return
 	}
 	if err != nil {
 		h.log.ErrorContext(r.Context(), "list docpacks", "err", err)
-		writeJSON(w, http.StatusInternalServerError, apiError{"listing failed"})
+		writeJSON(w, http.StatusInternalServerError, api.Error{Error: "listing failed"})
 		return
 	}
-	out := apiList{Docpacks: make([]apiEntry, 0, len(entries)), Next: next}
+	out := api.List{Docpacks: make([]api.Entry, 0, len(entries)), Next: next}
 	for _, e := range entries {
-		out.Docpacks = append(out.Docpacks, apiEntry{
+		out.Docpacks = append(out.Docpacks, api.Entry{
 			Owner: e.Owner, Repo: e.Repo, SHA: e.SHA, Ref: e.Ref,
 			SymbolCount: e.SymbolCount, Size: e.Size, Generator: e.Generator, Model: e.Model,
 			CreatedAt: e.CreatedAt.UTC(),
@@ -233,12 +210,12 @@ func (h *Handler) entry(r *http.Request) (Entry, error) {
 func (h *Handler) apiDownload(w http.ResponseWriter, r *http.Request) {
 	e, err := h.entry(r)
 	if errors.Is(err, ErrNotFound) {
-		writeJSON(w, http.StatusNotFound, apiError{"no such docpack"})
+		writeJSON(w, http.StatusNotFound, api.Error{Error: "no such docpack"})
 		return
 	}
 	if err != nil {
 		h.log.ErrorContext(r.Context(), "look up docpack", "err", err, "repo", r.PathValue("owner")+"/"+r.PathValue("repo"))
-		writeJSON(w, http.StatusInternalServerError, apiError{"lookup failed"})
+		writeJSON(w, http.StatusInternalServerError, api.Error{Error: "lookup failed"})
 		return
 	}
 	etag := `"` + e.SHA + `"`
@@ -251,13 +228,13 @@ func (h *Handler) apiDownload(w http.ResponseWriter, r *http.Request) {
 	if errors.Is(err, store.ErrNotFound) {
 		h.log.WarnContext(r.Context(), "catalogued docpack missing from storage", "repo", e.Owner+"/"+e.Repo, "sha", e.SHA)
 		w.Header().Del("ETag")
-		writeJSON(w, http.StatusNotFound, apiError{"no such docpack"})
+		writeJSON(w, http.StatusNotFound, api.Error{Error: "no such docpack"})
 		return
 	}
 	if err != nil {
 		h.log.ErrorContext(r.Context(), "read docpack", "err", err, "repo", e.Owner+"/"+e.Repo, "sha", e.SHA)
 		w.Header().Del("ETag")
-		writeJSON(w, http.StatusInternalServerError, apiError{"storage failed"})
+		writeJSON(w, http.StatusInternalServerError, api.Error{Error: "storage failed"})
 		return
 	}
 	defer rc.Close()

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/doctown/doctown/docpack"
+	"github.com/doctown/doctown/relay/commons/api"
 	"golang.org/x/net/html"
 )
 
@@ -66,7 +67,7 @@ func listSHAs(t *testing.T, f *fixture, query string) ([]string, string) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET /api/docpacks%s: %d %s", query, resp.StatusCode, body)
 	}
-	var out apiList
+	var out api.List
 	if err := json.Unmarshal([]byte(body), &out); err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +199,7 @@ func TestAPINotFound(t *testing.T) {
 			if resp.StatusCode != http.StatusNotFound {
 				t.Errorf("status %d, want 404", resp.StatusCode)
 			}
-			var e apiError
+			var e api.Error
 			if err := json.Unmarshal([]byte(body), &e); err != nil || e.Error == "" {
 				t.Errorf("body %q is not a JSON error", body)
 			}

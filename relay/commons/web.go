@@ -17,6 +17,7 @@ import (
 
 	"github.com/doctown/doctown/docpack"
 	"github.com/doctown/doctown/docpack/index"
+	"github.com/doctown/doctown/relay/commons/api"
 	"github.com/doctown/doctown/relay/store"
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/extension"
@@ -252,7 +253,7 @@ func header(e Entry, p *openPack) packHeader {
 	return packHeader{
 		Owner: e.Owner, Repo: e.Repo, SHA: e.SHA, Ref: e.Ref,
 		PageURL:     packPath(e.Owner, e.Repo, e.SHA),
-		DownloadURL: "/api/docpacks/" + url.PathEscape(e.Owner) + "/" + url.PathEscape(e.Repo) + "/" + url.PathEscape(e.SHA),
+		DownloadURL: api.DownloadPath(e.Owner, e.Repo, e.SHA),
 		Generator:   m.Generator.Name, Model: m.Generator.Model, GeneratedAt: m.GeneratedAt,
 		SymbolCount: len(p.Symbols), DocCount: p.DocCount(), Size: e.Size,
 	}

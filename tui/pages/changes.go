@@ -2,32 +2,23 @@ package pages
 
 import (
 	"context"
-	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 
-	"github.com/doctown/doctown/docpack/apidiff"
+	"github.com/doctown/doctown/relay/commons/api"
 )
 
-// Changes is a commons entry's API changes as the relay's
-// GET /api/docpacks/{owner}/{repo}/{sha}/changes reports them.
-type Changes struct {
-	// Base is the commit compared with; empty for a ref's first docpack.
-	Base    string `json:"base"`
-	Summary string `json:"summary"`
-	apidiff.Report
-}
+// Changes is a commons entry's API changes as the relay reports them.
+type Changes struct{ api.Changes }
 
 // FetchChanges asks the relay for e's changes against the previous docpack
 // of its ref.
 func FetchChanges(ctx context.Context, client *http.Client, relay string, e CommonsEntry) (*Changes, error) {
-	link := strings.TrimRight(relay, "/") + "/api/docpacks/" + url.PathEscape(e.Owner) + "/" + url.PathEscape(e.Repo) + "/" + url.PathEscape(e.SHA) + "/changes"
-	var c Changes
-	if err := getJSON(ctx, client, link, &c, "a changes report"); err != nil {
-		return nil, fmt.Errorf("changes of %s/%s: %w", e.Owner, e.Repo, err)
+	c, err := (&api.Client{Base: relay, HTTP: client}).Changes(ctx, e)
+	if err != nil {
+		return nil, err
 	}
-	return &c, nil
+	return &Changes{*c}, nil
 }
 
 // Text renders the changes as `doctown diff` prints them.
@@ -36,6 +27,7 @@ func (c *Changes) Text() string {
 		return c.Summary
 	}
 	var b strings.Builder
-	c.Report.WriteText(&b, false)
-	return "against " + short(c.Base) + ", " + b.String()
+	r := c.Report()
+	r.WriteText(&b, false)
+	return "against " + api.Short(c.Base) + ", " + b.String()
 }

@@ -2,11 +2,8 @@ package pages
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -17,31 +14,13 @@ import (
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/doctown/doctown/docpack"
+	"github.com/doctown/doctown/relay/commons/api"
 	"github.com/doctown/doctown/tui/common"
 	"github.com/doctown/doctown/tui/components"
 )
 
 // CommonsEntry is one docpack listed by a relay's GET /api/docpacks.
-type CommonsEntry struct {
-	Owner       string    `json:"owner"`
-	Repo        string    `json:"repo"`
-	SHA         string    `json:"sha"`
-	Ref         string    `json:"ref"`
-	SymbolCount int       `json:"symbol_count"`
-	Size        int64     `json:"size"`
-	Generator   string    `json:"generator"`
-	Model       string    `json:"model"`
-	CreatedAt   time.Time `json:"created_at"`
-	// URL downloads the docpack; PageURL reads it in a browser.
-	URL     string `json:"url"`
-	PageURL string `json:"page_url"`
-}
-
-type commonsPage struct {
-	Docpacks []CommonsEntry `json:"docpacks"`
-	Next     string         `json:"next"`
-}
+type CommonsEntry = api.Entry
 
 // HomeOptions configure the home screen.
 type HomeOptions struct {
@@ -176,165 +155,15 @@ func (h *Home) whileBusy(work tea.Cmd) tea.Cmd {
 	return tea.Batch(work, h.spin.Tick)
 }
 
-// FetchCommons lists the docpacks of a relay, newest first, following the
-// "next" cursor for up to ten pages.
+// FetchCommons lists the docpacks of a relay, newest first.
 func FetchCommons(ctx context.Context, client *http.Client, relay string) ([]CommonsEntry, error) {
-	list := strings.TrimRight(relay, "/") + "/api/docpacks"
-	var all []CommonsEntry
-	cursor := ""
-	for page := 0; page < maxCommonsPages; page++ {
-		link := list
-		if cursor != "" {
-			link += "?cursor=" + url.QueryEscape(cursor)
-		}
-		p, err := fetchCommonsPage(ctx, client, link)
-		if err != nil {
-			return nil, fmt.Errorf("commons of %s: %w", relay, err)
-		}
-		all = append(all, p.Docpacks...)
-		if p.Next == "" || p.Next == cursor {
-			break
-		}
-		cursor = p.Next
-	}
-	return all, nil
+	return (&api.Client{Base: relay, HTTP: client}).List(ctx)
 }
 
-const (
-	maxCommonsPages = 10
-	// maxDownload bounds a downloaded docpack; the reader bounds what it unpacks.
-	maxDownload = 1 << 30
-)
-
-func fetchCommonsPage(ctx context.Context, client *http.Client, link string) (commonsPage, error) {
-	var p commonsPage
-	err := getJSON(ctx, client, link, &p, "a docpack listing")
-	return p, err
-}
-
-// getJSON GETs link and decodes the relay's JSON answer, described by what
-// in errors, into v.
-func getJSON(ctx context.Context, client *http.Client, link string, v any, what string) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, link, nil)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Accept", "application/json")
-	resp, err := client.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return statusError(resp, body)
-	}
-	if err := json.Unmarshal(body, v); err != nil {
-		return fmt.Errorf("the relay's answer is not %s (%s): %w", what, contentType(resp), err)
-	}
-	return nil
-}
-
-// statusError describes a failed answer, with the relay's {"error": …} message
-// when it sent one.
-func statusError(resp *http.Response, body []byte) error {
-	var e struct {
-		Error string `json:"error"`
-	}
-	if json.Unmarshal(body, &e) == nil && e.Error != "" {
-		return fmt.Errorf("%s: %s", resp.Status, e.Error)
-	}
-	return fmt.Errorf("%s", resp.Status)
-}
-
-func contentType(resp *http.Response) string {
-	if ct := resp.Header.Get("Content-Type"); ct != "" {
-		return ct
-	}
-	return "no content type"
-}
-
-func resolve(base, ref string) string {
-	b, err := url.Parse(base)
-	if err != nil {
-		return ref
-	}
-	r, err := url.Parse(ref)
-	if err != nil {
-		return ""
-	}
-	return b.ResolveReference(r).String()
-}
-
-// Download fetches a commons docpack into dir and returns its path. The file
-// appears only once it is complete and opens as a docpack: a failed, cancelled
-// or bogus download leaves nothing behind.
+// Download fetches a commons docpack into dir and returns its path; see
+// api.Client.Download.
 func Download(ctx context.Context, client *http.Client, relay, dir string, e CommonsEntry) (string, error) {
-	name := e.Owner + "/" + e.Repo
-	link := e.URL
-	if link == "" {
-		link = "/api/docpacks/" + url.PathEscape(e.Owner) + "/" + url.PathEscape(e.Repo) + "/" + url.PathEscape(e.SHA)
-	}
-	link = resolve(strings.TrimRight(relay, "/")+"/", link)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, link, nil)
-	if err != nil {
-		return "", fmt.Errorf("download %s: %w", name, err)
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return "", fmt.Errorf("download %s: %w", name, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-		return "", fmt.Errorf("download %s: %w", name, statusError(resp, body))
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("download %s: %w", name, err)
-	}
-	tmp, err := os.CreateTemp(dir, ".download-*")
-	if err != nil {
-		return "", fmt.Errorf("download %s: %w", name, err)
-	}
-	defer os.Remove(tmp.Name())
-	err = func() error {
-		defer tmp.Close()
-		n, err := io.Copy(tmp, io.LimitReader(resp.Body, maxDownload+1))
-		if err != nil {
-			return err
-		}
-		if n > maxDownload {
-			return fmt.Errorf("larger than %d MiB", maxDownload>>20)
-		}
-		p, err := docpack.Read(tmp, n)
-		if err != nil {
-			return err
-		}
-		p.Close()
-		return tmp.Sync()
-	}()
-	if err != nil {
-		return "", fmt.Errorf("download %s: %w", name, err)
-	}
-	path := filepath.Join(dir, safeName(e.Owner)+"-"+safeName(e.Repo)+"-"+safeName(short(e.SHA))+".docpack")
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return "", fmt.Errorf("download %s: %w", name, err)
-	}
-	return path, nil
-}
-
-func short(sha string) string { return sha[:min(12, len(sha))] }
-
-func safeName(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.' {
-			return r
-		}
-		return '_'
-	}, s)
+	return (&api.Client{Base: relay, HTTP: client}).Download(ctx, dir, e)
 }
 
 // SetSize implements Page.
@@ -374,7 +203,7 @@ func (h *Home) Update(msg tea.Msg) tea.Cmd {
 		for i, e := range msg.entries {
 			ref := strings.TrimPrefix(strings.TrimPrefix(e.Ref, "refs/heads/"), "refs/tags/")
 			if ref == "" {
-				ref = short(e.SHA)
+				ref = api.Short(e.SHA)
 			}
 			rows[i] = components.Row{Text: fmt.Sprintf("%s/%s@%s", e.Owner, e.Repo, ref), Note: fmt.Sprintf("%d symbols", e.SymbolCount)}
 		}
@@ -433,7 +262,7 @@ func (h *Home) updateKey(msg tea.KeyPressMsg) tea.Cmd {
 			h.focus = 0
 		case msg.String() == "c" && h.focus == 2 && l.Cursor() >= 0:
 			e := h.entries[l.Cursor()]
-			name := e.Owner + "/" + e.Repo + "@" + short(e.SHA)
+			name := e.Owner + "/" + e.Repo + "@" + api.Short(e.SHA)
 			h.status = "loading the changes of " + name + "…"
 			ctx, client, relay := h.ctx, h.opts.Client, h.opts.Relay
 			return h.whileBusy(func() tea.Msg {
