@@ -11,6 +11,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/doctown/doctown/internal/debcrate"
 	"github.com/doctown/doctown/internal/mcpserver"
 	"github.com/doctown/doctown/pipeline"
 	"github.com/doctown/doctown/pipeline/llm"
@@ -28,20 +29,6 @@ func buildPack(t testing.TB, dir string) string {
 		t.Fatal(err)
 	}
 	return out
-}
-
-// registryCrate returns a Debian crate's source directory, skipping (failing
-// under DOCTOWN_REQUIRE_ALL=1) when its package is not installed.
-func registryCrate(t testing.TB, dir, pkg string) string {
-	t.Helper()
-	p := filepath.Join("/usr/share/cargo/registry", dir)
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("DOCTOWN_REQUIRE_ALL") == "1" {
-			t.Fatalf("%s is missing (Debian package %s)", p, pkg)
-		}
-		t.Skipf("%s is missing (Debian package %s)", p, pkg)
-	}
-	return p
 }
 
 // connect serves lib over an in-memory transport and returns a client session.
@@ -224,8 +211,8 @@ func TestPagingAndBudget(t *testing.T) {
 // TestRealCrates: on tokio and serde, "Mutex" finds tokio::sync::Mutex first,
 // and get_item answers stay within the budget.
 func TestRealCrates(t *testing.T) {
-	tokio := buildPack(t, registryCrate(t, "tokio-1.24.2", "librust-tokio-dev"))
-	serde := buildPack(t, registryCrate(t, "serde-1.0.152", "librust-serde-dev"))
+	tokio := buildPack(t, debcrate.Dir(t, "tokio-1.*"))
+	serde := buildPack(t, debcrate.Dir(t, "serde-1.*"))
 	lib, err := mcpserver.OpenFiles([]string{tokio, serde})
 	if err != nil {
 		t.Fatal(err)

@@ -11,25 +11,12 @@ import (
 	"time"
 
 	"github.com/doctown/doctown/docpack"
+	"github.com/doctown/doctown/internal/debcrate"
 	"github.com/doctown/doctown/internal/fakellm"
 	"github.com/doctown/doctown/pipeline"
 	"github.com/doctown/doctown/pipeline/llm"
 	"github.com/doctown/doctown/pipeline/rust"
 )
-
-// debianCrate returns the path of a crate from Debian's librust-*-dev sources,
-// skipping (or failing under DOCTOWN_REQUIRE_ALL=1) when it is not installed.
-func debianCrate(tb testing.TB, glob string) string {
-	tb.Helper()
-	m, _ := filepath.Glob(filepath.Join("/usr/share/cargo/registry", glob))
-	if len(m) == 0 {
-		if os.Getenv("DOCTOWN_REQUIRE_ALL") == "1" {
-			tb.Fatalf("no %s under /usr/share/cargo/registry (apt-get install librust-regex-dev)", glob)
-		}
-		tb.Skipf("no %s under /usr/share/cargo/registry", glob)
-	}
-	return m[len(m)-1]
-}
 
 func extract(tb testing.TB, root string) []docpack.Symbol {
 	tb.Helper()
@@ -108,7 +95,7 @@ func BenchmarkConcurrency(b *testing.B) {
 func BenchmarkFillRatio(b *testing.B) {
 	for _, glob := range []string{"regex-1*", "regex-syntax-*", "serde-1*"} {
 		b.Run(strings.TrimSuffix(glob, "*"), func(b *testing.B) {
-			syms := extract(b, debianCrate(b, glob))
+			syms := extract(b, debcrate.Dir(b, glob))
 			g := newGen(b, llm.Config{BaseURL: "http://127.0.0.1:9/v1", NoCache: true})
 			var plan *llm.Plan
 			for b.Loop() {
@@ -131,7 +118,7 @@ var methodBody = regexp.MustCompile(`(?m)^    pub fn [^\n]*\{\n`)
 // edits one method body in one file, extracts again and rebuilds with the
 // cache, and reports the rebuild's tokens as a share of the full build's.
 func BenchmarkIncremental(b *testing.B) {
-	src := debianCrate(b, "regex-1*")
+	src := debcrate.Dir(b, "regex-1*")
 	for b.Loop() {
 		dir := b.TempDir()
 		if err := os.CopyFS(dir, os.DirFS(src)); err != nil {

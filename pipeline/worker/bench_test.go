@@ -6,27 +6,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/doctown/doctown/internal/debcrate"
 	"github.com/doctown/doctown/internal/fakegithub"
 	"github.com/doctown/doctown/pipeline/worker"
 )
-
-// debianCrate returns the source of a Debian-packaged crate (librust-*-dev), or
-// skips (fails under DOCTOWN_REQUIRE_ALL=1) when it is not installed.
-func debianCrate(tb testing.TB, glob string) string {
-	tb.Helper()
-	m, _ := filepath.Glob(filepath.Join("/usr/share/cargo/registry", glob))
-	if len(m) == 0 {
-		if os.Getenv("DOCTOWN_REQUIRE_ALL") == "1" {
-			tb.Fatalf("no %s under /usr/share/cargo/registry (apt-get install librust-regex-dev librust-memchr-dev)", glob)
-		}
-		tb.Skipf("no %s under /usr/share/cargo/registry", glob)
-	}
-	return m[len(m)-1]
-}
 
 // discardRelay accepts uploads and completions, reading every byte.
 func discardRelay() *httptest.Server {
@@ -42,7 +28,7 @@ func discardRelay() *httptest.Server {
 func BenchmarkJob(b *testing.B) {
 	for _, name := range []string{"memchr", "regex"} {
 		b.Run(name, func(b *testing.B) {
-			dir := debianCrate(b, name+"-[0-9]*")
+			dir := debcrate.Dir(b, name+"-[0-9]*")
 			gh := fakegithub.New()
 			defer gh.Close()
 			if _, err := gh.AddDir("debian", name, dir); err != nil {
@@ -75,7 +61,7 @@ func TestServeFakesForMeasurement(t *testing.T) {
 	if file == "" {
 		t.Skip("DOCTOWN_FAKES_FILE not set")
 	}
-	dir := debianCrate(t, "regex-[0-9]*")
+	dir := debcrate.Dir(t, "regex-[0-9]*")
 	gh := fakegithub.New()
 	defer gh.Close()
 	if _, err := gh.AddDir("debian", "regex", dir); err != nil {
