@@ -27,7 +27,8 @@ type Limits struct {
 	MaxUnpackedBytes int64
 	// MaxEntries bounds the number of entries, directories included (default 200,000).
 	MaxEntries int
-	// MaxEntryBytes bounds any single entry's size (default 64 MiB).
+	// MaxEntryBytes bounds any single entry's size (default 256 MiB: winapi with
+	// every feature has an 83 MiB symbols.json).
 	MaxEntryBytes int64
 }
 
@@ -35,7 +36,7 @@ type Limits struct {
 const (
 	DefaultMaxUnpackedBytes = 512 << 20
 	DefaultMaxEntries       = 200_000
-	DefaultMaxEntryBytes    = 64 << 20
+	DefaultMaxEntryBytes    = 256 << 20
 )
 
 // DefaultLimits returns the limits a reader uses unless told otherwise.
