@@ -156,6 +156,8 @@ type Input struct {
 type side struct {
 	in   Input
 	byID map[string]*docpack.Symbol
+	// kids indexes children by parent id, built when a rename is looked for.
+	kids map[string][]*docpack.Symbol
 }
 
 func index(in Input) *side {
@@ -230,15 +232,22 @@ func Diff(oldIn, newIn Input) *Report {
 			added = append(added, ns)
 		}
 	}
-	moves := matchMoves(removed, added)
+	moves, follow := matchMoves(o, n, removed, added)
 	for _, os := range removed {
 		parentGone := o.byID[os.Parent] != nil && n.byID[os.Parent] == nil
 		if ns, ok := moves[os]; ok {
 			if parentGone && n.byID[ns.Parent] != nil && o.byID[ns.Parent] == nil {
 				continue // moved with its parent, whose move says it
 			}
+			if follow[os] {
+				continue // an impl of a renamed type, whose rename says it
+			}
+			reason := "moved: the old path no longer exists"
+			if os.Name != ns.Name {
+				reason = "renamed: the old name no longer exists"
+			}
 			c := Change{Kind: Moved, Path: ns.Path, OldPath: os.Path, ID: ns.ID, SymbolType: ns.SymbolType,
-				Severity: Major, Reason: "moved: the old path no longer exists", Old: os.Signature, New: ns.Signature}
+				Severity: Major, Reason: reason, Old: os.Signature, New: ns.Signature}
 			c.module = n.module(ns)
 			changes = append(changes, c)
 			continue
@@ -423,13 +432,19 @@ func cfgText(c []string) string {
 	return "cfg(all(" + strings.Join(c, ", ") + "))"
 }
 
-// matchMoves pairs removed items with added ones of the same kind and name
-// carrying the same source hash or, failing that, the same signature. Each
-// side is used once; ambiguous candidates (two added items fitting one
-// removed item) are matched in path order.
-func matchMoves(removed, added []*docpack.Symbol) map[*docpack.Symbol]*docpack.Symbol {
+// matchMoves pairs removed items with added ones: first those of the same
+// kind and name carrying the same source hash, then the same signature (a
+// move to another path), then — for what is left — a rename in place: the
+// same kind under the same parent with the same signature once each side's
+// own name is blanked out (the source hash covers the name, so a rename never
+// keeps it). Each side is used once; ambiguous candidates of a move (two
+// added items fitting one removed item) are matched in path order, while a
+// rename is only inferred when it is the one fit on both sides. The impls of
+// a renamed type or trait are paired too (`impl Old` with `impl New`) and
+// returned in follow: they are not listed, the type's rename says it.
+func matchMoves(o, n *side, removed, added []*docpack.Symbol) (moves map[*docpack.Symbol]*docpack.Symbol, follow map[*docpack.Symbol]bool) {
 	if len(removed) == 0 || len(added) == 0 {
-		return nil
+		return nil, nil
 	}
 	type key struct {
 		kind docpack.Kind
@@ -467,12 +482,190 @@ func matchMoves(removed, added []*docpack.Symbol) map[*docpack.Symbol]*docpack.S
 		}
 		rest = append(rest, r)
 	}
+	var unmatched []*docpack.Symbol
 	for _, r := range rest {
 		if a := take(bySig[key{r.SymbolType, r.Name, normSig(r.Signature)}]); a != nil {
 			out[r] = a
+			continue
+		}
+		unmatched = append(unmatched, r)
+	}
+	// Renames: keyed by (kind, parent id, signature without the name).
+	if len(unmatched) == 0 {
+		return out, nil
+	}
+	renAdded := map[key][]*docpack.Symbol{}
+	for _, a := range added {
+		if v := n.renameKey(a); !used[a] && v != "" {
+			k := key{a.SymbolType, a.Parent, v}
+			renAdded[k] = append(renAdded[k], a)
 		}
 	}
-	return out
+	renRemoved := map[key][]*docpack.Symbol{}
+	for _, r := range unmatched {
+		if v := o.renameKey(r); v != "" {
+			k := key{r.SymbolType, r.Parent, v}
+			renRemoved[k] = append(renRemoved[k], r)
+		}
+	}
+	var renamedTypes [][2]string
+	for k, rs := range renRemoved {
+		if as := renAdded[k]; len(rs) == 1 && len(as) == 1 && rs[0].Name != as[0].Name {
+			out[rs[0]], used[as[0]] = as[0], true
+			if isType(k.kind) {
+				renamedTypes = append(renamedTypes, [2]string{rs[0].Name, as[0].Name})
+			}
+		}
+	}
+	// The impls of a renamed type (or trait) follow it: `impl Old` is
+	// `impl New`, under the same parent.
+	if len(renamedTypes) == 0 {
+		return out, nil
+	}
+	slices.SortFunc(renamedTypes, func(a, b [2]string) int { return cmp.Compare(a[0], b[0]) })
+	implsAdded := map[key][]*docpack.Symbol{}
+	for _, a := range added {
+		if !used[a] && a.SymbolType == docpack.KindImpl {
+			k := key{a.SymbolType, a.Parent, a.Name}
+			implsAdded[k] = append(implsAdded[k], a)
+		}
+	}
+	follow = map[*docpack.Symbol]bool{}
+	for _, r := range unmatched {
+		if r.SymbolType != docpack.KindImpl || out[r] != nil {
+			continue
+		}
+		name := r.Name
+		for _, rt := range renamedTypes {
+			name = replaceWord(name, rt[0], rt[1])
+		}
+		if name == r.Name {
+			continue
+		}
+		if a := take(implsAdded[key{r.SymbolType, r.Parent, name}]); a != nil {
+			out[r], follow[r] = a, true
+		}
+	}
+	return out, follow
+}
+
+func isType(k docpack.Kind) bool {
+	switch k {
+	case docpack.KindStruct, docpack.KindEnum, docpack.KindUnion, docpack.KindTrait, docpack.KindTypeAlias:
+		return true
+	}
+	return false
+}
+
+// replaceWord replaces old in s wherever it stands as a whole word.
+func replaceWord(s, old, new string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		j := i
+		for j < len(s) && isIdentByte(s[j]) {
+			j++
+		}
+		if j > i {
+			if w := s[i:j]; w == old {
+				b.WriteString(new)
+			} else {
+				b.WriteString(w)
+			}
+			i = j
+			continue
+		}
+		b.WriteByte(s[i])
+		i++
+	}
+	return b.String()
+}
+
+// renameKey is what an item and its renamed copy have in common: the
+// signature, up to spacing, with the item's own name blanked out wherever it
+// stands as a word — and, when that signature is only keywords and the name
+// (`pub struct S`, a unit variant), the item's children (name, kind and
+// signature each) or else its doc comments, so two bare items are not taken
+// for one renamed. It is "" (no rename inferred) for an item at the root, one
+// whose signature does not name it, or one with nothing else to compare.
+func (sd *side) renameKey(s *docpack.Symbol) string {
+	if s.Name == "" || s.Parent == "" {
+		return ""
+	}
+	sig := normSig(s.Signature)
+	var b strings.Builder
+	found, other := false, false
+	for i := 0; i < len(sig); {
+		if isIdentByte(sig[i]) {
+			j := i
+			for j < len(sig) && isIdentByte(sig[j]) {
+				j++
+			}
+			w := sig[i:j]
+			switch {
+			case w == s.Name || w == "r#"+s.Name:
+				found = true
+				b.WriteByte(0)
+			default:
+				if !sigKeywords[w] {
+					other = true
+				}
+				b.WriteString(w)
+			}
+			i = j
+			continue
+		}
+		if sig[i] != ' ' {
+			other = true
+		}
+		b.WriteByte(sig[i])
+		i++
+	}
+	switch {
+	case !found:
+		return ""
+	case other:
+		return b.String()
+	}
+	if kids := sd.childShape(s.ID); kids != "" {
+		return b.String() + "\x01" + kids
+	}
+	if d := strings.TrimSpace(s.DocComments); d != "" {
+		return b.String() + "\x02" + d
+	}
+	return ""
+}
+
+// childShape lists an item's children (kind, name, signature), sorted; ""
+// for an item without any.
+func (sd *side) childShape(id string) string {
+	if sd.kids == nil {
+		sd.kids = map[string][]*docpack.Symbol{}
+		for i := range sd.in.Symbols {
+			c := &sd.in.Symbols[i]
+			if c.Parent != "" {
+				sd.kids[c.Parent] = append(sd.kids[c.Parent], c)
+			}
+		}
+	}
+	var parts []string
+	for _, c := range sd.kids[id] {
+		parts = append(parts, string(c.SymbolType)+" "+c.Name+" "+normSig(c.Signature))
+	}
+	slices.Sort(parts)
+	return strings.Join(parts, "\n")
+}
+
+func isIdentByte(c byte) bool {
+	return c == '_' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c >= 0x80
+}
+
+// sigKeywords are the words of a signature that say nothing about the item's
+// shape beyond its kind.
+var sigKeywords = map[string]bool{
+	"pub": true, "crate": true, "super": true, "in": true,
+	"struct": true, "enum": true, "union": true, "trait": true, "type": true, "mod": true,
+	"fn": true, "const": true, "static": true, "unsafe": true, "async": true,
+	"extern": true, "macro_rules": true, "auto": true, "default": true,
 }
 
 func group(changes []Change) *Report {

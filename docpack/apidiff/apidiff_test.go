@@ -107,10 +107,31 @@ func TestRules(t *testing.T) {
 			s.ID, s.Path, s.Parent = "f2", "c::f", "root"
 			return []docpack.Symbol{s}
 		}), Major, Moved, "moved: the old path no longer exists"},
+		{"renamed function", edit(without(b, "f"), func(map[string]*docpack.Symbol) []docpack.Symbol {
+			s := sym("g", "c::m::g", docpack.KindFunction, "m", "pub fn g(x: u8)")
+			return []docpack.Symbol{s}
+		}), Major, Moved, "renamed: the old name no longer exists"},
+		{"renamed struct and its field", edit(without(without(b, "S"), "S.a"), func(map[string]*docpack.Symbol) []docpack.Symbol {
+			return []docpack.Symbol{sym("R", "c::m::R", docpack.KindStruct, "m", "pub struct R"),
+				sym("R.a", "c::m::R::a", docpack.KindField, "R", "a: u8")}
+		}), Major, Moved, "renamed: the old name no longer exists"},
+		{"a renamed function that changed shape is removed and added", edit(without(b, "f"), func(map[string]*docpack.Symbol) []docpack.Symbol {
+			return []docpack.Symbol{sym("g", "c::m::g", docpack.KindFunction, "m", "pub fn g(x: u16)")}
+		}), Major, "", ""},
+		{"a bare item replaced by another is removed and added", edit(without(b, "T"), func(map[string]*docpack.Symbol) []docpack.Symbol {
+			return []docpack.Symbol{sym("U", "c::m::U", docpack.KindTrait, "m", "pub trait U")}
+		}), Major, "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := Diff(Input{Symbols: b}, Input{Symbols: tt.new})
+			if tt.kind == "" && tt.verdict == Major {
+				// Not a rename: one removal and one addition.
+				if r.Counts.Removed != 1 || r.Counts.Added != 1 || r.Counts.Moved != 0 {
+					t.Fatalf("counts %+v, want 1 removed and 1 added: %+v", r.Counts, r.Changes())
+				}
+				return
+			}
 			if r.Verdict != tt.verdict {
 				t.Fatalf("verdict %s, want %s: %+v", r.Verdict, tt.verdict, r.Changes())
 			}
@@ -186,6 +207,13 @@ func mutate(rng *rand.Rand, syms []docpack.Symbol) []docpack.Symbol {
 			s.Visibility = "pub(crate)"
 		case 7:
 			s.PrivateFields = !s.PrivateFields
+		case 8: // renamed in place
+			if s.Parent != "" && strings.HasPrefix(s.Parent, "m") {
+				old := s.Name
+				s.Name += "rn"
+				s.ID, s.Path = s.ID+"rn", s.Path+"rn"
+				s.Signature = strings.Replace(s.Signature, old+"(", s.Name+"(", 1)
+			}
 		}
 		out = append(out, s)
 		if rng.IntN(10) == 0 {
@@ -199,6 +227,7 @@ func mutate(rng *rand.Rand, syms []docpack.Symbol) []docpack.Symbol {
 
 // TestProperties: diff(a, a) is empty, and diff(b, a) is diff(a, b) mirrored.
 func TestProperties(t *testing.T) {
+	renames := 0
 	for seed := uint64(0); seed < 300; seed++ {
 		rng := rand.New(rand.NewPCG(seed, 1))
 		a := randomPack(rng, 20+rng.IntN(60))
@@ -210,9 +239,17 @@ func TestProperties(t *testing.T) {
 		if got, want := mirror(ba.Changes()), keys(ab.Changes()); !slices.Equal(got, want) {
 			t.Fatalf("seed %d: diff(b, a) does not mirror diff(a, b):\n ab %q\n ba mirrored %q", seed, want, got)
 		}
+		for _, c := range ab.Changes() {
+			if strings.HasPrefix(c.Reason, "renamed") {
+				renames++
+			}
+		}
 		if ab.Counts.Added != ba.Counts.Removed || ab.Counts.Removed != ba.Counts.Added || ab.Counts.Changed != ba.Counts.Changed || ab.Counts.Moved != ba.Counts.Moved {
 			t.Fatalf("seed %d: counts %+v vs %+v", seed, ab.Counts, ba.Counts)
 		}
+	}
+	if renames == 0 {
+		t.Fatal("no renames detected across the seeds: the mutations do not exercise them")
 	}
 }
 

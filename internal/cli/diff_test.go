@@ -77,6 +77,9 @@ func TestDiffRealCrate(t *testing.T) {
 		{"new variant", func(t *testing.T, lib string) {
 			editFile(t, lib, "    Right(R),\n", "    Right(R),\n    /// Neither.\n    Neither,\n")
 		}, apidiff.Major, `"reason": "new variant of an exhaustive enum: exhaustive matches break"`},
+		{"renamed method", func(t *testing.T, lib string) {
+			editFile(t, lib, "    pub fn flip(self) -> Either<R, L> {", "    pub fn swap_sides(self) -> Either<R, L> {")
+		}, apidiff.Major, `"reason": "renamed: the old name no longer exists"`},
 		{"new method", func(t *testing.T, lib string) {
 			editFile(t, lib, "    pub fn is_left(&self) -> bool {", "    pub fn is_both(&self) -> bool { false }\n\n    pub fn is_left(&self) -> bool {")
 		}, apidiff.Minor, `"path": "either::Either::is_both"`},
