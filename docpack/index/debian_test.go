@@ -100,3 +100,25 @@ func TestSerdeImplementors(t *testing.T) {
 		}
 	}
 }
+
+func TestSerdeReexports(t *testing.T) {
+	p := debianPack(t, "serde-1.*")
+	x := p.Index
+	ser := mustPath(t, x, "serde::Serialize", docpack.KindTrait)
+	var got []string
+	for _, r := range x.Reexports("serde::ser") {
+		got = append(got, r.Path)
+		if r.Path == "serde::ser::Serialize" && r.Symbol != ser {
+			t.Errorf("serde::ser::Serialize re-exports %s", x.Symbols[r.Symbol].Path)
+		}
+	}
+	if !slices.Contains(got, "serde::ser::Serialize") || !slices.Contains(got, "serde::ser::Serializer") {
+		t.Errorf("serde::ser re-exports %v, want Serialize and Serializer", got)
+	}
+	if rs := x.Reexports("serde"); len(rs) != 0 {
+		t.Errorf("serde re-exports %v: its items are listed there already", rs)
+	}
+	if !slices.Contains(x.Items("serde"), ser) {
+		t.Errorf("serde's items lack serde::Serialize")
+	}
+}

@@ -35,6 +35,8 @@ type Index struct {
 	implTrait map[int]int
 	// implementors are a trait's impls, in symbol order.
 	implementors map[int][]int
+	// reexports are the items a module makes public under another path.
+	reexports map[string][]Reexport
 
 	// Children and items are put in reading order when first asked for: the
 	// first frame shows a few of the lists, sorting all of them costs it.
@@ -121,6 +123,7 @@ func newIndex(m *docpack.Manifest, symbols []docpack.Symbol, docs DocSource, byI
 		}
 	}
 	x.addPublicPaths()
+	x.addReexports()
 	for _, c := range m.Crates {
 		if _, ok := modules[c.Name]; !ok {
 			modules[c.Name] = -1
@@ -336,6 +339,42 @@ func (x *Index) addPublicPaths() {
 		}
 	}
 }
+
+// Reexport is an item a module makes public under a path other than the
+// item's own (a `pub use`): Path is its public path in that module.
+type Reexport struct {
+	Path   string
+	Symbol int
+}
+
+// addReexports records, for each module, the items its public_paths put in it.
+func (x *Index) addReexports() {
+	x.reexports = map[string][]Reexport{}
+	for i := range x.Symbols {
+		s := &x.Symbols[i]
+		if len(s.PublicPaths) < 2 || s.SymbolType == docpack.KindImpl {
+			continue
+		}
+		for _, p := range s.PublicPaths {
+			if p == s.Path {
+				continue
+			}
+			mod := parentPath(p)
+			if _, ok := x.modules[mod]; ok {
+				x.reexports[mod] = append(x.reexports[mod], Reexport{Path: p, Symbol: i})
+			}
+		}
+	}
+	for _, rs := range x.reexports {
+		sort.Slice(rs, func(a, b int) bool { return rs[a].Path < rs[b].Path })
+	}
+}
+
+// Reexports returns the items a module re-exports: those reachable in it
+// through one of their public paths (format 1.1's public_paths) while Items
+// lists them where their own path puts them, in path order. serde's
+// Serialize, whose path is serde::Serialize, is a re-export of serde::ser.
+func (x *Index) Reexports(module string) []Reexport { return x.reexports[module] }
 
 // ByPath returns the symbol with this qualified path (impls excluded): its
 // path, or one of the public paths it or an item holding it is reachable at.

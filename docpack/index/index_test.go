@@ -216,3 +216,13 @@ func TestByPathPublicPaths(t *testing.T) {
 		}
 	}
 }
+
+func TestKindAnchor(t *testing.T) {
+	// The section ids of rustdoc 1.95's module page, in its order.
+	want := []string{"modules", "macros", "structs", "enums", "constants", "statics", "traits", "functions", "types", "unions"}
+	for i, k := range index.ModuleOrder {
+		if got := index.KindAnchor(k); got != want[i] {
+			t.Errorf("KindAnchor(%s) = %q, want %q", k, got, want[i])
+		}
+	}
+}

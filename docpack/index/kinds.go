@@ -1,6 +1,10 @@
 package index
 
-import "github.com/doctown/doctown/docpack"
+import (
+	"strings"
+
+	"github.com/doctown/doctown/docpack"
+)
 
 // kindWords is the one table of how a kind is written for readers: its name in
 // a sentence, its title on a page (as docs.rs titles one) and the heading of a
@@ -47,4 +51,25 @@ func KindPlural(k docpack.Kind) string {
 		return w.plural
 	}
 	return string(k)
+}
+
+// ModuleOrder is the order rustdoc (1.95, so docs.rs) lists a module's items
+// in, after its re-exports: modules, macros, structs, enums, constants,
+// statics, traits, functions, type aliases, unions.
+var ModuleOrder = []docpack.Kind{
+	docpack.KindModule, docpack.KindMacro, docpack.KindStruct, docpack.KindEnum, docpack.KindConst,
+	docpack.KindStatic, docpack.KindTrait, docpack.KindFunction, docpack.KindTypeAlias, docpack.KindUnion,
+}
+
+// KindAnchor is the id rustdoc gives the section of a page listing items of
+// a kind ("structs", "types" for type aliases), so links into a page work
+// as they do on docs.rs.
+func KindAnchor(k docpack.Kind) string {
+	switch k {
+	case docpack.KindTypeAlias:
+		return "types"
+	case docpack.KindImpl:
+		return "implementations"
+	}
+	return strings.ReplaceAll(strings.ToLower(KindPlural(k)), " ", "-")
 }
