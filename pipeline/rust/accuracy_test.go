@@ -29,14 +29,17 @@ import (
 // under 0.95; after, 27,937 at recall 0.998, precision 0.997, 0.863 with
 // generated items, 1 crate under 0.95 (crossbeam-channel, 0.913). Over the
 // 89 crates .ci/run's packages bring: 30,083 source items at recall 0.998,
-// precision 0.997; 0.954 of 48,239 with generated items counted.
+// precision 0.997; 0.954 of 48,239 with generated items counted. With the
+// impls of traits exported only through #[doc(hidden)] modules kept
+// (crossbeam-channel 0.913 → 1.000): recall 0.999, 0.955 with generated
+// items, no crate under 0.95.
 const (
 	gateRecallSource    = 0.99
 	gatePrecisionSource = 0.99
 	gateRecallAll       = 0.90
 	gateCrateRecall     = 0.95 // per crate, for crates with at least gateCrateMin items
 	gateCrateMin        = 20
-	gateLowCrates       = 1 // crates allowed under gateCrateRecall
+	gateLowCrates       = 0 // crates allowed under gateCrateRecall
 )
 
 // score counts one kind (or one crate) of one class of items.

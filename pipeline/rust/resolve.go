@@ -34,6 +34,10 @@ type resolver struct {
 	paths   map[*rawItem][]string // every public path of exported items, in the order found
 	visited map[string]string     // module path → public path
 	order   []string
+	// reach is what public paths reach when #[doc(hidden)] is not in the
+	// way (rustc's effective visibility), computed on first use.
+	reach map[*rawItem]string
+	all   []*rawItem
 }
 
 func (r *resolver) mod(p string) *modNode {
@@ -305,6 +309,25 @@ func (r *resolver) computeExports(all []*rawItem) {
 	}
 }
 
+// reachable reports whether it is exported when #[doc(hidden)] modules and
+// re-exports are walked too.
+func (r *resolver) reachable(it *rawItem) bool {
+	if r.opts.IncludeHidden {
+		_, ok := r.exp[it]
+		return ok
+	}
+	if r.reach == nil {
+		h := &resolver{crate: r.crate, opts: r.opts, root: r.root, mods: r.mods, memo: r.memo, byName: r.byName,
+			exp: map[*rawItem]string{}, shownIn: map[*rawItem]string{}, expVia: map[*rawItem][]string{},
+			paths: map[*rawItem][]string{}, visited: map[string]string{}}
+		h.opts.IncludeHidden = true
+		h.computeExports(r.all)
+		r.reach = h.exp
+	}
+	_, ok := r.reach[it]
+	return ok
+}
+
 var typeKinds = map[docpack.Kind]bool{
 	docpack.KindStruct: true, docpack.KindEnum: true, docpack.KindUnion: true,
 	docpack.KindTypeAlias: true, docpack.KindTrait: true,
@@ -451,6 +474,7 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) []docpack.Symb
 			r.mod(u.mod).uses = append(r.mod(u.mod).uses, u)
 		}
 	}
+	r.all = all
 	r.computeExports(all)
 
 	info := map[*rawItem]*placed{}
@@ -700,7 +724,11 @@ func (r *resolver) placeImpl(p *placed, info map[*rawItem]*placed) {
 	}
 	if tr != nil {
 		_, pub := pathOf(tr)
-		traitOK = pub && r.hiddenOK(tr)
+		// rustdoc keeps the impls of a trait that is public only through a
+		// #[doc(hidden)] module (crossbeam-channel's internal::SelectHandle):
+		// the trait is exported, only its path there is hidden. They are shown
+		// with the type; one on a foreign type has nowhere to be shown.
+		traitOK = (pub || self != nil && r.reachable(tr)) && r.hiddenOK(tr)
 	}
 	if self == nil {
 		base := implTypeName(it.selfType)
