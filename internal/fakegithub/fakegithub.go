@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -53,6 +54,9 @@ type Server struct {
 	oauth         *oauthApp
 	hook          *hookTarget
 	deliveries    []*hookDelivery
+	// appPerms are the permissions the App was granted (SetAppPermission).
+	appPerms  map[string]string
+	checkRuns []*CheckRun
 }
 
 // Request is one request the server received.
@@ -76,6 +80,8 @@ type Repo struct {
 	// Archive, when set, is served for every tarball request instead of the
 	// commit's files: for truncated or hostile archives.
 	Archive []byte
+	// Pulls are the repository's pull requests by number (OpenPull).
+	Pulls map[int]*Pull
 }
 
 type token struct {
@@ -83,6 +89,8 @@ type token struct {
 	expired bool
 	// installation tokens may list the installation's repositories.
 	installation int64
+	// perms are an installation token's permissions.
+	perms map[string]string
 }
 
 type installation struct {
@@ -99,6 +107,7 @@ func New() *Server {
 		installations: map[int64]*installation{},
 		archives:      map[string]bool{},
 		nextID:        1000,
+		appPerms:      map[string]string{"contents": "read", "metadata": "read"},
 	}
 	s.srv = httptest.NewServer(s.routes())
 	s.URL = s.srv.URL + "/"
@@ -127,6 +136,7 @@ func (s *Server) AddRepo(owner, name string, files map[string][]byte) string {
 	r := &Repo{
 		ID: s.nextID, Owner: owner, Name: name, DefaultBranch: "main",
 		Branches: map[string]string{}, Tags: map[string]string{}, Commits: map[string]map[string][]byte{},
+		Pulls: map[int]*Pull{},
 	}
 	s.repos[key(owner, name)] = r
 	sha := commitSHA(owner+"/"+name, files)
@@ -314,6 +324,11 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /repos/{owner}/{repo}/commits/{ref...}", s.api(s.getCommit))
 	mux.HandleFunc("GET /repos/{owner}/{repo}/tarball/{ref...}", s.api(s.getTarball))
 	mux.HandleFunc("GET /repos/{owner}/{repo}/installation", s.api(s.getRepoInstallation))
+	mux.HandleFunc("GET /repos/{owner}/{repo}/pulls/{number}", s.api(s.getPull))
+	mux.HandleFunc("POST /repos/{owner}/{repo}/check-runs", s.api(s.createCheckRun))
+	mux.HandleFunc("PATCH /repos/{owner}/{repo}/check-runs/{id}", s.api(s.updateCheckRun))
+	mux.HandleFunc("GET /repos/{owner}/{repo}/check-runs/{id}", s.api(s.getCheckRun))
+	mux.HandleFunc("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", s.api(s.listCheckRuns))
 	mux.HandleFunc("POST /app/installations/{id}/access_tokens", s.api(s.createInstallationToken))
 	mux.HandleFunc("GET /installation/repositories", s.api(s.listInstallationRepos))
 	mux.HandleFunc("GET /_archive/{key}", s.getArchive)
@@ -426,6 +441,16 @@ func (s *Server) resolve(rp *Repo, ref string) (string, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ref = strings.TrimPrefix(ref, "refs/")
+	if p, ok := strings.CutPrefix(ref, "pull/"); ok {
+		// GitHub's pull refs: refs/pull/N/head is the pull request's head
+		// commit, a fork's included.
+		num, rest, _ := strings.Cut(p, "/")
+		n, err := strconv.Atoi(num)
+		if pr := rp.Pulls[n]; err == nil && pr != nil && rest == "head" {
+			return pr.HeadSHA, true
+		}
+		return "", false
+	}
 	if b, ok := strings.CutPrefix(ref, "heads/"); ok {
 		sha, ok := rp.Branches[b]
 		return sha, ok
@@ -565,8 +590,11 @@ func (s *Server) createInstallationToken(w http.ResponseWriter, r *http.Request,
 			return
 		}
 	}
+	s.mu.Lock()
+	granted := maps.Clone(s.appPerms)
+	s.mu.Unlock()
 	for perm, level := range body.Permissions {
-		if allowed := appPermissions[perm]; allowed == "" || (level == "write" && allowed != "write") {
+		if allowed := granted[perm]; allowed == "" || (level == "write" && allowed != "write") {
 			writeError(w, http.StatusUnprocessableEntity, "The permissions requested are not granted to this installation.")
 			return
 		}
@@ -583,7 +611,11 @@ func (s *Server) createInstallationToken(w http.ResponseWriter, r *http.Request,
 	var b [16]byte
 	rand.Read(b[:])
 	tok := "ghs_" + hex.EncodeToString(b[:])
-	t := &token{repos: map[string]bool{}, installation: id}
+	perms := granted
+	if len(body.Permissions) > 0 {
+		perms = body.Permissions
+	}
+	t := &token{repos: map[string]bool{}, installation: id, perms: perms}
 	for _, rp := range inst.Repos {
 		_, name, _ := strings.Cut(rp, "/")
 		if len(body.Repositories) > 0 && !slices.Contains(body.Repositories, name) && !slices.Contains(body.Repositories, rp) {
@@ -598,10 +630,6 @@ func (s *Server) createInstallationToken(w http.ResponseWriter, r *http.Request,
 	}
 	s.tokens[tok] = t
 	s.mu.Unlock()
-	perms := map[string]string{"contents": "read", "metadata": "read"}
-	if len(body.Permissions) > 0 {
-		perms = body.Permissions
-	}
 	writeJSON(w, http.StatusCreated, map[string]any{
 		"token":                tok,
 		"expires_at":           time.Now().Add(time.Hour).UTC().Format(time.RFC3339),
@@ -610,8 +638,18 @@ func (s *Server) createInstallationToken(w http.ResponseWriter, r *http.Request,
 	})
 }
 
-// appPermissions are the permissions the fake App was granted.
-var appPermissions = map[string]string{"contents": "read", "metadata": "read"}
+// SetAppPermission grants the App perm at level ("read" or "write"; ""
+// revokes it), as an owner accepting the App's new permissions does. The App
+// starts with contents and metadata read.
+func (s *Server) SetAppPermission(perm, level string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if level == "" {
+		delete(s.appPerms, perm)
+		return
+	}
+	s.appPerms[perm] = level
+}
 
 // TokenRequest is the body of one installation token request.
 type TokenRequest struct {
