@@ -8,6 +8,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/doctown/doctown/docpack"
 	"github.com/doctown/doctown/tui/packtest"
@@ -296,6 +297,48 @@ func TestMarkdownTruncates(t *testing.T) {
 	md := r.Markdown(MarkdownOptions{Limit: 4000, MoreURL: "https://x/changes"})
 	if len(md) > 4000 || !strings.HasSuffix(md, "… truncated: [all changes](https://x/changes)\n") {
 		t.Fatalf("truncated markdown: %d bytes, ends %q", len(md), md[max(0, len(md)-80):])
+	}
+}
+
+// TestCheckRunOutput: the summary holds the count, the verdict and the diff,
+// and a diff too long for a check run is cut within GitHub's limit (in
+// characters, with multi-byte paths) and links the full changes page.
+func TestCheckRunOutput(t *testing.T) {
+	b := base()
+	title, sum := CheckRunOutput(nil, CheckRunInput{Symbols: len(b)})
+	if title != "9 public symbols documented" || !strings.Contains(sum, "first docpack") {
+		t.Errorf("without a base: %q, %q", title, sum)
+	}
+	small := Diff(Input{Symbols: b}, Input{Symbols: without(b, "f")})
+	title, sum = CheckRunOutput(small, CheckRunInput{Symbols: 8, Base: "abc1234", BaseLabel: "the previous push of main",
+		Markdown: MarkdownOptions{OldLink: func(c Change) string { return "https://x/old/" + c.ID }}})
+	if title != "8 public symbols · major: 1 removed" {
+		t.Errorf("title %q", title)
+	}
+	for _, want := range []string{"Documented **8 public symbols**, compared with the previous push of main (`abc1234`).",
+		"**Semver verdict: major**", "[`c::m::f`](https://x/old/f)"} {
+		if !strings.Contains(sum, want) {
+			t.Errorf("summary lacks %q:\n%s", want, sum)
+		}
+	}
+	if _, sum := CheckRunOutput(Diff(Input{Symbols: b}, Input{Symbols: b}), CheckRunInput{Symbols: 9, Base: "abc1234"}); !strings.Contains(sum, "No public API changes.") {
+		t.Errorf("empty diff: %q", sum)
+	}
+	var syms []docpack.Symbol
+	for i := 0; i < 3000; i++ {
+		syms = append(syms, sym(fmt.Sprintf("g%d", i), fmt.Sprintf("c::m::gé日本%d", i), docpack.KindFunction, "m", "pub fn g()"))
+	}
+	big := Diff(Input{Symbols: b}, Input{Symbols: append(slices.Clone(b), syms...)})
+	if full := big.Markdown(MarkdownOptions{}); utf8.RuneCountInString(full) <= MaxCheckSummary {
+		t.Fatalf("the big diff fits (%d characters): it tests nothing", utf8.RuneCountInString(full))
+	}
+	_, sum = CheckRunOutput(big, CheckRunInput{Symbols: 3009, Base: "abc1234", BaseLabel: "the base branch main",
+		Markdown: MarkdownOptions{MoreURL: "https://x/changes", Link: func(c Change) string { return "https://x/" + c.ID }}})
+	if n := utf8.RuneCountInString(sum); n > MaxCheckSummary || len(sum) > MaxCheckSummary {
+		t.Fatalf("summary of %d characters, %d bytes: over %d", n, len(sum), MaxCheckSummary)
+	}
+	if !strings.HasSuffix(sum, "… truncated: [all changes](https://x/changes)\n") || !utf8.ValidString(sum) {
+		t.Fatalf("truncated summary ends %q", sum[len(sum)-80:])
 	}
 }
 

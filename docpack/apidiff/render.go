@@ -152,3 +152,45 @@ func mdEscape(s string) string {
 func mdCode(s string) string {
 	return strings.NewReplacer("`", "'", "|", `\|`, "\n", " ").Replace(s)
 }
+
+// MaxCheckSummary is GitHub's limit on a check run's output summary (65,535
+// characters); CheckRunOutput stays within it in bytes, so in characters too.
+const MaxCheckSummary = 65535
+
+// CheckRunInput is what a check run reports of one built commit.
+type CheckRunInput struct {
+	// Symbols is the docpack's symbol count.
+	Symbols int
+	// Base names the commit compared with ("" when there is none: the first
+	// docpack of a branch), and BaseLabel says what it is ("the previous push
+	// of main", "the base branch main").
+	Base, BaseLabel string
+	// Markdown links the changed items and the full changes page (MoreURL);
+	// its Limit is set by CheckRunOutput.
+	Markdown MarkdownOptions
+}
+
+// CheckRunOutput is the title and Markdown summary of a check run for a
+// report (nil without a base): the symbol count, the semver verdict and the
+// diff, cut to MaxCheckSummary with a link to the full changes page.
+func CheckRunOutput(r *Report, in CheckRunInput) (title, summary string) {
+	count := fmt.Sprintf("%d public symbols", in.Symbols)
+	if in.Symbols == 1 {
+		count = "1 public symbol"
+	}
+	var b strings.Builder
+	if r == nil || in.Base == "" {
+		fmt.Fprintf(&b, "Documented **%s**. This is the first docpack to compare with: no earlier one of this branch.\n", count)
+		return count + " documented", b.String()
+	}
+	title = count + " · " + r.Summary()
+	fmt.Fprintf(&b, "Documented **%s**, compared with %s (`%s`).\n\n", count, mdEscape(in.BaseLabel), mdCode(in.Base))
+	if r.Empty() {
+		b.WriteString("No public API changes.\n")
+		return title, b.String()
+	}
+	opts := in.Markdown
+	opts.Limit = MaxCheckSummary - b.Len()
+	b.WriteString(r.Markdown(opts))
+	return title, b.String()
+}
