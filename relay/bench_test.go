@@ -21,11 +21,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/doctown/doctown/relay/config"
+	"github.com/doctown/doctown/relay/dispatch"
+	"github.com/doctown/doctown/relay/jobs"
+	"github.com/doctown/doctown/relay/secret"
 	"github.com/doctown/doctown/relay/store"
 )
 
 // holdBuild never finishes a build: benchmarks measure the relay, not builds.
-func holdBuild(ctx context.Context, _ BuildRequest) (string, error) {
+func holdBuild(ctx context.Context, _ dispatch.BuildRequest) (string, error) {
 	<-ctx.Done()
 	return "", ctx.Err()
 }
@@ -45,7 +49,7 @@ func BenchmarkWebhookAck(b *testing.B) {
 			r := startRelay(b, e, relayOpts{deps: Deps{Build: holdBuild}})
 			hooks := make([]webhook, b.N)
 			for i := range hooks {
-				sha := randomHex(20)
+				sha := secret.Hex(20)
 				hooks[i] = signedHook("push", pushPayload("acme/alpha", "refs/heads/main", sha))
 			}
 			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
@@ -156,7 +160,7 @@ func BenchmarkUpload200MB(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		r := startRelay(b, e, relayOpts{deps: Deps{Build: holdBuild, Storage: st}, cfg: func(c *Config) { c.MaxUpload = 256 << 20 }})
+		r := startRelay(b, e, relayOpts{deps: Deps{Build: holdBuild, Storage: st}, cfg: func(c *config.Config) { c.MaxUpload = 256 << 20 }})
 		code, body := r.send(b, signedHook("push", pushPayload("acme/alpha", "refs/heads/main", e.shas["acme/alpha"])))
 		var ans webhookAnswer
 		json.Unmarshal([]byte(body), &ans)
@@ -166,7 +170,7 @@ func BenchmarkUpload200MB(b *testing.B) {
 		id := ans.Jobs[0].JobID
 		waitFor(b, "job running", 30*time.Second, func() bool {
 			j, err := r.Job(context.Background(), id)
-			return err == nil && j.State == StateRunning
+			return err == nil && j.State == jobs.StateRunning
 		})
 		tok := r.tokens.Sign(id, time.Now().Add(time.Hour))
 

@@ -8,6 +8,11 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/doctown/doctown/relay/config"
+	"github.com/doctown/doctown/relay/dispatch"
+	"github.com/doctown/doctown/relay/jobs"
+	"github.com/doctown/doctown/relay/queue"
 )
 
 // riverJob is one row of River's own table.
@@ -19,7 +24,7 @@ type riverJob struct {
 func riverJobRow(t testing.TB, s *Server, id int64) riverJob {
 	t.Helper()
 	var j riverJob
-	if err := queryRow(context.Background(), s.q.db(), `SELECT state, attempt FROM river_job WHERE id = ?`, []any{id}, &j.State, &j.Attempt); err != nil {
+	if err := queue.QueryRow(context.Background(), s.q.DB(), `SELECT state, attempt FROM river_job WHERE id = ?`, []any{id}, &j.State, &j.Attempt); err != nil {
 		t.Fatalf("river job %d: %v", id, err)
 	}
 	return j
@@ -65,11 +70,11 @@ func TestRemovalCancelsInRiver(t *testing.T) {
 			t.Run(tc.name, func(t *testing.T) {
 				e := newEnv(t)
 				dir := t.TempDir()
-				bc := newBuildCounter(PipelineBuild(nil, nil, "test"))
+				bc := newBuildCounter(dispatch.PipelineBuild(nil, nil, "test"))
 				started := make(chan string, 8)
 				var hold atomic.Bool
 				hold.Store(true)
-				bc.before = func(ctx context.Context, req BuildRequest) error {
+				bc.before = func(ctx context.Context, req dispatch.BuildRequest) error {
 					if hold.Load() {
 						started <- req.Repo
 						<-ctx.Done()
@@ -77,7 +82,7 @@ func TestRemovalCancelsInRiver(t *testing.T) {
 					}
 					return nil
 				}
-				opts := relayOpts{dataDir: dir, databaseURL: newDatabase(t), deps: Deps{Build: bc.Build}, cfg: func(c *Config) { c.Workers = 1 }}
+				opts := relayOpts{dataDir: dir, databaseURL: newDatabase(t), deps: Deps{Build: bc.Build}, cfg: func(c *config.Config) { c.Workers = 1 }}
 				one := startRelay(t, e, opts)
 				push := func(r *testRelay, repo string) {
 					t.Helper()
@@ -123,8 +128,8 @@ func TestRemovalCancelsInRiver(t *testing.T) {
 				two := startRelay(t, e, opts)
 				waitFor(t, "the remaining jobs done", 2*time.Minute, func() bool {
 					for _, j := range allJobs(t, two.Server) {
-						if j.State != StateDone && j.State != StateCanceled {
-							if j.State == StateFailed {
+						if j.State != jobs.StateDone && j.State != jobs.StateCanceled {
+							if j.State == jobs.StateFailed {
 								t.Fatalf("job %s failed: %s", j.FullName(), j.Error)
 							}
 							return false
@@ -137,7 +142,7 @@ func TestRemovalCancelsInRiver(t *testing.T) {
 					states[j.Repo] = j.State
 				}
 				for _, repo := range tc.canceled {
-					if states[repo] != StateCanceled {
+					if states[repo] != jobs.StateCanceled {
 						t.Errorf("%s is %s on the new relay, want canceled", repo, states[repo])
 					}
 					if rj := riverJobRow(t, two.Server, riverIDs[repo]); rj.State != "cancelled" || rj.Attempt != 0 {
@@ -146,7 +151,7 @@ func TestRemovalCancelsInRiver(t *testing.T) {
 				}
 				counts := bc.counts()
 				for _, repo := range tc.built {
-					if states[repo] != StateDone || counts["acme/"+repo+"@"+e.shas["acme/"+repo]] != 1 {
+					if states[repo] != jobs.StateDone || counts["acme/"+repo+"@"+e.shas["acme/"+repo]] != 1 {
 						t.Errorf("%s: %s, built %d times; want done, built once", repo, states[repo], counts["acme/"+repo+"@"+e.shas["acme/"+repo]])
 					}
 				}

@@ -6,6 +6,10 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/doctown/doctown/relay/config"
+	"github.com/doctown/doctown/relay/dispatch"
+	"github.com/doctown/doctown/relay/jobs"
 )
 
 // TestRestartLosesNothing stops a relay while one build runs and two wait in the
@@ -13,11 +17,11 @@ import (
 func TestRestartLosesNothing(t *testing.T) {
 	e := newEnv(t)
 	dir := t.TempDir()
-	bc := newBuildCounter(PipelineBuild(nil, nil, "test"))
+	bc := newBuildCounter(dispatch.PipelineBuild(nil, nil, "test"))
 	started := make(chan string, 10)
 	var hold atomic.Bool
 	hold.Store(true)
-	bc.before = func(ctx context.Context, req BuildRequest) error {
+	bc.before = func(ctx context.Context, req dispatch.BuildRequest) error {
 		started <- req.Repo
 		if hold.Load() {
 			<-ctx.Done() // the first relay never finishes a build
@@ -25,7 +29,7 @@ func TestRestartLosesNothing(t *testing.T) {
 		}
 		return nil
 	}
-	one := startRelay(t, e, relayOpts{dataDir: dir, deps: Deps{Build: bc.Build}, cfg: func(c *Config) { c.Workers = 1 }})
+	one := startRelay(t, e, relayOpts{dataDir: dir, deps: Deps{Build: bc.Build}, cfg: func(c *config.Config) { c.Workers = 1 }})
 	for _, repo := range []string{"alpha", "beta", "gamma"} {
 		if code, body := one.send(t, signedHook("push", pushPayload("acme/"+repo, "refs/heads/main", e.shas["acme/"+repo]))); code != http.StatusAccepted {
 			t.Fatalf("push %s: %d %s", repo, code, body)
@@ -43,7 +47,7 @@ func TestRestartLosesNothing(t *testing.T) {
 		for _, j := range allJobs(t, one.Server) {
 			states[j.State]++
 		}
-		return states[StateRunning] == 1 && states[StateQueued] == 2
+		return states[jobs.StateRunning] == 1 && states[jobs.StateQueued] == 2
 	})
 	one.stop(t)
 	if len(bc.counts()) != 0 {

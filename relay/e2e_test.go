@@ -16,6 +16,9 @@ import (
 	"github.com/doctown/doctown/docpack"
 	"github.com/doctown/doctown/internal/fakegithub"
 	"github.com/doctown/doctown/relay/commons"
+	"github.com/doctown/doctown/relay/config"
+	"github.com/doctown/doctown/relay/dispatch"
+	"github.com/doctown/doctown/relay/jobs"
 	"github.com/doctown/doctown/relay/store"
 )
 
@@ -24,15 +27,15 @@ import (
 type buildCounter struct {
 	mu     sync.Mutex
 	done   map[string]int
-	inner  BuildFunc
-	before func(ctx context.Context, req BuildRequest) error
+	inner  dispatch.BuildFunc
+	before func(ctx context.Context, req dispatch.BuildRequest) error
 }
 
-func newBuildCounter(inner BuildFunc) *buildCounter {
+func newBuildCounter(inner dispatch.BuildFunc) *buildCounter {
 	return &buildCounter{done: map[string]int{}, inner: inner}
 }
 
-func (b *buildCounter) Build(ctx context.Context, req BuildRequest) (string, error) {
+func (b *buildCounter) Build(ctx context.Context, req dispatch.BuildRequest) (string, error) {
 	if b.before != nil {
 		if err := b.before(ctx, req); err != nil {
 			return "", err
@@ -79,7 +82,7 @@ func sendBuildWebhooks(t *testing.T, r *testRelay, e *env) {
 		t.Fatalf("push answer %s", body)
 	}
 	// The job is durably recorded when the 202 arrives.
-	var j Job
+	var j jobs.Job
 	if code := getJSON(t, r.URL+"/api/jobs/"+ans.Jobs[0].JobID, &j); code != http.StatusOK || j.SHA != e.shas["acme/gamma"] {
 		t.Fatalf("GET /api/jobs/%s: %d %+v", ans.Jobs[0].JobID, code, j)
 	}
@@ -137,15 +140,15 @@ func checkCommons(t *testing.T, s *Server, base string, e *env) {
 func waitAllDone(t *testing.T, s *Server, n int) {
 	t.Helper()
 	waitFor(t, "all jobs done", 2*time.Minute, func() bool {
-		jobs := allJobs(t, s)
-		if len(jobs) < n {
+		list := allJobs(t, s)
+		if len(list) < n {
 			return false
 		}
-		for _, j := range jobs {
-			if j.State == StateFailed {
+		for _, j := range list {
+			if j.State == jobs.StateFailed {
 				t.Fatalf("job %s failed: %s", j.ID, j.Error)
 			}
-			if j.State != StateDone {
+			if j.State != jobs.StateDone {
 				return false
 			}
 		}
@@ -158,7 +161,7 @@ func waitAllDone(t *testing.T, s *Server, n int) {
 // gofakes3 → the commons.
 func TestEndToEndLocal(t *testing.T) {
 	e := newEnv(t)
-	bc := newBuildCounter(PipelineBuild(nil, nil, "test"))
+	bc := newBuildCounter(dispatch.PipelineBuild(nil, nil, "test"))
 	r := startRelay(t, e, relayOpts{deps: Deps{Build: bc.Build}})
 	sendBuildWebhooks(t, r, e)
 	waitAllDone(t, r.Server, 3)
@@ -247,7 +250,7 @@ func TestEndToEndInstallationCreated(t *testing.T) {
 	e.shas["acme/gamma"] = e.gh.AddCommit("acme", "gamma", "trunk", files)
 	e.gh.Update("acme", "gamma", func(r *fakegithub.Repo) { r.DefaultBranch = "trunk" })
 
-	bc := newBuildCounter(PipelineBuild(nil, nil, "test"))
+	bc := newBuildCounter(dispatch.PipelineBuild(nil, nil, "test"))
 	r := startRelay(t, e, relayOpts{deps: Deps{Build: bc.Build}})
 	code, body := r.send(t, signedHook("installation", installationCreatedPayload("acme/alpha", "acme/beta", "acme/gamma")))
 	if code != http.StatusAccepted {
@@ -263,11 +266,11 @@ func TestEndToEndInstallationCreated(t *testing.T) {
 	waitAllDone(t, r.Server, 3)
 	checkCommons(t, r.Server, r.URL, e)
 
-	jobs := allJobs(t, r.Server)
-	if len(jobs) != 3 {
-		t.Fatalf("%d jobs, want 3", len(jobs))
+	list := allJobs(t, r.Server)
+	if len(list) != 3 {
+		t.Fatalf("%d jobs, want 3", len(list))
 	}
-	for _, j := range jobs {
+	for _, j := range list {
 		wantRef := "refs/heads/main"
 		if j.Repo == "gamma" {
 			wantRef = "refs/heads/trunk"
@@ -295,13 +298,13 @@ func TestEndToEndInstallationCreated(t *testing.T) {
 func TestWithoutGitHubApp(t *testing.T) {
 	e := newEnv(t)
 	r := startRelay(t, e, relayOpts{
-		deps: Deps{Build: func(ctx context.Context, req BuildRequest) (string, error) {
+		deps: Deps{Build: func(ctx context.Context, req dispatch.BuildRequest) (string, error) {
 			if req.Token != "" {
 				t.Errorf("build got a token without an App")
 			}
 			return "", errors.New("download tarball: 404 Not Found")
 		}},
-		cfg: func(c *Config) { c.GitHubAppID = 0; c.GitHubAppPrivateKey = nil; c.MaxAttempts = 1 },
+		cfg: func(c *config.Config) { c.GitHubAppID = 0; c.GitHubAppPrivateKey = nil; c.MaxAttempts = 1 },
 	})
 	waitFor(t, "the startup warning about the missing App", 30*time.Second, func() bool {
 		return strings.Contains(r.logs.String(), `"msg":"GitHub App not configured`)
@@ -311,8 +314,8 @@ func TestWithoutGitHubApp(t *testing.T) {
 		t.Fatalf("push: %d %s", code, body)
 	}
 	waitFor(t, "job failed", time.Minute, func() bool {
-		jobs := allJobs(t, r.Server)
-		return len(jobs) == 1 && jobs[0].State == StateFailed
+		list := allJobs(t, r.Server)
+		return len(list) == 1 && list[0].State == jobs.StateFailed
 	})
 	if j := allJobs(t, r.Server)[0]; !strings.Contains(j.Error, "404") || !strings.Contains(j.Error, "no GitHub App is configured") {
 		t.Errorf("job error %q does not say the App is missing", j.Error)

@@ -15,6 +15,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/doctown/doctown/relay/config"
+	"github.com/doctown/doctown/relay/jobs"
 )
 
 // TestHelperRelayProcess is not a test: TestDeadRelayJobRescued runs the test
@@ -87,21 +90,21 @@ func TestDeadRelayJobRescued(t *testing.T) {
 		t.Fatalf("push: %d %s", code, ans)
 	}
 	id := wa.Jobs[0].JobID
-	var job Job
+	var job jobs.Job
 	waitFor(t, "the build running in the child", 30*time.Second, func() bool {
-		return getJSON(t, base+"/api/jobs/"+id, &job) == http.StatusOK && job.State == StateRunning
+		return getJSON(t, base+"/api/jobs/"+id, &job) == http.StatusOK && job.State == jobs.StateRunning
 	})
 	child.Process.Signal(syscall.SIGKILL)
 	child.Wait()
 
 	start := time.Now()
-	r := startRelay(t, e, relayOpts{dataDir: dataDir, deps: Deps{Build: fileBuild(t)}, cfg: func(c *Config) {
+	r := startRelay(t, e, relayOpts{dataDir: dataDir, deps: Deps{Build: fileBuild(t)}, cfg: func(c *config.Config) {
 		c.HeartbeatLapse = 3 * time.Second
 		c.Storage = "fs"
 	}})
 	waitFor(t, "the job rescued and done", 60*time.Second, func() bool {
 		j, _ := r.Job(context.Background(), id)
-		return j != nil && j.State == StateDone
+		return j != nil && j.State == jobs.StateDone
 	})
 	if d := time.Since(start); d > 30*time.Second {
 		t.Errorf("rescued after %v", d)
@@ -111,11 +114,11 @@ func TestDeadRelayJobRescued(t *testing.T) {
 // TestWorkerTimeouts: each job kind has its own timeout — a lookup does not
 // get a build's.
 func TestWorkerTimeouts(t *testing.T) {
-	s := &Server{cfg: DefaultConfig()}
-	if got := (&buildWorker{s: s}).Timeout(nil); got != DefaultJobTimeout {
-		t.Errorf("build timeout %v, want %v", got, DefaultJobTimeout)
+	s := &Server{cfg: config.Default()}
+	if got := (&buildWorker{s: s}).Timeout(nil); got != config.DefaultJobTimeout {
+		t.Errorf("build timeout %v, want %v", got, config.DefaultJobTimeout)
 	}
-	if got := (&resolveWorker{s: s}).Timeout(nil); got != resolveTimeout || got >= DefaultJobTimeout {
+	if got := (&resolveWorker{s: s}).Timeout(nil); got != resolveTimeout || got >= config.DefaultJobTimeout {
 		t.Errorf("lookup timeout %v", got)
 	}
 }

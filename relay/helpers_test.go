@@ -1,6 +1,7 @@
 package relay
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/hmac"
@@ -18,6 +19,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -28,6 +30,8 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/doctown/doctown/internal/fakegithub"
+	"github.com/doctown/doctown/relay/config"
+	"github.com/doctown/doctown/relay/jobs"
 	"github.com/doctown/doctown/relay/store"
 )
 
@@ -115,14 +119,14 @@ type relayOpts struct {
 	dataDir     string
 	databaseURL string
 	deps        Deps
-	cfg         func(*Config)
+	cfg         func(*config.Config)
 }
 
 // testRelay is a relay serving on loopback.
 type testRelay struct {
 	*Server
 	URL    string
-	cfg    Config
+	cfg    config.Config
 	cancel context.CancelFunc
 	done   chan error
 	logs   *syncBuffer
@@ -156,7 +160,7 @@ func startRelay(t testing.TB, e *env, o relayOpts) *testRelay {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := DefaultConfig()
+	cfg := config.Default()
 	cfg.Addr = ln.Addr().String()
 	cfg.PublicURL = "http://" + ln.Addr().String()
 	cfg.DataDir = o.dataDir
@@ -329,22 +333,14 @@ func waitFor(t testing.TB, what string, d time.Duration, cond func() bool) {
 	}
 }
 
-// jobsByRepo returns every job row.
-func allJobs(t testing.TB, s *Server) []*Job {
+// allJobs returns every job row (up to jobs.MaxList), oldest first.
+func allJobs(t testing.TB, s *Server) []*jobs.Job {
 	t.Helper()
-	r, err := s.q.db().query(context.Background(), `SELECT `+jobColumns+` FROM doctown_jobs ORDER BY created_at`)
+	out, err := s.jobs.List(context.Background(), jobs.Filter{Limit: jobs.MaxList})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer r.Close()
-	var out []*Job
-	for r.Next() {
-		j, err := scanJob(r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, j)
-	}
+	slices.SortStableFunc(out, func(a, b *jobs.Job) int { return a.CreatedAt.Compare(b.CreatedAt) })
 	return out
 }
 
@@ -373,4 +369,31 @@ func forEachQueue(t *testing.T, fn func(t *testing.T, newDatabase func(t *testin
 		testPostgresServer(t)
 		fn(t, testDatabaseURL)
 	})
+}
+
+// checkJobIDLogs asserts that every "job_id" in the relay's JSON log is the
+// relay's own (a hex string, never River's number) and, when wantRiver, that
+// River's lines carry river_job_id.
+func checkJobIDLogs(t *testing.T, logs string, wantRiver bool) {
+	t.Helper()
+	riverIDs := 0
+	sc := bufio.NewScanner(strings.NewReader(logs))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var line map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &line); err != nil {
+			continue
+		}
+		if v, ok := line["job_id"]; ok {
+			if s, isStr := v.(string); !isStr || len(s) != 16 {
+				t.Errorf("job_id %v (%T) is not a relay job id: %s", v, v, sc.Text())
+			}
+		}
+		if _, ok := line["river_job_id"]; ok {
+			riverIDs++
+		}
+	}
+	if wantRiver && riverIDs == 0 {
+		t.Error("no log line carries river_job_id")
+	}
 }

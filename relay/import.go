@@ -10,6 +10,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/doctown/doctown/relay/commons"
+	"github.com/doctown/doctown/relay/config"
+	"github.com/doctown/doctown/relay/githubapp"
+	"github.com/doctown/doctown/relay/secret"
 )
 
 // ImportOptions are the arguments of "relay import": the docpack file and the
@@ -56,13 +59,13 @@ func (s *Server) Import(ctx context.Context, o ImportOptions) (commons.Entry, er
 	switch {
 	case t.Owner == "" || t.Repo == "":
 		problems = append(problems, fmt.Sprintf("the manifest's repository name %q is not \"owner/repo\": give --owner and --repo", m.Repository.Name))
-	case checkRepoName(t.Owner, t.Repo) != nil:
-		problems = append(problems, checkRepoName(t.Owner, t.Repo).Error())
+	case githubapp.CheckRepoName(t.Owner, t.Repo) != nil:
+		problems = append(problems, githubapp.CheckRepoName(t.Owner, t.Repo).Error())
 	}
 	switch {
 	case t.SHA == "":
 		problems = append(problems, "the manifest has no commit_sha: give --sha")
-	case !isSHA(t.SHA):
+	case !githubapp.IsSHA(t.SHA):
 		problems = append(problems, fmt.Sprintf("%q is not a 40-hex-digit commit SHA", t.SHA))
 	}
 	if len(problems) > 0 {
@@ -78,7 +81,7 @@ func (s *Server) Import(ctx context.Context, o ImportOptions) (commons.Entry, er
 
 // newImportCmd is "relay import FILE.docpack": the same configuration as the
 // server (environment, then the root's flags), without serving.
-func newImportCmd(cfg *Config, envErr *error, stdout, stderr io.Writer) *cobra.Command {
+func newImportCmd(cfg *config.Config, envErr *error, stdout, stderr io.Writer) *cobra.Command {
 	var o ImportOptions
 	cmd := &cobra.Command{
 		Use:   "import FILE.docpack",
@@ -111,14 +114,14 @@ commit_sha; --owner, --repo, --sha and --ref override them.`,
 
 // runImport opens the relay's storage and database (running migrations, not
 // the job workers) and imports one docpack.
-func runImport(ctx context.Context, cfg Config, o ImportOptions, stdout, stderr io.Writer) error {
+func runImport(ctx context.Context, cfg config.Config, o ImportOptions, stdout, stderr io.Writer) error {
 	log, err := newLogger(cfg, stderr)
 	if err != nil {
 		return err
 	}
 	if cfg.WebhookSecret == "" {
 		// Validate wants one for serving; an import takes no webhooks.
-		cfg.WebhookSecret = randomHex(20)
+		cfg.WebhookSecret = secret.Hex(20)
 	}
 	if err := cfg.Load(); err != nil {
 		return err

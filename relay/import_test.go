@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/doctown/doctown/relay/commons"
+	"github.com/doctown/doctown/relay/config"
 	"github.com/doctown/doctown/relay/store"
 )
 
@@ -153,7 +154,7 @@ func TestImportRefusals(t *testing.T) {
 				t.Fatalf("exit %d, want %d with %q; stderr %s", code, tc.code, tc.wantErr, errOut)
 			}
 			files := storedFiles(t, filepath.Join(dataDir, "docpacks"))
-			cfg := DefaultConfig()
+			cfg := config.Default()
 			cfg.DataDir, cfg.WebhookSecret = dataDir, testSecret
 			s, err := NewServer(t.Context(), cfg, Deps{})
 			if err != nil {

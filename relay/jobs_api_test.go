@@ -8,6 +8,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/doctown/doctown/relay/config"
+	"github.com/doctown/doctown/relay/dispatch"
+	"github.com/doctown/doctown/relay/jobs"
 )
 
 const testAdminToken = "admin-test-token"
@@ -42,13 +46,13 @@ func TestJobsAPI(t *testing.T) {
 		e := newEnv(t)
 		r := startRelay(t, e, relayOpts{
 			databaseURL: newDatabase(t),
-			deps: Deps{Build: func(ctx context.Context, req BuildRequest) (string, error) {
+			deps: Deps{Build: func(ctx context.Context, req dispatch.BuildRequest) (string, error) {
 				if req.Repo == "alpha" {
 					return "", errors.New("cargo metadata: no Cargo.toml")
 				}
-				return PipelineBuild(nil, nil, "test")(ctx, req)
+				return dispatch.PipelineBuild(nil, nil, "test")(ctx, req)
 			}},
-			cfg: func(c *Config) { c.MaxAttempts = 1; c.Workers = 1; c.AdminToken = testAdminToken },
+			cfg: func(c *config.Config) { c.MaxAttempts = 1; c.Workers = 1; c.AdminToken = testAdminToken },
 		})
 		for _, repo := range []string{"alpha", "beta"} {
 			if code, body := r.send(t, signedHook("push", pushPayload("acme/"+repo, "refs/heads/main", e.shas["acme/"+repo]))); code != http.StatusAccepted {
@@ -56,13 +60,13 @@ func TestJobsAPI(t *testing.T) {
 			}
 		}
 		waitFor(t, "both jobs final", time.Minute, func() bool {
-			jobs := allJobs(t, r.Server)
-			for _, j := range jobs {
-				if j.State != StateFailed && j.State != StateDone {
+			list := allJobs(t, r.Server)
+			for _, j := range list {
+				if j.State != jobs.StateFailed && j.State != jobs.StateDone {
 					return false
 				}
 			}
-			return len(jobs) == 2
+			return len(list) == 2
 		})
 		ids := map[string]string{}
 		for _, j := range allJobs(t, r.Server) {
@@ -79,7 +83,7 @@ func TestJobsAPI(t *testing.T) {
 					t.Errorf("job JSON lacks %q: %v", k, raw)
 				}
 			}
-			if raw["state"] != StateFailed || raw["attempts"] != 1.0 || raw["sha"] != e.shas["acme/alpha"] || !strings.Contains(raw["error"].(string), "no Cargo.toml") {
+			if raw["state"] != jobs.StateFailed || raw["attempts"] != 1.0 || raw["sha"] != e.shas["acme/alpha"] || !strings.Contains(raw["error"].(string), "no Cargo.toml") {
 				t.Errorf("failed job = %v", raw)
 			}
 			for _, k := range []string{"installation_id", "river_job_id", "token", "upload_token"} {
@@ -106,7 +110,7 @@ func TestJobsAPI(t *testing.T) {
 				{"?owner=acme&limit=1", []string{"beta"}},
 			} {
 				var got struct {
-					Jobs []*Job `json:"jobs"`
+					Jobs []*jobs.Job `json:"jobs"`
 				}
 				if code := getAuth(t, r.URL+"/api/jobs"+tc.query, testAdminToken, &got); code != http.StatusOK {
 					t.Errorf("GET /api/jobs%s: %d", tc.query, code)

@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/doctown/doctown/relay/secret"
 )
 
 // BenchmarkWebhookSustained is the relay's load check: signed push webhooks
@@ -35,7 +37,7 @@ func BenchmarkWebhookSustained(b *testing.B) {
 				n := int(rate * dur / time.Second)
 				hooks := make([]webhook, n)
 				for i := range hooks {
-					hooks[i] = signedHook("push", pushPayload("acme/alpha", "refs/heads/main", randomHex(20)))
+					hooks[i] = signedHook("push", pushPayload("acme/alpha", "refs/heads/main", secret.Hex(20)))
 				}
 				client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 128}}
 				lat := make([]time.Duration, n)

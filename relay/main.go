@@ -13,6 +13,8 @@ import (
 
 	"github.com/doctown/doctown/internal/exit"
 	"github.com/doctown/doctown/internal/version"
+	"github.com/doctown/doctown/relay/config"
+	"github.com/doctown/doctown/relay/secret"
 )
 
 // Main runs the relay command with args and returns the process exit code.
@@ -22,7 +24,7 @@ func Main(ctx context.Context, args []string) int {
 
 // MainIO is Main with the environment and streams given.
 func MainIO(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	cfg := DefaultConfig()
+	cfg := config.Default()
 	envErr := cfg.FromEnv(getenv)
 	cmd := &cobra.Command{
 		Use:   "relay",
@@ -67,7 +69,7 @@ override it.`,
 var errUsage = errors.New("invalid configuration")
 
 // newLogger is the relay's JSON logger on stderr at cfg.LogLevel.
-func newLogger(cfg Config, stderr io.Writer) (*slog.Logger, error) {
+func newLogger(cfg config.Config, stderr io.Writer) (*slog.Logger, error) {
 	level := slog.LevelInfo
 	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
 		return nil, fmt.Errorf("%w: DOCTOWN_LOG_LEVEL %q", errUsage, cfg.LogLevel)
@@ -76,13 +78,13 @@ func newLogger(cfg Config, stderr io.Writer) (*slog.Logger, error) {
 }
 
 // run starts the relay and serves until ctx is done.
-func run(ctx context.Context, cfg Config, stderr io.Writer) error {
+func run(ctx context.Context, cfg config.Config, stderr io.Writer) error {
 	log, err := newLogger(cfg, stderr)
 	if err != nil {
 		return err
 	}
 	if cfg.WebhookSecret == "" && cfg.Dev {
-		cfg.WebhookSecret = randomHex(20)
+		cfg.WebhookSecret = secret.Hex(20)
 		// Printed once, to the terminal only; it is not stored anywhere.
 		fmt.Fprintf(stderr, "relay: --dev: generated webhook secret (set it on the GitHub App): %s\n", cfg.WebhookSecret)
 	}

@@ -6,6 +6,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/doctown/doctown/relay/jobs"
 )
 
 // metrics are the relay's Prometheus series, on a registry of its own so several
@@ -19,7 +21,7 @@ type metrics struct {
 	storageErrors *prometheus.CounterVec
 }
 
-func newMetrics(db func() querier) *metrics {
+func newMetrics() *metrics {
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
 		webhooks: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -46,14 +48,13 @@ func newMetrics(db func() querier) *metrics {
 		}, []string{"op"}),
 	}
 	m.reg.MustRegister(m.webhooks, m.transitions, m.dispatch, m.upload, m.storageErrors,
-		jobsCollector{db: db},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 
 // jobsCollector reports the number of jobs in each state from the database, so
 // every replica sharing a database reports the same numbers.
-type jobsCollector struct{ db func() querier }
+type jobsCollector struct{ jobs *jobs.Store }
 
 var jobsDesc = prometheus.NewDesc("doctown_relay_jobs", "Jobs by state.", []string{"state"}, nil)
 
@@ -62,12 +63,12 @@ func (jobsCollector) Describe(ch chan<- *prometheus.Desc) { ch <- jobsDesc }
 func (c jobsCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	counts, err := countJobs(ctx, c.db())
+	counts, err := c.jobs.Count(ctx)
 	if err != nil {
 		ch <- prometheus.NewInvalidMetric(jobsDesc, err)
 		return
 	}
-	for _, s := range JobStates {
+	for _, s := range jobs.States {
 		ch <- prometheus.MustNewConstMetric(jobsDesc, prometheus.GaugeValue, float64(counts[s]), s)
 	}
 }

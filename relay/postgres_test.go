@@ -8,6 +8,9 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/doctown/doctown/relay/dispatch"
+	"github.com/doctown/doctown/relay/secret"
 )
 
 // testDatabaseURL creates a fresh database on DOCTOWN_TEST_DATABASE_URL's
@@ -21,7 +24,7 @@ func testDatabaseURL(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	name := "relay_" + randomHex(6)
+	name := "relay_" + secret.Hex(6)
 	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
 		conn.Close(ctx)
 		t.Fatal(err)
@@ -44,11 +47,11 @@ func testDatabaseURL(t *testing.T) string {
 func TestEndToEndPostgresTwoRelays(t *testing.T) {
 	dbURL := testDatabaseURL(t)
 	e := newEnv(t)
-	bc := newBuildCounter(PipelineBuild(nil, nil, "test"))
+	bc := newBuildCounter(dispatch.PipelineBuild(nil, nil, "test"))
 	one := startRelay(t, e, relayOpts{databaseURL: dbURL, deps: Deps{Build: bc.Build}})
 	two := startRelay(t, e, relayOpts{databaseURL: dbURL, deps: Deps{Build: bc.Build}})
-	if one.q.dialect() != "postgres" {
-		t.Fatalf("queue is %s", one.q.dialect())
+	if one.q.Dialect() != "postgres" {
+		t.Fatalf("queue is %s", one.q.Dialect())
 	}
 	sendBuildWebhooks(t, one, e)
 	// The same push delivered to the other replica is a duplicate.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/doctown/doctown/internal/fakegithub"
+	"github.com/doctown/doctown/relay/config"
 )
 
 func privatePush(full, sha string) map[string]any {
@@ -78,7 +79,7 @@ func TestPrivateRepositories(t *testing.T) {
 	e.gh.AddToken("ghu_outsider01234567", "acme/alpha")
 	e.gh.SetOAuthApp("Iv1.test", "oauth-client-secret")
 	e.gh.SignInAs("ghu_reader0123456789", time.Hour)
-	r := startRelay(t, e, relayOpts{deps: Deps{Build: fileBuild(t)}, cfg: func(c *Config) {
+	r := startRelay(t, e, relayOpts{deps: Deps{Build: fileBuild(t)}, cfg: func(c *config.Config) {
 		c.GitHubURL = e.gh.URL
 		c.GitHubClientID, c.GitHubClientSecret = "Iv1.test", "oauth-client-secret"
 	}})
@@ -136,7 +137,7 @@ func TestPrivateRepositories(t *testing.T) {
 
 func TestPrivateSkip(t *testing.T) {
 	e := newEnv(t)
-	r := startRelay(t, e, relayOpts{deps: Deps{Build: holdBuild}, cfg: func(c *Config) { c.Private = PrivateSkip }})
+	r := startRelay(t, e, relayOpts{deps: Deps{Build: holdBuild}, cfg: func(c *config.Config) { c.Private = config.PrivateSkip }})
 	code, ans := r.send(t, signedHook("push", privatePush("acme/alpha", e.shas["acme/alpha"])))
 	if code != http.StatusOK || !strings.Contains(ans, "DOCTOWN_PRIVATE=skip") {
 		t.Errorf("private push with skip: %d %s", code, ans)

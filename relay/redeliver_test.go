@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/doctown/doctown/relay/config"
 )
 
 // TestRedeliveryAfterOutage: pushes GitHub could not deliver while the relay
@@ -27,7 +29,7 @@ func TestRedeliveryAfterOutage(t *testing.T) {
 			t.Fatalf("delivery to a relay that is down: %d", code)
 		}
 	}
-	r := startRelay(t, e, relayOpts{addr: addr, deps: Deps{Build: holdBuild}, cfg: func(c *Config) { c.RedeliverInterval = time.Hour }})
+	r := startRelay(t, e, relayOpts{addr: addr, deps: Deps{Build: holdBuild}, cfg: func(c *config.Config) { c.RedeliverInterval = time.Hour }})
 	// The fake records a redelivery once the relay has answered it.
 	waitFor(t, "the missed pushes redelivered as jobs", 30*time.Second, func() bool {
 		return len(allJobs(t, r.Server)) == 2 && e.gh.Redeliveries() == 2

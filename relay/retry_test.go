@@ -10,6 +10,10 @@ import (
 	"time"
 
 	"github.com/riverqueue/river/rivertype"
+
+	"github.com/doctown/doctown/relay/config"
+	"github.com/doctown/doctown/relay/dispatch"
+	"github.com/doctown/doctown/relay/jobs"
 )
 
 // TestJobTimeoutAndRetries: a build that never ends is cut off by the job
@@ -19,7 +23,7 @@ func TestJobTimeoutAndRetries(t *testing.T) {
 	e := newEnv(t)
 	var betaCalls atomic.Int64
 	r := startRelay(t, e, relayOpts{
-		deps: Deps{Build: func(ctx context.Context, req BuildRequest) (string, error) {
+		deps: Deps{Build: func(ctx context.Context, req dispatch.BuildRequest) (string, error) {
 			if req.Repo == "alpha" {
 				<-ctx.Done() // hangs until the job timeout
 				return "", ctx.Err()
@@ -27,11 +31,11 @@ func TestJobTimeoutAndRetries(t *testing.T) {
 			if req.Repo == "beta" && betaCalls.Add(1) == 1 {
 				return "", errors.New("flaky build")
 			}
-			return PipelineBuild(nil, nil, "test")(ctx, req)
+			return dispatch.PipelineBuild(nil, nil, "test")(ctx, req)
 		}},
 		// The timeout must leave beta's real build and ingest room on a loaded
 		// machine under -race (300ms did not: "interrupted: begin: context deadline exceeded").
-		cfg: func(c *Config) { c.JobTimeout = 3 * time.Second; c.MaxAttempts = 2; c.Workers = 1 },
+		cfg: func(c *config.Config) { c.JobTimeout = 3 * time.Second; c.MaxAttempts = 2; c.Workers = 1 },
 	})
 	for _, repo := range []string{"alpha", "beta"} {
 		if code, body := r.send(t, signedHook("push", pushPayload("acme/"+repo, "refs/heads/main", e.shas["acme/"+repo]))); code != http.StatusAccepted {
@@ -40,7 +44,7 @@ func TestJobTimeoutAndRetries(t *testing.T) {
 	}
 	waitFor(t, "both jobs final", time.Minute, func() bool {
 		for _, j := range allJobs(t, r.Server) {
-			if j.State != StateFailed && j.State != StateDone {
+			if j.State != jobs.StateFailed && j.State != jobs.StateDone {
 				return false
 			}
 		}
@@ -49,11 +53,11 @@ func TestJobTimeoutAndRetries(t *testing.T) {
 	for _, j := range allJobs(t, r.Server) {
 		switch j.Repo {
 		case "alpha":
-			if j.State != StateFailed || j.Attempts != 2 || !strings.Contains(j.Error, "deadline") || j.FinishedAt == nil {
+			if j.State != jobs.StateFailed || j.Attempts != 2 || !strings.Contains(j.Error, "deadline") || j.FinishedAt == nil {
 				t.Errorf("alpha = %+v, want failed after 2 attempts with a deadline error", j)
 			}
 		case "beta":
-			if j.State != StateDone {
+			if j.State != jobs.StateDone {
 				t.Errorf("beta = %+v, want done after a retry", j)
 			}
 		}
@@ -79,10 +83,10 @@ func TestRetryingJobState(t *testing.T) {
 	e := newEnv(t)
 	r := startRelay(t, e, relayOpts{
 		deps: Deps{
-			Build:       func(context.Context, BuildRequest) (string, error) { return "", errors.New("flaky build") },
+			Build:       func(context.Context, dispatch.BuildRequest) (string, error) { return "", errors.New("flaky build") },
 			RetryPolicy: hourRetry{},
 		},
-		cfg: func(c *Config) { c.MaxAttempts = 3 },
+		cfg: func(c *config.Config) { c.MaxAttempts = 3 },
 	})
 	code, body := r.send(t, signedHook("push", pushPayload("acme/alpha", "refs/heads/main", e.shas["acme/alpha"])))
 	if code != http.StatusAccepted {
@@ -90,9 +94,9 @@ func TestRetryingJobState(t *testing.T) {
 	}
 	var id string
 	waitFor(t, "the first attempt to fail", 30*time.Second, func() bool {
-		jobs := allJobs(t, r.Server)
-		if len(jobs) == 1 && jobs[0].State == StateQueued && jobs[0].Attempts == 1 {
-			id = jobs[0].ID
+		list := allJobs(t, r.Server)
+		if len(list) == 1 && list[0].State == jobs.StateQueued && list[0].Attempts == 1 {
+			id = list[0].ID
 			return true
 		}
 		return false
@@ -101,7 +105,7 @@ func TestRetryingJobState(t *testing.T) {
 	if code := getJSON(t, r.URL+"/api/jobs/"+id, &raw); code != http.StatusOK {
 		t.Fatalf("GET /api/jobs/%s: %d", id, code)
 	}
-	if raw["state"] != StateQueued || raw["retrying"] != true || !strings.Contains(raw["error"].(string), "flaky build") {
+	if raw["state"] != jobs.StateQueued || raw["retrying"] != true || !strings.Contains(raw["error"].(string), "flaky build") {
 		t.Errorf("job between attempts = %v, want queued, retrying, with the error", raw)
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/doctown/doctown/internal/fakerunpod"
 	"github.com/doctown/doctown/pipeline/worker"
+	"github.com/doctown/doctown/relay/config"
 )
 
 const testRunPodKey = "rp-test-key"
@@ -48,8 +49,8 @@ func TestEndToEndRunPod(t *testing.T) {
 	e := newEnv(t)
 	rp := startRunPod(t, e, 2)
 	rp.SetThrottle(3)
-	r := startRelay(t, e, relayOpts{cfg: func(c *Config) {
-		c.Dispatch = DispatchRunPod
+	r := startRelay(t, e, relayOpts{cfg: func(c *config.Config) {
+		c.Dispatch = config.DispatchRunPod
 		c.RunPodEndpoint = rp.EndpointURL()
 		c.RunPodAPIKey = testRunPodKey
 		c.RunPodPollInterval = 50 * time.Millisecond

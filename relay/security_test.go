@@ -19,12 +19,15 @@ import (
 
 	"github.com/doctown/doctown/docpack"
 	"github.com/doctown/doctown/relay/commons"
+	"github.com/doctown/doctown/relay/config"
+	"github.com/doctown/doctown/relay/dispatch"
+	"github.com/doctown/doctown/relay/jobs"
 	"github.com/doctown/doctown/relay/store"
 )
 
 func TestWebhookSecurity(t *testing.T) {
 	e := newEnv(t)
-	bc := newBuildCounter(func(ctx context.Context, req BuildRequest) (string, error) {
+	bc := newBuildCounter(func(ctx context.Context, req dispatch.BuildRequest) (string, error) {
 		<-ctx.Done() // nothing is built in this test
 		return "", ctx.Err()
 	})
@@ -51,7 +54,7 @@ func TestWebhookSecurity(t *testing.T) {
 	tampered.delivery = newDelivery()
 	tampered.body = bytes.Replace(good.body, []byte("alpha"), []byte("gamma"), -1)
 
-	big := make([]byte, MaxWebhookBody+1)
+	big := make([]byte, config.MaxWebhookBody+1)
 	copy(big, `{"ref":"`)
 	oversized := webhook{event: "push", delivery: newDelivery(), body: big, sig256: sign(testSecret, big)}
 
@@ -121,7 +124,7 @@ func TestWebhookSecurity(t *testing.T) {
 		}
 		waitFor(t, "a job running", 30*time.Second, func() bool {
 			for _, j := range allJobs(t, r.Server) {
-				if j.State == StateRunning {
+				if j.State == jobs.StateRunning {
 					return true
 				}
 			}
@@ -142,13 +145,13 @@ func TestWebhookSecurity(t *testing.T) {
 		// Two workers: alpha and one of beta/gamma may already run; whatever was
 		// still queued is now canceled, and nothing queued is left.
 		for repo, st := range states {
-			if st == StateQueued {
+			if st == jobs.StateQueued {
 				t.Errorf("%s still queued after removal", repo)
 			}
 		}
 		var ans webhookAnswer
 		json.Unmarshal([]byte(body), &ans)
-		if len(ans.Cancel) == 0 && states["beta"] != StateRunning && states["gamma"] != StateRunning {
+		if len(ans.Cancel) == 0 && states["beta"] != jobs.StateRunning && states["gamma"] != jobs.StateRunning {
 			t.Errorf("nothing canceled: %s", body)
 		}
 	})
@@ -252,14 +255,14 @@ func TestUploadSecurity(t *testing.T) {
 	e := newEnv(t)
 	release := make(chan struct{})
 	r := startRelay(t, e, relayOpts{
-		deps: Deps{Build: func(ctx context.Context, req BuildRequest) (string, error) {
+		deps: Deps{Build: func(ctx context.Context, req dispatch.BuildRequest) (string, error) {
 			select {
 			case <-release:
 			case <-ctx.Done():
 			}
 			return "", errors.New("held for the upload test")
 		}},
-		cfg: func(c *Config) { c.MaxUpload = 256 << 10 },
+		cfg: func(c *config.Config) { c.MaxUpload = 256 << 10 },
 	})
 	defer close(release)
 	alpha, beta := e.shas["acme/alpha"], e.shas["acme/beta"]
@@ -275,7 +278,7 @@ func TestUploadSecurity(t *testing.T) {
 	}
 	waitFor(t, "both jobs running", 30*time.Second, func() bool {
 		for _, j := range allJobs(t, r.Server) {
-			if j.State != StateRunning {
+			if j.State != jobs.StateRunning {
 				return false
 			}
 		}

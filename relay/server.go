@@ -2,6 +2,14 @@
 // webhooks, keeps one durable job per (repository, commit) on River (SQLite or
 // PostgreSQL), runs each build in-process or on RunPod, receives and validates the
 // docpack, stores it (a directory or an S3/R2 bucket) and lists it in the commons.
+//
+// This package is the HTTP server and the wiring: routes and handlers, the
+// River workers and the sweeps. Each concern it wires has its own package:
+// config (settings), queue (River and the database), jobs (a job's life, the
+// one writer of its state), catalog (the stored docpacks), dispatch (where a
+// build runs), githubapp (GitHub: tokens, lookups, signatures, access
+// checks), store (docpack storage), commons (the web commons) and secret
+// (redaction).
 package relay
 
 import (
@@ -28,7 +36,14 @@ import (
 
 	"github.com/doctown/doctown/pipeline"
 	"github.com/doctown/doctown/pipeline/llm"
+	"github.com/doctown/doctown/relay/catalog"
 	"github.com/doctown/doctown/relay/commons"
+	"github.com/doctown/doctown/relay/config"
+	"github.com/doctown/doctown/relay/dispatch"
+	"github.com/doctown/doctown/relay/githubapp"
+	"github.com/doctown/doctown/relay/jobs"
+	"github.com/doctown/doctown/relay/queue"
+	"github.com/doctown/doctown/relay/secret"
 	"github.com/doctown/doctown/relay/store"
 )
 
@@ -39,9 +54,9 @@ type Deps struct {
 	// Storage holds docpacks; nil means store.New from the config.
 	Storage store.Storage
 	// Build runs a local build; nil means PipelineBuild.
-	Build BuildFunc
+	Build dispatch.BuildFunc
 	// Dispatcher overrides DOCTOWN_DISPATCH.
-	Dispatcher Dispatcher
+	Dispatcher dispatch.Dispatcher
 	// HTTPClient is used for GitHub and RunPod; nil means a default client.
 	HTTPClient *http.Client
 	// RetryPolicy and PollInterval tune River (tests make retries quick).
@@ -55,22 +70,22 @@ type Deps struct {
 
 // Server is one relay process.
 type Server struct {
-	cfg     Config
+	cfg     config.Config
 	log     *slog.Logger
-	q       queue
+	q       queue.Queue
 	store   store.Storage
-	catalog *Catalog
-	disp    Dispatcher
-	gh      *GitHubApp
+	catalog *catalog.Catalog
+	disp    dispatch.Dispatcher
+	gh      *githubapp.App
 	tokens  *UploadTokens
 	metrics *metrics
 	handler http.Handler
 	tmpDir  string
 	now     func() time.Time
 	// webhookBodies bounds the webhook bytes in memory across requests.
-	webhookBodies *bodyBudget
-	access        *AccessChecker
-	jobs          *JobStore
+	webhookBodies *githubapp.BodyBudget
+	access        *githubapp.AccessChecker
+	jobs          *jobs.Store
 	// instance names this relay process in doctown_jobs.worker (heartbeats).
 	instance   string
 	sessions   *sessionSealer
@@ -82,7 +97,7 @@ type Server struct {
 
 // NewServer opens the database (running River's and the relay's migrations),
 // the storage and the dispatcher. Close it, or let Run close it.
-func NewServer(ctx context.Context, cfg Config, deps Deps) (*Server, error) {
+func NewServer(ctx context.Context, cfg config.Config, deps Deps) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -99,8 +114,8 @@ func NewServer(ctx context.Context, cfg Config, deps Deps) (*Server, error) {
 		s.now = time.Now
 	}
 	s.tokens = NewUploadTokens(cfg.RelaySecret)
-	s.webhookBodies = newBodyBudget(cfg.WebhookMemory)
-	s.instance = randomHex(8)
+	s.webhookBodies = githubapp.NewBodyBudget(cfg.WebhookMemory)
+	s.instance = secret.Hex(8)
 	s.tmpDir = filepath.Join(cfg.DataDir, "tmp")
 	if err := os.MkdirAll(s.tmpDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
@@ -114,13 +129,13 @@ func NewServer(ctx context.Context, cfg Config, deps Deps) (*Server, error) {
 	if client == nil {
 		client = &http.Client{Timeout: 2 * time.Minute}
 	}
-	gh, err := NewGitHubApp(cfg.GitHubAppID, cfg.GitHubAppPrivateKey, cfg.GitHubAPIURL, client.Transport)
+	gh, err := githubapp.New(cfg.GitHubAppID, cfg.GitHubAppPrivateKey, cfg.GitHubAPIURL, client.Transport)
 	if err != nil {
 		return nil, err
 	}
 	s.gh = gh
 	s.httpClient = client
-	s.access = NewAccessChecker(cfg.GitHubAPIURL, client, cfg.AccessCacheTTL, s.now, s.log)
+	s.access = githubapp.NewAccessChecker(cfg.GitHubAPIURL, client, cfg.AccessCacheTTL, s.now, s.log)
 	s.sessions = newSessionSealer(cfg.RelaySecret)
 
 	s.store = deps.Storage
@@ -143,8 +158,8 @@ func NewServer(ctx context.Context, cfg Config, deps Deps) (*Server, error) {
 	s.disp = deps.Dispatcher
 	if s.disp == nil {
 		switch cfg.Dispatch {
-		case DispatchRunPod:
-			s.disp = &RunPodDispatcher{
+		case config.DispatchRunPod:
+			s.disp = &dispatch.RunPodDispatcher{
 				Endpoint: cfg.RunPodEndpoint, APIKey: cfg.RunPodAPIKey, Client: client,
 				PollInterval: cfg.RunPodPollInterval, ExecutionTimeout: cfg.JobTimeout, TTL: cfg.JobTimeout + time.Hour,
 				Logger: s.log,
@@ -152,45 +167,46 @@ func NewServer(ctx context.Context, cfg Config, deps Deps) (*Server, error) {
 		default:
 			build := deps.Build
 			if build == nil {
-				build = PipelineBuild(generatorFactory(cfg), client, deps.ToolVersion)
+				build = dispatch.PipelineBuild(generatorFactory(cfg), client, deps.ToolVersion)
 			}
-			s.disp = &LocalDispatcher{Build: build, TempDir: s.tmpDir}
+			s.disp = &dispatch.LocalDispatcher{Build: build, TempDir: s.tmpDir}
 		}
 	}
 
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &buildWorker{s: s})
 	river.AddWorker(workers, &resolveWorker{s: s})
-	qo := queueOptions{
-		Workers: cfg.Workers, JobTimeout: cfg.JobTimeout, MaxAttempts: cfg.MaxAttempts,
-		PollInterval: deps.PollInterval, RetryPolicy: deps.RetryPolicy, Logger: newRiverLogger(s.log),
+	qo := queue.Options{
+		Workers: cfg.Workers, Queues: map[string]int{jobs.ResolveQueue: 4}, JobTimeout: cfg.JobTimeout, MaxAttempts: cfg.MaxAttempts,
+		PollInterval: deps.PollInterval, RetryPolicy: deps.RetryPolicy, Logger: queue.NewRiverLogger(s.log),
 	}
 	if cfg.DatabaseURL != "" {
-		s.q, err = newPostgresQueue(ctx, cfg.DatabaseURL, qo, workers)
+		s.q, err = queue.OpenPostgres(ctx, cfg.DatabaseURL, qo, workers)
 	} else {
-		s.q, err = newSQLiteQueue(ctx, cfg.DataDir, qo, workers)
+		s.q, err = queue.OpenSQLite(ctx, cfg.DataDir, qo, workers)
 	}
 	if err != nil {
 		return nil, err
 	}
-	s.catalog = &Catalog{db: s.q.db, canRead: s.canRead}
+	s.catalog = catalog.New(s.q.DB(), s.canRead)
+	s.metrics = newMetrics()
+	s.jobs = jobs.NewStore(s.q, s.now, s.metrics.transitions)
+	s.metrics.reg.MustRegister(jobsCollector{jobs: s.jobs})
 	s.removeStale(ctx)
-	s.metrics = newMetrics(s.q.db)
-	s.jobs = &JobStore{db: s.q.db, now: s.now, transitions: s.metrics.transitions}
 	s.handler = s.routes()
 	return s, nil
 }
 
 // Close releases the database. Run calls it on its way out.
 func (s *Server) Close() {
-	s.closeOnce.Do(func() { s.q.close() })
+	s.closeOnce.Do(func() { s.q.Close() })
 }
 
 // Catalog is the commons' index of stored docpacks.
-func (s *Server) Catalog() *Catalog { return s.catalog }
+func (s *Server) Catalog() *catalog.Catalog { return s.catalog }
 
 // Job returns one job's state.
-func (s *Server) Job(ctx context.Context, id string) (*Job, error) { return s.jobs.Get(ctx, id) }
+func (s *Server) Job(ctx context.Context, id string) (*jobs.Job, error) { return s.jobs.Get(ctx, id) }
 
 // Handler serves every route of the relay.
 func (s *Server) Handler() http.Handler { return s.handler }
@@ -212,8 +228,8 @@ func (s *Server) routes() http.Handler {
 }
 
 func (s *Server) handleJob(w http.ResponseWriter, r *http.Request) {
-	j, err := getJob(r.Context(), s.q.db(), r.PathValue("id"))
-	if errors.Is(err, ErrJobNotFound) {
+	j, err := s.jobs.Get(r.Context(), r.PathValue("id"))
+	if errors.Is(err, jobs.ErrJobNotFound) {
 		writeError(w, http.StatusNotFound, "no such job")
 		return
 	}
@@ -240,9 +256,9 @@ func (s *Server) handleJobList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	f := JobFilter{State: q.Get("state")}
-	if f.State != "" && !slices.Contains(JobStates, f.State) {
-		writeError(w, http.StatusBadRequest, "state must be one of "+strings.Join(JobStates, ", "))
+	f := jobs.Filter{State: q.Get("state")}
+	if f.State != "" && !slices.Contains(jobs.States, f.State) {
+		writeError(w, http.StatusBadRequest, "state must be one of "+strings.Join(jobs.States, ", "))
 		return
 	}
 	if repo := q.Get("repo"); repo != "" {
@@ -257,25 +273,25 @@ func (s *Server) handleJobList(w http.ResponseWriter, r *http.Request) {
 	}
 	if l := q.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > maxJobList {
-			writeError(w, http.StatusBadRequest, fmt.Sprintf("limit must be 1 to %d", maxJobList))
+		if err != nil || n < 1 || n > jobs.MaxList {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("limit must be 1 to %d", jobs.MaxList))
 			return
 		}
 		f.Limit = n
 	}
-	jobs, err := listJobs(r.Context(), s.q.db(), f)
+	list, err := s.jobs.List(r.Context(), f)
 	if err != nil {
 		s.log.Error("job list", "err", err)
 		writeError(w, http.StatusInternalServerError, "job list failed")
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"jobs": jobs})
+	writeJSON(w, http.StatusOK, map[string]any{"jobs": list})
 }
 
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 	defer cancel()
-	if err := s.q.check(ctx); err != nil {
+	if err := s.q.Check(ctx); err != nil {
 		s.log.Error("health check", "err", err)
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database unavailable"})
 		return
@@ -284,12 +300,12 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	if s.draining.Load() {
 		status = "draining"
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": status, "queue": s.q.dialect(), "dispatch": s.disp.Name()})
+	writeJSON(w, http.StatusOK, map[string]string{"status": status, "queue": s.q.Dialect(), "dispatch": s.disp.Name()})
 }
 
 // staleAfter is how old an incoming object or an unfinished fs write must be
 // before the sweep removes it: older than any upload still being received.
-const staleAfter = UploadReadTimeout + 5*time.Minute
+const staleAfter = config.UploadReadTimeout + 5*time.Minute
 
 // removeStale deletes incoming objects (uploads never accepted) and partial
 // writes that a killed relay left in storage, and prunes deliveries older than
@@ -301,7 +317,7 @@ func (s *Server) removeStale(ctx context.Context) {
 	} else if n > 0 {
 		s.log.Info("removed unfinished objects from storage", "objects", n)
 	}
-	if n, err := pruneDeliveries(ctx, s.q.db(), s.now().Add(-deliveryRetention)); err != nil {
+	if n, err := s.jobs.PruneDeliveries(ctx, s.now().Add(-jobs.DeliveryRetention)); err != nil {
 		s.log.Warn("prune deliveries", "err", err)
 	} else if n > 0 {
 		s.log.Debug("pruned deliveries", "rows", n)
@@ -351,14 +367,14 @@ const maxRedeliveries = 100
 func (s *Server) redeliverMissed(ctx context.Context) int {
 	ds, err := s.gh.HookDeliveries(ctx, s.now().Add(-redeliveryWindow), 20)
 	if err != nil {
-		s.log.Warn("list failed deliveries", "err", redact(err.Error(), 300))
+		s.log.Warn("list failed deliveries", "err", secret.Redact(err.Error(), 300))
 		if len(ds) == 0 {
 			return 0
 		}
 	}
 	type guidState struct {
 		ok     bool
-		latest HookDelivery
+		latest githubapp.HookDelivery
 	}
 	byGUID := map[string]*guidState{}
 	var order []string
@@ -382,12 +398,12 @@ func (s *Server) redeliverMissed(ctx context.Context) int {
 			continue
 		}
 		var seen int64
-		err := queryRow(ctx, s.q.db(), `SELECT COUNT(*) FROM doctown_deliveries WHERE id = ?`, []any{guid}, &seen)
+		err := queue.QueryRow(ctx, s.q.DB(), `SELECT COUNT(*) FROM doctown_deliveries WHERE id = ?`, []any{guid}, &seen)
 		if err != nil || seen > 0 {
 			continue
 		}
 		if err := s.gh.Redeliver(ctx, g.latest.ID); err != nil {
-			s.log.Warn("redeliver", "delivery_id", guid, "err", redact(err.Error(), 300))
+			s.log.Warn("redeliver", "delivery_id", guid, "err", secret.Redact(err.Error(), 300))
 			continue
 		}
 		s.log.Info("asked GitHub to redeliver a missed delivery", "delivery_id", guid, "event", g.latest.Event, "last_status", c)
@@ -428,7 +444,7 @@ func (s *Server) Run(ctx context.Context) error {
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	defer s.Close()
 	base := context.WithoutCancel(ctx)
-	if err := s.q.start(base); err != nil {
+	if err := s.q.Start(base); err != nil {
 		ln.Close()
 		return fmt.Errorf("start queue: %w", err)
 	}
@@ -452,7 +468,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	go s.heartbeatLoop(sweepCtx)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
-	s.log.Info("relay listening", "addr", ln.Addr().String(), "queue", s.q.dialect(), "dispatch", s.disp.Name(), "storage", s.cfg.Storage)
+	s.log.Info("relay listening", "addr", ln.Addr().String(), "queue", s.q.Dialect(), "dispatch", s.disp.Name(), "storage", s.cfg.Storage)
 
 	var err error
 	select {
@@ -463,10 +479,10 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	s.draining.Store(true)
 	s.log.Info("relay stopping", "grace", s.cfg.ShutdownGrace.String())
 	graceCtx, cancel := context.WithTimeout(base, s.cfg.ShutdownGrace)
-	if stopErr := s.q.stop(graceCtx); stopErr != nil {
+	if stopErr := s.q.Stop(graceCtx); stopErr != nil {
 		s.log.Warn("builds still running after the grace period: cancelling them, they will be retried")
 		hard, cancelHard := context.WithTimeout(base, 30*time.Second)
-		s.q.stopAndCancel(hard)
+		s.q.StopAndCancel(hard)
 		cancelHard()
 	}
 	cancel()
@@ -481,7 +497,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 
 // generatorFactory makes each local build's generator: the OpenAI-compatible one
 // when an API key or base URL is set, else nil (extractive).
-func generatorFactory(cfg Config) func() (pipeline.Generator, error) {
+func generatorFactory(cfg config.Config) func() (pipeline.Generator, error) {
 	if !llm.Enabled(cfg.LLM) {
 		return nil
 	}

@@ -12,6 +12,9 @@ import (
 	"time"
 
 	"github.com/doctown/doctown/internal/fakerunpod"
+	"github.com/doctown/doctown/relay/config"
+	"github.com/doctown/doctown/relay/dispatch"
+	"github.com/doctown/doctown/relay/jobs"
 )
 
 // healthStatus is /healthz's "status": "ok" or "draining".
@@ -34,7 +37,7 @@ func TestShutdownGraceFinishesRunningBuild(t *testing.T) {
 	started := make(chan string, 4)
 	release := make(chan struct{})
 	rp := fakerunpod.New(fakerunpod.Options{APIKey: testRunPodKey, Runner: func(ctx context.Context, id string, raw json.RawMessage) (any, error) {
-		var in runPodInput
+		var in dispatch.RunPodInput
 		if err := json.Unmarshal(raw, &in); err != nil {
 			return nil, err
 		}
@@ -47,14 +50,14 @@ func TestShutdownGraceFinishesRunningBuild(t *testing.T) {
 		return nil, uploadTo(ctx, in.UploadURL+"/api/docpack/upload", in.UploadToken, in.JobID, testDocpack(t, in.Repo, in.GitRef))
 	}})
 	t.Cleanup(rp.Close)
-	runpod := func(c *Config) {
-		c.Dispatch = DispatchRunPod
+	runpod := func(c *config.Config) {
+		c.Dispatch = config.DispatchRunPod
 		c.RunPodEndpoint = rp.EndpointURL()
 		c.RunPodAPIKey = testRunPodKey
 		c.RunPodPollInterval = 20 * time.Millisecond
 		c.Workers = 1
 	}
-	r := startRelay(t, e, relayOpts{dataDir: dir, cfg: func(c *Config) { runpod(c); c.ShutdownGrace = 2 * time.Minute }})
+	r := startRelay(t, e, relayOpts{dataDir: dir, cfg: func(c *config.Config) { runpod(c); c.ShutdownGrace = 2 * time.Minute }})
 	if code, body := r.send(t, signedHook("push", pushPayload("acme/alpha", "refs/heads/main", e.shas["acme/alpha"]))); code != http.StatusAccepted {
 		t.Fatalf("push: %d %s", code, body)
 	}
@@ -86,12 +89,12 @@ func TestShutdownGraceFinishesRunningBuild(t *testing.T) {
 
 	// A second relay on the same data dir reports the outcome (and must not
 	// build anything: its RunPod endpoint does not exist).
-	two := startRelay(t, e, relayOpts{dataDir: dir, cfg: func(c *Config) { runpod(c); c.RunPodEndpoint = "http://127.0.0.1:1/v2/none" }})
+	two := startRelay(t, e, relayOpts{dataDir: dir, cfg: func(c *config.Config) { runpod(c); c.RunPodEndpoint = "http://127.0.0.1:1/v2/none" }})
 	j, err := two.Job(t.Context(), jobID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if j.State != StateDone || j.Attempts != 1 || j.Error != "" {
+	if j.State != jobs.StateDone || j.Attempts != 1 || j.Error != "" {
 		t.Errorf("job after a graceful stop = %+v, want done on its first attempt", j)
 	}
 	ent, err := two.Catalog().Latest(t.Context(), "acme", "alpha")
@@ -134,11 +137,11 @@ func TestShutdownCancelsAfterGrace(t *testing.T) {
 			t.Run("grace="+grace.String(), func(t *testing.T) {
 				e := newEnv(t)
 				dir := t.TempDir()
-				bc := newBuildCounter(PipelineBuild(nil, nil, "test"))
+				bc := newBuildCounter(dispatch.PipelineBuild(nil, nil, "test"))
 				started := make(chan string, 4)
 				var hold atomic.Bool
 				hold.Store(true)
-				bc.before = func(ctx context.Context, req BuildRequest) error {
+				bc.before = func(ctx context.Context, req dispatch.BuildRequest) error {
 					if hold.Load() {
 						started <- req.Repo
 						<-ctx.Done() // outlives any grace period
@@ -146,7 +149,7 @@ func TestShutdownCancelsAfterGrace(t *testing.T) {
 					}
 					return nil
 				}
-				opts := relayOpts{dataDir: dir, databaseURL: newDatabase(t), deps: Deps{Build: bc.Build}, cfg: func(c *Config) {
+				opts := relayOpts{dataDir: dir, databaseURL: newDatabase(t), deps: Deps{Build: bc.Build}, cfg: func(c *config.Config) {
 					c.ShutdownGrace = grace
 					c.MaxAttempts = 1
 				}}
@@ -167,9 +170,9 @@ func TestShutdownCancelsAfterGrace(t *testing.T) {
 				hold.Store(false)
 				two := startRelay(t, e, opts)
 				waitAllDone(t, two.Server, 1)
-				jobs := allJobs(t, two.Server)
-				if len(jobs) != 1 || jobs[0].Attempts != 2 {
-					t.Errorf("jobs %+v, want one, dispatched twice", jobs)
+				list := allJobs(t, two.Server)
+				if len(list) != 1 || list[0].Attempts != 2 {
+					t.Errorf("jobs %+v, want one, dispatched twice", list)
 				}
 				if n := bc.counts()["acme/alpha@"+e.shas["acme/alpha"]]; n != 1 {
 					t.Errorf("built %d times, want 1", n)

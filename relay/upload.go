@@ -13,7 +13,12 @@ import (
 	"time"
 
 	"github.com/doctown/doctown/docpack"
+	"github.com/doctown/doctown/relay/catalog"
 	"github.com/doctown/doctown/relay/commons"
+	"github.com/doctown/doctown/relay/config"
+	"github.com/doctown/doctown/relay/jobs"
+	"github.com/doctown/doctown/relay/queue"
+	"github.com/doctown/doctown/relay/secret"
 	"github.com/doctown/doctown/relay/store"
 )
 
@@ -30,13 +35,13 @@ var (
 // ingest validates the docpack at path for job, stores it, then records it in
 // the catalog and marks the job uploaded. Nothing is stored unless the docpack
 // is valid and for the job's commit; the catalog only names stored objects.
-func (s *Server) ingest(ctx context.Context, job *Job, path string) error {
+func (s *Server) ingest(ctx context.Context, job *jobs.Job, path string) error {
 	log := s.log.With("job_id", job.ID, "repo", job.FullName(), "sha", job.SHA)
-	cur, err := getJob(ctx, s.q.db(), job.ID)
+	cur, err := s.jobs.Get(ctx, job.ID)
 	if err != nil {
 		return err
 	}
-	if cur.State != StateDispatched && cur.State != StateRunning {
+	if cur.State != jobs.StateDispatched && cur.State != jobs.StateRunning {
 		return fmt.Errorf("%w (state %s)", ErrJobClosed, cur.State)
 	}
 	m, err := readManifest(path)
@@ -49,7 +54,7 @@ func (s *Server) ingest(ctx context.Context, job *Job, path string) error {
 		return fmt.Errorf("%w: manifest says %s@%s", ErrWrongCommit, m.Repository.Name, m.Repository.CommitSHA)
 	}
 	e, err := s.publish(ctx, path, m, publishTarget{Owner: job.Owner, Repo: job.Repo, SHA: job.SHA, Ref: job.Ref, JobID: job.ID, PushedAt: job.PushedAt, Private: job.Private},
-		func(ctx context.Context, tx queueTx) (bool, error) {
+		func(ctx context.Context, tx queue.Tx) (bool, error) {
 			return s.jobs.ClaimUpload(ctx, tx, job.ID)
 		},
 		func(ctx context.Context, cause error) {
@@ -155,7 +160,7 @@ type publishTarget struct {
 // then is the object renamed to store.Key(owner, repo, sha) and recorded in
 // the catalog. So the bytes at a key are the accepted upload's, and the
 // catalog only ever names stored objects.
-func (s *Server) publish(ctx context.Context, path string, m docpack.Manifest, t publishTarget, claim func(ctx context.Context, tx queueTx) (bool, error), unclaim func(ctx context.Context, cause error)) (commons.Entry, error) {
+func (s *Server) publish(ctx context.Context, path string, m docpack.Manifest, t publishTarget, claim func(ctx context.Context, tx queue.Tx) (bool, error), unclaim func(ctx context.Context, cause error)) (commons.Entry, error) {
 	key := store.Key(t.Owner, t.Repo, t.SHA)
 	if key == "" {
 		return commons.Entry{}, fmt.Errorf("%w: %s/%s@%s", store.ErrInvalidKey, t.Owner, t.Repo, t.SHA)
@@ -190,7 +195,7 @@ func (s *Server) publish(ctx context.Context, path string, m docpack.Manifest, t
 	}()
 	if claim != nil {
 		won := false
-		if err := s.q.inTx(ctx, func(ctx context.Context, tx queueTx) error {
+		if err := s.q.InTx(ctx, func(ctx context.Context, tx queue.Tx) error {
 			var err error
 			won, err = claim(ctx, tx)
 			return err
@@ -215,8 +220,8 @@ func (s *Server) publish(ctx context.Context, path string, m docpack.Manifest, t
 		SymbolCount: m.SymbolCount, Generator: m.Generator.Name, Model: m.Generator.Model, CreatedAt: s.now().UTC(),
 	}
 	// The job is claimed: record the entry even if the request went away.
-	err = s.q.inTx(context.WithoutCancel(ctx), func(ctx context.Context, tx queueTx) error {
-		return addEntry(ctx, tx, entry, t.JobID, t.PushedAt, t.Private)
+	err = s.q.InTx(context.WithoutCancel(ctx), func(ctx context.Context, tx queue.Tx) error {
+		return catalog.Add(ctx, tx, entry, t.JobID, t.PushedAt, t.Private)
 	})
 	if err != nil {
 		return commons.Entry{}, err
@@ -226,7 +231,7 @@ func (s *Server) publish(ctx context.Context, path string, m docpack.Manifest, t
 
 // sameRepo reports whether the manifest names the job's repository: "owner/repo"
 // (GitHub's full name) or its URL's last two path elements.
-func sameRepo(r docpack.Repository, job *Job) bool {
+func sameRepo(r docpack.Repository, job *jobs.Job) bool {
 	want := strings.ToLower(job.FullName())
 	if strings.ToLower(r.Name) == want {
 		return true
@@ -283,8 +288,8 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) int {
 	log := s.log.With("job_id", tokenJob)
 	// A docpack of hundreds of MB takes longer than the server's read timeout.
 	rc := http.NewResponseController(w)
-	rc.SetReadDeadline(time.Now().Add(UploadReadTimeout))
-	rc.SetWriteDeadline(time.Now().Add(UploadReadTimeout + time.Minute))
+	rc.SetReadDeadline(time.Now().Add(config.UploadReadTimeout))
+	rc.SetWriteDeadline(time.Now().Add(config.UploadReadTimeout + time.Minute))
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUpload+1<<20)
 	mr, err := r.MultipartReader()
 	if err != nil {
@@ -345,8 +350,8 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) int {
 	if path == "" {
 		return fail(http.StatusBadRequest, "missing file")
 	}
-	job, err := getJob(r.Context(), s.q.db(), tokenJob)
-	if errors.Is(err, ErrJobNotFound) {
+	job, err := s.jobs.Get(r.Context(), tokenJob)
+	if errors.Is(err, jobs.ErrJobNotFound) {
 		return fail(http.StatusNotFound, "no such job")
 	}
 	if err != nil {
@@ -365,7 +370,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) int {
 		return fail(http.StatusInternalServerError, "could not store the docpack")
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{
-		"job_id": job.ID, "key": store.Key(job.Owner, job.Repo, job.SHA), "state": StateUploaded,
+		"job_id": job.ID, "key": store.Key(job.Owner, job.Repo, job.SHA), "state": jobs.StateUploaded,
 	})
 	return http.StatusCreated
 }
@@ -402,8 +407,8 @@ func (s *Server) handleComplete(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, "the upload token is not for this job")
 		return
 	}
-	job, err := getJob(r.Context(), s.q.db(), req.JobID)
-	if errors.Is(err, ErrJobNotFound) {
+	job, err := s.jobs.Get(r.Context(), req.JobID)
+	if errors.Is(err, jobs.ErrJobNotFound) {
 		writeError(w, http.StatusNotFound, "no such job")
 		return
 	}
@@ -414,12 +419,12 @@ func (s *Server) handleComplete(w http.ResponseWriter, r *http.Request) {
 	log := s.log.With("job_id", job.ID, "repo", job.FullName(), "sha", job.SHA)
 	switch req.Status {
 	case "success", "succeeded", "completed", "done":
-		if job.State != StateUploaded && job.State != StateDone {
+		if job.State != jobs.StateUploaded && job.State != jobs.StateDone {
 			writeError(w, http.StatusConflict, "no docpack was uploaded for this job")
 			return
 		}
 	case "failed", "failure", "error":
-		msg := redact(req.Error, 2000)
+		msg := secret.Redact(req.Error, 2000)
 		if msg == "" {
 			msg = "builder reported a failure"
 		}
@@ -432,7 +437,7 @@ func (s *Server) handleComplete(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, `status must be "success" or "failed"`)
 		return
 	}
-	job, err = getJob(r.Context(), s.q.db(), req.JobID)
+	job, err = s.jobs.Get(r.Context(), req.JobID)
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, "job lookup failed")
 		return

@@ -11,13 +11,19 @@ import (
 	"strings"
 
 	"github.com/google/go-github/v88/github"
+
+	"github.com/doctown/doctown/relay/catalog"
+	"github.com/doctown/doctown/relay/config"
+	"github.com/doctown/doctown/relay/githubapp"
+	"github.com/doctown/doctown/relay/jobs"
+	"github.com/doctown/doctown/relay/queue"
 )
 
 // webhookAnswer is the JSON body of a webhook response.
 type webhookAnswer struct {
 	Result  string          `json:"result"`
 	Reason  string          `json:"reason,omitempty"`
-	Jobs    []enqueueResult `json:"jobs,omitempty"`
+	Jobs    []jobs.Enqueued `json:"jobs,omitempty"`
 	Lookups []string        `json:"lookups,omitempty"`
 	Cancel  []string        `json:"canceled,omitempty"`
 
@@ -79,34 +85,34 @@ func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnauthorized, msg)
 		return
 	}
-	want, err := parseSignature256(sig)
+	want, err := githubapp.ParseSignature256(sig)
 	if err != nil {
 		result("bad_signature")
 		log.Warn("webhook refused", "reason", "signature format")
 		writeError(w, http.StatusUnauthorized, err.Error())
 		return
 	}
-	if r.ContentLength > MaxWebhookBody {
+	if r.ContentLength > config.MaxWebhookBody {
 		result("too_large")
 		log.Warn("webhook refused", "reason", "body too large")
 		writeError(w, http.StatusRequestEntityTooLarge, "payload too large")
 		return
 	}
-	body, release, err := s.webhookBodies.readSigned(http.MaxBytesReader(w, r.Body, MaxWebhookBody), MaxWebhookBody, []byte(s.cfg.WebhookSecret), want)
+	body, release, err := s.webhookBodies.ReadSigned(http.MaxBytesReader(w, r.Body, config.MaxWebhookBody), config.MaxWebhookBody, []byte(s.cfg.WebhookSecret), want)
 	defer release()
 	switch {
-	case errors.Is(err, errBodyTooLarge):
+	case errors.Is(err, githubapp.ErrBodyTooLarge):
 		result("too_large")
 		log.Warn("webhook refused", "reason", "body too large")
 		writeError(w, http.StatusRequestEntityTooLarge, "payload too large")
 		return
-	case errors.Is(err, errBodyBudget):
+	case errors.Is(err, githubapp.ErrBodyBudget):
 		result("unavailable")
 		log.Warn("webhook refused", "reason", err.Error())
 		w.Header().Set("Retry-After", "10")
 		writeError(w, http.StatusServiceUnavailable, err.Error())
 		return
-	case errors.Is(err, errSignature):
+	case errors.Is(err, githubapp.ErrSignature):
 		result("bad_signature")
 		log.Warn("webhook refused", "reason", "signature")
 		writeError(w, http.StatusUnauthorized, "invalid signature")
@@ -153,7 +159,7 @@ func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
 
 	// A database file deleted or replaced under the relay would take the
 	// delivery and lose it at the next restart: refuse it, GitHub retries.
-	if err := s.q.sameFile(); err != nil {
+	if err := s.q.SameFile(); err != nil {
 		result("unavailable")
 		log.Error("webhook refused: database", "err", err)
 		w.Header().Set("Retry-After", "30")
@@ -161,9 +167,9 @@ func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var ans webhookAnswer
-	err = s.q.inTx(r.Context(), func(ctx context.Context, tx queueTx) error {
+	err = s.q.InTx(r.Context(), func(ctx context.Context, tx queue.Tx) error {
 		ans = webhookAnswer{}
-		fresh, err := recordDelivery(ctx, tx, delivery, event, s.now())
+		fresh, err := s.jobs.RecordDelivery(ctx, tx, delivery, event)
 		if err != nil {
 			return err
 		}
@@ -182,7 +188,7 @@ func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
 	for _, id := range ans.riverCancel {
 		// After the commit: the worker also checks the row, so a failure here
 		// only delays the cancellation.
-		if err := s.q.cancel(r.Context(), id); err != nil {
+		if err := s.q.Cancel(r.Context(), id); err != nil {
 			log.Warn("cancel river job", "river_job_id", id, "err", err)
 		}
 	}
@@ -192,7 +198,7 @@ func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusAccepted
 		for _, j := range ans.Jobs {
 			if !j.Duplicate {
-				s.metrics.transitions.WithLabelValues(StateQueued).Inc()
+				s.metrics.transitions.WithLabelValues(jobs.StateQueued).Inc()
 			}
 		}
 	}
@@ -224,7 +230,7 @@ func metricEvent(e string) string {
 }
 
 // applyEvent turns one event into jobs, lookups or cancellations inside tx.
-func (s *Server) applyEvent(ctx context.Context, tx queueTx, log *slog.Logger, delivery string, ev any, ans *webhookAnswer) error {
+func (s *Server) applyEvent(ctx context.Context, tx queue.Tx, log *slog.Logger, delivery string, ev any, ans *webhookAnswer) error {
 	ans.Result = "ignored"
 	switch e := ev.(type) {
 	case *github.PushEvent:
@@ -257,7 +263,7 @@ func (s *Server) applyEvent(ctx context.Context, tx queueTx, log *slog.Logger, d
 	return nil
 }
 
-func (s *Server) applyPush(ctx context.Context, tx queueTx, log *slog.Logger, delivery string, e *github.PushEvent, ans *webhookAnswer) error {
+func (s *Server) applyPush(ctx context.Context, tx queue.Tx, log *slog.Logger, delivery string, e *github.PushEvent, ans *webhookAnswer) error {
 	repo := e.GetRepo()
 	owner, name, ok := strings.Cut(repo.GetFullName(), "/")
 	if !ok {
@@ -280,23 +286,23 @@ func (s *Server) applyPush(ctx context.Context, tx queueTx, log *slog.Logger, de
 		ans.Reason = "not the default branch"
 		return nil
 	}
-	if owner == "" || name == "" || !isSHA(after) {
+	if owner == "" || name == "" || !githubapp.IsSHA(after) {
 		ans.Reason = "push payload without repository or commit"
 		return nil
 	}
-	if err := checkRepoName(owner, name); err != nil {
+	if err := githubapp.CheckRepoName(owner, name); err != nil {
 		log.Warn("push refused", "err", err)
 		ans.Reason = err.Error()
 		return nil
 	}
-	if repo.GetPrivate() && s.cfg.Private == PrivateSkip {
+	if repo.GetPrivate() && s.cfg.Private == config.PrivateSkip {
 		ans.Reason = "private repository (DOCTOWN_PRIVATE=skip)"
 		return nil
 	}
-	res, err := enqueueBuild(ctx, tx, jobRequest{
+	res, err := s.enqueue(ctx, tx, jobs.Request{
 		Owner: owner, Repo: name, SHA: after, Ref: ref,
 		InstallationID: e.GetInstallation().GetID(), DeliveryID: delivery, Private: repo.GetPrivate(),
-	}, s.now())
+	})
 	if err != nil {
 		return err
 	}
@@ -306,16 +312,26 @@ func (s *Server) applyPush(ctx context.Context, tx queueTx, log *slog.Logger, de
 	return nil
 }
 
+// enqueue queues a build in tx; a repeated push of a commit moves the
+// repository's latest pointer back to its docpack, in the same transaction.
+func (s *Server) enqueue(ctx context.Context, tx queue.Tx, req jobs.Request) (jobs.Enqueued, error) {
+	res, err := s.jobs.Enqueue(ctx, tx, req)
+	if err != nil || !res.Duplicate {
+		return res, err
+	}
+	return res, catalog.Repushed(ctx, tx, req.Owner, req.Repo, req.SHA, req.Private, res.PushedAt)
+}
+
 // lookupRepos queues one lookup per repository: the installation payloads name
 // repositories but not their default branch or head, which need an API call
 // each — done by the lookup job, not within GitHub's delivery timeout.
-func (s *Server) lookupRepos(ctx context.Context, tx queueTx, delivery string, inst int64, repos []*github.Repository, ans *webhookAnswer) error {
+func (s *Server) lookupRepos(ctx context.Context, tx queue.Tx, delivery string, inst int64, repos []*github.Repository, ans *webhookAnswer) error {
 	for _, r := range repos {
 		owner, name, ok := strings.Cut(r.GetFullName(), "/")
-		if !ok || checkRepoName(owner, name) != nil || (r.GetPrivate() && s.cfg.Private == PrivateSkip) {
+		if !ok || githubapp.CheckRepoName(owner, name) != nil || (r.GetPrivate() && s.cfg.Private == config.PrivateSkip) {
 			continue
 		}
-		if _, _, err := tx.insert(ctx, ResolveArgs{Owner: owner, Repo: name, InstallationID: inst, DeliveryID: delivery, Private: r.GetPrivate()}, nil); err != nil {
+		if _, _, err := tx.Insert(ctx, jobs.ResolveArgs{Owner: owner, Repo: name, InstallationID: inst, DeliveryID: delivery, Private: r.GetPrivate()}, nil); err != nil {
 			return err
 		}
 		ans.Lookups = append(ans.Lookups, owner+"/"+name)
@@ -323,7 +339,7 @@ func (s *Server) lookupRepos(ctx context.Context, tx queueTx, delivery string, i
 	if len(ans.Lookups) > 0 {
 		ans.Result = "accepted"
 		if !s.gh.Configured() {
-			ans.Reason = noAppHint
+			ans.Reason = githubapp.NoAppHint
 		}
 	} else {
 		ans.Reason = "no repositories"
@@ -333,16 +349,16 @@ func (s *Server) lookupRepos(ctx context.Context, tx queueTx, delivery string, i
 
 // cancelPending cancels the queued jobs of an installation (of repos, when
 // given). Builds already running finish; their tokens stop working anyway.
-func (s *Server) cancelPending(ctx context.Context, tx queueTx, inst int64, repos []string, ans *webhookAnswer) error {
+func (s *Server) cancelPending(ctx context.Context, tx queue.Tx, inst int64, repos []string, ans *webhookAnswer) error {
 	if inst == 0 {
 		ans.Reason = "no installation"
 		return nil
 	}
-	jobs, err := pendingJobs(ctx, tx, inst, repos)
+	pending, err := s.jobs.Pending(ctx, tx, inst, repos)
 	if err != nil {
 		return err
 	}
-	for _, j := range jobs {
+	for _, j := range pending {
 		changed, err := s.jobs.Cancel(ctx, tx, j.ID, "repository removed from the installation")
 		if err != nil {
 			return err
@@ -361,33 +377,21 @@ func (s *Server) cancelPending(ctx context.Context, tx queueTx, inst int64, repo
 	return nil
 }
 
-func isSHA(s string) bool {
-	if len(s) != 40 {
-		return false
-	}
-	for _, c := range s {
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-			return false
-		}
-	}
-	return true
-}
-
 // resolveWorker looks up a repository's default branch head and queues its build.
-func (s *Server) resolve(ctx context.Context, a ResolveArgs) error {
+func (s *Server) resolve(ctx context.Context, a jobs.ResolveArgs) error {
 	log := s.log.With("delivery_id", a.DeliveryID, "repo", a.Owner+"/"+a.Repo)
 	branch, sha, err := s.gh.DefaultHead(ctx, a.InstallationID, a.Owner, a.Repo)
 	if err != nil && !s.gh.Configured() {
 		// An installation event means an App points at this relay, but it has
 		// not got the App's credentials: say so where the operator looks (a
 		// private repository looks "gone" to an anonymous lookup).
-		log.Error("repository lookup failed: "+noAppHint, "err", err)
-		if errors.Is(err, ErrRepoGone) {
+		log.Error("repository lookup failed: "+githubapp.NoAppHint, "err", err)
+		if errors.Is(err, githubapp.ErrRepoGone) {
 			return nil
 		}
-		return fmt.Errorf("%w (%s)", err, noAppHint)
+		return fmt.Errorf("%w (%s)", err, githubapp.NoAppHint)
 	}
-	if errors.Is(err, ErrRepoGone) {
+	if errors.Is(err, githubapp.ErrRepoGone) {
 		log.Warn("repository lookup: gone, nothing to build", "err", err)
 		return nil
 	}
@@ -395,20 +399,20 @@ func (s *Server) resolve(ctx context.Context, a ResolveArgs) error {
 		log.Warn("repository lookup failed", "err", err)
 		return err
 	}
-	var res enqueueResult
-	err = s.q.inTx(ctx, func(ctx context.Context, tx queueTx) error {
+	var res jobs.Enqueued
+	err = s.q.InTx(ctx, func(ctx context.Context, tx queue.Tx) error {
 		var err error
-		res, err = enqueueBuild(ctx, tx, jobRequest{
+		res, err = s.enqueue(ctx, tx, jobs.Request{
 			Owner: a.Owner, Repo: a.Repo, SHA: sha, Ref: "refs/heads/" + branch,
 			InstallationID: a.InstallationID, DeliveryID: a.DeliveryID, Private: a.Private,
-		}, s.now())
+		})
 		return err
 	})
 	if err != nil {
 		return fmt.Errorf("queue build: %w", err)
 	}
 	if !res.Duplicate {
-		s.metrics.transitions.WithLabelValues(StateQueued).Inc()
+		s.metrics.transitions.WithLabelValues(jobs.StateQueued).Inc()
 	}
 	log.Info("job queued", "job_id", res.JobID, "sha", sha, "duplicate", res.Duplicate)
 	return nil

@@ -8,26 +8,30 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+
+	"github.com/doctown/doctown/relay/dispatch"
+	"github.com/doctown/doctown/relay/githubapp"
+	"github.com/doctown/doctown/relay/jobs"
+	"github.com/doctown/doctown/relay/secret"
 )
 
 // work runs one attempt of a build job. It is idempotent: a job already
 // uploaded or done is not built again, a canceled one is dropped.
-func (s *Server) work(ctx context.Context, a BuildArgs, attempt, maxAttempts int) error {
+func (s *Server) work(ctx context.Context, a jobs.BuildArgs, attempt, maxAttempts int) error {
 	log := s.log.With("job_id", a.JobID, "repo", a.Owner+"/"+a.Repo, "sha", a.SHA, "attempt", attempt)
-	db := s.q.db()
-	job, err := getJob(ctx, db, a.JobID)
-	if errors.Is(err, ErrJobNotFound) {
+	job, err := s.jobs.Get(ctx, a.JobID)
+	if errors.Is(err, jobs.ErrJobNotFound) {
 		return river.JobCancel(err)
 	}
 	if err != nil {
 		return err
 	}
 	switch job.State {
-	case StateUploaded:
+	case jobs.StateUploaded:
 		return s.finish(ctx, log, job)
-	case StateDone:
+	case jobs.StateDone:
 		return nil
-	case StateCanceled:
+	case jobs.StateCanceled:
 		return river.JobCancel(errors.New("job canceled"))
 	}
 	if err := s.jobs.Dispatched(ctx, job.ID, s.instance); err != nil {
@@ -40,9 +44,9 @@ func (s *Server) work(ctx context.Context, a BuildArgs, attempt, maxAttempts int
 		return s.failAttempt(ctx, log, job, attempt, maxAttempts, err)
 	}
 	started := make(chan struct{}, 1)
-	task := &Task{
+	task := &dispatch.Task{
 		Job: job, Token: token, APIURL: s.gh.APIURL(),
-		UploadURL:   s.cfg.uploadURL(),
+		UploadURL:   s.cfg.UploadURL(),
 		UploadToken: s.tokens.Sign(job.ID, s.now().Add(s.cfg.JobTimeout+15*time.Minute)),
 		Started:     started,
 	}
@@ -73,16 +77,16 @@ func (s *Server) work(ctx context.Context, a BuildArgs, attempt, maxAttempts int
 		// Built here: validate and store it as an upload would be.
 		err = s.ingest(ctx, job, out.Docpack)
 	}
-	out.release()
+	out.Cleanup()
 	if err == nil {
-		cur, gerr := getJob(ctx, db, job.ID)
+		cur, gerr := s.jobs.Get(ctx, job.ID)
 		switch {
 		case gerr != nil:
 			err = gerr
-		case cur.State == StateUploaded:
+		case cur.State == jobs.StateUploaded:
 			s.metrics.dispatch.WithLabelValues(s.disp.Name(), "ok").Observe(time.Since(start).Seconds())
 			return s.finish(ctx, log, cur)
-		case cur.State == StateDone:
+		case cur.State == jobs.StateDone:
 			return nil
 		default:
 			err = errors.New("the builder finished without uploading a docpack")
@@ -93,17 +97,17 @@ func (s *Server) work(ctx context.Context, a BuildArgs, attempt, maxAttempts int
 	}
 	s.metrics.dispatch.WithLabelValues(s.disp.Name(), "error").Observe(time.Since(start).Seconds())
 	if !s.gh.Configured() {
-		err = fmt.Errorf("%w (%s)", err, noAppHint)
+		err = fmt.Errorf("%w (%s)", err, githubapp.NoAppHint)
 	}
 	// A docpack may have arrived even though the dispatcher saw an error (a
 	// status poll failed after the upload): then the job is done.
-	if cur, gerr := getJob(context.WithoutCancel(ctx), db, job.ID); gerr == nil && cur.State == StateUploaded {
+	if cur, gerr := s.jobs.Get(context.WithoutCancel(ctx), job.ID); gerr == nil && cur.State == jobs.StateUploaded {
 		return s.finish(context.WithoutCancel(ctx), log, cur)
 	}
 	return s.failAttempt(ctx, log, job, attempt, maxAttempts, err)
 }
 
-func (s *Server) finish(ctx context.Context, log *slog.Logger, job *Job) error {
+func (s *Server) finish(ctx context.Context, log *slog.Logger, job *jobs.Job) error {
 	ok, err := s.jobs.Done(ctx, job.ID)
 	if err != nil {
 		return err
@@ -119,13 +123,13 @@ func (s *Server) finish(ctx context.Context, log *slog.Logger, job *Job) error {
 // An attempt cut short by this relay's shutdown is not the job's failure: it is
 // queued again without using up an attempt (River's snooze gives the attempt
 // back), so a restart never fails a job that was on its last attempt.
-func (s *Server) failAttempt(ctx context.Context, log *slog.Logger, job *Job, attempt, maxAttempts int, err error) error {
+func (s *Server) failAttempt(ctx context.Context, log *slog.Logger, job *jobs.Job, attempt, maxAttempts int, err error) error {
 	shutdown := s.interruptedByShutdown(ctx)
-	state := StateQueued
+	state := jobs.StateQueued
 	if attempt >= maxAttempts && !shutdown {
-		state = StateFailed
+		state = jobs.StateFailed
 	}
-	msg := redact(err.Error(), 2000)
+	msg := secret.Redact(err.Error(), 2000)
 	switch {
 	case shutdown:
 		msg = "interrupted by relay shutdown: " + msg
@@ -135,14 +139,14 @@ func (s *Server) failAttempt(ctx context.Context, log *slog.Logger, job *Job, at
 	// The job's context may be cancelled (timeout, shutdown): record anyway.
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	if serr := s.jobs.AttemptFailed(wctx, job.ID, state == StateFailed, msg); serr != nil {
+	if serr := s.jobs.AttemptFailed(wctx, job.ID, state == jobs.StateFailed, msg); serr != nil {
 		log.Error("record failure", "err", serr)
 	}
 	if shutdown {
 		log.Warn("build interrupted by shutdown: queued again, the attempt does not count", "err", msg)
 		return river.JobSnooze(0)
 	}
-	log.Warn("build attempt failed", "err", msg, "final", state == StateFailed)
+	log.Warn("build attempt failed", "err", msg, "final", state == jobs.StateFailed)
 	return err
 }
 
@@ -150,4 +154,35 @@ func (s *Server) failAttempt(ctx context.Context, log *slog.Logger, job *Job, at
 // stopping (its grace period over), rather than by the job timeout (a deadline).
 func (s *Server) interruptedByShutdown(ctx context.Context) bool {
 	return s.draining.Load() && errors.Is(ctx.Err(), context.Canceled)
+}
+
+// resolveTimeout bounds a repository lookup: two API calls, not a build.
+const resolveTimeout = 2 * time.Minute
+
+// buildWorker runs build jobs, each attempt bounded by the job timeout.
+type buildWorker struct {
+	river.WorkerDefaults[jobs.BuildArgs]
+	s *Server
+}
+
+// Timeout is DOCTOWN_JOB_TIMEOUT.
+func (w *buildWorker) Timeout(*river.Job[jobs.BuildArgs]) time.Duration { return w.s.cfg.JobTimeout }
+
+// Work runs one attempt.
+func (w *buildWorker) Work(ctx context.Context, j *river.Job[jobs.BuildArgs]) error {
+	return w.s.work(ctx, j.Args, j.Attempt, j.MaxAttempts)
+}
+
+// resolveWorker runs repository lookups, with a timeout of their own.
+type resolveWorker struct {
+	river.WorkerDefaults[jobs.ResolveArgs]
+	s *Server
+}
+
+// Timeout is resolveTimeout: a lookup never gets a build's half hour.
+func (w *resolveWorker) Timeout(*river.Job[jobs.ResolveArgs]) time.Duration { return resolveTimeout }
+
+// Work looks the repository up and queues its build.
+func (w *resolveWorker) Work(ctx context.Context, j *river.Job[jobs.ResolveArgs]) error {
+	return w.s.resolve(ctx, j.Args)
 }

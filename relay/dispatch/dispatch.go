@@ -1,12 +1,17 @@
-package relay
+// Package dispatch runs one attempt of a build somewhere and says how it
+// ended: LocalDispatcher in this process (the pipeline on a GitHub tarball),
+// RunPodDispatcher on a RunPod serverless endpoint (the worker uploads the
+// docpack to the relay itself). A dispatcher never changes the job: it
+// returns an Outcome, and the relay's worker records it through jobs.Store.
+package dispatch
 
 import (
 	"context"
 	"fmt"
 	"os"
-	"time"
 
-	"github.com/riverqueue/river"
+	"github.com/doctown/doctown/relay/config"
+	"github.com/doctown/doctown/relay/jobs"
 )
 
 // Dispatcher runs one attempt of a build to its end and says how it ended; it
@@ -28,7 +33,8 @@ type Outcome struct {
 	Release func()
 }
 
-func (o Outcome) release() {
+// Cleanup removes what the build left.
+func (o Outcome) Cleanup() {
 	if o.Release != nil {
 		o.Release()
 	}
@@ -37,7 +43,7 @@ func (o Outcome) release() {
 // Task is one attempt of one job, with what a builder needs to fetch the code
 // and hand back the docpack. Token and UploadToken are secrets: never logged.
 type Task struct {
-	Job *Job
+	Job *jobs.Job
 	// Token reads the repository (an installation token; empty without an App).
 	Token string
 	// APIURL is the GitHub REST API base URL.
@@ -82,7 +88,7 @@ type LocalDispatcher struct {
 var _ Dispatcher = (*LocalDispatcher)(nil)
 
 // Name is "local".
-func (d *LocalDispatcher) Name() string { return DispatchLocal }
+func (d *LocalDispatcher) Name() string { return config.DispatchLocal }
 
 // Dispatch runs the build and returns its docpack, in a directory the
 // outcome's Release removes.
@@ -103,35 +109,4 @@ func (d *LocalDispatcher) Dispatch(ctx context.Context, t *Task) (Outcome, error
 		return Outcome{}, fmt.Errorf("build: %w", err)
 	}
 	return Outcome{Docpack: path, Release: release}, nil
-}
-
-// resolveTimeout bounds a repository lookup: two API calls, not a build.
-const resolveTimeout = 2 * time.Minute
-
-// buildWorker runs build jobs, each attempt bounded by the job timeout.
-type buildWorker struct {
-	river.WorkerDefaults[BuildArgs]
-	s *Server
-}
-
-// Timeout is DOCTOWN_JOB_TIMEOUT.
-func (w *buildWorker) Timeout(*river.Job[BuildArgs]) time.Duration { return w.s.cfg.JobTimeout }
-
-// Work runs one attempt.
-func (w *buildWorker) Work(ctx context.Context, j *river.Job[BuildArgs]) error {
-	return w.s.work(ctx, j.Args, j.Attempt, j.MaxAttempts)
-}
-
-// resolveWorker runs repository lookups, with a timeout of their own.
-type resolveWorker struct {
-	river.WorkerDefaults[ResolveArgs]
-	s *Server
-}
-
-// Timeout is resolveTimeout: a lookup never gets a build's half hour.
-func (w *resolveWorker) Timeout(*river.Job[ResolveArgs]) time.Duration { return resolveTimeout }
-
-// Work looks the repository up and queues its build.
-func (w *resolveWorker) Work(ctx context.Context, j *river.Job[ResolveArgs]) error {
-	return w.s.resolve(ctx, j.Args)
 }

@@ -1,4 +1,4 @@
-package relay
+package queue
 
 import (
 	"context"
@@ -11,9 +11,9 @@ import (
 // one job, never a River job that happens to share the number.
 type riverLogHandler struct{ next slog.Handler }
 
-// newRiverLogger is the logger River gets: log's handler, tagged
+// NewRiverLogger is the logger River gets: log's handler, tagged
 // component=river, with River's job ids renamed.
-func newRiverLogger(log *slog.Logger) *slog.Logger {
+func NewRiverLogger(log *slog.Logger) *slog.Logger {
 	return slog.New(riverLogHandler{next: log.With("component", "river").Handler()})
 }
 

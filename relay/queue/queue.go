@@ -1,4 +1,9 @@
-package relay
+// Package queue is the relay's database: River's durable job queue on SQLite
+// (one relay, one file) or PostgreSQL (several relays), and the relay's own
+// tables in the same database, so a webhook's delivery row, its job rows and
+// its River jobs commit in one transaction. Queries are written once with "?"
+// placeholders for both.
+package queue
 
 import (
 	"context"
@@ -17,79 +22,40 @@ import (
 	"github.com/riverqueue/river/rivermigrate"
 )
 
-// BuildArgs are the River arguments of a build job. River keeps one job per
-// (owner, repo, sha) alive at a time; the relay's own table is unique on the
-// same three columns.
-type BuildArgs struct {
-	JobID          string `json:"job_id"`
-	Owner          string `json:"owner" river:"unique"`
-	Repo           string `json:"repo" river:"unique"`
-	SHA            string `json:"sha" river:"unique"`
-	Ref            string `json:"ref"`
-	InstallationID int64  `json:"installation_id"`
-	Private        bool   `json:"private,omitempty"`
-}
-
-// Kind names the job kind in River's table.
-func (BuildArgs) Kind() string { return "doctown_build" }
-
-// InsertOpts makes build jobs unique by their tagged fields.
-func (BuildArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}
-}
-
-// ResolveArgs are a job that looks up a repository's default branch and head
-// commit (the installation payloads do not carry them) and then enqueues its build.
-type ResolveArgs struct {
-	Owner          string `json:"owner" river:"unique"`
-	Repo           string `json:"repo" river:"unique"`
-	InstallationID int64  `json:"installation_id" river:"unique"`
-	DeliveryID     string `json:"delivery_id"`
-	Private        bool   `json:"private,omitempty"`
-}
-
-// Kind names the job kind in River's table.
-func (ResolveArgs) Kind() string { return "doctown_resolve" }
-
-// InsertOpts runs lookups on their own queue, unique while pending.
-func (ResolveArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: resolveQueue, UniqueOpts: river.UniqueOpts{ByArgs: true}}
-}
-
-const resolveQueue = "resolve"
-
-// queue is River on one of its two databases, plus the relay's own tables in the
-// same database, so a webhook's delivery row, job rows and River jobs commit
-// together.
-type queue interface {
-	// db runs the relay's SQL outside a transaction.
-	db() querier
-	// inTx runs fn in one transaction, committed when fn returns nil.
-	inTx(ctx context.Context, fn func(ctx context.Context, tx queueTx) error) error
-	start(ctx context.Context) error
-	// stop waits for running jobs; stopAndCancel cancels them (River retries them later).
-	stop(ctx context.Context) error
-	stopAndCancel(ctx context.Context) error
-	cancel(ctx context.Context, riverID int64) error
-	dialect() string
-	// check reports whether the database is the one opened (SQLite: the file
+// Queue is River on one of its two databases, plus the relay's own tables.
+type Queue interface {
+	// DB runs the relay's SQL outside a transaction.
+	DB() Querier
+	// InTx runs fn in one transaction, committed when fn returns nil.
+	InTx(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
+	Start(ctx context.Context) error
+	// Stop waits for running jobs; StopAndCancel cancels them (River retries them later).
+	Stop(ctx context.Context) error
+	StopAndCancel(ctx context.Context) error
+	Cancel(ctx context.Context, riverID int64) error
+	// Dialect is "sqlite" or "postgres".
+	Dialect() string
+	// Check reports whether the database is the one opened (SQLite: the file
 	// at its path is still the file open) and takes a write.
-	check(ctx context.Context) error
-	// sameFile is check's first half alone (no write), cheap enough for
+	Check(ctx context.Context) error
+	// SameFile is Check's first half alone (no write), cheap enough for
 	// every webhook.
-	sameFile() error
-	close()
+	SameFile() error
+	Close()
 }
 
-// queueTx is a transaction that can also insert River jobs.
-type queueTx interface {
-	querier
-	insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (id int64, duplicate bool, err error)
+// Tx is a transaction that can also insert River jobs.
+type Tx interface {
+	Querier
+	Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (id int64, duplicate bool, err error)
 }
 
-// queueOptions tune River; zero values are River's defaults.
-type queueOptions struct {
+// Options tune River; zero values are River's defaults.
+type Options struct {
+	// Workers bounds the default queue's jobs in flight; Queues adds other
+	// queues with their own bounds.
 	Workers      int
+	Queues       map[string]int
 	JobTimeout   time.Duration
 	MaxAttempts  int
 	PollInterval time.Duration
@@ -99,9 +65,9 @@ type queueOptions struct {
 
 type riverQueue[TTx any] struct {
 	client  *river.Client[TTx]
-	q       querier
+	q       Querier
 	name    string
-	beginTx func(ctx context.Context) (TTx, querier, func(context.Context) error, func(context.Context) error, error)
+	beginTx func(ctx context.Context) (TTx, Querier, func(context.Context) error, func(context.Context) error, error)
 	closeDB func()
 	// sameFile reports whether the database file is still the one opened; nil
 	// for PostgreSQL.
@@ -109,12 +75,12 @@ type riverQueue[TTx any] struct {
 }
 
 type riverTx[TTx any] struct {
-	querier
+	Querier
 	tx     TTx
 	client *river.Client[TTx]
 }
 
-func (t riverTx[TTx]) insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (int64, bool, error) {
+func (t riverTx[TTx]) Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (int64, bool, error) {
 	res, err := t.client.InsertTx(ctx, t.tx, args, opts)
 	if err != nil {
 		return 0, false, fmt.Errorf("enqueue %s: %w", args.Kind(), err)
@@ -122,45 +88,45 @@ func (t riverTx[TTx]) insert(ctx context.Context, args river.JobArgs, opts *rive
 	return res.Job.ID, res.UniqueSkippedAsDuplicate, nil
 }
 
-func (r *riverQueue[TTx]) db() querier     { return r.q }
-func (r *riverQueue[TTx]) dialect() string { return r.name }
-func (r *riverQueue[TTx]) close()          { r.closeDB() }
+func (r *riverQueue[TTx]) DB() Querier     { return r.q }
+func (r *riverQueue[TTx]) Dialect() string { return r.name }
+func (r *riverQueue[TTx]) Close()          { r.closeDB() }
 
-func (r *riverQueue[TTx]) sameFile() error {
+func (r *riverQueue[TTx]) SameFile() error {
 	if r.fileCheck == nil {
 		return nil
 	}
 	return r.fileCheck()
 }
 
-func (r *riverQueue[TTx]) check(ctx context.Context) error {
-	if err := r.sameFile(); err != nil {
+func (r *riverQueue[TTx]) Check(ctx context.Context) error {
+	if err := r.SameFile(); err != nil {
 		return err
 	}
-	if _, err := r.q.exec(ctx, `INSERT INTO doctown_health (id, checked_at) VALUES (1, ?)
+	if _, err := r.q.Exec(ctx, `INSERT INTO doctown_health (id, checked_at) VALUES (1, ?)
 		ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at`, time.Now().UnixMilli()); err != nil {
 		return fmt.Errorf("database write: %w", err)
 	}
 	return nil
 }
-func (r *riverQueue[TTx]) start(ctx context.Context) error {
+func (r *riverQueue[TTx]) Start(ctx context.Context) error {
 	return r.client.Start(ctx)
 }
-func (r *riverQueue[TTx]) stop(ctx context.Context) error { return r.client.Stop(ctx) }
-func (r *riverQueue[TTx]) stopAndCancel(ctx context.Context) error {
+func (r *riverQueue[TTx]) Stop(ctx context.Context) error { return r.client.Stop(ctx) }
+func (r *riverQueue[TTx]) StopAndCancel(ctx context.Context) error {
 	return r.client.StopAndCancel(ctx)
 }
-func (r *riverQueue[TTx]) cancel(ctx context.Context, id int64) error {
+func (r *riverQueue[TTx]) Cancel(ctx context.Context, id int64) error {
 	_, err := r.client.JobCancel(ctx, id)
 	return err
 }
 
-func (r *riverQueue[TTx]) inTx(ctx context.Context, fn func(ctx context.Context, tx queueTx) error) error {
+func (r *riverQueue[TTx]) InTx(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error {
 	tx, q, commit, rollback, err := r.beginTx(ctx)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	if err := fn(ctx, riverTx[TTx]{querier: q, tx: tx, client: r.client}); err != nil {
+	if err := fn(ctx, riverTx[TTx]{Querier: q, tx: tx, client: r.client}); err != nil {
 		rollback(context.WithoutCancel(ctx))
 		return err
 	}
@@ -170,12 +136,13 @@ func (r *riverQueue[TTx]) inTx(ctx context.Context, fn func(ctx context.Context,
 	return nil
 }
 
-func riverConfig(o queueOptions, workers *river.Workers) *river.Config {
+func riverConfig(o Options, workers *river.Workers) *river.Config {
+	queues := map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: o.Workers}}
+	for name, n := range o.Queues {
+		queues[name] = river.QueueConfig{MaxWorkers: n}
+	}
 	cfg := &river.Config{
-		Queues: map[string]river.QueueConfig{
-			river.QueueDefault: {MaxWorkers: o.Workers},
-			resolveQueue:       {MaxWorkers: 4},
-		},
+		Queues:      queues,
 		Workers:     workers,
 		JobTimeout:  o.JobTimeout,
 		MaxAttempts: o.MaxAttempts,
@@ -192,8 +159,8 @@ func riverConfig(o queueOptions, workers *river.Workers) *river.Config {
 	return cfg
 }
 
-// newSQLiteQueue opens River and the relay's tables in dataDir/relay.db.
-func newSQLiteQueue(ctx context.Context, dataDir string, o queueOptions, workers *river.Workers) (queue, error) {
+// OpenSQLite opens River and the relay's tables in dataDir/relay.db.
+func OpenSQLite(ctx context.Context, dataDir string, o Options, workers *river.Workers) (Queue, error) {
 	db, err := openSQLite(ctx, dataDir)
 	if err != nil {
 		return nil, err
@@ -211,7 +178,7 @@ func newSQLiteQueue(ctx context.Context, dataDir string, o queueOptions, workers
 	}
 	q := sqlQuerier{db}
 	for _, stmt := range schema {
-		if _, err := q.exec(ctx, stmt); err != nil {
+		if _, err := q.Exec(ctx, stmt); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("relay schema: %w", err)
 		}
@@ -229,7 +196,7 @@ func newSQLiteQueue(ctx context.Context, dataDir string, o queueOptions, workers
 		client: client,
 		q:      q,
 		name:   "sqlite",
-		beginTx: func(ctx context.Context) (*sql.Tx, querier, func(context.Context) error, func(context.Context) error, error) {
+		beginTx: func(ctx context.Context) (*sql.Tx, Querier, func(context.Context) error, func(context.Context) error, error) {
 			tx, err := db.BeginTx(ctx, nil)
 			if err != nil {
 				return nil, nil, nil, nil, err
@@ -250,9 +217,9 @@ func newSQLiteQueue(ctx context.Context, dataDir string, o queueOptions, workers
 	}, nil
 }
 
-// newPostgresQueue connects River and the relay's tables to databaseURL. Several
+// OpenPostgres connects River and the relay's tables to databaseURL. Several
 // relays may share it: River hands each job to one of them.
-func newPostgresQueue(ctx context.Context, databaseURL string, o queueOptions, workers *river.Workers) (queue, error) {
+func OpenPostgres(ctx context.Context, databaseURL string, o Options, workers *river.Workers) (Queue, error) {
 	pool, err := openPostgres(ctx, databaseURL)
 	if err != nil {
 		return nil, err
@@ -295,7 +262,7 @@ func newPostgresQueue(ctx context.Context, databaseURL string, o queueOptions, w
 		client: client,
 		q:      q,
 		name:   "postgres",
-		beginTx: func(ctx context.Context) (pgx.Tx, querier, func(context.Context) error, func(context.Context) error, error) {
+		beginTx: func(ctx context.Context) (pgx.Tx, Querier, func(context.Context) error, func(context.Context) error, error) {
 			tx, err := pool.Begin(ctx)
 			if err != nil {
 				return nil, nil, nil, nil, err

@@ -11,12 +11,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
+
+	"github.com/doctown/doctown/relay/secret"
 )
 
 // Reading private docpacks. A reader proves access to a repository with a
@@ -60,97 +60,6 @@ func (s *Server) withReader(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
-}
-
-// AccessChecker asks GitHub whether a user token may read a repository.
-type AccessChecker struct {
-	apiURL string
-	client *http.Client
-	ttl    time.Duration
-	now    func() time.Time
-	log    *slog.Logger
-
-	mu    sync.Mutex
-	cache map[accessKey]accessAnswer
-}
-
-type accessKey struct {
-	token [32]byte // SHA-256 of the token: the token itself is not kept
-	repo  string   // lower-case owner/repo
-}
-
-type accessAnswer struct {
-	ok      bool
-	expires time.Time
-}
-
-// maxAccessCache bounds the cache; past it, it starts over.
-const maxAccessCache = 10_000
-
-// NewAccessChecker checks against the REST API at apiURL.
-func NewAccessChecker(apiURL string, client *http.Client, ttl time.Duration, now func() time.Time, log *slog.Logger) *AccessChecker {
-	return &AccessChecker{apiURL: strings.TrimRight(apiURL, "/"), client: client, ttl: ttl, now: now, log: log, cache: map[accessKey]accessAnswer{}}
-}
-
-// CanRead reports whether token may read owner/repo: GET /repos/{owner}/{repo}
-// with the token answers 200 only then (GitHub hides private repositories
-// from everyone else with a 404). A failed check is "no" and is not cached.
-func (a *AccessChecker) CanRead(ctx context.Context, token, owner, repo string) bool {
-	if token == "" {
-		return false
-	}
-	k := accessKey{token: sha256.Sum256([]byte(token)), repo: strings.ToLower(owner + "/" + repo)}
-	now := a.now()
-	a.mu.Lock()
-	ans, hit := a.cache[k]
-	a.mu.Unlock()
-	if hit && now.Before(ans.expires) {
-		return ans.ok
-	}
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, a.apiURL+"/repos/"+url.PathEscape(owner)+"/"+url.PathEscape(repo), nil)
-	if err != nil {
-		return false
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Accept", "application/vnd.github+json")
-	resp, err := a.client.Do(req)
-	if err != nil {
-		a.log.Warn("repository access check failed", "repo", owner+"/"+repo, "err", redact(err.Error(), 200))
-		return false
-	}
-	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	resp.Body.Close()
-	var ok bool
-	switch {
-	case resp.StatusCode == http.StatusOK:
-		ok = true
-	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
-		ok = false
-	default:
-		a.log.Warn("repository access check failed", "repo", owner+"/"+repo, "status", resp.Status)
-		return false
-	}
-	expires := now.Add(a.ttl)
-	// A user token's expiry, when GitHub sends it, bounds the answer.
-	if v := resp.Header.Get("GitHub-Authentication-Token-Expiration"); v != "" {
-		for _, layout := range []string{"2006-01-02 15:04:05 MST", "2006-01-02 15:04:05 -0700", time.RFC3339} {
-			if t, err := time.Parse(layout, v); err == nil {
-				if t.Before(expires) {
-					expires = t
-				}
-				break
-			}
-		}
-	}
-	a.mu.Lock()
-	if len(a.cache) >= maxAccessCache {
-		a.cache = map[accessKey]accessAnswer{}
-	}
-	a.cache[k] = accessAnswer{ok: ok, expires: expires}
-	a.mu.Unlock()
-	return ok
 }
 
 // canRead is the catalog's check for the request in ctx.
@@ -224,7 +133,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "sign-in is not configured: set GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET")
 		return
 	}
-	state := randomHex(16)
+	state := secret.Hex(16)
 	next := r.URL.Query().Get("next")
 	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.Contains(next, "\\") {
 		next = "/"
@@ -250,7 +159,7 @@ func (s *Server) handleCallback(w http.ResponseWriter, r *http.Request) {
 	}
 	code := r.URL.Query().Get("code")
 	if code == "" {
-		writeError(w, http.StatusBadRequest, "GitHub sent no code: "+redact(r.URL.Query().Get("error_description"), 200))
+		writeError(w, http.StatusBadRequest, "GitHub sent no code: "+secret.Redact(r.URL.Query().Get("error_description"), 200))
 		return
 	}
 	tok, expires, err := s.exchangeCode(r.Context(), code, s.publicBase(r)+"/auth/callback")
@@ -297,7 +206,7 @@ func (s *Server) exchangeCode(ctx context.Context, code, redirect string) (strin
 	req.Header.Set("Accept", "application/json")
 	resp, err := s.httpClient.Do(req)
 	if err != nil {
-		return "", time.Time{}, fmt.Errorf("token exchange: %s", redact(err.Error(), 200))
+		return "", time.Time{}, fmt.Errorf("token exchange: %s", secret.Redact(err.Error(), 200))
 	}
 	defer resp.Body.Close()
 	var ans struct {
@@ -309,7 +218,7 @@ func (s *Server) exchangeCode(ctx context.Context, code, redirect string) (strin
 		return "", time.Time{}, fmt.Errorf("token exchange: %s", resp.Status)
 	}
 	if ans.AccessToken == "" {
-		return "", time.Time{}, fmt.Errorf("token exchange: %s", redact(ans.Error, 100))
+		return "", time.Time{}, fmt.Errorf("token exchange: %s", secret.Redact(ans.Error, 100))
 	}
 	expires := s.now().Add(maxSession)
 	if ans.ExpiresIn > 0 {

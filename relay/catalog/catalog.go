@@ -1,4 +1,9 @@
-package relay
+// Package catalog is the commons' index of stored docpacks, kept in the
+// relay's database next to the jobs: one row per stored docpack and each
+// repository's latest pointer (the newest push's docpack). A row is written
+// only after its object is stored; private rows are visible only to readers
+// the access check lets in.
+package catalog
 
 import (
 	"context"
@@ -9,12 +14,13 @@ import (
 	"time"
 
 	"github.com/doctown/doctown/relay/commons"
+	"github.com/doctown/doctown/relay/queue"
 )
 
 // Catalog is the commons' index of stored docpacks, kept in the relay's
 // database next to the jobs. A row is written only after its object is stored.
 type Catalog struct {
-	db func() querier
+	db queue.Querier
 	// canRead reports whether the request's reader may read a private
 	// repository's docpacks (nil: nobody may). A private entry is invisible
 	// otherwise: not listed, and ErrNotFound from Latest and Get.
@@ -22,6 +28,12 @@ type Catalog struct {
 }
 
 var _ commons.Catalog = (*Catalog)(nil)
+
+// New is the catalog in db. canRead decides, per request, who may see a
+// private repository's docpacks (nil: nobody).
+func New(db queue.Querier, canRead func(ctx context.Context, owner, repo string) bool) *Catalog {
+	return &Catalog{db: db, canRead: canRead}
+}
 
 const entryColumns = `d.owner, d.repo, d.sha, d.ref, d.object_key, d.size, d.symbol_count, d.generator, d.model, d.created_at, d.private`
 
@@ -32,7 +44,7 @@ func scanEntry(r interface{ Scan(...any) error }) (e commons.Entry, private bool
 		return e, false, err
 	}
 	e.SymbolCount = int(symbols)
-	e.CreatedAt = fromMillis(created)
+	e.CreatedAt = queue.FromMillis(created)
 	return e, private, nil
 }
 
@@ -76,7 +88,7 @@ func (c *Catalog) List(ctx context.Context, q commons.ListQuery) ([]commons.Entr
 	}
 	sql += ` ORDER BY d.created_at DESC, d.owner || '/' || d.repo || '@' || d.sha ASC LIMIT ?`
 	args = append(args, limit+1)
-	r, err := c.db().query(ctx, sql, args...)
+	r, err := c.db.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("list docpacks: %w", err)
 	}
@@ -99,7 +111,7 @@ func (c *Catalog) List(ctx context.Context, q commons.ListQuery) ([]commons.Entr
 	if len(out) > limit {
 		out, private = out[:limit], private[:limit]
 		last := out[len(out)-1]
-		next = encodeCursor(cursor{created: millis(last.CreatedAt), id: last.Owner + "/" + last.Repo + "@" + last.SHA})
+		next = encodeCursor(cursor{created: queue.Millis(last.CreatedAt), id: last.Owner + "/" + last.Repo + "@" + last.SHA})
 	}
 	// Private entries the reader may not see are left out of the page (it
 	// may come out shorter than the limit; the cursor still continues it).
@@ -114,7 +126,7 @@ func (c *Catalog) List(ctx context.Context, q commons.ListQuery) ([]commons.Entr
 
 // Latest returns the newest pushed commit's docpack of owner/repo.
 func (c *Catalog) Latest(ctx context.Context, owner, repo string) (commons.Entry, error) {
-	r, err := c.db().query(ctx, `SELECT `+entryColumns+` FROM doctown_latest l
+	r, err := c.db.Query(ctx, `SELECT `+entryColumns+` FROM doctown_latest l
 		JOIN doctown_docpacks d ON d.owner = l.owner AND d.repo = l.repo AND d.sha = l.sha
 		WHERE LOWER(l.owner) = ? AND LOWER(l.repo) = ?`, strings.ToLower(owner), strings.ToLower(repo))
 	return c.one(ctx, r, err)
@@ -122,12 +134,12 @@ func (c *Catalog) Latest(ctx context.Context, owner, repo string) (commons.Entry
 
 // Get returns the docpack of one commit.
 func (c *Catalog) Get(ctx context.Context, owner, repo, sha string) (commons.Entry, error) {
-	r, err := c.db().query(ctx, `SELECT `+entryColumns+` FROM doctown_docpacks d
+	r, err := c.db.Query(ctx, `SELECT `+entryColumns+` FROM doctown_docpacks d
 		WHERE LOWER(d.owner) = ? AND LOWER(d.repo) = ? AND d.sha = ?`, strings.ToLower(owner), strings.ToLower(repo), strings.ToLower(sha))
 	return c.one(ctx, r, err)
 }
 
-func (c *Catalog) one(ctx context.Context, r rows, err error) (commons.Entry, error) {
+func (c *Catalog) one(ctx context.Context, r queue.Rows, err error) (commons.Entry, error) {
 	if err != nil {
 		return commons.Entry{}, fmt.Errorf("catalog: %w", err)
 	}
@@ -150,22 +162,40 @@ func (c *Catalog) one(ctx context.Context, r rows, err error) (commons.Entry, er
 	return e, nil
 }
 
-// addEntry records a stored docpack and moves the repository's latest pointer to
-// it unless a later push already has a docpack.
-func addEntry(ctx context.Context, tx querier, e commons.Entry, jobID string, pushedAt time.Time, private bool) error {
-	if _, err := tx.exec(ctx, `INSERT INTO doctown_docpacks (owner, repo, sha, ref, object_key, size, symbol_count, generator, model, job_id, created_at, private)
+// Add records a stored docpack in tx and moves the repository's latest
+// pointer to it unless a later push already has a docpack.
+func Add(ctx context.Context, tx queue.Querier, e commons.Entry, jobID string, pushedAt time.Time, private bool) error {
+	if _, err := tx.Exec(ctx, `INSERT INTO doctown_docpacks (owner, repo, sha, ref, object_key, size, symbol_count, generator, model, job_id, created_at, private)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (owner, repo, sha) DO UPDATE SET ref = excluded.ref, object_key = excluded.object_key, size = excluded.size,
 			symbol_count = excluded.symbol_count, generator = excluded.generator, model = excluded.model, job_id = excluded.job_id, created_at = excluded.created_at,
 			private = excluded.private`,
-		e.Owner, e.Repo, e.SHA, e.Ref, e.Key, e.Size, int64(e.SymbolCount), e.Generator, e.Model, jobID, millis(e.CreatedAt), private); err != nil {
+		e.Owner, e.Repo, e.SHA, e.Ref, e.Key, e.Size, int64(e.SymbolCount), e.Generator, e.Model, jobID, queue.Millis(e.CreatedAt), private); err != nil {
 		return fmt.Errorf("catalog: %w", err)
 	}
-	if _, err := tx.exec(ctx, `INSERT INTO doctown_latest (owner, repo, sha, pushed_at) VALUES (?, ?, ?, ?)
+	if _, err := tx.Exec(ctx, `INSERT INTO doctown_latest (owner, repo, sha, pushed_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (owner, repo) DO UPDATE SET sha = excluded.sha, pushed_at = excluded.pushed_at
 		WHERE doctown_latest.pushed_at <= excluded.pushed_at`,
-		e.Owner, e.Repo, e.SHA, millis(pushedAt)); err != nil {
+		e.Owner, e.Repo, e.SHA, queue.Millis(pushedAt)); err != nil {
 		return fmt.Errorf("catalog latest: %w", err)
+	}
+	return nil
+}
+
+// Repushed records, in tx, a new push of a commit that may already have a
+// docpack (a force-push back to it): the repository's rows take its current
+// visibility, and its latest pointer moves back to that docpack — latest
+// follows the newest push, whether or not its commit was built before.
+func Repushed(ctx context.Context, tx queue.Querier, owner, repo, sha string, private bool, pushedAt time.Time) error {
+	if _, err := tx.Exec(ctx, `UPDATE doctown_docpacks SET private = ? WHERE owner = ? AND repo = ?`, private, owner, repo); err != nil {
+		return fmt.Errorf("record push: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO doctown_latest (owner, repo, sha, pushed_at)
+		SELECT owner, repo, sha, ? FROM doctown_docpacks WHERE owner = ? AND repo = ? AND sha = ?
+		ON CONFLICT (owner, repo) DO UPDATE SET sha = excluded.sha, pushed_at = excluded.pushed_at
+		WHERE doctown_latest.pushed_at <= excluded.pushed_at`,
+		queue.Millis(pushedAt), owner, repo, sha); err != nil {
+		return fmt.Errorf("record push: %w", err)
 	}
 	return nil
 }

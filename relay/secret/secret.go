@@ -1,6 +1,11 @@
-package relay
+// Package secret keeps the relay's secrets out of text and makes new ones:
+// Redact removes token-shaped parts of upstream messages before they are
+// logged, stored or shown; Hex makes random ids and secrets.
+package secret
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"regexp"
 	"strings"
 )
@@ -18,10 +23,10 @@ var tokenShaped = regexp.MustCompile(`(?i)` +
 	`|\b(?:token|secret|password|api[_-]?key|authorization|upload_token)("?\s*[:=]\s*"?)(?:(?:bearer|basic|token)\s+)?[^\s"',;&]+` +
 	`|[a-z0-9+/_=-]{41,}`)
 
-// redact replaces every token-shaped part of s with "[redacted]" and caps it
+// Redact replaces every token-shaped part of s with "[redacted]" and caps it
 // at n bytes: what is left of an upstream message is safe to log, store and
 // show in the job API.
-func redact(s string, n int) string {
+func Redact(s string, n int) string {
 	s = tokenShaped.ReplaceAllStringFunc(s, func(m string) string {
 		if sub := tokenShaped.FindStringSubmatch(m); len(sub) > 1 && sub[1] != "" {
 			// key=value: keep the key so the message still says what it was.
@@ -30,5 +35,22 @@ func redact(s string, n int) string {
 		}
 		return "[redacted]"
 	})
-	return truncate(strings.ToValidUTF8(s, "?"), n)
+	return Truncate(strings.ToValidUTF8(s, "?"), n)
+}
+
+// Truncate cuts s to n bytes, marking the cut with "…".
+func Truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// Hex returns n random bytes from crypto/rand as hex.
+func Hex(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return hex.EncodeToString(b)
 }

@@ -1,4 +1,9 @@
-package relay
+// Package githubapp is the relay's side of GitHub: the App (installation
+// tokens scoped to one repository, repository lookups, its webhook deliveries
+// and redeliveries), webhook signature checks, GitHub's rules for names, and
+// the check whether a user's token may read a repository. Tokens are handed
+// to the caller and never logged or stored.
+package githubapp
 
 import (
 	"context"
@@ -12,25 +17,27 @@ import (
 	"github.com/bradleyfalzon/ghinstallation/v2"
 	"github.com/golang-jwt/jwt/v4"
 	"github.com/google/go-github/v88/github"
+
+	"github.com/doctown/doctown/relay/secret"
 )
 
-// GitHubApp talks to GitHub as the App: it mints installation tokens scoped to
+// App talks to GitHub as the App: it mints installation tokens scoped to
 // one repository with read access to its contents, and looks up repositories.
 // Tokens are returned to the caller and never logged or stored.
-type GitHubApp struct {
+type App struct {
 	appID  int64
 	key    *rsa.PrivateKey // nil: no App configured, public access only
 	apiURL string
 	tr     http.RoundTripper
 }
 
-// NewGitHubApp parses the App's private key. With appID 0 the relay works
+// New parses the App's private key. With appID 0 the relay works
 // without an App (public repositories only, no tokens).
-func NewGitHubApp(appID int64, privateKey []byte, apiURL string, tr http.RoundTripper) (*GitHubApp, error) {
+func New(appID int64, privateKey []byte, apiURL string, tr http.RoundTripper) (*App, error) {
 	if tr == nil {
 		tr = http.DefaultTransport
 	}
-	a := &GitHubApp{apiURL: strings.TrimRight(apiURL, "/"), tr: tr}
+	a := &App{apiURL: strings.TrimRight(apiURL, "/"), tr: tr}
 	if appID == 0 {
 		return a, nil
 	}
@@ -44,17 +51,17 @@ func NewGitHubApp(appID int64, privateKey []byte, apiURL string, tr http.RoundTr
 
 // Configured reports whether an App id and key were given. Without them every
 // request is anonymous: public repositories only, at GitHub's anonymous rate limit.
-func (a *GitHubApp) Configured() bool { return a.key != nil }
+func (a *App) Configured() bool { return a.key != nil }
 
-// noAppHint is added to errors of builds and lookups made without an App.
-const noAppHint = "no GitHub App is configured (GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY unset): the relay reads repositories anonymously, so private repositories cannot be built and GitHub's anonymous rate limit applies"
+// NoAppHint is added to errors of builds and lookups made without an App.
+const NoAppHint = "no GitHub App is configured (GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY unset): the relay reads repositories anonymously, so private repositories cannot be built and GitHub's anonymous rate limit applies"
 
 // APIURL is the REST API base URL without a trailing slash.
-func (a *GitHubApp) APIURL() string { return a.apiURL }
+func (a *App) APIURL() string { return a.apiURL }
 
 // RepoToken mints an installation token that can only read owner/repo's
 // contents. It returns "" when no App is configured.
-func (a *GitHubApp) RepoToken(ctx context.Context, installationID int64, owner, repo string) (string, error) {
+func (a *App) RepoToken(ctx context.Context, installationID int64, owner, repo string) (string, error) {
 	if a.key == nil || installationID == 0 {
 		return "", nil
 	}
@@ -68,7 +75,7 @@ func (a *GitHubApp) RepoToken(ctx context.Context, installationID int64, owner, 
 
 // installation returns a transport for one installation, scoped to repo. Each
 // gets its own AppsTransport: ghinstallation writes to it when refreshing.
-func (a *GitHubApp) installation(installationID int64, repo string) *ghinstallation.Transport {
+func (a *App) installation(installationID int64, repo string) *ghinstallation.Transport {
 	apps := ghinstallation.NewAppsTransportFromPrivateKey(a.tr, a.appID, a.key)
 	apps.BaseURL = a.apiURL
 	t := ghinstallation.NewFromAppsTransport(apps, installationID)
@@ -84,7 +91,7 @@ func (a *GitHubApp) installation(installationID int64, repo string) *ghinstallat
 var ErrRepoGone = errors.New("repository not found or not accessible")
 
 // DefaultHead returns owner/repo's default branch and the SHA it points to.
-func (a *GitHubApp) DefaultHead(ctx context.Context, installationID int64, owner, repo string) (branch, sha string, err error) {
+func (a *App) DefaultHead(ctx context.Context, installationID int64, owner, repo string) (branch, sha string, err error) {
 	var rt http.RoundTripper = a.tr
 	if a.key != nil && installationID != 0 {
 		rt = a.installation(installationID, repo)
@@ -127,16 +134,16 @@ func lookupErr(owner, repo string, err error) error {
 // ErrBadRepoName is an owner or repository name GitHub would not allow.
 var ErrBadRepoName = errors.New("not a GitHub repository name")
 
-// checkRepoName applies GitHub's rules: an owner is 1 to 39 letters, digits
+// CheckRepoName applies GitHub's rules: an owner is 1 to 39 letters, digits
 // and single hyphens, not at either end; a repository is 1 to 100 letters,
 // digits, '.', '_' and '-', and not "." or "..". A payload naming anything
 // else is refused before it reaches an API call, a build or a storage key.
-func checkRepoName(owner, repo string) error {
+func CheckRepoName(owner, repo string) error {
 	if !validOwner(owner) {
-		return fmt.Errorf("%w: owner %q", ErrBadRepoName, truncate(owner, 60))
+		return fmt.Errorf("%w: owner %q", ErrBadRepoName, secret.Truncate(owner, 60))
 	}
 	if !validRepo(repo) {
-		return fmt.Errorf("%w: repository %q", ErrBadRepoName, truncate(repo, 60))
+		return fmt.Errorf("%w: repository %q", ErrBadRepoName, secret.Truncate(repo, 60))
 	}
 	return nil
 }
@@ -178,7 +185,7 @@ type HookDelivery struct {
 
 // HookDeliveries lists the App's delivery attempts back to since (newest
 // first, at most maxPages pages of 100), with the App's JWT.
-func (a *GitHubApp) HookDeliveries(ctx context.Context, since time.Time, maxPages int) ([]HookDelivery, error) {
+func (a *App) HookDeliveries(ctx context.Context, since time.Time, maxPages int) ([]HookDelivery, error) {
 	c, err := a.appClient()
 	if err != nil {
 		return nil, err
@@ -206,7 +213,7 @@ func (a *GitHubApp) HookDeliveries(ctx context.Context, since time.Time, maxPage
 }
 
 // Redeliver asks GitHub to send a delivery attempt again.
-func (a *GitHubApp) Redeliver(ctx context.Context, id int64) error {
+func (a *App) Redeliver(ctx context.Context, id int64) error {
 	c, err := a.appClient()
 	if err != nil {
 		return err
@@ -222,7 +229,7 @@ func (a *GitHubApp) Redeliver(ctx context.Context, id int64) error {
 }
 
 // appClient is a go-github client authenticated as the App (JWT).
-func (a *GitHubApp) appClient() (*github.Client, error) {
+func (a *App) appClient() (*github.Client, error) {
 	if a.key == nil {
 		return nil, errors.New("no GitHub App configured")
 	}
@@ -230,4 +237,18 @@ func (a *GitHubApp) appClient() (*github.Client, error) {
 	apps.BaseURL = a.apiURL
 	base := a.apiURL + "/"
 	return github.NewClient(github.WithHTTPClient(&http.Client{Transport: apps}), github.WithURLs(&base, &base))
+}
+
+// IsSHA reports whether s is a full commit SHA as GitHub writes it: 40
+// lower-case hex digits.
+func IsSHA(s string) bool {
+	if len(s) != 40 {
+		return false
+	}
+	for _, c := range s {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }

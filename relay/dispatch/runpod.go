@@ -1,4 +1,4 @@
-package relay
+package dispatch
 
 import (
 	"bytes"
@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/doctown/doctown/internal/backoff"
+	"github.com/doctown/doctown/relay/config"
+	"github.com/doctown/doctown/relay/secret"
 )
 
 // RunPodDispatcher runs each build as a job on a RunPod serverless endpoint:
@@ -35,10 +37,10 @@ type RunPodDispatcher struct {
 var _ Dispatcher = (*RunPodDispatcher)(nil)
 
 // Name is "runpod".
-func (d *RunPodDispatcher) Name() string { return DispatchRunPod }
+func (d *RunPodDispatcher) Name() string { return config.DispatchRunPod }
 
-// runPodInput is the worker's input; the worker side reads the same names.
-type runPodInput struct {
+// RunPodInput is the input of a RunPod job; the worker side reads the same names.
+type RunPodInput struct {
 	Repo        string `json:"repo"`
 	GitRef      string `json:"git_ref"`
 	Token       string `json:"token,omitempty"`
@@ -72,7 +74,7 @@ func (d *RunPodDispatcher) Dispatch(ctx context.Context, t *Task) (Outcome, erro
 func (d *RunPodDispatcher) run(ctx context.Context, t *Task) error {
 	j := t.Job
 	body, err := json.Marshal(map[string]any{
-		"input": runPodInput{
+		"input": RunPodInput{
 			Repo: j.FullName(), GitRef: j.SHA, Token: t.Token, APIURL: t.APIURL,
 			JobID: j.ID, UploadToken: t.UploadToken, UploadURL: t.UploadURL,
 		},
@@ -100,7 +102,7 @@ func (d *RunPodDispatcher) run(ctx context.Context, t *Task) error {
 			if msg == "" && len(st.Output) > 0 {
 				msg = string(st.Output)
 			}
-			return fmt.Errorf("%w: %s %s", ErrRunPodFailed, st.Status, redact(msg, 300))
+			return fmt.Errorf("%w: %s %s", ErrRunPodFailed, st.Status, secret.Redact(msg, 300))
 		case "IN_PROGRESS":
 			if !running {
 				running = true
@@ -195,7 +197,7 @@ func (d *RunPodDispatcher) call(ctx context.Context, method, path string, body [
 		case resp.StatusCode >= 300:
 			// Only the status and a short, redacted excerpt: an error body may
 			// echo the request, and with it the tokens it carried.
-			return fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, redact(string(data), 120))
+			return fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, secret.Redact(string(data), 120))
 		}
 		if out == nil {
 			return nil
@@ -205,11 +207,4 @@ func (d *RunPodDispatcher) call(ctx context.Context, method, path string, body [
 		}
 		return nil
 	}
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }

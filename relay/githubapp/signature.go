@@ -1,4 +1,4 @@
-package relay
+package githubapp
 
 import (
 	"crypto/hmac"
@@ -9,51 +9,60 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync/atomic"
 
 	"golang.org/x/sync/semaphore"
 )
 
-// Errors of reading a signed webhook body, each mapped to a status by
-// handleWebhook.
+// Errors of reading a signed webhook body, each mapped to a status by the
+// webhook handler.
 var (
-	errSignatureFormat = errors.New("X-Hub-Signature-256 must be sha256= and 64 hex digits")
-	errSignature       = errors.New("invalid signature")
-	errBodyTooLarge    = errors.New("payload too large")
-	errBodyBudget      = errors.New("too many webhook bodies in flight")
+	ErrSignatureFormat = errors.New("X-Hub-Signature-256 must be sha256= and 64 hex digits")
+	ErrSignature       = errors.New("invalid signature")
+	ErrBodyTooLarge    = errors.New("payload too large")
+	ErrBodyBudget      = errors.New("too many webhook bodies in flight")
 )
 
-// parseSignature256 decodes an X-Hub-Signature-256 value. Only "sha256=" is
+// ParseSignature256 decodes an X-Hub-Signature-256 value. Only "sha256=" is
 // accepted: the header names the hash, and a library that picks the hash from
 // the prefix takes a valid HMAC-SHA1 for a SHA-256 one.
-func parseSignature256(h string) ([]byte, error) {
+func ParseSignature256(h string) ([]byte, error) {
 	hexSum, ok := strings.CutPrefix(strings.TrimSpace(h), "sha256=")
 	if !ok || len(hexSum) != 2*sha256.Size {
-		return nil, errSignatureFormat
+		return nil, ErrSignatureFormat
 	}
 	sum, err := hex.DecodeString(hexSum)
 	if err != nil {
-		return nil, errSignatureFormat
+		return nil, ErrSignatureFormat
 	}
 	return sum, nil
 }
 
-// bodyBudget bounds the webhook bytes held in memory by all requests at once:
+// BodyBudget bounds the webhook bytes held in memory by all requests at once:
 // a body is charged as it arrives, so connections that send most of a large
 // body and stall cannot grow the heap past the budget (the read timeout then
 // closes them).
-type bodyBudget struct{ sem *semaphore.Weighted }
+type BodyBudget struct {
+	sem   *semaphore.Weighted
+	inUse atomic.Int64
+}
 
-func newBodyBudget(n int64) *bodyBudget { return &bodyBudget{sem: semaphore.NewWeighted(n)} }
+// NewBodyBudget allows n bytes of webhook bodies at once.
+func NewBodyBudget(n int64) *BodyBudget { return &BodyBudget{sem: semaphore.NewWeighted(n)} }
 
-// readSigned reads a webhook body of at most limit bytes, hashing it while it
+// InUse is how many bytes of bodies are held now.
+func (b *BodyBudget) InUse() int64 { return b.inUse.Load() }
+
+// ReadSigned reads a webhook body of at most limit bytes, hashing it while it
 // streams, and returns it only when its HMAC-SHA256 under secret equals want
 // (compared in constant time, before anything parses it). The returned
 // release gives the body's bytes back to the budget; call it when done.
-func (b *bodyBudget) readSigned(r io.Reader, limit int64, secret []byte, want []byte) (body []byte, release func(), err error) {
+func (b *BodyBudget) ReadSigned(r io.Reader, limit int64, secret []byte, want []byte) (body []byte, release func(), err error) {
 	var charged int64
 	release = func() {
 		if charged > 0 {
 			b.sem.Release(charged)
+			b.inUse.Add(-charged)
 			charged = 0
 		}
 	}
@@ -65,13 +74,14 @@ func (b *bodyBudget) readSigned(r io.Reader, limit int64, secret []byte, want []
 		if n > 0 {
 			if int64(len(buf)+n) > limit {
 				release()
-				return nil, func() {}, errBodyTooLarge
+				return nil, func() {}, ErrBodyTooLarge
 			}
 			if !b.sem.TryAcquire(int64(n)) {
 				release()
-				return nil, func() {}, errBodyBudget
+				return nil, func() {}, ErrBodyBudget
 			}
 			charged += int64(n)
+			b.inUse.Add(int64(n))
 			mac.Write(chunk[:n])
 			buf = append(buf, chunk[:n]...)
 		}
@@ -82,14 +92,14 @@ func (b *bodyBudget) readSigned(r io.Reader, limit int64, secret []byte, want []
 			release()
 			var mbe *http.MaxBytesError
 			if errors.As(rerr, &mbe) {
-				return nil, func() {}, errBodyTooLarge
+				return nil, func() {}, ErrBodyTooLarge
 			}
 			return nil, func() {}, fmt.Errorf("read body: %w", rerr)
 		}
 	}
 	if !hmac.Equal(mac.Sum(nil), want) {
 		release()
-		return nil, func() {}, errSignature
+		return nil, func() {}, ErrSignature
 	}
 	return buf, release, nil
 }

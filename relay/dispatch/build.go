@@ -1,4 +1,4 @@
-package relay
+package dispatch
 
 import (
 	"context"

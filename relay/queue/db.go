@@ -1,4 +1,4 @@
-package relay
+package queue
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -16,25 +17,27 @@ import (
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
 )
 
-// querier runs the relay's own SQL on either database, in or out of a
+// Querier runs the relay's own SQL on either database, in or out of a
 // transaction. Queries are written with "?" placeholders; the PostgreSQL side
 // rewrites them to $n.
-type querier interface {
-	exec(ctx context.Context, q string, args ...any) (int64, error)
-	query(ctx context.Context, q string, args ...any) (rows, error)
+type Querier interface {
+	// Exec runs a statement and returns the rows it changed.
+	Exec(ctx context.Context, q string, args ...any) (int64, error)
+	// Query runs a query.
+	Query(ctx context.Context, q string, args ...any) (Rows, error)
 }
 
-// rows is the part of *sql.Rows and pgx.Rows the relay uses.
-type rows interface {
+// Rows is the part of *sql.Rows and pgx.Rows the relay uses.
+type Rows interface {
 	Next() bool
 	Scan(dst ...any) error
 	Err() error
 	Close()
 }
 
-// queryRow runs q and scans its first row into dst; errNoRows when there is none.
-func queryRow(ctx context.Context, db querier, q string, args []any, dst ...any) error {
-	r, err := db.query(ctx, q, args...)
+// QueryRow runs q and scans its first row into dst; ErrNoRows when there is none.
+func QueryRow(ctx context.Context, db Querier, q string, args []any, dst ...any) error {
+	r, err := db.Query(ctx, q, args...)
 	if err != nil {
 		return err
 	}
@@ -43,7 +46,7 @@ func queryRow(ctx context.Context, db querier, q string, args []any, dst ...any)
 		if err := r.Err(); err != nil {
 			return err
 		}
-		return errNoRows
+		return ErrNoRows
 	}
 	if err := r.Scan(dst...); err != nil {
 		return err
@@ -51,7 +54,8 @@ func queryRow(ctx context.Context, db querier, q string, args []any, dst ...any)
 	return r.Err()
 }
 
-var errNoRows = errors.New("no rows")
+// ErrNoRows is QueryRow's answer when the query found nothing.
+var ErrNoRows = errors.New("no rows")
 
 // sqlQuerier is *sql.DB or *sql.Tx (SQLite).
 type sqlQuerier struct {
@@ -61,7 +65,7 @@ type sqlQuerier struct {
 	}
 }
 
-func (s sqlQuerier) exec(ctx context.Context, q string, args ...any) (int64, error) {
+func (s sqlQuerier) Exec(ctx context.Context, q string, args ...any) (int64, error) {
 	res, err := s.db.ExecContext(ctx, q, args...)
 	if err != nil {
 		return 0, err
@@ -69,7 +73,7 @@ func (s sqlQuerier) exec(ctx context.Context, q string, args ...any) (int64, err
 	return res.RowsAffected()
 }
 
-func (s sqlQuerier) query(ctx context.Context, q string, args ...any) (rows, error) {
+func (s sqlQuerier) Query(ctx context.Context, q string, args ...any) (Rows, error) {
 	r, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
@@ -89,7 +93,7 @@ type pgxQuerier struct {
 	}
 }
 
-func (p pgxQuerier) exec(ctx context.Context, q string, args ...any) (int64, error) {
+func (p pgxQuerier) Exec(ctx context.Context, q string, args ...any) (int64, error) {
 	tag, err := p.db.Exec(ctx, rebind(q), args...)
 	if err != nil {
 		return 0, err
@@ -97,7 +101,7 @@ func (p pgxQuerier) exec(ctx context.Context, q string, args ...any) (int64, err
 	return tag.RowsAffected(), nil
 }
 
-func (p pgxQuerier) query(ctx context.Context, q string, args ...any) (rows, error) {
+func (p pgxQuerier) Query(ctx context.Context, q string, args ...any) (Rows, error) {
 	r, err := p.db.Query(ctx, rebind(q), args...)
 	if err != nil {
 		return nil, err
@@ -195,14 +199,14 @@ var columns = [][3]string{
 
 // migrateColumns adds each of columns its table lacks (probed with a query
 // that names it: the same on SQLite and PostgreSQL).
-func migrateColumns(ctx context.Context, q querier) error {
+func migrateColumns(ctx context.Context, q Querier) error {
 	for _, c := range columns {
-		r, err := q.query(ctx, `SELECT `+c[1]+` FROM `+c[0]+` WHERE 1 = 0`)
+		r, err := q.Query(ctx, `SELECT `+c[1]+` FROM `+c[0]+` WHERE 1 = 0`)
 		if err == nil {
 			r.Close()
 			continue
 		}
-		if _, err := q.exec(ctx, `ALTER TABLE `+c[0]+` ADD COLUMN `+c[1]+` `+c[2]); err != nil {
+		if _, err := q.Exec(ctx, `ALTER TABLE `+c[0]+` ADD COLUMN `+c[1]+` `+c[2]); err != nil {
 			return fmt.Errorf("relay schema: add %s.%s: %w", c[0], c[1], err)
 		}
 	}
@@ -240,4 +244,19 @@ func openPostgres(ctx context.Context, url string) (*pgxpool.Pool, error) {
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
 	return pool, nil
+}
+
+// Millis is how the relay's tables store a time: Unix milliseconds.
+func Millis(t time.Time) int64 { return t.UnixMilli() }
+
+// FromMillis reads a time stored by Millis, in UTC.
+func FromMillis(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
+
+// OptMillis reads a time that may be absent (0): nil then.
+func OptMillis(ms int64) *time.Time {
+	if ms == 0 {
+		return nil
+	}
+	t := FromMillis(ms)
+	return &t
 }

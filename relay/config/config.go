@@ -1,8 +1,8 @@
-package relay
+// Package config is every setting of the relay: defaults < environment <
+// flags, then Validate, for the server and "relay import" alike.
+package config
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/url"
@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/doctown/doctown/pipeline/llm"
+	"github.com/doctown/doctown/relay/secret"
 )
 
 // Defaults of the relay's settings.
@@ -145,8 +146,8 @@ type Config struct {
 	LogLevel string
 }
 
-// DefaultConfig returns the defaults.
-func DefaultConfig() Config {
+// Default returns the defaults.
+func Default() Config {
 	return Config{
 		Addr:               DefaultAddr,
 		DataDir:            defaultDataDir(),
@@ -348,7 +349,7 @@ func loadOrCreateSecret(path string) (string, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return "", fmt.Errorf("relay secret: %w", err)
 	}
-	s := randomHex(32)
+	s := secret.Hex(32)
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, os.ErrExist) {
 		// Another relay on the same data dir won the race.
@@ -369,14 +370,6 @@ func loadOrCreateSecret(path string) (string, error) {
 		return "", fmt.Errorf("relay secret: %w", err)
 	}
 	return s, nil
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		panic(err)
-	}
-	return hex.EncodeToString(b)
 }
 
 // Validate reports every problem with the settings at once.
@@ -491,8 +484,8 @@ func (c *Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// uploadURL is the relay's base URL as builders see it: they POST to
-// {uploadURL}/api/docpack/upload and /complete (pipeline/upload's convention).
-func (c *Config) uploadURL() string {
+// UploadURL is the relay's base URL as builders see it: they POST to
+// {UploadURL}/api/docpack/upload and /complete (pipeline/upload's convention).
+func (c *Config) UploadURL() string {
 	return strings.TrimRight(c.PublicURL, "/")
 }
