@@ -35,6 +35,12 @@ type progressRenderer struct {
 	current  pipeline.Progress
 	stats    pipeline.GenerateStats
 	warnings int
+	// running is set while a stage is shown on the status line; timer
+	// redraws it after a throttled event and every second while no event
+	// comes, so its last count and its elapsed time never sit stale.
+	running  bool
+	finished bool
+	timer    *time.Timer
 }
 
 func newProgressRenderer(w io.Writer, mode progressMode, color bool) *progressRenderer {
@@ -63,6 +69,7 @@ func (r *progressRenderer) Observe(e pipeline.Event) {
 	case pipeline.StageStarted:
 		r.started[e.Stage] = time.Now()
 		r.current = pipeline.Progress{Stage: e.Stage, Total: e.Total}
+		r.running = true
 		if r.mode == progressLine {
 			r.redraw(true)
 		}
@@ -85,6 +92,7 @@ func (r *progressRenderer) Observe(e pipeline.Event) {
 		}
 	case pipeline.StageDone:
 		r.clear()
+		r.running = false
 		r.stageDone(e)
 	}
 }
@@ -117,11 +125,17 @@ func (r *progressRenderer) paint(code, s string) string {
 	return "\x1b[" + code + "m" + s + "\x1b[0m"
 }
 
-// redraw rewrites the status line, at most every 50ms unless forced.
+// redraw rewrites the status line, at most every 50ms unless forced; a
+// throttled event is drawn when the 50ms are up.
 func (r *progressRenderer) redraw(force bool) {
-	if !force && time.Since(r.last) < 50*time.Millisecond {
+	if r.finished {
 		return
 	}
+	if wait := 50*time.Millisecond - time.Since(r.last); !force && wait > 0 {
+		r.schedule(wait)
+		return
+	}
+	r.schedule(time.Second)
 	r.last = time.Now()
 	p := r.current
 	var b strings.Builder
@@ -154,6 +168,21 @@ func (r *progressRenderer) redraw(force bool) {
 	r.lineLen = len([]rune(line))
 }
 
+// schedule redraws the status line after d, replacing any earlier plan.
+func (r *progressRenderer) schedule(d time.Duration) {
+	if r.timer == nil {
+		r.timer = time.AfterFunc(d, func() {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			if r.running {
+				r.redraw(true)
+			}
+		})
+		return
+	}
+	r.timer.Reset(d)
+}
+
 func (r *progressRenderer) clear() {
 	if r.mode == progressLine && r.lineLen > 0 {
 		fmt.Fprintf(r.w, "\r%s\r", strings.Repeat(" ", r.lineLen))
@@ -165,6 +194,10 @@ func (r *progressRenderer) clear() {
 func (r *progressRenderer) Finish() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.finished = true
+	if r.timer != nil {
+		r.timer.Stop()
+	}
 	r.clear()
 }
 

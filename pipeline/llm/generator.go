@@ -285,6 +285,11 @@ type run struct {
 	links     linkStats
 	inFlight  int
 	committed float64 // cost spent plus cost reserved by requests in flight
+
+	// progressMu keeps progress reports in the order they were taken: two
+	// batches finishing together would otherwise emit 95 after 96, and a
+	// progress bar would go backwards.
+	progressMu sync.Mutex
 }
 
 func (r *run) result() *pipeline.GenerateResult {
@@ -307,6 +312,8 @@ func (r *run) snapshotLocked() pipeline.GenerateStats {
 }
 
 func (r *run) progress() {
+	r.progressMu.Lock()
+	defer r.progressMu.Unlock()
 	r.mu.Lock()
 	done := len(r.docs)
 	snap := r.snapshotLocked()

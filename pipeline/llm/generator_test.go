@@ -699,3 +699,39 @@ func TestInfo(t *testing.T) {
 		t.Errorf("info leaks a credential: %s", b)
 	}
 }
+
+// TestProgressInOrder runs many small batches at once: the generate stage's
+// progress reports arrive in order (each batch used to read the count under
+// the lock and emit after it, so two batches finishing together could report
+// 96 before 95 and the build screen's bar went backwards).
+func TestProgressInOrder(t *testing.T) {
+	syms := fixture(40, 1)
+	srv := fakellm.New(fakellm.Options{})
+	defer srv.Close()
+	cfg := testConfig(t, srv)
+	cfg.NoCache, cfg.Concurrency, cfg.MaxBatchTokens = true, 8, 2000
+	var rec recorder
+	if _, err := newGen(t, cfg).Generate(t.Context(), pipeline.GenerateInput{Symbols: syms}, func(e pipeline.Event) {
+		if p, ok := e.(pipeline.Progress); ok && p.Stage == pipeline.StageGenerate {
+			time.Sleep(100 * time.Microsecond) // a renderer takes a moment
+		}
+		rec.observe(e)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	last, n := -1, 0
+	for _, e := range rec.all() {
+		p, ok := e.(pipeline.Progress)
+		if !ok || p.Stage != pipeline.StageGenerate {
+			continue
+		}
+		n++
+		if p.Done < last {
+			t.Errorf("progress went from %d to %d of %d", last, p.Done, p.Total)
+		}
+		last = p.Done
+	}
+	if n < 5 || last != len(syms) {
+		t.Errorf("%d progress reports ending at %d; want several ending at %d", n, last, len(syms))
+	}
+}

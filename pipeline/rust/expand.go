@@ -21,8 +21,9 @@ import (
 // directory of the crate root that mention macro_rules, and lexes them; a
 // file that does not lex (mismatched delimiters) gives a warning: its
 // definitions are not known, and its calls are read as items as written.
-func scanMacros(ctx context.Context, root string, c Crate, maxSize int64) (*macros.Expander, []Warning) {
-	var warns []Warning
+// files is the number of .rs files it walked: the parse stage's expected
+// total before the module tree is known.
+func scanMacros(ctx context.Context, root string, c Crate, maxSize int64) (exp *macros.Expander, warns []Warning, files int) {
 	table := macros.NewTable()
 	dir := filepath.Dir(c.Root)
 	_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
@@ -41,6 +42,7 @@ func scanMacros(ctx context.Context, root string, c Crate, maxSize int64) (*macr
 		if info, err := d.Info(); err != nil || info.Size() > maxSize {
 			return nil
 		}
+		files++
 		src, err := os.ReadFile(path)
 		if err != nil || !bytes.Contains(src, []byte("macro_rules")) {
 			return nil
@@ -60,9 +62,9 @@ func scanMacros(ctx context.Context, root string, c Crate, maxSize int64) (*macr
 		return nil
 	})
 	if table.Len() == 0 {
-		return nil, warns
+		return nil, warns, files
 	}
-	return &macros.Expander{Table: table, Limits: macros.DefaultLimits}, warns
+	return &macros.Expander{Table: table, Limits: macros.DefaultLimits}, warns, files
 }
 
 // line is the line in the real file of byte offset off of e.src.

@@ -151,6 +151,7 @@ func Extract(ctx context.Context, repoRoot string, crates []Crate, opts Options)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	prog.finish()
 	res := &Result{Configs: configs, Warnings: cfgWarns}
 	for ci := range crates {
 		if u := crates[ci].cfg.Unknown(); len(u) > 0 {
@@ -175,11 +176,21 @@ func Extract(ctx context.Context, repoRoot string, crates []Crate, opts Options)
 }
 
 // fileProgress counts files across the crates parsed at once and serializes
-// the OnFile callback.
+// the OnFile callback. The total it reports is the larger of the files queued
+// so far and the .rs files found under the crates' source directories: the
+// module tree is discovered as its files are parsed (winapi's lib.rs names 5
+// modules, their files 403), so the queued count alone would make the total
+// jump and the progress go backwards.
 type fileProgress struct {
-	mu          sync.Mutex
-	done, total int
-	onFile      func(done, total int, path string)
+	mu                    sync.Mutex
+	done, total, expected int
+	onFile                func(done, total int, path string)
+}
+
+func (p *fileProgress) expect(n int) {
+	p.mu.Lock()
+	p.expected += n
+	p.mu.Unlock()
 }
 
 func (p *fileProgress) queued() {
@@ -193,7 +204,17 @@ func (p *fileProgress) parsed(rel string) {
 	defer p.mu.Unlock()
 	p.done++
 	if p.onFile != nil {
-		p.onFile(p.done, p.total, rel)
+		p.onFile(p.done, max(p.total, p.expected), rel)
+	}
+}
+
+// finish reports the files parsed as the final total: files under the source
+// directory that no module declares (a bin, a cfg'd-out module) are not parsed.
+func (p *fileProgress) finish() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.onFile != nil && p.done != max(p.total, p.expected) {
+		p.onFile(p.done, p.done, "")
 	}
 }
 
@@ -214,7 +235,8 @@ func parseCrate(ctx context.Context, g *grammar, parsers chan<- func(*ts.Parser)
 	seen := map[string]bool{}
 	pendingJobs := 0
 	var outs []*fileOut
-	exp, macroWarns := scanMacros(ctx, root, c, opts.MaxFileSize)
+	exp, macroWarns, files := scanMacros(ctx, root, c, opts.MaxFileSize)
+	prog.expect(files)
 
 	dispatch := func(j modJob) {
 		pendingJobs++

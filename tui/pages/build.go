@@ -50,8 +50,13 @@ type StageRow struct {
 	Detail  string
 	Summary string
 	Started time.Time
+	// At is when Done last moved: the ETA is measured up to it.
+	At      time.Time
 	Elapsed time.Duration
 	Err     error
+	// bar is the share the bar shows: it never goes back while the stage
+	// runs, even when a stage's total grows (a workspace's next crate).
+	bar float64
 }
 
 // Build shows a running build: one row per stage, the generation numbers,
@@ -126,13 +131,19 @@ func (b *Build) Apply(e pipeline.Event) {
 	switch e := e.(type) {
 	case pipeline.StageStarted:
 		r := b.row(e.Stage)
-		r.State, r.Started, r.Total = StageRunning, now, e.Total
+		r.State, r.Started, r.Total, r.Done, r.bar = StageRunning, now, e.Total, 0, 0
 	case pipeline.Progress:
 		r := b.row(e.Stage)
 		if r.State == StagePending {
 			r.State, r.Started = StageRunning, now
 		}
+		if e.Done != r.Done || e.Total != r.Total {
+			r.At = now
+		}
 		r.Done, r.Total, r.Unit, r.Detail = e.Done, e.Total, e.Unit, e.Detail
+		if r.Total > 0 {
+			r.bar = max(r.bar, min(1, float64(r.Done)/float64(r.Total)))
+		}
 		switch e.Unit {
 		case "files":
 			b.Files = max(b.Files, e.Total, e.Done)
@@ -206,13 +217,21 @@ func (b *Build) Update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
-// ETA estimates the running stage's remaining time from its progress so far.
+// ETA estimates the running stage's remaining time from its rate up to the
+// last progress report, counting down from there: time passing without a
+// report (a batch of slow requests in flight) does not make it climb, as an
+// estimate from the time spent so far would (59 s for an 8 s build). It has
+// none when the estimate has run out.
 func (r *StageRow) ETA(now time.Time) (time.Duration, bool) {
-	if r.State != StageRunning || r.Done <= 0 || r.Total <= r.Done {
+	if r.State != StageRunning || r.Done <= 0 || r.Total <= r.Done || r.At.IsZero() {
 		return 0, false
 	}
-	spent := now.Sub(r.Started)
-	return time.Duration(float64(spent) * float64(r.Total-r.Done) / float64(r.Done)), true
+	spent := r.At.Sub(r.Started)
+	left := time.Duration(float64(spent)*float64(r.Total-r.Done)/float64(r.Done)) - now.Sub(r.At)
+	if left <= 0 {
+		return 0, false
+	}
+	return left, true
 }
 
 // View implements Page.
@@ -225,10 +244,7 @@ func (b *Build) View() string {
 		icon, pct := "·", 0.0
 		switch r.State {
 		case StageRunning:
-			icon = b.spin.View()
-			if r.Total > 0 {
-				pct = float64(r.Done) / float64(r.Total)
-			}
+			icon, pct = b.spin.View(), r.bar
 		case StageDone:
 			icon, pct = "✓", 1
 		case StageFailed:

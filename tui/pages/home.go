@@ -236,8 +236,15 @@ func (h *Home) updateKey(msg tea.KeyPressMsg) tea.Cmd {
 		h.focus = (h.focus + h.panes() - 1) % h.panes()
 		return nil
 	case "esc":
-		h.focus = 1
-		return nil
+		// esc clears what was typed; on an empty field it leaves.
+		if h.input.Value() != "" {
+			h.input.SetValue("")
+			if len(h.files) > 0 {
+				h.focus = 1
+			}
+			return nil
+		}
+		return tea.Quit
 	}
 	switch h.focus {
 	case 0:
@@ -256,10 +263,6 @@ func (h *Home) updateKey(msg tea.KeyPressMsg) tea.Cmd {
 			l = h.commons
 		}
 		switch {
-		case key.Matches(msg, k.Quit):
-			return tea.Quit
-		case msg.String() == "/" || msg.String() == "i" || msg.String() == "b":
-			h.focus = 0
 		case msg.String() == "c" && h.focus == 2 && l.Cursor() >= 0:
 			e := h.entries[l.Cursor()]
 			name := e.Owner + "/" + e.Repo + "@" + api.Short(e.SHA)
@@ -272,6 +275,13 @@ func (h *Home) updateKey(msg tea.KeyPressMsg) tea.Cmd {
 				}
 				return changesMsg{name, c}
 			})
+		case typed(msg):
+			// Typing starts a target wherever the focus is: every letter
+			// goes to the field ("BurntSushi/memchr@2.7.4", not "/memchr…"),
+			// so the lists move with the arrow keys only.
+			h.focus = 0
+			_, c := h.input.Update(msg)
+			return c
 		case key.Matches(msg, k.Enter):
 			i := l.Cursor()
 			if i < 0 {
@@ -295,6 +305,12 @@ func (h *Home) updateKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 	}
 	return nil
+}
+
+// typed reports whether a key press writes text (a letter, a digit, "/", "@"),
+// rather than being a named key or a chord.
+func typed(msg tea.KeyPressMsg) bool {
+	return msg.Text != "" && msg.Mod&^tea.ModShift == 0 && msg.Text != " "
 }
 
 func (h *Home) panes() int {
@@ -346,7 +362,10 @@ func (h *Home) View() string {
 		foot = h.spin.View() + " " + foot
 	}
 	if foot == "" {
-		foot = "tab: switch · enter: open/build · c: a commons entry's changes · /: type a target · q: quit"
+		foot = "type a target · ↑/↓ pick · enter: open/build · tab: switch · esc: quit"
+		if h.opts.Relay != "" {
+			foot = "type a target · ↑/↓ pick · enter: open/build · c: changes · tab: switch · esc: quit"
+		}
 	}
 	return body + "\n" + components.Fit(st.Help.Render(" "+foot), h.Width, 1)
 }

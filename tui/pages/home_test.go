@@ -330,3 +330,41 @@ func work(t *testing.T, c tea.Cmd) (answer tea.Msg, tick tea.Msg) {
 	}
 	return answer, tick
 }
+
+// TestHomeTypingWithRecent types a target while a recent docpack has the
+// focus: every letter reaches the field (the list used to take "B", "u", …
+// and "i" switched to the field, so "BurntSushi/memchr@2.7.4" built
+// "/memchr@2.7.4").
+func TestHomeTypingWithRecent(t *testing.T) {
+	m, syms, docs := packtest.Small()
+	dir := filepath.Dir(packtest.Write(t, "geom.docpack", m, syms, docs))
+	for _, target := range []string{"BurntSushi/memchr@2.7.4", "kgj/qb", "./crates/go"} {
+		h := pages.NewHome(t.Context(), common.New(false, nil), pages.HomeOptions{Dirs: []string{dir}})
+		h.SetSize(80, 24)
+		if v := ansi.Strip(h.View()); !strings.Contains(v, "geom.docpack") {
+			t.Fatalf("no recent docpack listed:\n%s", v)
+		}
+		for _, r := range target {
+			h.Update(key(string(r)))
+		}
+		c := h.Update(key("enter"))
+		if c == nil {
+			t.Fatalf("%s: enter did nothing", target)
+		}
+		if msg, ok := c().(pages.BuildMsg); !ok || msg.Target != target {
+			t.Errorf("typing %q then enter sent %#v", target, msg)
+		}
+	}
+	// The arrows still pick a recent docpack, and esc on an empty field quits.
+	h := pages.NewHome(t.Context(), common.New(false, nil), pages.HomeOptions{Dirs: []string{dir}})
+	h.SetSize(80, 24)
+	h.Update(key("x"))
+	h.Update(key("esc")) // clears "x", back to the list
+	h.Update(key("down"))
+	if msg, ok := h.Update(key("enter"))().(pages.OpenMsg); !ok || filepath.Base(msg.Path) != "geom.docpack" {
+		t.Errorf("enter on the recent docpack sent %#v", msg)
+	}
+	if c := h.Update(key("esc")); c == nil || c() != tea.Quit() {
+		t.Error("esc on an empty field does not quit")
+	}
+}

@@ -3,6 +3,7 @@ package pages_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -276,5 +277,39 @@ func TestBuildDoneRowCountOnce(t *testing.T) {
 				t.Errorf("row info %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestBuildETAAndBar checks the build screen's numbers between and across
+// reports: the ETA counts down while no report comes (it used to climb with
+// the time spent: 59 s for an 8 s build) and the bar never goes back.
+func TestBuildETAAndBar(t *testing.T) {
+	clock := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	b := pages.NewBuild(common.New(false, nil), "./geom", func() time.Time { return clock })
+	b.SetSize(100, 30)
+	b.Apply(pipeline.StageStarted{Stage: pipeline.StageGenerate, Total: 400})
+	clock = clock.Add(time.Second)
+	b.Apply(pipeline.Progress{Stage: pipeline.StageGenerate, Done: 100, Total: 400, Unit: "symbols"})
+	row := b.Rows[slices.IndexFunc(b.Rows, func(r *pages.StageRow) bool { return r.Stage == pipeline.StageGenerate })]
+	prev := time.Hour
+	for range 6 {
+		eta, ok := row.ETA(clock)
+		if ok && eta >= prev {
+			t.Errorf("eta went from %v to %v with no report", prev, eta)
+		}
+		if ok {
+			prev = eta
+		}
+		clock = clock.Add(500 * time.Millisecond)
+	}
+	if _, ok := row.ETA(clock); ok {
+		t.Errorf("an eta 3 s past its 3 s estimate")
+	}
+	bar := func() int { return strings.Count(ansi.Strip(b.View()), "#") }
+	before := bar()
+	// The total grows (a workspace's next crate): the count says so, the bar holds.
+	b.Apply(pipeline.Progress{Stage: pipeline.StageGenerate, Done: 120, Total: 800, Unit: "symbols"})
+	if v := ansi.Strip(b.View()); !strings.Contains(v, "120/800 symbols") || bar() < before {
+		t.Errorf("after the total grew: %d bar cells (was %d):\n%s", bar(), before, v)
 	}
 }
