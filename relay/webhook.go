@@ -26,8 +26,6 @@ type webhookAnswer struct {
 	Jobs    []jobs.Enqueued `json:"jobs,omitempty"`
 	Lookups []string        `json:"lookups,omitempty"`
 	Cancel  []string        `json:"canceled,omitempty"`
-
-	riverCancel []int64
 }
 
 const zeroSHA = "0000000000000000000000000000000000000000"
@@ -184,13 +182,6 @@ func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
 		log.Error("webhook not recorded", "err", err)
 		writeError(w, http.StatusInternalServerError, "could not record the delivery")
 		return
-	}
-	for _, id := range ans.riverCancel {
-		// After the commit: the worker also checks the row, so a failure here
-		// only delays the cancellation.
-		if err := s.q.Cancel(r.Context(), id); err != nil {
-			log.Warn("cancel river job", "river_job_id", id, "err", err)
-		}
 	}
 	result(metricResult(ans))
 	status := http.StatusOK
@@ -359,15 +350,12 @@ func (s *Server) cancelPending(ctx context.Context, tx queue.Tx, inst int64, rep
 		return err
 	}
 	for _, j := range pending {
-		changed, err := s.jobs.Cancel(ctx, tx, j.ID, "repository removed from the installation")
+		changed, err := s.jobs.Cancel(ctx, tx, j, "repository removed from the installation")
 		if err != nil {
 			return err
 		}
 		if changed {
 			ans.Cancel = append(ans.Cancel, j.ID)
-			if j.RiverJobID != 0 {
-				ans.riverCancel = append(ans.riverCancel, j.RiverJobID)
-			}
 		}
 	}
 	ans.Result = "accepted"
