@@ -70,9 +70,21 @@ func Rewrite(md string, link func(Link) string) string {
 	inCode, fence = false, ""
 	var code []string
 	rust := false
+	// Prose is rewritten a paragraph at a time: a code span may run over a
+	// line break ("`cargo rustc --\n--pretty=expanded`" in syn), and read
+	// line by line its closing backtick would open a span swallowing the
+	// links after it.
+	var para []string
+	flush := func() {
+		if len(para) > 0 {
+			out = append(out, rewriteLine(strings.Join(para, "\n"), defs, link))
+			para = para[:0]
+		}
+	}
 	for _, ln := range lines {
 		t := strings.TrimSpace(ln)
 		if f := fenceOf(t); f != "" && (!inCode || strings.HasPrefix(t, fence) && strings.TrimLeft(t, fence[:1]) == "") {
+			flush()
 			if !inCode {
 				lang := strings.TrimSpace(strings.TrimLeft(t, f[:1]))
 				rust = isRustFence(lang)
@@ -99,10 +111,17 @@ func Rewrite(md string, link func(Link) string) string {
 			continue
 		}
 		if refDef.MatchString(ln) {
+			flush()
 			continue
 		}
-		out = append(out, rewriteLine(ln, defs, link))
+		if t == "" {
+			flush()
+			out = append(out, ln)
+			continue
+		}
+		para = append(para, ln)
 	}
+	flush()
 	if inCode { // an unclosed fence runs to the end, as CommonMark reads it
 		out = append(out, code...)
 	}
@@ -544,4 +563,31 @@ func eachText(d docpack.Doc, f func(string)) {
 			f(p.Description)
 		}
 	}
+}
+
+// LinkDefs returns the reference definitions ("[label]: dest" lines outside
+// code) of texts, one a line. A doc's summary and description are separate
+// texts, and a definition at the end of the description serves a link in the
+// summary too ("Serialize a [`Some(T)`] value." in serde): append LinkDefs of
+// the whole doc to a field before Rewrite so its links resolve as rustdoc's do.
+func LinkDefs(texts ...string) string {
+	var b strings.Builder
+	for _, text := range texts {
+		if !strings.Contains(text, "]:") {
+			continue
+		}
+		inCode, fence := false, ""
+		for _, ln := range strings.Split(text, "\n") {
+			t := strings.TrimSpace(ln)
+			if f := fenceOf(t); f != "" && (!inCode || strings.HasPrefix(t, fence) && strings.TrimLeft(t, fence[:1]) == "") {
+				inCode, fence = !inCode, f
+				continue
+			}
+			if !inCode && refDef.MatchString(ln) {
+				b.WriteString(ln)
+				b.WriteByte('\n')
+			}
+		}
+	}
+	return b.String()
 }
