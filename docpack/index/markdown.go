@@ -511,24 +511,29 @@ func (x *Index) DocLinks(i int, d docpack.Doc) map[string]string {
 	return out
 }
 
-// LinkURL is where a link of the doc of the symbol at from points, for a
-// viewer: the doc's recorded `links` entry when it has one (a symbol id, given
-// to page for that symbol's address, or a URL), else — for a 1.0 docpack, which
-// has no links — ResolveLink now. ok is false when the link resolves to nothing.
-func (x *Index) LinkURL(d docpack.Doc, from int, dest string, page func(sym int) string) (string, bool) {
+// DocLink is where an intra-doc link of the doc of the symbol at from points:
+// the doc's recorded `links` entry when it has one (a symbol of this docpack
+// or a URL), else — for a 1.0 docpack, which has no links — ResolveLink now.
+// ok is false when the link resolves to nothing.
+func (x *Index) DocLink(d docpack.Doc, from int, dest string) (LinkTarget, bool) {
 	if t, ok := d.Links[dest]; ok {
 		if strings.HasPrefix(t, "https://") || strings.HasPrefix(t, "http://") {
-			return t, true
+			return LinkTarget{Symbol: -1, URL: t}, true
 		}
 		if i, ok := x.ByID(t); ok {
-			return page(i), true
+			return LinkTarget{Symbol: i}, true
 		}
-		return "", false
+		return LinkTarget{Symbol: -1}, false
 	}
 	if d.Links != nil {
-		return "", false // resolved at build time: this one did not resolve
+		return LinkTarget{Symbol: -1}, false // resolved at build time: this one did not resolve
 	}
-	t, ok := x.ResolveLink(dest, from)
+	return x.ResolveLink(dest, from)
+}
+
+// LinkURL is DocLink as an address for a viewer: page gives a symbol's.
+func (x *Index) LinkURL(d docpack.Doc, from int, dest string, page func(sym int) string) (string, bool) {
+	t, ok := x.DocLink(d, from, dest)
 	switch {
 	case !ok:
 		return "", false
