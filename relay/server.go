@@ -75,6 +75,8 @@ type Server struct {
 	q       queue.Queue
 	store   store.Storage
 	catalog *catalog.Catalog
+	// commons serves the catalog's docpacks, and diffs them at ingest.
+	commons *commons.Handler
 	disp    dispatch.Dispatcher
 	gh      *githubapp.App
 	tokens  *UploadTokens
@@ -188,7 +190,8 @@ func NewServer(ctx context.Context, cfg config.Config, deps Deps) (*Server, erro
 	if err != nil {
 		return nil, err
 	}
-	s.catalog = catalog.New(s.q.DB(), readerAccess{s})
+	s.catalog = catalog.New(s.q.DB(), s.canRead)
+	s.commons = commons.New(s.catalog, s.store, commons.Options{PublicURL: s.cfg.PublicURL, Logger: s.log.With("component", "commons"), TempDir: s.tmpDir})
 	s.metrics = newMetrics()
 	s.jobs = jobs.NewStore(s.q, s.now, s.metrics.transitions)
 	s.metrics.reg.MustRegister(jobsCollector{jobs: s.jobs})
@@ -223,17 +226,12 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /auth/callback", s.handleCallback)
 	mux.HandleFunc("POST /auth/logout", s.handleLogout)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
-	commons.New(s.catalog, s.store, commons.Options{PublicURL: s.cfg.PublicURL, Logger: s.log.With("component", "commons"), TempDir: s.tmpDir}).Register(mux)
+	s.commons.Register(mux)
 	return s.recoverer(s.logRequests(s.withReader(mux)))
 }
 
 func (s *Server) handleJob(w http.ResponseWriter, r *http.Request) {
 	j, err := s.jobs.Get(r.Context(), r.PathValue("id"))
-	if err == nil && j.Private && !s.isAdmin(r) && !(readerAccess{s}).CanRead(r.Context(), j.Owner, j.Repo) {
-		// A private repository's job is the same 404 as an unknown id to
-		// anyone who cannot read the repository: not its name, not its state.
-		err = jobs.ErrJobNotFound
-	}
 	if errors.Is(err, jobs.ErrJobNotFound) {
 		writeError(w, http.StatusNotFound, "no such job")
 		return
@@ -246,13 +244,6 @@ func (s *Server) handleJob(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, j)
 }
 
-// isAdmin reports whether the request carries DOCTOWN_ADMIN_TOKEN as its
-// bearer token (never, when none is set).
-func (s *Server) isAdmin(r *http.Request) bool {
-	tok := bearer(r)
-	return s.cfg.AdminToken != "" && tok != "" && subtle.ConstantTimeCompare([]byte(tok), []byte(s.cfg.AdminToken)) == 1
-}
-
 // handleJobList is the operators' view of the queue: GET /api/jobs?state=failed
 // &repo=owner/name&limit=50, most recently changed first. It names private
 // repositories and carries build errors, so it needs DOCTOWN_ADMIN_TOKEN as a
@@ -262,7 +253,7 @@ func (s *Server) handleJobList(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, "job listing is disabled: set DOCTOWN_ADMIN_TOKEN")
 		return
 	}
-	if !s.isAdmin(r) {
+	if tok := bearer(r); tok == "" || subtle.ConstantTimeCompare([]byte(tok), []byte(s.cfg.AdminToken)) != 1 {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="doctown-relay"`)
 		writeError(w, http.StatusUnauthorized, "admin token required")
 		return
@@ -334,6 +325,45 @@ func (s *Server) removeStale(ctx context.Context) {
 	} else if n > 0 {
 		s.log.Debug("pruned deliveries", "rows", n)
 	}
+	if n, err := s.expirePreviews(ctx); err != nil {
+		s.log.Warn("expire previews", "err", err)
+	} else if n > 0 {
+		s.log.Info("expired pull-request previews", "docpacks", n)
+	}
+}
+
+// maxExpirePerSweep bounds the previews one sweep removes.
+const maxExpirePerSweep = 500
+
+// expirePreviews removes the previews of pull requests closed longer than
+// DOCTOWN_PREVIEW_TTL ago: the catalog row first (a reader never finds a row
+// without its object), then the object. A commit that is also a pushed
+// commit's docpack, or an open pull request's head, is kept.
+func (s *Server) expirePreviews(ctx context.Context) (int, error) {
+	if s.cfg.PreviewTTL <= 0 {
+		return 0, nil
+	}
+	db := s.q.DB()
+	expired, err := catalog.ExpiredPreviews(ctx, db, s.now().Add(-s.cfg.PreviewTTL), maxExpirePerSweep)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, e := range expired {
+		removed, err := catalog.RemovePreview(ctx, db, e)
+		if err != nil {
+			return n, err
+		}
+		if !removed {
+			continue
+		}
+		n++
+		if err := s.store.Delete(ctx, e.Key); err != nil && !errors.Is(err, store.ErrNotFound) {
+			s.metrics.storageErrors.WithLabelValues("delete").Inc()
+			s.log.Warn("expire preview: delete object", "key", e.Key, "err", err)
+		}
+	}
+	return n, nil
 }
 
 const sweepEvery = 10 * time.Minute

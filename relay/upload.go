@@ -53,7 +53,7 @@ func (s *Server) ingest(ctx context.Context, job *jobs.Job, path string) error {
 		log.Warn("upload refused", "manifest_repo", m.Repository.Name, "manifest_sha", m.Repository.CommitSHA)
 		return fmt.Errorf("%w: manifest says %s@%s", ErrWrongCommit, m.Repository.Name, m.Repository.CommitSHA)
 	}
-	e, err := s.publish(ctx, path, m, publishTarget{Owner: job.Owner, Repo: job.Repo, SHA: job.SHA, Ref: job.Ref, JobID: job.ID, PushedAt: job.PushedAt, Private: job.Private},
+	e, err := s.publish(ctx, path, m, publishTarget{Owner: cur.Owner, Repo: cur.Repo, SHA: cur.SHA, Ref: cur.Ref, JobID: cur.ID, PushedAt: cur.PushedAt, Private: cur.Private, Pull: cur.Pull},
 		func(ctx context.Context, tx queue.Tx) (bool, error) {
 			return s.jobs.ClaimUpload(ctx, tx, job.ID)
 		},
@@ -151,6 +151,8 @@ type publishTarget struct {
 	JobID                 string
 	PushedAt              time.Time
 	Private               bool
+	// Pull is the pull request a preview shows (0: a pushed commit).
+	Pull int
 }
 
 // publish is the one way a validated docpack enters the commons, for uploads,
@@ -218,6 +220,7 @@ func (s *Server) publish(ctx context.Context, path string, m docpack.Manifest, t
 	entry := commons.Entry{
 		Owner: t.Owner, Repo: t.Repo, SHA: t.SHA, Ref: t.Ref, Key: key, Size: fi.Size(),
 		SymbolCount: m.SymbolCount, Generator: m.Generator.Name, Model: m.Generator.Model, CreatedAt: s.now().UTC(),
+		Pull: t.Pull,
 	}
 	// The job is claimed: record the entry even if the request went away.
 	err = s.q.InTx(context.WithoutCancel(ctx), func(ctx context.Context, tx queue.Tx) error {

@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/google/go-github/v88/github"
@@ -26,6 +27,8 @@ type webhookAnswer struct {
 	Jobs    []jobs.Enqueued `json:"jobs,omitempty"`
 	Lookups []string        `json:"lookups,omitempty"`
 	Cancel  []string        `json:"canceled,omitempty"`
+
+	riverCancel []int64
 }
 
 const zeroSHA = "0000000000000000000000000000000000000000"
@@ -183,6 +186,13 @@ func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "could not record the delivery")
 		return
 	}
+	for _, id := range ans.riverCancel {
+		// After the commit: the worker also checks the row, so a failure here
+		// only delays the cancellation.
+		if err := s.q.Cancel(r.Context(), id); err != nil {
+			log.Warn("cancel river job", "river_job_id", id, "err", err)
+		}
+	}
 	result(metricResult(ans))
 	status := http.StatusOK
 	if ans.Result == "accepted" {
@@ -214,7 +224,7 @@ func metricResult(ans webhookAnswer) string {
 
 func metricEvent(e string) string {
 	switch e {
-	case "push", "installation", "installation_repositories", "ping":
+	case "push", "pull_request", "installation", "installation_repositories", "ping":
 		return e
 	}
 	return "other"
@@ -226,6 +236,8 @@ func (s *Server) applyEvent(ctx context.Context, tx queue.Tx, log *slog.Logger, 
 	switch e := ev.(type) {
 	case *github.PushEvent:
 		return s.applyPush(ctx, tx, log, delivery, e, ans)
+	case *github.PullRequestEvent:
+		return s.applyPull(ctx, tx, log, delivery, e, ans)
 	case *github.InstallationEvent:
 		inst := e.GetInstallation().GetID()
 		switch e.GetAction() {
@@ -303,14 +315,109 @@ func (s *Server) applyPush(ctx context.Context, tx queue.Tx, log *slog.Logger, d
 	return nil
 }
 
+// maxPullNumber bounds a pull request number from a payload.
+const maxPullNumber = 1 << 31
+
+// maxRefName bounds a branch name from a payload (git has no limit; GitHub
+// refuses refs past 255 bytes).
+const maxRefName = 255
+
+// applyPull builds the head of an opened, reopened or synchronized pull
+// request (from the repository itself or a fork) as a preview that never
+// becomes the repository's latest, and records a closed one so that its
+// previews expire. The head is fetched through the base repository (GitHub
+// keeps a fork's pull-request commits reachable there), with the base's
+// installation token: the fork needs no access.
+func (s *Server) applyPull(ctx context.Context, tx queue.Tx, log *slog.Logger, delivery string, e *github.PullRequestEvent, ans *webhookAnswer) error {
+	repo, pr := e.GetRepo(), e.GetPullRequest()
+	owner, name, ok := strings.Cut(repo.GetFullName(), "/")
+	if !ok {
+		owner, name = repo.GetOwner().GetLogin(), repo.GetName()
+	}
+	number := e.GetNumber()
+	if number == 0 {
+		number = pr.GetNumber()
+	}
+	action := e.GetAction()
+	switch action {
+	case "opened", "synchronize", "reopened", "closed":
+	default:
+		ans.Reason = "pull_request action " + truncateReason(action)
+		return nil
+	}
+	if err := githubapp.CheckRepoName(owner, name); err != nil {
+		log.Warn("pull request refused", "err", err)
+		ans.Reason = err.Error()
+		return nil
+	}
+	if number <= 0 || number >= maxPullNumber {
+		ans.Reason = "pull request payload without a valid number"
+		return nil
+	}
+	if action == "closed" {
+		known, err := catalog.ClosePull(ctx, tx, owner, name, number, s.now())
+		if err != nil {
+			return err
+		}
+		ans.Result = "accepted"
+		ans.Reason = "pull request closed: its previews expire"
+		if !known {
+			ans.Result, ans.Reason = "ignored", "pull request never built"
+		}
+		log.Info("pull request closed", "repo", owner+"/"+name, "pull", number, "known", known)
+		return nil
+	}
+	head, base := pr.GetHead(), pr.GetBase()
+	headSHA, baseRef := head.GetSHA(), base.GetRef()
+	headRepo := head.GetRepo().GetFullName()
+	switch {
+	case !githubapp.IsSHA(headSHA):
+		ans.Reason = "pull request payload without a head commit"
+		return nil
+	case baseRef == "" || len(baseRef) > maxRefName || strings.ContainsAny(baseRef, "\x00\n\r") || (base.GetSHA() != "" && !githubapp.IsSHA(base.GetSHA())):
+		ans.Reason = "pull request payload without a valid base"
+		return nil
+	}
+	if ho, hn, ok := strings.Cut(headRepo, "/"); !ok || githubapp.CheckRepoName(ho, hn) != nil {
+		headRepo = "" // only recorded; the build reads the base repository
+	}
+	if repo.GetPrivate() && s.cfg.Private == config.PrivateSkip {
+		ans.Reason = "private repository (DOCTOWN_PRIVATE=skip)"
+		return nil
+	}
+	if err := catalog.RecordPull(ctx, tx, catalog.PullRequest{Owner: owner, Repo: name, Number: number, HeadSHA: headSHA,
+		HeadRepo: headRepo, BaseRef: baseRef, BaseSHA: base.GetSHA()}, s.now()); err != nil {
+		return err
+	}
+	res, err := s.enqueue(ctx, tx, jobs.Request{
+		Owner: owner, Repo: name, SHA: headSHA, Ref: "refs/pull/" + strconv.Itoa(number) + "/head", Pull: number,
+		InstallationID: e.GetInstallation().GetID(), DeliveryID: delivery, Private: repo.GetPrivate(),
+	})
+	if err != nil {
+		return err
+	}
+	log.Info("preview queued", "job_id", res.JobID, "repo", res.Repo, "sha", res.SHA, "pull", number, "head_repo", headRepo, "duplicate", res.Duplicate)
+	ans.Result = "accepted"
+	ans.Jobs = append(ans.Jobs, res)
+	return nil
+}
+
+// truncateReason keeps a payload's word short in an answer.
+func truncateReason(s string) string {
+	if len(s) > 40 {
+		return strings.ToValidUTF8(s[:40], "") + "…"
+	}
+	return s
+}
+
 // enqueue queues a build in tx; a repeated push of a commit moves the
 // repository's latest pointer back to its docpack, in the same transaction.
 func (s *Server) enqueue(ctx context.Context, tx queue.Tx, req jobs.Request) (jobs.Enqueued, error) {
 	res, err := s.jobs.Enqueue(ctx, tx, req)
-	if err != nil || !res.Duplicate {
+	if err != nil || !res.Duplicate || req.Pull != 0 {
 		return res, err
 	}
-	return res, catalog.Repushed(ctx, tx, req.Owner, req.Repo, req.SHA, req.Private, res.PushedAt)
+	return res, catalog.Repushed(ctx, tx, req.Owner, req.Repo, req.SHA, req.Ref, req.Private, res.PushedAt)
 }
 
 // lookupRepos queues one lookup per repository: the installation payloads name
@@ -350,12 +457,15 @@ func (s *Server) cancelPending(ctx context.Context, tx queue.Tx, inst int64, rep
 		return err
 	}
 	for _, j := range pending {
-		changed, err := s.jobs.Cancel(ctx, tx, j, "repository removed from the installation")
+		changed, err := s.jobs.Cancel(ctx, tx, j.ID, "repository removed from the installation")
 		if err != nil {
 			return err
 		}
 		if changed {
 			ans.Cancel = append(ans.Cancel, j.ID)
+			if j.RiverJobID != 0 {
+				ans.riverCancel = append(ans.riverCancel, j.RiverJobID)
+			}
 		}
 	}
 	ans.Result = "accepted"

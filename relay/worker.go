@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 
 	"github.com/doctown/doctown/relay/dispatch"
 	"github.com/doctown/doctown/relay/githubapp"
@@ -18,8 +17,7 @@ import (
 
 // work runs one attempt of a build job. It is idempotent: a job already
 // uploaded or done is not built again, a canceled one is dropped.
-func (s *Server) work(ctx context.Context, rj *river.Job[jobs.BuildArgs]) error {
-	a, attempt := rj.Args, rj.Attempt
+func (s *Server) work(ctx context.Context, a jobs.BuildArgs, attempt, maxAttempts int) error {
 	log := s.log.With("job_id", a.JobID, "repo", a.Owner+"/"+a.Repo, "sha", a.SHA, "attempt", attempt)
 	job, err := s.jobs.Get(ctx, a.JobID)
 	if errors.Is(err, jobs.ErrJobNotFound) {
@@ -29,8 +27,10 @@ func (s *Server) work(ctx context.Context, rj *river.Job[jobs.BuildArgs]) error 
 		return err
 	}
 	switch job.State {
-	case jobs.StateUploaded, jobs.StateDone:
-		return s.finish(ctx, log, job, rj.JobRow)
+	case jobs.StateUploaded:
+		return s.finish(ctx, log, job)
+	case jobs.StateDone:
+		return nil
 	case jobs.StateCanceled:
 		return river.JobCancel(errors.New("job canceled"))
 	}
@@ -38,10 +38,11 @@ func (s *Server) work(ctx context.Context, rj *river.Job[jobs.BuildArgs]) error 
 		return err
 	}
 	log.Info("job dispatched", "dispatcher", s.disp.Name())
+	s.startCheck(ctx, log, job)
 
 	token, err := s.gh.RepoToken(ctx, job.InstallationID, job.Owner, job.Repo)
 	if err != nil {
-		return s.failAttempt(ctx, log, job, rj.JobRow, err)
+		return s.failAttempt(ctx, log, job, attempt, maxAttempts, err)
 	}
 	started := make(chan struct{}, 1)
 	task := &dispatch.Task{
@@ -85,7 +86,7 @@ func (s *Server) work(ctx context.Context, rj *river.Job[jobs.BuildArgs]) error 
 			err = gerr
 		case cur.State == jobs.StateUploaded:
 			s.metrics.dispatch.WithLabelValues(s.disp.Name(), "ok").Observe(time.Since(start).Seconds())
-			return s.finish(ctx, log, cur, rj.JobRow)
+			return s.finish(ctx, log, cur)
 		case cur.State == jobs.StateDone:
 			return nil
 		default:
@@ -102,15 +103,30 @@ func (s *Server) work(ctx context.Context, rj *river.Job[jobs.BuildArgs]) error 
 	// A docpack may have arrived even though the dispatcher saw an error (a
 	// status poll failed after the upload): then the job is done.
 	if cur, gerr := s.jobs.Get(context.WithoutCancel(ctx), job.ID); gerr == nil && cur.State == jobs.StateUploaded {
-		return s.finish(context.WithoutCancel(ctx), log, cur, rj.JobRow)
+		return s.finish(context.WithoutCancel(ctx), log, cur)
 	}
-	return s.failAttempt(ctx, log, job, rj.JobRow, err)
+	return s.failAttempt(ctx, log, job, attempt, maxAttempts, err)
 }
 
-// finish ends a job whose docpack is stored, with its River job
-// (jobs.Store.Done: one transaction).
-func (s *Server) finish(ctx context.Context, log *slog.Logger, job *jobs.Job, attempt *rivertype.JobRow) error {
-	ok, err := s.jobs.Done(ctx, job.ID, attempt)
+// finish ends a job whose docpack is stored: its API changes against its
+// base go to the catalog and to the check run, then the job is done. Neither
+// step fails the job (the docpack is served either way).
+func (s *Server) finish(ctx context.Context, log *slog.Logger, job *jobs.Job) error {
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), changesTimeout)
+	ch, err := s.recordChanges(cctx, job)
+	if err != nil {
+		log.Warn("api changes not recorded", "err", secret.Redact(err.Error(), 500))
+	} else {
+		log.Info("api changes recorded", "base", ch.Base.SHA, "summary", ch.Entry.Changes.Text())
+	}
+	if ch != nil {
+		s.completeCheck(cctx, log, job, s.builtCheck(ch))
+	} else {
+		s.completeCheck(cctx, log, job, githubapp.CheckRun{Conclusion: "success", Title: "Docpack stored",
+			Summary: "The docpack is stored; its API changes could not be computed."})
+	}
+	cancel()
+	ok, err := s.jobs.Done(ctx, job.ID)
 	if err != nil {
 		return err
 	}
@@ -121,15 +137,16 @@ func (s *Server) finish(ctx context.Context, log *slog.Logger, job *jobs.Job, at
 }
 
 // failAttempt records a failed attempt: back to queued while River will retry,
-// failed after the last attempt. It returns err so River schedules the retry;
-// after the last attempt River's job is completed with the failure (in one
-// transaction) and nil is returned.
+// failed after the last attempt. It returns err so River schedules the retry.
 // An attempt cut short by this relay's shutdown is not the job's failure: it is
 // queued again without using up an attempt (River's snooze gives the attempt
 // back), so a restart never fails a job that was on its last attempt.
-func (s *Server) failAttempt(ctx context.Context, log *slog.Logger, job *jobs.Job, attempt *rivertype.JobRow, err error) error {
+func (s *Server) failAttempt(ctx context.Context, log *slog.Logger, job *jobs.Job, attempt, maxAttempts int, err error) error {
 	shutdown := s.interruptedByShutdown(ctx)
-	final := attempt.Attempt >= attempt.MaxAttempts && !shutdown
+	state := jobs.StateQueued
+	if attempt >= maxAttempts && !shutdown {
+		state = jobs.StateFailed
+	}
 	msg := secret.Redact(err.Error(), 2000)
 	switch {
 	case shutdown:
@@ -140,18 +157,19 @@ func (s *Server) failAttempt(ctx context.Context, log *slog.Logger, job *jobs.Jo
 	// The job's context may be cancelled (timeout, shutdown): record anyway.
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	serr := s.jobs.AttemptFailed(wctx, job.ID, final, msg, attempt)
-	if serr != nil {
+	if state == jobs.StateFailed {
+		// Reported before the state is: whoever sees the job failed sees
+		// its check run completed.
+		s.completeCheck(wctx, log, job, failedCheck(msg))
+	}
+	if serr := s.jobs.AttemptFailed(wctx, job.ID, state == jobs.StateFailed, msg); serr != nil {
 		log.Error("record failure", "err", serr)
 	}
 	if shutdown {
 		log.Warn("build interrupted by shutdown: queued again, the attempt does not count", "err", msg)
 		return river.JobSnooze(0)
 	}
-	log.Warn("build attempt failed", "err", msg, "final", final)
-	if final && serr == nil {
-		return nil // failed and River's job completed, together
-	}
+	log.Warn("build attempt failed", "err", msg, "final", state == jobs.StateFailed)
 	return err
 }
 
@@ -175,7 +193,7 @@ func (w *buildWorker) Timeout(*river.Job[jobs.BuildArgs]) time.Duration { return
 
 // Work runs one attempt.
 func (w *buildWorker) Work(ctx context.Context, j *river.Job[jobs.BuildArgs]) error {
-	return w.s.work(ctx, j)
+	return w.s.work(ctx, j.Args, j.Attempt, j.MaxAttempts)
 }
 
 // resolveWorker runs repository lookups, with a timeout of their own.

@@ -15,7 +15,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/doctown/doctown/docpack"
-	"github.com/doctown/doctown/docpack/index"
 )
 
 // InspectOptions are the flags of `doctown inspect`.
@@ -122,7 +121,7 @@ func inspect(ctx context.Context, p *docpack.Pack, top int) (*InspectReport, err
 		FormatVersion: m.Version, Repository: m.Repository, Crates: m.Crates, Generator: m.Generator,
 		GeneratedAt: m.GeneratedAt, Tool: m.Tool, Symbols: len(p.Symbols), Docs: p.DocCount(),
 		Fallbacks: len(m.Fallbacks), Warnings: len(m.Warnings), Stats: m.Stats,
-		DocSources: map[string]int{docpack.DocFromComments: 0, docpack.DocFromInherited: 0, docpack.DocFromSignature: 0, docpack.DocFromLLM: 0},
+		DocSources: map[string]int{docpack.DocFromComments: 0, docpack.DocFromSignature: 0, docpack.DocFromLLM: 0},
 		Kinds:      []KindCount{}, TopModules: []ModuleCount{},
 	}
 	kinds := map[docpack.Kind]int{}
@@ -158,15 +157,41 @@ func inspect(ctx context.Context, p *docpack.Pack, top int) (*InspectReport, err
 	return r, nil
 }
 
-// topModules counts each symbol (modules themselves excluded) towards the
-// module it lives in, as the index places it (index.ModuleOf).
+// topModules counts each symbol towards its nearest enclosing module (the
+// module itself excluded), following parent ids; a symbol with no module among
+// its ancestors counts towards its path's prefix.
 func topModules(p *docpack.Pack, top int) []ModuleCount {
-	x := index.New(&p.Manifest, p.Symbols, nil)
-	counts := map[string]int{}
-	for i := range x.Symbols {
-		if x.Symbols[i].SymbolType != docpack.KindModule {
-			counts[x.ModuleOf(i)]++
+	module := make(map[string]string, len(p.Symbols)) // id → enclosing module path
+	var enclosing func(id string, depth int) string
+	enclosing = func(id string, depth int) string {
+		if mod, ok := module[id]; ok {
+			return mod
 		}
+		s, ok := p.SymbolByID(id)
+		if !ok || depth > 64 {
+			return ""
+		}
+		var mod string
+		if s.SymbolType == docpack.KindModule {
+			mod = s.Path
+		} else if s.Parent != "" {
+			mod = enclosing(s.Parent, depth+1)
+		} else {
+			mod = pathModule(&s)
+		}
+		module[id] = mod
+		return mod
+	}
+	counts := map[string]int{}
+	for _, s := range p.Symbols {
+		if s.SymbolType == docpack.KindModule {
+			continue
+		}
+		mod := enclosing(s.Parent, 0)
+		if mod == "" {
+			mod = pathModule(&s)
+		}
+		counts[mod]++
 	}
 	out := make([]ModuleCount, 0, len(counts))
 	for path, n := range counts {
@@ -179,6 +204,18 @@ func topModules(p *docpack.Pack, top int) []ModuleCount {
 		out = out[:top]
 	}
 	return out
+}
+
+// pathModule is the path a symbol sits under: its path without its name. An
+// impl's name ("impl fmt::Display for Point") may itself hold "::".
+func pathModule(s *docpack.Symbol) string {
+	if p, ok := strings.CutSuffix(s.Path, "::"+s.Name); ok {
+		return p
+	}
+	if i := strings.LastIndex(s.Path, "::"); i >= 0 {
+		return s.Path[:i]
+	}
+	return s.Path
 }
 
 func printInspect(w io.Writer, r *InspectReport, color bool) error {
@@ -264,13 +301,12 @@ func printInspect(w io.Writer, r *InspectReport, color bool) error {
 
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, title("Docs written from"))
-	known := []string{docpack.DocFromComments, docpack.DocFromInherited, docpack.DocFromSignature, docpack.DocFromLLM}
-	for _, src := range known {
+	for _, src := range []string{docpack.DocFromComments, docpack.DocFromSignature, docpack.DocFromLLM} {
 		row("  "+docSourceLabel(src), r.DocSources[src])
 	}
 	var others []string
 	for src := range r.DocSources {
-		if !slices.Contains(known, src) {
+		if src != docpack.DocFromComments && src != docpack.DocFromSignature && src != docpack.DocFromLLM {
 			others = append(others, src)
 		}
 	}
@@ -290,8 +326,6 @@ func docSourceLabel(src string) string {
 	switch src {
 	case docpack.DocFromComments:
 		return "doc comments"
-	case docpack.DocFromInherited:
-		return "inherited from trait"
 	case docpack.DocFromSignature:
 		return "signature only"
 	case docpack.DocFromLLM:

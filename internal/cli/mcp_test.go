@@ -98,6 +98,10 @@ func (c *memCatalog) Latest(_ context.Context, owner, repo string) (commons.Entr
 	return commons.Entry{}, commons.ErrNotFound
 }
 
+func (c *memCatalog) Pull(context.Context, string, string, int) (commons.Entry, error) {
+	return commons.Entry{}, commons.ErrNotFound
+}
+
 func (c *memCatalog) Get(_ context.Context, owner, repo, sha string) (commons.Entry, error) {
 	for _, e := range c.entries {
 		if e.Owner == owner && e.Repo == repo && e.SHA == sha {

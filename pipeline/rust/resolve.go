@@ -438,16 +438,10 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) []docpack.Symb
 	}
 	// A module whose file starts with a false #![cfg(…)] does not exist in this
 	// build, nor does anything in it (outer #[cfg]s were applied while parsing).
-	// A crate root's false #![cfg(windows)] (winapi on Linux) leaves the crate
-	// empty but for its root, as rustdoc documents it.
 	off := map[string]bool{}
 	for _, o := range outs {
-		if !attrsOn(c.cfg, o.innerAttrs) {
-			if d := o.job.decl; d != nil {
-				off[d.childMod] = true
-			} else {
-				off[""] = true
-			}
+		if d := o.job.decl; d != nil && !attrsOn(c.cfg, o.innerAttrs) {
+			off[d.childMod] = true
 		}
 	}
 	gone := func(mod string) bool {
@@ -567,7 +561,6 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) []docpack.Symb
 	kept = append([]*placed{rootP}, kept...)
 	info[r.root] = rootP
 	disp := r.displayPaths()
-	r.inheritDocs(all, disp)
 	for _, p := range kept {
 		if p.it.sym.SymbolType == docpack.KindImpl && p.target != "" {
 			p.target = disp(p.target)

@@ -18,10 +18,22 @@ const maxBasePages = 20
 // changesCacheSize bounds the diffs kept in memory.
 const changesCacheSize = 64
 
-// base finds the docpack e is compared with: the newest older entry of the
-// same repository and ref (the previous push of the branch). ok is false for
-// the first docpack of a ref.
+// base finds the docpack e is compared with: the one the relay chose and
+// stored when e arrived (the previous push of the branch, or a pull
+// request's base); for an entry stored before that, the newest older entry
+// of the same repository and ref. ok is false for the first docpack of a
+// ref, and when the stored base is no longer in the catalog.
 func (h *Handler) base(ctx context.Context, e Entry) (b Entry, ok bool, err error) {
+	if e.Changes != nil {
+		if e.Changes.Base == "" {
+			return Entry{}, false, nil
+		}
+		b, err := h.cat.Get(ctx, e.Owner, e.Repo, e.Changes.Base)
+		if errors.Is(err, ErrNotFound) {
+			return Entry{}, false, nil
+		}
+		return b, err == nil, err
+	}
 	q := ListQuery{Owner: e.Owner, Repo: e.Repo, Limit: MaxLimit}
 	seen := false
 	for range maxBasePages {
@@ -79,9 +91,29 @@ func (h *Handler) changesOf(ctx context.Context, e Entry, p *openPack) (*changes
 	if err != nil || !ok {
 		return nil, err
 	}
+	r, err := h.diff(ctx, b, e, p)
+	if err != nil {
+		return nil, err
+	}
+	return &changes{Base: b, Report: r}, nil
+}
+
+// Diff is the API diff of head against base, both stored docpacks: what the
+// relay computes when head arrives (its summary goes to the catalog) and
+// the changes endpoint and page show. The report is cached.
+func (h *Handler) Diff(ctx context.Context, base, head Entry) (*apidiff.Report, error) {
+	hp, err := h.packs.get(ctx, head.Key)
+	if err != nil {
+		return nil, err
+	}
+	defer hp.release()
+	return h.diff(ctx, base, head, hp)
+}
+
+func (h *Handler) diff(ctx context.Context, b, e Entry, p *openPack) (*apidiff.Report, error) {
 	k := [2]string{b.Key, e.Key}
 	if r := h.diffs.get(k); r != nil {
-		return &changes{Base: b, Report: r}, nil
+		return r, nil
 	}
 	bp, err := h.packs.get(ctx, b.Key)
 	if err != nil {
@@ -90,7 +122,7 @@ func (h *Handler) changesOf(ctx context.Context, e Entry, p *openPack) (*changes
 	defer bp.release()
 	r := apidiff.Diff(apidiff.Input{Symbols: bp.Symbols}, apidiff.Input{Symbols: p.Symbols})
 	h.diffs.put(k, r)
-	return &changes{Base: b, Report: r}, nil
+	return r, nil
 }
 
 // changeURL links a change to the item's page: on the new side, or on the
@@ -124,7 +156,7 @@ func (h *Handler) apiChanges(w http.ResponseWriter, r *http.Request) {
 		h.apiPackError(w, r, e, err)
 		return
 	}
-	out := api.Changes{Owner: e.Owner, Repo: e.Repo, SHA: e.SHA, Ref: e.Ref, Modules: []api.Module{}}
+	out := api.Changes{Owner: e.Owner, Repo: e.Repo, SHA: e.SHA, Ref: e.Ref, Pull: e.Pull, Modules: []api.Module{}}
 	if ch == nil {
 		out.Summary = "first docpack of " + e.Ref + ": nothing to compare with"
 		writeJSON(w, http.StatusOK, out)
@@ -157,6 +189,8 @@ func (h *Handler) apiPackError(w http.ResponseWriter, r *http.Request, e Entry, 
 
 // changesSection is the "Changes in this commit" part of a docpack's page.
 type changesSection struct {
+	// BaseLabel says what Base is: "the previous push", "the base branch".
+	BaseLabel     string
 	Base, BaseURL string
 	Summary       string
 	Verdict       string
@@ -184,7 +218,10 @@ func (h *Handler) changesView(ctx context.Context, e Entry, p *openPack) *change
 		return nil
 	}
 	s := &changesSection{Base: shortSHA(ch.Base.SHA), BaseURL: packPath(ch.Base.Owner, ch.Base.Repo, ch.Base.SHA),
-		Summary: ch.Report.Summary(), Verdict: ch.Report.Verdict.String()}
+		Summary: ch.Report.Summary(), Verdict: ch.Report.Verdict.String(), BaseLabel: "the previous push"}
+	if e.Pull != 0 {
+		s.BaseLabel = "the base branch"
+	}
 	marks := map[apidiff.Kind]string{apidiff.Added: "+", apidiff.Removed: "−", apidiff.Moved: "→", apidiff.Changed: "~"}
 	for _, c := range ch.Report.Changes() {
 		if len(s.Items) == maxPageChanges {

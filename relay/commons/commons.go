@@ -2,20 +2,18 @@
 //
 // URLs (all GET; HEAD works too):
 //
-//	/api/docpacks?owner=&repo=&q=&limit=&cursor=   JSON listing, newest first
+//	/api/docpacks?owner=&repo=&q=&limit=&cursor=&previews=   JSON listing, newest first (previews=1: pull-request previews too)
 //	/api/docpacks/{owner}/{repo}                   download the latest docpack
 //	/api/docpacks/{owner}/{repo}/{sha}             download that commit's docpack
 //	/api/docpacks/{owner}/{repo}/{sha}/changes     its API changes against the previous docpack of its ref, JSON
 //	/                                              web listing; ?q= filters repositories
+//	/api/docpacks/{owner}/{repo}?pull={n}          download pull request n's preview
 //	/r/{owner}/{repo}                              redirects to the latest docpack's page
-//	/r/{owner}/{repo}/{sha}                        a docpack: crates, module tree, the crate root's items; ?q= searches it
-//	/r/{owner}/{repo}/{sha}/all                    every item by kind
-//	/r/{owner}/{repo}/{sha}/p/{path}               redirects to the item at a public path (serde::Serialize)
+//	/pr/{owner}/{repo}/{n}                         redirects to pull request n's preview (its newest built head)
+//	/r/{owner}/{repo}/{sha}                        a docpack: crates, module tree, items by kind; ?q= searches it
 //	/r/{owner}/{repo}/{sha}/s/{id}                 one symbol and its docs ({id}.md: as Markdown)
 //	/r/{owner}/{repo}/{sha}/llms.txt, llms-full.txt, md/{file}   text for agents (agents.go)
 //	/static/style.css                              the stylesheet
-//
-// Long listings are cut into pages of ?page=N, each far under 1 MB (listing.go).
 package commons
 
 import (
@@ -31,6 +29,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/doctown/doctown/docpack/apidiff"
 	"github.com/doctown/doctown/relay/commons/api"
 	"github.com/doctown/doctown/relay/store"
 )
@@ -45,6 +44,40 @@ type Entry struct {
 	Generator   string
 	Model       string
 	CreatedAt   time.Time
+	// Pull is the pull request whose head this docpack previews (0: a
+	// pushed commit). A preview is never the repository's latest.
+	Pull int
+	// Changes is the API diff's summary the relay stored when the docpack
+	// arrived; nil when it was not computed (a docpack stored before).
+	Changes *ChangeSummary
+}
+
+// ChangeSummary is what a docpack's API changes come to, kept in the
+// catalog: the commit compared with (the previous push of the branch, or a
+// pull request's base), the semver verdict and the counts.
+type ChangeSummary struct {
+	// Base is the commit compared with; "" when there was none (the first
+	// docpack of a branch).
+	Base    string
+	Verdict apidiff.Severity
+	Counts  apidiff.Counts
+}
+
+// Text is the one-line summary: "major: 2 removed, 1 added".
+func (c *ChangeSummary) Text() string {
+	if c.Base == "" {
+		return "first docpack: nothing to compare with"
+	}
+	r := apidiff.Report{Verdict: c.Verdict, Counts: c.Counts}
+	return r.Summary()
+}
+
+// Summarize is the summary of a report against base (nil: no base).
+func Summarize(base string, r *apidiff.Report) *ChangeSummary {
+	if r == nil || base == "" {
+		return &ChangeSummary{}
+	}
+	return &ChangeSummary{Base: base, Verdict: r.Verdict, Counts: r.Counts}
 }
 
 // ListQuery selects a page of entries.
@@ -54,6 +87,8 @@ type ListQuery struct {
 	Limit              int
 	// Cursor is the opaque next value of an earlier page.
 	Cursor string
+	// Previews includes pull-request previews (left out otherwise).
+	Previews bool
 }
 
 // Catalog lists the stored docpacks. The relay implements it on its database.
@@ -64,6 +99,9 @@ type Catalog interface {
 	Latest(ctx context.Context, owner, repo string) (Entry, error)
 	// Get returns a commit's entry, or ErrNotFound.
 	Get(ctx context.Context, owner, repo, sha string) (Entry, error)
+	// Pull returns the preview of pull request number's newest built head,
+	// or ErrNotFound (never built, or expired after the pull request closed).
+	Pull(ctx context.Context, owner, repo string, number int) (Entry, error)
 }
 
 // ErrNotFound is returned (possibly wrapped) by a Catalog for an unknown repository or commit.
@@ -133,9 +171,8 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/docpacks/{owner}/{repo}/{sha}/changes", h.apiChanges)
 	mux.HandleFunc("GET /{$}", h.webList)
 	mux.HandleFunc("GET /r/{owner}/{repo}", h.webLatest)
+	mux.HandleFunc("GET /pr/{owner}/{repo}/{number}", h.webLatest)
 	mux.HandleFunc("GET /r/{owner}/{repo}/{sha}", h.webPack)
-	mux.HandleFunc("GET /r/{owner}/{repo}/{sha}/all", h.webAll)
-	mux.HandleFunc("GET /r/{owner}/{repo}/{sha}/p/{path}", h.webPath)
 	mux.HandleFunc("GET /r/{owner}/{repo}/{sha}/s/{id}", h.symbol)
 	mux.HandleFunc("GET /r/{owner}/{repo}/{sha}/llms.txt", h.agentFile("text/plain; charset=utf-8", func(t *agentText) []byte { return t.llms }))
 	mux.HandleFunc("GET /r/{owner}/{repo}/{sha}/llms-full.txt", h.agentFile("text/plain; charset=utf-8", func(t *agentText) []byte { return t.full }))
@@ -147,9 +184,7 @@ func (h *Handler) downloadPath(e Entry) string {
 	return api.DownloadPath(e.Owner, e.Repo, e.SHA)
 }
 
-func packPath(owner, repo, sha string) string {
-	return "/r/" + url.PathEscape(owner) + "/" + url.PathEscape(repo) + "/" + url.PathEscape(sha)
-}
+func packPath(owner, repo, sha string) string { return api.PagePath(owner, repo, sha) }
 
 func symbolPath(owner, repo, sha, id string) string {
 	return packPath(owner, repo, sha) + "/s/" + url.PathEscape(id)
@@ -164,6 +199,13 @@ func listQuery(r *http.Request) (ListQuery, error) {
 		Query:  strings.TrimSpace(v.Get("q")),
 		Cursor: v.Get("cursor"),
 		Limit:  DefaultLimit,
+	}
+	if p := v.Get("previews"); p != "" {
+		b, err := strconv.ParseBool(p)
+		if err != nil {
+			return q, fmt.Errorf("previews %q is not true or false", p)
+		}
+		q.Previews = b
 	}
 	if s := v.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
@@ -199,14 +241,37 @@ func (h *Handler) apiList(w http.ResponseWriter, r *http.Request) {
 			CreatedAt: e.CreatedAt.UTC(),
 			URL:       h.public + h.downloadPath(e),
 			PageURL:   h.public + packPath(e.Owner, e.Repo, e.SHA),
+			Pull:      e.Pull,
+			Changes:   apiSummary(e.Changes),
 		})
 	}
 	writeJSON(w, http.StatusOK, out)
 }
 
-// entry looks up the request's {owner}/{repo}[/{sha}] in the catalog.
+// apiSummary is a stored change summary on the wire.
+func apiSummary(c *ChangeSummary) *api.ChangeSummary {
+	if c == nil {
+		return nil
+	}
+	return &api.ChangeSummary{Base: c.Base, Verdict: c.Verdict, Counts: c.Counts, Summary: c.Text()}
+}
+
+// entry looks up the request's {owner}/{repo}[/{sha}] in the catalog: a
+// pull request's preview for /pr/{owner}/{repo}/{number} or ?pull=, the
+// latest docpack without a commit.
 func (h *Handler) entry(r *http.Request) (Entry, error) {
 	owner, repo, sha := r.PathValue("owner"), r.PathValue("repo"), r.PathValue("sha")
+	pull := r.PathValue("number")
+	if pull == "" && sha == "" {
+		pull = r.URL.Query().Get("pull")
+	}
+	if pull != "" {
+		n, err := strconv.Atoi(pull)
+		if err != nil || n < 1 {
+			return Entry{}, ErrNotFound
+		}
+		return h.cat.Pull(r.Context(), owner, repo, n)
+	}
 	if sha == "" {
 		return h.cat.Latest(r.Context(), owner, repo)
 	}

@@ -60,6 +60,15 @@ func (c *sliceCatalog) Latest(ctx context.Context, owner, repo string) (Entry, e
 	return Entry{}, ErrNotFound
 }
 
+func (c *sliceCatalog) Pull(ctx context.Context, owner, repo string, number int) (Entry, error) {
+	for _, e := range c.entries {
+		if e.Owner == owner && e.Repo == repo && e.Pull == number {
+			return e, nil
+		}
+	}
+	return Entry{}, ErrNotFound
+}
+
 func (c *sliceCatalog) Get(ctx context.Context, owner, repo, sha string) (Entry, error) {
 	for _, e := range c.entries {
 		if e.Owner == owner && e.Repo == repo && e.SHA == sha {

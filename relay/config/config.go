@@ -47,6 +47,15 @@ const (
 	PrivateSkip  = "skip"
 )
 
+// Check-run conclusions for a major change (DOCTOWN_CHECKS_MAJOR).
+const (
+	ConclusionNeutral = "neutral"
+	ConclusionFailure = "failure"
+)
+
+// DefaultPreviewTTL is how long a closed pull request's previews are kept.
+const DefaultPreviewTTL = 7 * 24 * time.Hour
+
 // Dispatch modes.
 const (
 	DispatchLocal  = "local"
@@ -68,6 +77,16 @@ type Config struct {
 	GitHubAPIURL         string
 	// BuildTags builds pushes of tags as well as pushes to the default branch.
 	BuildTags bool
+	// Checks reports each build as a "doctown" check run on its commit. The
+	// App then needs the checks: write permission; off by default, so the
+	// App's default permissions stay contents read-only.
+	Checks bool
+	// ChecksMajor is the conclusion of a check run whose commit makes a
+	// major (breaking) API change: ConclusionNeutral or ConclusionFailure.
+	ChecksMajor string
+	// PreviewTTL is how long a closed pull request's previews are kept
+	// (0: kept for good).
+	PreviewTTL time.Duration
 	// Private is what happens to private repositories: PrivateServe builds
 	// them and serves them only to readers GitHub says may read the
 	// repository; PrivateSkip does not build them at all.
@@ -157,6 +176,8 @@ func Default() Config {
 		GitHubURL:          DefaultGitHubURL,
 		AccessCacheTTL:     5 * time.Minute,
 		RedeliverInterval:  10 * time.Minute,
+		ChecksMajor:        ConclusionNeutral,
+		PreviewTTL:         DefaultPreviewTTL,
 		HeartbeatLapse:     90 * time.Second,
 		RunPodPollInterval: 2 * time.Second,
 		Storage:            "fs",
@@ -228,6 +249,8 @@ func (c *Config) FromEnv(getenv func(string) string) error {
 		}
 	}
 	boolean("DOCTOWN_BUILD_TAGS", &c.BuildTags)
+	boolean("DOCTOWN_CHECKS", &c.Checks)
+	str("DOCTOWN_CHECKS_MAJOR", &c.ChecksMajor)
 	str("DOCTOWN_DISPATCH", &c.Dispatch)
 	str("RUNPOD_ENDPOINT", &c.RunPodEndpoint)
 	if v := getenv("RUNPOD_API_KEY"); v != "" {
@@ -269,6 +292,7 @@ func (c *Config) FromEnv(getenv func(string) string) error {
 	duration("DOCTOWN_HTTP_READ_TIMEOUT", &c.ReadTimeout)
 	duration("DOCTOWN_ACCESS_CACHE_TTL", &c.AccessCacheTTL)
 	duration("DOCTOWN_REDELIVER_INTERVAL", &c.RedeliverInterval)
+	duration("DOCTOWN_PREVIEW_TTL", &c.PreviewTTL)
 	duration("DOCTOWN_HEARTBEAT_LAPSE", &c.HeartbeatLapse)
 	duration("DOCTOWN_HTTP_WRITE_TIMEOUT", &c.WriteTimeout)
 	if v := strings.TrimSpace(getenv("DOCTOWN_WEBHOOK_MEMORY")); v != "" {
@@ -305,6 +329,9 @@ func (c *Config) RegisterFlags(f *pflag.FlagSet) {
 	f.StringVar(&c.GitHubPrivateKeyPath, "github-app-private-key-path", c.GitHubPrivateKeyPath, "`file` holding the App's PEM private key (GITHUB_APP_PRIVATE_KEY_PATH)")
 	f.StringVar(&c.GitHubAPIURL, "github-api-url", c.GitHubAPIURL, "GitHub REST API base `URL` (DOCTOWN_GITHUB_API_URL)")
 	f.BoolVar(&c.BuildTags, "build-tags", c.BuildTags, "also build pushed tags (DOCTOWN_BUILD_TAGS)")
+	f.BoolVar(&c.Checks, "checks", c.Checks, "report each build as a \"doctown\" check run on its commit; the App needs checks: write (DOCTOWN_CHECKS)")
+	f.StringVar(&c.ChecksMajor, "checks-major", c.ChecksMajor, "check-run conclusion of a breaking (major) API change: neutral or failure (DOCTOWN_CHECKS_MAJOR)")
+	f.DurationVar(&c.PreviewTTL, "preview-ttl", c.PreviewTTL, "how long a closed pull request's previews are kept; 0 keeps them (DOCTOWN_PREVIEW_TTL)")
 	f.StringVar(&c.Private, "private", c.Private, "private repositories: serve (to readers with access on GitHub) or skip (never built) (DOCTOWN_PRIVATE)")
 	f.StringVar(&c.Dispatch, "dispatch", c.Dispatch, "where builds run: local or runpod (DOCTOWN_DISPATCH)")
 	f.StringVar(&c.RunPodEndpoint, "runpod-endpoint", c.RunPodEndpoint, "RunPod endpoint base `URL` (RUNPOD_ENDPOINT)")
@@ -416,6 +443,18 @@ func (c *Config) Validate() error {
 	}
 	if c.HeartbeatLapse < 3*time.Second {
 		errs = append(errs, errors.New("DOCTOWN_HEARTBEAT_LAPSE must be at least 3s"))
+	}
+	if c.Checks && c.GitHubAppID == 0 {
+		errs = append(errs, errors.New("DOCTOWN_CHECKS needs a GitHub App (GITHUB_APP_ID and its key): only an App writes check runs"))
+	}
+	if c.Checks && c.PublicURL == "" {
+		errs = append(errs, errors.New("DOCTOWN_CHECKS needs DOCTOWN_PUBLIC_URL: a check run links the commons page by its absolute URL"))
+	}
+	if c.ChecksMajor != ConclusionNeutral && c.ChecksMajor != ConclusionFailure {
+		errs = append(errs, fmt.Errorf("DOCTOWN_CHECKS_MAJOR: %q is neither neutral nor failure", c.ChecksMajor))
+	}
+	if c.PreviewTTL < 0 {
+		errs = append(errs, errors.New("DOCTOWN_PREVIEW_TTL must not be negative (0 keeps previews)"))
 	}
 	if c.RedeliverInterval < 0 {
 		errs = append(errs, errors.New("DOCTOWN_REDELIVER_INTERVAL must not be negative (0 turns redelivery off)"))

@@ -35,7 +35,7 @@ func PipelineBuild(newGen func() (pipeline.Generator, error), client *http.Clien
 			Source:      src,
 			Output:      filepath.Join(req.OutputDir, "build.docpack"),
 			Generator:   gen,
-			Repository:  docpack.Repository{CommitSHA: req.SHA, Ref: req.Ref, Branch: strings.TrimPrefix(req.Ref, "refs/heads/")},
+			Repository:  docpack.Repository{CommitSHA: req.SHA, Ref: req.Ref, Branch: branchOf(req.Ref)},
 			ToolVersion: toolVersion,
 		}, nil)
 		if err != nil {
@@ -43,4 +43,13 @@ func PipelineBuild(newGen func() (pipeline.Generator, error), client *http.Clien
 		}
 		return res.Output, nil
 	}
+}
+
+// branchOf is the branch a ref names ("" for a tag or a pull request's
+// refs/pull/N/head, which are no branch).
+func branchOf(ref string) string {
+	if b, ok := strings.CutPrefix(ref, "refs/heads/"); ok {
+		return b
+	}
+	return ""
 }

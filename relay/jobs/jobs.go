@@ -14,7 +14,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 
 	"github.com/doctown/doctown/relay/queue"
 	"github.com/doctown/doctown/relay/secret"
@@ -31,6 +30,8 @@ type BuildArgs struct {
 	Ref            string `json:"ref"`
 	InstallationID int64  `json:"installation_id"`
 	Private        bool   `json:"private,omitempty"`
+	// Pull is the pull request whose head this builds (0: a push).
+	Pull int `json:"pull,omitempty"`
 }
 
 // Kind names the job kind in River's table.
@@ -101,6 +102,11 @@ type Job struct {
 	UpdatedAt    time.Time  `json:"updated_at"`
 	DispatchedAt *time.Time `json:"dispatched_at,omitempty"`
 	FinishedAt   *time.Time `json:"finished_at,omitempty"`
+	// Pull is the pull request whose head the job builds, as a preview that
+	// never becomes the repository's latest (0: a pushed commit).
+	Pull int `json:"pull,omitempty"`
+	// CheckRunID is the GitHub check run reporting the job (0: none).
+	CheckRunID int64 `json:"-"`
 }
 
 // FullName is "owner/repo".
@@ -109,15 +115,16 @@ func (j *Job) FullName() string { return j.Owner + "/" + j.Repo }
 // ErrJobNotFound is returned for an unknown job id.
 var ErrJobNotFound = errors.New("job not found")
 
-const jobColumns = `id, owner, repo, sha, ref, installation_id, state, attempts, error, river_job_id, delivery_id, created_at, updated_at, dispatched_at, finished_at, pushed_at, private`
+const jobColumns = `id, owner, repo, sha, ref, installation_id, state, attempts, error, river_job_id, delivery_id, created_at, updated_at, dispatched_at, finished_at, pushed_at, private, pull, check_run_id`
 
 func scanJob(r interface{ Scan(...any) error }) (*Job, error) {
 	var j Job
-	var created, updated, dispatched, finished, pushed int64
+	var created, updated, dispatched, finished, pushed, pull int64
 	if err := r.Scan(&j.ID, &j.Owner, &j.Repo, &j.SHA, &j.Ref, &j.InstallationID, &j.State, &j.Attempts, &j.Error,
-		&j.RiverJobID, &j.DeliveryID, &created, &updated, &dispatched, &finished, &pushed, &j.Private); err != nil {
+		&j.RiverJobID, &j.DeliveryID, &created, &updated, &dispatched, &finished, &pushed, &j.Private, &pull, &j.CheckRunID); err != nil {
 		return nil, err
 	}
+	j.Pull = int(pull)
 	j.CreatedAt, j.UpdatedAt = queue.FromMillis(created), queue.FromMillis(updated)
 	j.PushedAt = j.CreatedAt
 	if pushed != 0 {
@@ -203,6 +210,8 @@ type Request struct {
 	InstallationID        int64
 	DeliveryID            string
 	Private               bool
+	// Pull is the pull request whose head SHA is (0: a push).
+	Pull int
 }
 
 // Enqueued says what Enqueue did.
@@ -218,36 +227,51 @@ type Enqueued struct {
 }
 
 // Enqueue records a job row and its River job in tx. A commit that already
-// has a live or finished job gets no second one (Duplicate: its push time
-// moves to now); a failed or canceled one is queued again.
+// has a live or finished job gets no second one (Duplicate: a push moves its
+// push time to now, and a job queued for a pull request's head becomes the
+// push's); a failed or canceled one is queued again. A pull request's head
+// that already has a job is only a Duplicate: its preview is that docpack.
 func (st *Store) Enqueue(ctx context.Context, tx queue.Tx, req Request) (Enqueued, error) {
 	now := st.now()
 	res := Enqueued{Repo: req.Owner + "/" + req.Repo, SHA: req.SHA, PushedAt: now}
 	id := secret.Hex(8)
-	n, err := tx.Exec(ctx, `INSERT INTO doctown_jobs (id, owner, repo, sha, ref, installation_id, state, delivery_id, created_at, updated_at, pushed_at, private)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (owner, repo, sha) DO NOTHING`,
-		id, req.Owner, req.Repo, req.SHA, req.Ref, req.InstallationID, StateQueued, req.DeliveryID, queue.Millis(now), queue.Millis(now), queue.Millis(now), req.Private)
+	n, err := tx.Exec(ctx, `INSERT INTO doctown_jobs (id, owner, repo, sha, ref, installation_id, state, delivery_id, created_at, updated_at, pushed_at, private, pull)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (owner, repo, sha) DO NOTHING`,
+		id, req.Owner, req.Repo, req.SHA, req.Ref, req.InstallationID, StateQueued, req.DeliveryID, queue.Millis(now), queue.Millis(now), queue.Millis(now), req.Private, int64(req.Pull))
 	if err != nil {
 		return res, fmt.Errorf("record job: %w", err)
 	}
 	if n == 0 {
 		var state string
-		if err := queue.QueryRow(ctx, tx, `SELECT id, state FROM doctown_jobs WHERE owner = ? AND repo = ? AND sha = ?`,
-			[]any{req.Owner, req.Repo, req.SHA}, &id, &state); err != nil {
+		var pull int64
+		if err := queue.QueryRow(ctx, tx, `SELECT id, state, pull FROM doctown_jobs WHERE owner = ? AND repo = ? AND sha = ?`,
+			[]any{req.Owner, req.Repo, req.SHA}, &id, &state, &pull); err != nil {
 			return res, fmt.Errorf("record job: %w", err)
 		}
 		res.JobID = id
 		if state != StateFailed && state != StateCanceled {
 			res.Duplicate = true
+			if req.Pull != 0 {
+				return res, nil
+			}
 			return res, repush(ctx, tx, id, req, now)
 		}
-		if _, err := tx.Exec(ctx, `UPDATE doctown_jobs SET state = ?, error = '', installation_id = ?, delivery_id = ?, updated_at = ?, finished_at = 0, pushed_at = ?, private = ? WHERE id = ?`,
-			StateQueued, req.InstallationID, req.DeliveryID, queue.Millis(now), queue.Millis(now), req.Private, id); err != nil {
+		if req.Pull != 0 && pull == 0 {
+			// A failed push build stays the push's when a pull request names it.
+			req.Pull, req.Ref = 0, ""
+		}
+		if _, err := tx.Exec(ctx, `UPDATE doctown_jobs SET state = ?, error = '', installation_id = ?, delivery_id = ?, updated_at = ?, finished_at = 0, pushed_at = ?, private = ?,
+			pull = ?, ref = CASE WHEN ? = '' THEN ref ELSE ? END WHERE id = ?`,
+			StateQueued, req.InstallationID, req.DeliveryID, queue.Millis(now), queue.Millis(now), req.Private, int64(req.Pull), req.Ref, req.Ref, id); err != nil {
 			return res, fmt.Errorf("requeue job: %w", err)
 		}
+		if err := queue.QueryRow(ctx, tx, `SELECT ref, pull FROM doctown_jobs WHERE id = ?`, []any{id}, &req.Ref, &pull); err != nil {
+			return res, fmt.Errorf("requeue job: %w", err)
+		}
+		req.Pull = int(pull)
 	}
 	res.JobID = id
-	riverID, _, err := tx.Insert(ctx, BuildArgs{JobID: id, Owner: req.Owner, Repo: req.Repo, SHA: req.SHA, Ref: req.Ref, InstallationID: req.InstallationID}, nil)
+	riverID, _, err := tx.Insert(ctx, BuildArgs{JobID: id, Owner: req.Owner, Repo: req.Repo, SHA: req.SHA, Ref: req.Ref, InstallationID: req.InstallationID, Pull: req.Pull}, nil)
 	if err != nil {
 		return res, err
 	}
@@ -264,6 +288,19 @@ func repush(ctx context.Context, tx queue.Querier, jobID string, req Request, no
 	// A repository made private since stays private from this push on.
 	if _, err := tx.Exec(ctx, `UPDATE doctown_jobs SET pushed_at = ?, private = ? WHERE id = ? AND pushed_at < ?`, queue.Millis(now), req.Private, jobID, queue.Millis(now)); err != nil {
 		return fmt.Errorf("record push: %w", err)
+	}
+	// A pull request's head pushed as it is: the job is the push's now, so
+	// its docpack (when it arrives) moves latest.
+	if _, err := tx.Exec(ctx, `UPDATE doctown_jobs SET pull = 0, ref = ? WHERE id = ? AND pull != 0`, req.Ref, jobID); err != nil {
+		return fmt.Errorf("record push: %w", err)
+	}
+	return nil
+}
+
+// SetCheckRun records the check run that reports a job.
+func (st *Store) SetCheckRun(ctx context.Context, id string, checkRunID int64) error {
+	if _, err := st.q.DB().Exec(ctx, `UPDATE doctown_jobs SET check_run_id = ? WHERE id = ?`, checkRunID, id); err != nil {
+		return fmt.Errorf("job %s: check run: %w", id, err)
 	}
 	return nil
 }
@@ -368,86 +405,25 @@ func (st *Store) ReleaseUpload(ctx context.Context, id string, cause error) erro
 	return err
 }
 
-// ErrNotUploaded: Done was asked to end a job that has no stored docpack
-// (it was queued again, failed or canceled meanwhile); River's job is left
-// to its retries.
-var ErrNotUploaded = errors.New("job has no stored docpack")
-
-// Done ends a job whose docpack is stored, and its River job (attempt, which
-// must be running in this River worker's ctx), in one transaction: River's
-// JobCompleteTx commits with the state change, so no crash or failure
-// between the two can leave the job done for the relay and running for
-// River, or the reverse. A job already done only completes River's job;
-// false reports that.
-func (st *Store) Done(ctx context.Context, id string, attempt *rivertype.JobRow) (bool, error) {
-	var moved bool
-	err := st.q.InTx(ctx, func(ctx context.Context, tx queue.Tx) error {
-		var err error
-		moved, err = setState(ctx, tx, id, StateDone, "", st.now(), StateUploaded)
-		if err != nil {
-			return err
-		}
-		if !moved {
-			var state string
-			if err := queue.QueryRow(ctx, tx, `SELECT state FROM doctown_jobs WHERE id = ?`, []any{id}, &state); err != nil {
-				return fmt.Errorf("job %s: %w", id, err)
-			}
-			if state != StateDone {
-				return fmt.Errorf("job %s is %s: %w", id, state, ErrNotUploaded)
-			}
-		}
-		return tx.Complete(ctx, attempt)
-	})
-	if err != nil {
-		return false, err
-	}
-	if moved {
-		st.transitions.WithLabelValues(StateDone).Inc()
-	}
-	return moved, nil
+// Done ends a job whose docpack is stored.
+func (st *Store) Done(ctx context.Context, id string) (bool, error) {
+	return st.move(ctx, nil, id, StateDone, "", StateUploaded)
 }
 
-// AttemptFailed records a failed attempt (msg already redacted). One that
-// River will retry puts the job back to queued; the last one (final) fails
-// the job and completes its River job (attempt) in the same transaction —
-// River's part, running attempts, is over, and the outcome is the relay's —
-// so the two never disagree about whether the job is finished.
-func (st *Store) AttemptFailed(ctx context.Context, id string, final bool, msg string, attempt *rivertype.JobRow) error {
-	if !final {
-		_, err := st.move(ctx, nil, id, StateQueued, msg, StateDispatched, StateRunning)
-		return err
+// AttemptFailed records a failed attempt (msg already redacted): queued
+// again, or failed when it was the last.
+func (st *Store) AttemptFailed(ctx context.Context, id string, final bool, msg string) error {
+	to := StateQueued
+	if final {
+		to = StateFailed
 	}
-	var moved bool
-	err := st.q.InTx(ctx, func(ctx context.Context, tx queue.Tx) error {
-		var err error
-		moved, err = setState(ctx, tx, id, StateFailed, msg, st.now(), StateDispatched, StateRunning)
-		if err != nil || !moved {
-			return err
-		}
-		return tx.Complete(ctx, attempt)
-	})
-	if err != nil {
-		// River's side failed: record the failure alone (River discards the
-		// job when the attempt returns its error) rather than leave it live.
-		if _, merr := st.move(ctx, nil, id, StateFailed, msg, StateDispatched, StateRunning); merr != nil {
-			return errors.Join(err, merr)
-		}
-		return err
-	}
-	if moved {
-		st.transitions.WithLabelValues(StateFailed).Inc()
-	}
-	return nil
+	_, err := st.move(ctx, nil, id, to, msg, StateDispatched, StateRunning)
+	return err
 }
 
-// Cancel cancels a queued job and its River job in tx (River's JobCancelTx:
-// both commit together, with whatever else tx records).
-func (st *Store) Cancel(ctx context.Context, tx queue.Tx, j *Job, reason string) (bool, error) {
-	ok, err := st.move(ctx, tx, j.ID, StateCanceled, reason, StateQueued)
-	if err != nil || !ok || j.RiverJobID == 0 {
-		return ok, err
-	}
-	return true, tx.Cancel(ctx, j.RiverJobID)
+// Cancel cancels a queued job in tx.
+func (st *Store) Cancel(ctx context.Context, tx queue.Querier, id, reason string) (bool, error) {
+	return st.move(ctx, tx, id, StateCanceled, reason, StateQueued)
 }
 
 // BuilderFailed records a builder's own failure report on a live attempt;

@@ -185,6 +185,22 @@ var schema = []string{
 		pushed_at BIGINT NOT NULL,
 		PRIMARY KEY (owner, repo)
 	)`,
+	// One row per pull request the relay has seen: its newest head (the
+	// preview), its base, and when it closed (previews expire after).
+	`CREATE TABLE IF NOT EXISTS doctown_pulls (
+		owner TEXT NOT NULL,
+		repo TEXT NOT NULL,
+		number BIGINT NOT NULL,
+		head_sha TEXT NOT NULL,
+		head_repo TEXT NOT NULL DEFAULT '',
+		base_ref TEXT NOT NULL DEFAULT '',
+		base_sha TEXT NOT NULL DEFAULT '',
+		state TEXT NOT NULL,
+		closed_at BIGINT NOT NULL DEFAULT 0,
+		updated_at BIGINT NOT NULL,
+		PRIMARY KEY (owner, repo, number)
+	)`,
+	`CREATE INDEX IF NOT EXISTS doctown_pulls_closed ON doctown_pulls (state, closed_at)`,
 }
 
 // columns are columns added to the relay's tables after their first release:
@@ -195,6 +211,20 @@ var columns = [][3]string{
 	{"doctown_docpacks", "private", "BOOLEAN NOT NULL DEFAULT FALSE"},
 	{"doctown_jobs", "worker", "TEXT NOT NULL DEFAULT ''"},
 	{"doctown_jobs", "heartbeat_at", "BIGINT NOT NULL DEFAULT 0"},
+	// Pull-request previews and check runs (issue 14): the pull request a
+	// job builds (0: a push) and the check run reporting it.
+	{"doctown_jobs", "pull", "BIGINT NOT NULL DEFAULT 0"},
+	{"doctown_jobs", "check_run_id", "BIGINT NOT NULL DEFAULT 0"},
+	{"doctown_docpacks", "pull", "BIGINT NOT NULL DEFAULT 0"},
+	{"doctown_docpacks", "pushed_at", "BIGINT NOT NULL DEFAULT 0"},
+	// The API diff's summary against the base, stored at ingest: an empty
+	// changes_verdict means it was not computed.
+	{"doctown_docpacks", "changes_base", "TEXT NOT NULL DEFAULT ''"},
+	{"doctown_docpacks", "changes_verdict", "TEXT NOT NULL DEFAULT ''"},
+	{"doctown_docpacks", "changes_added", "BIGINT NOT NULL DEFAULT 0"},
+	{"doctown_docpacks", "changes_removed", "BIGINT NOT NULL DEFAULT 0"},
+	{"doctown_docpacks", "changes_moved", "BIGINT NOT NULL DEFAULT 0"},
+	{"doctown_docpacks", "changes_changed", "BIGINT NOT NULL DEFAULT 0"},
 }
 
 // migrateColumns adds each of columns its table lacks (probed with a query

@@ -30,6 +30,10 @@ func (c twoPushes) List(_ context.Context, q commons.ListQuery) ([]commons.Entry
 
 func (c twoPushes) Latest(context.Context, string, string) (commons.Entry, error) { return c[0], nil }
 
+func (c twoPushes) Pull(context.Context, string, string, int) (commons.Entry, error) {
+	return commons.Entry{}, commons.ErrNotFound
+}
+
 func (c twoPushes) Get(_ context.Context, _, _, sha string) (commons.Entry, error) {
 	for _, e := range c {
 		if e.SHA == sha {

@@ -9,8 +9,6 @@ package macros
 
 import (
 	"fmt"
-	"slices"
-	"sync"
 	"strings"
 	"unicode/utf8"
 )
@@ -31,16 +29,14 @@ const (
 
 // Token is one token tree.
 type Token struct {
-	Text string // identifier, lifetime, literal or punctuation text
-	Frag string // fragment groups: the specifier they matched (expr, ty, …)
-	Kids []Token
-	Line int // 1-based line in the file the token comes from
+	Kind  Kind
+	Text  string // identifier, lifetime, literal or punctuation text
+	Delim byte   // groups: '(', '[', '{', or 0 for a fragment
+	Frag  string // fragment groups: the specifier they matched (expr, ty, …)
+	Kids  []Token
+	Line  int // 1-based line in the file the token comes from
 	// EndLine is the line of a group's closing delimiter.
 	EndLine int
-	// Kind and Delim last, side by side: 80 bytes a token, not 88 (an
-	// expansion makes millions).
-	Kind  Kind
-	Delim byte // groups: '(', '[', '{', or 0 for a fragment
 }
 
 func (t Token) String() string { return Render([]Token{t}) }
@@ -65,8 +61,7 @@ var puncts = []string{"<<=", ">>=", "...", "..=", "::", "->", "=>", "==", "!=", 
 // Doc comments become #[doc = "…"] attributes, as rustc sees them; other
 // comments are dropped. Unbalanced or mismatched delimiters are an error.
 func Lex(src string, line int) ([]Token, error) {
-	l := &lexer{src: src, line: line, stack: getScratch()}
-	defer func() { putScratch(l.stack) }()
+	l := &lexer{src: src, line: line}
 	toks, closer, err := l.trees(0)
 	if err != nil {
 		return nil, err
@@ -81,30 +76,6 @@ type lexer struct {
 	src  string
 	pos  int
 	line int
-	// stack holds the tokens of the groups being lexed, innermost last;
-	// each group's are copied out once, at its exact size, when it closes.
-	stack []Token
-}
-
-// scratch holds the token buffers lexers and transcribers build their groups
-// in, so that each call does not grow one of its own.
-var scratch sync.Pool
-
-// maxScratch is the largest buffer kept for reuse (a huge call's is dropped).
-const maxScratch = 1 << 16
-
-func getScratch() []Token {
-	if b, ok := scratch.Get().(*[]Token); ok {
-		return (*b)[:0]
-	}
-	return make([]Token, 0, 256)
-}
-
-func putScratch(b []Token) {
-	if cap(b) <= maxScratch {
-		clear(b[:cap(b)])
-		scratch.Put(&b)
-	}
 }
 
 func closerOf(open byte) byte {
@@ -120,18 +91,17 @@ func closerOf(open byte) byte {
 // trees lexes up to the closing delimiter that matches open (0: end of input)
 // and returns the closer it stopped at.
 func (l *lexer) trees(open byte) ([]Token, byte, error) {
-	mark := len(l.stack)
-	defer func() { l.stack = l.stack[:mark] }()
+	var out []Token
 	startLine := l.line
 	for {
-		if err := l.space(&l.stack); err != nil {
+		if err := l.space(&out); err != nil {
 			return nil, 0, err
 		}
 		if l.pos >= len(l.src) {
 			if open != 0 {
 				return nil, 0, &LexError{startLine, fmt.Sprintf("unclosed %q", open)}
 			}
-			return slices.Clone(l.stack[mark:]), 0, nil
+			return out, 0, nil
 		}
 		c := l.src[l.pos]
 		switch c {
@@ -145,20 +115,20 @@ func (l *lexer) trees(open byte) ([]Token, byte, error) {
 			if closer != closerOf(c) {
 				return nil, 0, &LexError{l.line, fmt.Sprintf("mismatched delimiter: %q opened on line %d closed by %q", c, line, closer)}
 			}
-			l.stack = append(l.stack, Token{Kind: Group, Delim: c, Kids: kids, Line: line, EndLine: l.line})
+			out = append(out, Token{Kind: Group, Delim: c, Kids: kids, Line: line, EndLine: l.line})
 			continue
 		case ')', ']', '}':
 			l.pos++
 			if open == 0 {
 				return nil, 0, &LexError{l.line, fmt.Sprintf("unexpected closing %q", c)}
 			}
-			return slices.Clone(l.stack[mark:]), c, nil
+			return out, c, nil
 		}
 		t, err := l.token()
 		if err != nil {
 			return nil, 0, err
 		}
-		l.stack = append(l.stack, t)
+		out = append(out, t)
 	}
 }
 

@@ -7,6 +7,7 @@ package api
 
 import (
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/doctown/doctown/docpack/apidiff"
@@ -26,6 +27,20 @@ type Entry struct {
 	// URL downloads the docpack; PageURL reads it in a browser.
 	URL     string `json:"url"`
 	PageURL string `json:"page_url"`
+	// Pull is set on a pull request's preview: its number.
+	Pull int `json:"pull,omitempty"`
+	// Changes is the summary of the docpack's API changes, stored when it
+	// arrived (absent for older docpacks: the changes endpoint computes them).
+	Changes *ChangeSummary `json:"changes,omitempty"`
+}
+
+// ChangeSummary is the stored summary of a docpack's API changes.
+type ChangeSummary struct {
+	// Base is the commit compared with; empty for a branch's first docpack.
+	Base    string           `json:"base"`
+	Verdict apidiff.Severity `json:"verdict"`
+	Counts  apidiff.Counts   `json:"counts"`
+	Summary string           `json:"summary"`
 }
 
 // List is one page of GET /api/docpacks, newest first; Next is the cursor of
@@ -60,6 +75,8 @@ type Changes struct {
 	Repo  string `json:"repo"`
 	SHA   string `json:"sha"`
 	Ref   string `json:"ref"`
+	// Pull is set for a pull request's preview (compared with its base).
+	Pull int `json:"pull,omitempty"`
 	// Base is the commit compared with; empty for a ref's first docpack.
 	Base    string           `json:"base"`
 	Verdict apidiff.Severity `json:"verdict"`
@@ -90,6 +107,17 @@ const ListPath = "/api/docpacks"
 // DownloadPath is the path that downloads a docpack.
 func DownloadPath(owner, repo, sha string) string {
 	return ListPath + "/" + url.PathEscape(owner) + "/" + url.PathEscape(repo) + "/" + url.PathEscape(sha)
+}
+
+// PagePath is the path of a docpack's page in the commons.
+func PagePath(owner, repo, sha string) string {
+	return "/r/" + url.PathEscape(owner) + "/" + url.PathEscape(repo) + "/" + url.PathEscape(sha)
+}
+
+// PullPagePath is the path that shows pull request number's preview: its
+// newest built head.
+func PullPagePath(owner, repo string, number int) string {
+	return "/pr/" + url.PathEscape(owner) + "/" + url.PathEscape(repo) + "/" + strconv.Itoa(number)
 }
 
 // ChangesPath is the path of a docpack's changes.
