@@ -244,6 +244,40 @@ func Sentence(pred string) string {
 	return "Available on " + phrase(e, true) + " only"
 }
 
+func allSimple(xs []Expr, simple func(Expr) bool) bool {
+	for _, x := range xs {
+		if !simple(x) {
+			return false
+		}
+	}
+	return true
+}
+
+// allFeatures returns the quoted names when every operand is a feature.
+func allFeatures(xs []Expr) ([]string, bool) {
+	var out []string
+	for _, a := range xs {
+		if a.Op != Name || a.Key != "feature" || !a.HasValue {
+			return nil, false
+		}
+		out = append(out, "`"+a.Value+"`")
+	}
+	return out, len(out) > 0
+}
+
+// joinPhrases joins operands' phrases; paren puts all()/any() operands in
+// parentheses.
+func joinPhrases(xs []Expr, sep string, paren bool) string {
+	parts := make([]string, len(xs))
+	for i, a := range xs {
+		parts[i] = phrase(a, false)
+		if paren && (a.Op == All || a.Op == Any) {
+			parts[i] = "(" + parts[i] + ")"
+		}
+	}
+	return strings.Join(parts, sep)
+}
+
 var osNames = map[string]string{
 	"linux": "Linux", "windows": "Windows", "macos": "macOS", "ios": "iOS", "android": "Android",
 	"freebsd": "FreeBSD", "netbsd": "NetBSD", "openbsd": "OpenBSD", "dragonfly": "DragonFly BSD",
@@ -253,46 +287,43 @@ var osNames = map[string]string{
 	"espidf": "ESP-IDF", "horizon": "Horizon", "hurd": "GNU/Hurd", "nto": "QNX Neutrino",
 }
 
+// phrase renders a predicate as rustdoc's Cfg Display does (docs.rs's
+// badges, checked against rustdoc's HTML): operands in source order; "crate
+// features `a` and `b`" when every operand is a feature; inside all(), any()
+// and all() operands in parentheses; inside any(), ", or " when an operand is
+// not simple; not(x) as "non-x", not(any(…)) as "neither … nor …", other
+// negations as "not (…)".
 func phrase(e Expr, top bool) string {
+	simple := func(x Expr) bool { return x.Op == Name || x.Op == Not && x.Args[0].Op == Name }
 	switch e.Op {
 	case Not:
 		a := e.Args[0]
-		if a.Op == Name && (a.Key == "unix" || a.Key == "windows" || a.Key == "target_os" || a.Key == "target_family") {
+		switch a.Op {
+		case Name:
 			return "non-" + phrase(a, false)
+		case Any:
+			sep := " nor "
+			if !allSimple(a.Args, simple) {
+				sep = ", nor "
+			}
+			return "neither " + joinPhrases(a.Args, sep, false)
 		}
-		return "non-(" + phrase(a, false) + ")"
+		return "not (" + phrase(a, false) + ")"
 	case All, Any:
 		join := " and "
 		if e.Op == Any {
 			join = " or "
 		}
-		// Consecutive features read as "crate features `a` and `b`".
-		var feats []string
-		var others []string
-		for _, a := range e.Args {
-			if a.Op == Name && a.Key == "feature" && a.HasValue {
-				feats = append(feats, "`"+a.Value+"`")
-				continue
+		if feats, ok := allFeatures(e.Args); ok {
+			if len(feats) == 1 {
+				return "crate feature " + feats[0]
 			}
-			s := phrase(a, false)
-			if a.Op == All || a.Op == Any {
-				s = "(" + s + ")"
-			}
-			others = append(others, s)
+			return "crate features " + strings.Join(feats[:len(feats)-1], ", ") + join + feats[len(feats)-1]
 		}
-		var parts []string
-		switch len(feats) {
-		case 0:
-		case 1:
-			parts = append(parts, "crate feature "+feats[0])
-		default:
-			parts = append(parts, "crate features "+strings.Join(feats[:len(feats)-1], ", ")+join+feats[len(feats)-1])
+		if e.Op == Any && !allSimple(e.Args, simple) {
+			join = ", or "
 		}
-		parts = append(parts, others...)
-		if len(feats) > 1 && len(others) > 0 {
-			parts[0] = "(" + parts[0] + ")"
-		}
-		return strings.Join(parts, join)
+		return joinPhrases(e.Args, join, e.Op == All)
 	}
 	switch e.Key {
 	case "feature":

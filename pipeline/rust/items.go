@@ -1028,7 +1028,12 @@ func (e *fileExtractor) tokenTreeItems(name string, tt *ts.Node, expanded []byte
 			break
 		}
 	}
-	sub.wrapAttrs = append(append(cfgAttrs(append([]string{}, e.wrapAttrs...), outer.attrs),
+	// A #[cfg] on the call itself decided whether the call is there (it was
+	// evaluated with the call); it is not an attribute of the items the call
+	// makes, so docs.rs shows no badge for them, nor for cfg_if! arms (whose
+	// cfgs sit on inner macro calls). The cfgs the macro's own expansion puts
+	// on its items (tokio's cfg_net!) are the items' own.
+	sub.wrapAttrs = append(append(append([]string{}, e.wrapAttrs...),
 		"#[doctown::from_macro("+name+")]"), innerAttrs...)
 	sub.walkList(root, mod, childDir, parent, ctx, func(it *rawItem) {
 		if it.parent == parent {

@@ -812,6 +812,12 @@ func (r *resolver) condChain(it *rawItem) []cfgexpr.Expr {
 			}
 		}
 	}
+	// A re-export's #[cfg] (its own and the macro calls' around it) is part
+	// of the item's availability where it is shown through it, as rustdoc
+	// merges an inlined re-export's attributes with the item's.
+	if via := r.expVia[top]; len(via) > 0 {
+		layers = append(layers, condOf(via))
+	}
 	var out []cfgexpr.Expr
 	for i := len(layers) - 1; i >= 0; i-- {
 		out = append(out, layers[i]...)

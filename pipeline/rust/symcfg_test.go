@@ -1,8 +1,15 @@
 package rust
 
 import (
+	"bytes"
+	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
+
+	"github.com/doctown/doctown/docpack"
 
 	"github.com/rogpeppe/go-internal/txtar"
 )
@@ -64,5 +71,144 @@ pub fn unix_only() {}
 		if s.Path == "badge::m::f" && s.Availability() != "Available on crate feature `full` and Unix only" {
 			t.Errorf("Availability = %q", s.Availability())
 		}
+	}
+}
+
+// TestSymbolCfgAgainstRustdoc checks each symbol's availability sentence
+// against the badge rustdoc's HTML shows for it (docs.rs's rendering, with
+// doc_cfg on as docs.rs crates turn it on): items under #[cfg]s of their own,
+// of their modules, of an inlined re-export, of what a macro's expansion
+// writes on them; none for items of a cfg_if! arm or of a macro call that
+// carries the #[cfg] (rustc strips the call, the items never get the cfg).
+func TestSymbolCfgAgainstRustdoc(t *testing.T) {
+	if _, err := exec.LookPath("rustdoc"); err != nil {
+		requireTools(t, "rustdoc not installed")
+	}
+	cfgIf, err := os.ReadFile(filepath.Join(registryCrate(t, "cfg-if"), "src", "lib.rs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The real cfg_if! of the cfg-if crate, defined in the fixture (rustdoc
+	// runs without cargo; $crate::cfg_if! is spelled cfg_if! in one crate).
+	def := regexp.MustCompile(`(?s)#\[macro_export\]\s*macro_rules! cfg_if \{.*?\n\}\n`).Find(cfgIf)
+	if def == nil {
+		t.Fatal("no macro_rules! cfg_if in the cfg-if sources")
+	}
+	def = bytes.ReplaceAll(def, []byte("$crate::cfg_if!"), []byte("cfg_if!"))
+	dir := filepath.Join(t.TempDir(), "repo")
+	writeTxtar(t, dir, txtar.Parse([]byte(`
+-- Cargo.toml --
+[package]
+name = "badge"
+version = "0.1.0"
+[features]
+default = ["std"]
+std = []
+alloc = []
+net = []
+-- src/lib.rs --
+include!("cfg_if.rs");
+
+cfg_if! {
+    if #[cfg(feature = "std")] {
+        /// In the std arm.
+        pub fn in_std() {}
+        /// A module declared in an arm.
+        pub mod arm_mod {
+            /// Inside it.
+            pub fn inside() {}
+        }
+    } else {
+        pub fn in_else() {}
+    }
+}
+mod inner {
+    /// Re-exported under a feature.
+    pub struct Gated;
+    /// Re-exported plainly.
+    pub struct Plain;
+}
+#[cfg(feature = "std")]
+pub use inner::Gated;
+pub use inner::Plain;
+
+/// Its own cfg.
+#[cfg(all(unix, feature = "std"))]
+pub fn direct() {}
+
+#[cfg(feature = "std")]
+pub mod gated_mod {
+    /// In a module with a cfg.
+    pub fn in_gated_mod() {}
+    /// And one of its own.
+    #[cfg(target_os = "linux")]
+    pub fn linux_too() {}
+}
+
+macro_rules! cfg_net {
+    ($($item:item)*) => {
+        $(
+            #[cfg(feature = "std")]
+            $item
+        )*
+    }
+}
+cfg_net! {
+    /// The macro puts the cfg on the item.
+    pub struct FromMacro;
+}
+macro_rules! plain {
+    ($($item:item)*) => { $( $item )* }
+}
+#[cfg(feature = "std")]
+plain! {
+    /// The cfg is on the call.
+    pub fn on_call() {}
+}
+`)))
+	if err := os.WriteFile(filepath.Join(dir, "src", "cfg_if.rs"), def, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	run(t, dir, []string{"RUSTC_BOOTSTRAP=1"}, "rustdoc", "-Z", "unstable-options", "-Z", "crate-attr=feature(doc_cfg)",
+		"--edition", "2021", "--crate-type", "lib", "--crate-name", "badge", "--cfg", `feature="std"`, "src/lib.rs", "-o", out)
+	crates, err := Discover(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Extract(t.Context(), dir, crates, Options{Build: BuildConfig{Features: []string{"std"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := map[docpack.Kind]string{docpack.KindFunction: "fn", docpack.KindStruct: "struct"}
+	badgeRe := regexp.MustCompile(`(?s)item-decl">.*?</pre>(?:<span class="item-info"><div class="stab portability">(.*?)</div>)?`)
+	tagRe := regexp.MustCompile(`<[^>]*>`)
+	checked := 0
+	for _, s := range res.Symbols {
+		prefix, ok := page[s.SymbolType]
+		if !ok {
+			continue
+		}
+		segs := strings.Split(s.Path, "::")
+		file := filepath.Join(append([]string{out}, segs[:len(segs)-1]...)...)
+		html, err := os.ReadFile(filepath.Join(file, prefix+"."+segs[len(segs)-1]+".html"))
+		if err != nil {
+			t.Errorf("%s: no rustdoc page: %v", s.Path, err)
+			continue
+		}
+		m := badgeRe.FindSubmatch(html)
+		if m == nil {
+			t.Errorf("%s: no item declaration in rustdoc's page", s.Path)
+			continue
+		}
+		want := strings.TrimSuffix(tagRe.ReplaceAllString(string(m[1]), ""), ".")
+		got := strings.ReplaceAll(s.Availability(), "`", "")
+		if got != want {
+			t.Errorf("%s: availability %q (cfg %q), rustdoc shows %q", s.Path, got, s.Cfg, want)
+		}
+		checked++
+	}
+	if checked < 9 {
+		t.Errorf("checked %d symbols, want the fixture's 9", checked)
 	}
 }
