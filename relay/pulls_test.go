@@ -212,7 +212,7 @@ func testPullRequests(t *testing.T, databaseURL string) {
 		sha, conclusion string
 		summary         []string
 	}{
-		{push1, "success", []string{"first docpack"}},
+		{push1, "success", []string{"no earlier docpack"}},
 		{push2, "neutral", []string{"**Semver verdict: major**", "`alpha::add`", "compared with the previous push of main"}},
 		{head, "success", []string{"**Semver verdict: minor**", "compared with the base branch main", "/s/"}},
 	} {
@@ -273,6 +273,22 @@ func testPullRequests(t *testing.T, databaseURL string) {
 	}
 	if l, err := s.Catalog().Latest(context.Background(), "acme", "alpha"); err != nil || l.SHA != push2 {
 		t.Errorf("latest after the expiry = %s, %v", l.SHA, err)
+	}
+}
+
+// TestChecksNotGranted: with check runs on but the App never granted
+// checks: write, builds still succeed and the relay says why in its log.
+func TestChecksNotGranted(t *testing.T) {
+	e := newEnv(t)
+	r := startRelay(t, e, relayOpts{cfg: func(c *config.Config) { c.Checks = true }})
+	sha := e.shas["acme/gamma"]
+	r.send(t, signedHook("push", pushPayload("acme/gamma", "refs/heads/main", sha)))
+	waitJob(t, r.Server, sha, jobs.StateDone)
+	if runs := e.gh.CheckRuns("acme", "gamma"); len(runs) != 0 {
+		t.Errorf("check runs written without the permission: %+v", runs)
+	}
+	if logs := r.logs.String(); !strings.Contains(logs, "the App was not granted checks: write") || strings.Contains(logs, "ghs_") {
+		t.Errorf("the log does not say why (or shows a token):\n%s", logs)
 	}
 }
 

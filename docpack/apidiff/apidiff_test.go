@@ -306,7 +306,7 @@ func TestMarkdownTruncates(t *testing.T) {
 func TestCheckRunOutput(t *testing.T) {
 	b := base()
 	title, sum := CheckRunOutput(nil, CheckRunInput{Symbols: len(b)})
-	if title != "9 public symbols documented" || !strings.Contains(sum, "first docpack") {
+	if title != "9 public symbols documented" || !strings.Contains(sum, "no earlier docpack") {
 		t.Errorf("without a base: %q, %q", title, sum)
 	}
 	small := Diff(Input{Symbols: b}, Input{Symbols: without(b, "f")})

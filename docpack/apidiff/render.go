@@ -180,7 +180,7 @@ func CheckRunOutput(r *Report, in CheckRunInput) (title, summary string) {
 	}
 	var b strings.Builder
 	if r == nil || in.Base == "" {
-		fmt.Fprintf(&b, "Documented **%s**. This is the first docpack to compare with: no earlier one of this branch.\n", count)
+		fmt.Fprintf(&b, "Documented **%s**. There is no earlier docpack of this branch to compare with.\n", count)
 		return count + " documented", b.String()
 	}
 	title = count + " · " + r.Summary()

@@ -95,3 +95,54 @@ func TestChanges(t *testing.T) {
 		t.Error("the first docpack of a ref shows changes")
 	}
 }
+
+// TestStoredBase: an entry whose summary the relay stored is compared with
+// the base it names — another ref's commit for a pull request's preview —
+// not with the previous entry of its ref, and one stored without a base has
+// none even when an older entry of its ref exists. The preview is found by
+// its pull request number.
+func TestStoredBase(t *testing.T) {
+	f := newFixture(t, Options{})
+	const (
+		shaPreview = "dddddddddddddddddddddddddddddddddddddddd"
+		shaFirst   = "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee"
+		shaOlder   = "ffffffffffffffffffffffffffffffffffffffff"
+	)
+	now := time.Now()
+	m, syms, docs := helloPack("lib", shaOlder)
+	fewer := slices.DeleteFunc(slices.Clone(syms), func(s docpack.Symbol) bool { return s.Name == "greet" })
+	f.add(t, "octo", "lib", shaPreview, "refs/pull/7/head", now, m, fewer, nil)
+	f.add(t, "octo", "lib", shaFirst, "refs/heads/main", now.Add(-time.Minute), m, syms, docs)
+	f.add(t, "octo", "lib", shaOlder, "refs/heads/main", now.Add(-time.Hour), m, fewer, nil)
+	for i := range f.cat.entries {
+		switch e := &f.cat.entries[i]; e.SHA {
+		case shaPreview:
+			e.Pull, e.Changes = 7, &ChangeSummary{Base: shaFirst}
+		case shaFirst:
+			e.Changes = &ChangeSummary{}
+		}
+	}
+
+	var got api.Changes
+	_, body := f.get(t, api.ChangesPath("octo", "lib", shaPreview))
+	if err := json.Unmarshal([]byte(body), &got); err != nil || got.Base != shaFirst || got.Pull != 7 || got.Counts.Removed != 1 {
+		t.Errorf("preview changes: %v %s", err, body)
+	}
+	_, body = f.get(t, api.ChangesPath("octo", "lib", shaFirst))
+	if err := json.Unmarshal([]byte(body), &got); err != nil || got.Base != "" || got.Counts.Total() != 0 {
+		t.Errorf("a docpack stored without a base is compared with %q: %s", got.Base, body)
+	}
+	resp, body := f.get(t, "/api/docpacks/octo/lib?pull=7")
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("ETag") != `"`+shaPreview+`"` {
+		t.Errorf("?pull=7: %d %s %s", resp.StatusCode, resp.Header.Get("ETag"), body)
+	}
+	for _, path := range []string{"/api/docpacks/octo/lib?pull=8", "/api/docpacks/octo/lib?pull=x", "/pr/octo/lib/0"} {
+		if resp, _ := f.get(t, path); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("%s: %d, want 404", path, resp.StatusCode)
+		}
+	}
+	_, page := f.get(t, api.PagePath("octo", "lib", shaPreview))
+	if !strings.Contains(page, `A preview of <a href="/pr/octo/lib/7">pull request #7</a>`) || !strings.Contains(page, "against the base branch") {
+		t.Errorf("the preview's page lacks its notice or its base")
+	}
+}
