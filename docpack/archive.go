@@ -27,25 +27,45 @@ type Limits struct {
 	MaxUnpackedBytes int64
 	// MaxEntries bounds the number of entries, directories included (default 200,000).
 	MaxEntries int
-	// MaxEntryBytes bounds any single entry's size (default 256 MiB: winapi with
-	// every feature has an 83 MiB symbols.json).
+	// MaxEntryBytes bounds the size of one entry other than symbols.json
+	// (default 64 MiB): the manifest and each doc are read whole.
 	MaxEntryBytes int64
+	// MaxSymbolsBytes bounds the size of symbols.json (default 256 MiB:
+	// winapi with every feature writes 83 MiB). It is decoded as it is
+	// decompressed, a run of lines at a time, and never held whole, so what
+	// it costs is the symbols it decodes to.
+	MaxSymbolsBytes int64
 }
 
 // Default limits.
 const (
 	DefaultMaxUnpackedBytes = 512 << 20
 	DefaultMaxEntries       = 200_000
-	DefaultMaxEntryBytes    = 256 << 20
+	DefaultMaxEntryBytes    = 64 << 20
+	DefaultMaxSymbolsBytes  = 256 << 20
 )
 
 // DefaultLimits returns the limits a reader uses unless told otherwise.
 func DefaultLimits() Limits {
-	return Limits{MaxUnpackedBytes: DefaultMaxUnpackedBytes, MaxEntries: DefaultMaxEntries, MaxEntryBytes: DefaultMaxEntryBytes}
+	return Limits{MaxUnpackedBytes: DefaultMaxUnpackedBytes, MaxEntries: DefaultMaxEntries,
+		MaxEntryBytes: DefaultMaxEntryBytes, MaxSymbolsBytes: DefaultMaxSymbolsBytes}
+}
+
+// EntryLimit is the most bytes the entry named name may unpack to.
+func (l Limits) EntryLimit(name string) int64 {
+	l = l.withDefaults()
+	if name == SymbolsName {
+		return l.MaxSymbolsBytes
+	}
+	return l.MaxEntryBytes
 }
 
 func (l Limits) withDefaults() Limits {
 	d := DefaultLimits()
+	if l.MaxSymbolsBytes <= 0 && l.MaxEntryBytes > 0 {
+		// A caller that tightened the entry limit keeps symbols.json as tight.
+		l.MaxSymbolsBytes = l.MaxEntryBytes
+	}
 	if l.MaxUnpackedBytes <= 0 {
 		l.MaxUnpackedBytes = d.MaxUnpackedBytes
 	}
@@ -54,6 +74,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxEntryBytes <= 0 {
 		l.MaxEntryBytes = d.MaxEntryBytes
+	}
+	if l.MaxSymbolsBytes <= 0 {
+		l.MaxSymbolsBytes = d.MaxSymbolsBytes
 	}
 	return l
 }
@@ -93,6 +116,7 @@ type archive struct {
 	// docs maps a symbol id to its docs/{id}.json entry; docIDs keeps archive order.
 	docs   map[string]*zip.File
 	docIDs []string
+	extra  []*zip.File // entries of no meaning to a reader
 }
 
 // openArchive opens the ZIP and checks every entry's name and declared size
@@ -137,8 +161,8 @@ func openArchive(r io.ReaderAt, size int64, lim Limits) (a *archive, problems []
 		if !isDoc {
 			seen[name] = struct{}{}
 		}
-		if f.UncompressedSize64 > uint64(lim.MaxEntryBytes) {
-			problems = append(problems, entryErr(name, ErrTooLarge, "declares %d bytes unpacked, the limit per entry is %d", f.UncompressedSize64, lim.MaxEntryBytes))
+		if limit := lim.EntryLimit(name); f.UncompressedSize64 > uint64(limit) {
+			problems = append(problems, entryErr(name, ErrTooLarge, "declares %d bytes unpacked, the limit for this entry is %d", f.UncompressedSize64, limit))
 			return nil, problems, true
 		}
 		total += f.UncompressedSize64
@@ -156,7 +180,9 @@ func openArchive(r io.ReaderAt, size int64, lim Limits) (a *archive, problems []
 			a.docs[id] = f
 			a.docIDs = append(a.docIDs, id)
 		default:
-			// Anything else is an unknown extra entry: allowed and ignored.
+			// Anything else is an unknown extra entry: allowed and ignored
+			// (the validator checks that it inflates as declared).
+			a.extra = append(a.extra, f)
 		}
 	}
 	return a, problems, false
@@ -242,11 +268,27 @@ func (a *archive) readEntry(f *zip.File) ([]byte, error) {
 	return buf, nil
 }
 
+// drainEntry inflates an entry without keeping it and checks that it yields
+// exactly its declared size and CRC-32, as readEntry does.
+func (a *archive) drainEntry(f *zip.File) error {
+	src, done, err := a.openEntry(f)
+	if err != nil {
+		return err
+	}
+	defer done()
+	h := crc32.NewIEEE()
+	n, err := io.Copy(h, io.LimitReader(src, int64(f.UncompressedSize64)+1))
+	if err != nil {
+		return entryErr(f.Name, ErrCorrupt, "%v", err)
+	}
+	return checkEntry(f, uint64(n), h.Sum32())
+}
+
 // openEntry checks an entry's declared size against the limits and returns a
 // reader of its uncompressed bytes; call done when finished with it.
 func (a *archive) openEntry(f *zip.File) (src io.Reader, done func(), err error) {
-	if declared := f.UncompressedSize64; declared > uint64(a.lim.MaxEntryBytes) {
-		return nil, nil, entryErr(f.Name, ErrTooLarge, "declares %d bytes unpacked, the limit per entry is %d", declared, a.lim.MaxEntryBytes)
+	if limit := a.lim.EntryLimit(f.Name); f.UncompressedSize64 > uint64(limit) {
+		return nil, nil, entryErr(f.Name, ErrTooLarge, "declares %d bytes unpacked, the limit for this entry is %d", f.UncompressedSize64, limit)
 	}
 	raw, err := f.OpenRaw()
 	if err != nil {

@@ -190,7 +190,7 @@ func TestReadRefuses(t *testing.T) {
 		{"dotdot inside", buildZip(t, with(zipEntry{name: "docs/../../x", data: []byte("x")})...), nil, ErrUnsafePath, `".." path element`},
 		{"backslash", buildZip(t, with(zipEntry{name: `docs\..\x`, data: []byte("x")})...), nil, ErrUnsafePath, "backslash"},
 		{"drive letter", buildZip(t, with(zipEntry{name: "C:/x", data: []byte("x")})...), nil, ErrUnsafePath, "drive letter"},
-		{"bomb over the entry limit", buildZip(t, with(zipEntry{name: "docs/extra.bin", data: zeros})...), []Option{small}, ErrTooLarge, "limit per entry is 262144"},
+		{"bomb over the entry limit", buildZip(t, with(zipEntry{name: "docs/extra.bin", data: zeros})...), []Option{small}, ErrTooLarge, "limit for this entry is 262144"},
 		{"bomb over the total limit", buildZip(t, with(
 			zipEntry{name: "a.bin", data: zeros[:200<<10]}, zipEntry{name: "b.bin", data: zeros[:200<<10]},
 			zipEntry{name: "c.bin", data: zeros[:200<<10]}, zipEntry{name: "d.bin", data: zeros[:200<<10]},

@@ -26,6 +26,9 @@ const (
 
 type compiledSchemas struct {
 	manifest, symbols, doc *jsonschema.Schema
+	// symbol is one element of symbols.json, which is validated a symbol
+	// at a time.
+	symbol *jsonschema.Schema
 }
 
 var loadSchemas = sync.OnceValues(func() (*compiledSchemas, error) {
@@ -55,6 +58,9 @@ var loadSchemas = sync.OnceValues(func() (*compiledSchemas, error) {
 		return nil, err
 	}
 	if s.doc, err = compile(DocSchemaFile); err != nil {
+		return nil, err
+	}
+	if s.symbol, err = c.Compile(SymbolsSchemaFile + "#/$defs/symbol"); err != nil {
 		return nil, err
 	}
 	return &s, nil

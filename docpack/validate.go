@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"slices"
 	"strconv"
@@ -61,12 +62,33 @@ func HasErrors(problems []Problem) bool {
 // symbols without a doc. It never stops at the first problem, except where
 // going on would mean reading beyond the Limits. No problems means valid.
 func Validate(r io.ReaderAt, size int64, opts ...Option) []Problem {
+	_, problems := Check(r, size, opts...)
+	return problems
+}
+
+// Check validates the docpack as Validate does and, when no problem is an
+// error, also returns it opened as Read opens it, from what the validation
+// decoded (a server that takes uploads reads each one once). r must stay
+// readable while the Pack's docs are read.
+func Check(r io.ReaderAt, size int64, opts ...Option) (*Pack, []Problem) {
 	v := &validator{}
 	v.run(r, size, buildOptions(opts))
-	return v.problems
+	if HasErrors(v.problems) || v.manifest == nil || v.syms == nil {
+		return nil, v.problems
+	}
+	p := &Pack{Manifest: *v.manifest, Symbols: v.syms, a: v.a}
+	if err := p.index(); err != nil { // duplicate ids are errors above
+		return nil, v.problems
+	}
+	return p, v.problems
 }
 
 type validator struct {
+	// What was read, for Check: the archive, the manifest and the symbols.
+	a        *archive
+	manifest *Manifest
+	syms     []Symbol
+
 	problems []Problem
 	// lenient downgrades schema findings to warnings: the pack is a newer minor
 	// version, which may add values this validator's schemas do not know.
@@ -112,6 +134,7 @@ func (v *validator) run(r io.ReaderAt, size int64, o options) {
 	if stop {
 		return
 	}
+	v.a = a
 
 	// manifest.json
 	var m *Manifest
@@ -140,18 +163,8 @@ func (v *validator) run(r io.ReaderAt, size int64, o options) {
 	var syms []Symbol
 	if a.symbols == nil {
 		v.add(SeverityError, "", "", ErrBadSymbols, "the archive has no %s", SymbolsName)
-	} else if inst, raw, ok := v.readJSON(a, a.symbols, ErrBadSymbols); ok {
-		v.schema(schemas.symbols, SymbolsName, inst, ErrBadSymbols)
-		if _, isArray := inst.([]any); isArray {
-			// Decode element by element so one malformed symbol does not hide the rest.
-			var elems []json.RawMessage
-			if err := json.Unmarshal(raw, &elems); err == nil {
-				syms = make([]Symbol, len(elems))
-				for i, e := range elems {
-					_ = json.Unmarshal(e, &syms[i]) // type errors are the schema's findings
-				}
-			}
-		}
+	} else {
+		syms = v.symbols(a, schemas)
 	}
 	known := v.checkSymbols(syms)
 
@@ -181,6 +194,104 @@ func (v *validator) run(r io.ReaderAt, size int64, o options) {
 	if m != nil && a.symbols != nil && syms != nil {
 		v.checkCounts(m, syms, len(a.docIDs), known)
 	}
+	// Entries a reader ignores are still served as they are: each must
+	// inflate to exactly what its header declares.
+	for _, f := range a.extra {
+		if strings.HasSuffix(f.Name, "/") {
+			continue
+		}
+		if err := a.drainEntry(f); err != nil {
+			v.addErr(err)
+		}
+	}
+	v.manifest, v.syms = m, syms
+}
+
+// symbols checks symbols.json a symbol at a time, as it is decompressed: each
+// element is parsed for its schema and decoded on its own, so one malformed
+// symbol hides none of the rest, and the entry (83 MiB for winapi with every
+// feature) is never held whole. The entry's size and CRC-32 are checked as
+// readEntry checks them.
+func (v *validator) symbols(a *archive, schemas *compiledSchemas) []Symbol {
+	f := a.symbols
+	src, done, err := a.openEntry(f)
+	if err != nil {
+		v.addErr(err)
+		return nil
+	}
+	defer done()
+	cr := &countingReader{r: io.LimitReader(src, int64(f.UncompressedSize64)+1)}
+	dec := json.NewDecoder(cr)
+	invalid := func(err error) []Symbol {
+		var se *json.SyntaxError
+		if cr.n > f.UncompressedSize64 {
+			// Cut off at the declared size: the entry is what is wrong.
+			v.addErr(checkEntry(f, cr.n, cr.crc))
+		} else if cr.err != nil && cr.err != io.EOF {
+			v.addErr(entryErr(f.Name, ErrCorrupt, "%v", cr.err))
+		} else if errors.As(err, &se) {
+			v.add(SeverityError, SymbolsName, "", ErrBadSymbols, "invalid JSON at byte %d: %v", se.Offset, err)
+		} else {
+			v.add(SeverityError, SymbolsName, "", ErrBadSymbols, "invalid JSON: %v", err)
+		}
+		return nil
+	}
+	if tok, err := dec.Token(); err != nil {
+		return invalid(err)
+	} else if tok != json.Delim('[') {
+		// Not an array: the schema says what it is instead (the entry is
+		// within the limits, and this is no symbol list to stream).
+		if inst, _, ok := v.readJSON(a, f, ErrBadSymbols); ok {
+			v.schema(schemas.symbols, SymbolsName, inst, ErrBadSymbols)
+		}
+		return nil
+	}
+	syms := []Symbol{}
+	for i := 0; dec.More(); i++ {
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return invalid(err)
+		}
+		inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+		if err != nil {
+			return invalid(err)
+		}
+		v.schemaAt(schemas.symbol, SymbolsName, "/"+strconv.Itoa(i), inst, ErrBadSymbols)
+		var s Symbol
+		_ = json.Unmarshal(raw, &s) // type errors are the schema's findings
+		syms = append(syms, s)
+	}
+	if _, err := dec.Token(); err != nil {
+		return invalid(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return invalid(fmt.Errorf("data after the array"))
+	}
+	if _, err := io.Copy(io.Discard, cr); err != nil {
+		v.addErr(entryErr(f.Name, ErrCorrupt, "%v", err))
+		return nil
+	}
+	if err := checkEntry(f, cr.n, cr.crc); err != nil {
+		v.addErr(err)
+		return nil
+	}
+	return syms
+}
+
+// countingReader counts and checksums what is read through it.
+type countingReader struct {
+	r   io.Reader
+	n   uint64
+	crc uint32
+	err error // the last read's
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += uint64(n)
+	c.crc = crc32.Update(c.crc, crc32.IEEETable, p[:n])
+	c.err = err
+	return n, err
 }
 
 // checkSymbols reports duplicate ids and parents naming unknown ids, and
@@ -271,6 +382,11 @@ func (v *validator) readJSON(a *archive, f *zip.File, sentinel error) (inst any,
 
 // schema validates inst and adds one problem per failing leaf.
 func (v *validator) schema(s *jsonschema.Schema, file string, inst any, sentinel error) {
+	v.schemaAt(s, file, "", inst, sentinel)
+}
+
+// schemaAt is schema for inst found at JSON pointer at inside file.
+func (v *validator) schemaAt(s *jsonschema.Schema, file, at string, inst any, sentinel error) {
 	err := s.Validate(inst)
 	if err == nil {
 		return
@@ -290,7 +406,7 @@ func (v *validator) schema(s *jsonschema.Schema, file string, inst any, sentinel
 			got, _ := json.Marshal(e.Got)
 			msg = fmt.Sprintf("%s: %s", got, msg)
 		}
-		v.add(sev, file, pointer(leaf.InstanceLocation), sentinel, "%s", msg)
+		v.add(sev, file, at+pointer(leaf.InstanceLocation), sentinel, "%s", msg)
 	}
 }
 

@@ -1,8 +1,11 @@
 package docpack
 
 import (
+	"archive/zip"
 	"bytes"
 	"encoding/json"
+	"errors"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -165,5 +168,81 @@ func TestProblemString(t *testing.T) {
 	p := Problem{Severity: SeverityError, File: SymbolsName, Pointer: "/3/line", Message: "got string, want integer"}
 	if got, want := p.String(), "error: symbols.json#/3/line: got string, want integer"; got != want {
 		t.Errorf("String = %q, want %q", got, want)
+	}
+}
+
+// symbols.json has a limit of its own, above the one for entries read whole
+// (winapi with every feature writes 83 MiB of symbols): a pack whose
+// symbols.json is over the entry limit but under the symbols limit reads,
+// validates and is checked into the same symbols, from one decode; a doc over
+// the entry limit is still refused, and so is a symbols.json over its limit.
+func TestSymbolsOverEntryLimit(t *testing.T) {
+	syms := sampleSymbols(600)
+	docs := sampleDocs(syms)
+	var buf bytes.Buffer
+	if err := Write(&buf, sampleManifest(syms, docs), syms, docs); err != nil {
+		t.Fatal(err)
+	}
+	data := buf.Bytes()
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var symSize uint64
+	for _, f := range zr.File {
+		if f.Name == SymbolsName {
+			symSize = f.UncompressedSize64
+		}
+	}
+	entryLimit := int64(symSize / 4)
+	lim := Limits{MaxEntryBytes: entryLimit, MaxSymbolsBytes: int64(symSize) + 1}
+	r := bytes.NewReader(data)
+	p, err := Read(r, r.Size(), WithLimits(lim))
+	if err != nil {
+		t.Fatalf("symbols.json of %d bytes under a %d-byte entry limit: %v", symSize, entryLimit, err)
+	}
+	if !reflect.DeepEqual(p.Symbols, syms) {
+		t.Error("Read: symbols differ from those written")
+	}
+	checked, problems := Check(r, r.Size(), WithLimits(lim))
+	if HasErrors(problems) || checked == nil {
+		t.Fatalf("Check: %v", problems)
+	}
+	if !reflect.DeepEqual(checked.Symbols, syms) || checked.Manifest.SymbolCount != len(syms) {
+		t.Error("Check: symbols or manifest differ from those written")
+	}
+	if d, ok := checked.Doc(syms[7].ID); !ok || !reflect.DeepEqual(d, docs[syms[7].ID]) {
+		t.Errorf("Check: doc %s read back as %+v", syms[7].ID, d)
+	}
+
+	big := buildZip(t, append(validEntries(t), zipEntry{name: "docs/extra.json", data: bytes.Repeat([]byte(" "), int(entryLimit)+1)})...)
+	if _, err := Read(bytes.NewReader(big), int64(len(big)), WithLimits(lim)); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("a doc over the entry limit: err = %v, want ErrTooLarge", err)
+	}
+	lim.MaxSymbolsBytes = int64(symSize) - 1
+	if _, err := Read(r, r.Size(), WithLimits(lim)); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("symbols.json over its limit: err = %v, want ErrTooLarge", err)
+	}
+	if _, problems := Check(r, r.Size(), WithLimits(lim)); !HasErrors(problems) {
+		t.Error("Check: symbols.json over its limit gives no error")
+	}
+}
+
+// An entry no reader uses is still inflated by the validator: one that
+// yields more than its header declares is an error.
+func TestValidateExtraEntryInflates(t *testing.T) {
+	lie := uint64(10)
+	b := buildZip(t, append(validEntries(t), zipEntry{name: "notes/extra.txt", data: bytes.Repeat([]byte("x"), 1000), declared: &lie})...)
+	problems := validate(b)
+	found := false
+	for _, p := range problems {
+		found = found || (p.File == "notes/extra.txt" && errors.Is(p.Err, ErrTooLarge))
+	}
+	if !found {
+		t.Errorf("problems %v do not flag notes/extra.txt as too large", problems)
+	}
+	good := buildZip(t, append(validEntries(t), zipEntry{name: "notes/extra.txt", data: []byte("fine")})...)
+	if problems := validate(good); HasErrors(problems) {
+		t.Errorf("a well-formed extra entry: %v", problems)
 	}
 }

@@ -1,7 +1,6 @@
 package relay
 
 import (
-	"archive/zip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -71,10 +70,11 @@ func (s *Server) ingest(ctx context.Context, job *jobs.Job, path string) error {
 }
 
 // readManifest checks the docpack at path as `doctown validate` does (every
-// entry, schema, ids and counts), then that every entry — the ones readers
-// ignore too — inflates to exactly the size its header declares, and returns
-// its manifest. Errors wrap ErrInvalidDocpack and never name path (a
-// temporary file of this server).
+// entry, schema, ids and counts; every entry, the ones readers ignore too,
+// inflates to exactly the size its header declares: a docpack is served to
+// browsers and tools that trust the headers) and returns its manifest, from
+// that one reading (docpack.Check). Errors wrap ErrInvalidDocpack and never
+// name path (a temporary file of this server).
 func readManifest(path string) (docpack.Manifest, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -85,7 +85,8 @@ func readManifest(path string) (docpack.Manifest, error) {
 	if err != nil {
 		return docpack.Manifest{}, fmt.Errorf("open docpack: %w", err)
 	}
-	if problems := docpack.Validate(f, fi.Size()); docpack.HasErrors(problems) {
+	p, problems := docpack.Check(f, fi.Size())
+	if p == nil {
 		var msgs []string
 		for _, p := range problems {
 			if p.Severity == docpack.SeverityError && len(msgs) < 3 {
@@ -94,53 +95,7 @@ func readManifest(path string) (docpack.Manifest, error) {
 		}
 		return docpack.Manifest{}, fmt.Errorf("%w: %s", ErrInvalidDocpack, strings.Join(msgs, "; "))
 	}
-	if err := checkEntrySizes(f, fi.Size()); err != nil {
-		return docpack.Manifest{}, fmt.Errorf("%w: %w", ErrInvalidDocpack, err)
-	}
-	p, err := docpack.Read(f, fi.Size())
-	if err != nil {
-		return docpack.Manifest{}, fmt.Errorf("%w: %w", ErrInvalidDocpack, err)
-	}
-	m := p.Manifest
-	p.Close()
-	return m, nil
-}
-
-// checkEntrySizes inflates every entry of the archive, within the reader's
-// limits, and refuses one whose data is longer or shorter than its header
-// says: a docpack is served to browsers and tools that trust the headers, so
-// one that unpacks to more than it declares is not stored, even in an entry
-// the reader would ignore.
-func checkEntrySizes(r io.ReaderAt, size int64) error {
-	zr, err := zip.NewReader(r, size)
-	if err != nil {
-		return err
-	}
-	lim := docpack.DefaultLimits()
-	var total uint64
-	for _, f := range zr.File {
-		if strings.HasSuffix(f.Name, "/") {
-			continue
-		}
-		declared := f.UncompressedSize64
-		total += declared
-		if declared > uint64(lim.MaxEntryBytes) || total > uint64(lim.MaxUnpackedBytes) {
-			return fmt.Errorf("%s: %w", f.Name, docpack.ErrTooLarge)
-		}
-		rc, err := f.Open()
-		if err != nil {
-			return fmt.Errorf("%s: %w", f.Name, err)
-		}
-		n, err := io.Copy(io.Discard, io.LimitReader(rc, int64(declared)+1))
-		rc.Close()
-		switch {
-		case err != nil:
-			return fmt.Errorf("%s: inflates to more or other than its header declares: %w", f.Name, err)
-		case uint64(n) != declared:
-			return fmt.Errorf("%s: inflates to %d bytes, its header declares %d", f.Name, n, declared)
-		}
-	}
-	return nil
+	return p.Manifest, nil
 }
 
 // publishTarget is where publish files a docpack: the commit it documents, the

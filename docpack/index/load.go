@@ -18,7 +18,13 @@ func Open(path string) (*Pack, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Pack{Index: newIndex(&p.Manifest, p.Symbols, p, p.SymbolIndex), pack: p}, nil
+	return &Pack{Index: Of(p), pack: p}, nil
+}
+
+// Of indexes an open docpack, its docs read from it, with the id lookup the
+// docpack already has (New would build a second one).
+func Of(p *docpack.Pack) *Index {
+	return newIndex(&p.Manifest, p.Symbols, p, p.SymbolIndex)
 }
 
 // Close closes the archive.

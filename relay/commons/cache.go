@@ -170,7 +170,7 @@ func (c *packCache) load(ctx context.Context, key string) (*openPack, error) {
 		f.Close()
 		return nil, fmt.Errorf("read docpack %s: %w", key, err)
 	}
-	p := &openPack{Pack: pack, file: f, summaries: make(map[string]template.HTML), x: index.New(&pack.Manifest, pack.Symbols, pack)}
+	p := &openPack{Pack: pack, file: f, summaries: make(map[string]template.HTML), x: index.Of(pack)}
 	for _, s := range pack.Symbols {
 		// A damaged doc only loses its summary here; its page says why.
 		if d, err := pack.ReadDoc(s.ID); err == nil {
