@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"strings"
 	"time"
 
@@ -97,14 +98,11 @@ func (s *Server) startCheck(ctx context.Context, log *slog.Logger, job *jobs.Job
 	run := githubapp.CheckRun{Status: "in_progress", DetailsURL: s.publicURL(api.PagePath(job.Owner, job.Repo, job.SHA)),
 		Title: "Building the docpack", Summary: fmt.Sprintf("doctown is documenting the public API of `%s` at `%s`.", job.FullName(), shortSHA(job.SHA))}
 	if job.CheckRunID != 0 {
-		if err := s.gh.UpdateCheckRun(ctx, job.InstallationID, job.Owner, job.Repo, job.CheckRunID, run); err != nil {
-			log.Warn("check run", "err", err)
-		}
+		s.countCheck("update", s.gh.UpdateCheckRun(ctx, job.InstallationID, job.Owner, job.Repo, job.CheckRunID, run), log)
 		return
 	}
 	id, err := s.gh.CreateCheckRun(ctx, job.InstallationID, job.Owner, job.Repo, job.SHA, run)
-	if err != nil {
-		log.Warn("check run", "err", err)
+	if s.countCheck("create", err, log) != nil {
 		return
 	}
 	job.CheckRunID = id
@@ -123,15 +121,24 @@ func (s *Server) completeCheck(ctx context.Context, log *slog.Logger, job *jobs.
 	if run.DetailsURL == "" {
 		run.DetailsURL = s.publicURL(api.PagePath(job.Owner, job.Repo, job.SHA))
 	}
-	var err error
 	if job.CheckRunID != 0 {
-		err = s.gh.UpdateCheckRun(ctx, job.InstallationID, job.Owner, job.Repo, job.CheckRunID, run)
-	} else {
-		_, err = s.gh.CreateCheckRun(ctx, job.InstallationID, job.Owner, job.Repo, job.SHA, run)
+		s.countCheck("update", s.gh.UpdateCheckRun(ctx, job.InstallationID, job.Owner, job.Repo, job.CheckRunID, run), log)
+		return
 	}
+	_, err := s.gh.CreateCheckRun(ctx, job.InstallationID, job.Owner, job.Repo, job.SHA, run)
+	s.countCheck("create", err, log)
+}
+
+// countCheck counts a check-run write and logs its failure (the error names
+// a status, never GitHub's answer); it returns err.
+func (s *Server) countCheck(op string, err error, log *slog.Logger) error {
+	result := "ok"
 	if err != nil {
-		log.Warn("check run", "err", err)
+		result = "error"
+		log.Warn("check run not written", "op", op, "err", err)
 	}
+	s.metrics.checkRuns.WithLabelValues(op, result).Inc()
+	return err
 }
 
 // builtCheck is the completed check run of a stored docpack: the symbol
@@ -166,12 +173,25 @@ func (s *Server) builtCheck(ch *builtChanges) githubapp.CheckRun {
 }
 
 // failedCheck is the completed check run of a build that failed for good:
-// its error, already redacted, never a token or an upstream body.
+// its error as the job records it (already redacted), made fit for a page
+// anyone who reads the repository sees — tokens removed again, URLs reduced
+// to their host (an archive link may carry a credential in its query), one
+// paragraph, at most maxCheckError bytes.
 func failedCheck(msg string) githubapp.CheckRun {
 	msg = secret.Redact(msg, 2000)
+	msg = urlRe.ReplaceAllString(msg, "$1")
+	msg = strings.Join(strings.Fields(msg), " ")
+	msg = secret.Truncate(msg, maxCheckError)
 	return githubapp.CheckRun{Conclusion: "failure", Title: "The docpack could not be built",
-		Summary: "doctown could not build this commit's docpack:\n\n```\n" + strings.ReplaceAll(msg, "```", "'''") + "\n```\n"}
+		Summary: "doctown could not build this commit's docpack:\n\n```\n" + strings.ReplaceAll(msg, "`", "'") +
+			"\n```\n\nThe relay's operator sees the full error in its job API.\n"}
 }
+
+// maxCheckError bounds the error a failed check run shows.
+const maxCheckError = 500
+
+// urlRe matches a URL, capturing its scheme and host.
+var urlRe = regexp.MustCompile(`(https?://[^/\s?#"']+)[^\s"']*`)
 
 func shortSHA(sha string) string {
 	if len(sha) > 12 {

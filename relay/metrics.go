@@ -19,6 +19,8 @@ type metrics struct {
 	dispatch      *prometheus.HistogramVec
 	upload        *prometheus.HistogramVec
 	storageErrors *prometheus.CounterVec
+	checkRuns     *prometheus.CounterVec
+	previews      prometheus.Counter
 }
 
 func newMetrics() *metrics {
@@ -46,8 +48,16 @@ func newMetrics() *metrics {
 			Name: "doctown_relay_storage_errors_total",
 			Help: "Failed storage operations by operation.",
 		}, []string{"op"}),
+		checkRuns: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "doctown_relay_check_runs_total",
+			Help: "Check-run writes to GitHub by operation (create, update) and result (ok, error: the App lacks checks: write, GitHub unavailable).",
+		}, []string{"op", "result"}),
+		previews: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "doctown_relay_previews_expired_total",
+			Help: "Pull-request previews removed after their pull request closed.",
+		}),
 	}
-	m.reg.MustRegister(m.webhooks, m.transitions, m.dispatch, m.upload, m.storageErrors,
+	m.reg.MustRegister(m.webhooks, m.transitions, m.dispatch, m.upload, m.storageErrors, m.checkRuns, m.previews,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

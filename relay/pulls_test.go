@@ -290,6 +290,10 @@ func TestChecksNotGranted(t *testing.T) {
 	if logs := r.logs.String(); !strings.Contains(logs, "the App was not granted checks: write") || strings.Contains(logs, "ghs_") {
 		t.Errorf("the log does not say why (or shows a token):\n%s", logs)
 	}
+	m := getBody(t, r.URL+"/metrics")
+	if !strings.Contains(m, `doctown_relay_check_runs_total{op="create",result="error"} 2`) {
+		t.Errorf("metrics do not count the failed check-run writes (start and completion):\n%s", grepLines(m, "check_runs"))
+	}
 }
 
 // TestPullHeadPushed: a pull request's head that is then pushed to the
@@ -398,4 +402,20 @@ func getStatus(t *testing.T, url string) int {
 	}
 	resp.Body.Close()
 	return resp.StatusCode
+}
+
+// TestFailedCheckText: a failed build's check run shows its error without
+// tokens, URL paths and queries, or more than a paragraph.
+func TestFailedCheckText(t *testing.T) {
+	msg := "build: github: download archive from codeload.example: GET https://codeload.example/acme/a/legacy.tar.gz/abc?token=AAAAAAAAAAAAAAAAAAAAAA failed\n" +
+		"with token ghs_0123456789abcdefABCDEF0123 and `backticks`" + strings.Repeat(" more", 300)
+	run := failedCheck(msg)
+	for _, bad := range []string{"ghs_", "legacy.tar.gz", "token=", "AAAAAAAA", "`backticks`"} {
+		if strings.Contains(run.Summary, bad) {
+			t.Errorf("summary shows %q:\n%s", bad, run.Summary)
+		}
+	}
+	if !strings.Contains(run.Summary, "https://codeload.example failed with") || run.Conclusion != "failure" || len(run.Summary) > 800 {
+		t.Errorf("summary (%d bytes):\n%s", len(run.Summary), run.Summary)
+	}
 }

@@ -358,6 +358,7 @@ func (s *Server) expirePreviews(ctx context.Context) (int, error) {
 			continue
 		}
 		n++
+		s.metrics.previews.Inc()
 		if err := s.store.Delete(ctx, e.Key); err != nil && !errors.Is(err, store.ErrNotFound) {
 			s.metrics.storageErrors.WithLabelValues("delete").Inc()
 			s.log.Warn("expire preview: delete object", "key", e.Key, "err", err)

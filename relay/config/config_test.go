@@ -17,7 +17,7 @@ func TestConfigEnvAndFlags(t *testing.T) {
 		"GITHUB_WEBHOOK_SECRET": "  a-secret-of-enough-length\n", "DOCTOWN_DISPATCH": "runpod", "RUNPOD_ENDPOINT": "https://rp.example/v2/abc",
 		"RUNPOD_API_KEY": "k", "DOCTOWN_STORAGE": "s3", "BUCKET_ENDPOINT": "https://r2.example", "BUCKET_NAME": "docpacks",
 		"DOCTOWN_JOB_TIMEOUT": "10m", "DOCTOWN_WORKERS": "4", "DOCTOWN_BUILD_TAGS": "true",
-		"DOCTOWN_ADMIN_TOKEN": " adm ",
+		"DOCTOWN_ADMIN_TOKEN": " adm ", "DOCTOWN_CHECKS": "true", "DOCTOWN_CHECKS_MAJOR": "failure", "DOCTOWN_PREVIEW_TTL": "48h",
 	}
 	cfg := Default()
 	if err := cfg.FromEnv(func(k string) string { return env[k] }); err != nil {
@@ -32,7 +32,8 @@ func TestConfigEnvAndFlags(t *testing.T) {
 		t.Fatal(err)
 	}
 	if cfg.Workers != 8 || cfg.Addr != "127.0.0.1:1" || cfg.JobTimeout != 10*time.Minute || !cfg.BuildTags ||
-		cfg.GitHubAppID != 12 || !strings.Contains(string(cfg.GitHubAppPrivateKey), "\nx\n") || cfg.BucketRegion != "auto" || cfg.AdminToken != "adm" || cfg.WebhookSecret != "a-secret-of-enough-length" {
+		cfg.GitHubAppID != 12 || !strings.Contains(string(cfg.GitHubAppPrivateKey), "\nx\n") || cfg.BucketRegion != "auto" || cfg.AdminToken != "adm" || cfg.WebhookSecret != "a-secret-of-enough-length" ||
+		!cfg.Checks || cfg.ChecksMajor != ConclusionFailure || cfg.PreviewTTL != 48*time.Hour {
 		t.Errorf("config = %+v", cfg)
 	}
 }
@@ -49,6 +50,12 @@ func TestConfigValidate(t *testing.T) {
 		{"s3 without bucket", func(c *Config) { c.Storage = "s3" }, "BUCKET_NAME"},
 		{"app id without key", func(c *Config) { c.GitHubAppID = 3 }, "GITHUB_APP_PRIVATE_KEY"},
 		{"zero workers", func(c *Config) { c.Workers = 0 }, "DOCTOWN_WORKERS"},
+		{"checks without an App", func(c *Config) { c.Checks, c.PublicURL = true, "https://relay.example" }, "DOCTOWN_CHECKS needs a GitHub App"},
+		{"checks without a public URL", func(c *Config) {
+			c.Checks, c.GitHubAppID, c.GitHubAppPrivateKey = true, 3, []byte("k")
+		}, "DOCTOWN_CHECKS needs DOCTOWN_PUBLIC_URL"},
+		{"unknown major conclusion", func(c *Config) { c.ChecksMajor = "success" }, "DOCTOWN_CHECKS_MAJOR"},
+		{"negative preview ttl", func(c *Config) { c.PreviewTTL = -time.Hour }, "DOCTOWN_PREVIEW_TTL"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := Default()
@@ -91,3 +98,12 @@ func TestRelaySecretPersisted(t *testing.T) {
 }
 
 func newFlagSet() *pflag.FlagSet { return pflag.NewFlagSet("relay", pflag.ContinueOnError) }
+
+// TestChecksOffByDefault: check runs need a permission beyond the default
+// contents read-only, so they are off unless the operator turns them on.
+func TestChecksOffByDefault(t *testing.T) {
+	c := Default()
+	if c.Checks || c.ChecksMajor != ConclusionNeutral || c.PreviewTTL != DefaultPreviewTTL {
+		t.Errorf("defaults: checks %v, major %q, preview ttl %s", c.Checks, c.ChecksMajor, c.PreviewTTL)
+	}
+}
