@@ -1,14 +1,13 @@
 package index_test
 
 import (
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/doctown/doctown/docpack"
 	"github.com/doctown/doctown/docpack/index"
-	"github.com/doctown/doctown/internal/debcrate"
+	"github.com/doctown/doctown/internal/debcrate/debpack"
 	"github.com/doctown/doctown/pipeline"
 )
 
@@ -17,11 +16,7 @@ import (
 // is not installed.
 func debianPack(t *testing.T, glob string) *index.Pack {
 	t.Helper()
-	out := filepath.Join(t.TempDir(), "crate.docpack")
-	if _, err := pipeline.Build(t.Context(), pipeline.BuildOptions{Source: pipeline.LocalSource{Dir: debcrate.Dir(t, glob)}, Output: out}, nil); err != nil {
-		t.Fatal(err)
-	}
-	p, err := index.Open(out)
+	p, err := index.Open(debpack.Build(t, glob, pipeline.BuildOptions{}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package index_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/doctown/doctown/docpack/index"
@@ -88,5 +89,27 @@ func TestResolveLink(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestLinkDefs(t *testing.T) {
+	desc := "Text.\n\n```\n[not]: a-def-in-code\n```\n\n[`Some(T)`]: https://doc.rust-lang.org/std/option/enum.Option.html#variant.Some\n"
+	defs := index.LinkDefs("Serialize a [`Some(T)`] value.", desc)
+	if defs != "[`Some(T)`]: https://doc.rust-lang.org/std/option/enum.Option.html#variant.Some\n" {
+		t.Fatalf("LinkDefs = %q", defs)
+	}
+	got := index.Rewrite("Serialize a [`Some(T)`] value.\n\n"+defs, nil)
+	if want := "Serialize a [`Some(T)`](https://doc.rust-lang.org/std/option/enum.Option.html#variant.Some) value."; strings.TrimSpace(got) != want {
+		t.Errorf("summary with the description's definitions = %q, want %q", got, want)
+	}
+}
+
+func TestRewriteCodeSpanOverLines(t *testing.T) {
+	// syn's crate doc: a code span closes on the next line, a link follows it.
+	in := "Use `cargo rustc -- -Zunstable-options\n--pretty=expanded` or the [`cargo expand`] subcommand.\n\n[`cargo expand`]: https://github.com/dtolnay/cargo-expand"
+	got := index.Rewrite(in, nil)
+	want := "Use `cargo rustc -- -Zunstable-options\n--pretty=expanded` or the [`cargo expand`](https://github.com/dtolnay/cargo-expand) subcommand.\n"
+	if got != want {
+		t.Errorf("Rewrite = %q, want %q", got, want)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/doctown/doctown/docpack"
+	"github.com/doctown/doctown/docpack/index"
 )
 
 // InspectOptions are the flags of `doctown inspect`.
@@ -157,41 +158,15 @@ func inspect(ctx context.Context, p *docpack.Pack, top int) (*InspectReport, err
 	return r, nil
 }
 
-// topModules counts each symbol towards its nearest enclosing module (the
-// module itself excluded), following parent ids; a symbol with no module among
-// its ancestors counts towards its path's prefix.
+// topModules counts each symbol (modules themselves excluded) towards the
+// module it lives in, as the index places it (index.ModuleOf).
 func topModules(p *docpack.Pack, top int) []ModuleCount {
-	module := make(map[string]string, len(p.Symbols)) // id → enclosing module path
-	var enclosing func(id string, depth int) string
-	enclosing = func(id string, depth int) string {
-		if mod, ok := module[id]; ok {
-			return mod
-		}
-		s, ok := p.SymbolByID(id)
-		if !ok || depth > 64 {
-			return ""
-		}
-		var mod string
-		if s.SymbolType == docpack.KindModule {
-			mod = s.Path
-		} else if s.Parent != "" {
-			mod = enclosing(s.Parent, depth+1)
-		} else {
-			mod = pathModule(&s)
-		}
-		module[id] = mod
-		return mod
-	}
+	x := index.New(&p.Manifest, p.Symbols, nil)
 	counts := map[string]int{}
-	for _, s := range p.Symbols {
-		if s.SymbolType == docpack.KindModule {
-			continue
+	for i := range x.Symbols {
+		if x.Symbols[i].SymbolType != docpack.KindModule {
+			counts[x.ModuleOf(i)]++
 		}
-		mod := enclosing(s.Parent, 0)
-		if mod == "" {
-			mod = pathModule(&s)
-		}
-		counts[mod]++
 	}
 	out := make([]ModuleCount, 0, len(counts))
 	for path, n := range counts {
@@ -204,18 +179,6 @@ func topModules(p *docpack.Pack, top int) []ModuleCount {
 		out = out[:top]
 	}
 	return out
-}
-
-// pathModule is the path a symbol sits under: its path without its name. An
-// impl's name ("impl fmt::Display for Point") may itself hold "::".
-func pathModule(s *docpack.Symbol) string {
-	if p, ok := strings.CutSuffix(s.Path, "::"+s.Name); ok {
-		return p
-	}
-	if i := strings.LastIndex(s.Path, "::"); i >= 0 {
-		return s.Path[:i]
-	}
-	return s.Path
 }
 
 func printInspect(w io.Writer, r *InspectReport, color bool) error {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -130,7 +131,10 @@ func oneLine(s string) string {
 	return s
 }
 
-// printSymbol writes one symbol's docs as markdown, or fails with near matches.
+// printSymbol writes one symbol's page as markdown, the sections docs.rs
+// shows (index.Sections) included, or fails with near matches. Links of the
+// docs keep their targets: a symbol of the docpack by its path, anything else
+// by its URL; a link that resolves to nothing is its text.
 func printSymbol(w io.Writer, x *index.Index, path string) error {
 	i, ok := x.ByPath(path)
 	if !ok {
@@ -148,8 +152,23 @@ func printSymbol(w io.Writer, x *index.Index, path string) error {
 	}
 	s := x.Symbols[i]
 	d, hasDoc := x.Doc(i)
-	fmt.Fprintf(w, "# %s %s\n\n%s · %s:%d\n", index.KindTitle(s.SymbolType), s.Path, s.Visibility, s.File, s.Line)
+	fmt.Fprintf(w, "# %s %s\n\n", index.KindTitle(s.SymbolType), s.Path)
+	var where []string
+	if o := x.Owner(i); o >= 0 {
+		where = append(where, "in "+index.KindName(x.Symbols[o].SymbolType)+" "+x.Symbols[o].Path)
+	}
+	if s.File != "" {
+		loc := fmt.Sprintf("%s:%d", s.File, s.Line)
+		if s.EndLine > s.Line {
+			loc += fmt.Sprintf("-%d", s.EndLine)
+		}
+		where = append(where, loc)
+	}
+	fmt.Fprintln(w, strings.Join(append(where, s.Visibility), " · "))
 	notes, attrs := index.Attributes(s)
+	if a := s.Availability(); a != "" {
+		notes = append([]string{a}, slices.DeleteFunc(notes, func(n string) bool { return strings.HasPrefix(n, "Available on") })...)
+	}
 	for _, n := range notes {
 		fmt.Fprintln(w, n)
 	}
@@ -160,15 +179,68 @@ func printSymbol(w io.Writer, x *index.Index, path string) error {
 		fmt.Fprintln(w, "(no doc comment: described from the signature)")
 	}
 	fmt.Fprintln(w)
-	fmt.Fprint(w, components.DocMarkdown(s, d, hasDoc))
-	if kids := x.Children(i); len(kids) > 0 {
-		fmt.Fprintln(w, "## Children")
-		fmt.Fprintln(w)
-		for _, c := range kids {
-			fmt.Fprintf(w, "- %s `%s`\n", x.Symbols[c].SymbolType, x.Symbols[c].Path)
+	fmt.Fprint(w, components.DocMarkdownLinked(s, d, hasDoc, 100, func(l index.Link) string {
+		if !l.IntraDoc() {
+			return "[" + l.Text + "](" + l.Dest + ")"
 		}
+		t, ok := x.DocLink(d, i, l.Dest)
+		switch {
+		case !ok:
+			return l.Text
+		case t.Symbol >= 0:
+			return "[" + l.Text + "](" + x.Symbols[t.Symbol].Path + ")"
+		}
+		return "[" + l.Text + "](" + t.URL + ")"
+	}))
+	for _, sec := range x.Sections(i) {
+		fmt.Fprintf(w, "## %s\n\n", sec.Title)
+		for j, it := range sec.Items {
+			if it.Impl { // the header of the inherent impl whose methods follow
+				if j > 0 {
+					fmt.Fprintln(w)
+				}
+				fmt.Fprintf(w, "### `%s`\n\n", components.ImplLabel(&x.Symbols[it.Symbol]))
+				continue
+			}
+			fmt.Fprintln(w, "- "+sectionLine(x, s.SymbolType, sec.Title, it))
+		}
+		fmt.Fprintln(w)
 	}
 	return nil
+}
+
+// sectionLine is one item of a section as a markdown list item: its
+// signature (an impl's header, a module item's name) in code, where it
+// opens when that is another symbol, and its summary or an impl's items.
+func sectionLine(x *index.Index, page docpack.Kind, title string, it index.SectionItem) string {
+	s := &x.Symbols[it.Symbol]
+	label := components.MemberLabel(s)
+	switch {
+	case s.SymbolType == docpack.KindImpl:
+		label = components.ImplLabel(s)
+	case title == "For" || title == "Trait": // an impl's type and trait
+		label = s.Path
+	}
+	line := "`" + label + "`"
+	if page == docpack.KindModule {
+		line = "`" + s.Name + "` (" + s.Path + ")"
+	}
+	if it.Target != it.Symbol {
+		line += " → " + x.Symbols[it.Target].Path
+	}
+	switch {
+	case it.Members != nil:
+		var names []string
+		for _, c := range it.Members {
+			names = append(names, x.Symbols[c].Name)
+		}
+		line += ": " + strings.Join(names, ", ")
+	default:
+		if d, ok := x.Doc(it.Symbol); ok && d.Summary != "" && d.Source != docpack.DocFromSignature && s.SymbolType != docpack.KindImpl {
+			line += " — " + oneLine(d.Summary)
+		}
+	}
+	return line
 }
 
 // nearPaths suggests up to n symbol paths for a mistyped one, from the

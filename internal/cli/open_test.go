@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/doctown/doctown/docpack"
+	"github.com/doctown/doctown/internal/debcrate/debpack"
+	"github.com/doctown/doctown/pipeline"
 	"github.com/doctown/doctown/tui/packtest"
 )
 
@@ -58,4 +60,35 @@ func TestOpenPlain(t *testing.T) {
 			t.Errorf("got %d symbols, [2]=%s", len(got), got[2].Path)
 		}
 	})
+}
+
+// TestOpenSymbolPage prints hashbrown's HashMap as `doctown open` does when
+// piped: its intra-doc links keep their targets (a path in the docpack, a
+// URL elsewhere) instead of being dropped to their text, and its page has
+// docs.rs's sections.
+func TestOpenSymbolPage(t *testing.T) {
+	path := debpack.Build(t, "hashbrown-0.12*", pipeline.BuildOptions{})
+	var out, errOut bytes.Buffer
+	s := &IO{In: strings.NewReader(""), Out: &out, ErrOut: &errOut, Getenv: func(string) string { return "" }}
+	if code := MainIO(t.Context(), []string{"open", path, "hashbrown::HashMap"}, s); code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	page := out.String()
+	for _, want := range []string{
+		"[`with_hasher`](hashbrown::HashMap::with_hasher)",
+		"[`Eq`](https://doc.rust-lang.org/std/cmp/trait.Eq.html)",
+		"\n## Implementations\n", "- `pub fn insert(&mut self, k: K, v: V) -> Option<V>` — Inserts a key-value pair into the map.",
+		"\n### `impl<K, V> HashMap<K, V, DefaultHashBuilder>`\n",
+		"\n## Trait Implementations\n", "- `impl<K: Clone, V: Clone, S: Clone, A: Allocator + Clone> Clone for HashMap<K, V, S, A>`: clone, clone_from",
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page lacks %q:\n%s", want, page)
+		}
+	}
+	if n := strings.Count(page[strings.Index(page, "## Trait Implementations"):], "\n- `impl"); n < 5 {
+		t.Errorf("%d trait implementations, want ≥ 5", n)
+	}
+	if strings.Contains(page, "[`with_hasher`]\n") || strings.Contains(page, "[`with_hasher`],") {
+		t.Error("a raw intra-doc link is left")
+	}
 }

@@ -84,6 +84,7 @@ type KeyMap struct {
 	Up, Down, PageUp, PageDown, Top, Bottom  key.Binding
 	NextPane, PrevPane, Enter, Back, Forward key.Binding
 	NextLink, PrevLink, Search, Filter, Help key.Binding
+	FollowNumber                             key.Binding
 	Quit, Cancel, Yes, No                    key.Binding
 }
 
@@ -102,17 +103,19 @@ func DefaultKeyMap() *KeyMap {
 		NextPane: b([]string{"tab", "right", "l"}, "tab", "next pane"),
 		PrevPane: b([]string{"shift+tab", "left", "h"}, "shift+tab", "previous pane"),
 		Enter:    b([]string{"enter"}, "enter", "open / follow"),
-		Back:     b([]string{"backspace", "b", "alt+left"}, "b", "back"),
+		Back:     b([]string{"backspace", "b", "alt+left"}, "⌫/b", "back"),
 		Forward:  b([]string{"f", "alt+right"}, "f", "forward"),
 		NextLink: b([]string{"]", "n"}, "]", "next link"),
 		PrevLink: b([]string{"[", "p"}, "[", "previous link"),
 		Search:   b([]string{"/"}, "/", "search"),
-		Filter:   b([]string{"t"}, "t", "filter by kind"),
-		Help:     b([]string{"?"}, "?", "help"),
-		Quit:     b([]string{"q", "ctrl+c"}, "q", "quit"),
-		Cancel:   b([]string{"esc"}, "esc", "close"),
-		Yes:      b([]string{"y", "Y"}, "y", "yes"),
-		No:       b([]string{"n", "N", "esc"}, "n", "no"),
+		// FollowNumber is only shown in the help: the browser reads digits itself.
+		FollowNumber: b([]string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "0"}, "1…9", "follow link [N]"),
+		Filter:       b([]string{"t"}, "t", "filter by kind"),
+		Help:         b([]string{"?"}, "?", "help"),
+		Quit:         b([]string{"q", "ctrl+c"}, "q", "quit"),
+		Cancel:       b([]string{"esc"}, "esc", "close"),
+		Yes:          b([]string{"y", "Y"}, "y", "yes"),
+		No:           b([]string{"n", "N", "esc"}, "n", "no"),
 	}
 }
 
@@ -125,7 +128,7 @@ func (k *KeyMap) ShortHelp() []key.Binding {
 func (k *KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
-		{k.NextPane, k.PrevPane, k.Enter, k.NextLink, k.PrevLink},
+		{k.NextPane, k.PrevPane, k.Enter, k.NextLink, k.PrevLink, k.FollowNumber},
 		{k.Back, k.Forward, k.Search, k.Filter, k.Cancel},
 		{k.Help, k.Quit},
 	}

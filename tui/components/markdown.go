@@ -6,7 +6,9 @@ import (
 	"sync"
 
 	"charm.land/glamour/v2"
-	"github.com/charmbracelet/x/ansi"
+	"charm.land/glamour/v2/ansi"
+	"charm.land/glamour/v2/styles"
+	xansi "github.com/charmbracelet/x/ansi"
 
 	"github.com/doctown/doctown/docpack"
 	"github.com/doctown/doctown/docpack/index"
@@ -42,18 +44,18 @@ func (m *Markdown) Render(key, md string, width int) string {
 	}
 	r, ok := m.rends[width]
 	if !ok {
-		style := "notty"
+		style := glamour.WithStyles(plainStyle())
 		if m.Color {
-			style = "dark"
+			style = glamour.WithStandardStyle("dark")
 		}
 		var err error
-		r, err = glamour.NewTermRenderer(glamour.WithStandardStyle(style), glamour.WithWordWrap(width-2))
+		r, err = glamour.NewTermRenderer(style, glamour.WithWordWrap(width-2))
 		if err != nil {
 			return md
 		}
 		m.rends[width] = r
 	}
-	out, err := r.Render(md)
+	out, err := r.Render(wrapCode(md, width-8))
 	if err != nil {
 		out = md
 	}
@@ -62,11 +64,60 @@ func (m *Markdown) Render(key, md string, width int) string {
 	return out
 }
 
+// wrapCode breaks the lines of fenced code blocks wider than w at a space
+// (or at w when there is none), the rest indented under the line's start:
+// glamour's own wrapping of code starts the rest at the margin.
+func wrapCode(md string, w int) string {
+	if w < 20 || !strings.Contains(md, "```") && !strings.Contains(md, "~~~") {
+		return md
+	}
+	lines := strings.Split(md, "\n")
+	out := make([]string, 0, len(lines))
+	fence := ""
+	for _, ln := range lines {
+		t := strings.TrimSpace(ln)
+		switch {
+		case fence == "" && (strings.HasPrefix(t, "```") || strings.HasPrefix(t, "~~~")):
+			fence = t[:3]
+		case fence != "" && strings.HasPrefix(t, fence):
+			fence = ""
+		case fence != "" && xansi.StringWidth(ln) > w:
+			lead := ln[:len(ln)-len(strings.TrimLeft(ln, " \t"))]
+			for i, part := range strings.Split(xansi.Wrap(strings.TrimLeft(ln, " \t"), max(10, w-len(lead)-4), ""), "\n") {
+				if i == 0 {
+					out = append(out, lead+part)
+				} else {
+					out = append(out, lead+"    "+part)
+				}
+			}
+			continue
+		}
+		out = append(out, ln)
+	}
+	return strings.Join(out, "\n")
+}
+
+// plainStyle is glamour's style without colour (NO_COLOR): its notty style
+// with emphasis, strong text and headings as attributes, not as the stray
+// "*", "**" and "## " the notty style leaves in the text.
+func plainStyle() ansi.StyleConfig {
+	st := styles.NoTTYStyleConfig
+	bold, italic := true, true
+	st.Emph = ansi.StylePrimitive{Italic: &italic}
+	st.Strong = ansi.StylePrimitive{Bold: &bold}
+	st.Heading.Bold = &bold
+	for _, h := range []*ansi.StyleBlock{&st.H1, &st.H2, &st.H3, &st.H4, &st.H5, &st.H6} {
+		h.Prefix = ""
+		h.Bold = &bold
+	}
+	return st
+}
+
 // trimBlankLines drops the blank lines glamour puts around a document: they
 // are padded with spaces (its margin), so trimming newlines alone keeps them.
 func trimBlankLines(s string) string {
 	lines := strings.Split(s, "\n")
-	blank := func(l string) bool { return strings.TrimSpace(ansi.Strip(l)) == "" }
+	blank := func(l string) bool { return strings.TrimSpace(xansi.Strip(l)) == "" }
 	for len(lines) > 0 && blank(lines[0]) {
 		lines = lines[1:]
 	}
@@ -85,6 +136,16 @@ func DocMarkdown(s docpack.Symbol, d docpack.Doc, hasDoc bool) string {
 
 // DocMarkdownWidth is DocMarkdown with the signature laid out for width columns.
 func DocMarkdownWidth(s docpack.Symbol, d docpack.Doc, hasDoc bool, width int) string {
+	return DocMarkdownLinked(s, d, hasDoc, width, nil)
+}
+
+// DocMarkdownLinked is DocMarkdownWidth with each link of the docs written
+// as link returns it (index.Rewrite); link nil gives index.CleanRustdoc's text.
+func DocMarkdownLinked(s docpack.Symbol, d docpack.Doc, hasDoc bool, width int, link func(index.Link) string) string {
+	rewrite := index.CleanRustdoc
+	if link != nil {
+		rewrite = func(md string) string { return index.Rewrite(md, link) }
+	}
 	var b strings.Builder
 	sig := s.Signature
 	if sig == "" {
@@ -94,7 +155,7 @@ func DocMarkdownWidth(s docpack.Symbol, d docpack.Doc, hasDoc bool, width int) s
 	fmt.Fprintf(&b, "```rust\n%s\n```\n\n", sig)
 	if !hasDoc {
 		if s.DocComments != "" {
-			b.WriteString(index.CleanRustdoc(s.DocComments) + "\n")
+			b.WriteString(rewrite(s.DocComments) + "\n")
 		} else {
 			b.WriteString("*No documentation.*\n")
 		}
@@ -130,5 +191,5 @@ func DocMarkdownWidth(s docpack.Symbol, d docpack.Doc, hasDoc bool, width int) s
 			b.WriteString(ex + "\n\n")
 		}
 	}
-	return index.CleanRustdoc(b.String())
+	return rewrite(b.String())
 }

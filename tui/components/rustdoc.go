@@ -2,6 +2,9 @@ package components
 
 import (
 	"strings"
+
+	"github.com/doctown/doctown/docpack"
+	"github.com/doctown/doctown/docpack/index"
 )
 
 // StripAttributes drops the attribute lines (#[…]) that lead a signature.
@@ -143,4 +146,32 @@ func splitTop(s string) []string {
 		parts = append(parts, p)
 	}
 	return parts
+}
+
+// MemberLabel is a member as docs.rs lists it: its signature on one line, or
+// its name and kind.
+func MemberLabel(s *docpack.Symbol) string {
+	switch s.SymbolType {
+	case docpack.KindMethod, docpack.KindFunction, docpack.KindTraitMethod, docpack.KindField,
+		docpack.KindVariant, docpack.KindAssocConst, docpack.KindAssocType:
+		if sig := OneLineSignature(s.Signature); sig != "" {
+			return strings.TrimSuffix(strings.TrimSpace(strings.TrimSuffix(sig, "{")), ";")
+		}
+	}
+	return s.Name + "  " + index.KindName(s.SymbolType)
+}
+
+// ImplLabel is an impl block's header on one line: "impl<T> Clone for Foo<T>".
+func ImplLabel(s *docpack.Symbol) string {
+	if s.Signature == "" {
+		return s.Name
+	}
+	return strings.TrimSpace(strings.TrimSuffix(OneLineSignature(s.Signature), "{"))
+}
+
+// OneLineSignature is a signature written over several lines on one, as
+// rustdoc prints it: "fn f(\n    a: A,\n) -> B" gives "fn f(a: A) -> B".
+func OneLineSignature(sig string) string {
+	s := OneLine(StripAttributes(sig))
+	return strings.NewReplacer("( ", "(", ", )", ")").Replace(s)
 }

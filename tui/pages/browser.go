@@ -2,12 +2,14 @@ package pages
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/doctown/doctown/docpack"
 	"github.com/doctown/doctown/docpack/index"
@@ -21,14 +23,6 @@ const (
 	PaneItems
 	PaneDetail
 )
-
-// Link is a followable reference in the detail pane.
-type Link struct {
-	Group  string // "parent", "children", "uses"
-	Label  string
-	Target int // symbol index, -1 when unresolved
-	line   int
-}
 
 // Browser shows a docpack: a module tree, the symbols of the selected module
 // (or the search results) and the selected symbol's detail.
@@ -50,14 +44,20 @@ type Browser struct {
 	current   int
 	links     []Link
 	linkSel   int
-	back, fwd []int
-	kinds     []docpack.Kind
-	kind      int // index into kinds, -1 for all
-	searching bool
-	query     string
-	matches   []index.Match
-	showHelp  bool
-	status    string
+	back, fwd []place
+	// searchFrom is where a search started: opening a result goes back there.
+	searchFrom place
+	kinds      []docpack.Kind
+	kind       int // index into kinds, -1 for all
+	searching  bool
+	query      string
+	matches    []index.Match
+	showHelp   bool
+	status     string
+	// page is the current symbol's laid-out page; number is the link number
+	// being typed ("1", "12").
+	page   *itemPage
+	number string
 
 	mw, iw, dw, bodyH int
 }
@@ -88,6 +88,15 @@ func (b *Browser) Current() int { return b.current }
 
 // Focus is the focused pane.
 func (b *Browser) Focus() int { return b.focus }
+
+// PageText is the whole page of the current symbol as the detail pane
+// scrolls through it, without styles.
+func (b *Browser) PageText() string {
+	if b.page == nil {
+		return ""
+	}
+	return ansi.Strip(strings.Join(b.page.lines, "\n"))
+}
 
 // Links are the detail pane's links.
 func (b *Browser) Links() []Link { return b.links }
@@ -206,22 +215,42 @@ func (b *Browser) runSearch(q string) {
 	}
 }
 
-// GoTo shows symbol sym: selects its module and its top-level item, and records
-// the jump in the history when push is set.
+// place is a point of the history: the symbol shown and the module whose
+// items were listed (a module is shown both in its parent's list and opened).
+type place struct {
+	sym int
+	mod string
+}
+
+func (b *Browser) here() place {
+	p := place{sym: b.current}
+	if i := b.modules.Cursor(); i >= 0 {
+		p.mod = b.X.Modules[i].Path
+	}
+	return p
+}
+
+// GoTo shows symbol sym: lists its module's items (a module's own, for a
+// module) with its top-level item selected, and records the jump in the
+// history when push is set.
 func (b *Browser) GoTo(sym int, push bool) {
 	if sym < 0 || sym >= b.X.Len() {
 		return
-	}
-	if push && b.current >= 0 && b.current != sym {
-		b.back = append(b.back, b.current)
-		b.fwd = nil
 	}
 	mod := b.X.ModuleOf(sym)
 	if b.X.Symbols[sym].SymbolType == docpack.KindModule {
 		mod = b.X.Symbols[sym].Path
 	}
+	b.goTo(place{sym, mod}, push)
+}
+
+func (b *Browser) goTo(to place, push bool) {
+	if push && b.current >= 0 && b.here() != to {
+		b.back = append(b.back, b.here())
+		b.fwd = nil
+	}
 	for i, m := range b.X.Modules {
-		if m.Path == mod {
+		if m.Path == to.mod {
 			if b.modules.Cursor() != i {
 				b.modules.Select(i)
 			}
@@ -231,7 +260,7 @@ func (b *Browser) GoTo(sym int, push bool) {
 	b.current = -1
 	b.refreshItems()
 	// Select the item that holds sym (sym itself, or its top-level ancestor).
-	for s, hops := sym, 0; s >= 0 && hops < 32; s, hops = b.X.Owner(s), hops+1 {
+	for s, hops := to.sym, 0; s >= 0 && hops < 32; s, hops = b.X.Owner(s), hops+1 {
 		found := false
 		for i, it := range b.itemSyms {
 			if it == s {
@@ -245,10 +274,10 @@ func (b *Browser) GoTo(sym int, push bool) {
 		}
 	}
 	b.current = -1
-	b.show(sym)
+	b.show(to.sym)
 }
 
-// Back returns to the previous symbol in the history.
+// Back returns to the previous place in the history.
 func (b *Browser) Back() {
 	if len(b.back) == 0 {
 		b.status = "no earlier symbol"
@@ -256,8 +285,8 @@ func (b *Browser) Back() {
 	}
 	prev := b.back[len(b.back)-1]
 	b.back = b.back[:len(b.back)-1]
-	b.fwd = append(b.fwd, b.current)
-	b.GoTo(prev, false)
+	b.fwd = append(b.fwd, b.here())
+	b.goTo(prev, false)
 }
 
 // Forward undoes Back.
@@ -268,8 +297,8 @@ func (b *Browser) Forward() {
 	}
 	next := b.fwd[len(b.fwd)-1]
 	b.fwd = b.fwd[:len(b.fwd)-1]
-	b.back = append(b.back, b.current)
-	b.GoTo(next, false)
+	b.back = append(b.back, b.here())
+	b.goTo(next, false)
 }
 
 // Update implements Page.
@@ -323,11 +352,12 @@ func (b *Browser) updateSearch(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		sym := b.matches[i].Symbol
 		b.closeSearch()
-		b.current = -1
-		b.GoTo(sym, true)
-		if len(b.back) > 0 && b.back[len(b.back)-1] == -1 {
-			b.back = b.back[:len(b.back)-1]
+		if b.searchFrom.sym >= 0 && b.searchFrom.sym != sym {
+			b.back = append(b.back, b.searchFrom)
+			b.fwd = nil
 		}
+		b.current = -1
+		b.GoTo(sym, false)
 		b.focus = PaneDetail
 		return nil
 	case "up", "down", "pgup", "pgdown", "ctrl+u", "ctrl+d":
@@ -361,6 +391,9 @@ func (b *Browser) updateKey(msg tea.KeyPressMsg) tea.Cmd {
 		b.showHelp = false
 		return nil
 	}
+	if r := msg.String(); !(len(r) == 1 && r[0] >= '0' && r[0] <= '9') && !key.Matches(msg, k.Enter, k.Cancel) {
+		b.number = "" // another key drops a link number being typed
+	}
 	switch {
 	case key.Matches(msg, k.Quit):
 		return tea.Quit
@@ -368,6 +401,7 @@ func (b *Browser) updateKey(msg tea.KeyPressMsg) tea.Cmd {
 		b.showHelp = true
 		return nil
 	case key.Matches(msg, k.Search):
+		b.searchFrom = b.here()
 		b.searching = true
 		b.focus = PaneItems
 		b.matches = nil
@@ -393,7 +427,13 @@ func (b *Browser) updateKey(msg tea.KeyPressMsg) tea.Cmd {
 		b.Forward()
 		return nil
 	case key.Matches(msg, k.Cancel):
-		if b.HomeAvailable {
+		// esc drops a link number being typed, else goes back, else home.
+		switch {
+		case b.number != "":
+			b.number = ""
+		case len(b.back) > 0:
+			b.Back()
+		case b.HomeAvailable:
 			return cmd(HomeMsg{})
 		}
 		return nil
@@ -402,13 +442,18 @@ func (b *Browser) updateKey(msg tea.KeyPressMsg) tea.Cmd {
 		if b.focus > PaneDetail {
 			b.focus = PaneDetail
 		}
+		b.renderDetail(true)
 		return nil
 	case key.Matches(msg, k.PrevPane):
 		b.focus--
 		if b.focus < PaneModules || (b.focus == PaneModules && b.mw == 0) {
 			b.focus++
 		}
+		b.renderDetail(true)
 		return nil
+	}
+	if r := msg.String(); b.focus != PaneModules && len(r) == 1 && r[0] >= '0' && r[0] <= '9' {
+		return b.typeNumber(r)
 	}
 	switch b.focus {
 	case PaneModules:
@@ -418,31 +463,70 @@ func (b *Browser) updateKey(msg tea.KeyPressMsg) tea.Cmd {
 			b.refreshItems()
 		}
 	case PaneItems:
-		if key.Matches(msg, k.Enter) {
+		switch {
+		case key.Matches(msg, k.Enter) && b.number != "":
+			return b.followNumber()
+		case key.Matches(msg, k.Enter):
+			// A module opens: its items fill the list (at 80 columns there
+			// is no module pane to pick it from). Anything else is read.
+			if i := b.items.Cursor(); b.matches == nil && i >= 0 && i < len(b.itemSyms) && b.X.Symbols[b.itemSyms[i]].SymbolType == docpack.KindModule {
+				b.GoTo(b.itemSyms[i], true)
+				return nil
+			}
 			b.focus = PaneDetail
-		} else if b.items.Update(msg) {
-			b.selectItem()
+			b.renderDetail(true)
+		case key.Matches(msg, k.NextLink), key.Matches(msg, k.PrevLink):
+			b.focus = PaneDetail
+			b.renderDetail(true)
+			return b.updateKey(msg)
+		default:
+			if b.items.Update(msg) {
+				b.selectItem()
+			}
 		}
 	case PaneDetail:
 		switch {
+		case key.Matches(msg, k.Enter) && b.number != "":
+			return b.followNumber()
 		case key.Matches(msg, k.Enter):
-			b.Follow()
+			return b.Follow()
 		case key.Matches(msg, k.NextLink):
 			b.selectLink(b.linkSel + 1)
 		case key.Matches(msg, k.PrevLink):
 			b.selectLink(b.linkSel - 1)
 		default:
-			if r := msg.String(); len(r) == 1 && r[0] >= '1' && r[0] <= '9' {
-				if n := int(r[0] - '1'); n < len(b.links) {
-					b.linkSel = n
-					b.Follow()
-				}
-				return nil
-			}
 			b.detail.Update(msg)
 		}
 	}
 	return nil
+}
+
+// typeNumber adds a digit to the link number being typed. The link is
+// followed as soon as no longer number could name one ("3" of 20 links
+// waits for a second digit or enter, "3" of 9 goes at once).
+func (b *Browser) typeNumber(d string) tea.Cmd {
+	n, _ := strconv.Atoi(b.number + d)
+	if n == 0 || n > len(b.links) {
+		b.status = fmt.Sprintf("no link %d (this page has %d)", n, len(b.links))
+		b.number = ""
+		return nil
+	}
+	b.number += d
+	if n*10 > len(b.links) {
+		return b.followNumber()
+	}
+	b.status = "follow [" + b.number + "…] " + b.links[n-1].Label + " · another digit or enter"
+	return nil
+}
+
+func (b *Browser) followNumber() tea.Cmd {
+	n, _ := strconv.Atoi(b.number)
+	b.number = ""
+	if n < 1 || n > len(b.links) {
+		return nil
+	}
+	b.linkSel = n - 1
+	return b.Follow()
 }
 
 func (b *Browser) selectLink(i int) {
@@ -452,29 +536,36 @@ func (b *Browser) selectLink(i int) {
 	b.linkSel = (i + len(b.links)) % len(b.links)
 	b.renderDetail(true)
 	b.detail.ScrollTo(b.links[b.linkSel].line)
+	l := b.links[b.linkSel]
+	b.status = marker(b.linkSel) + " → " + b.page.where(l) + " · enter follows"
 }
 
-// Follow opens the selected link, recording the jump in the history.
-func (b *Browser) Follow() {
+// Follow opens the selected link, recording the jump in the history. A
+// link outside the docpack cannot be opened here: its URL is shown, and
+// copied to the clipboard (OSC 52) for a browser.
+func (b *Browser) Follow() tea.Cmd {
 	if b.linkSel >= len(b.links) {
-		return
+		return nil
 	}
 	l := b.links[b.linkSel]
-	if l.Target < 0 {
-		b.status = l.Label + " is not in this docpack"
-		return
+	switch {
+	case l.Target >= 0:
+		b.GoTo(l.Target, true)
+		return nil
+	case l.URL != "":
+		b.status = marker(b.linkSel) + " " + l.URL + " (copied)"
+		return tea.SetClipboard(l.URL)
 	}
-	b.GoTo(l.Target, true)
+	b.status = l.Label + " is not in this docpack"
+	return nil
 }
 
-// renderDetail rebuilds the detail pane for the current symbol, laid out like a
-// docs.rs page: what and where, the signature, the docs, then the type's
-// members (fields, variants, each impl block with its methods) and the types
-// the signature refers to as links. Glamour output is cached per symbol and
-// width, so only the links are redrawn when the selection moves.
+// renderDetail shows the current symbol's page (itemPage, built once per
+// symbol and width) with the selected link highlighted.
 func (b *Browser) renderDetail(keepOffset bool) {
 	if b.current < 0 || b.dw == 0 {
 		b.links = nil
+		b.page = nil
 		msg := ""
 		if k := b.Kind(); k != "" && b.items.Len() == 0 {
 			msg = b.Styles.Faint.Render("No " + string(k) + " here. t: next kind")
@@ -482,154 +573,37 @@ func (b *Browser) renderDetail(keepOffset bool) {
 		b.detail.SetContent(msg, false)
 		return
 	}
-	st := b.Styles
-	s := b.X.Symbols[b.current]
-	d, hasDoc := b.X.Doc(b.current)
 	w := max(10, b.dw-4)
-	var out []string
-	out = append(out, st.Kind.Render(index.KindTitle(s.SymbolType))+" "+st.Bold.Render(s.Path))
-	where := s.Visibility
-	if s.File != "" {
-		where = fmt.Sprintf("%s:%d · %s", s.File, s.Line, s.Visibility)
+	if b.page == nil || b.page.sym != b.current || b.page.width != w {
+		b.page = newItemPage(b, b.current, w)
 	}
-	out = append(out, st.Faint.Render(where))
-	notes, attrs := index.Attributes(s)
-	for _, n := range notes {
-		out = append(out, st.Warning.Render(n))
-	}
-	if len(attrs) > 0 {
-		out = append(out, st.Faint.Render(strings.Join(attrs, " ")))
-	}
-	if hasDoc && d.Source == docpack.DocFromSignature {
-		out = append(out, st.Faint.Render("(no doc comment: described from the signature)"))
-	}
-	out = append(out, "")
-	out = append(out, strings.Split(b.md.Render(s.ID, components.DocMarkdownWidth(s, d, hasDoc, w-4), w), "\n")...)
-
-	b.links = b.links[:0]
-	add := func(group, label string, target int) {
-		b.links = append(b.links, Link{Group: group, Label: label, Target: target})
-	}
-	if p := b.X.Owner(b.current); p >= 0 {
-		ps := &b.X.Symbols[p]
-		add("Parent", ps.Path+"  "+string(ps.SymbolType), p)
-	}
-	if s.SymbolType == docpack.KindImpl {
-		if t := b.X.ImplFor(b.current); t >= 0 && t != b.X.Owner(b.current) {
-			add("Implements for", b.X.Symbols[t].Path+"  "+string(b.X.Symbols[t].SymbolType), t)
-		}
-	}
-	var impls []int
-	for _, c := range b.X.Children(b.current) {
-		cs := &b.X.Symbols[c]
-		if cs.SymbolType == docpack.KindImpl && s.SymbolType != docpack.KindImpl {
-			impls = append(impls, c)
-			continue
-		}
-		add(memberGroup(s.SymbolType, cs.SymbolType), memberLabel(cs), c)
-	}
-	// Inherent impls first, then trait impls, as docs.rs does; each impl's
-	// methods sit under it.
-	for _, trait := range []bool{false, true} {
-		group := "Implementations"
-		if trait {
-			group = "Trait Implementations"
-		}
-		for _, c := range impls {
-			cs := &b.X.Symbols[c]
-			if strings.Contains(components.OneLine(cs.Signature), " for ") != trait {
-				continue
-			}
-			add(group, components.OneLine(orKind(cs)), c)
-			for _, m := range b.X.Children(c) {
-				add(group, "    "+memberLabel(&b.X.Symbols[m]), m)
-			}
-		}
-	}
-	var outside []string
-	for _, dep := range s.Dependencies {
-		t := b.X.Resolve(dep, b.current)
-		if t == b.current {
-			continue
-		}
-		if t < 0 {
-			outside = append(outside, dep)
-			continue
-		}
-		add("Uses", b.X.Symbols[t].Path+"  "+string(b.X.Symbols[t].SymbolType), t)
-	}
+	b.links = b.page.links
 	if b.linkSel >= len(b.links) {
 		b.linkSel = 0
 	}
-	group := ""
-	for i := range b.links {
-		l := &b.links[i]
-		if l.Group != group {
-			group = l.Group
-			out = append(out, "", st.Header.Render(group))
+	lines := b.page.lines
+	if len(b.links) > 0 {
+		l := b.links[b.linkSel]
+		lines = append([]string(nil), lines...)
+		style := b.Styles.Bold
+		if b.focus == PaneDetail {
+			style = b.Styles.LinkSelected
 		}
-		num := "   "
-		if i < 9 {
-			num = fmt.Sprintf("%d. ", i+1)
-		}
-		label := l.Label
-		switch {
-		case i == b.linkSel && b.focus == PaneDetail:
-			label = st.LinkSelected.Render("▸ " + label)
-		case i == b.linkSel:
-			label = st.Bold.Render("▸ " + label)
-		case l.Target >= 0:
-			label = "  " + st.Link.Render(label)
-		default:
-			label = "  " + st.Faint.Render(label)
-		}
-		l.line = len(out)
-		out = append(out, num+label)
+		lines[l.line] = highlight(lines[l.line], marker(b.linkSel), style.Render)
 	}
-	if len(outside) > 0 {
-		out = append(out, "", st.Faint.Render("Also uses (outside this docpack): "+strings.Join(outside, ", ")))
-	}
-	b.detail.SetContent(strings.Join(out, "\n"), keepOffset)
+	b.detail.SetContent(strings.Join(lines, "\n"), keepOffset)
 }
 
-// memberGroup names the section a child is listed under.
-func memberGroup(parent, child docpack.Kind) string {
-	switch child {
-	case docpack.KindField:
-		return "Fields"
-	case docpack.KindVariant:
-		return "Variants"
-	case docpack.KindMethod, docpack.KindFunction:
-		return "Methods"
-	case docpack.KindTraitMethod:
-		return "Trait methods"
-	case docpack.KindAssocType, docpack.KindAssocConst:
-		return "Associated items"
+// highlight restyles the first occurrence of m in a rendered line.
+func highlight(line, m string, style func(...string) string) string {
+	plain := ansi.Strip(line)
+	i := strings.Index(plain, m)
+	if i < 0 {
+		return line
 	}
-	if parent == docpack.KindModule {
-		return "Items"
-	}
-	return "Members"
-}
-
-// memberLabel is a member as docs.rs lists it: its signature on one line, or
-// its name and kind.
-func memberLabel(s *docpack.Symbol) string {
-	switch s.SymbolType {
-	case docpack.KindMethod, docpack.KindFunction, docpack.KindTraitMethod, docpack.KindField,
-		docpack.KindVariant, docpack.KindAssocConst, docpack.KindAssocType:
-		if sig := components.OneLine(components.StripAttributes(s.Signature)); sig != "" {
-			return sig
-		}
-	}
-	return s.Name + "  " + string(s.SymbolType)
-}
-
-func orKind(s *docpack.Symbol) string {
-	if s.Signature != "" {
-		return components.StripAttributes(s.Signature)
-	}
-	return string(s.SymbolType) + " " + s.Name
+	start := ansi.StringWidth(plain[:i])
+	end := start + ansi.StringWidth(m)
+	return ansi.Cut(line, 0, start) + style(m) + ansi.Cut(line, end, ansi.StringWidth(plain))
 }
 
 // View implements Page.
@@ -672,10 +646,33 @@ func (b *Browser) View() string {
 		if b.searching {
 			foot = "type to search · ↑/↓ select · enter open · esc close"
 		} else {
-			foot = b.help.ShortHelpView(b.Keys.ShortHelp())
+			foot = b.shortHelp()
 		}
 	}
 	return components.Fit(head, b.Width, 1) + "\n" + body + "\n" + components.Fit(st.Help.Render(foot), b.Width, 1)
+}
+
+// shortHelp is the footer's key list cut to the width, always ending with
+// "? help" and "q quit" (at 80 columns the whole list does not fit, and its
+// end used to be cut off).
+func (b *Browser) shortHelp() string {
+	keys := b.Keys.ShortHelp()
+	var rest, always []key.Binding
+	for _, k := range keys {
+		if k.Help().Key == b.Keys.Help.Help().Key || k.Help().Key == b.Keys.Quit.Help().Key {
+			always = append(always, k)
+		} else {
+			rest = append(rest, k)
+		}
+	}
+	tail := b.help.ShortHelpView(always)
+	room := b.Width - ansi.StringWidth(tail) - ansi.StringWidth(b.help.ShortSeparator)
+	if room < 10 {
+		return tail
+	}
+	h := b.help
+	h.SetWidth(room)
+	return h.ShortHelpView(rest) + h.ShortSeparator + tail
 }
 
 func (b *Browser) pane(content string, w int, focused bool) string {

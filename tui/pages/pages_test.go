@@ -111,7 +111,7 @@ func TestBrowserSearchFollowBack(t *testing.T) {
 	for _, l := range b.Links() {
 		labels = append(labels, l.Group+":"+l.Label)
 	}
-	want := []string{"Parent:geom::Point  struct", "Uses:geom::Point  struct"}
+	want := []string{"Parent:geom::Point", "Uses:geom::Point  struct"}
 	if strings.Join(labels, "|") != strings.Join(want, "|") {
 		t.Errorf("links = %q, want %q", labels, want)
 	}
@@ -121,7 +121,7 @@ func TestBrowserSearchFollowBack(t *testing.T) {
 		t.Fatalf("followed to %s", got)
 	}
 	if v := ansi.Strip(b.View()); !strings.Contains(v, "A point in the plane.") || !strings.Contains(v, "Fields") ||
-		!strings.Contains(v, "Implementations") || !strings.Contains(v, "    pub fn distance(&self, other: &Point) -> f64") {
+		!strings.Contains(v, "Implementations") || !strings.Contains(v, "[4] pub fn distance(&self, other: &Point) -> f64") {
 		t.Errorf("detail of Point:\n%s", v)
 	}
 	b.Update(key("b"))

@@ -1,0 +1,134 @@
+package index
+
+import (
+	"fmt"
+
+	"github.com/doctown/doctown/docpack"
+)
+
+// Section is one titled list of a symbol's page, in the order docs.rs shows
+// them: a type's fields or variants, its inherent methods
+// ("Implementations") and trait impls ("Trait Implementations"); a trait's
+// required and provided items and its implementors; a module's items by kind;
+// an impl block's type, trait and items.
+type Section struct {
+	// Title is the heading: "Fields", "Implementations", "Required Methods",
+	// "Implementors", "Structs", …
+	Title string
+	Items []SectionItem
+}
+
+// SectionItem is one line of a section.
+type SectionItem struct {
+	// Symbol is the member, item or impl block listed.
+	Symbol int
+	// Impl marks an impl block's header listed among the inherent methods
+	// (a type with several inherent impls, as docs.rs heads each); the
+	// methods that follow are its.
+	Impl bool
+	// Target is what the line opens: Symbol, except for an implementor,
+	// which opens the implementing type when the docpack has it.
+	Target int
+	// Members are a trait impl's items, by name on docs.rs until expanded.
+	Members []int
+}
+
+// Sections lists the sections of the page of the symbol at i.
+func (x *Index) Sections(i int) []Section {
+	var out []Section
+	add := func(title string, it SectionItem) {
+		if n := len(out); n > 0 && out[n-1].Title == title {
+			out[n-1].Items = append(out[n-1].Items, it)
+			return
+		}
+		out = append(out, Section{Title: title, Items: []SectionItem{it}})
+	}
+	kind := x.Symbols[i].SymbolType
+	switch kind {
+	case docpack.KindModule:
+		for _, c := range x.Items(x.Symbols[i].Path) {
+			add(KindPlural(x.Symbols[c].SymbolType), SectionItem{Symbol: c, Target: c})
+		}
+		return out
+	case docpack.KindImpl:
+		if t := x.ImplFor(i); t >= 0 {
+			add("For", SectionItem{Symbol: t, Target: t})
+		}
+		if tr := x.ImplTrait(i); tr >= 0 {
+			add("Trait", SectionItem{Symbol: tr, Target: tr})
+		}
+		for _, c := range x.Children(i) {
+			add(MemberTitle(x.Symbols[c].SymbolType), SectionItem{Symbol: c, Target: c})
+		}
+		return out
+	}
+	for _, c := range x.Children(i) {
+		switch x.Symbols[c].SymbolType {
+		case docpack.KindImpl:
+			continue
+		case docpack.KindTraitMethod, docpack.KindAssocType, docpack.KindAssocConst:
+			if kind == docpack.KindTrait {
+				continue // required, then provided, below
+			}
+		}
+		add(MemberTitle(x.Symbols[c].SymbolType), SectionItem{Symbol: c, Target: c})
+	}
+	if kind == docpack.KindTrait {
+		kids := x.Children(i)
+		for _, k := range []docpack.Kind{docpack.KindAssocType, docpack.KindAssocConst, docpack.KindTraitMethod} {
+			for _, provided := range []bool{false, true} {
+				title := "Required " + MemberTitle(k)
+				if provided {
+					title = "Provided " + MemberTitle(k)
+				}
+				for _, c := range kids {
+					if cs := &x.Symbols[c]; cs.SymbolType == k && cs.HasDefault == provided {
+						add(title, SectionItem{Symbol: c, Target: c})
+					}
+				}
+			}
+		}
+	}
+	inherent, traits := x.Impls(i)
+	for _, im := range inherent {
+		if len(inherent) > 1 || len(x.Children(im)) == 0 {
+			add("Implementations", SectionItem{Symbol: im, Target: im, Impl: true})
+		}
+		for _, c := range x.Children(im) {
+			add("Implementations", SectionItem{Symbol: c, Target: c})
+		}
+	}
+	for _, im := range traits {
+		add("Trait Implementations", SectionItem{Symbol: im, Target: im, Members: x.Children(im)})
+	}
+	if kind == docpack.KindTrait {
+		ims := x.Implementors(i)
+		title := fmt.Sprintf("Implementors (%d)", len(ims))
+		for _, im := range ims {
+			t := im
+			if f := x.ImplFor(im); f >= 0 {
+				t = f
+			}
+			add(title, SectionItem{Symbol: im, Target: t})
+		}
+	}
+	return out
+}
+
+// MemberTitle is the heading of a type's or an impl's members of a kind, as
+// docs.rs writes it: "Fields", "Variants", "Methods", "Associated Types".
+func MemberTitle(k docpack.Kind) string {
+	switch k {
+	case docpack.KindField:
+		return "Fields"
+	case docpack.KindVariant:
+		return "Variants"
+	case docpack.KindMethod, docpack.KindFunction, docpack.KindTraitMethod:
+		return "Methods"
+	case docpack.KindAssocType:
+		return "Associated Types"
+	case docpack.KindAssocConst:
+		return "Associated Constants"
+	}
+	return KindPlural(k)
+}
