@@ -10,7 +10,7 @@ import (
 // them: a type's fields or variants, its inherent methods
 // ("Implementations") and trait impls ("Trait Implementations"); a trait's
 // required and provided items and its implementors; a module's items by kind;
-// an impl block's type, trait and items.
+// an impl block's type, trait and items. A module's re-exports come first.
 type Section struct {
 	// Title is the heading: "Fields", "Implementations", "Required Methods",
 	// "Implementors", "Structs", …
@@ -31,6 +31,9 @@ type SectionItem struct {
 	Target int
 	// Members are a trait impl's items, by name on docs.rs until expanded.
 	Members []int
+	// Reexport is the public path a module's re-export gives the item
+	// ("serde::Serialize" in serde for serde::ser::Serialize).
+	Reexport string
 }
 
 // Sections lists the sections of the page of the symbol at i.
@@ -46,6 +49,9 @@ func (x *Index) Sections(i int) []Section {
 	kind := x.Symbols[i].SymbolType
 	switch kind {
 	case docpack.KindModule:
+		for _, r := range x.Reexports(x.Symbols[i].Path) {
+			add("Re-exports", SectionItem{Symbol: r.Symbol, Target: r.Symbol, Reexport: r.Path})
+		}
 		for _, c := range x.Items(x.Symbols[i].Path) {
 			add(KindPlural(x.Symbols[c].SymbolType), SectionItem{Symbol: c, Target: c})
 		}

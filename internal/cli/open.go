@@ -222,7 +222,10 @@ func sectionLine(x *index.Index, page docpack.Kind, title string, it index.Secti
 		label = s.Path
 	}
 	line := "`" + label + "`"
-	if page == docpack.KindModule {
+	switch {
+	case it.Reexport != "":
+		line = "`pub use " + s.Path + "` (" + it.Reexport + ")"
+	case page == docpack.KindModule:
 		line = "`" + s.Name + "` (" + s.Path + ")"
 	}
 	if it.Target != it.Symbol {

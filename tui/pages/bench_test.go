@@ -1,9 +1,15 @@
 package pages_test
 
 import (
+	"archive/zip"
+	"io"
+	"syscall"
 	"testing"
 
 	"github.com/doctown/doctown/docpack/index"
+	"github.com/doctown/doctown/internal/debcrate/debpack"
+	"github.com/doctown/doctown/pipeline"
+	"github.com/doctown/doctown/pipeline/rust"
 	"github.com/doctown/doctown/tui/common"
 	"github.com/doctown/doctown/tui/packtest"
 	"github.com/doctown/doctown/tui/pages"
@@ -47,4 +53,73 @@ func BenchmarkSearchKeystroke50k(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkOpenWinapi opens winapi's docpack as docs.rs documents the crate
+// (every feature, the Windows target: 145,198 symbols, three times the issue's
+// 50,000) and shows it: index.Open (the archive checked against the schema,
+// symbols.json decoded, the index built) and the browser's first frame. The
+// floor is reading the same zip bare in the same run: its directory and
+// symbols.json's bytes, inflated, nothing decoded. cpu-ms/op is the
+// process's CPU time (user and system, the GC's background work included),
+// steadier than the wall time on a shared machine.
+func BenchmarkOpenWinapi(b *testing.B) {
+	path := debpack.Build(b, "winapi-0.3*", pipeline.BuildOptions{Config: rust.BuildConfig{AllFeatures: true, Target: "x86_64-pc-windows-msvc"}})
+	cpu := func(b *testing.B, op func()) {
+		start := cpuTime()
+		for b.Loop() {
+			op()
+		}
+		b.ReportMetric(float64(cpuTime()-start)/1e6/float64(b.N), "cpu-ms/op")
+	}
+	b.Run("floor-zip-bare", func(b *testing.B) {
+		cpu(b, func() {
+			z, err := zip.OpenReader(path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer z.Close()
+			f, err := z.Open("symbols.json")
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer f.Close()
+			if _, err := io.Copy(io.Discard, f); err != nil {
+				b.Fatal(err)
+			}
+		})
+	})
+	b.Run("index-open", func(b *testing.B) {
+		cpu(b, func() {
+			p, err := index.Open(path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if p.Len() < 50000 {
+				b.Fatalf("%d symbols", p.Len())
+			}
+			p.Close()
+		})
+	})
+	b.Run("first-frame", func(b *testing.B) {
+		cpu(b, func() {
+			p, err := index.Open(path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			br := pages.NewBrowser(common.New(false, nil), p.Index)
+			br.SetSize(120, 40)
+			_ = br.View()
+			p.Close()
+		})
+	})
+}
+
+// cpuTime is the process's user and system CPU time in nanoseconds.
+func cpuTime() int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return ru.Utime.Nano() + ru.Stime.Nano()
 }

@@ -225,6 +225,10 @@ func (p *itemPage) sections() {
 		for _, it := range sec.Items {
 			s := &x.Symbols[it.Symbol]
 			switch {
+			case it.Reexport != "":
+				label := lastSegment(it.Reexport) + "  " + p.b.Styles.Faint.Render("= "+s.Path)
+				m := p.link(sec.Title, it.Reexport, it.Target, "")
+				p.add(ansi.Truncate(m+" "+label, p.width, "…"))
 			case module:
 				label := s.Name
 				if sum := p.summary(it.Symbol); sum != "" {
@@ -273,4 +277,11 @@ func (p *itemPage) uses() {
 	if len(outside) > 0 {
 		p.add("", p.b.Styles.Faint.Render(ansi.Wrap("Also uses (outside this docpack): "+strings.Join(outside, ", "), max(10, p.width), "")))
 	}
+}
+
+func lastSegment(path string) string {
+	if i := strings.LastIndex(path, "::"); i >= 0 {
+		return path[i+2:]
+	}
+	return path
 }
