@@ -38,18 +38,18 @@ type builtChanges struct {
 // the catalog. The job itself does not depend on it: an error is only logged
 // by the caller (with what could be found, for the check run), and the
 // changes endpoint computes the diff on request.
-func (s *Server) recordChanges(ctx context.Context, job *jobs.Job) (*builtChanges, error) {
+func (s *Server) recordChanges(ctx context.Context, owner, repo, sha string, pushedAt time.Time) (*builtChanges, error) {
 	db := s.q.DB()
-	e, ok, err := catalog.Lookup(ctx, db, job.Owner, job.Repo, job.SHA)
+	e, ok, err := catalog.Lookup(ctx, db, owner, repo, sha)
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
-		return nil, fmt.Errorf("docpack of %s@%s is not in the catalog", job.FullName(), job.SHA)
+		return nil, fmt.Errorf("docpack of %s/%s@%s is not in the catalog", owner, repo, sha)
 	}
 	var pr *catalog.PullRequest
 	if e.Pull != 0 {
-		p, ok, err := catalog.GetPull(ctx, db, job.Owner, job.Repo, e.Pull)
+		p, ok, err := catalog.GetPull(ctx, db, owner, repo, e.Pull)
 		if err != nil {
 			return nil, err
 		}
@@ -58,7 +58,7 @@ func (s *Server) recordChanges(ctx context.Context, job *jobs.Job) (*builtChange
 		}
 	}
 	out := &builtChanges{Entry: e}
-	base, label, ok, err := catalog.Base(ctx, db, e, job.PushedAt, pr)
+	base, label, ok, err := catalog.Base(ctx, db, e, pushedAt, pr)
 	if err != nil {
 		return nil, err
 	}

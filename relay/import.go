@@ -75,6 +75,11 @@ func (s *Server) Import(ctx context.Context, o ImportOptions) (commons.Entry, er
 	if err != nil {
 		return commons.Entry{}, err
 	}
+	if ch, err := s.recordChanges(ctx, t.Owner, t.Repo, t.SHA, t.PushedAt); err != nil {
+		s.log.Warn("api changes not recorded", "repo", t.Owner+"/"+t.Repo, "sha", t.SHA, "err", secret.Redact(err.Error(), 500))
+	} else {
+		e.Changes = ch.Entry.Changes
+	}
 	s.log.Info("docpack imported", "repo", t.Owner+"/"+t.Repo, "sha", t.SHA, "key", e.Key, "size", e.Size, "symbols", e.SymbolCount)
 	return e, nil
 }

@@ -116,6 +116,21 @@ func TestImportWhileRelayRuns(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dataDir, filepath.FromSlash(store.Key("acme", "alpha", sha)))); err != nil {
 		t.Errorf("not in the fs storage under its key: %v", err)
 	}
+	// An import is compared with the branch's previous docpack as a build is.
+	if c := catalogEntry(t, r.Server, "acme", "alpha", sha).Changes; c == nil || c.Base != "" {
+		t.Errorf("first import's changes %+v: want computed, with no base", c)
+	}
+	next := strings.Repeat("ab", 20)
+	file2 := filepath.Join(t.TempDir(), "alpha2.docpack")
+	if err := os.WriteFile(file2, testDocpack(t, "acme/alpha", next), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut := runMain(t, map[string]string{"DOCTOWN_DATA_DIR": dataDir}, "import", file2); code != 0 {
+		t.Fatalf("second import: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if c := catalogEntry(t, r.Server, "acme", "alpha", next).Changes; c == nil || c.Base != sha || c.Verdict.String() != "none" {
+		t.Errorf("second import's changes %+v: want none against %s", c, sha)
+	}
 }
 
 // TestImportRefusals: what import refuses, with its exit code; nothing is

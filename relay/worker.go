@@ -113,7 +113,7 @@ func (s *Server) work(ctx context.Context, a jobs.BuildArgs, attempt, maxAttempt
 // step fails the job (the docpack is served either way).
 func (s *Server) finish(ctx context.Context, log *slog.Logger, job *jobs.Job) error {
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), changesTimeout)
-	ch, err := s.recordChanges(cctx, job)
+	ch, err := s.recordChanges(cctx, job.Owner, job.Repo, job.SHA, job.PushedAt)
 	if err != nil {
 		log.Warn("api changes not recorded", "err", secret.Redact(err.Error(), 500))
 	} else {
