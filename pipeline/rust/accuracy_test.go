@@ -32,11 +32,14 @@ import (
 // precision 0.997; 0.954 of 48,239 with generated items counted. With the
 // impls of traits exported only through #[doc(hidden)] modules kept
 // (crossbeam-channel 0.913 → 1.000): recall 0.999, 0.955 with generated
-// items, no crate under 0.95.
+// items, no crate under 0.95. The test's own cfg filter dropped (it read
+// every #[cfg] in a macro's definition as a cfg on all its items, so gimli's
+// 854 dw! constants counted as absent); extraction's evaluation is measured
+// as it is: 0.993 of 49,300 with generated items, precision 0.997 / 0.980.
 const (
 	gateRecallSource    = 0.99
-	gatePrecisionSource = 0.99
-	gateRecallAll       = 0.90
+	gatePrecisionSource = 0.995
+	gateRecallAll       = 0.98
 	gateCrateRecall     = 0.95 // per crate, for crates with at least gateCrateMin items
 	gateCrateMin        = 20
 	gateLowCrates       = 0 // crates allowed under gateCrateRecall
@@ -108,11 +111,6 @@ func scoreCrate(t *testing.T, crateDir string, doc *rdDoc, features []string) *c
 	if err != nil {
 		t.Fatal(err)
 	}
-	all, err := Extract(t.Context(), crateDir, crates, Options{IncludePrivate: true, IncludeHidden: true, Build: build})
-	if err != nil {
-		t.Fatal(err)
-	}
-	present := cfgFilter(all.Symbols, features)
 	key := func(file string, line int, kind docpack.Kind, name string) string {
 		return fmt.Sprintf("%s:%d:%s:%s", file, line, kind, name)
 	}
@@ -125,9 +123,6 @@ func scoreCrate(t *testing.T, crateDir string, doc *rdDoc, features []string) *c
 	}
 	ours := map[string][]docpack.Symbol{}
 	for _, s := range res.Symbols {
-		if !present(s) {
-			continue
-		}
 		name := s.Name
 		if s.SymbolType == docpack.KindImpl {
 			name = ""
@@ -304,70 +299,6 @@ func implKey(s docpack.Symbol) (self, trait string) {
 		prefix = prefix[:i]
 	}
 	return prefix + "::" + baseTypeName(selfType), strings.TrimPrefix(trait, "!")
-}
-
-// cfgFilter is the test's own cfg evaluation until extraction does it: a
-// symbol is absent when its own or an ancestor's #[cfg(...)] evaluates false
-// for Linux x86_64 with features, or it comes from a macro call whose
-// macro_rules! definition wraps its input in a #[cfg(...)] that evaluates false
-// (tokio's cfg_not_rt! and friends). A symbol made public by a re-export
-// carries that re-export's #[cfg]s and macro wrappers in its attributes, so
-// they count the same way. cfgs are checked on the declaration chain (all is
-// the IncludePrivate output), so a re-exported item from a #[cfg(windows)]
-// module counts as absent.
-func cfgFilter(all []docpack.Symbol, features []string) func(docpack.Symbol) bool {
-	cfg := newCfgEval(features)
-	macroCfgs := map[string][]string{}
-	cfgRe := regexp.MustCompile(`#!?\[cfg\((.*)\)\]`)
-	// A macro whose cfg is a metavariable ($meta) takes it from an inner
-	// attribute of the call: feature! { #![unix] … } (tokio).
-	innerRe := regexp.MustCompile(`^#!\[(.*)\]$`)
-	for _, s := range all {
-		if s.SymbolType == docpack.KindMacro {
-			for _, m := range cfgRe.FindAllStringSubmatch(s.Source, -1) {
-				macroCfgs[s.Name] = append(macroCfgs[s.Name], m[1])
-			}
-		}
-	}
-	byID := map[string]docpack.Symbol{}
-	declOf := map[string]docpack.Symbol{}
-	for _, s := range all {
-		byID[s.ID] = s
-		declOf[fmt.Sprintf("%s:%d:%s:%s", s.File, s.Line, s.SymbolType, s.Name)] = s
-	}
-	fromMacro := regexp.MustCompile(`^#\[doctown::from_macro\(([^)]*)\)\]$`)
-	return func(s docpack.Symbol) bool {
-		if d, ok := declOf[fmt.Sprintf("%s:%d:%s:%s", s.File, s.Line, s.SymbolType, s.Name)]; ok {
-			s = d
-		}
-		for cur, ok := s, true; ok; cur, ok = byID[cur.Parent] {
-			for _, a := range cur.Attributes {
-				if m := cfgRe.FindStringSubmatch(a); m != nil && !cfg.eval(m[1]) {
-					return false
-				}
-				if m := fromMacro.FindStringSubmatch(a); m != nil {
-					name := m[1][strings.LastIndex(m[1], ":")+1:]
-					for _, c := range macroCfgs[name] {
-						if strings.Contains(c, "$") {
-							for _, a2 := range cur.Attributes {
-								if im := innerRe.FindStringSubmatch(a2); im != nil && !strings.HasPrefix(im[1], "cfg") && !cfg.eval(im[1]) {
-									return false
-								}
-							}
-							continue
-						}
-						if !cfg.eval(c) {
-							return false
-						}
-					}
-				}
-			}
-			if cur.Parent == "" {
-				break
-			}
-		}
-		return true
-	}
 }
 
 // kindTable renders the per-kind table of one or more crates.

@@ -438,10 +438,16 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) []docpack.Symb
 	}
 	// A module whose file starts with a false #![cfg(…)] does not exist in this
 	// build, nor does anything in it (outer #[cfg]s were applied while parsing).
+	// A crate root's false #![cfg(windows)] (winapi on Linux) leaves the crate
+	// empty but for its root, as rustdoc documents it.
 	off := map[string]bool{}
 	for _, o := range outs {
-		if d := o.job.decl; d != nil && !attrsOn(c.cfg, o.innerAttrs) {
-			off[d.childMod] = true
+		if !attrsOn(c.cfg, o.innerAttrs) {
+			if d := o.job.decl; d != nil {
+				off[d.childMod] = true
+			} else {
+				off[""] = true
+			}
 		}
 	}
 	gone := func(mod string) bool {

@@ -16,7 +16,6 @@ import (
 	"github.com/rogpeppe/go-internal/txtar"
 
 	"github.com/doctown/doctown/docpack"
-	"github.com/doctown/doctown/pipeline/rust/cfg"
 )
 
 // The accuracy test compares Extract with rustdoc's JSON output, the ground
@@ -33,8 +32,8 @@ import (
 //     puts what a macro template made) or lies outside the crate (a macro of
 //     another crate), and everything inside such an item. The rest are
 //     "source": written in the crate's files.
-//   - our side: the default Extract output (public, not hidden), minus symbols
-//     that the cfg used for rustdoc removes (see present in accuracy_test.go).
+//   - our side: the default Extract output (public, not hidden) for the
+//     configuration rustdoc was run with (extraction evaluates #[cfg]).
 //     Ours are generated when they carry #[doctown::from_macro(…)] (an item of
 //     a re-parsed macro body) or #[automatically_derived].
 //   - matching: by (file, line, kind, name), then by (path, kind), then impls
@@ -298,23 +297,6 @@ func rustdocPublic(doc *rdDoc, crateDir string) []rdSym {
 	}
 	visit(doc.Root, "", "", "", false)
 	return out
-}
-
-// cfgEval evaluates cfg predicates for the default target with the given
-// features: the production evaluator (package cfg), as rustdoc's build sees them.
-type cfgEval struct{ set *cfg.Set }
-
-func newCfgEval(features []string) *cfgEval {
-	set, err := cfg.New(cfg.Config{Features: features})
-	if err != nil {
-		panic(err)
-	}
-	return &cfgEval{set: set}
-}
-
-func (c *cfgEval) eval(expr string) bool {
-	on, err := c.set.EvalString(expr)
-	return err != nil || on
 }
 
 // expandFeatures resolves features (plus "default") through the [features]
