@@ -172,6 +172,10 @@ type CrateBuild struct {
 	// (the crate's [package.metadata.docs.rs]) or "default" (default features,
 	// the default target).
 	From string `json:"from"`
+	// BuildScriptCfgs are the cfgs the crate's build script prints for a
+	// current stable rustc, read from its source (doctown runs no build
+	// script); they were on in the evaluation too.
+	BuildScriptCfgs []string `json:"build_script_cfgs,omitempty"`
 }
 
 // GeneratorInfo describes how the docs were written.

@@ -55,7 +55,7 @@ func (b *build) extract(ctx context.Context) error {
 		for _, c := range res.Configs {
 			for i := range b.crates {
 				if b.crates[i].Name == c.Crate {
-					b.crates[i].Build = &docpack.CrateBuild{Target: c.Target, Features: c.Features, Cfgs: c.Cfgs, From: c.From}
+					b.crates[i].Build = &docpack.CrateBuild{Target: c.Target, Features: c.Features, Cfgs: c.Cfgs, From: c.From, BuildScriptCfgs: c.BuildScriptCfgs}
 				}
 			}
 		}

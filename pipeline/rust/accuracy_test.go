@@ -36,6 +36,10 @@ import (
 // every #[cfg] in a macro's definition as a cfg on all its items, so gimli's
 // 854 dw! constants counted as absent); extraction's evaluation is measured
 // as it is: 0.993 of 49,300 with generated items, precision 0.997 / 0.980.
+// With the cfgs build scripts print read from their source (libc's
+// libc_priv_mod_use…, indexmap's has_std, memoffset's probes): source recall
+// 0.9996 (indexmap 0.972 → 1.000, libc 0.998 → 1.000, memoffset 0.667 →
+// 1.000), 0.994 with generated items.
 const (
 	gateRecallSource    = 0.99
 	gatePrecisionSource = 0.995

@@ -38,6 +38,9 @@ type CrateConfig struct {
 	// From says where it came from: "flags", "docs.rs" (the crate's
 	// [package.metadata.docs.rs]) or "default".
 	From string `json:"from"`
+	// BuildScriptCfgs are the cfgs read from the crate's build script (see
+	// buildScriptCfgs), included in the evaluation but not in Cfgs.
+	BuildScriptCfgs []string `json:"build_script_cfgs,omitempty"`
 }
 
 // crateSet makes the cfg set of one crate and says how it was made. Problems
@@ -68,12 +71,25 @@ func crateSet(c Crate, b BuildConfig) (*cfg.Set, CrateConfig, []string) {
 	}
 	features, problems := m.Resolve(req)
 	warns = append(warns, problems...)
-	set, err := cfg.New(cfg.Config{Target: target, Features: features, Cfgs: cfgs})
+	// The cfgs the build script prints, as far as its source tells: cargo
+	// rustdoc (and docs.rs) runs it, doctown reads it. A --cfg given for the
+	// same name is not repeated.
+	var script []string
+	if m.BuildScript != "" {
+		on, _ := buildScriptCfgs(filepath.Join(c.Dir, filepath.FromSlash(m.BuildScript)), features)
+		for _, v := range on {
+			if !slices.Contains(cfgs, v) {
+				script = append(script, v)
+			}
+		}
+	}
+	all := append(slices.Clip(cfgs), script...)
+	set, err := cfg.New(cfg.Config{Target: target, Features: features, Cfgs: all})
 	if err != nil {
 		warns = append(warns, err.Error()+"; using "+cfg.DefaultTarget)
-		set, _ = cfg.New(cfg.Config{Features: features, Cfgs: cfgs})
+		set, _ = cfg.New(cfg.Config{Features: features, Cfgs: all})
 	}
-	conf.Target, conf.Features, conf.Cfgs = set.Target(), features, cfgs
+	conf.Target, conf.Features, conf.Cfgs, conf.BuildScriptCfgs = set.Target(), features, cfgs, script
 	if conf.Features == nil {
 		conf.Features = []string{}
 	}

@@ -23,6 +23,10 @@ type Manifest struct {
 	Features map[string][]string // [features]
 	Optional []string            // optional dependencies (the names used in this manifest), sorted
 	DocsRS   DocsRS              // [package.metadata.docs.rs]
+	// BuildScript is the build script's path relative to the manifest's
+	// directory: package.build, else "build.rs" (which cargo uses when the
+	// file exists); "" when package.build = false.
+	BuildScript string
 }
 
 // DocsRS is [package.metadata.docs.rs] as docs.rs reads it.
@@ -82,6 +86,7 @@ func (d *rawDep) UnmarshalTOML(v any) error {
 
 type rawManifest struct {
 	Package struct {
+		Build    any `toml:"build"`
 		Metadata struct {
 			Docs struct {
 				RS *DocsRS `toml:"rs"`
@@ -114,7 +119,15 @@ func ParseManifest(data []byte) (*Manifest, error) {
 	if _, err := toml.Decode(string(data), &raw); err != nil {
 		return nil, fmt.Errorf("parse manifest: %w", err)
 	}
-	m := &Manifest{Features: raw.Features}
+	m := &Manifest{Features: raw.Features, BuildScript: "build.rs"}
+	switch b := raw.Package.Build.(type) {
+	case string:
+		m.BuildScript = b
+	case bool:
+		if !b {
+			m.BuildScript = ""
+		}
+	}
 	if m.Features == nil {
 		m.Features = map[string][]string{}
 	}
