@@ -29,6 +29,12 @@ const registryDir = "/usr/share/cargo/registry"
 // last row is every crate of the registry, one `doctown build` each.
 var speedCrates = []string{"winapi-0.3.9", "tokio-1.24.2", "syn-1.0.107", "object-0.30.0", "gimli-0.27.0"}
 
+// allFeatures are the crates built with --all-features, as docs.rs shows
+// them: winapi's docs.rs metadata asks for its "everything" feature, which
+// its build script (never run by doctown) turns into every module's feature;
+// without them the crate is its 10 files of macros and basics.
+var allFeatures = map[string]bool{"winapi-0.3.9": true}
+
 // corpus is what one row of the table measures: the crate directories built
 // and the source files the builds parse.
 type corpus struct {
@@ -120,7 +126,7 @@ func loadCorpus(b *testing.B, name string, dirs []string) *corpus {
 		if err != nil {
 			continue
 		}
-		res, err := rust.Extract(b.Context(), dir, crates, rust.Options{})
+		res, err := rust.Extract(b.Context(), dir, crates, rust.Options{Build: rust.BuildConfig{AllFeatures: allFeatures[filepath.Base(dir)]}})
 		if err != nil || len(res.Symbols) == 0 {
 			continue
 		}
@@ -168,7 +174,11 @@ func runBuild(b *testing.B, bin, dir, out string, workers int) (rss int64, pack,
 	// /usr/bin/time reports the child's own peak: the rusage of a child of
 	// this process would start from this process's (it has the corpus loaded).
 	rssFile := out + ".rss"
-	cmd := exec.Command("/usr/bin/time", "-f", "%M %U %S", "-o", rssFile, bin, "build", dir, "-o", out, "--json", "--no-cache", "--generator", "extractive", "--workers", strconv.Itoa(workers))
+	args := []string{"-f", "%M %U %S", "-o", rssFile, bin, "build", dir, "-o", out, "--json", "--no-cache", "--generator", "extractive", "--workers", strconv.Itoa(workers)}
+	if allFeatures[filepath.Base(dir)] {
+		args = append(args, "--all-features")
+	}
+	cmd := exec.Command("/usr/bin/time", args...)
 	cmd.Env = append(os.Environ(), "NO_COLOR=1")
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

@@ -84,11 +84,11 @@ const maxCallBytes = 2 << 20
 // false when the macro is not the crate's, or could not be expanded (that
 // gives a warning naming it); the caller then reads the call's body as items,
 // unless done says the call is settled (too large to read at all).
-func (e *fileExtractor) expandCall(name string, m, tt *ts.Node) (src []byte, lines *macros.LineMap, ok, done bool) {
+func (e *fileExtractor) expandCall(name string, m, tt *ts.Node) (src string, lines *macros.LineMap, ok, done bool) {
 	if e.exp == nil || strings.HasSuffix(name, "cfg_if") {
 		// cfg_if! is read by the cfg evaluation, which takes the one true
 		// arm; expanding it would give every arm under its #[cfg].
-		return nil, nil, false, false
+		return "", nil, false, false
 	}
 	callLine := e.line(m.StartByte(), m.StartPosition().Row)
 	warn := func(msg string) {
@@ -98,11 +98,11 @@ func (e *fileExtractor) expandCall(name string, m, tt *ts.Node) (src []byte, lin
 		if err := e.exp.Table.Bad(name); err != nil {
 			warn("macro " + name + " not expanded: its definition does not parse: " + err.Error())
 		}
-		return nil, nil, false, false
+		return "", nil, false, false
 	}
 	if n := tt.EndByte() - tt.StartByte(); n > maxCallBytes {
 		warn("macro " + name + " not expanded: the call is " + itoa(int(n)) + " bytes, over the limit of " + itoa(maxCallBytes) + "; its items are left out")
-		return nil, nil, false, true
+		return "", nil, false, true
 	}
 	toks, err := macros.Lex(e.text(tt), e.line(tt.StartByte(), tt.StartPosition().Row))
 	if err != nil || len(toks) != 1 || toks[0].Kind != macros.Group {
@@ -111,7 +111,7 @@ func (e *fileExtractor) expandCall(name string, m, tt *ts.Node) (src []byte, lin
 			msg += " (" + err.Error() + ")"
 		}
 		warn("macro " + name + " not expanded: " + msg)
-		return nil, nil, false, false
+		return "", nil, false, false
 	}
 	input := toks[0].Kids
 	if e.lines != nil {
@@ -122,10 +122,10 @@ func (e *fileExtractor) expandCall(name string, m, tt *ts.Node) (src []byte, lin
 	out, err := e.exp.Expand(name, input, e.rel, callLine)
 	if err != nil {
 		warn(err.Error() + "; its items were read from the call's body as written")
-		return nil, nil, false, false
+		return "", nil, false, false
 	}
 	text, lm := macros.RenderLines(out)
-	return []byte(text), lm, true, true
+	return text, lm, true, true
 }
 
 func relabel(toks []macros.Token, line int) {

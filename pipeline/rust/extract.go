@@ -169,7 +169,11 @@ func Extract(ctx context.Context, repoRoot string, crates []Crate, opts Options)
 		if w, ok := sparseWarning(root, crates[ci], outs[ci], syms[ci], opts.MaxFileSize); ok {
 			res.Warnings = append(res.Warnings, w)
 		}
-		res.Symbols = append(res.Symbols, syms[ci]...)
+		if len(crates) == 1 {
+			res.Symbols = syms[ci] // a crate's symbols are not copied
+		} else {
+			res.Symbols = append(res.Symbols, syms[ci]...)
+		}
 	}
 	finish(res)
 	return res, nil
@@ -380,7 +384,7 @@ func parseFile(ctx context.Context, g *grammar, p *ts.Parser, root, realRoot str
 // newFileExtractor prepares the walk of one file's tree; absDir is the
 // directory of the real file.
 func newFileExtractor(g *grammar, p *ts.Parser, src []byte, out *fileOut, absDir, crate string) *fileExtractor {
-	return &fileExtractor{g: g, parser: p, src: src, rel: out.rel, absDir: absDir, crate: crate, out: out, cur: new(*ts.TreeCursor)}
+	return &fileExtractor{g: g, parser: p, src: src, str: textOf(src), rel: out.rel, absDir: absDir, crate: crate, out: out, cur: new(*ts.TreeCursor)}
 }
 
 // firstError returns the first syntax error that can affect the API: errors

@@ -118,9 +118,13 @@ type fileOut struct {
 // fileExtractor walks one parsed buffer (a file, or the body of a macro call
 // re-parsed as items).
 type fileExtractor struct {
-	g        *grammar
-	parser   *ts.Parser
-	src      []byte
+	g      *grammar
+	parser *ts.Parser
+	src    []byte
+	// str is src as a string, sharing its memory (see textOf): every text
+	// the walk takes (names, signatures, an item's Source) is a substring of
+	// it, not a copy of its own.
+	str      string
 	lineBase int // lines before src[0] in the real file
 	// exp expands calls of the crate's macro_rules! macros (nil: none).
 	// lines, when set, maps byte offsets (plus byteBase) of src, the text of
@@ -159,7 +163,7 @@ type pending struct {
 }
 
 func (e *fileExtractor) text(n *ts.Node) string {
-	return string(e.src[n.StartByte():n.EndByte()])
+	return e.str[n.StartByte():n.EndByte()]
 }
 
 func (e *fileExtractor) field(n *ts.Node, id uint16) *ts.Node {
@@ -300,13 +304,13 @@ func (e *fileExtractor) newItem(n *ts.Node, kind docpack.Kind, name string, p *p
 		start = p.start
 	}
 	end := n.EndByte()
-	src := string(e.src[start:end])
+	src := e.str[start:end]
 	it := &rawItem{mod: mod, parent: parent, hidden: p.hidden, export: p.export, cond: condOf(e.wrapAttrs, p.attrs)}
 	it.sym = docpack.Symbol{
 		Name:        name,
 		Crate:       e.crate,
 		SymbolType:  kind,
-		Visibility:  visibilityOf(string(e.src[n.StartByte():min(n.StartByte()+40, end)])),
+		Visibility:  visibilityOf(e.str[n.StartByte():min(n.StartByte()+40, end)]),
 		File:        e.rel,
 		Line:        e.line(n.StartByte(), n.StartPosition().Row),
 		EndLine:     max(e.line(n.EndByte(), n.EndPosition().Row), e.line(n.StartByte(), n.StartPosition().Row)),
@@ -327,7 +331,7 @@ func (e *fileExtractor) newItem(n *ts.Node, kind docpack.Kind, name string, p *p
 
 // sigUpTo is the normalized text of n up to byte end (the start of a body).
 func (e *fileExtractor) sigUpTo(n *ts.Node, end uint) string {
-	return normSpace(strings.TrimRight(string(e.src[n.StartByte():end]), " \t\n;={"))
+	return normSpace(strings.TrimRight(e.str[n.StartByte():end], " \t\n;={"))
 }
 
 func (e *fileExtractor) item(c *ts.Node, k string, p *pending, mod, childDir string, parent *rawItem, ctx string, add func(*rawItem)) {
@@ -473,7 +477,7 @@ func (e *fileExtractor) item(c *ts.Node, k string, p *pending, mod, childDir str
 		add(it)
 		e.fileModule(it, name, p.path, childDir)
 	case "use_declaration":
-		vis := visibilityOf(string(e.src[c.StartByte():min(c.StartByte()+40, c.EndByte())]))
+		vis := visibilityOf(e.str[c.StartByte():min(c.StartByte()+40, c.EndByte())])
 		if arg := e.field(c, g.fArgument); arg != nil {
 			u := useEntry{mod: mod, vis: vis, hidden: p.hidden}
 			if vis == "pub" {
@@ -536,9 +540,9 @@ func joinMod(mod, name string) string {
 func (e *fileExtractor) generics(c *ts.Node, tp string, body *ts.Node) string {
 	// The where clause sits between the header and the body.
 	var where string
-	txt := string(e.src[c.StartByte():c.EndByte()])
+	txt := e.str[c.StartByte():c.EndByte()]
 	if body != nil {
-		txt = string(e.src[c.StartByte():body.StartByte()])
+		txt = e.str[c.StartByte():body.StartByte()]
 	}
 	if i := indexWord(txt, "where"); i >= 0 {
 		where = normSpace(strings.TrimRight(txt[i:], " \t\n;{"))
@@ -700,7 +704,7 @@ func (e *fileExtractor) fields(body *ts.Node, parent *rawItem, mod string) (priv
 			vis := e.text(visStart)
 			it.sym.Visibility = visibilityOf(vis)
 			it.sym.Line = e.line(visStart.StartByte(), visStart.StartPosition().Row)
-			src := string(e.src[min(visStart.StartByte(), startOr(p, visStart.StartByte())):c.EndByte()])
+			src := e.str[min(visStart.StartByte(), startOr(p, visStart.StartByte())):c.EndByte()]
 			it.sym.Source, it.sym.SourceHash = src, sha256Hex(src)
 		} else {
 			it.sym.Visibility = "private"
@@ -760,7 +764,7 @@ func (e *fileExtractor) variants(body *ts.Node, enum *rawItem, mod string, gen [
 			if v := e.field(c, g.fValue); v != nil {
 				end = v.StartByte()
 			}
-			it.sym.Signature = normSpace(strings.TrimRight(string(e.src[c.StartByte():end]), " \t\n="))
+			it.sym.Signature = normSpace(strings.TrimRight(e.str[c.StartByte():end], " \t\n="))
 			if b := e.field(c, g.fBody); b != nil {
 				e.fields(b, it, mod)
 				deps := map[string]bool{}
@@ -796,7 +800,7 @@ func (e *fileExtractor) implItem(c *ts.Node, p *pending, mod, childDir string, p
 			from++
 		}
 	}
-	label := "impl " + normSpace(string(e.src[from:ty.EndByte()]))
+	label := "impl " + normSpace(e.str[from:ty.EndByte()])
 	it := e.newItem(c, docpack.KindImpl, label, p, mod, parent)
 	it.label = label
 	it.params = genericNames(tp)
@@ -922,7 +926,7 @@ func (e *fileExtractor) macroItems(m *ts.Node, mod, childDir string, parent *raw
 		// cfg_if! { if #[cfg(a)] { items } else if #[cfg(b)] { items } else { items } … }:
 		// the first arm whose cfg holds is the code, read as items of this module.
 		for _, arm := range e.cfgIfArms(tt) {
-			e.tokenTreeItems(name, arm, nil, nil, false, true, mod, childDir, parent, ctx, add, inner, p)
+			e.tokenTreeItems(name, arm, "", nil, false, true, mod, childDir, parent, ctx, add, inner, p)
 		}
 		return
 	}
@@ -984,16 +988,19 @@ func (e *fileExtractor) cfgIfArms(tt *ts.Node) []*ts.Node {
 // tokenTreeItems extracts the items written in a macro call's token tree tt:
 // the expansion when isExp is set, else the tree's text when it looks like
 // items (or always, with itemsOnly: a cfg_if! arm holds items by definition).
-func (e *fileExtractor) tokenTreeItems(name string, tt *ts.Node, expanded []byte, lines *macros.LineMap, isExp, itemsOnly bool, mod, childDir string, parent *rawItem, ctx string, add func(*rawItem), inner *[]string, p *pending) {
+func (e *fileExtractor) tokenTreeItems(name string, tt *ts.Node, expanded string, lines *macros.LineMap, isExp, itemsOnly bool, mod, childDir string, parent *rawItem, ctx string, add func(*rawItem), inner *[]string, p *pending) {
 	if !isExp && tt.EndByte()-tt.StartByte() < 3 {
 		return
 	}
 	start, end := tt.StartByte()+1, tt.EndByte()-1
-	body := e.src[start:end]
+	body := e.str[start:end]
 	if isExp {
 		body = expanded
+	} else if !itemsOnly && !mayHoldItems(body) {
+		// Not worth a parse: winapi's unexpanded DEFINE_GUID!{…} calls.
+		return
 	}
-	tree := e.parser.Parse(body, nil)
+	tree := e.parser.Parse(bytesOf(body), nil)
 	if tree == nil {
 		return
 	}
@@ -1004,7 +1011,7 @@ func (e *fileExtractor) tokenTreeItems(name string, tt *ts.Node, expanded []byte
 		return
 	}
 	sub := *e
-	sub.src = body
+	sub.src, sub.str = bytesOf(body), body
 	sub.lineBase = e.lineBase + int(tt.StartPosition().Row)
 	sub.byteBase = e.byteBase + int(start)
 	if isExp {
@@ -1054,6 +1061,38 @@ var itemKinds = map[string]bool{
 	"enum_item": true, "trait_item": true, "impl_item": true, "const_item": true, "static_item": true,
 	"type_item": true, "macro_definition": true, "mod_item": true, "use_declaration": true,
 	"associated_type": true, "foreign_mod_item": true, "macro_invocation": true, "extern_crate_declaration": true,
+}
+
+// itemWords are the words an item as written starts with or must contain
+// (pub, unsafe, async and the rest come before one of these).
+var itemWords = map[string]bool{
+	"fn": true, "struct": true, "enum": true, "union": true, "trait": true, "impl": true, "const": true,
+	"static": true, "type": true, "mod": true, "use": true, "extern": true, "macro": true,
+}
+
+// mayHoldItems reports whether text could be read as items: it has an item's
+// keyword or a `!` (a macro call). Words inside literals and comments count
+// too, which only costs a parse.
+func mayHoldItems(text string) bool {
+	for i := 0; i < len(text); {
+		c := text[i]
+		if c == '!' {
+			return true
+		}
+		if !isIdent(c) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(text) && isIdent(text[j]) {
+			j++
+		}
+		if itemWords[text[i:j]] {
+			return true
+		}
+		i = j
+	}
+	return false
 }
 
 // looksLikeItems accepts a re-parsed macro body when its top level consists of

@@ -6,10 +6,24 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 )
 
+// textOf is b as a string without a copy. The extractor's buffers (a file
+// read whole, an expansion's text) are never written after they are made,
+// which is what makes sharing their memory safe; the symbols' texts are then
+// substrings of the buffer instead of a copy each.
+func textOf(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
+
+// bytesOf is s's bytes without a copy, for tree-sitter, which only reads them.
+func bytesOf(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
+
 // normSpace collapses every run of whitespace to one space and trims the ends.
+// A text that is already so is returned as it is, with no copy.
 func normSpace(s string) string {
+	if spaced(s) {
+		return s
+	}
 	var b strings.Builder
 	b.Grow(len(s))
 	space := false
@@ -28,8 +42,30 @@ func normSpace(s string) string {
 	return b.String()
 }
 
+// spaced reports whether s has no whitespace but single spaces between
+// words.
+func spaced(s string) bool {
+	if s == "" {
+		return true
+	}
+	if s[0] == ' ' || s[len(s)-1] == ' ' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '\n', '\t', '\r':
+			return false
+		case ' ':
+			if s[i+1] == ' ' {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 func sha256Hex(s string) string {
-	h := sha256.Sum256([]byte(s))
+	h := sha256.Sum256(bytesOf(s))
 	return hex.EncodeToString(h[:])
 }
 

@@ -196,6 +196,8 @@ func (x *Expander) Expand(name string, input []Token, file string, line int) ([]
 	}
 	s := &expansion{x: x, lim: lim, file: file, line: line, local: map[string]*Def{},
 		steps: &budget{left: lim.Steps, deadline: time.Now().Add(lim.Time)}, tokens: lim.Tokens}
+	s.buf = getScratch()
+	defer func() { putScratch(s.buf) }()
 	out, err := s.call(d, input, 0)
 	if err != nil {
 		return nil, &Error{name, err}
@@ -211,6 +213,7 @@ type expansion struct {
 	local  map[string]*Def // macros the expansion itself defines
 	steps  *budget
 	tokens int
+	buf    []Token // the transcriber's scratch, reused by each call
 }
 
 func (s *expansion) lookup(name string) *Def {
@@ -255,10 +258,12 @@ func (s *expansion) call(d *Def, input []Token, depth int) ([]Token, error) {
 			}
 		}
 		t := &transcriber{b: binds, line: s.line, steps: s.steps, limit: s.tokens}
-		out, err := t.emit(r.body, nil, nil)
+		buf, err := t.emit(r.body, nil, s.buf[:0])
 		if err != nil {
 			return nil, err
 		}
+		s.buf = buf
+		out := slices.Clone(buf)
 		s.tokens = t.limit
 		return s.items(out, depth+1)
 	}
@@ -267,6 +272,17 @@ func (s *expansion) call(d *Def, input []Token, depth int) ([]Token, error) {
 		line = input[0].Line
 	}
 	return nil, fmt.Errorf("no rule of %s matches the call at line %d", d.Name, line)
+}
+
+// hasBang reports whether a `!` is among toks (outside groups): every macro
+// call and macro_rules! definition has one.
+func hasBang(toks []Token) bool {
+	for i := range toks {
+		if toks[i].isPunct("!") {
+			return true
+		}
+	}
+	return false
 }
 
 func countTokens(toks []Token) int {
@@ -281,6 +297,10 @@ func countTokens(toks []Token) int {
 
 // items expands the known macro calls in item position among toks.
 func (s *expansion) items(toks []Token, depth int) ([]Token, error) {
+	if !hasBang(toks) {
+		// No call and no macro_rules! definition: the items are toks.
+		return toks, nil
+	}
 	out := make([]Token, 0, len(toks))
 	for i := 0; i < len(toks); {
 		j := i

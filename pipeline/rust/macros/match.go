@@ -3,6 +3,7 @@ package macros
 import (
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // errBudget stops a match or transcription that has used up its step budget.
@@ -218,11 +219,15 @@ func (t *transcriber) emit(elems []tElem, idx []int, out []Token) ([]Token, erro
 			tok.Line = t.line
 			out = append(out, tok)
 		case tGroup:
-			kids, err := t.emit(e.sub, idx, nil)
-			if err != nil {
+			// The group's tokens are made at the end of out, then copied
+			// out at their exact size.
+			mark := len(out)
+			var err error
+			if out, err = t.emit(e.sub, idx, out); err != nil {
 				return nil, err
 			}
-			out = append(out, Token{Kind: Group, Delim: e.delim, Kids: kids, Line: t.line, EndLine: t.line})
+			kids := slices.Clone(out[mark:])
+			out = append(out[:mark], Token{Kind: Group, Delim: e.delim, Kids: kids, Line: t.line, EndLine: t.line})
 		case tVar:
 			n, ok := t.lookup(e.name, idx)
 			if !ok {
