@@ -130,16 +130,23 @@ func (b *build) fetch(ctx context.Context) error {
 	})
 }
 
+// generate runs the generator. Every symbol gets a doc whatever the
+// generator did: those it left without one get their extractive doc (and are
+// listed as fallbacks), made while the docpack is written (see pack), as are
+// all the docs of the extractive generator, so that no build holds them all.
 func (b *build) generate(ctx context.Context) error {
 	gen := b.opts.Generator
 	if gen == nil {
 		gen = Extractive{}
 	}
+	if _, ok := gen.(Extractive); ok {
+		b.gen = &GenerateResult{}
+		return announceExtractive(ctx, len(b.symbols), b.emit)
+	}
 	res, err := gen.Generate(ctx, GenerateInput{Symbols: b.symbols}, b.emit)
 	if err != nil {
 		return fmt.Errorf("generate: %w", err)
 	}
-	// Every symbol gets a doc, whatever the generator did.
 	if res.Docs == nil {
 		res.Docs = map[string]docpack.Doc{}
 	}
@@ -147,7 +154,6 @@ func (b *build) generate(ctx context.Context) error {
 	for _, s := range b.symbols {
 		known[s.ID] = true
 		if _, ok := res.Docs[s.ID]; !ok {
-			res.Docs[s.ID] = ExtractiveDoc(s)
 			res.Fallbacks = append(res.Fallbacks, s.ID)
 		}
 	}
@@ -157,7 +163,6 @@ func (b *build) generate(ctx context.Context) error {
 		}
 	}
 	res.Fallbacks = uniqueSorted(res.Fallbacks)
-	resolveLinks(b.symbols, res.Docs)
 	b.warnings = append(b.warnings, res.Warnings...)
 	b.gen = res
 	return nil
@@ -176,6 +181,7 @@ func (b *build) pack(ctx context.Context) error {
 		}
 		err := docpack.WriteFileContext(ctx, out, m, b.symbols, b.gen.Docs, docpack.WriteOptions{
 			Workers: b.opts.Workers,
+			Doc:     docWriter(b.symbols),
 			OnProgress: func(done, total int) {
 				b.emit(Progress{Stage: StagePackage, Done: done, Total: total, Unit: "entries"})
 			},
@@ -237,7 +243,7 @@ func (b *build) buildManifest() *docpack.Manifest {
 		Repository:  repo,
 		Crates:      b.crates,
 		SymbolCount: len(b.symbols),
-		DocCount:    len(b.gen.Docs),
+		DocCount:    len(b.symbols), // every symbol gets one (see generate)
 		Counts:      counts,
 		Generator:   info,
 		Stats:       b.gen.Stats,

@@ -22,7 +22,24 @@ func (Extractive) Info() docpack.GeneratorInfo {
 	return docpack.GeneratorInfo{Name: "extractive"}
 }
 
-// Generate documents every symbol from its doc comments.
+// announceExtractive reports the batch and generate stages of a build whose
+// docs are all extractive: they are written with the docpack, in its
+// packing workers, so there is nothing to wait for here.
+func announceExtractive(ctx context.Context, n int, emit Observer) error {
+	emit(StageStarted{Stage: StageBatch})
+	emit(StageDone{Stage: StageBatch, Skipped: true, Summary: "extractive generator needs no batches"})
+	emit(StageStarted{Stage: StageGenerate, Total: n})
+	if err := ctx.Err(); err != nil {
+		emit(StageDone{Stage: StageGenerate, Err: err})
+		return err
+	}
+	emit(Progress{Stage: StageGenerate, Done: n, Total: n, Unit: "symbols"})
+	emit(StageDone{Stage: StageGenerate, Summary: fmt.Sprintf("%d docs, written with the docpack", n)})
+	return nil
+}
+
+// Generate documents every symbol from its doc comments. A build does not
+// call it: it writes the same docs while packaging (ExtractiveDoc).
 func (Extractive) Generate(ctx context.Context, in GenerateInput, emit Observer) (*GenerateResult, error) {
 	emit(StageStarted{Stage: StageBatch})
 	emit(StageDone{Stage: StageBatch, Skipped: true, Summary: "extractive generator needs no batches"})

@@ -5,17 +5,17 @@ import (
 	"github.com/doctown/doctown/docpack/index"
 )
 
-// resolveLinks records each doc's intra-doc links, resolved once at build time
-// (docpack format 1.1 `links`), so every viewer shows the same real links.
-func resolveLinks(symbols []docpack.Symbol, docs map[string]docpack.Doc) {
+// docWriter gives each symbol's doc as the docpack is written: the
+// generator's, else the extractive one, with its intra-doc links resolved
+// once at build time (docpack format 1.1 `links`), so every viewer shows the
+// same real links. It is safe for concurrent use.
+func docWriter(symbols []docpack.Symbol) func(i int, d docpack.Doc, ok bool) docpack.Doc {
 	x := index.New(nil, symbols, nil)
-	for i := range symbols {
-		d, ok := docs[symbols[i].ID]
+	return func(i int, d docpack.Doc, ok bool) docpack.Doc {
 		if !ok {
-			continue
+			d = ExtractiveDoc(symbols[i])
 		}
-		if d.Links = x.DocLinks(i, d); d.Links != nil {
-			docs[symbols[i].ID] = d
-		}
+		d.Links = x.DocLinks(i, d)
+		return d
 	}
 }
