@@ -58,14 +58,26 @@ func buildScriptCfgs(path string, features []string) (on, undecided []string) {
 	for _, f := range features {
 		b.features[f] = true
 	}
-	root := tree.RootNode()
-	for i := uint(0); i < root.NamedChildCount(); i++ {
-		if c := root.NamedChild(i); c.Kind() == "function_item" {
-			if n := c.ChildByFieldName("name"); n != nil {
-				b.fns[b.text(n)] = c
+	// Functions, and methods of the script's own types (winapi's
+	// graph.emit_features()), by name.
+	var collect func(n *ts.Node)
+	collect = func(n *ts.Node) {
+		for i := uint(0); i < n.NamedChildCount(); i++ {
+			switch c := n.NamedChild(i); c.Kind() {
+			case "function_item":
+				if n := c.ChildByFieldName("name"); n != nil {
+					if _, dup := b.fns[b.text(n)]; !dup {
+						b.fns[b.text(n)] = c
+					}
+				}
+			case "impl_item":
+				if body := c.ChildByFieldName("body"); body != nil {
+					collect(body)
+				}
 			}
 		}
 	}
+	collect(tree.RootNode())
 	main := b.fns["main"]
 	if main == nil {
 		return nil, nil
@@ -424,6 +436,12 @@ func (b *bsReader) callExpr(n *ts.Node, env *bsEnv, out map[string]bool) {
 		return
 	case "field_expression":
 		method := b.text(fn.ChildByFieldName("field"))
+		if f := b.fns[method]; f != nil {
+			for k := range b.call(f, args) {
+				out[k] = true
+			}
+			return
+		}
 		b.autocfgEmit(method, n.ChildByFieldName("arguments"), args, out)
 	case "scoped_identifier":
 		if t := b.text(fn); strings.HasSuffix(t, "autocfg::emit") && len(args) == 1 {

@@ -88,6 +88,23 @@ fn main() {
 fn set_cfg(cfg: &str) {
     println!("cargo:rustc-cfg={}", cfg);
 }`, nil, []string{"after_none_return", "via_helper"}, []string{"after_target_return", "feature={} (computed)"}},
+		{"methods of the script's types", `
+struct Graph(Vec<&'static str>);
+impl Graph {
+    fn emit_features(&self) {
+        for name in &self.0 {
+            println!("cargo:rustc-cfg=feature=\"{}\"", name);
+        }
+    }
+    fn emit_fixed(&self) {
+        println!("cargo:rustc-cfg=from_method");
+    }
+}
+fn main() {
+    let graph = Graph(vec![]);
+    graph.emit_features();
+    graph.emit_fixed();
+}`, nil, []string{"from_method"}, []string{"feature={} (computed)"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

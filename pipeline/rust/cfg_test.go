@@ -207,3 +207,40 @@ pub fn kept() {}
 		}
 	}
 }
+
+// TestWinapiDocsRS: winapi's docs.rs configuration (features everything,
+// impl-debug, impl-default on x86_64-pc-windows-msvc) enables no header on
+// its own: winapi's build script turns the header features on, which doctown
+// does not run. The build says so and names the way to get them.
+func TestWinapiDocsRS(t *testing.T) {
+	dir := registryCrate(t, "winapi")
+	crates, err := Discover(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Extract(t.Context(), dir, crates[:1], Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := res.Configs[0]; c.From != "docs.rs" || c.Target != "x86_64-pc-windows-msvc" || !slices.Contains(c.Features, "everything") {
+		t.Errorf("configuration %+v, want docs.rs's", c)
+	}
+	warned := false
+	for _, w := range res.Warnings {
+		warned = warned || strings.Contains(w.Message, "--all-features documents all of them")
+	}
+	if !warned {
+		t.Errorf("no warning about the features winapi's build script computes: %v", res.Warnings)
+	}
+	if testing.Short() {
+		return
+	}
+	all, err := Extract(t.Context(), dir, crates[:1], Options{Build: BuildConfig{AllFeatures: true, Target: "x86_64-pc-windows-msvc"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all.Symbols) < 100*len(res.Symbols) {
+		t.Errorf("--all-features gives %d symbols, docs.rs's features alone %d", len(all.Symbols), len(res.Symbols))
+	}
+	t.Logf("winapi: docs.rs features %d symbols, --all-features %d", len(res.Symbols), len(all.Symbols))
+}

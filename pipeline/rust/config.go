@@ -76,7 +76,15 @@ func crateSet(c Crate, b BuildConfig) (*cfg.Set, CrateConfig, []string) {
 	// same name is not repeated.
 	var script []string
 	if m.BuildScript != "" {
-		on, _ := buildScriptCfgs(filepath.Join(c.Dir, filepath.FromSlash(m.BuildScript)), features)
+		on, undecided := buildScriptCfgs(filepath.Join(c.Dir, filepath.FromSlash(m.BuildScript)), features)
+		for _, u := range undecided {
+			// winapi's build script turns on a feature per header that
+			// "everything" (docs.rs's choice) or another header needs.
+			if strings.HasPrefix(u, "feature=") && strings.HasSuffix(u, "(computed)") {
+				warns = append(warns, "the build script turns on features it computes (cargo:rustc-cfg=feature=…); doctown runs no build script, so the items behind them are left out unless asked for: --all-features documents all of them")
+				break
+			}
+		}
 		for _, v := range on {
 			if !slices.Contains(cfgs, v) {
 				script = append(script, v)
