@@ -24,6 +24,7 @@ type Index struct {
 	Modules []Module
 
 	byID     func(id string) (int, bool)
+	parent   []int32 // symbol -> its parent, or -1: looked up once, by id
 	byPath   map[string]int
 	byName   map[string][]int
 	children [][]int
@@ -101,6 +102,15 @@ func newIndex(m *docpack.Manifest, symbols []docpack.Symbol, docs DocSource, byI
 		implTrait:    map[int]int{},
 		implementors: map[int][]int{},
 	}
+	x.parent = make([]int32, len(symbols))
+	for i := range symbols {
+		x.parent[i] = -1
+		if id := symbols[i].Parent; id != "" {
+			if p, ok := byID(id); ok && p != i {
+				x.parent[i] = int32(p)
+			}
+		}
+	}
 	modules := map[string]int{} // path -> symbol or -1
 	x.modules = modules
 	for i := range symbols {
@@ -131,12 +141,9 @@ func newIndex(m *docpack.Manifest, symbols []docpack.Symbol, docs DocSource, byI
 	}
 	// Parents and children; impls attach to the type they implement.
 	for i := range symbols {
-		s := &symbols[i]
-		p, ok := x.byID(s.Parent)
-		if !ok || p == i {
-			continue
+		if p := x.parent[i]; p >= 0 {
+			x.children[p] = append(x.children[p], i)
 		}
-		x.children[p] = append(x.children[p], i)
 	}
 	// Module of each symbol: the longest module path that prefixes its path.
 	for i := range symbols {
@@ -171,7 +178,7 @@ func newIndex(m *docpack.Manifest, symbols []docpack.Symbol, docs DocSource, byI
 		if s.SymbolType != docpack.KindImpl {
 			continue
 		}
-		if p, ok := x.byID(s.Parent); ok && isType(symbols[p].SymbolType) {
+		if p := int(x.parent[i]); p >= 0 && isType(symbols[p].SymbolType) {
 			x.implFor[i] = p
 			continue
 		}
@@ -222,7 +229,7 @@ func (x *Index) topLevel(i int) bool {
 		docpack.KindTraitMethod, docpack.KindAssocType, docpack.KindAssocConst:
 		return false
 	}
-	if p, ok := x.byID(s.Parent); ok && x.Symbols[p].SymbolType != docpack.KindModule {
+	if p := x.parent[i]; p >= 0 && x.Symbols[p].SymbolType != docpack.KindModule {
 		return false
 	}
 	return true
@@ -320,8 +327,8 @@ func (x *Index) addPublicPaths() {
 		if s.SymbolType == docpack.KindImpl {
 			continue
 		}
-		cur, depth := s, 0
-		for cur != nil && depth < 64 {
+		for c, depth := i, 0; c >= 0 && depth < 64; c, depth = int(x.parent[c]), depth+1 {
+			cur := &x.Symbols[c]
 			if len(cur.PublicPaths) > 1 && strings.HasPrefix(s.Path, cur.Path) {
 				rest := s.Path[len(cur.Path):]
 				for _, p := range cur.PublicPaths {
@@ -331,11 +338,6 @@ func (x *Index) addPublicPaths() {
 				}
 				break
 			}
-			p, ok := x.byID(cur.Parent)
-			if !ok || cur.Parent == "" {
-				break
-			}
-			cur, depth = &x.Symbols[p], depth+1
 		}
 	}
 }
@@ -384,12 +386,7 @@ func (x *Index) ByPath(path string) (int, bool) {
 }
 
 // Parent returns the index of a symbol's parent, or -1.
-func (x *Index) Parent(i int) int {
-	if p, ok := x.byID(x.Symbols[i].Parent); ok {
-		return p
-	}
-	return -1
-}
+func (x *Index) Parent(i int) int { return int(x.parent[i]) }
 
 // Owner returns where a symbol belongs for reading: its parent, except that a
 // member of an impl block belongs to the type the impl is for. It is -1 at the top.
