@@ -419,3 +419,90 @@ func TestFailedCheckText(t *testing.T) {
 		t.Errorf("summary (%d bytes):\n%s", len(run.Summary), run.Summary)
 	}
 }
+
+// TestPullSynchronize: a push to the pull request's branch (synchronize)
+// builds the new head; the pull request's URL shows it, the earlier head
+// stays a preview of the same pull request, and both expire with it.
+func TestPullSynchronize(t *testing.T) {
+	e := newEnv(t)
+	var offset atomic.Int64
+	now := func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
+	r := startRelay(t, e, relayOpts{deps: Deps{Now: now}, cfg: func(c *config.Config) { c.PreviewTTL = time.Minute }})
+	s := r.Server
+	base := e.shas["acme/gamma"]
+	r.send(t, signedHook("push", pushPayload("acme/gamma", "refs/heads/main", base)))
+	waitJob(t, s, base, jobs.StateDone)
+	e.gh.AddRepo("fork", "gamma", withLib("gamma", libV1))
+	first := e.gh.AddCommit("fork", "gamma", "topic", withLib("gamma", libV1+"\npub fn one() {}\n"))
+	n := e.gh.OpenPull("acme/gamma", "fork/gamma", "topic")
+	r.send(t, rawHook("pull_request", e.gh.PullRequestEvent("opened", "acme/gamma", n, testInst, nil)))
+	waitJob(t, s, first, jobs.StateDone)
+	second := e.gh.AddCommit("fork", "gamma", "topic", withLib("gamma", libV1+"\npub fn one() {}\npub fn two() {}\n"))
+	e.gh.SyncPull("acme/gamma", n)
+	code, body := r.send(t, rawHook("pull_request", e.gh.PullRequestEvent("synchronize", "acme/gamma", n, testInst,
+		map[string]any{"before": first, "after": second})))
+	if code != http.StatusAccepted {
+		t.Fatalf("synchronize: %d %s", code, body)
+	}
+	waitJob(t, s, second, jobs.StateDone)
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noRedirect.Get(r.URL + api.PullPagePath("acme", "gamma", n))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if loc := resp.Header.Get("Location"); loc != api.PagePath("acme", "gamma", second) {
+		t.Errorf("the pull request's URL shows %q, want the new head", loc)
+	}
+	for _, sha := range []string{first, second} {
+		if ent := catalogEntry(t, s, "acme", "gamma", sha); ent.Pull != n || ent.Changes == nil || ent.Changes.Base != base {
+			t.Errorf("preview %s: pull %d changes %+v, want pull %d against main's %s", sha[:7], ent.Pull, ent.Changes, n, base[:7])
+		}
+	}
+	if l, _ := s.Catalog().Latest(context.Background(), "acme", "gamma"); l.SHA != base {
+		t.Errorf("latest = %s, want main's", l.SHA)
+	}
+	r.send(t, rawHook("pull_request", e.gh.PullRequestEvent("closed", "acme/gamma", n, testInst, nil)))
+	offset.Store(int64(time.Hour))
+	if k, err := s.expirePreviews(context.Background()); err != nil || k != 2 {
+		t.Errorf("expired %d previews, want both heads, %v", k, err)
+	}
+	if _, ok, _ := catalog.Lookup(context.Background(), s.q.DB(), "acme", "gamma", base); !ok {
+		t.Error("main's docpack was removed with the previews")
+	}
+}
+
+// TestPullClosedCancelsQueued: closing a pull request cancels its build
+// still waiting in the queue.
+func TestPullClosedCancelsQueued(t *testing.T) {
+	e := newEnv(t)
+	release := make(chan struct{})
+	blocker := e.shas["acme/beta"]
+	build := dispatch.PipelineBuild(nil, nil, "test")
+	r := startRelay(t, e, relayOpts{
+		deps: Deps{Build: func(ctx context.Context, req dispatch.BuildRequest) (string, error) {
+			if req.SHA == blocker {
+				select {
+				case <-release:
+				case <-ctx.Done():
+				}
+			}
+			return build(ctx, req)
+		}},
+		cfg: func(c *config.Config) { c.Workers = 1 },
+	})
+	defer close(release)
+	r.send(t, signedHook("push", pushPayload("acme/beta", "refs/heads/main", blocker)))
+	waitJob(t, r.Server, blocker, jobs.StateRunning)
+	head := e.gh.AddCommit("acme", "gamma", "topic", withLib("gamma", libPR))
+	n := e.gh.OpenPull("acme/gamma", "acme/gamma", "topic")
+	r.send(t, rawHook("pull_request", e.gh.PullRequestEvent("opened", "acme/gamma", n, testInst, nil)))
+	queued := waitJob(t, r.Server, head, jobs.StateQueued)
+	code, body := r.send(t, rawHook("pull_request", e.gh.PullRequestEvent("closed", "acme/gamma", n, testInst, nil)))
+	if code != http.StatusAccepted || !strings.Contains(body, queued.ID) {
+		t.Fatalf("closed: %d %s, want the queued job %s canceled", code, body, queued.ID)
+	}
+	if j, err := r.Server.jobs.Get(context.Background(), queued.ID); err != nil || j.State != jobs.StateCanceled || j.Error != "pull request closed" {
+		t.Errorf("job after close: %+v, %v", j, err)
+	}
+}

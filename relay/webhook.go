@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -364,6 +365,15 @@ func (s *Server) applyPull(ctx context.Context, tx queue.Tx, log *slog.Logger, d
 		if !known {
 			ans.Result, ans.Reason = "ignored", "pull request never built"
 		}
+		// A build of it still queued is not needed any more.
+		pending, err := s.jobs.Pending(ctx, tx, 0, []string{owner + "/" + name})
+		if err != nil {
+			return err
+		}
+		pending = slices.DeleteFunc(pending, func(j *jobs.Job) bool { return j.Pull != number })
+		if err := s.cancelJobs(ctx, tx, pending, "pull request closed", ans); err != nil {
+			return err
+		}
 		log.Info("pull request closed", "repo", owner+"/"+name, "pull", number, "known", known)
 		return nil
 	}
@@ -456,8 +466,21 @@ func (s *Server) cancelPending(ctx context.Context, tx queue.Tx, inst int64, rep
 	if err != nil {
 		return err
 	}
-	for _, j := range pending {
-		changed, err := s.jobs.Cancel(ctx, tx, j.ID, "repository removed from the installation")
+	if err := s.cancelJobs(ctx, tx, pending, "repository removed from the installation", ans); err != nil {
+		return err
+	}
+	ans.Result = "accepted"
+	if len(ans.Cancel) == 0 {
+		ans.Reason = "nothing pending"
+	}
+	return nil
+}
+
+// cancelJobs cancels queued jobs in tx, for reason; River's jobs are
+// cancelled after the commit (ans.riverCancel).
+func (s *Server) cancelJobs(ctx context.Context, tx queue.Tx, list []*jobs.Job, reason string, ans *webhookAnswer) error {
+	for _, j := range list {
+		changed, err := s.jobs.Cancel(ctx, tx, j.ID, reason)
 		if err != nil {
 			return err
 		}
@@ -467,10 +490,6 @@ func (s *Server) cancelPending(ctx context.Context, tx queue.Tx, inst int64, rep
 				ans.riverCancel = append(ans.riverCancel, j.RiverJobID)
 			}
 		}
-	}
-	ans.Result = "accepted"
-	if len(ans.Cancel) == 0 {
-		ans.Reason = "nothing pending"
 	}
 	return nil
 }
