@@ -333,6 +333,20 @@ func waitFor(t testing.TB, what string, d time.Duration, cond func() bool) {
 	}
 }
 
+// jobCount is the number of jobs in every state.
+func jobCount(t testing.TB, s *Server) int {
+	t.Helper()
+	counts, err := s.jobs.Count(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, c := range counts {
+		n += int(c)
+	}
+	return n
+}
+
 // allJobs returns every job row (up to jobs.MaxList), oldest first.
 func allJobs(t testing.TB, s *Server) []*jobs.Job {
 	t.Helper()

@@ -169,7 +169,9 @@ func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var ans webhookAnswer
-	err = s.q.InTx(r.Context(), func(ctx context.Context, tx queue.Tx) error {
+	// Shared: on SQLite the deliveries arriving together commit together
+	// (one fsync), each answered once its own writes are durable.
+	err = s.q.InTxShared(r.Context(), func(ctx context.Context, tx queue.Tx) error {
 		ans = webhookAnswer{}
 		fresh, err := s.jobs.RecordDelivery(ctx, tx, delivery, event)
 		if err != nil {

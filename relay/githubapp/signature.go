@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"golang.org/x/sync/semaphore"
@@ -53,53 +54,72 @@ func NewBodyBudget(n int64) *BodyBudget { return &BodyBudget{sem: semaphore.NewW
 // InUse is how many bytes of bodies are held now.
 func (b *BodyBudget) InUse() int64 { return b.inUse.Load() }
 
+// bodyPool recycles webhook body buffers: a burst of deliveries would
+// otherwise allocate (and collect) one per request.
+var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
+
+// maxPooledBody is the largest buffer given back to bodyPool.
+const maxPooledBody = 256 << 10
+
 // ReadSigned reads a webhook body of at most limit bytes, hashing it while it
 // streams, and returns it only when its HMAC-SHA256 under secret equals want
 // (compared in constant time, before anything parses it). The returned
-// release gives the body's bytes back to the budget; call it when done.
+// release gives the body's bytes back to the budget (and its buffer to the
+// pool: body must not be used after it); call it when done.
 func (b *BodyBudget) ReadSigned(r io.Reader, limit int64, secret []byte, want []byte) (body []byte, release func(), err error) {
+	bp := bodyPool.Get().(*[]byte)
+	buf := (*bp)[:0]
 	var charged int64
+	released := false
 	release = func() {
+		if released {
+			return
+		}
+		released = true
 		if charged > 0 {
 			b.sem.Release(charged)
 			b.inUse.Add(-charged)
-			charged = 0
+		}
+		if cap(buf) <= maxPooledBody {
+			*bp = buf[:0]
+			bodyPool.Put(bp)
 		}
 	}
+	fail := func(err error) ([]byte, func(), error) {
+		release()
+		return nil, func() {}, err
+	}
 	mac := hmac.New(sha256.New, secret)
-	buf := make([]byte, 0, 4<<10)
-	chunk := make([]byte, 32<<10)
 	for {
-		n, rerr := r.Read(chunk)
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)] // grow
+		}
+		n, rerr := r.Read(buf[len(buf):cap(buf)])
 		if n > 0 {
 			if int64(len(buf)+n) > limit {
-				release()
-				return nil, func() {}, ErrBodyTooLarge
+				return fail(ErrBodyTooLarge)
 			}
 			if !b.sem.TryAcquire(int64(n)) {
-				release()
-				return nil, func() {}, ErrBodyBudget
+				return fail(ErrBodyBudget)
 			}
 			charged += int64(n)
 			b.inUse.Add(int64(n))
-			mac.Write(chunk[:n])
-			buf = append(buf, chunk[:n]...)
+			mac.Write(buf[len(buf) : len(buf)+n])
+			buf = buf[:len(buf)+n]
 		}
 		if rerr == io.EOF {
 			break
 		}
 		if rerr != nil {
-			release()
 			var mbe *http.MaxBytesError
 			if errors.As(rerr, &mbe) {
-				return nil, func() {}, ErrBodyTooLarge
+				return fail(ErrBodyTooLarge)
 			}
-			return nil, func() {}, fmt.Errorf("read body: %w", rerr)
+			return fail(fmt.Errorf("read body: %w", rerr))
 		}
 	}
 	if !hmac.Equal(mac.Sum(nil), want) {
-		release()
-		return nil, func() {}, ErrSignature
+		return fail(ErrSignature)
 	}
 	return buf, release, nil
 }

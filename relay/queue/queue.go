@@ -28,6 +28,8 @@ type Queue interface {
 	DB() Querier
 	// InTx runs fn in one transaction, committed when fn returns nil.
 	InTx(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
+	// InTxShared is InTx with a group commit (SQLite): see batch.go.
+	InTxShared(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
 	Start(ctx context.Context) error
 	// Stop waits for running jobs; StopAndCancel cancels them (River retries them later).
 	Stop(ctx context.Context) error
@@ -72,6 +74,8 @@ type riverQueue[TTx any] struct {
 	// sameFile reports whether the database file is still the one opened; nil
 	// for PostgreSQL.
 	fileCheck func() error
+	// batch runs InTxShared's group commits; nil for PostgreSQL.
+	batch *batcher
 }
 
 type riverTx[TTx any] struct {
@@ -90,7 +94,10 @@ func (t riverTx[TTx]) Insert(ctx context.Context, args river.JobArgs, opts *rive
 
 func (r *riverQueue[TTx]) DB() Querier     { return r.q }
 func (r *riverQueue[TTx]) Dialect() string { return r.name }
-func (r *riverQueue[TTx]) Close()          { r.closeDB() }
+func (r *riverQueue[TTx]) Close() {
+	r.stopBatcher()
+	r.closeDB()
+}
 
 func (r *riverQueue[TTx]) SameFile() error {
 	if r.fileCheck == nil {
@@ -192,7 +199,7 @@ func OpenSQLite(ctx context.Context, dataDir string, o Options, workers *river.W
 		db.Close()
 		return nil, fmt.Errorf("river: %w", err)
 	}
-	return &riverQueue[*sql.Tx]{
+	rq := &riverQueue[*sql.Tx]{
 		client: client,
 		q:      q,
 		name:   "sqlite",
@@ -214,7 +221,9 @@ func OpenSQLite(ctx context.Context, dataDir string, o Options, workers *river.W
 			}
 			return nil
 		},
-	}, nil
+	}
+	rq.startBatcher()
+	return rq, nil
 }
 
 // OpenPostgres connects River and the relay's tables to databaseURL. Several
