@@ -6,9 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -138,8 +136,8 @@ func runBuild(ctx context.Context, opts *BuildOptions) error {
 	if err != nil {
 		return usageError{err}
 	}
-	if t := opts.Config.Target; t != "" && !slices.Contains(cfg.Targets(), t) {
-		return usageError{fmt.Errorf("unknown --target %q (doctown knows %s)", t, strings.Join(cfg.Targets(), ", "))}
+	if err := opts.Config.Validate(); err != nil {
+		return usageError{fmt.Errorf("build configuration: %w", err)}
 	}
 	gen, err := buildGenerator(opts, r)
 	if err != nil {

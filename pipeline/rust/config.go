@@ -1,6 +1,7 @@
 package rust
 
 import (
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -14,14 +15,31 @@ import (
 // used as docs.rs uses it (its features, all-features, no-default-features,
 // default-target and rustdoc-args --cfg, plus --cfg docsrs); otherwise the
 // default features on the default target.
+//
+// It is also the wire form of a build configuration: the relay's RunPod
+// request and the worker's job input carry it as "build".
 type BuildConfig struct {
-	Features          []string
-	AllFeatures       bool
-	NoDefaultFeatures bool
-	Target            string
-	Cfgs              []string
+	Features          []string `json:"features,omitempty"`
+	AllFeatures       bool     `json:"all_features,omitempty"`
+	NoDefaultFeatures bool     `json:"no_default_features,omitempty"`
+	Target            string   `json:"target,omitempty"`
+	Cfgs              []string `json:"cfgs,omitempty"`
 	// IgnoreDocsRS leaves [package.metadata.docs.rs] unread.
-	IgnoreDocsRS bool
+	IgnoreDocsRS bool `json:"ignore_docs_rs_metadata,omitempty"`
+}
+
+// Validate checks what a crate's Cargo.toml cannot fix: the target is one
+// doctown knows, each cfg is NAME or NAME="value".
+func (b BuildConfig) Validate() error {
+	if b.Target != "" && !slices.Contains(cfg.Targets(), b.Target) {
+		return fmt.Errorf("unknown target %q (doctown knows %s)", b.Target, strings.Join(cfg.Targets(), ", "))
+	}
+	for _, c := range b.Cfgs {
+		if err := cfg.ParseCfgFlag(c); err != nil {
+			return fmt.Errorf("cfg %q: %w", c, err)
+		}
+	}
+	return nil
 }
 
 func (b BuildConfig) explicit() bool {

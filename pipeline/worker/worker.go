@@ -26,6 +26,7 @@ import (
 
 	"github.com/doctown/doctown/pipeline"
 	"github.com/doctown/doctown/pipeline/github"
+	"github.com/doctown/doctown/pipeline/rust"
 	"github.com/doctown/doctown/pipeline/upload"
 )
 
@@ -44,6 +45,10 @@ type Input struct {
 	JobID       string `json:"job_id,omitempty"`
 	UploadToken string `json:"upload_token,omitempty"`
 	UploadURL   string `json:"upload_url,omitempty"`
+	// Build is the build configuration, as doctown build's flags give it
+	// (features, all_features, no_default_features, target, cfgs); absent,
+	// each crate's [package.metadata.docs.rs] decides, as on docs.rs.
+	Build rust.BuildConfig `json:"build,omitzero"`
 }
 
 // Output is the build summary posted as the job's output.
@@ -456,6 +461,9 @@ func build(ctx context.Context, cfg Config, in Input, up *upload.Uploader) (*Out
 	if strings.TrimSpace(in.Repo) == "" {
 		return nil, errors.New("worker: job input has no repo")
 	}
+	if err := in.Build.Validate(); err != nil {
+		return nil, fmt.Errorf("worker: job input: build: %w", err)
+	}
 	target, ok := github.ParseTarget(in.Repo)
 	if !ok {
 		return nil, fmt.Errorf("worker: repo %q is not owner/repo or a repository URL", in.Repo)
@@ -476,7 +484,7 @@ func build(ctx context.Context, cfg Config, in Input, up *upload.Uploader) (*Out
 		return nil, fmt.Errorf("worker: %w", err)
 	}
 	defer os.RemoveAll(dir)
-	opts := pipeline.BuildOptions{Source: src, OutputDir: dir, Generator: cfg.Generator, ToolVersion: cfg.ToolVersion}
+	opts := pipeline.BuildOptions{Source: src, OutputDir: dir, Generator: cfg.Generator, ToolVersion: cfg.ToolVersion, Config: in.Build}
 	if up != nil {
 		opts.Uploader = up
 	}

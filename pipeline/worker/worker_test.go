@@ -22,6 +22,7 @@ import (
 	"github.com/doctown/doctown/internal/fakerunpod"
 	"github.com/doctown/doctown/pipeline"
 	"github.com/doctown/doctown/pipeline/github"
+	"github.com/doctown/doctown/pipeline/rust"
 	"github.com/doctown/doctown/pipeline/worker"
 )
 
@@ -305,6 +306,8 @@ func TestRunJobErrors(t *testing.T) {
 		{"expired token", worker.Input{Repo: "acme/tiny", Token: "ghs_expired_token_abc"}, github.ErrAuth, "invalid or expired"},
 		{"no repo", worker.Input{}, nil, "no repo"},
 		{"bad repo", worker.Input{Repo: "not a repo"}, nil, "is not owner/repo"},
+		{"unknown target", worker.Input{Repo: "acme/tiny", Token: ghToken, Build: rust.BuildConfig{Target: "z80-unknown-none"}}, nil, `unknown target "z80-unknown-none"`},
+		{"bad cfg", worker.Input{Repo: "acme/tiny", Token: ghToken, Build: rust.BuildConfig{Cfgs: []string{"all(x)"}}}, nil, `cfg "all(x)"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -374,5 +377,52 @@ func TestBuildEndToEnd(t *testing.T) {
 		if bytes.Contains(body, []byte(ghToken)) {
 			t.Errorf("token in %s", f.Name)
 		}
+	}
+}
+
+// TestRunJobBuildConfig: a job input's "build" (as the relay's RunPod request
+// writes it) decides the features and target the crate is documented with,
+// and the manifest records it.
+func TestRunJobBuildConfig(t *testing.T) {
+	gh := fakegithub.New()
+	t.Cleanup(gh.Close)
+	gh.AddRepo("acme", "gated", map[string][]byte{
+		"Cargo.toml": []byte("[package]\nname = \"gated\"\nversion = \"0.1.0\"\nedition = \"2021\"\n[features]\nnet = []\n" +
+			"[package.metadata.docs.rs]\nall-features = true\n"),
+		"src/lib.rs": []byte("/// Always.\npub fn always() {}\n/// Net.\n#[cfg(feature = \"net\")]\npub fn net() {}\n" +
+			"/// Windows.\n#[cfg(windows)]\npub fn win() {}\n/// Unix.\n#[cfg(unix)]\npub fn nix() {}\n"),
+	})
+	gh.AddToken(ghToken, "acme/gated")
+	rl := newRelay(t)
+	var in worker.Input
+	raw := `{"repo":"acme/gated","token":"` + ghToken + `","job_id":"j1","upload_token":"` + uploadToken + `","upload_url":"` + rl.srv.URL +
+		`","build":{"features":["net"],"target":"x86_64-pc-windows-msvc"}}`
+	if err := json.Unmarshal([]byte(raw), &in); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := worker.RunJob(t.Context(), worker.Config{GitHubAPIURL: gh.URL}, in); err != nil {
+		t.Fatal(err)
+	}
+	b := rl.uploads["j1"]
+	pack, err := docpack.Read(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	for _, s := range pack.Symbols {
+		paths = append(paths, s.Path)
+	}
+	got := strings.Join(paths, " ")
+	for _, want := range []string{"gated::always", "gated::net", "gated::win"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("%s missing: %s", want, got)
+		}
+	}
+	if strings.Contains(got, "gated::nix") {
+		t.Errorf("a unix-only item in a Windows build: %s", got)
+	}
+	cb := pack.Manifest.Crates[0].Build
+	if cb == nil || cb.From != "flags" || cb.Target != "x86_64-pc-windows-msvc" || strings.Join(cb.Features, ",") != "net" {
+		t.Errorf("manifest build = %+v", cb)
 	}
 }
