@@ -547,6 +547,8 @@ func (x *Index) ResolvePath(path string, from int, fit func(docpack.Kind) bool) 
 		}
 		path = rest
 	case "Self":
+		// Self::X is the owner's X or nothing: another X of the crate
+		// ("Self::Iter" of an impl) is not it.
 		if from >= 0 {
 			if o := x.Owner(from); o >= 0 {
 				if i := exact(join(x.Symbols[o].Path, rest)); i >= 0 {
@@ -554,7 +556,7 @@ func (x *Index) ResolvePath(path string, from int, fit func(docpack.Kind) bool) 
 				}
 			}
 		}
-		path = rest
+		return -1
 	default:
 		for m := mod; m != ""; m = parentPath(m) {
 			if i := exact(m + "::" + path); i >= 0 {

@@ -2,6 +2,7 @@ package index
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/doctown/doctown/docpack"
@@ -511,11 +512,16 @@ func (x *Index) DocLinks(i int, d docpack.Doc) map[string]string {
 	return out
 }
 
-// DocLink is where an intra-doc link of the doc of the symbol at from points:
+// DocLink is where an intra-doc link of the doc of the symbol at from points
+// (or a relative rustdoc page address, HTMLLink):
 // the doc's recorded `links` entry when it has one (a symbol of this docpack
 // or a URL), else — for a 1.0 docpack, which has no links — ResolveLink now.
 // ok is false when the link resolves to nothing.
 func (x *Index) DocLink(d docpack.Doc, from int, dest string) (LinkTarget, bool) {
+	if IsPageAddress(dest) { // "trait.Foo.html", as older docs link
+		i, ok := x.HTMLLink(dest, from)
+		return LinkTarget{Symbol: i}, ok
+	}
 	if t, ok := d.Links[dest]; ok {
 		if strings.HasPrefix(t, "https://") || strings.HasPrefix(t, "http://") {
 			return LinkTarget{Symbol: -1, URL: t}, true
@@ -595,4 +601,70 @@ func LinkDefs(texts ...string) string {
 		}
 	}
 	return b.String()
+}
+
+// htmlLink reads a rustdoc page's relative address, as older docs link items
+// ("trait.ParallelIterator.html", "../de/struct.Error.html#method.custom",
+// "fn.spawn.html", "index.html"): each "../" a module up from the doc's
+// module, the directories modules below, the file an item of its kind.
+var htmlLink = regexp.MustCompile(`^((?:\.\./)*)((?:[A-Za-z_][A-Za-z0-9_]*/)*)(?:(struct|enum|trait|fn|type|macro|constant|static|union|primitive|mod|derive|attr|traitalias)\.([A-Za-z_][A-Za-z0-9_]*)\.html|index\.html)(?:#(?:method|tymethod|variant|structfield|associatedtype|associatedconstant)\.([A-Za-z_][A-Za-z0-9_]*))?$`)
+
+// IsPageAddress reports whether a link destination is a relative rustdoc
+// page address ("trait.Foo.html"), which HTMLLink resolves.
+func IsPageAddress(dest string) bool { return htmlLink.MatchString(strings.TrimSpace(dest)) }
+
+// HTMLLink resolves a relative rustdoc page address written in the docs of
+// the symbol at from ("trait.Foo.html", "../bar/fn.baz.html#…") to the
+// symbol of the docpack it names; ok is false when it is not such an
+// address or names nothing here.
+func (x *Index) HTMLLink(dest string, from int) (int, bool) {
+	m := htmlLink.FindStringSubmatch(strings.TrimSpace(dest))
+	if m == nil || from < 0 || from >= len(x.Symbols) {
+		return -1, false
+	}
+	mod := x.modOf[from]
+	if x.Symbols[from].SymbolType == docpack.KindModule {
+		mod = x.Symbols[from].Path
+	}
+	for range strings.Count(m[1], "../") {
+		mod = parentPath(mod)
+	}
+	if mod == "" {
+		return -1, false
+	}
+	path := mod
+	if d := strings.TrimSuffix(m[2], "/"); d != "" {
+		path += "::" + strings.ReplaceAll(d, "/", "::")
+	}
+	kinds := map[string][]docpack.Kind{
+		"": {docpack.KindModule}, "mod": {docpack.KindModule}, "struct": {docpack.KindStruct}, "enum": {docpack.KindEnum},
+		"trait": {docpack.KindTrait}, "fn": {docpack.KindFunction}, "type": {docpack.KindTypeAlias}, "macro": {docpack.KindMacro},
+		"derive": {docpack.KindMacro}, "attr": {docpack.KindMacro}, "constant": {docpack.KindConst}, "static": {docpack.KindStatic},
+		"union": {docpack.KindUnion},
+	}[m[3]]
+	if kinds == nil {
+		return -1, false
+	}
+	if m[4] != "" {
+		path += "::" + m[4]
+	}
+	i, ok := x.byPath[path]
+	if !ok || !slices.Contains(kinds, x.Symbols[i].SymbolType) {
+		i = -1
+		for _, c := range x.byName[lastSeg(path)] {
+			if x.Symbols[c].Path == path && slices.Contains(kinds, x.Symbols[c].SymbolType) {
+				i = c
+				break
+			}
+		}
+		if i < 0 {
+			return -1, false
+		}
+	}
+	if m[5] != "" { // a member's anchor: the member when the docpack has it
+		if j, ok := x.byPath[x.Symbols[i].Path+"::"+m[5]]; ok {
+			return j, true
+		}
+	}
+	return i, true
 }

@@ -113,3 +113,44 @@ func TestRewriteCodeSpanOverLines(t *testing.T) {
 		t.Errorf("Rewrite = %q, want %q", got, want)
 	}
 }
+
+// TestHTMLLink resolves the relative rustdoc page addresses older docs link
+// items by, from the docs of geom::shapes::parse (module geom::shapes).
+func TestHTMLLink(t *testing.T) {
+	p := openSmall(t)
+	from, _ := p.ByID("fn-parse")
+	for _, tc := range []struct{ dest, path string }{
+		{"struct.ParseError.html", "geom::shapes::ParseError"},
+		{"enum.Shape.html#variant.Circle", "geom::shapes::Shape::Circle"},
+		{"trait.Area.html#tymethod.area", "geom::shapes::Area::area"},
+		{"../struct.Point.html", "geom::Point"},
+		{"../index.html", "geom"},
+		{"index.html", "geom::shapes"},
+		{"fn.parse.html", "geom::shapes::parse"},
+		{"struct.Nope.html", ""},
+		{"enum.ParseError.html", ""}, // a struct, not an enum
+		{"https://example.com/struct.Point.html", ""},
+	} {
+		i, ok := p.HTMLLink(tc.dest, from)
+		got := ""
+		if ok {
+			got = p.Symbols[i].Path
+		}
+		if got != tc.path {
+			t.Errorf("HTMLLink(%q) = %q, want %q", tc.dest, got, tc.path)
+		}
+	}
+}
+
+// TestSelfPath resolves Self::X as the owner's X only: "Self::Iter" in a
+// method of Point is not some other Iter of the crate.
+func TestSelfPath(t *testing.T) {
+	p := openSmall(t)
+	from, _ := p.ByID("fn-point-dist")
+	if i := p.ResolvePath("Self::new", from, nil); i < 0 || p.Symbols[i].Path != "geom::Point::new" {
+		t.Errorf("Self::new resolved to %d", i)
+	}
+	if i := p.ResolvePath("Self::ParseError", from, nil); i >= 0 {
+		t.Errorf("Self::ParseError resolved to %s", p.Symbols[i].Path)
+	}
+}

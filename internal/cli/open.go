@@ -155,7 +155,11 @@ func printSymbol(w io.Writer, x *index.Index, path string) error {
 	fmt.Fprintf(w, "# %s %s\n\n", index.KindTitle(s.SymbolType), s.Path)
 	var where []string
 	if o := x.Owner(i); o >= 0 {
-		where = append(where, "in "+index.KindName(x.Symbols[o].SymbolType)+" "+x.Symbols[o].Path)
+		if os := &x.Symbols[o]; os.SymbolType == docpack.KindImpl {
+			where = append(where, "in "+components.ImplLabel(os))
+		} else {
+			where = append(where, "in "+index.KindName(os.SymbolType)+" "+os.Path)
+		}
 	}
 	if s.File != "" {
 		loc := fmt.Sprintf("%s:%d", s.File, s.Line)
@@ -180,11 +184,10 @@ func printSymbol(w io.Writer, x *index.Index, path string) error {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprint(w, components.DocMarkdownLinked(s, d, hasDoc, 100, func(l index.Link) string {
-		if !l.IntraDoc() {
-			return "[" + l.Text + "](" + l.Dest + ")"
-		}
 		t, ok := x.DocLink(d, i, l.Dest)
 		switch {
+		case !ok && !l.IntraDoc() && !index.IsPageAddress(l.Dest):
+			return "[" + l.Text + "](" + l.Dest + ")" // the web, a file, an anchor
 		case !ok:
 			return l.Text
 		case t.Symbol >= 0:

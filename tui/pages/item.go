@@ -104,7 +104,11 @@ func (p *itemPage) header() {
 	var where []string
 	if o := x.Owner(p.sym); o >= 0 {
 		os := &x.Symbols[o]
-		where = append(where, "in "+index.KindName(os.SymbolType)+" "+os.Path+" "+p.link("Parent", os.Path, o, ""))
+		name := index.KindName(os.SymbolType) + " " + os.Path
+		if os.SymbolType == docpack.KindImpl { // a blanket impl: its header says what it is
+			name = components.ImplLabel(os)
+		}
+		where = append(where, "in "+name+" "+p.link("Parent", os.Path, o, ""))
 	}
 	if loc := location(s); loc != "" {
 		where = append(where, loc)
@@ -159,14 +163,15 @@ func (p *itemPage) docs() {
 		if m, ok := seen[key]; ok {
 			return l.Text + `\` + m[:len(m)-1] + `\]`
 		}
-		var t index.LinkTarget
-		if l.IntraDoc() {
-			var ok bool
-			if t, ok = x.DocLink(d, p.sym, l.Dest); !ok {
-				return l.Text // unresolved: its text, code staying code
+		t, ok := x.DocLink(d, p.sym, l.Dest)
+		switch {
+		case !ok && l.IntraDoc():
+			return l.Text // unresolved: its text, code staying code
+		case !ok:
+			if index.IsPageAddress(l.Dest) {
+				return l.Text // a rustdoc page of an item not here
 			}
-		} else {
-			t = index.LinkTarget{Symbol: -1, URL: l.Dest}
+			t = index.LinkTarget{Symbol: -1, URL: l.Dest} // the web, a file, an anchor
 		}
 		p.links = append(p.links, Link{Group: "Docs", Label: components.OneLine(strings.Trim(l.Text, "`")), Target: t.Symbol, URL: t.URL})
 		m := marker(len(p.links) - 1)
