@@ -202,7 +202,11 @@ func NewServer(ctx context.Context, cfg config.Config, deps Deps) (*Server, erro
 
 // Close releases the database. Run calls it on its way out.
 func (s *Server) Close() {
-	s.closeOnce.Do(func() { s.q.Close() })
+	s.closeOnce.Do(func() {
+		if err := s.q.Close(); err != nil {
+			s.log.Error("close database", "err", err)
+		}
+	})
 }
 
 // Catalog is the commons' index of stored docpacks.
@@ -525,14 +529,19 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	if stopErr := s.q.Stop(graceCtx); stopErr != nil {
 		s.log.Warn("builds still running after the grace period: cancelling them, they will be retried")
 		hard, cancelHard := context.WithTimeout(base, 30*time.Second)
-		s.q.StopAndCancel(hard)
+		if err := s.q.StopAndCancel(hard); err != nil {
+			s.log.Error("jobs still running after cancelling them", "err", err)
+		}
 		cancelHard()
 	}
 	cancel()
 	shut, cancelShut := context.WithTimeout(base, 10*time.Second)
 	defer cancelShut()
 	if shutErr := srv.Shutdown(shut); shutErr != nil {
-		srv.Close()
+		s.log.Warn("connections still open after 10s: closing them", "err", shutErr)
+		if cerr := srv.Close(); cerr != nil {
+			s.log.Warn("close server", "err", cerr)
+		}
 	}
 	s.log.Info("relay stopped")
 	return err

@@ -256,7 +256,9 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) int {
 	var formJob, path string
 	defer func() {
 		if path != "" {
-			os.Remove(path)
+			if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+				log.Warn("remove uploaded file", "err", err)
+			}
 		}
 	}()
 	for {

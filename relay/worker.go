@@ -78,7 +78,10 @@ func (s *Server) work(ctx context.Context, a jobs.BuildArgs, attempt, maxAttempt
 		// Built here: validate and store it as an upload would be.
 		err = s.ingest(ctx, job, out.Docpack)
 	}
-	out.Cleanup()
+	if cerr := out.Cleanup(); cerr != nil {
+		// A build directory left in the data dir's tmp: the next start clears it.
+		log.Warn("clean up build", "err", cerr)
+	}
 	if err == nil {
 		cur, gerr := s.jobs.Get(ctx, job.ID)
 		switch {

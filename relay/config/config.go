@@ -390,8 +390,7 @@ func loadOrCreateSecret(path string) (string, error) {
 		return "", fmt.Errorf("relay secret: %w", err)
 	}
 	if _, err := f.WriteString(s + "\n"); err != nil {
-		f.Close()
-		return "", fmt.Errorf("relay secret: %w", err)
+		return "", fmt.Errorf("relay secret: %w", errors.Join(err, f.Close()))
 	}
 	if err := f.Close(); err != nil {
 		return "", fmt.Errorf("relay secret: %w", err)

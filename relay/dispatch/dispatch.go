@@ -7,6 +7,7 @@ package dispatch
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 
@@ -30,14 +31,15 @@ type Outcome struct {
 	// remote build).
 	Docpack string
 	// Release removes what the build left (its directory); nil for nothing.
-	Release func()
+	Release func() error
 }
 
 // Cleanup removes what the build left.
-func (o Outcome) Cleanup() {
+func (o Outcome) Cleanup() error {
 	if o.Release != nil {
-		o.Release()
+		return o.Release()
 	}
+	return nil
 }
 
 // Task is one attempt of one job, with what a builder needs to fetch the code
@@ -97,7 +99,12 @@ func (d *LocalDispatcher) Dispatch(ctx context.Context, t *Task) (Outcome, error
 	if err != nil {
 		return Outcome{}, fmt.Errorf("build dir: %w", err)
 	}
-	release := func() { os.RemoveAll(dir) }
+	release := func() error {
+		if err := os.RemoveAll(dir); err != nil {
+			return fmt.Errorf("remove build dir: %w", err)
+		}
+		return nil
+	}
 	t.started()
 	j := t.Job
 	path, err := d.Build(ctx, BuildRequest{
@@ -105,8 +112,7 @@ func (d *LocalDispatcher) Dispatch(ctx context.Context, t *Task) (Outcome, error
 		Token: t.Token, APIURL: t.APIURL, OutputDir: dir,
 	})
 	if err != nil {
-		release()
-		return Outcome{}, fmt.Errorf("build: %w", err)
+		return Outcome{}, errors.Join(fmt.Errorf("build: %w", err), release())
 	}
 	return Outcome{Docpack: path, Release: release}, nil
 }

@@ -22,7 +22,11 @@ func openTestQueue(t *testing.T) Queue {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(q.Close)
+	t.Cleanup(func() {
+		if err := q.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	return q
 }
 

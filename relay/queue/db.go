@@ -254,8 +254,7 @@ func openSQLite(ctx context.Context, dir string) (*sql.DB, error) {
 	db := sql.OpenDB(cachingConnector{dsn: dsn, drv: &sqlite.Driver{}})
 	db.SetMaxOpenConns(1)
 	if err := db.PingContext(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+		return nil, errors.Join(fmt.Errorf("open sqlite %s: %w", path, err), db.Close())
 	}
 	return db, nil
 }

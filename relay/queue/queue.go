@@ -8,6 +8,7 @@ package queue
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -43,7 +44,8 @@ type Queue interface {
 	// SameFile is Check's first half alone (no write), cheap enough for
 	// every webhook.
 	SameFile() error
-	Close()
+	// Close stops the group commits and closes the database.
+	Close() error
 }
 
 // Tx is a transaction that can also insert River jobs.
@@ -70,7 +72,7 @@ type riverQueue[TTx any] struct {
 	q       Querier
 	name    string
 	beginTx func(ctx context.Context) (TTx, Querier, func(context.Context) error, func(context.Context) error, error)
-	closeDB func()
+	closeDB func() error
 	// sameFile reports whether the database file is still the one opened; nil
 	// for PostgreSQL.
 	fileCheck func() error
@@ -94,9 +96,9 @@ func (t riverTx[TTx]) Insert(ctx context.Context, args river.JobArgs, opts *rive
 
 func (r *riverQueue[TTx]) DB() Querier     { return r.q }
 func (r *riverQueue[TTx]) Dialect() string { return r.name }
-func (r *riverQueue[TTx]) Close() {
+func (r *riverQueue[TTx]) Close() error {
 	r.stopBatcher()
-	r.closeDB()
+	return r.closeDB()
 }
 
 func (r *riverQueue[TTx]) SameFile() error {
@@ -134,7 +136,9 @@ func (r *riverQueue[TTx]) InTx(ctx context.Context, fn func(ctx context.Context,
 		return fmt.Errorf("begin: %w", err)
 	}
 	if err := fn(ctx, riverTx[TTx]{Querier: q, tx: tx, client: r.client}); err != nil {
-		rollback(context.WithoutCancel(ctx))
+		if rerr := rollback(context.WithoutCancel(ctx)); rerr != nil {
+			err = errors.Join(err, fmt.Errorf("rollback: %w", rerr))
+		}
 		return err
 	}
 	if err := commit(ctx); err != nil {
@@ -175,29 +179,24 @@ func OpenSQLite(ctx context.Context, dataDir string, o Options, workers *river.W
 	path := filepath.Join(dataDir, "relay.db")
 	opened, err := os.Stat(path)
 	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open sqlite: %w", err)
+		return nil, errors.Join(fmt.Errorf("open sqlite: %w", err), db.Close())
 	}
 	driver := riversqlite.New(db)
 	if err := migrate(ctx, driver); err != nil {
-		db.Close()
-		return nil, err
+		return nil, errors.Join(err, db.Close())
 	}
 	q := sqlQuerier{db}
 	for _, stmt := range schema {
 		if _, err := q.Exec(ctx, stmt); err != nil {
-			db.Close()
-			return nil, fmt.Errorf("relay schema: %w", err)
+			return nil, errors.Join(fmt.Errorf("relay schema: %w", err), db.Close())
 		}
 	}
 	if err := migrateColumns(ctx, q); err != nil {
-		db.Close()
-		return nil, err
+		return nil, errors.Join(err, db.Close())
 	}
 	client, err := river.NewClient(driver, riverConfig(o, workers))
 	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("river: %w", err)
+		return nil, errors.Join(fmt.Errorf("river: %w", err), db.Close())
 	}
 	rq := &riverQueue[*sql.Tx]{
 		client: client,
@@ -210,7 +209,7 @@ func OpenSQLite(ctx context.Context, dataDir string, o Options, workers *river.W
 			}
 			return tx, sqlQuerier{tx}, func(context.Context) error { return tx.Commit() }, func(context.Context) error { return tx.Rollback() }, nil
 		},
-		closeDB: func() { db.Close() },
+		closeDB: db.Close,
 		fileCheck: func() error {
 			cur, err := os.Stat(path)
 			if err != nil {
@@ -238,7 +237,7 @@ func OpenPostgres(ctx context.Context, databaseURL string, o Options, workers *r
 	// Relays starting together must not race on migrations: a session advisory
 	// lock (River's migrations cannot run in one transaction on PostgreSQL: a
 	// new enum value is used by a later step).
-	err = func() error {
+	err = func() (err error) {
 		conn, err := pool.Acquire(ctx)
 		if err != nil {
 			return err
@@ -247,7 +246,11 @@ func OpenPostgres(ctx context.Context, databaseURL string, o Options, workers *r
 		if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock(7405180001)"); err != nil {
 			return err
 		}
-		defer conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(7405180001)")
+		defer func() {
+			if _, uerr := conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(7405180001)"); uerr != nil {
+				err = errors.Join(err, fmt.Errorf("migration lock: %w", uerr))
+			}
+		}()
 		if err := migrate(ctx, driver); err != nil {
 			return err
 		}
@@ -278,7 +281,7 @@ func OpenPostgres(ctx context.Context, databaseURL string, o Options, workers *r
 			}
 			return tx, pgxQuerier{tx}, tx.Commit, tx.Rollback, nil
 		},
-		closeDB: pool.Close,
+		closeDB: func() error { pool.Close(); return nil },
 	}, nil
 }
 
