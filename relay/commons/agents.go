@@ -34,7 +34,7 @@ type agentText struct {
 func (p *openPack) text(base string) *agentText {
 	t := &p.agent
 	t.once.Do(func() {
-		t.idx = index.New(&p.Manifest, p.Symbols, p.Pack)
+		t.idx = p.x
 		files := export.Markdown(t.idx, export.Options{})
 		t.files = make(map[string][]byte, len(files))
 		for _, f := range files {

@@ -2,9 +2,12 @@ package commons
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -112,5 +115,98 @@ func TestBrowser(t *testing.T) {
 			}
 		}
 		chromium(t, bin, f.srv.URL+"/r/octo/hello/"+shaNew, "--screenshot="+filepath.Join(dir, "pack-mobile.png"), "--window-size=400,850", "--hide-scrollbars")
+	}
+}
+
+// TestBrowserDebian loads pages of real crates in headless Chromium: a
+// struct, a trait and a big module, each checked for its sections, links
+// that lead somewhere and no raw intra-doc brackets in what a visitor sees.
+func TestBrowserDebian(t *testing.T) {
+	bin := chromiumPath(t)
+	h := serveDebian(t, serde, hashbrown, syn)
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	href := regexp.MustCompile(`href="(/r/[^"#]*)`)
+	for _, tt := range []struct {
+		name, path string
+		want       []string
+	}{
+		{"struct", hashbrown.page() + "/p/hashbrown::HashMap", []string{`id="implementations"`, `id="method.insert"`, `id="trait-implementations"`, "Trait Implementations"}},
+		{"trait", serde.page() + "/p/serde::Serialize", []string{`id="foreign-impls"`, "Implementations on Foreign Types", "impl Serialize for bool"}},
+		{"crate root", syn.page(), []string{`id="modules"`, `id="macros"`, `id="structs"`, `id="enums"`, `id="functions"`, "cargo-expand"}},
+		{"all items, paginated", syn.page() + "/all?page=2", []string{`<nav class="pager"`, `aria-current="page">2<`, `rel="prev"`}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			url := srv.URL + tt.path
+			if strings.Contains(tt.path, "/p/") { // Chromium follows the redirect; the test needs the page's own address
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, tt.path, nil))
+				url = srv.URL + rec.Header().Get("Location")
+			}
+			dom := chromium(t, bin, url, "--dump-dom")
+			for _, w := range tt.want {
+				if !strings.Contains(dom, w) {
+					t.Errorf("DOM lacks %q", w)
+				}
+			}
+			if m := rawLink.FindAllString(dom, 3); m != nil {
+				t.Errorf("DOM shows raw intra-doc links: %q", m)
+			}
+			// Every link of the page to the commons leads to a page.
+			seen := map[string]bool{}
+			for _, m := range href.FindAllStringSubmatch(dom, -1) {
+				u := strings.ReplaceAll(m[1], "&amp;", "&")
+				if seen[u] || len(seen) > 300 {
+					continue
+				}
+				seen[u] = true
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, u, nil))
+				if rec.Code != http.StatusOK {
+					t.Errorf("link %s: status %d", u, rec.Code)
+				}
+			}
+			if len(seen) < 10 {
+				t.Errorf("the page links only %d pages", len(seen))
+			}
+		})
+	}
+
+	if dir := os.Getenv("DOCTOWN_SCREENSHOTS"); dir != "" {
+		// Crates the pages were not tuned to; DOCTOWN_SCREENSHOTS_WINAPI=1 adds
+		// winapi (seconds of CPU to build).
+		crates := []debianCrate{rayon, petgraph, regexSyn}
+		if os.Getenv("DOCTOWN_SCREENSHOTS_WINAPI") == "1" {
+			crates = append(crates, winapi)
+		}
+		h := serveDebian(t, crates...)
+		srv := httptest.NewServer(h)
+		defer srv.Close()
+		shots := map[string]string{
+			"rayon":                  rayon.page(),
+			"rayon-ParallelIterator": rayon.page() + "/p/rayon::iter::ParallelIterator",
+			"rayon-iter":             rayon.page() + "/p/rayon::iter",
+			"petgraph-Graph":         petgraph.page() + "/p/petgraph::graph::Graph",
+			"petgraph-algo":          petgraph.page() + "/p/petgraph::algo",
+			"regex-syntax-ast":       regexSyn.page() + "/p/regex_syntax::ast",
+			"regex-syntax-Hir":       regexSyn.page() + "/p/regex_syntax::hir::Hir",
+		}
+		if os.Getenv("DOCTOWN_SCREENSHOTS_WINAPI") == "1" {
+			shots["winapi"] = winapi.page()
+			shots["winapi-winnt"] = winapi.page() + "/p/winapi::um::winnt"
+			shots["winapi-winnt-3"] = winapi.page() + "/p/winapi::um::winnt"
+			shots["winapi-IUnknown"] = winapi.page() + "/p/winapi::um::unknwnbase::IUnknown"
+		}
+		for name, path := range shots {
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+			if loc := rec.Header().Get("Location"); loc != "" {
+				path = loc
+			}
+			if strings.HasSuffix(name, "-3") {
+				path += "?page=3"
+			}
+			chromium(t, bin, srv.URL+path, "--screenshot="+filepath.Join(dir, name+".png"), "--window-size=1280,1600", "--hide-scrollbars")
+		}
 	}
 }

@@ -4,9 +4,9 @@ import (
 	"container/list"
 	"context"
 	"fmt"
-	"html/template"
 	"io"
 	"os"
+	"sort"
 	"sync"
 
 	"github.com/doctown/doctown/docpack"
@@ -20,17 +20,36 @@ import (
 type openPack struct {
 	*docpack.Pack
 	file *os.File
-	// summaries maps a symbol id to its doc's one-line summary, rendered.
-	summaries map[string]template.HTML
 	// agent is the pack's text for agents (llms.txt, Markdown), made on demand.
 	agent agentText
 	// x is the docpack's index: children, impls, implementors, search, links.
 	x *index.Index
 
+	// all is every top-level item by kind, in path order, made on first use.
+	allOnce sync.Once
+	all     map[docpack.Kind][]int
+
 	mu      sync.Mutex
 	refs    int
 	evicted bool
 	closed  bool
+}
+
+// allItems returns every top-level item of the pack by kind, in path order.
+func (p *openPack) allItems() map[docpack.Kind][]int {
+	p.allOnce.Do(func() {
+		p.all = map[docpack.Kind][]int{}
+		for _, m := range p.x.Modules {
+			for _, i := range p.x.Items(m.Path) {
+				k := p.x.Symbols[i].SymbolType
+				p.all[k] = append(p.all[k], i)
+			}
+		}
+		for _, ids := range p.all {
+			sort.Slice(ids, func(a, b int) bool { return p.x.Symbols[ids[a]].Path < p.x.Symbols[ids[b]].Path })
+		}
+	})
+	return p.all
 }
 
 // acquire takes a reference; it fails once the pack has been closed.
@@ -170,12 +189,7 @@ func (c *packCache) load(ctx context.Context, key string) (*openPack, error) {
 		f.Close()
 		return nil, fmt.Errorf("read docpack %s: %w", key, err)
 	}
-	p := &openPack{Pack: pack, file: f, summaries: make(map[string]template.HTML), x: index.Of(pack)}
-	for _, s := range pack.Symbols {
-		// A damaged doc only loses its summary here; its page says why.
-		if d, err := pack.ReadDoc(s.ID); err == nil {
-			p.summaries[s.ID] = inlineMarkdown(index.CleanRustdoc(d.Summary))
-		}
-	}
-	return p, nil
+	// Docs are read when a page shows them: reading every summary here
+	// made opening winapi's 145,198 symbols take seconds.
+	return &openPack{Pack: pack, file: f, x: index.Of(pack)}, nil
 }

@@ -10,10 +10,14 @@
 //	/api/docpacks/{owner}/{repo}?pull={n}          download pull request n's preview
 //	/r/{owner}/{repo}                              redirects to the latest docpack's page
 //	/pr/{owner}/{repo}/{n}                         redirects to pull request n's preview (its newest built head)
-//	/r/{owner}/{repo}/{sha}                        a docpack: crates, module tree, items by kind; ?q= searches it
+//	/r/{owner}/{repo}/{sha}                        a docpack: crates, module tree, the crate root's items; ?q= searches it
+//	/r/{owner}/{repo}/{sha}/all                    every item by kind
+//	/r/{owner}/{repo}/{sha}/p/{path}               redirects to the item at a public path (serde::Serialize)
 //	/r/{owner}/{repo}/{sha}/s/{id}                 one symbol and its docs ({id}.md: as Markdown)
 //	/r/{owner}/{repo}/{sha}/llms.txt, llms-full.txt, md/{file}   text for agents (agents.go)
 //	/static/style.css                              the stylesheet
+//
+// Long listings are cut into pages of ?page=N, each far under 1 MB (listing.go).
 package commons
 
 import (
@@ -173,6 +177,8 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /r/{owner}/{repo}", h.webLatest)
 	mux.HandleFunc("GET /pr/{owner}/{repo}/{number}", h.webLatest)
 	mux.HandleFunc("GET /r/{owner}/{repo}/{sha}", h.webPack)
+	mux.HandleFunc("GET /r/{owner}/{repo}/{sha}/all", h.webAll)
+	mux.HandleFunc("GET /r/{owner}/{repo}/{sha}/p/{path}", h.webPath)
 	mux.HandleFunc("GET /r/{owner}/{repo}/{sha}/s/{id}", h.symbol)
 	mux.HandleFunc("GET /r/{owner}/{repo}/{sha}/llms.txt", h.agentFile("text/plain; charset=utf-8", func(t *agentText) []byte { return t.llms }))
 	mux.HandleFunc("GET /r/{owner}/{repo}/{sha}/llms-full.txt", h.agentFile("text/plain; charset=utf-8", func(t *agentText) []byte { return t.full }))

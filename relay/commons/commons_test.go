@@ -250,14 +250,34 @@ func TestWebPack(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("status %d", resp.StatusCode)
 	}
-	for _, want := range []string{"<h2>Crates</h2>", "0.3.1", "<h2>Modules</h2>", ">net</a>", "<h2>Structs</h2>", "hello::net::Client",
-		"A network client.", "<h2>Functions</h2>", "hello::greet", "<h2>Traits</h2>", "<h2>Enums</h2>", `action="/r/octo/hello/` + shaNew + `"`} {
+	// The crate root's items, as docs.rs shows a crate.
+	for _, want := range []string{"<h2>Crates</h2>", "0.3.1", "<h2>Modules</h2>", ">net</a>", `<section class="group" id="modules">`,
+		`id="functions"`, ">greet</a>", "Returns a friendly greeting", `id="traits"`, ">Shape</a>", `id="enums"`, ">Error</a>",
+		`action="/r/octo/hello/` + shaNew + `"`, `href="/r/octo/hello/` + shaNew + `/all"`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("docpack page lacks %q", want)
 		}
 	}
+	if strings.Contains(body, "timeout") || strings.Contains(body, ">Client</a>") {
+		t.Errorf("the crate root's page lists items of net")
+	}
+	// Every item by kind.
+	_, body = f.get(t, "/r/octo/hello/"+shaNew+"/all")
+	for _, want := range []string{`id="structs"`, ">hello::net::Client</a>", "A network client.", ">hello::greet</a>", `id="traits"`, `id="enums"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("all items lack %q", want)
+		}
+	}
 	if strings.Contains(body, "hello::net::Client::timeout") {
-		t.Errorf("fields belong on their struct's page, not the docpack's")
+		t.Errorf("fields belong on their struct's page, not the list of all items")
+	}
+	for _, bad := range []string{"?page=0", "?page=x", "?page=-1"} {
+		if resp, _ := f.get(t, "/r/octo/hello/"+shaNew+bad); resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("%s: status %d, want 400", bad, resp.StatusCode)
+		}
+	}
+	if resp, _ := f.get(t, "/r/octo/hello/"+shaNew+"?page=2"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("page 2 of a one-page listing: status %d, want 404", resp.StatusCode)
 	}
 	for _, tt := range []struct {
 		q         string
@@ -302,7 +322,7 @@ func TestWebSymbol(t *testing.T) {
 		"<h2>Returns</h2>", "<h2>Errors</h2>", "unreachable", "<h2>Panics</h2>", "<h2>Examples</h2>",
 		"Client::connect(&#34;example.org:80&#34;)?;",
 		"<code>src/net.rs:20</code>", "<code>pub</code>", "llm",
-		">hello</a> :: <a", ">net</a> :: ", ">Client</a> :: ",
+		">hello</a>::<a", ">net</a>::<a", ">Client</a>::</p>",
 		"<h2>Refers to</h2>",
 	} {
 		if !strings.Contains(body, want) {
@@ -314,7 +334,8 @@ func TestWebSymbol(t *testing.T) {
 		t.Errorf("dependency Client is not linked to its page")
 	}
 	_, body = f.get(t, clientURL)
-	for _, want := range []string{"<h2>Fields</h2>", "hello::net::Client::timeout", "<h2>Methods</h2>", "Opens a connection to <code>addr</code>.</span>", "#[derive(Debug, Clone)]"} {
+	for _, want := range []string{`<section class="group" id="fields">`, `id="structfield.timeout"`, ">timeout</a>",
+		`<section class="group" id="methods">`, `id="method.connect"`, `<div class="summary">Opens a connection to <code>addr</code>.</div>`, "#[derive(Debug, Clone)]"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("struct page lacks %q", want)
 		}

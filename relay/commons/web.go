@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -47,7 +46,7 @@ func staticHandler() http.Handler {
 
 // pages holds one template set per page, each with the shared layout.
 type pages struct {
-	list, pack, symbol, notFound *template.Template
+	list, pack, all, symbol, notFound *template.Template
 }
 
 var funcs = template.FuncMap{
@@ -65,6 +64,7 @@ func mustParsePages() *pages {
 	return &pages{
 		list:     parse("list.html"),
 		pack:     parse("pack.html"),
+		all:      parse("all.html"),
 		symbol:   parse("symbol.html"),
 		notFound: parse("error.html"),
 	}
@@ -196,25 +196,21 @@ func (h *Handler) openEntry(w http.ResponseWriter, r *http.Request) (Entry, *ope
 	return e, p
 }
 
-// item is a symbol in a list.
-type item struct {
-	Name, Path, Kind, URL string
-	// Signature is shown for methods under a type's implementations.
-	Signature string
-	Summary   template.HTML
+type packHeader struct {
+	Owner, Repo, SHA, Ref string
+	// Query is the symbol search, shown in the docpack's search box.
+	Query                        string
+	PageURL, DownloadURL, AllURL string
+	Generator, Model             string
+	GeneratedAt                  time.Time
+	SymbolCount, DocCount        int
+	Size                         int64
 }
 
-// implView is one impl block on a type's or a trait's page.
-type implView struct {
-	Header string
-	// URL is the impl's own page; ForURL is the implementing type's (on a trait's page).
-	URL, ForURL, ForPath string
-	Items                []item
-}
-
-type group struct {
-	Title string
-	Items []item
+// crateCard is a crate of a docpack as its page and the commons home list it.
+type crateCard struct {
+	Name, Version, URL string
+	Summary            template.HTML
 }
 
 type treeNode struct {
@@ -223,25 +219,21 @@ type treeNode struct {
 	Children []treeNode
 }
 
-type packHeader struct {
-	Owner, Repo, SHA, Ref string
-	// Query is the symbol search, shown in the docpack's search box.
-	Query                 string
-	PageURL, DownloadURL  string
-	Generator, Model      string
-	GeneratedAt           time.Time
-	SymbolCount, DocCount int
-	Size                  int64
-}
-
 type packPage struct {
-	Title   string
-	Query   string
-	Pack    packHeader
-	Crates  []docpack.Crate
-	Tree    []treeNode
-	Groups  []group
-	Results []item
+	Title  string
+	Query  string
+	Pack   packHeader
+	Crates []crateCard
+	Tree   []treeNode
+	// TreeCut is true when the module tree was too large to show whole.
+	TreeCut bool
+	// Root is the crate root's docs (a docpack of one crate), on page 1.
+	Root     template.HTML
+	RootName string
+	Sections []listSection
+	TOC      []tocEntry
+	Pager    pager
+	Results  []row
 	// Searched is true when ?q= was given (Results may be empty).
 	Searched  bool
 	Truncated bool
@@ -252,89 +244,106 @@ type packPage struct {
 	PullURL string
 }
 
-// topKinds are the item kinds listed on a docpack's page; the rest (fields,
-// variants, methods, impls…) are listed on their parent's page.
-var topKinds = []docpack.Kind{
-	docpack.KindModule, docpack.KindStruct, docpack.KindEnum, docpack.KindUnion, docpack.KindTrait,
-	docpack.KindFunction, docpack.KindMacro, docpack.KindTypeAlias, docpack.KindConst, docpack.KindStatic,
-}
-
 func header(e Entry, p *openPack) packHeader {
 	m := p.Manifest
+	page := packPath(e.Owner, e.Repo, e.SHA)
 	return packHeader{
 		Owner: e.Owner, Repo: e.Repo, SHA: e.SHA, Ref: e.Ref,
-		PageURL:     packPath(e.Owner, e.Repo, e.SHA),
+		PageURL: page, AllURL: page + "/all",
 		DownloadURL: api.DownloadPath(e.Owner, e.Repo, e.SHA),
 		Generator:   m.Generator.Name, Model: m.Generator.Model, GeneratedAt: m.GeneratedAt,
 		SymbolCount: len(p.Symbols), DocCount: p.DocCount(), Size: e.Size,
 	}
 }
 
-func (h *Handler) itemOf(e Entry, p *openPack, s docpack.Symbol) item {
-	return item{
-		Name: s.Name, Path: s.Path, Kind: index.KindName(s.SymbolType), Summary: p.summaries[s.ID],
-		URL: symbolPath(e.Owner, e.Repo, e.SHA, s.ID),
+// crateRoot returns the module symbol of a crate's root, or -1.
+func crateRoot(x *index.Index, name string) int {
+	if i, ok := x.ByPath(name); ok && x.Symbols[i].SymbolType == docpack.KindModule {
+		return i
 	}
+	return -1
 }
 
-// groupByKind groups symbols under kind titles in docpack.Kinds order,
-// sorted by path within a group.
-func (h *Handler) groupByKind(e Entry, p *openPack, syms []docpack.Symbol, only []docpack.Kind) []group {
-	by := make(map[docpack.Kind][]item)
-	for _, s := range syms {
-		if only != nil && !slices.Contains(only, s.SymbolType) {
-			continue
+// crateCards lists a docpack's crates with their versions and their roots'
+// summaries.
+func (h *Handler) crateCards(e Entry, p *openPack) []crateCard {
+	var out []crateCard
+	for _, c := range p.Manifest.Crates {
+		card := crateCard{Name: c.Name, Version: c.Version}
+		if i := crateRoot(p.x, c.Name); i >= 0 {
+			card.URL = symbolPath(e.Owner, e.Repo, e.SHA, p.x.Symbols[i].ID)
+			card.Summary = h.summary(e, p, i)
 		}
-		by[s.SymbolType] = append(by[s.SymbolType], h.itemOf(e, p, s))
-	}
-	order := docpack.Kinds
-	if only != nil {
-		order = only
-	}
-	var out []group
-	for _, k := range order {
-		items := by[k]
-		if len(items) == 0 {
-			continue
-		}
-		sort.SliceStable(items, func(i, j int) bool { return items[i].Path < items[j].Path })
-		out = append(out, group{Title: index.KindPlural(k), Items: items})
+		out = append(out, card)
 	}
 	return out
 }
 
-// moduleTree nests the pack's modules by parent.
-func moduleTree(e Entry, p *openPack) []treeNode {
-	isModule := func(id string) bool {
-		s, ok := p.SymbolByID(id)
-		return ok && s.SymbolType == docpack.KindModule
-	}
-	var build func(s docpack.Symbol, depth int) treeNode
-	build = func(s docpack.Symbol, depth int) treeNode {
-		n := treeNode{Name: s.Name, URL: symbolPath(e.Owner, e.Repo, e.SHA, s.ID)}
-		if depth > 32 {
-			return n
-		}
-		for _, c := range p.Children(s.ID) {
-			if c.SymbolType == docpack.KindModule && c.ID != s.ID {
-				n.Children = append(n.Children, build(c, depth+1))
+// maxTreeNodes bounds the module tree on a docpack's page; a larger tree
+// shows its first levels (every module stays reachable from its parent's page).
+const maxTreeNodes = 400
+
+// moduleTree nests the pack's modules (the index's module tree), cut to
+// maxTreeNodes by depth.
+func moduleTree(e Entry, p *openPack) (roots []treeNode, cut bool) {
+	mods := p.x.Modules
+	maxDepth := 64
+	for {
+		n := 0
+		for _, m := range mods {
+			if m.Depth <= maxDepth && m.Symbol >= 0 {
+				n++
 			}
 		}
-		sort.Slice(n.Children, func(i, j int) bool { return n.Children[i].Name < n.Children[j].Name })
-		return n
-	}
-	var roots []treeNode
-	for _, s := range p.Symbols {
-		if s.SymbolType == docpack.KindModule && (s.Parent == "" || !isModule(s.Parent)) {
-			n := build(s, 0)
-			if s.Path != "" && s.Path != s.Name {
-				n.Name = s.Path
+		if n <= maxTreeNodes || maxDepth == 0 {
+			break
+		}
+		maxDepth, cut = maxDepth-1, true
+		for maxDepth > 0 {
+			deeper := false
+			for _, m := range mods {
+				if m.Depth > maxDepth {
+					deeper = true
+					break
+				}
 			}
-			roots = append(roots, n)
+			if deeper {
+				break
+			}
+			maxDepth--
 		}
 	}
-	sort.Slice(roots, func(i, j int) bool { return roots[i].Name < roots[j].Name })
-	return roots
+	// Modules are depth first in path order: a stack of open nodes nests them.
+	type open struct {
+		depth int
+		node  *treeNode
+	}
+	var stack []open
+	var top []*treeNode
+	for _, m := range mods {
+		if m.Symbol < 0 || m.Depth > maxDepth {
+			continue
+		}
+		s := &p.x.Symbols[m.Symbol]
+		n := &treeNode{Name: m.Name, URL: symbolPath(e.Owner, e.Repo, e.SHA, s.ID)}
+		for len(stack) > 0 && stack[len(stack)-1].depth >= m.Depth {
+			stack = stack[:len(stack)-1]
+		}
+		if len(stack) == 0 {
+			n.Name = m.Path
+			top = append(top, n)
+		} else {
+			parent := stack[len(stack)-1].node
+			parent.Children = append(parent.Children, treeNode{})
+			n = &parent.Children[len(parent.Children)-1]
+			*n = treeNode{Name: m.Name, URL: symbolPath(e.Owner, e.Repo, e.SHA, s.ID)}
+		}
+		stack = append(stack, open{m.Depth, n})
+	}
+	for _, n := range top {
+		roots = append(roots, *n)
+	}
+	return roots, cut
 }
 
 // MaxSearchResults bounds one docpack search.
@@ -342,22 +351,160 @@ const MaxSearchResults = 200
 
 // search runs the index's search (exact path first, then fuzzy), impl blocks
 // left out, at most MaxSearchResults.
-func (h *Handler) search(e Entry, p *openPack, q string) ([]item, bool) {
-	var out []item
+func (h *Handler) search(e Entry, p *openPack, q string) ([]row, bool) {
+	var out []row
 	for _, m := range p.x.Search(q, "") {
-		s := p.x.Symbols[m.Symbol]
-		if s.SymbolType == docpack.KindImpl {
+		if p.x.Symbols[m.Symbol].SymbolType == docpack.KindImpl {
 			continue
 		}
 		if len(out) == MaxSearchResults {
 			return out, true
 		}
-		out = append(out, h.itemOf(e, p, s))
+		r := h.symRow(e, p, m.Symbol)
+		h.fillRow(e, p, &r, "")
+		out = append(out, r)
 	}
 	return out, false
 }
 
+// moduleSections lists a module's items as docs.rs does: its re-exports,
+// then its items by kind in rustdoc's order, by name within a kind.
+func (h *Handler) moduleSections(e Entry, p *openPack, module string) []listSection {
+	x := p.x
+	var secs []listSection
+	if rs := x.Reexports(module); len(rs) > 0 {
+		sec := listSection{Title: "Re-exports", Anchor: "reexports", Style: "reexports"}
+		for _, re := range rs {
+			r := h.symRow(e, p, re.Symbol)
+			r.Reexport = x.Symbols[re.Symbol].Path
+			r.Name = re.Path
+			sec.Rows = append(sec.Rows, r)
+		}
+		secs = append(secs, sec)
+	}
+	return append(secs, h.kindSections(e, p, x.Items(module), "items", false)...)
+}
+
+// kindSections groups symbols by kind, modules first in rustdoc's order,
+// other kinds after in docpack.Kinds order; rows keep the given order and
+// are made for the page shown only.
+func (h *Handler) kindSections(e Entry, p *openPack, syms []int, style string, members bool) []listSection {
+	by := map[docpack.Kind][]int{}
+	for _, i := range syms {
+		k := p.x.Symbols[i].SymbolType
+		by[k] = append(by[k], i)
+	}
+	return h.sectionsOf(e, p, by, style, members)
+}
+
+// kindOrder is rustdoc's order of a module's kinds, then the other kinds.
+var kindOrder = func() []docpack.Kind {
+	order := slices.Clone(index.ModuleOrder)
+	for _, k := range docpack.Kinds {
+		if !slices.Contains(order, k) {
+			order = append(order, k)
+		}
+	}
+	return order
+}()
+
+// sectionsOf makes a section of each kind of by, in kindOrder.
+func (h *Handler) sectionsOf(e Entry, p *openPack, by map[docpack.Kind][]int, style string, members bool) []listSection {
+	mk := func(i int) row { return h.symRow(e, p, i) }
+	if members {
+		mk = func(i int) row { return h.memberRow(e, p, i) }
+	}
+	var secs []listSection
+	for _, k := range kindOrder {
+		if len(by[k]) > 0 {
+			secs = append(secs, listSection{Title: index.KindPlural(k), Anchor: index.KindAnchor(k), Style: style, syms: by[k], mk: mk})
+		}
+	}
+	return secs
+}
+
+// symbolSections is what a symbol's page lists: a module's items; a type's
+// fields or variants, then its Implementations (inherent methods) and Trait
+// Implementations; a trait's items and Implementors; an impl's items.
+func (h *Handler) symbolSections(e Entry, p *openPack, i int) []listSection {
+	x := p.x
+	s := &x.Symbols[i]
+	if s.SymbolType == docpack.KindModule {
+		return h.moduleSections(e, p, s.Path)
+	}
+	var kids []int
+	for _, c := range x.Children(i) {
+		if x.Symbols[c].SymbolType != docpack.KindImpl {
+			kids = append(kids, c)
+		}
+	}
+	secs := h.kindSections(e, p, kids, "members", true)
+	inherent, traits := x.Impls(i)
+	if len(inherent) > 0 {
+		sec := listSection{Title: "Implementations", Anchor: "implementations", Style: "members",
+			mk: func(i int) row { return h.memberRow(e, p, i) }}
+		for _, im := range inherent {
+			sec.syms = append(sec.syms, x.Children(im)...)
+		}
+		if len(sec.syms) > 0 {
+			secs = append(secs, sec)
+		}
+	}
+	if len(traits) > 0 {
+		sec := listSection{Title: "Trait Implementations", Anchor: "trait-implementations", Style: "impls"}
+		for _, im := range traits {
+			sec.Rows = append(sec.Rows, h.implRow(e, p, im, true))
+		}
+		secs = append(secs, sec)
+	}
+	if s.SymbolType == docpack.KindTrait {
+		// docs.rs lists impls for types outside the crate apart.
+		local := listSection{Title: "Implementors", Anchor: "implementors", Style: "implementors"}
+		foreign := listSection{Title: "Implementations on Foreign Types", Anchor: "foreign-impls", Style: "implementors"}
+		for _, im := range x.Implementors(i) {
+			r := h.implRow(e, p, im, false)
+			if r.ForURL == "" {
+				foreign.Rows = append(foreign.Rows, r)
+			} else {
+				local.Rows = append(local.Rows, r)
+			}
+		}
+		for _, sec := range []listSection{foreign, local} {
+			if len(sec.Rows) > 0 {
+				secs = append(secs, sec)
+			}
+		}
+	}
+	uniqueAnchors(secs)
+	return secs
+}
+
+// uniqueAnchors numbers repeated member anchors as rustdoc does ("method.new-1").
+func uniqueAnchors(secs []listSection) {
+	seen := map[string]int{}
+	var fix func(rows []row)
+	fix = func(rows []row) {
+		for i := range rows {
+			if a := rows[i].Anchor; a != "" {
+				if n := seen[a]; n > 0 {
+					rows[i].Anchor = a + "-" + strconv.Itoa(n)
+				}
+				seen[a]++
+			}
+			fix(rows[i].Members)
+		}
+	}
+	for i := range secs {
+		fix(secs[i].Rows)
+	}
+}
+
 func (h *Handler) webPack(w http.ResponseWriter, r *http.Request) {
+	n, ok := pageNumber(r.URL.Query())
+	if !ok {
+		h.webError(w, r, http.StatusBadRequest, "The page number must be a positive number.")
+		return
+	}
 	e, p := h.openEntry(w, r)
 	if p == nil {
 		return
@@ -366,21 +513,95 @@ func (h *Handler) webPack(w http.ResponseWriter, r *http.Request) {
 	page := packPage{
 		Title:  e.Owner + "/" + e.Repo + " @ " + shortSHA(e.SHA),
 		Pack:   header(e, p),
-		Crates: p.Manifest.Crates,
-		Tree:   moduleTree(e, p),
+		Crates: h.crateCards(e, p),
 		Pull:   e.Pull,
 	}
 	if e.Pull != 0 {
 		page.PullURL = api.PullPagePath(e.Owner, e.Repo, e.Pull)
 	}
+	page.Tree, page.TreeCut = moduleTree(e, p)
 	if q := strings.TrimSpace(r.URL.Query().Get("q")); q != "" {
 		page.Query, page.Pack.Query, page.Searched = q, q, true
 		page.Results, page.Truncated = h.search(e, p, q)
-	} else {
-		page.Groups = h.groupByKind(e, p, p.Symbols, topKinds)
+		h.render(w, r, http.StatusOK, h.pages.pack, page)
+		return
+	}
+	// A docpack of one crate shows that crate's root, as docs.rs does.
+	if len(p.Manifest.Crates) == 1 {
+		if root := crateRoot(p.x, p.Manifest.Crates[0].Name); root >= 0 {
+			secs := h.moduleSections(e, p, p.x.Symbols[root].Path)
+			page.RootName = p.x.Symbols[root].Path
+			if page.Sections, page.TOC, page.Pager, ok = paginate(p.x, secs, n, page.Pack.PageURL); !ok {
+				h.webError(w, r, http.StatusNotFound, "This docpack's page has no page "+strconv.Itoa(n)+".")
+				return
+			}
+			h.fillRows(e, p, page.Sections, p.x.Symbols[root].Cfg)
+			if n == 1 {
+				page.Root = h.docBody(e, p, root)
+			}
+		}
+	} else if n > 1 {
+		h.webError(w, r, http.StatusNotFound, "This docpack's page has no page "+strconv.Itoa(n)+".")
+		return
+	}
+	if n == 1 {
 		page.Changes = h.changesView(r.Context(), e, p)
 	}
 	h.render(w, r, http.StatusOK, h.pages.pack, page)
+}
+
+// allPage is every top-level item of a docpack by kind, paginated.
+type allPage struct {
+	Title    string
+	Query    string
+	Pack     packHeader
+	Sections []listSection
+	TOC      []tocEntry
+	Pager    pager
+}
+
+func (h *Handler) webAll(w http.ResponseWriter, r *http.Request) {
+	n, ok := pageNumber(r.URL.Query())
+	if !ok {
+		h.webError(w, r, http.StatusBadRequest, "The page number must be a positive number.")
+		return
+	}
+	e, p := h.openEntry(w, r)
+	if p == nil {
+		return
+	}
+	defer p.release()
+	page := allPage{Title: "All items — " + e.Owner + "/" + e.Repo, Pack: header(e, p)}
+	secs := h.sectionsOf(e, p, p.allItems(), "items", false)
+	for i := range secs {
+		secs[i].mk = func(i int) row {
+			r := h.symRow(e, p, i)
+			r.Name = r.Path
+			return r
+		}
+	}
+	if page.Sections, page.TOC, page.Pager, ok = paginate(p.x, secs, n, page.Pack.AllURL); !ok {
+		h.webError(w, r, http.StatusNotFound, "The list of all items has no page "+strconv.Itoa(n)+".")
+		return
+	}
+	h.fillRows(e, p, page.Sections, "")
+	h.render(w, r, http.StatusOK, h.pages.all, page)
+}
+
+// webPath redirects a public path ("serde::Serialize", or a re-export's
+// "serde::ser::Serialize") to its item's page.
+func (h *Handler) webPath(w http.ResponseWriter, r *http.Request) {
+	e, p := h.openEntry(w, r)
+	if p == nil {
+		return
+	}
+	defer p.release()
+	i, ok := p.x.ByPath(r.PathValue("path"))
+	if !ok {
+		h.webError(w, r, http.StatusNotFound, "This docpack has no item at this path.")
+		return
+	}
+	http.Redirect(w, r, symbolPath(e.Owner, e.Repo, e.SHA, p.x.Symbols[i].ID), http.StatusFound)
 }
 
 type crumb struct {
@@ -411,35 +632,27 @@ type symbolPage struct {
 	Path       string
 	Signature  string
 	Visibility string
+	// Available is docs.rs's cfg sentence, rendered.
+	Available  template.HTML
+	Notes      []string
 	Attributes []string
 	Location   string
-	DocSource  string
-	Summary    template.HTML
-	Body       template.HTML
-	Params     []paramView
-	Returns    template.HTML
-	Sections   []section
-	Examples   []string
-	DocError   string
-	Parent     *item
-	Children   []group
-	// Methods are the items of the type's inherent impls.
-	Methods    []item
-	TraitImpls []implView
-	// Implementors are a trait's impls.
-	Implementors []implView
-	Deps         []depView
-}
-
-// implItems lists an impl block's items with their signatures.
-func (h *Handler) implItems(e Entry, p *openPack, impl int) []item {
-	var out []item
-	for _, c := range p.x.Children(impl) {
-		it := h.itemOf(e, p, p.x.Symbols[c])
-		it.Signature = p.x.Symbols[c].Signature
-		out = append(out, it)
-	}
-	return out
+	SourceURL  string
+	// PublicPaths are the item's other public paths (its re-exports).
+	PublicPaths []string
+	DocSource   string
+	Summary     template.HTML
+	Body        template.HTML
+	Params      []paramView
+	Returns     template.HTML
+	Sections    []section
+	Examples    []string
+	DocError    string
+	Parent      *row
+	Lists       []listSection
+	TOC         []tocEntry
+	Pager       pager
+	Deps        []depView
 }
 
 // implHeader is an impl block's header as shown: "impl<T> Clone for Foo<T>".
@@ -451,47 +664,76 @@ func implHeader(x *index.Index, impl int) string {
 	return s.Name
 }
 
-// linkedMarkdown renders a doc of the symbol at from with its intra-doc links
-// resolved by the index: to the target's page in this docpack, to the
-// standard library or docs.rs, or, when nothing fits, to its text alone
-// (code stays code), so no raw brackets reach the page.
-func (h *Handler) linkedMarkdown(e Entry, p *openPack, from int, src string) template.HTML {
-	return markdown(index.Rewrite(src, func(l index.Link) string {
+// linked rewrites the intra-doc links of src, a text of the doc d of the
+// symbol at from, to the addresses the index gives them (index.LinkURL: the
+// doc's recorded links, resolved at build time): a page of this docpack, the
+// standard library or docs.rs. A link that resolves to nothing becomes its
+// text alone (code stays code), so no raw brackets reach the page.
+// The doc's reference definitions serve every field (index.LinkDefs).
+func (h *Handler) linked(e Entry, p *openPack, from int, d docpack.Doc, src string) string {
+	page := func(i int) string { return symbolPath(e.Owner, e.Repo, e.SHA, p.x.Symbols[i].ID) }
+	if defs := index.LinkDefs(d.Summary, d.Description); defs != "" {
+		src += "\n\n" + defs
+	}
+	return index.Rewrite(src, func(l index.Link) string {
 		if !l.IntraDoc() {
 			return "[" + l.Text + "](" + l.Dest + ")"
 		}
-		t, ok := p.x.ResolveLink(l.Dest, from)
-		switch {
-		case !ok:
-			return l.Text
-		case t.Symbol >= 0:
-			return "[" + l.Text + "](" + symbolPath(e.Owner, e.Repo, e.SHA, p.x.Symbols[t.Symbol].ID) + ")"
-		default:
-			return "[" + l.Text + "](" + t.URL + ")"
+		if u, ok := p.x.LinkURL(d, from, l.Dest, page); ok {
+			return "[" + l.Text + "](" + u + ")"
 		}
-	}))
+		return l.Text
+	})
+}
+
+// docBody renders a symbol's summary and description (or its doc comments
+// when it has no doc), with its links.
+func (h *Handler) docBody(e Entry, p *openPack, i int) template.HTML {
+	d, err := p.ReadDoc(p.x.Symbols[i].ID)
+	if err != nil {
+		return markdown(h.linked(e, p, i, docpack.Doc{}, p.x.Symbols[i].DocComments))
+	}
+	return markdown(h.linked(e, p, i, d, d.Summary+"\n\n"+d.Description))
 }
 
 func (h *Handler) webSymbol(w http.ResponseWriter, r *http.Request) {
+	n, ok := pageNumber(r.URL.Query())
+	if !ok {
+		h.webError(w, r, http.StatusBadRequest, "The page number must be a positive number.")
+		return
+	}
 	e, p := h.openEntry(w, r)
 	if p == nil {
 		return
 	}
 	defer p.release()
-	s, ok := p.SymbolByID(r.PathValue("id"))
+	x := p.x
+	i, ok := x.ByID(r.PathValue("id"))
 	if !ok {
 		h.webError(w, r, http.StatusNotFound, "This docpack has no such symbol.")
 		return
 	}
+	s := x.Symbols[i]
 	page := symbolPage{
 		Title:      s.Path + " — " + e.Owner + "/" + e.Repo,
 		Pack:       header(e, p),
 		Name:       s.Name,
-		Kind:       index.KindName(s.SymbolType),
+		Kind:       index.KindTitle(s.SymbolType),
 		Path:       s.Path,
 		Signature:  s.Signature,
 		Visibility: s.Visibility,
-		Attributes: s.Attributes,
+		SourceURL:  docpack.SourceURL(p.Manifest.Repository, s.File, s.Line, s.EndLine),
+	}
+	page.Notes, page.Attributes = index.Attributes(s)
+	if sentence, _ := availability(s); sentence != "" {
+		page.Available = inlineMarkdown(sentence + ".")
+		// The cfg sentence says it better than the attribute's note.
+		page.Notes = slices.DeleteFunc(page.Notes, func(n string) bool { return strings.HasPrefix(n, "Available on") })
+	}
+	for _, pp := range s.PublicPaths {
+		if pp != s.Path {
+			page.PublicPaths = append(page.PublicPaths, pp)
+		}
 	}
 	if s.File != "" {
 		page.Location = s.File
@@ -499,47 +741,28 @@ func (h *Handler) webSymbol(w http.ResponseWriter, r *http.Request) {
 			page.Location += ":" + strconv.Itoa(s.Line)
 		}
 	}
-	// Breadcrumbs: the chain of parents, outermost first.
-	seen := map[string]bool{s.ID: true}
-	for id := s.Parent; id != "" && !seen[id]; {
-		seen[id] = true
-		ps, ok := p.SymbolByID(id)
-		if !ok {
-			break
-		}
+	// Breadcrumbs: the chain of owners, outermost first.
+	seen := map[int]bool{i: true}
+	for o := x.Owner(i); o >= 0 && !seen[o]; o = x.Owner(o) {
+		seen[o] = true
+		ps := &x.Symbols[o]
 		page.Crumbs = append([]crumb{{Name: ps.Name, URL: symbolPath(e.Owner, e.Repo, e.SHA, ps.ID)}}, page.Crumbs...)
-		id = ps.Parent
 	}
-	if ps, ok := p.SymbolByID(s.Parent); ok && s.Parent != s.ID {
-		it := h.itemOf(e, p, ps)
-		page.Parent = &it
+	if o := x.Owner(i); o >= 0 {
+		pr := h.symRow(e, p, o)
+		pr.Name = x.Symbols[o].Path
+		page.Parent = &pr
 	}
-	x := p.x
-	i, _ := x.ByID(s.ID)
-	var kids []docpack.Symbol
-	for _, c := range x.Children(i) {
-		if x.Symbols[c].SymbolType != docpack.KindImpl || s.SymbolType == docpack.KindImpl {
-			kids = append(kids, x.Symbols[c])
-		}
+	base := symbolPath(e.Owner, e.Repo, e.SHA, s.ID)
+	if page.Lists, page.TOC, page.Pager, ok = paginate(x, h.symbolSections(e, p, i), n, base); !ok {
+		h.webError(w, r, http.StatusNotFound, "This page has no page "+strconv.Itoa(n)+".")
+		return
 	}
-	page.Children = h.groupByKind(e, p, kids, nil)
-	inherent, traits := x.Impls(i)
-	for _, im := range inherent {
-		page.Methods = append(page.Methods, h.implItems(e, p, im)...)
-	}
-	for _, im := range traits {
-		page.TraitImpls = append(page.TraitImpls, implView{
-			Header: implHeader(x, im), URL: symbolPath(e.Owner, e.Repo, e.SHA, x.Symbols[im].ID), Items: h.implItems(e, p, im),
-		})
-	}
-	if s.SymbolType == docpack.KindTrait {
-		for _, im := range x.Implementors(i) {
-			v := implView{Header: implHeader(x, im), URL: symbolPath(e.Owner, e.Repo, e.SHA, x.Symbols[im].ID)}
-			if t := x.ImplFor(im); t >= 0 {
-				v.ForURL, v.ForPath = symbolPath(e.Owner, e.Repo, e.SHA, x.Symbols[t].ID), x.Symbols[t].Path
-			}
-			page.Implementors = append(page.Implementors, v)
-		}
+	h.fillRows(e, p, page.Lists, s.Cfg)
+	if n > 1 {
+		// Later pages carry the listing only.
+		h.render(w, r, http.StatusOK, h.pages.symbol, page)
+		return
 	}
 	for _, dep := range s.Dependencies {
 		d := depView{Name: dep}
@@ -548,15 +771,15 @@ func (h *Handler) webSymbol(w http.ResponseWriter, r *http.Request) {
 		}
 		page.Deps = append(page.Deps, d)
 	}
-	markdown := func(src string) template.HTML { return h.linkedMarkdown(e, p, i, src) }
 	d, err := p.ReadDoc(s.ID)
+	markdownOf := func(src string) template.HTML { return markdown(h.linked(e, p, i, d, src)) }
 	switch {
 	case err == nil:
 		page.DocSource = d.Source
-		page.Summary = markdown(d.Summary)
-		page.Body = markdown(d.Description)
+		page.Summary = markdownOf(d.Summary)
+		page.Body = markdownOf(d.Description)
 		for _, pd := range d.Parameters {
-			pv := paramView{Name: pd.Name, HTML: markdown(pd.Description)}
+			pv := paramView{Name: pd.Name, HTML: markdownOf(pd.Description)}
 			for _, sp := range s.Parameters {
 				if sp.Name == pd.Name {
 					pv.Type = sp.ParamType
@@ -564,21 +787,23 @@ func (h *Handler) webSymbol(w http.ResponseWriter, r *http.Request) {
 			}
 			page.Params = append(page.Params, pv)
 		}
-		page.Returns = markdown(d.Returns)
+		page.Returns = markdownOf(d.Returns)
 		for _, sec := range []struct{ title, text string }{{"Errors", d.Errors}, {"Panics", d.Panics}, {"Safety", d.Safety}} {
 			if strings.TrimSpace(sec.text) != "" {
-				page.Sections = append(page.Sections, section{Title: sec.title, HTML: markdown(sec.text)})
+				page.Sections = append(page.Sections, section{Title: sec.title, HTML: markdownOf(sec.text)})
 			}
 		}
 		for _, ex := range d.Examples {
 			page.Examples = append(page.Examples, docpack.ShownExample(ex))
 		}
 	case errors.Is(err, docpack.ErrNoDoc):
-		page.Body = markdown(s.DocComments)
+		d = docpack.Doc{}
+		page.Body = markdownOf(s.DocComments)
 	default:
 		h.log.WarnContext(r.Context(), "read doc", "err", err, "repo", e.Owner+"/"+e.Repo, "sha", e.SHA, "symbol", s.ID)
 		page.DocError = "This symbol's doc in the docpack is damaged."
-		page.Body = markdown(s.DocComments)
+		d = docpack.Doc{}
+		page.Body = markdownOf(s.DocComments)
 	}
 	h.render(w, r, http.StatusOK, h.pages.symbol, page)
 }
