@@ -470,6 +470,9 @@ func TestPullSynchronize(t *testing.T) {
 	if _, ok, _ := catalog.Lookup(context.Background(), s.q.DB(), "acme", "gamma", base); !ok {
 		t.Error("main's docpack was removed with the previews")
 	}
+	if _, ok, err := catalog.GetPull(context.Background(), s.q.DB(), "acme", "gamma", n); ok || err != nil {
+		t.Errorf("the closed pull request without previews is still recorded (%v)", err)
+	}
 }
 
 // TestPullClosedCancelsQueued: closing a pull request cancels its build

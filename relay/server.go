@@ -368,6 +368,11 @@ func (s *Server) expirePreviews(ctx context.Context) (int, error) {
 			s.log.Warn("expire preview: delete object", "key", e.Key, "err", err)
 		}
 	}
+	if len(expired) < maxExpirePerSweep {
+		if _, err := catalog.PrunePulls(ctx, db, s.now().Add(-s.cfg.PreviewTTL)); err != nil {
+			return n, err
+		}
+	}
 	return n, nil
 }
 

@@ -170,3 +170,16 @@ func RemovePreview(ctx context.Context, db queue.Querier, e commons.Entry) (bool
 	}
 	return n > 0, nil
 }
+
+// PrunePulls forgets pull requests closed before before that have no
+// preview left (ExpiredPreviews and RemovePreview removed them): the table
+// does not grow with every pull request ever closed.
+func PrunePulls(ctx context.Context, db queue.Querier, before time.Time) (int64, error) {
+	n, err := db.Exec(ctx, `DELETE FROM doctown_pulls WHERE state = ? AND closed_at < ?
+		AND NOT EXISTS (SELECT 1 FROM doctown_docpacks d WHERE d.owner = doctown_pulls.owner AND d.repo = doctown_pulls.repo AND d.pull = doctown_pulls.number)`,
+		PullClosed, queue.Millis(before))
+	if err != nil {
+		return 0, fmt.Errorf("prune pull requests: %w", err)
+	}
+	return n, nil
+}

@@ -150,6 +150,9 @@ func (h *Handler) webList(w http.ResponseWriter, r *http.Request) {
 		if q.Query != "" {
 			v.Set("q", q.Query)
 		}
+		if q.Previews {
+			v.Set("previews", "1")
+		}
 		page.NextURL = "/?" + v.Encode()
 	}
 	h.render(w, r, http.StatusOK, h.pages.list, page)
