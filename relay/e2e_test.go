@@ -15,6 +15,7 @@ import (
 
 	"github.com/doctown/doctown/docpack"
 	"github.com/doctown/doctown/internal/fakegithub"
+	"github.com/doctown/doctown/pipeline/rust"
 	"github.com/doctown/doctown/relay/commons"
 	"github.com/doctown/doctown/relay/config"
 	"github.com/doctown/doctown/relay/dispatch"
@@ -137,6 +138,28 @@ func checkCommons(t *testing.T, s *Server, base string, e *env) {
 	}
 }
 
+// checkBuildTarget asserts the stored docpack of full was documented for
+// target, from the relay's build configuration (DOCTOWN_BUILD_TARGET).
+func checkBuildTarget(t *testing.T, base, full, target string) {
+	t.Helper()
+	resp, err := http.Get(base + "/api/docpacks/" + full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	p, err := docpack.Read(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatalf("GET %s: %v", full, err)
+	}
+	if len(p.Manifest.Crates) == 0 || p.Manifest.Crates[0].Build == nil {
+		t.Fatalf("%s: no build configuration in the manifest: %+v", full, p.Manifest.Crates)
+	}
+	if cb := p.Manifest.Crates[0].Build; cb.Target != target || cb.From != "flags" {
+		t.Errorf("%s built with %+v, want target %s from the relay's configuration", full, cb, target)
+	}
+}
+
 func waitAllDone(t *testing.T, s *Server, n int) {
 	t.Helper()
 	waitFor(t, "all jobs done", 2*time.Minute, func() bool {
@@ -162,10 +185,13 @@ func waitAllDone(t *testing.T, s *Server, n int) {
 func TestEndToEndLocal(t *testing.T) {
 	e := newEnv(t)
 	bc := newBuildCounter(dispatch.PipelineBuild(nil, nil, "test"))
-	r := startRelay(t, e, relayOpts{deps: Deps{Build: bc.Build}})
+	r := startRelay(t, e, relayOpts{deps: Deps{Build: bc.Build}, cfg: func(c *config.Config) {
+		c.Build = rust.BuildConfig{Target: "aarch64-apple-darwin"}
+	}})
 	sendBuildWebhooks(t, r, e)
 	waitAllDone(t, r.Server, 3)
 	checkCommons(t, r.Server, r.URL, e)
+	checkBuildTarget(t, r.URL, "acme/gamma", "aarch64-apple-darwin")
 	for k, n := range bc.counts() {
 		if n != 1 {
 			t.Errorf("%s built %d times", k, n)

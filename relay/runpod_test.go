@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/doctown/doctown/internal/fakerunpod"
+	"github.com/doctown/doctown/pipeline/rust"
 	"github.com/doctown/doctown/pipeline/worker"
 	"github.com/doctown/doctown/relay/config"
 )
@@ -54,10 +55,13 @@ func TestEndToEndRunPod(t *testing.T) {
 		c.RunPodEndpoint = rp.EndpointURL()
 		c.RunPodAPIKey = testRunPodKey
 		c.RunPodPollInterval = 50 * time.Millisecond
+		c.Build = rust.BuildConfig{Target: "x86_64-pc-windows-msvc"}
 	}})
 	sendBuildWebhooks(t, r, e)
 	waitAllDone(t, r.Server, 3)
 	checkCommons(t, r.Server, r.URL, e)
+	// The configuration went in the RunPod request's input and the worker applied it.
+	checkBuildTarget(t, r.URL, "acme/gamma", "x86_64-pc-windows-msvc")
 	if n := rp.Requests("run"); n < 3 {
 		t.Errorf("%d /run requests, want 3 or more", n)
 	}

@@ -48,6 +48,7 @@ func (s *Server) work(ctx context.Context, a jobs.BuildArgs, attempt, maxAttempt
 	task := &dispatch.Task{
 		Job: job, Token: token, APIURL: s.gh.APIURL(),
 		UploadURL:   s.cfg.UploadURL(),
+		Build:       s.cfg.Build,
 		UploadToken: s.tokens.Sign(job.ID, s.now().Add(s.cfg.JobTimeout+15*time.Minute)),
 		Started:     started,
 	}

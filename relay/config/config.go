@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/doctown/doctown/pipeline/llm"
+	"github.com/doctown/doctown/pipeline/rust"
 	"github.com/doctown/doctown/relay/secret"
 )
 
@@ -106,6 +107,11 @@ type Config struct {
 	// HeartbeatLapse is how long a running job may go without its relay's
 	// heartbeat (stamped nine times per lapse) before another relay queues it again.
 	HeartbeatLapse time.Duration
+
+	// Build is the build configuration every job is documented in, as
+	// doctown build's flags give it (DOCTOWN_BUILD_FEATURES, …); the zero
+	// value reads each crate's [package.metadata.docs.rs], as docs.rs does.
+	Build rust.BuildConfig
 
 	Dispatch       string
 	RunPodEndpoint string
@@ -249,6 +255,17 @@ func (c *Config) FromEnv(getenv func(string) string) error {
 		}
 	}
 	boolean("DOCTOWN_BUILD_TAGS", &c.BuildTags)
+	list := func(key string, dst *[]string) {
+		if v := strings.TrimSpace(getenv(key)); v != "" {
+			*dst = strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' })
+		}
+	}
+	list("DOCTOWN_BUILD_FEATURES", &c.Build.Features)
+	boolean("DOCTOWN_BUILD_ALL_FEATURES", &c.Build.AllFeatures)
+	boolean("DOCTOWN_BUILD_NO_DEFAULT_FEATURES", &c.Build.NoDefaultFeatures)
+	str("DOCTOWN_BUILD_TARGET", &c.Build.Target)
+	list("DOCTOWN_BUILD_CFG", &c.Build.Cfgs)
+	boolean("DOCTOWN_BUILD_IGNORE_DOCS_RS_METADATA", &c.Build.IgnoreDocsRS)
 	boolean("DOCTOWN_CHECKS", &c.Checks)
 	str("DOCTOWN_CHECKS_MAJOR", &c.ChecksMajor)
 	str("DOCTOWN_DISPATCH", &c.Dispatch)
@@ -413,6 +430,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Addr == "" {
 		errs = append(errs, errors.New("RELAY_ADDR is empty"))
+	}
+	if err := c.Build.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("DOCTOWN_BUILD_TARGET / DOCTOWN_BUILD_CFG: %w", err))
 	}
 	if c.DataDir == "" {
 		errs = append(errs, errors.New("DOCTOWN_DATA_DIR is empty"))

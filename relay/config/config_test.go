@@ -18,6 +18,8 @@ func TestConfigEnvAndFlags(t *testing.T) {
 		"RUNPOD_API_KEY": "k", "DOCTOWN_STORAGE": "s3", "BUCKET_ENDPOINT": "https://r2.example", "BUCKET_NAME": "docpacks",
 		"DOCTOWN_JOB_TIMEOUT": "10m", "DOCTOWN_WORKERS": "4", "DOCTOWN_BUILD_TAGS": "true",
 		"DOCTOWN_ADMIN_TOKEN": " adm ", "DOCTOWN_CHECKS": "true", "DOCTOWN_CHECKS_MAJOR": "failure", "DOCTOWN_PREVIEW_TTL": "48h",
+		"DOCTOWN_BUILD_FEATURES": "net, rt", "DOCTOWN_BUILD_TARGET": "aarch64-apple-darwin", "DOCTOWN_BUILD_CFG": `tokio_unstable x="1"`,
+		"DOCTOWN_BUILD_NO_DEFAULT_FEATURES": "true",
 	}
 	cfg := Default()
 	if err := cfg.FromEnv(func(k string) string { return env[k] }); err != nil {
@@ -33,7 +35,9 @@ func TestConfigEnvAndFlags(t *testing.T) {
 	}
 	if cfg.Workers != 8 || cfg.Addr != "127.0.0.1:1" || cfg.JobTimeout != 10*time.Minute || !cfg.BuildTags ||
 		cfg.GitHubAppID != 12 || !strings.Contains(string(cfg.GitHubAppPrivateKey), "\nx\n") || cfg.BucketRegion != "auto" || cfg.AdminToken != "adm" || cfg.WebhookSecret != "a-secret-of-enough-length" ||
-		!cfg.Checks || cfg.ChecksMajor != ConclusionFailure || cfg.PreviewTTL != 48*time.Hour {
+		!cfg.Checks || cfg.ChecksMajor != ConclusionFailure || cfg.PreviewTTL != 48*time.Hour ||
+		strings.Join(cfg.Build.Features, "|") != "net|rt" || cfg.Build.Target != "aarch64-apple-darwin" ||
+		strings.Join(cfg.Build.Cfgs, "|") != `tokio_unstable|x="1"` || !cfg.Build.NoDefaultFeatures {
 		t.Errorf("config = %+v", cfg)
 	}
 }
@@ -56,6 +60,7 @@ func TestConfigValidate(t *testing.T) {
 		}, "DOCTOWN_CHECKS needs DOCTOWN_PUBLIC_URL"},
 		{"unknown major conclusion", func(c *Config) { c.ChecksMajor = "success" }, "DOCTOWN_CHECKS_MAJOR"},
 		{"negative preview ttl", func(c *Config) { c.PreviewTTL = -time.Hour }, "DOCTOWN_PREVIEW_TTL"},
+		{"unknown build target", func(c *Config) { c.Build.Target = "z80-unknown-none" }, `unknown target "z80-unknown-none"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := Default()

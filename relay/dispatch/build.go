@@ -35,6 +35,7 @@ func PipelineBuild(newGen func() (pipeline.Generator, error), client *http.Clien
 			Source:      src,
 			Output:      filepath.Join(req.OutputDir, "build.docpack"),
 			Generator:   gen,
+			Config:      req.Build,
 			Repository:  docpack.Repository{CommitSHA: req.SHA, Ref: req.Ref, Branch: branchOf(req.Ref)},
 			ToolVersion: toolVersion,
 		}, nil)

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/doctown/doctown/pipeline/rust"
 	"github.com/doctown/doctown/relay/config"
 	"github.com/doctown/doctown/relay/jobs"
 )
@@ -53,6 +54,8 @@ type Task struct {
 	// UploadURL and UploadToken are where and how a remote builder uploads.
 	UploadURL   string
 	UploadToken string
+	// Build is the build configuration (the relay's DOCTOWN_BUILD_*).
+	Build rust.BuildConfig
 	// Started receives one value (without blocking) once the build has
 	// really started; the caller records the job as running.
 	Started chan<- struct{}
@@ -70,6 +73,7 @@ func (t *Task) started() {
 type BuildRequest struct {
 	Owner, Repo, SHA, Ref string
 	Token, APIURL         string
+	Build                 rust.BuildConfig
 	// OutputDir is an empty directory the build may write into.
 	OutputDir string
 }
@@ -109,7 +113,7 @@ func (d *LocalDispatcher) Dispatch(ctx context.Context, t *Task) (Outcome, error
 	j := t.Job
 	path, err := d.Build(ctx, BuildRequest{
 		Owner: j.Owner, Repo: j.Repo, SHA: j.SHA, Ref: j.Ref,
-		Token: t.Token, APIURL: t.APIURL, OutputDir: dir,
+		Token: t.Token, APIURL: t.APIURL, Build: t.Build, OutputDir: dir,
 	})
 	if err != nil {
 		return Outcome{}, errors.Join(fmt.Errorf("build: %w", err), release())

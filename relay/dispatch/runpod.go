@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/doctown/doctown/internal/backoff"
+	"github.com/doctown/doctown/pipeline/rust"
 	"github.com/doctown/doctown/relay/config"
 	"github.com/doctown/doctown/relay/secret"
 )
@@ -48,6 +49,8 @@ type RunPodInput struct {
 	JobID       string `json:"job_id"`
 	UploadToken string `json:"upload_token"`
 	UploadURL   string `json:"upload_url"`
+	// Build is the build configuration (worker.Input's "build").
+	Build rust.BuildConfig `json:"build,omitzero"`
 }
 
 type runPodPolicy struct {
@@ -76,7 +79,7 @@ func (d *RunPodDispatcher) run(ctx context.Context, t *Task) error {
 	body, err := json.Marshal(map[string]any{
 		"input": RunPodInput{
 			Repo: j.FullName(), GitRef: j.SHA, Token: t.Token, APIURL: t.APIURL,
-			JobID: j.ID, UploadToken: t.UploadToken, UploadURL: t.UploadURL,
+			JobID: j.ID, UploadToken: t.UploadToken, UploadURL: t.UploadURL, Build: t.Build,
 		},
 		"policy": runPodPolicy{ExecutionTimeout: d.ExecutionTimeout.Milliseconds(), TTL: d.TTL.Milliseconds()},
 	})
