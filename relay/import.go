@@ -33,7 +33,7 @@ var ErrImportTarget = errors.New("cannot tell which commit the docpack documents
 // repository's latest pointer, as a commit pushed now). Nothing is stored when
 // the file is not a valid docpack or its commit is unknown.
 func (s *Server) Import(ctx context.Context, o ImportOptions) (commons.Entry, error) {
-	m, err := readManifest(o.Path)
+	m, cards, err := readManifest(o.Path)
 	if err != nil {
 		return commons.Entry{}, err
 	}
@@ -71,7 +71,7 @@ func (s *Server) Import(ctx context.Context, o ImportOptions) (commons.Entry, er
 	if len(problems) > 0 {
 		return commons.Entry{}, fmt.Errorf("%w: %s", ErrImportTarget, strings.Join(problems, "; "))
 	}
-	e, err := s.publish(ctx, o.Path, m, t, nil, nil)
+	e, err := s.publish(ctx, o.Path, m, cards, t, nil, nil)
 	if err != nil {
 		return commons.Entry{}, err
 	}

@@ -102,6 +102,16 @@ func TestImportWhileRelayRuns(t *testing.T) {
 	if len(listed.Docpacks) != 1 || listed.Docpacks[0].Owner != "acme" || listed.Docpacks[0].Repo != "alpha" || listed.Docpacks[0].SHA != sha {
 		t.Errorf("/api/docpacks = %+v, want acme/alpha@%s", listed.Docpacks, sha)
 	}
+	// The catalog keeps the docpack's crates for the commons home.
+	if resp, err := http.Get(r.URL + "/"); err != nil {
+		t.Fatal(err)
+	} else {
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(b), `<span class="crate">x</span>`) {
+			t.Errorf("the commons home does not list the imported docpack's crate x")
+		}
+	}
 	for _, path := range []string{"/api/docpacks/acme/alpha", "/api/docpacks/acme/alpha/" + sha} {
 		resp, err := http.Get(r.URL + path)
 		if err != nil {

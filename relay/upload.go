@@ -43,7 +43,7 @@ func (s *Server) ingest(ctx context.Context, job *jobs.Job, path string) error {
 	if cur.State != jobs.StateDispatched && cur.State != jobs.StateRunning {
 		return fmt.Errorf("%w (state %s)", ErrJobClosed, cur.State)
 	}
-	m, err := readManifest(path)
+	m, cards, err := readManifest(path)
 	if err != nil {
 		log.Warn("upload refused", "err", err)
 		return err
@@ -52,7 +52,7 @@ func (s *Server) ingest(ctx context.Context, job *jobs.Job, path string) error {
 		log.Warn("upload refused", "manifest_repo", m.Repository.Name, "manifest_sha", m.Repository.CommitSHA)
 		return fmt.Errorf("%w: manifest says %s@%s", ErrWrongCommit, m.Repository.Name, m.Repository.CommitSHA)
 	}
-	e, err := s.publish(ctx, path, m, publishTarget{Owner: cur.Owner, Repo: cur.Repo, SHA: cur.SHA, Ref: cur.Ref, JobID: cur.ID, PushedAt: cur.PushedAt, Private: cur.Private, Pull: cur.Pull},
+	e, err := s.publish(ctx, path, m, cards, publishTarget{Owner: cur.Owner, Repo: cur.Repo, SHA: cur.SHA, Ref: cur.Ref, JobID: cur.ID, PushedAt: cur.PushedAt, Private: cur.Private, Pull: cur.Pull},
 		func(ctx context.Context, tx queue.Tx) (bool, error) {
 			return s.jobs.ClaimUpload(ctx, tx, job.ID)
 		},
@@ -73,17 +73,18 @@ func (s *Server) ingest(ctx context.Context, job *jobs.Job, path string) error {
 // entry, schema, ids and counts; every entry, the ones readers ignore too,
 // inflates to exactly the size its header declares: a docpack is served to
 // browsers and tools that trust the headers) and returns its manifest, from
-// that one reading (docpack.Check). Errors wrap ErrInvalidDocpack and never
+// that one reading (docpack.Check), with its crates' cards for the commons
+// home (commons.Cards). Errors wrap ErrInvalidDocpack and never
 // name path (a temporary file of this server).
-func readManifest(path string) (docpack.Manifest, error) {
+func readManifest(path string) (docpack.Manifest, []commons.CrateCard, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return docpack.Manifest{}, fmt.Errorf("open docpack: %w", err)
+		return docpack.Manifest{}, nil, fmt.Errorf("open docpack: %w", err)
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return docpack.Manifest{}, fmt.Errorf("open docpack: %w", err)
+		return docpack.Manifest{}, nil, fmt.Errorf("open docpack: %w", err)
 	}
 	p, problems := docpack.Check(f, fi.Size())
 	if p == nil {
@@ -93,9 +94,9 @@ func readManifest(path string) (docpack.Manifest, error) {
 				msgs = append(msgs, p.String())
 			}
 		}
-		return docpack.Manifest{}, fmt.Errorf("%w: %s", ErrInvalidDocpack, strings.Join(msgs, "; "))
+		return docpack.Manifest{}, nil, fmt.Errorf("%w: %s", ErrInvalidDocpack, strings.Join(msgs, "; "))
 	}
-	return p.Manifest, nil
+	return p.Manifest, commons.Cards(p), nil
 }
 
 // publishTarget is where publish files a docpack: the commit it documents, the
@@ -117,7 +118,7 @@ type publishTarget struct {
 // then is the object renamed to store.Key(owner, repo, sha) and recorded in
 // the catalog. So the bytes at a key are the accepted upload's, and the
 // catalog only ever names stored objects.
-func (s *Server) publish(ctx context.Context, path string, m docpack.Manifest, t publishTarget, claim func(ctx context.Context, tx queue.Tx) (bool, error), unclaim func(ctx context.Context, cause error)) (commons.Entry, error) {
+func (s *Server) publish(ctx context.Context, path string, m docpack.Manifest, cards []commons.CrateCard, t publishTarget, claim func(ctx context.Context, tx queue.Tx) (bool, error), unclaim func(ctx context.Context, cause error)) (commons.Entry, error) {
 	key := store.Key(t.Owner, t.Repo, t.SHA)
 	if key == "" {
 		return commons.Entry{}, fmt.Errorf("%w: %s/%s@%s", store.ErrInvalidKey, t.Owner, t.Repo, t.SHA)
@@ -175,7 +176,8 @@ func (s *Server) publish(ctx context.Context, path string, m docpack.Manifest, t
 	entry := commons.Entry{
 		Owner: t.Owner, Repo: t.Repo, SHA: t.SHA, Ref: t.Ref, Key: key, Size: fi.Size(),
 		SymbolCount: m.SymbolCount, Generator: m.Generator.Name, Model: m.Generator.Model, CreatedAt: s.now().UTC(),
-		Pull: t.Pull,
+		Crates: cards,
+		Pull:   t.Pull,
 	}
 	// The job is claimed: record the entry even if the request went away.
 	err = s.q.InTx(context.WithoutCancel(ctx), func(ctx context.Context, tx queue.Tx) error {

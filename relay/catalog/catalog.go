@@ -8,6 +8,7 @@ package catalog
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -38,15 +39,19 @@ func New(db queue.Querier, canRead func(ctx context.Context, owner, repo string)
 }
 
 const entryColumns = `d.owner, d.repo, d.sha, d.ref, d.object_key, d.size, d.symbol_count, d.generator, d.model, d.created_at, d.private,
-	d.pull, d.changes_base, d.changes_verdict, d.changes_added, d.changes_removed, d.changes_moved, d.changes_changed`
+	d.pull, d.changes_base, d.changes_verdict, d.changes_added, d.changes_removed, d.changes_moved, d.changes_changed, d.crates`
 
 // scanEntry reads one row of entryColumns; private is the repository's flag.
 func scanEntry(r interface{ Scan(...any) error }) (e commons.Entry, private bool, err error) {
 	var symbols, created, pull, added, removed, moved, changed int64
-	var base, verdict string
+	var base, verdict, crates string
 	if err := r.Scan(&e.Owner, &e.Repo, &e.SHA, &e.Ref, &e.Key, &e.Size, &symbols, &e.Generator, &e.Model, &created, &private,
-		&pull, &base, &verdict, &added, &removed, &moved, &changed); err != nil {
+		&pull, &base, &verdict, &added, &removed, &moved, &changed, &crates); err != nil {
 		return e, false, err
+	}
+	if crates != "" {
+		// Written by Add from commons.Cards; a row that does not decode lists no crates.
+		_ = json.Unmarshal([]byte(crates), &e.Crates)
 	}
 	e.SymbolCount, e.Pull = int(symbols), int(pull)
 	e.CreatedAt = queue.FromMillis(created)
@@ -195,13 +200,21 @@ func (c *Catalog) one(ctx context.Context, r queue.Rows, err error) (commons.Ent
 // pointer to it unless a later push already has a docpack. A pull request's
 // preview (e.Pull set) never moves it.
 func Add(ctx context.Context, tx queue.Querier, e commons.Entry, jobID string, pushedAt time.Time, private bool) error {
-	if _, err := tx.Exec(ctx, `INSERT INTO doctown_docpacks (owner, repo, sha, ref, object_key, size, symbol_count, generator, model, job_id, created_at, private, pull, pushed_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	crates := ""
+	if len(e.Crates) > 0 {
+		b, err := json.Marshal(e.Crates)
+		if err != nil {
+			return fmt.Errorf("catalog: %w", err)
+		}
+		crates = string(b)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO doctown_docpacks (owner, repo, sha, ref, object_key, size, symbol_count, generator, model, job_id, created_at, private, pull, pushed_at, crates)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (owner, repo, sha) DO UPDATE SET ref = excluded.ref, object_key = excluded.object_key, size = excluded.size,
 			symbol_count = excluded.symbol_count, generator = excluded.generator, model = excluded.model, job_id = excluded.job_id, created_at = excluded.created_at,
-			private = excluded.private, pull = excluded.pull, pushed_at = excluded.pushed_at`,
+			private = excluded.private, pull = excluded.pull, pushed_at = excluded.pushed_at, crates = excluded.crates`,
 		e.Owner, e.Repo, e.SHA, e.Ref, e.Key, e.Size, int64(e.SymbolCount), e.Generator, e.Model, jobID, queue.Millis(e.CreatedAt), private,
-		int64(e.Pull), queue.Millis(pushedAt)); err != nil {
+		int64(e.Pull), queue.Millis(pushedAt), crates); err != nil {
 		return fmt.Errorf("catalog: %w", err)
 	}
 	if e.Pull != 0 {

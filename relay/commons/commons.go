@@ -54,6 +54,9 @@ type Entry struct {
 	// Changes is the API diff's summary the relay stored when the docpack
 	// arrived; nil when it was not computed (a docpack stored before).
 	Changes *ChangeSummary
+	// Crates are the docpack's crates as the catalog recorded them (Cards);
+	// empty for entries recorded before it did.
+	Crates []CrateCard
 }
 
 // ChangeSummary is what a docpack's API changes come to, kept in the

@@ -216,7 +216,9 @@ func TestWebList(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
 		t.Fatalf("status %d, type %q", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
-	for _, want := range []string{`href="/r/octo/hello/` + shaNew + `"`, "widgets", "2222222", "trunk", `href="/static/style.css"`, `name="q"`} {
+	for _, want := range []string{`href="/r/octo/hello/` + shaNew + `"`, "widgets", "2222222", "trunk", `href="/static/style.css"`, `name="q"`,
+		// Each docpack's crates with version and summary, links as text.
+		`<span class="crate">hello</span> <span class="muted">0.3.1</span> <span class="summary">— Says hello over the <code>net</code> with a <code>Client</code>.</span>`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("listing lacks %q", want)
 		}

@@ -121,6 +121,7 @@ func helloPack(crate, sha string) (*docpack.Manifest, []docpack.Symbol, map[stri
 			Visibility: "pub", Signature: "pub enum Error", File: "src/lib.rs", Line: 40, Parent: root},
 	}
 	docs := map[string]docpack.Doc{
+		root:       {SymbolID: root, Summary: "Says hello over the [`net`] with a [`Client`](net::Client).", Source: docpack.DocFromComments},
 		syms[2].ID: {SymbolID: syms[2].ID, Summary: "A network client.", Description: "Keeps one connection open.", Source: docpack.DocFromComments},
 		syms[4].ID: {SymbolID: syms[4].ID, Summary: "Opens a connection to `addr`.",
 			Description: "Resolves the address and connects with the client's **timeout**.",
@@ -214,9 +215,16 @@ func (f *fixture) add(t *testing.T, owner, repo, sha, ref string, created time.T
 		t.Fatal(err)
 	}
 	f.files[sha] = path
+	// The crates' cards, as the relay records them when it stores a docpack.
+	p, err := docpack.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cards := Cards(p)
+	p.Close()
 	f.cat.entries = append(f.cat.entries, Entry{
 		Owner: owner, Repo: repo, SHA: sha, Ref: ref, Key: key, Size: fi.Size(), SymbolCount: len(syms),
-		Generator: m.Generator.Name, Model: m.Generator.Model, CreatedAt: created,
+		Generator: m.Generator.Name, Model: m.Generator.Model, CreatedAt: created, Crates: cards,
 	})
 }
 

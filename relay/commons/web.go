@@ -108,6 +108,7 @@ type listRow struct {
 	Pull int
 	// Verdict and Changes are the stored API change summary ("" when none).
 	Verdict, Changes string
+	Crates           []cardView
 }
 
 type listPage struct {
@@ -138,7 +139,7 @@ func (h *Handler) webList(w http.ResponseWriter, r *http.Request) {
 		row := listRow{
 			Owner: e.Owner, Repo: e.Repo, Ref: e.Ref, SHA: e.SHA, SymbolCount: e.SymbolCount,
 			Generator: e.Generator, Model: e.Model, CreatedAt: e.CreatedAt,
-			URL: packPath(e.Owner, e.Repo, e.SHA), Pull: e.Pull,
+			URL: packPath(e.Owner, e.Repo, e.SHA), Pull: e.Pull, Crates: cardViews(e.Crates),
 		}
 		if c := e.Changes; c != nil && c.Base != "" {
 			row.Verdict, row.Changes = c.Verdict.String(), c.Text()
@@ -157,6 +158,25 @@ func (h *Handler) webList(w http.ResponseWriter, r *http.Request) {
 	}
 	h.render(w, r, http.StatusOK, h.pages.list, page)
 }
+
+// cardView is a crate card on the home page.
+type cardView struct {
+	Name, Version string
+	Summary       template.HTML
+}
+
+// cardViews renders a catalog's cards, at most maxListedCrates of them.
+func cardViews(cards []CrateCard) []cardView {
+	var out []cardView
+	for _, c := range cards[:min(len(cards), maxListedCrates)] {
+		out = append(out, cardView{Name: c.Name, Version: c.Version, Summary: inlineMarkdown(c.Summary)})
+	}
+	return out
+}
+
+// maxListedCrates bounds the crates the home page lists for one docpack (a
+// workspace may hold hundreds).
+const maxListedCrates = 8
 
 func (h *Handler) webLatest(w http.ResponseWriter, r *http.Request) {
 	e, err := h.entry(r)

@@ -220,6 +220,8 @@ var columns = [][3]string{
 	// The API diff's summary against the base, stored at ingest: an empty
 	// changes_verdict means it was not computed.
 	{"doctown_docpacks", "changes_base", "TEXT NOT NULL DEFAULT ''"},
+	// The crates' cards for the commons home (commons.Cards), JSON.
+	{"doctown_docpacks", "crates", "TEXT NOT NULL DEFAULT ''"},
 	{"doctown_docpacks", "changes_verdict", "TEXT NOT NULL DEFAULT ''"},
 	{"doctown_docpacks", "changes_added", "BIGINT NOT NULL DEFAULT 0"},
 	{"doctown_docpacks", "changes_removed", "BIGINT NOT NULL DEFAULT 0"},
