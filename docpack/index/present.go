@@ -33,13 +33,16 @@ func Attributes(s docpack.Symbol) (notes, rest []string) {
 			continue
 		case strings.HasPrefix(inner, "deprecated"):
 			deprecated = true
-		case (strings.HasPrefix(inner, "cfg(") || strings.HasPrefix(inner, "cfg_attr(docsrs")) &&
+		case (strings.HasPrefix(inner, "cfg(") || strings.HasPrefix(compact(inner), "cfg_attr(docsrs") || strings.HasPrefix(compact(inner), "doc(cfg(")) &&
 			!strings.Contains(inner, "not(") && featureRe.MatchString(inner):
 			for _, m := range featureRe.FindAllStringSubmatch(inner, -1) {
 				if !contains(features, m[1]) {
 					features = append(features, m[1])
 				}
 			}
+			continue
+		case strings.HasPrefix(compact(inner), "doc(cfg"), strings.HasPrefix(compact(inner), "cfg_attr(doc"):
+			// docs.rs's own badge markup: the availability note says it.
 			continue
 		}
 		if strings.Contains(s.Signature, a) {
@@ -68,3 +71,7 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// compact drops an attribute's spaces and line breaks: "doc( cfg(…))" as
+// a macro's tokens render it reads "doc(cfg(…))".
+func compact(s string) string { return strings.Join(strings.Fields(s), "") }

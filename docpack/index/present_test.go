@@ -24,3 +24,18 @@ func TestAttributes(t *testing.T) {
 		t.Errorf("KindTitle %q", got)
 	}
 }
+
+// TestAttributesDocCfg drops docs.rs's badge markup as a macro's tokens
+// render it (syn's "#[doc( cfg( feature = \"full\"))]"): its feature is the
+// note, the attribute itself is not repeated.
+func TestAttributesDocCfg(t *testing.T) {
+	s := docpack.Symbol{Signature: "pub struct ItemFn", Attributes: []string{
+		`#[doc( cfg( feature = "full"))]`, `#[ cfg_attr( doc_cfg, doc( cfg( feature = "full")))]`, `#[cfg_attr(docsrs, doc(cfg(unix)))]`, "#[must_use]"}}
+	notes, rest := Attributes(s)
+	if got := strings.Join(notes, "|"); got != "Available on crate feature full only." {
+		t.Errorf("notes %q", got)
+	}
+	if got := strings.Join(rest, " "); got != "#[must_use]" {
+		t.Errorf("rest %q", got)
+	}
+}

@@ -83,7 +83,7 @@ func wrapCode(md string, w int) string {
 			fence = ""
 		case fence != "" && xansi.StringWidth(ln) > w:
 			lead := ln[:len(ln)-len(strings.TrimLeft(ln, " \t"))]
-			for i, part := range strings.Split(xansi.Wrap(strings.TrimLeft(ln, " \t"), max(10, w-len(lead)-4), ""), "\n") {
+			for i, part := range Wrap(strings.TrimLeft(ln, " \t"), max(10, w-len(lead)-4)) {
 				if i == 0 {
 					out = append(out, lead+part)
 				} else {

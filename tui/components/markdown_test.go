@@ -50,3 +50,15 @@ func TestMarkdownRenderTrimsBlankLines(t *testing.T) {
 		})
 	}
 }
+
+func TestWrapKeepsArrows(t *testing.T) {
+	got := Wrap("pub fn edge_weight(&self, e: EdgeIndex<Ix>) -> Option<&E>", 45)
+	for _, l := range got {
+		if strings.HasSuffix(l, "-") || strings.HasPrefix(l, ">") {
+			t.Errorf("an arrow was cut: %q", got)
+		}
+	}
+	if strings.Join(got, " ") != "pub fn edge_weight(&self, e: EdgeIndex<Ix>) -> Option<&E>" {
+		t.Errorf("Wrap lost text: %q", got)
+	}
+}

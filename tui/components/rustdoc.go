@@ -3,6 +3,8 @@ package components
 import (
 	"strings"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/doctown/doctown/docpack"
 	"github.com/doctown/doctown/docpack/index"
 )
@@ -146,6 +148,14 @@ func splitTop(s string) []string {
 		parts = append(parts, p)
 	}
 	return parts
+}
+
+// Wrap wraps s to lines of at most w cells at spaces, keeping "->" whole
+// (ansi.Wrap breaks at every hyphen: "… EdgeIndex<Ix>) -" then "> Option<&E>").
+func Wrap(s string, w int) []string {
+	const arrow = "\uE000>" // a one-cell stand-in without a hyphen
+	wrapped := ansi.Wrap(strings.ReplaceAll(s, "->", arrow), max(1, w), "")
+	return strings.Split(strings.ReplaceAll(wrapped, arrow, "->"), "\n")
 }
 
 // MemberLabel is a member as docs.rs lists it: its signature on one line, or

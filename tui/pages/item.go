@@ -62,7 +62,7 @@ func (p *itemPage) link(group, label string, target int, url string) string {
 func (p *itemPage) entry(group, label string, target int, summary string) {
 	m := p.link(group, label, target, "")
 	indent := strings.Repeat(" ", len(m)+1)
-	for i, ln := range strings.Split(ansi.Wrap(label, max(10, p.width-len(indent)), ""), "\n") {
+	for i, ln := range components.Wrap(label, max(10, p.width-len(indent))) {
 		if i == 0 {
 			ln = m + " " + ln
 		} else {
