@@ -3,7 +3,6 @@ package docpack
 import (
 	"archive/zip"
 	"bytes"
-	"compress/flate"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -16,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/klauspost/compress/flate"
 )
 
 // WriteOptions tune WriteContext and WriteFileContext.
@@ -55,8 +56,10 @@ const (
 	// Measured on winapi's 50,764 docs (median 215 bytes as compact JSON):
 	// deflate takes them from 11.2 MB to 8.9 MB but costs 50–100 µs each
 	// (a Huffman table per entry), more than the rest of packaging together,
-	// so entries under storeBelow are stored. Level 1 deflates winapi's
-	// 26.7 MB symbols.json to 4.7 MB in a third of level 6's time (4.1 MB).
+	// so entries under storeBelow are stored. Deflate is klauspost/compress's
+	// (the reader's stays the standard library's): at level 1 on symbols.json
+	// lines it is twice as fast as compress/flate's level 1 (300 vs 155 MB/s)
+	// and packs them smaller (5.97% vs 6.78% of their size).
 	storeBelow     = 1 << 10
 	compressLevel  = flate.BestSpeed
 	symbolsLineSep = ",\n"
@@ -115,9 +118,8 @@ func WriteContext(ctx context.Context, w io.Writer, m *Manifest, symbols []Symbo
 				if opts.Doc != nil {
 					d = opts.Doc(de.sym, d, ok)
 				}
-				if err := p.enc.Encode(&d); err != nil {
-					return fmt.Errorf("write doc %s: %w", id, err)
-				}
+				p.raw.Write(appendDoc(p.raw.AvailableBuffer(), &d))
+				p.raw.WriteByte('\n') // as encoding/json's Encoder ends it
 				if err := p.entry(r, "docs/"+id+".json"); err != nil {
 					return fmt.Errorf("write doc %s: %w", id, err)
 				}
@@ -294,19 +296,16 @@ type jobResult struct {
 	err     error
 }
 
-// packer is one worker's reusable state: buffers, a JSON encoder and a
-// deflate compressor.
+// packer is one worker's reusable state: buffers and a deflate compressor
+// (symbols and docs are encoded by appendSymbol and appendDoc).
 type packer struct {
 	raw bytes.Buffer
-	enc *json.Encoder
 	out bytes.Buffer
 	fw  *flate.Writer
 }
 
 func newPacker() *packer {
 	p := &packer{}
-	p.enc = json.NewEncoder(&p.raw)
-	p.enc.SetEscapeHTML(false)
 	p.fw, _ = flate.NewWriter(&p.out, compressLevel) // only fails on a bad level
 	return p
 }
@@ -349,10 +348,7 @@ func (p *packer) symbolsChunk(r *jobResult, symbols []Symbol, first, last bool) 
 			p.raw.WriteString(",")
 		}
 		p.raw.WriteString("\n")
-		if err := p.enc.Encode(&symbols[i]); err != nil {
-			return err
-		}
-		p.raw.Truncate(p.raw.Len() - 1) // the encoder's newline
+		p.raw.Write(appendSymbol(p.raw.AvailableBuffer(), &symbols[i]))
 	}
 	if last {
 		p.raw.WriteString("\n]\n")
