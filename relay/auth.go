@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/doctown/doctown/relay/catalog"
 	"github.com/doctown/doctown/relay/secret"
 )
 
@@ -40,12 +41,12 @@ func readerFrom(ctx context.Context) reader {
 const sessionCookie = "doctown_session"
 
 // withReader puts the request's GitHub user token, if any, in its context
-// for the catalog's access checks. Upload tokens (v1.…) are not GitHub's and
-// are not passed on.
+// for the catalog's access checks. Upload tokens (v1.…) and the admin token
+// are not GitHub's and are never sent there.
 func (s *Server) withReader(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		tok := bearer(r)
-		if strings.HasPrefix(tok, "v1.") {
+		if strings.HasPrefix(tok, "v1.") || s.isAdmin(r) {
 			tok = ""
 		}
 		if tok == "" {
@@ -62,9 +63,18 @@ func (s *Server) withReader(next http.Handler) http.Handler {
 	})
 }
 
-// canRead is the catalog's check for the request in ctx.
-func (s *Server) canRead(ctx context.Context, owner, repo string) bool {
-	return s.access.CanRead(ctx, readerFrom(ctx).token, owner, repo)
+// readerAccess answers the catalog's questions about the request in ctx:
+// its GitHub user token, checked with GitHub.
+type readerAccess struct{ s *Server }
+
+var _ catalog.Access = readerAccess{}
+
+// Anonymous reports that the request carries no user token.
+func (a readerAccess) Anonymous(ctx context.Context) bool { return readerFrom(ctx).token == "" }
+
+// CanRead asks GitHub (cached) whether the request's token may read owner/repo.
+func (a readerAccess) CanRead(ctx context.Context, owner, repo string) bool {
+	return a.s.access.CanRead(ctx, readerFrom(ctx).token, owner, repo)
 }
 
 // session is what the session cookie holds, encrypted and authenticated

@@ -21,7 +21,22 @@ import (
 type ImportOptions struct {
 	Path                  string
 	Owner, Repo, SHA, Ref string
+	// Visibility is "public", "private" or "auto" ("": auto): ask GitHub
+	// whether the repository is private (as the App, or anonymously without
+	// one) and refuse when it cannot tell.
+	Visibility string
 }
+
+// Import visibilities.
+const (
+	VisibilityAuto    = "auto"
+	VisibilityPublic  = "public"
+	VisibilityPrivate = "private"
+)
+
+// ErrImportVisibility: import could not tell whether the repository is
+// private (GitHub did not say, or --visibility is not one of its values).
+var ErrImportVisibility = errors.New("cannot tell whether the repository is private")
 
 // ErrImportTarget: the docpack's commit could not be determined (the manifest
 // lacks it and no flag gave it) or is not a valid owner, repository or SHA.
@@ -71,6 +86,12 @@ func (s *Server) Import(ctx context.Context, o ImportOptions) (commons.Entry, er
 	if len(problems) > 0 {
 		return commons.Entry{}, fmt.Errorf("%w: %s", ErrImportTarget, strings.Join(problems, "; "))
 	}
+	if t.Private, err = s.importVisibility(ctx, o.Visibility, t.Owner, t.Repo); err != nil {
+		return commons.Entry{}, err
+	}
+	if t.Private && s.cfg.Private == config.PrivateSkip {
+		return commons.Entry{}, fmt.Errorf("%s/%s is private and DOCTOWN_PRIVATE=skip: private repositories are not served", t.Owner, t.Repo)
+	}
 	e, err := s.publish(ctx, o.Path, m, cards, t, nil, nil)
 	if err != nil {
 		return commons.Entry{}, err
@@ -80,8 +101,32 @@ func (s *Server) Import(ctx context.Context, o ImportOptions) (commons.Entry, er
 	} else {
 		e.Changes = ch.Entry.Changes
 	}
-	s.log.Info("docpack imported", "repo", t.Owner+"/"+t.Repo, "sha", t.SHA, "key", e.Key, "size", e.Size, "symbols", e.SymbolCount)
+	s.log.Info("docpack imported", "repo", t.Owner+"/"+t.Repo, "sha", t.SHA, "key", e.Key, "size", e.Size, "symbols", e.SymbolCount, "private", t.Private)
 	return e, nil
+}
+
+// importVisibility decides whether an imported docpack is private: as the
+// flag says, or (auto) as GitHub says. A docpack is never published as public
+// on a guess.
+func (s *Server) importVisibility(ctx context.Context, v, owner, repo string) (bool, error) {
+	switch v {
+	case VisibilityPublic:
+		return false, nil
+	case VisibilityPrivate:
+		return true, nil
+	case "", VisibilityAuto:
+	default:
+		return false, fmt.Errorf("%w: --visibility %q is not auto, public or private", ErrImportVisibility, v)
+	}
+	private, err := s.gh.Private(ctx, owner, repo)
+	if err != nil {
+		hint := ""
+		if !s.gh.Configured() {
+			hint = " (without a GitHub App a private repository looks missing)"
+		}
+		return false, fmt.Errorf("%w: %s/%s: %s%s: give --visibility public or private", ErrImportVisibility, owner, repo, secret.Redact(err.Error(), 200), hint)
+	}
+	return private, nil
 }
 
 // newImportCmd is "relay import FILE.docpack": the same configuration as the
@@ -99,7 +144,16 @@ database (DOCTOWN_DATA_DIR's SQLite or DATABASE_URL), as an upload would be. It 
 safe while a relay runs on the same database.
 
 The commit defaults to the manifest's repository name ("owner/repo") and
-commit_sha; --owner, --repo, --sha and --ref override them.`,
+commit_sha; --owner, --repo, --sha and --ref override them. Whether the
+docpack is private follows the repository on GitHub (asked as the App, or
+anonymously without one); when GitHub cannot say, import refuses unless
+--visibility public or private is given. A private docpack is served only to
+readers GitHub lets read the repository.`,
+		Example: `  # The manifest names the repository and commit; GitHub says whether it is private
+  relay import serde.docpack
+
+  # A docpack built from a local checkout, filed under its GitHub commit, public
+  relay import --owner acme --repo widgets --sha 0123456789abcdef0123456789abcdef01234567 --visibility public widgets.docpack`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if *envErr != nil {
@@ -114,6 +168,7 @@ commit_sha; --owner, --repo, --sha and --ref override them.`,
 	f.StringVar(&o.Repo, "repo", "", "repository `name` (default: from the manifest)")
 	f.StringVar(&o.SHA, "sha", "", "commit `SHA` (default: the manifest's commit_sha)")
 	f.StringVar(&o.Ref, "ref", "", "git `ref` recorded with it (default: the manifest's)")
+	f.StringVar(&o.Visibility, "visibility", VisibilityAuto, "auto (ask GitHub whether the repository is private), public or private")
 	return cmd
 }
 

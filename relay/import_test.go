@@ -9,11 +9,14 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/doctown/doctown/internal/fakegithub"
 	"github.com/doctown/doctown/relay/commons"
 	"github.com/doctown/doctown/relay/config"
+	"github.com/doctown/doctown/relay/queue"
 	"github.com/doctown/doctown/relay/store"
 )
 
@@ -76,7 +79,8 @@ func TestImportWhileRelayRuns(t *testing.T) {
 			}
 		}
 	}()
-	code, out, errOut := runMain(t, map[string]string{"DOCTOWN_DATA_DIR": dataDir}, "import", file)
+	// No App: GitHub is asked anonymously whether acme/alpha is private.
+	code, out, errOut := runMain(t, map[string]string{"DOCTOWN_DATA_DIR": dataDir, "DOCTOWN_GITHUB_API_URL": e.gh.URL}, "import", file)
 	close(stop)
 	<-stopped
 	if code != 0 {
@@ -135,7 +139,7 @@ func TestImportWhileRelayRuns(t *testing.T) {
 	if err := os.WriteFile(file2, testDocpack(t, "acme/alpha", next), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if code, out, errOut := runMain(t, map[string]string{"DOCTOWN_DATA_DIR": dataDir}, "import", file2); code != 0 {
+	if code, out, errOut := runMain(t, map[string]string{"DOCTOWN_DATA_DIR": dataDir}, "import", "--visibility", "public", file2); code != 0 {
 		t.Fatalf("second import: exit %d\n%s\n%s", code, out, errOut)
 	}
 	if c := catalogEntry(t, r.Server, "acme", "alpha", next).Changes; c == nil || c.Base != sha || c.Verdict.String() != "none" {
@@ -166,7 +170,8 @@ func TestImportRefusals(t *testing.T) {
 		{"no commit in manifest", testDocpack(t, "acme/alpha", ""), nil, 2, "--sha", ""},
 		{"not a sha", valid, []string{"--sha", "main"}, 2, "not a 40-hex-digit", ""},
 		{"bad owner", valid, []string{"--owner", "../x"}, 2, "not a GitHub repository name", ""},
-		{"flags fill the manifest's gaps", testDocpack(t, "alpha", ""), []string{"--owner", "acme", "--repo", "alpha", "--sha", strings.ToUpper(sha)}, 0, "", store.Key("acme", "alpha", sha)},
+		{"flags fill the manifest's gaps", testDocpack(t, "alpha", ""), []string{"--owner", "acme", "--repo", "alpha", "--sha", strings.ToUpper(sha), "--visibility", "public"}, 0, "", store.Key("acme", "alpha", sha)},
+		{"not a visibility", valid, []string{"--visibility", "secret"}, 2, "not auto, public or private", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dataDir := t.TempDir()
@@ -198,6 +203,79 @@ func TestImportRefusals(t *testing.T) {
 			}
 			if len(entries) != 1 || entries[0].Key != tc.wantKey || len(files) != 1 {
 				t.Errorf("catalog %+v, files %v, want one entry under %s", entries, files, tc.wantKey)
+			}
+		})
+	}
+}
+
+// TestImportVisibility: an imported docpack is private when its repository
+// is — as GitHub tells the App, or as --visibility says — and then neither
+// listed nor served anonymously; when GitHub cannot tell (no App, and the
+// repository looks missing), import refuses, storing nothing.
+func TestImportVisibility(t *testing.T) {
+	e := newEnv(t)
+	sha := e.gh.AddRepo("acme", "secret", crateFiles("secret"))
+	e.gh.Update("acme", "secret", func(r *fakegithub.Repo) { r.Private = true })
+	e.gh.AddInstallation(testInst, "acme", "acme/alpha", "acme/beta", "acme/gamma", "acme/secret")
+	_, pemKey := testAppKey(t)
+	file := filepath.Join(t.TempDir(), "secret.docpack")
+	if err := os.WriteFile(file, testDocpack(t, "acme/secret", sha), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	anonymous := func(dataDir string) map[string]string {
+		return map[string]string{"DOCTOWN_DATA_DIR": dataDir, "DOCTOWN_GITHUB_API_URL": e.gh.URL}
+	}
+	withApp := func(dataDir string) map[string]string {
+		env := anonymous(dataDir)
+		env["GITHUB_APP_ID"] = strconv.Itoa(testAppID)
+		env["GITHUB_APP_PRIVATE_KEY"] = string(pemKey)
+		return env
+	}
+	for _, tc := range []struct {
+		name        string
+		env         func(string) map[string]string
+		args        []string
+		code        int
+		wantErr     string
+		wantPrivate bool
+	}{
+		{"the App says private", withApp, nil, 0, "", true},
+		{"anonymous cannot tell", anonymous, nil, 2, "--visibility public or private", false},
+		{"the flag says private", anonymous, []string{"--visibility", "private"}, 0, "", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dataDir := t.TempDir()
+			code, out, errOut := runMain(t, tc.env(dataDir), append([]string{"import", file}, tc.args...)...)
+			if code != tc.code || !strings.Contains(errOut, tc.wantErr) {
+				t.Fatalf("exit %d, want %d with %q; stdout %s stderr %s", code, tc.code, tc.wantErr, out, errOut)
+			}
+			fsStore, err := store.New(t.Context(), store.Config{Kind: "fs", Dir: dataDir})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := startRelay(t, e, relayOpts{dataDir: dataDir, deps: Deps{Storage: fsStore}})
+			entries, _, err := r.Catalog().List(context.Background(), commons.ListQuery{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if code != 0 {
+				if files := storedFiles(t, filepath.Join(dataDir, "docpacks")); len(entries) != 0 || len(files) != 0 {
+					t.Errorf("refused import left %v and %+v", files, entries)
+				}
+				return
+			}
+			var private bool
+			if err := queue.QueryRow(context.Background(), r.q.DB(), `SELECT private FROM doctown_docpacks WHERE owner = 'acme' AND repo = 'secret'`, nil, &private); err != nil {
+				t.Fatal(err)
+			}
+			if private != tc.wantPrivate {
+				t.Errorf("private = %v, want %v", private, tc.wantPrivate)
+			}
+			if len(entries) != 0 {
+				t.Errorf("an anonymous listing shows %+v", entries)
+			}
+			if code := getWith(t, http.DefaultClient, r.URL+"/api/docpacks/acme/secret", ""); code != http.StatusNotFound {
+				t.Errorf("anonymous GET: %d, want 404", code)
 			}
 		})
 	}

@@ -35,6 +35,13 @@ stores the docpack in a directory or an S3/R2 bucket and serves the commons.
 
 Every setting comes from the environment (see "Run the relay" in README.md); flags
 override it.`,
+		Example: `  # A laptop: SQLite and docpacks in the data dir, a generated webhook secret
+  relay --dev --data-dir ./relay-data
+
+  # Production: the App's credentials and secret from the environment
+  GITHUB_APP_ID=12345 GITHUB_APP_PRIVATE_KEY_PATH=/etc/doctown/app.pem \
+  GITHUB_WEBHOOK_SECRET=$(cat /etc/doctown/webhook.secret) \
+  relay --addr 0.0.0.0:8080 --public-url https://docs.example.org`,
 		Version:       version.Version(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -58,7 +65,7 @@ override it.`,
 		return exit.OK
 	case errors.Is(err, context.Canceled):
 		return exit.Cancel
-	case errors.Is(err, errUsage) || errors.Is(err, ErrImportTarget) || strings.Contains(err.Error(), "unknown flag") || strings.Contains(err.Error(), "invalid argument"):
+	case errors.Is(err, errUsage) || errors.Is(err, ErrImportTarget) || errors.Is(err, ErrImportVisibility) || strings.Contains(err.Error(), "unknown flag") || strings.Contains(err.Error(), "invalid argument"):
 		fmt.Fprintf(stderr, "relay: %v\n", err)
 		return exit.Usage
 	}

@@ -190,7 +190,7 @@ func NewServer(ctx context.Context, cfg config.Config, deps Deps) (*Server, erro
 	if err != nil {
 		return nil, err
 	}
-	s.catalog = catalog.New(s.q.DB(), s.canRead)
+	s.catalog = catalog.New(s.q.DB(), readerAccess{s})
 	s.commons = commons.New(s.catalog, s.store, commons.Options{PublicURL: s.cfg.PublicURL, Logger: s.log.With("component", "commons"), TempDir: s.tmpDir})
 	s.metrics = newMetrics()
 	s.jobs = jobs.NewStore(s.q, s.now, s.metrics.transitions)
@@ -236,6 +236,11 @@ func (s *Server) routes() http.Handler {
 
 func (s *Server) handleJob(w http.ResponseWriter, r *http.Request) {
 	j, err := s.jobs.Get(r.Context(), r.PathValue("id"))
+	if err == nil && j.Private && !s.isAdmin(r) && !(readerAccess{s}).CanRead(r.Context(), j.Owner, j.Repo) {
+		// A private repository's job is the same 404 as an unknown id to
+		// anyone who cannot read the repository: not its name, not its state.
+		err = jobs.ErrJobNotFound
+	}
 	if errors.Is(err, jobs.ErrJobNotFound) {
 		writeError(w, http.StatusNotFound, "no such job")
 		return
@@ -248,6 +253,13 @@ func (s *Server) handleJob(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, j)
 }
 
+// isAdmin reports whether the request carries DOCTOWN_ADMIN_TOKEN as its
+// bearer token (never, when none is set).
+func (s *Server) isAdmin(r *http.Request) bool {
+	tok := bearer(r)
+	return s.cfg.AdminToken != "" && tok != "" && subtle.ConstantTimeCompare([]byte(tok), []byte(s.cfg.AdminToken)) == 1
+}
+
 // handleJobList is the operators' view of the queue: GET /api/jobs?state=failed
 // &repo=owner/name&limit=50, most recently changed first. It names private
 // repositories and carries build errors, so it needs DOCTOWN_ADMIN_TOKEN as a
@@ -257,7 +269,7 @@ func (s *Server) handleJobList(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, "job listing is disabled: set DOCTOWN_ADMIN_TOKEN")
 		return
 	}
-	if tok := bearer(r); tok == "" || subtle.ConstantTimeCompare([]byte(tok), []byte(s.cfg.AdminToken)) != 1 {
+	if !s.isAdmin(r) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="doctown-relay"`)
 		writeError(w, http.StatusUnauthorized, "admin token required")
 		return

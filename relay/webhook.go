@@ -28,8 +28,6 @@ type webhookAnswer struct {
 	Jobs    []jobs.Enqueued `json:"jobs,omitempty"`
 	Lookups []string        `json:"lookups,omitempty"`
 	Cancel  []string        `json:"canceled,omitempty"`
-
-	riverCancel []int64
 }
 
 const zeroSHA = "0000000000000000000000000000000000000000"
@@ -188,13 +186,6 @@ func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
 		log.Error("webhook not recorded", "err", err)
 		writeError(w, http.StatusInternalServerError, "could not record the delivery")
 		return
-	}
-	for _, id := range ans.riverCancel {
-		// After the commit: the worker also checks the row, so a failure here
-		// only delays the cancellation.
-		if err := s.q.Cancel(r.Context(), id); err != nil {
-			log.Warn("cancel river job", "river_job_id", id, "err", err)
-		}
 	}
 	result(metricResult(ans))
 	status := http.StatusOK
@@ -478,19 +469,15 @@ func (s *Server) cancelPending(ctx context.Context, tx queue.Tx, inst int64, rep
 	return nil
 }
 
-// cancelJobs cancels queued jobs in tx, for reason; River's jobs are
-// cancelled after the commit (ans.riverCancel).
+// cancelJobs cancels queued jobs and their River jobs in tx, for reason.
 func (s *Server) cancelJobs(ctx context.Context, tx queue.Tx, list []*jobs.Job, reason string, ans *webhookAnswer) error {
 	for _, j := range list {
-		changed, err := s.jobs.Cancel(ctx, tx, j.ID, reason)
+		changed, err := s.jobs.Cancel(ctx, tx, j, reason)
 		if err != nil {
 			return err
 		}
 		if changed {
 			ans.Cancel = append(ans.Cancel, j.ID)
-			if j.RiverJobID != 0 {
-				ans.riverCancel = append(ans.riverCancel, j.RiverJobID)
-			}
 		}
 	}
 	return nil

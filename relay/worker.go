@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/doctown/doctown/relay/dispatch"
 	"github.com/doctown/doctown/relay/githubapp"
@@ -17,7 +18,8 @@ import (
 
 // work runs one attempt of a build job. It is idempotent: a job already
 // uploaded or done is not built again, a canceled one is dropped.
-func (s *Server) work(ctx context.Context, a jobs.BuildArgs, attempt, maxAttempts int) error {
+func (s *Server) work(ctx context.Context, rj *river.Job[jobs.BuildArgs]) error {
+	a, attempt := rj.Args, rj.Attempt
 	log := s.log.With("job_id", a.JobID, "repo", a.Owner+"/"+a.Repo, "sha", a.SHA, "attempt", attempt)
 	job, err := s.jobs.Get(ctx, a.JobID)
 	if errors.Is(err, jobs.ErrJobNotFound) {
@@ -27,10 +29,8 @@ func (s *Server) work(ctx context.Context, a jobs.BuildArgs, attempt, maxAttempt
 		return err
 	}
 	switch job.State {
-	case jobs.StateUploaded:
-		return s.finish(ctx, log, job)
-	case jobs.StateDone:
-		return nil
+	case jobs.StateUploaded, jobs.StateDone:
+		return s.finish(ctx, log, job, rj.JobRow)
 	case jobs.StateCanceled:
 		return river.JobCancel(errors.New("job canceled"))
 	}
@@ -42,7 +42,7 @@ func (s *Server) work(ctx context.Context, a jobs.BuildArgs, attempt, maxAttempt
 
 	token, err := s.gh.RepoToken(ctx, job.InstallationID, job.Owner, job.Repo)
 	if err != nil {
-		return s.failAttempt(ctx, log, job, attempt, maxAttempts, err)
+		return s.failAttempt(ctx, log, job, rj.JobRow, err)
 	}
 	started := make(chan struct{}, 1)
 	task := &dispatch.Task{
@@ -90,7 +90,7 @@ func (s *Server) work(ctx context.Context, a jobs.BuildArgs, attempt, maxAttempt
 			err = gerr
 		case cur.State == jobs.StateUploaded:
 			s.metrics.dispatch.WithLabelValues(s.disp.Name(), "ok").Observe(time.Since(start).Seconds())
-			return s.finish(ctx, log, cur)
+			return s.finish(ctx, log, cur, rj.JobRow)
 		case cur.State == jobs.StateDone:
 			return nil
 		default:
@@ -107,15 +107,16 @@ func (s *Server) work(ctx context.Context, a jobs.BuildArgs, attempt, maxAttempt
 	// A docpack may have arrived even though the dispatcher saw an error (a
 	// status poll failed after the upload): then the job is done.
 	if cur, gerr := s.jobs.Get(context.WithoutCancel(ctx), job.ID); gerr == nil && cur.State == jobs.StateUploaded {
-		return s.finish(context.WithoutCancel(ctx), log, cur)
+		return s.finish(context.WithoutCancel(ctx), log, cur, rj.JobRow)
 	}
-	return s.failAttempt(ctx, log, job, attempt, maxAttempts, err)
+	return s.failAttempt(ctx, log, job, rj.JobRow, err)
 }
 
 // finish ends a job whose docpack is stored: its API changes against its
-// base go to the catalog and to the check run, then the job is done. Neither
-// step fails the job (the docpack is served either way).
-func (s *Server) finish(ctx context.Context, log *slog.Logger, job *jobs.Job) error {
+// base go to the catalog and to the check run, then the job is done, with its
+// River job (jobs.Store.Done: one transaction). Neither of the first steps
+// fails the job (the docpack is served either way).
+func (s *Server) finish(ctx context.Context, log *slog.Logger, job *jobs.Job, attempt *rivertype.JobRow) error {
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), changesTimeout)
 	ch, err := s.recordChanges(cctx, job.Owner, job.Repo, job.SHA, job.PushedAt)
 	if err != nil {
@@ -130,7 +131,7 @@ func (s *Server) finish(ctx context.Context, log *slog.Logger, job *jobs.Job) er
 			Summary: "The docpack is stored; its API changes could not be computed."})
 	}
 	cancel()
-	ok, err := s.jobs.Done(ctx, job.ID)
+	ok, err := s.jobs.Done(ctx, job.ID, attempt)
 	if err != nil {
 		return err
 	}
@@ -141,16 +142,15 @@ func (s *Server) finish(ctx context.Context, log *slog.Logger, job *jobs.Job) er
 }
 
 // failAttempt records a failed attempt: back to queued while River will retry,
-// failed after the last attempt. It returns err so River schedules the retry.
+// failed after the last attempt. It returns err so River schedules the retry;
+// after the last attempt River's job is completed with the failure (in one
+// transaction) and nil is returned.
 // An attempt cut short by this relay's shutdown is not the job's failure: it is
 // queued again without using up an attempt (River's snooze gives the attempt
 // back), so a restart never fails a job that was on its last attempt.
-func (s *Server) failAttempt(ctx context.Context, log *slog.Logger, job *jobs.Job, attempt, maxAttempts int, err error) error {
+func (s *Server) failAttempt(ctx context.Context, log *slog.Logger, job *jobs.Job, attempt *rivertype.JobRow, err error) error {
 	shutdown := s.interruptedByShutdown(ctx)
-	state := jobs.StateQueued
-	if attempt >= maxAttempts && !shutdown {
-		state = jobs.StateFailed
-	}
+	final := attempt.Attempt >= attempt.MaxAttempts && !shutdown
 	msg := secret.Redact(err.Error(), 2000)
 	switch {
 	case shutdown:
@@ -161,19 +161,23 @@ func (s *Server) failAttempt(ctx context.Context, log *slog.Logger, job *jobs.Jo
 	// The job's context may be cancelled (timeout, shutdown): record anyway.
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	if state == jobs.StateFailed {
+	if final {
 		// Reported before the state is: whoever sees the job failed sees
 		// its check run completed.
 		s.completeCheck(wctx, log, job, failedCheck(msg))
 	}
-	if serr := s.jobs.AttemptFailed(wctx, job.ID, state == jobs.StateFailed, msg); serr != nil {
+	serr := s.jobs.AttemptFailed(wctx, job.ID, final, msg, attempt)
+	if serr != nil {
 		log.Error("record failure", "err", serr)
 	}
 	if shutdown {
 		log.Warn("build interrupted by shutdown: queued again, the attempt does not count", "err", msg)
 		return river.JobSnooze(0)
 	}
-	log.Warn("build attempt failed", "err", msg, "final", state == jobs.StateFailed)
+	log.Warn("build attempt failed", "err", msg, "final", final)
+	if final && serr == nil {
+		return nil // failed and River's job completed, together
+	}
 	return err
 }
 
@@ -197,7 +201,7 @@ func (w *buildWorker) Timeout(*river.Job[jobs.BuildArgs]) time.Duration { return
 
 // Work runs one attempt.
 func (w *buildWorker) Work(ctx context.Context, j *river.Job[jobs.BuildArgs]) error {
-	return w.s.work(ctx, j.Args, j.Attempt, j.MaxAttempts)
+	return w.s.work(ctx, j)
 }
 
 // resolveWorker runs repository lookups, with a timeout of their own.

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -24,18 +25,27 @@ import (
 // database next to the jobs. A row is written only after its object is stored.
 type Catalog struct {
 	db queue.Querier
-	// canRead reports whether the request's reader may read a private
-	// repository's docpacks (nil: nobody may). A private entry is invisible
-	// otherwise: not listed, and ErrNotFound from Latest and Get.
-	canRead func(ctx context.Context, owner, repo string) bool
+	// access decides who may see a private repository's docpacks (nil:
+	// nobody). A private entry is invisible otherwise: not listed, and
+	// ErrNotFound from Latest and Get.
+	access Access
 }
 
 var _ commons.Catalog = (*Catalog)(nil)
 
-// New is the catalog in db. canRead decides, per request, who may see a
+// Access is the reader of a request, as the catalog asks about it.
+type Access interface {
+	// Anonymous reports that the request proves nothing: it can read no
+	// private repository, so listings filter those rows in the query.
+	Anonymous(ctx context.Context) bool
+	// CanRead reports whether the request's reader may read owner/repo.
+	CanRead(ctx context.Context, owner, repo string) bool
+}
+
+// New is the catalog in db; access decides, per request, who may see a
 // private repository's docpacks (nil: nobody).
-func New(db queue.Querier, canRead func(ctx context.Context, owner, repo string) bool) *Catalog {
-	return &Catalog{db: db, canRead: canRead}
+func New(db queue.Querier, access Access) *Catalog {
+	return &Catalog{db: db, access: access}
 }
 
 const entryColumns = `d.owner, d.repo, d.sha, d.ref, d.object_key, d.size, d.symbol_count, d.generator, d.model, d.created_at, d.private,
@@ -64,81 +74,138 @@ func scanEntry(r interface{ Scan(...any) error }) (e commons.Entry, private bool
 
 // visible reports whether the request may see an entry.
 func (c *Catalog) visible(ctx context.Context, e commons.Entry, private bool) bool {
-	return !private || (c.canRead != nil && c.canRead(ctx, e.Owner, e.Repo))
+	return !private || (c.access != nil && c.access.CanRead(ctx, e.Owner, e.Repo))
+}
+
+// anonymous reports whether the request may see no private entry at all.
+func (c *Catalog) anonymous(ctx context.Context) bool {
+	return c.access == nil || c.access.Anonymous(ctx)
 }
 
 // maxListLimit bounds one page of List.
 const maxListLimit = 200
 
-// List returns entries newest first. Owner and Repo filter exactly (case
-// insensitive); Query matches "owner/repo" as a substring. Cursor continues
-// an earlier page.
+// maxListScan bounds the rows one List reads for a reader with a token,
+// whose private rows are checked one repository at a time: past it the page
+// ends early, with a cursor that continues after the last row read.
+const maxListScan = 4000
+
+// List returns a page of entries newest first. Owner and Repo filter exactly
+// (case insensitive); Query matches "owner/repo" as a substring. Cursor
+// continues an earlier page. Private entries the reader may not see are left
+// out before the page is cut, so a page is full (Limit entries) whenever more
+// entries follow: for an anonymous reader the query itself leaves them out;
+// for one with a token, rows are read in batches and checked (one access
+// check per repository) until the page is full.
 func (c *Catalog) List(ctx context.Context, q commons.ListQuery) ([]commons.Entry, string, error) {
 	limit := q.Limit
 	if limit <= 0 || limit > maxListLimit {
 		limit = 50
 	}
-	sql := `SELECT ` + entryColumns + ` FROM doctown_docpacks d WHERE 1 = 1`
+	where := ` WHERE 1 = 1`
 	if !q.Previews {
-		sql += ` AND d.pull = 0`
+		where += ` AND d.pull = 0`
 	}
 	var args []any
 	if q.Owner != "" {
-		sql += ` AND LOWER(d.owner) = ?`
+		where += ` AND LOWER(d.owner) = ?`
 		args = append(args, strings.ToLower(q.Owner))
 	}
 	if q.Repo != "" {
-		sql += ` AND LOWER(d.repo) = ?`
+		where += ` AND LOWER(d.repo) = ?`
 		args = append(args, strings.ToLower(q.Repo))
 	}
 	if s := strings.TrimSpace(q.Query); s != "" {
-		sql += ` AND LOWER(d.owner || '/' || d.repo) LIKE ? ESCAPE '\'`
+		where += ` AND LOWER(d.owner || '/' || d.repo) LIKE ? ESCAPE '\'`
 		args = append(args, "%"+escapeLike(strings.ToLower(s))+"%")
 	}
+	anonymous := c.anonymous(ctx)
+	if anonymous {
+		where += ` AND d.private = FALSE`
+	}
+	var after *cursor
 	if q.Cursor != "" {
 		cur, err := decodeCursor(q.Cursor)
 		if err != nil {
 			return nil, "", err
 		}
-		sql += ` AND (d.created_at < ? OR (d.created_at = ? AND (d.owner || '/' || d.repo || '@' || d.sha) > ?))`
-		args = append(args, cur.created, cur.created, cur.id)
+		after = &cur
 	}
-	sql += ` ORDER BY d.created_at DESC, d.owner || '/' || d.repo || '@' || d.sha ASC LIMIT ?`
-	args = append(args, limit+1)
+	batch := limit + 1
+	if !anonymous {
+		batch = max(batch, 100)
+	}
+	// readable caches the access answer per repository within this request.
+	readable := map[string]bool{}
+	var out []commons.Entry
+	scanned := 0
+	for {
+		sql := `SELECT ` + entryColumns + ` FROM doctown_docpacks d` + where
+		qargs := slices.Clip(args)
+		if after != nil {
+			sql += ` AND (d.created_at < ? OR (d.created_at = ? AND (d.owner || '/' || d.repo || '@' || d.sha) > ?))`
+			qargs = append(qargs, after.created, after.created, after.id)
+		}
+		sql += ` ORDER BY d.created_at DESC, d.owner || '/' || d.repo || '@' || d.sha ASC LIMIT ?`
+		qargs = append(qargs, batch)
+		n, last, err := c.scanPage(ctx, sql, qargs, func(e commons.Entry, private bool) bool {
+			if private {
+				k := strings.ToLower(e.Owner + "/" + e.Repo)
+				ok, seen := readable[k]
+				if !seen {
+					ok = c.visible(ctx, e, true)
+					readable[k] = ok
+				}
+				if !ok {
+					return true
+				}
+			}
+			out = append(out, e)
+			return len(out) <= limit
+		})
+		if err != nil {
+			return nil, "", err
+		}
+		scanned += n
+		switch {
+		case len(out) > limit:
+			out = out[:limit]
+			l := out[len(out)-1]
+			return out, encodeCursor(cursor{created: queue.Millis(l.CreatedAt), id: l.Owner + "/" + l.Repo + "@" + l.SHA}), nil
+		case n < batch:
+			return out, "", nil // no more rows
+		case scanned >= maxListScan:
+			return out, encodeCursor(last), nil
+		}
+		after = &last
+	}
+}
+
+// scanPage runs one batch of List and hands each row to take until it
+// returns false; it reports how many rows it read and the cursor of the last.
+func (c *Catalog) scanPage(ctx context.Context, sql string, args []any, take func(commons.Entry, bool) bool) (int, cursor, error) {
 	r, err := c.db.Query(ctx, sql, args...)
 	if err != nil {
-		return nil, "", fmt.Errorf("list docpacks: %w", err)
+		return 0, cursor{}, fmt.Errorf("list docpacks: %w", err)
 	}
 	defer r.Close()
-	var out []commons.Entry
-	var private []bool
+	n := 0
+	var last cursor
 	for r.Next() {
-		e, p, err := scanEntry(r)
+		e, private, err := scanEntry(r)
 		if err != nil {
-			return nil, "", fmt.Errorf("list docpacks: %w", err)
+			return n, last, fmt.Errorf("list docpacks: %w", err)
 		}
-		out = append(out, e)
-		private = append(private, p)
+		n++
+		last = cursor{created: queue.Millis(e.CreatedAt), id: e.Owner + "/" + e.Repo + "@" + e.SHA}
+		if !take(e, private) {
+			break
+		}
 	}
 	if err := r.Err(); err != nil {
-		return nil, "", fmt.Errorf("list docpacks: %w", err)
+		return n, last, fmt.Errorf("list docpacks: %w", err)
 	}
-	r.Close()
-	next := ""
-	if len(out) > limit {
-		out, private = out[:limit], private[:limit]
-		last := out[len(out)-1]
-		next = encodeCursor(cursor{created: queue.Millis(last.CreatedAt), id: last.Owner + "/" + last.Repo + "@" + last.SHA})
-	}
-	// Private entries the reader may not see are left out of the page (it
-	// may come out shorter than the limit; the cursor still continues it).
-	shown := out[:0]
-	for i, e := range out {
-		if c.visible(ctx, e, private[i]) {
-			shown = append(shown, e)
-		}
-	}
-	return shown, next, nil
+	return n, last, nil
 }
 
 // Latest returns the newest pushed commit's docpack of owner/repo.

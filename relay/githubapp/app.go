@@ -96,8 +96,10 @@ func (a *App) scoped(installationID int64, repo string, perms *github.Installati
 // ErrRepoGone means the repository no longer exists or the App lost access.
 var ErrRepoGone = errors.New("repository not found or not accessible")
 
-// DefaultHead returns owner/repo's default branch and the SHA it points to.
-func (a *App) DefaultHead(ctx context.Context, installationID int64, owner, repo string) (branch, sha string, err error) {
+// repoClient is a go-github client for owner/repo: as its installation
+// (scoped to the repository) when an App is configured and installationID
+// is known, else anonymous.
+func (a *App) repoClient(installationID int64, repo string) (*github.Client, error) {
 	var rt http.RoundTripper = a.tr
 	if a.key != nil && installationID != 0 {
 		rt = a.installation(installationID, repo)
@@ -105,7 +107,44 @@ func (a *App) DefaultHead(ctx context.Context, installationID int64, owner, repo
 	base := a.apiURL + "/"
 	c, err := github.NewClient(github.WithHTTPClient(&http.Client{Transport: rt}), github.WithURLs(&base, &base))
 	if err != nil {
-		return "", "", fmt.Errorf("github client: %w", err)
+		return nil, fmt.Errorf("github client: %w", err)
+	}
+	return c, nil
+}
+
+// Private reports whether owner/repo is private, as GitHub says: asked as
+// the repository's installation when an App is configured, else
+// anonymously — where a private repository looks missing (ErrRepoGone), so
+// the caller cannot tell.
+func (a *App) Private(ctx context.Context, owner, repo string) (bool, error) {
+	var inst int64
+	if a.key != nil {
+		app, err := a.appClient()
+		if err != nil {
+			return false, err
+		}
+		in, _, err := app.Apps.GetRepositoryInstallation(ctx, owner, repo)
+		if err != nil {
+			return false, lookupErr(owner, repo, err)
+		}
+		inst = in.GetID()
+	}
+	c, err := a.repoClient(inst, repo)
+	if err != nil {
+		return false, err
+	}
+	r, _, err := c.Repositories.Get(ctx, owner, repo)
+	if err != nil {
+		return false, lookupErr(owner, repo, err)
+	}
+	return r.GetPrivate(), nil
+}
+
+// DefaultHead returns owner/repo's default branch and the SHA it points to.
+func (a *App) DefaultHead(ctx context.Context, installationID int64, owner, repo string) (branch, sha string, err error) {
+	c, err := a.repoClient(installationID, repo)
+	if err != nil {
+		return "", "", err
 	}
 	r, _, err := c.Repositories.Get(ctx, owner, repo)
 	if err != nil {

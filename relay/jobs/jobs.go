@@ -14,6 +14,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/doctown/doctown/relay/queue"
 	"github.com/doctown/doctown/relay/secret"
@@ -405,25 +406,86 @@ func (st *Store) ReleaseUpload(ctx context.Context, id string, cause error) erro
 	return err
 }
 
-// Done ends a job whose docpack is stored.
-func (st *Store) Done(ctx context.Context, id string) (bool, error) {
-	return st.move(ctx, nil, id, StateDone, "", StateUploaded)
-}
+// ErrNotUploaded: Done was asked to end a job that has no stored docpack
+// (it was queued again, failed or canceled meanwhile); River's job is left
+// to its retries.
+var ErrNotUploaded = errors.New("job has no stored docpack")
 
-// AttemptFailed records a failed attempt (msg already redacted): queued
-// again, or failed when it was the last.
-func (st *Store) AttemptFailed(ctx context.Context, id string, final bool, msg string) error {
-	to := StateQueued
-	if final {
-		to = StateFailed
+// Done ends a job whose docpack is stored, and its River job (attempt, which
+// must be running in this River worker's ctx), in one transaction: River's
+// JobCompleteTx commits with the state change, so no crash or failure
+// between the two can leave the job done for the relay and running for
+// River, or the reverse. A job already done only completes River's job;
+// false reports that.
+func (st *Store) Done(ctx context.Context, id string, attempt *rivertype.JobRow) (bool, error) {
+	var moved bool
+	err := st.q.InTx(ctx, func(ctx context.Context, tx queue.Tx) error {
+		var err error
+		moved, err = setState(ctx, tx, id, StateDone, "", st.now(), StateUploaded)
+		if err != nil {
+			return err
+		}
+		if !moved {
+			var state string
+			if err := queue.QueryRow(ctx, tx, `SELECT state FROM doctown_jobs WHERE id = ?`, []any{id}, &state); err != nil {
+				return fmt.Errorf("job %s: %w", id, err)
+			}
+			if state != StateDone {
+				return fmt.Errorf("job %s is %s: %w", id, state, ErrNotUploaded)
+			}
+		}
+		return tx.Complete(ctx, attempt)
+	})
+	if err != nil {
+		return false, err
 	}
-	_, err := st.move(ctx, nil, id, to, msg, StateDispatched, StateRunning)
-	return err
+	if moved {
+		st.transitions.WithLabelValues(StateDone).Inc()
+	}
+	return moved, nil
 }
 
-// Cancel cancels a queued job in tx.
-func (st *Store) Cancel(ctx context.Context, tx queue.Querier, id, reason string) (bool, error) {
-	return st.move(ctx, tx, id, StateCanceled, reason, StateQueued)
+// AttemptFailed records a failed attempt (msg already redacted). One that
+// River will retry puts the job back to queued; the last one (final) fails
+// the job and completes its River job (attempt) in the same transaction —
+// River's part, running attempts, is over, and the outcome is the relay's —
+// so the two never disagree about whether the job is finished.
+func (st *Store) AttemptFailed(ctx context.Context, id string, final bool, msg string, attempt *rivertype.JobRow) error {
+	if !final {
+		_, err := st.move(ctx, nil, id, StateQueued, msg, StateDispatched, StateRunning)
+		return err
+	}
+	var moved bool
+	err := st.q.InTx(ctx, func(ctx context.Context, tx queue.Tx) error {
+		var err error
+		moved, err = setState(ctx, tx, id, StateFailed, msg, st.now(), StateDispatched, StateRunning)
+		if err != nil || !moved {
+			return err
+		}
+		return tx.Complete(ctx, attempt)
+	})
+	if err != nil {
+		// River's side failed: record the failure alone (River discards the
+		// job when the attempt returns its error) rather than leave it live.
+		if _, merr := st.move(ctx, nil, id, StateFailed, msg, StateDispatched, StateRunning); merr != nil {
+			return errors.Join(err, merr)
+		}
+		return err
+	}
+	if moved {
+		st.transitions.WithLabelValues(StateFailed).Inc()
+	}
+	return nil
+}
+
+// Cancel cancels a queued job and its River job in tx (River's JobCancelTx:
+// both commit together, with whatever else tx records).
+func (st *Store) Cancel(ctx context.Context, tx queue.Tx, j *Job, reason string) (bool, error) {
+	ok, err := st.move(ctx, tx, j.ID, StateCanceled, reason, StateQueued)
+	if err != nil || !ok || j.RiverJobID == 0 {
+		return ok, err
+	}
+	return true, tx.Cancel(ctx, j.RiverJobID)
 }
 
 // BuilderFailed records a builder's own failure report on a live attempt;

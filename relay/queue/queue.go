@@ -21,6 +21,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
 )
 
 // Queue is River on one of its two databases, plus the relay's own tables.
@@ -35,7 +36,6 @@ type Queue interface {
 	// Stop waits for running jobs; StopAndCancel cancels them (River retries them later).
 	Stop(ctx context.Context) error
 	StopAndCancel(ctx context.Context) error
-	Cancel(ctx context.Context, riverID int64) error
 	// Dialect is "sqlite" or "postgres".
 	Dialect() string
 	// Check reports whether the database is the one opened (SQLite: the file
@@ -48,10 +48,16 @@ type Queue interface {
 	Close() error
 }
 
-// Tx is a transaction that can also insert River jobs.
+// Tx is a transaction that can also insert, complete and cancel River jobs:
+// each commits or rolls back with the relay's own rows.
 type Tx interface {
 	Querier
 	Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (id int64, duplicate bool, err error)
+	// Complete marks a running River job completed (River's JobCompleteTx);
+	// ctx must be the River worker's.
+	Complete(ctx context.Context, job *rivertype.JobRow) error
+	// Cancel cancels a River job (River's JobCancelTx).
+	Cancel(ctx context.Context, riverID int64) error
 }
 
 // Options tune River; zero values are River's defaults.
@@ -94,6 +100,27 @@ func (t riverTx[TTx]) Insert(ctx context.Context, args river.JobArgs, opts *rive
 	return res.Job.ID, res.UniqueSkippedAsDuplicate, nil
 }
 
+// anyArgs stands for any job's arguments where only the row matters
+// (JobCompleteTx decodes the arguments it returns).
+type anyArgs struct{}
+
+func (anyArgs) Kind() string                { return "" }
+func (*anyArgs) UnmarshalJSON([]byte) error { return nil }
+
+func (t riverTx[TTx]) Complete(ctx context.Context, job *rivertype.JobRow) error {
+	if _, err := river.JobCompleteTx[riverdriver.Driver[TTx]](ctx, t.tx, &river.Job[anyArgs]{JobRow: job}); err != nil {
+		return fmt.Errorf("complete river job %d: %w", job.ID, err)
+	}
+	return nil
+}
+
+func (t riverTx[TTx]) Cancel(ctx context.Context, riverID int64) error {
+	if _, err := t.client.JobCancelTx(ctx, t.tx, riverID); err != nil && !errors.Is(err, rivertype.ErrNotFound) {
+		return fmt.Errorf("cancel river job %d: %w", riverID, err)
+	}
+	return nil
+}
+
 func (r *riverQueue[TTx]) DB() Querier     { return r.q }
 func (r *riverQueue[TTx]) Dialect() string { return r.name }
 func (r *riverQueue[TTx]) Close() error {
@@ -125,11 +152,6 @@ func (r *riverQueue[TTx]) Stop(ctx context.Context) error { return r.client.Stop
 func (r *riverQueue[TTx]) StopAndCancel(ctx context.Context) error {
 	return r.client.StopAndCancel(ctx)
 }
-func (r *riverQueue[TTx]) Cancel(ctx context.Context, id int64) error {
-	_, err := r.client.JobCancel(ctx, id)
-	return err
-}
-
 func (r *riverQueue[TTx]) InTx(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error {
 	tx, q, commit, rollback, err := r.beginTx(ctx)
 	if err != nil {
