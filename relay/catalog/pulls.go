@@ -104,7 +104,8 @@ const pushTime = `(CASE WHEN d.pushed_at = 0 THEN d.created_at ELSE d.pushed_at 
 
 // Base chooses the docpack a newly stored one is compared with, and says
 // what it is ("the previous push of main", "the base branch main"). For a
-// push, it is the newest docpack of the same ref pushed before it; for a
+// push, it is the newest docpack of the same ref pushed before it (for a
+// tag, of any tag: the previous release); for a
 // pull request's preview, the docpack of the base commit the pull request
 // named, else the newest of its base branch. ok is false when there is none
 // (the first docpack of a branch, a base never built).
@@ -120,7 +121,13 @@ func Base(ctx context.Context, db queue.Querier, e commons.Entry, pushedAt time.
 			e.Owner, e.Repo, "refs/heads/"+pull.BaseRef, e.SHA)
 		return b, label, ok, err
 	}
-	label = "the previous push of " + strings.TrimPrefix(strings.TrimPrefix(e.Ref, "refs/heads/"), "refs/tags/")
+	if strings.HasPrefix(e.Ref, "refs/tags/") {
+		// A release is compared with the release before it: the tag pushed last.
+		b, ok, err = rawEntry(ctx, db, `d.owner = ? AND d.repo = ? AND d.ref LIKE 'refs/tags/%' AND d.pull = 0 AND d.sha != ? AND `+pushTime+` < ?
+			ORDER BY `+pushTime+` DESC LIMIT 1`, e.Owner, e.Repo, e.SHA, queue.Millis(pushedAt))
+		return b, "the previous tag " + strings.TrimPrefix(b.Ref, "refs/tags/"), ok, err
+	}
+	label = "the previous push of " + strings.TrimPrefix(e.Ref, "refs/heads/")
 	b, ok, err = rawEntry(ctx, db, `d.owner = ? AND d.repo = ? AND d.ref = ? AND d.pull = 0 AND d.sha != ? AND `+pushTime+` < ?
 		ORDER BY `+pushTime+` DESC LIMIT 1`, e.Owner, e.Repo, e.Ref, e.SHA, queue.Millis(pushedAt))
 	return b, label, ok, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"sync"
 
 	"github.com/doctown/doctown/docpack/apidiff"
@@ -219,8 +220,11 @@ func (h *Handler) changesView(ctx context.Context, e Entry, p *openPack) *change
 	}
 	s := &changesSection{Base: shortSHA(ch.Base.SHA), BaseURL: packPath(ch.Base.Owner, ch.Base.Repo, ch.Base.SHA),
 		Summary: ch.Report.Summary(), Verdict: ch.Report.Verdict.String(), BaseLabel: "the previous push"}
-	if e.Pull != 0 {
+	switch {
+	case e.Pull != 0:
 		s.BaseLabel = "the base branch"
+	case strings.HasPrefix(e.Ref, "refs/tags/"):
+		s.BaseLabel = "the previous tag"
 	}
 	marks := map[apidiff.Kind]string{apidiff.Added: "+", apidiff.Removed: "−", apidiff.Moved: "→", apidiff.Changed: "~"}
 	for _, c := range ch.Report.Changes() {
