@@ -71,12 +71,32 @@ func BenchmarkExtractMacroCrates(b *testing.B) {
 	benchExtract(b, crates, files, size)
 }
 
+// BenchmarkExtractPlain and BenchmarkExtractMacroCratesPlain are the floor of
+// the speed budget of cfg evaluation, macro expansion and derives: the same
+// crates extracted without them (Options.plain). Issue 10's budget: +10% CPU
+// on usual crates, +75% on macro-heavy ones.
+func BenchmarkExtractPlain(b *testing.B) {
+	crates, files, size := benchSetup(b)
+	benchExtractWith(b, crates, files, size, Options{plain: true})
+}
+
+func BenchmarkExtractMacroCratesPlain(b *testing.B) {
+	crates, files, size := benchSetupOf(b, macroBenchCrates)
+	benchExtractWith(b, crates, files, size, Options{plain: true})
+}
+
 func benchExtract(b *testing.B, crates []Crate, files []string, size int64) {
+	benchExtractWith(b, crates, files, size, Options{})
+}
+
+func benchExtractWith(b *testing.B, crates []Crate, files []string, size int64, base Options) {
 	for _, w := range []int{1, 2} {
 		b.Run("workers="+itoa(w), func(b *testing.B) {
 			b.SetBytes(size)
 			for b.Loop() {
-				if _, err := Extract(b.Context(), registryDir, crates, Options{Workers: w}); err != nil {
+				opts := base
+				opts.Workers = w
+				if _, err := Extract(b.Context(), registryDir, crates, opts); err != nil {
 					b.Fatal(err)
 				}
 			}

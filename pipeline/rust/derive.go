@@ -32,6 +32,9 @@ var stdDerives = map[string][]derivedMethod{
 // named in #[doctown::from_macro(derive(Clone))]. Other derives (serde's,
 // custom ones) stay recorded in the type's attributes.
 func (e *fileExtractor) derives(it *rawItem, p *pending, mod string, parent *rawItem, add func(*rawItem)) {
+	if e.noDerives {
+		return
+	}
 	var names []string
 	var lines []int
 	for _, d := range p.derives {

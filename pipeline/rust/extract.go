@@ -39,6 +39,10 @@ type Options struct {
 	// OnFile is called after each file is parsed; it may be nil. Calls are
 	// serialized, so it needs no locking of its own.
 	OnFile func(done, total int, path string)
+	// plain extracts as doctown did before the compiler's view: every #[cfg]
+	// kept, macro calls read as written, no derives. It is the baseline of
+	// the speed budget (BenchmarkExtractPlain), nothing else.
+	plain bool
 }
 
 // Warning is a problem with one file that did not stop extraction.
@@ -125,6 +129,9 @@ func Extract(ctx context.Context, repoRoot string, crates []Crate, opts Options)
 	var cfgWarns []Warning
 	for ci := range crates {
 		set, conf, warns := crateSet(crates[ci], opts.Build)
+		if opts.plain {
+			set = nil
+		}
 		crates[ci].cfg, configs[ci] = set, conf
 		for _, w := range warns {
 			cfgWarns = append(cfgWarns, Warning{File: relPath(root, filepath.Join(crates[ci].Dir, "Cargo.toml")), Message: w})
@@ -154,7 +161,9 @@ func Extract(ctx context.Context, repoRoot string, crates []Crate, opts Options)
 	prog.finish()
 	res := &Result{Configs: configs, Warnings: cfgWarns}
 	for ci := range crates {
-		if u := crates[ci].cfg.Unknown(); len(u) > 0 {
+		if crates[ci].cfg == nil {
+			// plain: nothing evaluated
+		} else if u := crates[ci].cfg.Unknown(); len(u) > 0 {
 			res.Warnings = append(res.Warnings, Warning{File: relPath(root, filepath.Join(crates[ci].Dir, "Cargo.toml")),
 				Message: "cfg " + strings.Join(u, ", ") + " unknown (set by a build script under conditions its source does not decide, or by --cfg; doctown runs no build script): taken as false"})
 		}
@@ -240,6 +249,9 @@ func parseCrate(ctx context.Context, g *grammar, parsers chan<- func(*ts.Parser)
 	pendingJobs := 0
 	var outs []*fileOut
 	exp, macroWarns, files := scanMacros(ctx, root, c, opts.MaxFileSize)
+	if opts.plain {
+		exp = nil
+	}
 	prog.expect(files)
 
 	dispatch := func(j modJob) {
@@ -372,6 +384,7 @@ func parseFile(ctx context.Context, g *grammar, p *ts.Parser, root, realRoot str
 	e := newFileExtractor(g, p, src, out, filepath.Dir(j.abs), c.Name)
 	e.exp = exp
 	e.cfg = c.cfg
+	e.noDerives = opts.plain
 	defer e.close()
 	e.walkListAttrs(rootNode, j.modPath, j.childDir, nil, "", func(it *rawItem) {
 		if it.parent == nil {

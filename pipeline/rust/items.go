@@ -131,6 +131,8 @@ type fileExtractor struct {
 	// an expansion, to the real file's lines (see line).
 	exp   *macros.Expander
 	lines *macros.LineMap
+	// noDerives leaves std derives unsynthesized (Options.plain).
+	noDerives bool
 	// cfg decides which #[cfg] items exist (nil: all).
 	cfg      *cfg.Set
 	byteBase int
