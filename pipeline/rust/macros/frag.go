@@ -24,7 +24,11 @@ func parseFrag(kind string, toks []Token, i int) (int, bool) {
 	p := &fragParser{toks: toks, pos: i}
 	var ok bool
 	if i < len(toks) && toks[i].Kind == Group && toks[i].Delim == 0 && toks[i].Frag != "" {
-		if fragAccepts(kind, toks[i].Frag) {
+		// A fragment passed on whole is one, unless an expression goes on
+		// after it: `$short as u32` (winapi's DEFINE_BLUETOOTH_UUID128
+		// calling DEFINE_GUID) is one cast expression, as rustc parses it.
+		goesOn := (kind == "expr" || kind == "expr_2021") && i+1 < len(toks) && !exprEnd(&toks[i+1])
+		if fragAccepts(kind, toks[i].Frag) && !goesOn {
 			return 1, true
 		}
 	}

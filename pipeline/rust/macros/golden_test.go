@@ -281,3 +281,26 @@ func cfgTrue(p []Token) bool {
 	}
 	return false
 }
+
+// A fragment passed on to another macro and followed by more of an
+// expression is matched with it as one expression (winapi's
+// DEFINE_BLUETOOTH_UUID128 → DEFINE_GUID: `$shortId as u32`).
+func TestFragmentThenCast(t *testing.T) {
+	src := `macro_rules! guid { ($name:ident, $l:expr, $w:expr) => { pub const $name: (u32, u16) = ($l, $w); }; }
+macro_rules! short { ($name:ident, $id:expr) => { guid!{$name, $id as u32, 0x1000} }; }
+short!{SERIAL, 0x1101}
+`
+	toks, err := Lex(src, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	table := NewTable()
+	table.ScanFile("lib.rs", toks)
+	out, err := (&Expander{Table: table}).ExpandItems(toks, "lib.rs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(strings.Fields(Render(out)), " "); !strings.Contains(got, "pub const SERIAL: ( u32, u16) = ( 0x1101 as u32, 0x1000);") {
+		t.Errorf("expansion:\n%s", got)
+	}
+}
