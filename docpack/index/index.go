@@ -113,12 +113,16 @@ func newIndex(m *docpack.Manifest, symbols []docpack.Symbol, docs DocSource, byI
 	}
 	modules := map[string]int{} // path -> symbol or -1
 	x.modules = modules
+	// The first symbol of a path wins: assigned last to first, each path is
+	// hashed once, not looked up before it is inserted.
+	for i := len(symbols) - 1; i >= 0; i-- {
+		if s := &symbols[i]; s.SymbolType != docpack.KindImpl {
+			x.byPath[s.Path] = i
+		}
+	}
 	for i := range symbols {
 		s := &symbols[i]
 		if s.SymbolType != docpack.KindImpl {
-			if _, dup := x.byPath[s.Path]; !dup {
-				x.byPath[s.Path] = i
-			}
 			x.byName[s.Name] = append(x.byName[s.Name], i)
 		}
 		if s.SymbolType == docpack.KindModule {

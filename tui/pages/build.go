@@ -146,7 +146,7 @@ func (b *Build) Apply(e pipeline.Event) {
 		}
 		switch e.Unit {
 		case "files":
-			b.Files = max(b.Files, e.Total, e.Done)
+			b.Files = max(e.Total, e.Done) // the parse stage's last report is the files parsed
 		case "symbols":
 			b.Symbols = max(b.Symbols, e.Total, e.Done)
 		}

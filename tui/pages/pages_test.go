@@ -312,4 +312,12 @@ func TestBuildETAAndBar(t *testing.T) {
 	if v := ansi.Strip(b.View()); !strings.Contains(v, "120/800 symbols") || bar() < before {
 		t.Errorf("after the total grew: %d bar cells (was %d):\n%s", bar(), before, v)
 	}
+	// The parse stage expects the .rs files it found and ends on the files
+	// it parsed: the count shown is the last.
+	b.Apply(pipeline.StageStarted{Stage: pipeline.StageParse})
+	b.Apply(pipeline.Progress{Stage: pipeline.StageParse, Done: 1, Total: 52, Unit: "files"})
+	b.Apply(pipeline.Progress{Stage: pipeline.StageParse, Done: 51, Total: 51, Unit: "files"})
+	if v := ansi.Strip(b.View()); !strings.Contains(v, " files 51 ·") {
+		t.Errorf("files after the parse ended on 51 of an expected 52:\n%s", v)
+	}
 }
