@@ -8,6 +8,7 @@
 package index
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -239,14 +240,14 @@ func (x *Index) topLevel(i int) bool {
 	return true
 }
 
+// kindOrder is the reading order of kinds: a module's items as rustdoc lists
+// them (ModuleOrder), then a type's members.
 var kindOrder = func() map[docpack.Kind]int {
 	m := map[docpack.Kind]int{}
-	for i, k := range []docpack.Kind{
-		docpack.KindModule, docpack.KindMacro, docpack.KindStruct, docpack.KindEnum, docpack.KindUnion,
-		docpack.KindTrait, docpack.KindTypeAlias, docpack.KindFunction, docpack.KindConst, docpack.KindStatic,
+	for i, k := range append(slices.Clone(ModuleOrder),
 		docpack.KindVariant, docpack.KindField, docpack.KindAssocType, docpack.KindAssocConst,
 		docpack.KindTraitMethod, docpack.KindImpl, docpack.KindMethod,
-	} {
+	) {
 		m[k] = i
 	}
 	return m

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/doctown/doctown/docpack"
-	"github.com/doctown/doctown/internal/debcrate"
+	"github.com/doctown/doctown/internal/debcrate/debpack"
 	"github.com/doctown/doctown/pipeline"
 	"github.com/doctown/doctown/pipeline/rust"
 	"github.com/doctown/doctown/relay/store"
@@ -39,6 +39,8 @@ var (
 	syn       = debianCrate{Glob: "syn-1.*", Repo: "syn", URL: "https://github.com/dtolnay/syn"}
 	rayon     = debianCrate{Glob: "rayon-1.*", Repo: "rayon", URL: "https://github.com/rayon-rs/rayon"}
 	petgraph  = debianCrate{Glob: "petgraph-0.6*", Repo: "petgraph", URL: "https://github.com/petgraph/petgraph"}
+	either    = debianCrate{Glob: "either-1.*", Repo: "either", URL: "https://github.com/bluss/either"}
+	guard     = debianCrate{Glob: "scopeguard-1.*", Repo: "scopeguard", URL: "https://github.com/bluss/scopeguard"}
 	regexSyn  = debianCrate{Glob: "regex-syntax-0.6*", Repo: "regex", URL: "https://github.com/rust-lang/regex"}
 	// winapi as docs.rs documents it: every feature, on Windows (145,198 symbols).
 	winapi = debianCrate{Glob: "winapi-0.3*", Repo: "winapi", URL: "https://github.com/retep998/winapi-rs",
@@ -53,11 +55,11 @@ var builtPacks struct {
 	files map[string]string
 }
 
-// debianPackFile builds c's docpack (offline, extractive docs) once per
-// process, or skips when the crate is not installed.
+// debianPackFile builds c's docpack (offline, extractive docs, with
+// debpack.Build) once per process and keeps it for the other tests, or skips
+// when the crate is not installed.
 func debianPackFile(tb testing.TB, c debianCrate) string {
 	tb.Helper()
-	dir := debcrate.Dir(tb, c.Glob)
 	builtPacks.Lock()
 	defer builtPacks.Unlock()
 	if f, ok := builtPacks.files[c.Glob]; ok {
@@ -70,14 +72,14 @@ func debianPackFile(tb testing.TB, c debianCrate) string {
 		}
 		builtPacks.dir, builtPacks.files = d, map[string]string{}
 	}
-	out := filepath.Join(builtPacks.dir, c.Repo+".docpack")
-	_, err := pipeline.Build(tb.Context(), pipeline.BuildOptions{
-		Source: pipeline.LocalSource{Dir: dir}, Output: out, Config: c.Config,
+	built := debpack.Build(tb, c.Glob, pipeline.BuildOptions{
+		Config:     c.Config,
 		Repository: docpack.Repository{Name: "debian/" + c.Repo, URL: c.URL, CommitSHA: c.sha(), Ref: "refs/heads/master"},
 		Now:        func() time.Time { return time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC) },
-	}, nil)
-	if err != nil {
-		tb.Fatalf("build %s: %v", c.Glob, err)
+	})
+	out := filepath.Join(builtPacks.dir, c.Repo+".docpack")
+	if err := os.Rename(built, out); err != nil {
+		tb.Fatal(err)
 	}
 	builtPacks.files[c.Glob] = out
 	return out

@@ -38,6 +38,8 @@ type row struct {
 	// For is the implementing type of an implementor (ForURL its page).
 	For, ForURL string
 	Members     []row
+	// Header marks an impl block's header among a type's inherent methods.
+	Header bool
 
 	sym int // the symbol; its summary is read when the row is shown
 }

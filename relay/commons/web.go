@@ -390,36 +390,6 @@ func (h *Handler) search(e Entry, p *openPack, q string) ([]row, bool) {
 	return out, false
 }
 
-// moduleSections lists a module's items as docs.rs does: its re-exports,
-// then its items by kind in rustdoc's order, by name within a kind.
-func (h *Handler) moduleSections(e Entry, p *openPack, module string) []listSection {
-	x := p.x
-	var secs []listSection
-	if rs := x.Reexports(module); len(rs) > 0 {
-		sec := listSection{Title: "Re-exports", Anchor: "reexports", Style: "reexports"}
-		for _, re := range rs {
-			r := h.symRow(e, p, re.Symbol)
-			r.Reexport = x.Symbols[re.Symbol].Path
-			r.Name = re.Path
-			sec.Rows = append(sec.Rows, r)
-		}
-		secs = append(secs, sec)
-	}
-	return append(secs, h.kindSections(e, p, x.Items(module), "items", false)...)
-}
-
-// kindSections groups symbols by kind, modules first in rustdoc's order,
-// other kinds after in docpack.Kinds order; rows keep the given order and
-// are made for the page shown only.
-func (h *Handler) kindSections(e Entry, p *openPack, syms []int, style string, members bool) []listSection {
-	by := map[docpack.Kind][]int{}
-	for _, i := range syms {
-		k := p.x.Symbols[i].SymbolType
-		by[k] = append(by[k], i)
-	}
-	return h.sectionsOf(e, p, by, style, members)
-}
-
 // kindOrder is rustdoc's order of a module's kinds, then the other kinds.
 var kindOrder = func() []docpack.Kind {
 	order := slices.Clone(index.ModuleOrder)
@@ -446,60 +416,86 @@ func (h *Handler) sectionsOf(e Entry, p *openPack, by map[docpack.Kind][]int, st
 	return secs
 }
 
-// symbolSections is what a symbol's page lists: a module's items; a type's
-// fields or variants, then its Implementations (inherent methods) and Trait
-// Implementations; a trait's items and Implementors; an impl's items.
+// symbolSections is what a symbol's page lists: the index's sections of it
+// (index.Sections, which the TUI and `doctown open` show too: a module's
+// re-exports and items by kind in rustdoc's order; a type's fields or
+// variants, Implementations and Trait Implementations; a trait's required
+// and provided items and its implementors; an impl's type, trait and items)
+// as rows, made for the page shown only where a section is long.
 func (h *Handler) symbolSections(e Entry, p *openPack, i int) []listSection {
 	x := p.x
-	s := &x.Symbols[i]
-	if s.SymbolType == docpack.KindModule {
-		return h.moduleSections(e, p, s.Path)
-	}
-	var kids []int
-	for _, c := range x.Children(i) {
-		if x.Symbols[c].SymbolType != docpack.KindImpl {
-			kids = append(kids, c)
+	isModule := x.Symbols[i].SymbolType == docpack.KindModule
+	member := func(i int) row { return h.memberRow(e, p, i) }
+	item := func(i int) row { return h.symRow(e, p, i) }
+	var secs []listSection
+	for _, s := range x.Sections(i) {
+		syms := make([]int, len(s.Items))
+		plain := true
+		for k, it := range s.Items {
+			syms[k] = it.Symbol
+			plain = plain && !it.Impl
 		}
-	}
-	secs := h.kindSections(e, p, kids, "members", true)
-	inherent, traits := x.Impls(i)
-	if len(inherent) > 0 {
-		sec := listSection{Title: "Implementations", Anchor: "implementations", Style: "members",
-			mk: func(i int) row { return h.memberRow(e, p, i) }}
-		for _, im := range inherent {
-			sec.syms = append(sec.syms, x.Children(im)...)
-		}
-		if len(sec.syms) > 0 {
+		switch {
+		case s.Title == "Re-exports":
+			sec := listSection{Title: s.Title, Anchor: "reexports", Style: "reexports"}
+			for _, it := range s.Items {
+				r := h.symRow(e, p, it.Symbol)
+				r.Reexport, r.Name = x.Symbols[it.Symbol].Path, it.Reexport
+				sec.Rows = append(sec.Rows, r)
+			}
 			secs = append(secs, sec)
-		}
-	}
-	if len(traits) > 0 {
-		sec := listSection{Title: "Trait Implementations", Anchor: "trait-implementations", Style: "impls"}
-		for _, im := range traits {
-			sec.Rows = append(sec.Rows, h.implRow(e, p, im, true))
-		}
-		secs = append(secs, sec)
-	}
-	if s.SymbolType == docpack.KindTrait {
-		// docs.rs lists impls for types outside the crate apart.
-		local := listSection{Title: "Implementors", Anchor: "implementors", Style: "implementors"}
-		foreign := listSection{Title: "Implementations on Foreign Types", Anchor: "foreign-impls", Style: "implementors"}
-		for _, im := range x.Implementors(i) {
-			r := h.implRow(e, p, im, false)
-			if r.ForURL == "" {
-				foreign.Rows = append(foreign.Rows, r)
-			} else {
-				local.Rows = append(local.Rows, r)
+		case isModule:
+			k := x.Symbols[s.Items[0].Symbol].SymbolType
+			secs = append(secs, listSection{Title: s.Title, Anchor: index.KindAnchor(k), Style: "items", syms: syms, mk: item})
+		case s.Title == "Trait Implementations":
+			sec := listSection{Title: s.Title, Anchor: "trait-implementations", Style: "impls"}
+			for _, im := range syms {
+				sec.Rows = append(sec.Rows, h.implRow(e, p, im, true))
 			}
-		}
-		for _, sec := range []listSection{foreign, local} {
-			if len(sec.Rows) > 0 {
-				secs = append(secs, sec)
+			secs = append(secs, sec)
+		case strings.HasPrefix(s.Title, "Implementors"):
+			// docs.rs lists impls for types outside the crate apart.
+			local := listSection{Title: "Implementors", Anchor: "implementors", Style: "implementors"}
+			foreign := listSection{Title: "Implementations on Foreign Types", Anchor: "foreign-impls", Style: "implementors"}
+			for _, im := range syms {
+				if r := h.implRow(e, p, im, false); r.ForURL == "" {
+					foreign.Rows = append(foreign.Rows, r)
+				} else {
+					local.Rows = append(local.Rows, r)
+				}
 			}
+			for _, sec := range []listSection{foreign, local} {
+				if len(sec.Rows) > 0 {
+					secs = append(secs, sec)
+				}
+			}
+		case s.Title == "For" || s.Title == "Trait":
+			secs = append(secs, listSection{Title: s.Title, Anchor: sectionAnchor(s.Title), Style: "items", syms: syms, mk: item})
+		case plain:
+			secs = append(secs, listSection{Title: s.Title, Anchor: sectionAnchor(s.Title), Style: "members", syms: syms, mk: member})
+		default:
+			// Inherent methods under their impls' headers, as docs.rs heads
+			// each of a type's several impl blocks.
+			sec := listSection{Title: s.Title, Anchor: sectionAnchor(s.Title), Style: "members"}
+			for _, it := range s.Items {
+				if it.Impl {
+					r := h.implRow(e, p, it.Symbol, false)
+					r.Header = true
+					sec.Rows = append(sec.Rows, r)
+				} else {
+					sec.Rows = append(sec.Rows, h.memberRow(e, p, it.Symbol))
+				}
+			}
+			secs = append(secs, sec)
 		}
 	}
 	uniqueAnchors(secs)
 	return secs
+}
+
+// sectionAnchor is a section's id: "Required Methods" gives "required-methods".
+func sectionAnchor(title string) string {
+	return strings.ReplaceAll(strings.ToLower(title), " ", "-")
 }
 
 // uniqueAnchors numbers repeated member anchors as rustdoc does ("method.new-1").
@@ -552,7 +548,7 @@ func (h *Handler) webPack(w http.ResponseWriter, r *http.Request) {
 	// A docpack of one crate shows that crate's root, as docs.rs does.
 	if len(p.Manifest.Crates) == 1 {
 		if root := crateRoot(p.x, p.Manifest.Crates[0].Name); root >= 0 {
-			secs := h.moduleSections(e, p, p.x.Symbols[root].Path)
+			secs := h.symbolSections(e, p, root)
 			page.RootName = p.x.Symbols[root].Path
 			if page.Sections, page.TOC, page.Pager, ok = paginate(p.x, secs, n, page.Pack.PageURL); !ok {
 				h.webError(w, r, http.StatusNotFound, "This docpack's page has no page "+strconv.Itoa(n)+".")
@@ -699,7 +695,9 @@ func (h *Handler) linked(e Entry, p *openPack, from int, d docpack.Doc, src stri
 		src += "\n\n" + defs
 	}
 	return index.Rewrite(src, func(l index.Link) string {
-		if !l.IntraDoc() {
+		// A relative rustdoc page address ("enum.Either.html") names an
+		// item too, and would be a dead link here as it stands.
+		if !l.IntraDoc() && !index.IsPageAddress(l.Dest) {
 			return "[" + l.Text + "](" + l.Dest + ")"
 		}
 		if u, ok := p.x.LinkURL(d, from, l.Dest, page); ok {
