@@ -113,7 +113,7 @@ func DefaultKeyMap() *KeyMap {
 		Filter:       b([]string{"t"}, "t", "filter by kind"),
 		Help:         b([]string{"?"}, "?", "help"),
 		Quit:         b([]string{"q", "ctrl+c"}, "q", "quit"),
-		Cancel:       b([]string{"esc"}, "esc", "close"),
+		Cancel:       b([]string{"esc"}, "esc", "back / close"),
 		Yes:          b([]string{"y", "Y"}, "y", "yes"),
 		No:           b([]string{"n", "N", "esc"}, "n", "no"),
 	}

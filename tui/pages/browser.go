@@ -212,7 +212,11 @@ func (b *Browser) runSearch(q string) {
 	})
 	if len(b.matches) > 0 {
 		b.show(b.matches[0].Symbol)
+		return
 	}
+	// Nothing matches: show nothing rather than the last match.
+	b.current = -1
+	b.renderDetail(false)
 }
 
 // place is a point of the history: the symbol shown and the module whose

@@ -146,6 +146,9 @@ func TestBrowserSearchEscAndFilter(t *testing.T) {
 	if n := len(b.Matches()); n != 0 {
 		t.Errorf("zzzz matched %d", n)
 	}
+	if b.Current() >= 0 || strings.Contains(b.PageText(), "geom::") {
+		t.Errorf("with no match the detail still shows %s", path(b))
+	}
 	b.Update(key("backspace"))
 	b.Update(key("esc"))
 	if b.Searching() {
