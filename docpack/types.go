@@ -107,6 +107,14 @@ type Symbol struct {
 	// Source is the item's source text. It is not stored in symbols.json; the pipeline
 	// carries it to the generators.
 	Source string `json:"-"`
+	// InheritedDoc is, for an item of a trait impl without doc comments of
+	// its own, the doc of the trait's item of that name, which rustdoc shows
+	// in its place; InheritedFrom is that trait item's path
+	// ("core::fmt::Debug::fmt"). Like Source they are not stored in
+	// symbols.json: the generators write the item's doc from them, and the
+	// doc records where it came from (Doc.Source "inherited").
+	InheritedDoc  string `json:"-"`
+	InheritedFrom string `json:"-"`
 }
 
 // Doc is the written documentation of one symbol, stored as docs/{symbol_id}.json.
@@ -125,14 +133,19 @@ type Doc struct {
 	// docpack or an https URL (format 1.1; index.DocLinks computes it).
 	Links map[string]string `json:"links,omitempty"`
 	// Source says how the doc was written: "doc_comment" (extracted from the author's
-	// doc comments), "signature" (no doc comment; described from the signature only),
-	// or "llm".
+	// doc comments), "inherited" (the item of a trait impl has no doc comments: the
+	// trait item's doc, as rustdoc shows it), "signature" (no doc comment; described
+	// from the signature only), or "llm".
 	Source string `json:"source"`
+	// InheritedFrom is the path of the trait item whose doc an "inherited" doc
+	// is ("core::fmt::Debug::fmt", "mycrate::Shape::area"; format 1.1).
+	InheritedFrom string `json:"inherited_from,omitempty"`
 }
 
 // Doc sources.
 const (
 	DocFromComments  = "doc_comment"
+	DocFromInherited = "inherited"
 	DocFromSignature = "signature"
 	DocFromLLM       = "llm"
 )

@@ -64,12 +64,22 @@ func (Extractive) Generate(ctx context.Context, in GenerateInput, emit Observer)
 // ExtractiveDoc writes a symbol's doc from its doc comments: the first paragraph
 // is the summary, the "# Errors", "# Panics", "# Safety" and "# Examples"
 // sections become their fields, "# Arguments"/"# Parameters" lists become
-// parameter docs, and everything else is the description. A symbol without doc
-// comments gets a one-line description of its signature, marked with Source
-// "signature" so nobody mistakes it for the author's words.
+// parameter docs, and everything else is the description. An item of a trait
+// impl without doc comments gets the summary of the trait item's doc
+// (Symbol.InheritedDoc), as rustdoc shows it, marked with Source "inherited"
+// and the trait item's path, where the rest is. A symbol with neither gets a one-line
+// description of its signature, marked with Source "signature" so nobody
+// mistakes it for the author's words.
 func ExtractiveDoc(s docpack.Symbol) docpack.Doc {
 	doc := docpack.Doc{SymbolID: s.ID}
 	text := strings.TrimSpace(s.DocComments)
+	if text == "" && strings.TrimSpace(s.InheritedDoc) != "" {
+		// rustdoc shows the trait item's summary with a link to the rest
+		// ("Read more"): the doc says where that is.
+		inh := s
+		inh.DocComments, inh.InheritedDoc = s.InheritedDoc, ""
+		return docpack.Doc{SymbolID: s.ID, Summary: ExtractiveDoc(inh).Summary, Source: docpack.DocFromInherited, InheritedFrom: s.InheritedFrom}
+	}
 	if text == "" {
 		doc.Summary = describeSignature(s)
 		doc.Source = docpack.DocFromSignature

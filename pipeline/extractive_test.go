@@ -79,6 +79,20 @@ func TestExtractiveDoc(t *testing.T) {
 				Returns: "`Vec<u8>`", Source: docpack.DocFromSignature},
 		},
 		{
+			name: "inherited from the trait",
+			sym: docpack.Symbol{ID: "j", Name: "fmt", SymbolType: docpack.KindMethod,
+				Parameters:    []docpack.Parameter{{Name: "self", ParamType: "&self"}, {Name: "f", ParamType: "&mut fmt::Formatter<'_>"}},
+				InheritedDoc:  "Formats the value using the given formatter.\n\n# Examples\n\n```\nformat!(\"{:?}\", x);\n```",
+				InheritedFrom: "std::fmt::Debug::fmt"},
+			want: docpack.Doc{SymbolID: "j", Summary: "Formats the value using the given formatter.",
+				Source: docpack.DocFromInherited, InheritedFrom: "std::fmt::Debug::fmt"},
+		},
+		{
+			name: "own doc over the inherited one",
+			sym:  docpack.Symbol{ID: "k", Name: "next", DocComments: "Counts down.", InheritedDoc: "Advances the iterator.", InheritedFrom: "std::iter::Iterator::next"},
+			want: docpack.Doc{SymbolID: "k", Summary: "Counts down.", Source: docpack.DocFromComments},
+		},
+		{
 			name: "method without parameters",
 			sym: docpack.Symbol{ID: "e", Name: "deref", SymbolType: docpack.KindMethod,
 				Parameters: []docpack.Parameter{{Name: "self", ParamType: "&self"}}, ReturnType: "&Self::Target"},

@@ -59,6 +59,8 @@ type exporter struct {
 	// fileOf and anchor say where each shown symbol is: its file name and anchor.
 	fileOf map[int]string
 	anchor map[int]string
+	// linkBound is the longest a link can be once filled in (boundLinks).
+	linkBound int
 }
 
 // unit is one logical page (a module, or a whole crate with Single) before it is
@@ -95,6 +97,7 @@ func linkMark(i int) string { return "\x00" + strconv.Itoa(i) + "\x00" }
 
 func (e *exporter) markdown() []File {
 	e.plan()
+	e.boundLinks()
 	var out []File
 	for _, u := range e.units {
 		out = append(out, e.cut(u)...)
@@ -322,8 +325,34 @@ func (e *exporter) writeDoc(b *strings.Builder, i int) {
 	}
 }
 
-// cut splits a unit into files of at most MaxFileBytes, recording each
-// symbol's file.
+// boundLinks sets linkBound: no link a mark becomes is longer (the deepest
+// "../" climb, the longest file name with the largest part number, the
+// longest anchor), so that cut can keep files under the cap before the marks
+// are filled in.
+func (e *exporter) boundLinks() {
+	depth, base, chunks, anchor := 0, 0, 0, 0
+	for _, u := range e.units {
+		depth = max(depth, strings.Count(u.base, "/"))
+		base = max(base, len(u.base))
+		chunks += len(u.chunks)
+	}
+	for _, a := range e.anchor {
+		anchor = max(anchor, len(a))
+	}
+	e.linkBound = 3*depth + base + len("."+strconv.Itoa(chunks)+".md#") + anchor
+}
+
+// size is how long a chunk's text can be once its link marks are filled in.
+func (e *exporter) size(text string) int {
+	n := len(text)
+	for _, m := range linkMarkRe.FindAllStringIndex(text, -1) {
+		n += max(0, e.linkBound-(m[1]-m[0]))
+	}
+	return n
+}
+
+// cut splits a unit into files of at most MaxFileBytes (their links filled
+// in), recording each symbol's file.
 func (e *exporter) cut(u *unit) []File {
 	var files []File
 	var cur bytes.Buffer
@@ -341,16 +370,20 @@ func (e *exporter) cut(u *unit) []File {
 		return fmt.Sprintf("# %s (part %d)\n\n", u.title, n)
 	}
 	cur.WriteString(head(1))
+	size := len(head(1))
 	flush := func() {
 		files = append(files, File{Name: name(part), Data: bytes.Clone(cur.Bytes())})
 		cur.Reset()
 	}
 	for _, c := range u.chunks {
-		if cur.Len()+len(c.text) > e.opts.MaxFileBytes && cur.Len() > len(head(part)) {
+		n := e.size(c.text)
+		if size+n > e.opts.MaxFileBytes && cur.Len() > len(head(part)) {
 			flush()
 			part++
 			cur.WriteString(head(part))
+			size = len(head(part))
 		}
+		size += n
 		switch {
 		case c.sym >= 0 && c.header:
 			e.fileOf[c.sym] = name(part)

@@ -122,7 +122,7 @@ func inspect(ctx context.Context, p *docpack.Pack, top int) (*InspectReport, err
 		FormatVersion: m.Version, Repository: m.Repository, Crates: m.Crates, Generator: m.Generator,
 		GeneratedAt: m.GeneratedAt, Tool: m.Tool, Symbols: len(p.Symbols), Docs: p.DocCount(),
 		Fallbacks: len(m.Fallbacks), Warnings: len(m.Warnings), Stats: m.Stats,
-		DocSources: map[string]int{docpack.DocFromComments: 0, docpack.DocFromSignature: 0, docpack.DocFromLLM: 0},
+		DocSources: map[string]int{docpack.DocFromComments: 0, docpack.DocFromInherited: 0, docpack.DocFromSignature: 0, docpack.DocFromLLM: 0},
 		Kinds:      []KindCount{}, TopModules: []ModuleCount{},
 	}
 	kinds := map[docpack.Kind]int{}
@@ -264,12 +264,13 @@ func printInspect(w io.Writer, r *InspectReport, color bool) error {
 
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, title("Docs written from"))
-	for _, src := range []string{docpack.DocFromComments, docpack.DocFromSignature, docpack.DocFromLLM} {
+	known := []string{docpack.DocFromComments, docpack.DocFromInherited, docpack.DocFromSignature, docpack.DocFromLLM}
+	for _, src := range known {
 		row("  "+docSourceLabel(src), r.DocSources[src])
 	}
 	var others []string
 	for src := range r.DocSources {
-		if src != docpack.DocFromComments && src != docpack.DocFromSignature && src != docpack.DocFromLLM {
+		if !slices.Contains(known, src) {
 			others = append(others, src)
 		}
 	}
@@ -289,6 +290,8 @@ func docSourceLabel(src string) string {
 	switch src {
 	case docpack.DocFromComments:
 		return "doc comments"
+	case docpack.DocFromInherited:
+		return "inherited from trait"
 	case docpack.DocFromSignature:
 		return "signature only"
 	case docpack.DocFromLLM:

@@ -73,6 +73,10 @@ type Item struct {
 	Kind      string `json:"kind"`
 	Signature string `json:"signature"`
 	Parent    string `json:"parent"`
+	// InheritedDoc and InheritedFrom are the trait item's doc an undocumented
+	// trait-impl item was sent with.
+	InheritedDoc  string `json:"inherited_doc"`
+	InheritedFrom string `json:"inherited_from"`
 }
 
 // Request is what the server recorded about one request.

@@ -3,6 +3,7 @@ package llm
 import (
 	"cmp"
 	"slices"
+	"strings"
 
 	"github.com/doctown/doctown/docpack"
 )
@@ -103,6 +104,10 @@ func (b *batcher) itemWith(s docpack.Symbol, srcLimit int) item {
 	}
 	if pi.Parent == "" {
 		pi.Parent = s.Parent
+	}
+	if s.InheritedDoc != "" && strings.TrimSpace(s.DocComments) == "" {
+		pi.InheritedDoc, _ = b.tok.Truncate(s.InheritedDoc, max(8, srcLimit/2))
+		pi.InheritedFrom = s.InheritedFrom
 	}
 	line := itemLine(pi)
 	return item{

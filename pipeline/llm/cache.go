@@ -40,8 +40,15 @@ func cacheKey(id, sourceHash, model, promptVersion string) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
+// key is the symbol's cache key. An inherited doc is part of the prompt, so a
+// new one (another Rust version's) is a new key.
 func (c *cache) key(s docpack.Symbol) string {
-	return cacheKey(s.ID, s.SourceHash, c.model, PromptVersion)
+	h := s.SourceHash
+	if s.InheritedDoc != "" {
+		sum := sha256.Sum256([]byte(s.InheritedDoc))
+		h += ":" + hex.EncodeToString(sum[:])
+	}
+	return cacheKey(s.ID, h, c.model, PromptVersion)
 }
 
 func (c *cache) path(key string) string { return filepath.Join(c.dir, key[:2], key+".json") }

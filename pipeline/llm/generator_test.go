@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -733,5 +734,60 @@ func TestProgressInOrder(t *testing.T) {
 	}
 	if n < 5 || last != len(syms) {
 		t.Errorf("%d progress reports ending at %d; want several ending at %d", n, last, len(syms))
+	}
+}
+
+// TestInheritedDocInPrompt checks that an undocumented trait-impl method is
+// sent with the trait item's doc, that a documented one is not, and that a
+// new inherited doc is a cache miss.
+func TestInheritedDocInPrompt(t *testing.T) {
+	const inherited = "Formats the value using the given formatter."
+	syms := fixture(1, 2)
+	var undocumented, documented string
+	for i := range syms {
+		if syms[i].SymbolType != docpack.KindMethod {
+			continue
+		}
+		syms[i].InheritedDoc, syms[i].InheritedFrom = inherited, "std::fmt::Debug::fmt"
+		if undocumented == "" {
+			undocumented = syms[i].ID
+		} else {
+			syms[i].DocComments, documented = "Its own doc.", syms[i].ID
+		}
+	}
+	var mu sync.Mutex
+	seen := map[string]fakellm.Item{}
+	srv := fakellm.New(fakellm.Options{Fault: func(_ int, items []fakellm.Item) fakellm.Fault {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, it := range items {
+			seen[it.ID] = it
+		}
+		return fakellm.Fault{}
+	}})
+	defer srv.Close()
+	cfg := testConfig(t, srv)
+	res, err := newGen(t, cfg).Generate(t.Context(), pipeline.GenerateInput{Symbols: syms}, pipeline.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkComplete(t, syms, res)
+	if it := seen[undocumented]; it.InheritedDoc != inherited || it.InheritedFrom != "std::fmt::Debug::fmt" {
+		t.Errorf("undocumented method sent with inherited doc %q from %q", it.InheritedDoc, it.InheritedFrom)
+	}
+	if it := seen[documented]; it.InheritedDoc != "" {
+		t.Errorf("documented method sent with inherited doc %q", it.InheritedDoc)
+	}
+	for i := range syms {
+		if syms[i].ID == undocumented {
+			syms[i].InheritedDoc = "Formats the value (another Rust's words)."
+		}
+	}
+	clear(seen)
+	if _, err := newGen(t, cfg).Generate(t.Context(), pipeline.GenerateInput{Symbols: syms}, pipeline.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if got := slices.Collect(maps.Keys(seen)); !slices.Equal(got, []string{undocumented}) {
+		t.Errorf("after the inherited doc changed, requested %v; want only %s", got, undocumented)
 	}
 }

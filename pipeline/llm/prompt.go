@@ -14,7 +14,7 @@ import (
 const PromptVersion = "doctown-llm-1"
 
 // systemPrompt is sent first in every request.
-const systemPrompt = `You are a Rust documentation writer. You receive items of one Rust crate, one JSON object per line, with their id, qualified path, kind, signature, existing doc comments, parent item and source text (which may be cut short, marked "[truncated]").
+const systemPrompt = `You are a Rust documentation writer. You receive items of one Rust crate, one JSON object per line, with their id, qualified path, kind, signature, existing doc comments, parent item and source text (which may be cut short, marked "[truncated]"). An item of a trait impl without doc comments may carry inherited_doc: the doc of the trait's item it implements (inherited_from names it), which rustdoc shows for it.
 
 Write rustdoc-quality documentation for every item and answer with one JSON object:
 {"docs": [{"id": "...", "summary": "...", "description": "...", "parameters": [{"name": "...", "description": "..."}], "returns": "...", "errors": "...", "panics": "...", "safety": "...", "examples": ["..."]}]}
@@ -30,6 +30,7 @@ Rules:
 - safety: what the caller must guarantee, only for unsafe items; else "".
 - examples: Rust code (no markdown fences) using the public API; [] when an example would not help.
 - Keep existing doc comments' facts; do not invent behaviour the source does not show.
+- With inherited_doc: keep its facts, and say what this implementation does beyond it only when the source shows it.
 - Refer to other items of the crate as intra-doc links such as [` + "`Name`" + `] or [` + "`Type::method`" + `], only when that item exists in the crate. Put other code in backticks.
 - Answer with the JSON object only.`
 
@@ -43,6 +44,10 @@ type promptItem struct {
 	DocComments string `json:"doc_comments,omitempty"`
 	Parent      string `json:"parent,omitempty"`
 	Source      string `json:"source,omitempty"`
+	// InheritedDoc is the trait item's doc an undocumented trait-impl item
+	// inherits (Symbol.InheritedDoc), cut to a budget like the source.
+	InheritedDoc  string `json:"inherited_doc,omitempty"`
+	InheritedFrom string `json:"inherited_from,omitempty"`
 }
 
 // itemLine is the item's JSON on one line. HTML escaping is off so source text

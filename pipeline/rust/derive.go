@@ -25,6 +25,16 @@ var stdDerives = map[string][]derivedMethod{
 	"Hash":       {{"hash", "fn hash<__H: Hasher>(&self, state: &mut __H)", ""}},
 }
 
+// deriveTraits are the full paths of the traits the std derives implement
+// (the derive macros of the prelude share the traits' names, not their
+// paths: `Debug` is core::fmt::Debug).
+var deriveTraits = map[string]string{
+	"Clone": "std::clone::Clone", "Copy": "std::marker::Copy", "Debug": "std::fmt::Debug",
+	"Default": "std::default::Default", "PartialEq": "std::cmp::PartialEq", "Eq": "std::cmp::Eq",
+	"PartialOrd": "std::cmp::PartialOrd", "Ord": "std::cmp::Ord", "Hash": "std::hash::Hash",
+	"StructuralPartialEq": "std::marker::StructuralPartialEq",
+}
+
 // derives synthesizes the impls of the std derives written on the type it:
 // `#[derive(Clone)] struct Foo<T: Bar>` gives `impl<T: Bar + Clone> Clone
 // for Foo<T>`, at the line of the derive's name (where rustdoc puts it),
@@ -80,7 +90,7 @@ func (e *fileExtractor) derives(it *rawItem, p *pending, mod string, parent *raw
 			for _, m := range e.macros {
 				attrs = append(attrs, "#[doctown::from_macro("+m+")]")
 			}
-			imp := &rawItem{mod: mod, parent: parent, hidden: it.hidden, label: label, selfType: self, trait: tr}
+			imp := &rawItem{mod: mod, parent: parent, hidden: it.hidden, label: label, selfType: self, trait: tr, traitPath: deriveTraits[tr]}
 			imp.sym = docpack.Symbol{
 				Name: label, Crate: e.crate, SymbolType: docpack.KindImpl, Visibility: it.sym.Visibility,
 				Signature: sig, Generics: strings.TrimSpace(gen + where), File: e.rel, Line: lines[i], EndLine: lines[i],

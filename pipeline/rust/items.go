@@ -64,15 +64,18 @@ type rawItem struct {
 	parent   *rawItem // enclosing impl, trait, struct, enum, union or variant
 	children []*rawItem
 	hidden   bool
-	export   bool     // #[macro_export]
-	selfType string   // impls: self type text
-	trait    string   // impls: trait text ("" for inherent impls)
-	label    string   // impls: "impl Trait for Type"
-	params   []string // impls: the names of their generic parameters
-	childMod string   // modules: the module path they open
-	fileMod  bool     // modules declared as `mod x;`
-	order    int      // position in the deterministic merge order
-	inner    []string
+	export   bool   // #[macro_export]
+	selfType string // impls: self type text
+	trait    string // impls: trait text ("" for inherent impls)
+	label    string // impls: "impl Trait for Type"
+	// traitPath is the full path of the trait a std derive implements
+	// ("std::fmt::Debug"), known when the impl is synthesized.
+	traitPath string
+	params    []string // impls: the names of their generic parameters
+	childMod  string   // modules: the module path they open
+	fileMod   bool     // modules declared as `mod x;`
+	order     int      // position in the deterministic merge order
+	inner     []string
 	// cond are the cfg predicates the item's presence depends on that the
 	// build configuration decides (its own #[cfg]s and those of the macro
 	// calls around it): what its Symbol.Cfg is made of.

@@ -567,6 +567,7 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) []docpack.Symb
 	kept = append([]*placed{rootP}, kept...)
 	info[r.root] = rootP
 	disp := r.displayPaths()
+	r.inheritDocs(all, disp)
 	for _, p := range kept {
 		if p.it.sym.SymbolType == docpack.KindImpl && p.target != "" {
 			p.target = disp(p.target)
