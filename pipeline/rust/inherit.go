@@ -116,6 +116,9 @@ func (r *resolver) stdTrait(it *rawItem, std *stddocs.Table, noStd bool) (root, 
 // it), a crate's own re-export (`use crate::prelude::Read`), or the prelude
 // (`Clone`, `Iterator`, `From`).
 func (r *resolver) externPath(mp string, segs []string, std *stddocs.Table, depth int) (string, bool) {
+	if len(segs) > 0 && segs[0] == "" { // `::core::fmt`, a 2015-style absolute path
+		segs = segs[1:]
+	}
 	if depth > 8 || len(segs) == 0 {
 		return "", false
 	}
@@ -128,12 +131,14 @@ func (r *resolver) externPath(mp string, segs []string, std *stddocs.Table, dept
 		if i >= len(segs) {
 			return "", false
 		}
-		if m, ok := r.resolveModule(cur, segs[i:len(segs)-1]); ok && i < len(segs)-1 {
-			return r.externPath(m, segs[len(segs)-1:], std, depth+1)
-		} else if i == len(segs)-1 {
-			return r.externPath(cur, segs[i:], std, depth+1)
+		return r.externPath(cur, segs[i:], std, depth+1)
+	}
+	if len(segs) > 1 {
+		// A module of the crate: serde's `lib::fmt` (mod lib { pub use
+		// self::core::fmt; mod core { pub use std::*; } }).
+		if next, ok := r.childModule(mp, first); ok {
+			return r.externPath(next, segs[1:], std, depth+1)
 		}
-		return "", false
 	}
 	m := r.mods[mp]
 	if m == nil {
@@ -141,7 +146,13 @@ func (r *resolver) externPath(mp string, segs []string, std *stddocs.Table, dept
 	}
 	for _, u := range m.uses {
 		if !u.glob && u.alias == first && len(u.segs) > 0 {
-			return r.externPath(u.mod, append(slices.Clip(u.segs), segs[1:]...), std, depth+1)
+			full := append(slices.Clip(u.segs), segs[1:]...)
+			if stddocs.Roots(full[0]) {
+				// A use path starting at std/core/alloc names the crate
+				// (`use ::core::fmt;` beside a `mod core;`).
+				return strings.Join(full, "::"), true
+			}
+			return r.externPath(u.mod, full, std, depth+1)
 		}
 	}
 	if len(r.lookup(mp, first)) > 0 {
@@ -164,6 +175,11 @@ func (r *resolver) externPath(mp string, segs []string, std *stddocs.Table, dept
 			if p, ok := r.externPath(t, segs, std, depth+1); ok {
 				return p, true
 			}
+		}
+	}
+	if len(segs) > 1 && mp != "" {
+		if next, ok := r.childModule("", first); ok { // a 2015-style crate-relative path
+			return r.externPath(next, segs[1:], std, depth+1)
 		}
 	}
 	if len(segs) == 1 {

@@ -42,7 +42,7 @@ func TestInheritedDocs(t *testing.T) {
 	}
 	type want struct{ doc, from string }
 	for k, w := range map[[2]string]want{
-		{"inh::impl fmt::Display for Point", "fmt"}:                {stdDoc("fmt::Display", "fmt", "trait_method"), "std::fmt::Display::fmt"},
+		{"inh::impl fmt::Display for Point", "fmt"}:           {stdDoc("fmt::Display", "fmt", "trait_method"), "std::fmt::Display::fmt"},
 		{"inh::impl FromStr for Point", "Err"}:                {stdDoc("str::FromStr", "Err", "assoc_type"), "std::str::FromStr::Err"},
 		{"inh::impl FromStr for Point", "from_str"}:           {stdDoc("str::FromStr", "from_str", "trait_method"), "std::str::FromStr::from_str"},
 		{"inh::impl Iterator for Point", "Item"}:              {stdDoc("iter::Iterator", "Item", "assoc_type"), "std::iter::Iterator::Item"},

@@ -1,11 +1,7 @@
 package rust
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
-	"os/exec"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -28,41 +24,18 @@ const minLinkAgreement = 0.97
 // crates a doc.rust-lang.org or docs.rs URL of that crate. It prints the share
 // and the disagreements.
 func TestLinkAgreement(t *testing.T) {
-	if _, err := exec.LookPath("cargo"); err != nil {
-		requireTools(t, "cargo not installed")
-	}
 	want := map[string]bool{"serde": true, "hashbrown": true, "regex-syntax": true, "tokio": true}
-	libs := registryLibs(t)
-	var names []string
-	for _, rc := range libs {
-		names = append(names, filepath.Base(rc.dir))
-	}
-	installed := strings.Join(names, "\n")
-	target := filepath.Join(filepath.Dir(rustdocCache(t)), "target")
 	var total, agree int
-	for _, rc := range libs {
-		if !want[rc.name] {
-			continue
+	eachRegistryCrate(t, func(rc regCrate) bool { return want[rc.name] }, func(t *testing.T, rc regCrate, doc *rdDoc) {
+		n, a, bad := linkAgreement(t, rc.dir, doc)
+		total += n
+		agree += a
+		t.Logf("%s: %d/%d links agree (%.3f)", rc.name, a, n, ratio(a, n))
+		sort.Strings(bad)
+		for _, b := range bad[:min(len(bad), 40)] {
+			t.Log("  " + b)
 		}
-		t.Run(rc.name, func(t *testing.T) {
-			data, err := registryRustdoc(t, rc, target, installed)
-			if errors.Is(err, errNotDocumented) {
-				t.Skip(err)
-			}
-			var doc rdDoc
-			if err := json.Unmarshal(data, &doc); err != nil {
-				t.Fatalf("rustdoc json: %v", err)
-			}
-			n, a, bad := linkAgreement(t, rc.dir, &doc)
-			total += n
-			agree += a
-			t.Logf("%s: %d/%d links agree (%.3f)", rc.name, a, n, ratio(a, n))
-			sort.Strings(bad)
-			for _, b := range bad[:min(len(bad), 40)] {
-				t.Log("  " + b)
-			}
-		})
-	}
+	})
 	if total == 0 {
 		t.Skip("no rustdoc links measured")
 	}
