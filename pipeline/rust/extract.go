@@ -25,6 +25,9 @@ import (
 	"github.com/doctown/doctown/pipeline/rust/macros"
 )
 
+// maxMounts is the most module paths one file is parsed as.
+const maxMounts = 8
+
 // DefaultMaxFileSize is the file size above which files are skipped.
 const DefaultMaxFileSize = 4 << 20
 
@@ -245,7 +248,13 @@ func parseCrate(ctx context.Context, g *grammar, parsers chan<- func(*ts.Parser)
 	eg, gctx := errgroup.WithContext(ctx)
 	eg.SetLimit(opts.Workers)
 	st := &crateState{note: make(chan struct{}, 1)}
+	// A file is parsed once per module it is mounted as: std's os/wasi/ffi.rs
+	// and os/unix/ffi.rs both mount unix/ffi/os_str.rs with #[path], and
+	// rustc reads it for each (keyed by file alone, the module reached first
+	// took it and the other came out empty, depending on scheduling).
+	// mounts bounds how often one file is mounted, against #[path] cycles.
 	seen := map[string]bool{}
+	mounts := map[string]int{}
 	pendingJobs := 0
 	var outs []*fileOut
 	exp, macroWarns, files := scanMacros(ctx, root, c, opts.MaxFileSize)
@@ -277,7 +286,8 @@ func parseCrate(ctx context.Context, g *grammar, parsers chan<- func(*ts.Parser)
 		})
 	}
 	rootAbs, _ := filepath.Abs(c.Root)
-	seen[rootAbs] = true
+	seen[rootAbs+"\x00"] = true
+	mounts[rootAbs] = 1
 	dispatch(modJob{abs: rootAbs, childDir: filepath.Dir(rootAbs)})
 	for pendingJobs > 0 {
 		select {
@@ -295,10 +305,12 @@ func parseCrate(ctx context.Context, g *grammar, parsers chan<- func(*ts.Parser)
 			outs = append(outs, out)
 			prog.parsed(out.rel)
 			for _, ch := range out.children {
-				if seen[ch.abs] {
+				key := ch.abs + "\x00" + ch.modPath
+				if seen[key] || mounts[ch.abs] >= maxMounts {
 					continue
 				}
-				seen[ch.abs] = true
+				seen[key] = true
+				mounts[ch.abs]++
 				dispatch(ch)
 			}
 		}

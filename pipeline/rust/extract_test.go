@@ -264,3 +264,61 @@ func TestSparseWarning(t *testing.T) {
 		})
 	}
 }
+
+// TestFileMountedTwice checks that a file mounted as two modules with #[path]
+// (std's os::unix::ffi and os::wasi::ffi share unix/ffi/os_str.rs) gives its
+// items under both, on every run, and that a #[path] cycle stops.
+func TestFileMountedTwice(t *testing.T) {
+	dir := t.TempDir()
+	writeTxtar(t, dir, txtar.Parse([]byte(`-- Cargo.toml --
+[package]
+name = "twice"
+version = "0.1.0"
+edition = "2021"
+-- src/lib.rs --
+pub mod unix;
+pub mod wasi;
+pub mod cycle;
+-- src/unix.rs --
+#[path = "shared/os_str.rs"]
+mod os_str;
+pub use self::os_str::OsStrExt;
+-- src/wasi.rs --
+#[path = "shared/os_str.rs"]
+mod os_str;
+pub use self::os_str::OsStrExt;
+-- src/shared/os_str.rs --
+/// Extensions.
+pub trait OsStrExt {}
+-- src/cycle.rs --
+#[path = "cycle.rs"]
+pub mod again;
+pub struct Here;
+`)))
+	crates, err := Discover(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		res, err := Extract(t.Context(), dir, crates, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]bool{}
+		heres := 0
+		for _, s := range res.Symbols {
+			got[s.Path] = true
+			if s.Name == "Here" {
+				heres++
+			}
+		}
+		for _, p := range []string{"twice::unix::OsStrExt", "twice::wasi::OsStrExt"} {
+			if !got[p] {
+				t.Errorf("no %s", p)
+			}
+		}
+		if heres == 0 || heres > maxMounts {
+			t.Errorf("the #[path] cycle gave %d copies of Here; want 1 to %d", heres, maxMounts)
+		}
+	}
+}
