@@ -26,6 +26,7 @@ import (
 func scanMacros(ctx context.Context, root string, c Crate, maxSize int64) (exp *macros.Expander, warns []Warning, files int) {
 	table := macros.NewTable()
 	dir := filepath.Dir(c.Root)
+	var paths []string
 	_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || ctx.Err() != nil {
 			return filepath.SkipDir
@@ -43,6 +44,7 @@ func scanMacros(ctx context.Context, root string, c Crate, maxSize int64) (exp *
 			return nil
 		}
 		files++
+		paths = append(paths, path)
 		src, err := os.ReadFile(path)
 		if err != nil || !bytes.Contains(src, []byte("macro_rules")) {
 			return nil
@@ -64,7 +66,34 @@ func scanMacros(ctx context.Context, root string, c Crate, maxSize int64) (exp *
 	if table.Len() == 0 {
 		return nil, warns, files
 	}
-	return &macros.Expander{Table: table, Limits: macros.DefaultLimits}, warns, files
+	exp = &macros.Expander{Table: table, Limits: macros.DefaultLimits}
+	// Macros that define macros (petgraph's trait_template!): their calls
+	// are expanded here, once, for the definitions they make.
+	if definers := table.Definers(); len(definers) > 0 {
+		for _, path := range paths {
+			if ctx.Err() != nil {
+				break
+			}
+			src, err := os.ReadFile(path)
+			if err != nil || !mentionsCall(src, definers) {
+				continue
+			}
+			if toks, err := macros.Lex(string(src), 1); err == nil {
+				exp.ScanExpanded(relPath(root, path), toks, definers)
+			}
+		}
+	}
+	return exp, warns, files
+}
+
+// mentionsCall reports whether src has the text `name!` of one of names.
+func mentionsCall(src []byte, names map[string]bool) bool {
+	for n := range names {
+		if bytes.Contains(src, []byte(n+"!")) {
+			return true
+		}
+	}
+	return false
 }
 
 // line is the line in the real file of byte offset off of e.src.

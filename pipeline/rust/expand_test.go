@@ -125,3 +125,48 @@ func TestHostileMacroCrates(t *testing.T) {
 		})
 	}
 }
+
+// TestMacroDefiningMacros: a macro whose expansion defines a macro named by
+// the call (petgraph's trait_template!, in one module) makes a definition the
+// calls in another module use.
+func TestMacroDefiningMacros(t *testing.T) {
+	dir := writeRepo(t, map[string]string{
+		"Cargo.toml": cargoToml,
+		"src/lib.rs": `#[macro_use]
+mod macros;
+pub mod traits;
+pub mod wrap;
+`,
+		"src/macros.rs": `macro_rules! trait_template {
+    ($(#[$doc:meta])* pub trait $name:ident { $($body:tt)* }) => {
+        macro_rules! $name {
+            ($m:ident $extra:tt) => { $m! { $extra pub trait $name { $($body)* } } }
+        }
+        $(#[$doc])*
+        pub trait $name { $($body)* }
+    };
+}
+macro_rules! delegate_impl {
+    ([$wrapper:ident] pub trait $name:ident { fn $f:ident(&self) -> $r:ty; }) => {
+        impl<T: $name> $name for $wrapper<T> { fn $f(&self) -> $r { self.0.$f() } }
+    };
+}
+`,
+		"src/traits.rs": `trait_template! {
+    /// Counts.
+    pub trait Count { fn count(&self) -> usize; }
+}
+`,
+		"src/wrap.rs": `/// A wrapper.
+pub struct Wrap<T>(pub T);
+Count! {delegate_impl [Wrap]}
+`,
+	})
+	res := extractRepo(t, dir, Options{})
+	paths := symbolPaths(res)
+	for _, want := range []string{"demo::traits::Count", "demo::wrap::Wrap::count"} {
+		if !slices.Contains(paths, want) {
+			t.Errorf("%s missing: %v (warnings %v)", want, paths, res.Warnings)
+		}
+	}
+}

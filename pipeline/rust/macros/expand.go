@@ -147,6 +147,49 @@ func (t *Table) ScanFile(file string, toks []Token) []error {
 	return errs
 }
 
+// Definers lists the macros whose expansions define macros (petgraph's
+// trait_template!, whose `macro_rules! $name { … }` is named by the call).
+func (t *Table) Definers() map[string]bool {
+	out := map[string]bool{}
+	for name, ds := range t.byName {
+		for _, d := range ds {
+			if d.defines {
+				out[name] = true
+			}
+		}
+	}
+	return out
+}
+
+// ScanExpanded expands, in a file's tokens, the calls of the macros named in
+// names (Definers) and adds the macro_rules! definitions the expansions
+// make, so that calls elsewhere in the crate find them (petgraph's
+// `NodeIndexable! {delegate_impl …}`). A call that fails to expand defines
+// nothing.
+func (x *Expander) ScanExpanded(file string, toks []Token, names map[string]bool) {
+	var walk func(toks []Token)
+	walk = func(toks []Token) {
+		for i := 0; i < len(toks); i++ {
+			t := toks[i]
+			if t.Kind == Group {
+				walk(t.Kids)
+				continue
+			}
+			if t.Kind != Ident || !names[t.Text] || i+2 >= len(toks) || !toks[i+1].isPunct("!") || toks[i+2].Kind != Group {
+				continue
+			}
+			if i > 0 && toks[i-1].isPunct("!") || i > 0 && toks[i-1].isIdent("macro_rules") {
+				continue
+			}
+			if out, err := x.Expand(t.Text, toks[i+2].Kids, file, t.Line); err == nil {
+				x.Table.ScanFile(file, out)
+			}
+			i += 2
+		}
+	}
+	walk(toks)
+}
+
 // isMacroRules reports whether toks[i:] is `macro_rules! name { … }`.
 func isMacroRules(toks []Token, i int) bool {
 	return i+3 < len(toks) && toks[i].isIdent("macro_rules") && toks[i+1].isPunct("!") &&

@@ -12,6 +12,8 @@ type Def struct {
 	Line   int
 	Export bool // #[macro_export]
 	Rules  []Rule
+	// defines says the transcriber writes a macro_rules! definition.
+	defines bool
 }
 
 // Rule is one `(matcher) => { transcriber }` arm.
@@ -84,6 +86,7 @@ func ParseDef(name string, body []Token) (*Def, error) {
 			return nil, fmt.Errorf("macro %s: line %d: %w", name, body[i+2].Line, err)
 		}
 		d.Rules = append(d.Rules, Rule{match: m, body: t})
+		d.defines = d.defines || writesMacroRules(t)
 		i += 3
 		if i < len(body) && body[i].isPunct(";") {
 			i++
@@ -93,6 +96,15 @@ func ParseDef(name string, body []Token) (*Def, error) {
 		return nil, fmt.Errorf("macro %s: %w", name, ErrNoRules)
 	}
 	return d, nil
+}
+
+func writesMacroRules(body []tElem) bool {
+	for _, e := range body {
+		if e.kind == tTok && e.tok.Kind == Ident && e.tok.Text == "macro_rules" || writesMacroRules(e.sub) {
+			return true
+		}
+	}
+	return false
 }
 
 // repTail reads the optional separator and the operator after $( … ).
