@@ -217,5 +217,9 @@ func appendDoc(b []byte, d *Doc) []byte {
 	}
 	b = append(b, `,"source":`...)
 	b = appendJSONString(b, d.Source)
+	if d.InheritedFrom != "" {
+		b = append(b, `,"inherited_from":`...)
+		b = appendJSONString(b, d.InheritedFrom)
+	}
 	return append(b, '}')
 }
