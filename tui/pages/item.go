@@ -91,6 +91,10 @@ func newItemPage(b *Browser, sym, width int) *itemPage {
 	p.docs()
 	p.sections()
 	p.uses()
+	// Every marker in the link style, so the links stand out of the text.
+	for i, l := range p.links {
+		p.lines[l.line] = highlight(p.lines[l.line], marker(i), b.Styles.Link.Render)
+	}
 	return p
 }
 
