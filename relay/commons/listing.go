@@ -215,10 +215,13 @@ func (h *Handler) fillRow(e Entry, p *openPack, r *row, cfg string) {
 	}
 }
 
-// summary is a symbol's one-line summary, rendered with its links.
+// summary is a symbol's one-line summary for a listing, rendered with its
+// links; none when the doc was made from the signature alone ("Constant X:
+// pub const X: GUID (no doc comment; …)" repeats the row's own name, and
+// rustdoc lists an undocumented item bare).
 func (h *Handler) summary(e Entry, p *openPack, i int) template.HTML {
 	d, err := p.ReadDoc(p.x.Symbols[i].ID)
-	if err != nil || strings.TrimSpace(d.Summary) == "" {
+	if err != nil || strings.TrimSpace(d.Summary) == "" || d.Source == docpack.DocFromSignature {
 		return ""
 	}
 	return inlineMarkdown(h.linked(e, p, i, d, d.Summary))
