@@ -707,12 +707,16 @@ func (h *Handler) linked(e Entry, p *openPack, from int, d docpack.Doc, src stri
 	})
 }
 
-// docBody renders a symbol's summary and description (or its doc comments
-// when it has no doc), with its links.
+// docBody renders a crate root's summary and description (or its doc
+// comments when it has no doc), with its links; nothing for a doc made from
+// the signature alone ("Module `winapi`: `mod winapi` (no doc comment; …)").
 func (h *Handler) docBody(e Entry, p *openPack, i int) template.HTML {
 	d, err := p.ReadDoc(p.x.Symbols[i].ID)
 	if err != nil {
 		return markdown(h.linked(e, p, i, docpack.Doc{}, p.x.Symbols[i].DocComments))
+	}
+	if d.Source == docpack.DocFromSignature {
+		return ""
 	}
 	return markdown(h.linked(e, p, i, d, d.Summary+"\n\n"+d.Description))
 }
