@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"time"
@@ -170,6 +171,11 @@ func (b *build) generate(ctx context.Context) error {
 
 func (b *build) pack(ctx context.Context) error {
 	return b.stage(StagePackage, func() (string, error) {
+		// What parsing and extraction left behind is garbage now: give it
+		// back to the system before packaging grows the heap again, or the
+		// two add up in the peak (winapi with every feature: the peak RSS
+		// 635 → 515 MB, for one collection of the symbols).
+		debug.FreeOSMemory()
 		m := b.buildManifest()
 		out := b.opts.Output
 		if out == "" {
