@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -138,10 +139,12 @@ func sideOf(p *docpack.Pack) DiffSide {
 	return DiffSide{Name: p.Manifest.Repository.Name, Commit: p.Manifest.Repository.CommitSHA}
 }
 
-// openDiffSide opens target as a docpack when it is a file, and otherwise
-// builds it (a directory or owner/repo@ref) into dir.
+// openDiffSide opens target as a docpack when it is a file or is named
+// *.docpack (a missing one is reported as a missing file, not as a source
+// that failed to build), and otherwise builds it (a directory or
+// owner/repo@ref) into dir.
 func openDiffSide(ctx context.Context, opts *DiffOptions, target, dir string) (*docpack.Pack, error) {
-	if fi, err := os.Stat(target); err == nil && !fi.IsDir() {
+	if fi, err := os.Stat(target); (err == nil && !fi.IsDir()) || (err != nil && strings.HasSuffix(target, ".docpack")) {
 		return docpack.Open(target)
 	}
 	src, err := resolveSource(ctx, opts.IO, target, opts.TokenFile, "")

@@ -131,4 +131,8 @@ func TestDiffUsage(t *testing.T) {
 	if code := MainIO(t.Context(), []string{"diff", "/nonexistent/a.docpack", "/nonexistent/b"}, &IO{Out: &out, ErrOut: &out, Getenv: func(string) string { return "" }}); code != ExitFailure {
 		t.Errorf("missing sides: exit %d, want %d: %s", code, ExitFailure, out.String())
 	}
+	// A missing *.docpack is a missing file, not a crate directory that failed to build.
+	if msg := out.String(); !strings.Contains(msg, "open docpack") || strings.Contains(msg, "build ") {
+		t.Errorf("missing a.docpack reported as %q, want it named as a docpack that cannot be opened", msg)
+	}
 }
