@@ -11,8 +11,19 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(context.Background(), stopSignals()...)
 	code := cli.Main(ctx, os.Args[1:])
 	stop()
 	os.Exit(code)
+}
+
+// stopSignals are the signals that cancel the command (exit 3, a build's
+// temporary docpack removed): Ctrl-C, SIGTERM, and SIGHUP when the terminal
+// goes away — unless SIGHUP is ignored (nohup), which Notify would undo.
+func stopSignals() []os.Signal {
+	sigs := []os.Signal{os.Interrupt, syscall.SIGTERM}
+	if !signal.Ignored(syscall.SIGHUP) {
+		sigs = append(sigs, syscall.SIGHUP)
+	}
+	return sigs
 }
