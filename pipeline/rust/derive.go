@@ -83,9 +83,9 @@ func (e *fileExtractor) derives(it *rawItem, p *pending, mod string, parent *raw
 			impls = append(impls, "StructuralPartialEq")
 		}
 		for _, tr := range impls {
-			label := "impl " + tr + " for " + self
+			label := printSig("impl " + tr + " for " + self)
 			gen := boundParams(params, trait)
-			sig := "impl" + gen + " " + tr + " for " + self + where
+			sig := printSig("impl" + gen + " " + tr + " for " + self + where)
 			attrs := append([]string{"#[automatically_derived]", "#[doctown::from_macro(derive(" + trait + "))]"}, cfgs...)
 			for _, m := range e.macros {
 				attrs = append(attrs, "#[doctown::from_macro("+m+")]")

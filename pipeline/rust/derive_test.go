@@ -41,14 +41,7 @@ macro_rules! flags {
 }
 flags!(Flags);
 `)
-	crates, err := Discover(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := Extract(t.Context(), dir, crates, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := extractRepo(t, dir, Options{})
 	var got []string
 	for _, s := range res.Symbols {
 		if s.SymbolType == "impl" || s.SymbolType == "method" {

@@ -322,3 +322,18 @@ pub struct Here;
 		}
 	}
 }
+
+// extractRegistry extracts a registry crate (its library) in the
+// configuration cargo rustdoc was given for it.
+func extractRegistry(t *testing.T, rc regCrate) *Result {
+	t.Helper()
+	crates, err := Discover(rc.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Extract(t.Context(), rc.dir, crates[:1], Options{Build: BuildConfig{Features: rc.features, IgnoreDocsRS: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}

@@ -75,14 +75,7 @@ func TestInheritedDocsRealCrates(t *testing.T) {
 }
 
 func inheritCrate(t *testing.T, rc regCrate, doc *rdDoc) inheritCount {
-	crates, err := Discover(rc.dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := Extract(t.Context(), rc.dir, crates[:1], Options{Build: BuildConfig{Features: rc.features, IgnoreDocsRS: true}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := extractRegistry(t, rc)
 	var c inheritCount
 	byID := map[string]docpack.Symbol{}
 	for _, s := range res.Symbols {

@@ -20,14 +20,7 @@ func TestInheritedDocs(t *testing.T) {
 	}
 	dir := t.TempDir()
 	writeTxtar(t, dir, ar)
-	crates, err := Discover(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := Extract(t.Context(), dir, crates, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := extractRepo(t, dir, Options{})
 	std := stddocs.Load()
 	stdDoc := func(trait, item, kind string) string {
 		_, tr := std.Trait(trait)

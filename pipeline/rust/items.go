@@ -336,7 +336,7 @@ func (e *fileExtractor) newItem(n *ts.Node, kind docpack.Kind, name string, p *p
 
 // sigUpTo is the normalized text of n up to byte end (the start of a body).
 func (e *fileExtractor) sigUpTo(n *ts.Node, end uint) string {
-	return normSpace(strings.TrimRight(e.str[n.StartByte():end], " \t\n;={"))
+	return printSig(strings.TrimRight(e.str[n.StartByte():end], " \t\n;={"))
 }
 
 func (e *fileExtractor) item(c *ts.Node, k string, p *pending, mod, childDir string, parent *rawItem, ctx string, add func(*rawItem)) {
@@ -437,7 +437,7 @@ func (e *fileExtractor) item(c *ts.Node, k string, p *pending, mod, childDir str
 		}
 		it.sym.Signature = e.sigUpTo(c, end)
 		ty := e.fieldText(c, g.fType)
-		it.sym.ReturnType = normSpace(ty)
+		it.sym.ReturnType = printSig(ty)
 		deps := map[string]bool{}
 		typeDeps(deps, nil, ty)
 		it.sym.Dependencies = sortedKeys(deps)
@@ -468,7 +468,7 @@ func (e *fileExtractor) item(c *ts.Node, k string, p *pending, mod, childDir str
 		name := e.fieldText(c, g.fName)
 		it := e.newItem(c, docpack.KindModule, name, p, mod, parent)
 		it.childMod = joinMod(mod, name)
-		it.sym.Signature = normSpace(strings.TrimSuffix(strings.TrimSpace(e.sigUpTo(c, c.EndByte())), ";"))
+		it.sym.Signature = printSig(strings.TrimSuffix(strings.TrimSpace(e.sigUpTo(c, c.EndByte())), ";"))
 		if body := e.field(c, g.fBody); body != nil {
 			it.sym.Signature = e.sigUpTo(c, body.StartByte())
 			add(it)
@@ -550,9 +550,9 @@ func (e *fileExtractor) generics(c *ts.Node, tp string, body *ts.Node) string {
 		txt = e.str[c.StartByte():body.StartByte()]
 	}
 	if i := indexWord(txt, "where"); i >= 0 {
-		where = normSpace(strings.TrimRight(txt[i:], " \t\n;{"))
+		where = printSig(strings.TrimRight(txt[i:], " \t\n;{"))
 	}
-	out := normSpace(tp)
+	out := printSig(tp)
 	if where != "" {
 		if out != "" {
 			out += " "
@@ -601,7 +601,7 @@ func (e *fileExtractor) fillFunction(it *rawItem, c *ts.Node) {
 	}
 	it.sym.Signature = e.sigUpTo(c, end)
 	it.sym.Generics = e.generics(c, tp, body)
-	it.sym.ReturnType = normSpace(e.fieldText(c, g.fReturn))
+	it.sym.ReturnType = printSig(e.fieldText(c, g.fReturn))
 	gen := genericNames(tp)
 	deps := map[string]bool{}
 	var types []string
@@ -612,18 +612,18 @@ func (e *fileExtractor) fillFunction(it *rawItem, c *ts.Node) {
 			pc := &kids[i]
 			switch e.g.kind(pc) {
 			case "self_parameter":
-				it.sym.Parameters = append(it.sym.Parameters, docpack.Parameter{Name: "self", ParamType: normSpace(e.text(pc))})
+				it.sym.Parameters = append(it.sym.Parameters, docpack.Parameter{Name: "self", ParamType: printSig(e.text(pc))})
 			case "parameter":
 				pat := normSpace(e.fieldText(pc, g.fPattern))
-				ty := normSpace(e.fieldText(pc, g.fType))
+				ty := printSig(e.fieldText(pc, g.fType))
 				if pat == "self" || pat == "mut self" {
-					it.sym.Parameters = append(it.sym.Parameters, docpack.Parameter{Name: "self", ParamType: normSpace(e.text(pc))})
+					it.sym.Parameters = append(it.sym.Parameters, docpack.Parameter{Name: "self", ParamType: printSig(e.text(pc))})
 					continue
 				}
 				it.sym.Parameters = append(it.sym.Parameters, docpack.Parameter{Name: pat, ParamType: ty})
 				types = append(types, ty)
 			case "variadic_parameter":
-				it.sym.Parameters = append(it.sym.Parameters, docpack.Parameter{Name: "...", ParamType: normSpace(e.text(pc))})
+				it.sym.Parameters = append(it.sym.Parameters, docpack.Parameter{Name: "...", ParamType: printSig(e.text(pc))})
 			}
 		}
 	}
@@ -658,7 +658,7 @@ func (e *fileExtractor) fields(body *ts.Node, parent *rawItem, mod string) (priv
 				}
 				name := e.fieldText(c, g.fName)
 				it := e.newItem(c, docpack.KindField, name, &p, mod, parent)
-				ty := normSpace(e.fieldText(c, g.fType))
+				ty := printSig(e.fieldText(c, g.fType))
 				it.sym.Signature = name + ": " + ty
 				it.sym.ReturnType = ty
 				if inVariant {
@@ -718,7 +718,7 @@ func (e *fileExtractor) fields(body *ts.Node, parent *rawItem, mod string) (priv
 			it.sym.Visibility = "pub"
 		}
 		private = private || it.sym.Visibility != "pub"
-		ty := normSpace(e.text(c))
+		ty := printSig(e.text(c))
 		it.sym.Signature = name + ": " + ty
 		it.sym.ReturnType = ty
 		deps := map[string]bool{}
@@ -769,7 +769,7 @@ func (e *fileExtractor) variants(body *ts.Node, enum *rawItem, mod string, gen [
 			if v := e.field(c, g.fValue); v != nil {
 				end = v.StartByte()
 			}
-			it.sym.Signature = normSpace(strings.TrimRight(e.str[c.StartByte():end], " \t\n="))
+			it.sym.Signature = printSig(strings.TrimRight(e.str[c.StartByte():end], " \t\n="))
 			if b := e.field(c, g.fBody); b != nil {
 				e.fields(b, it, mod)
 				deps := map[string]bool{}
@@ -805,13 +805,13 @@ func (e *fileExtractor) implItem(c *ts.Node, p *pending, mod, childDir string, p
 			from++
 		}
 	}
-	label := "impl " + normSpace(e.str[from:ty.EndByte()])
+	label := "impl " + printSig(e.str[from:ty.EndByte()])
 	it := e.newItem(c, docpack.KindImpl, label, p, mod, parent)
 	it.label = label
 	it.params = genericNames(tp)
-	it.selfType = normSpace(e.text(ty))
+	it.selfType = printSig(e.text(ty))
 	if tr != nil {
-		it.trait = normSpace(e.text(tr))
+		it.trait = printSig(e.text(tr))
 	}
 	end := c.EndByte()
 	if body != nil {
@@ -914,7 +914,13 @@ func (e *fileExtractor) macroItems(m *ts.Node, mod, childDir string, parent *raw
 		return
 	}
 	name := normSpace(e.fieldText(m, e.g.fMacro))
-	if name == "" || macroNoItems[name[strings.LastIndex(name, ":")+1:]] {
+	if name == "" {
+		return
+	}
+	// A macro whose body is not items is skipped, unless the crate defines
+	// it (a crate that carries its own copy of bitflags!): then it expands.
+	if macroNoItems[name[strings.LastIndex(name, ":")+1:]] &&
+		(e.exp == nil || e.exp.Table.Lookup(name, e.rel, e.line(m.StartByte(), m.StartPosition().Row)) == nil) {
 		return
 	}
 	var tt *ts.Node

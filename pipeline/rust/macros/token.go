@@ -107,6 +107,9 @@ func putScratch(b []Token) {
 	}
 }
 
+// Closer is the closing delimiter of a group opened by open.
+func Closer(open byte) byte { return closerOf(open) }
+
 func closerOf(open byte) byte {
 	switch open {
 	case '(':

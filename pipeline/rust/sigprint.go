@@ -1,0 +1,233 @@
+package rust
+
+import (
+	"strings"
+
+	"github.com/doctown/doctown/pipeline/rust/macros"
+)
+
+// printSig is the one printer of signatures and the types in them: the
+// tokens of text joined with the spacing rustfmt gives them and rustdoc
+// shows (`pub fn spawn<T>(future: T) -> JoinHandle<T::Output>`), whatever the
+// text's own spacing was: a signature written over several lines, and the
+// token-spaced text of a macro expansion (`spawn < T > (future : T)`), both
+// come out that way. Comments are dropped. Text that does not lex (a
+// signature cut at an unbalanced delimiter) keeps its words as written,
+// whitespace collapsed.
+func printSig(text string) string {
+	if !needsPrint(text) {
+		return text
+	}
+	toks, err := macros.Lex(text, 1)
+	if err != nil {
+		return normSpace(text)
+	}
+	var p sigPrinter
+	p.b.Grow(len(text))
+	if n := len(toks); n > 0 && toks[n-1].Kind == macros.Punct && toks[n-1].Text == "," {
+		toks = toks[:n-1] // a where clause's trailing comma, cut from its body
+	}
+	p.trees(toks)
+	return p.b.String()
+}
+
+// needsPrint reports whether text may differ from its printed form: any
+// whitespace but a single space, a comment, or a space beside punctuation
+// that rustfmt writes without one. Most signatures as written are printed
+// already and are returned as they are.
+func needsPrint(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '\n', '\t', '\r', '/':
+			return true
+		case ' ':
+			if i == 0 || i == len(s)-1 || s[i+1] == ' ' {
+				return true
+			}
+			switch s[i-1] {
+			case '(', '[', '<', '&', ':', '.', '#', '!', '$', '*', '-', '?', '\'':
+				return true
+			}
+			switch s[i+1] {
+			case ')', ']', '>', ',', ';', ':', '.', '(', '[', '<', '?', '!':
+				return true
+			}
+		}
+	}
+	return false
+}
+
+type sigPrinter struct {
+	b     strings.Builder
+	prev  macros.Token // the last token written (a group's delimiters as Punct)
+	any   bool
+	depth []int // per open group: the angle brackets open in it
+}
+
+func (p *sigPrinter) trees(toks []macros.Token) {
+	p.depth = append(p.depth, 0)
+	// A trailing comma of a list of several ("(a: u8, b: u8,)") is left out,
+	// as rustfmt does on one line; a one-tuple's ("(T,)") is kept.
+	if n := len(toks); n > 1 && toks[n-1].Kind == macros.Punct && toks[n-1].Text == "," && commas(toks) > 1 {
+		toks = toks[:n-1]
+	}
+	for i := range toks {
+		t := &toks[i]
+		if t.Kind == macros.Group {
+			if t.Delim == 0 {
+				p.trees(t.Kids)
+				continue
+			}
+			open := macros.Token{Kind: macros.Punct, Text: string(t.Delim)}
+			p.write(open, false)
+			p.trees(t.Kids)
+			p.write(macros.Token{Kind: macros.Punct, Text: string(macros.Closer(t.Delim))}, false)
+			continue
+		}
+		p.token(*t)
+	}
+	p.depth = p.depth[:len(p.depth)-1]
+}
+
+func commas(toks []macros.Token) int {
+	n := 0
+	for _, t := range toks {
+		if t.Kind == macros.Punct && t.Text == "," {
+			n++
+		}
+	}
+	return n
+}
+
+// token writes one token, keeping count of the angle brackets open in the
+// current group: in a signature `<` opens generics (comparisons do not occur
+// there outside braces).
+func (p *sigPrinter) token(t macros.Token) {
+	d := &p.depth[len(p.depth)-1]
+	if t.Kind == macros.Punct {
+		switch t.Text {
+		case "<":
+			p.write(t, false)
+			*d++
+			return
+		case ">", ">>":
+			if *d > 0 {
+				*d -= len(t.Text)
+				*d = max(*d, 0)
+				p.write(t, true)
+				return
+			}
+		}
+	}
+	p.write(t, false)
+}
+
+func (p *sigPrinter) write(t macros.Token, closeAngle bool) {
+	if p.any && p.space(p.prev, t, closeAngle) {
+		p.b.WriteByte(' ')
+	}
+	text := t.Text
+	if t.Kind == macros.Ident && text == "$crate" {
+		text = "crate"
+	}
+	p.b.WriteString(text)
+	unary := false
+	if t.Kind == macros.Punct {
+		switch t.Text {
+		case "&", "&&", "*", "-", "?":
+			unary = !p.any || !operand(p.prev)
+		case "!": // a macro's name before it, else a negation (`impl<T> !Send`)
+			unary = !p.any || p.prev.Kind != macros.Ident || sigKeywords[p.prev.Text]
+		}
+	}
+	p.prev, p.any = t, true
+	if unary {
+		p.prev.Frag = "unary"
+	}
+	if closeAngle {
+		p.prev.Text = ">" // a closing angle, whatever its spelling
+		p.prev.Frag = "angle"
+	}
+}
+
+// keywords after which `(`, `[`, `&`, `*`, `-`, `!` start something new.
+var sigKeywords = map[string]bool{
+	"as": true, "dyn": true, "impl": true, "in": true, "mut": true, "where": true, "for": true,
+	"return": true, "if": true, "match": true, "while": true, "const": true, "static": true,
+	"unsafe": true, "extern": true, "move": true, "type": true, "let": true, "else": true, "ref": true,
+}
+
+// operand reports whether t ends an operand (so that a following `&`, `*`,
+// `-` is a binary operator, and `(`, `[` a call or an index).
+func operand(t macros.Token) bool {
+	switch t.Kind {
+	case macros.Ident:
+		return !sigKeywords[t.Text]
+	case macros.Literal, macros.Lifetime:
+		return true
+	case macros.Punct:
+		return t.Text == ")" || t.Text == "]" || t.Text == "}" || t.Frag == "angle"
+	}
+	return false
+}
+
+// space decides whether a space goes between a and b, as rustfmt spaces them.
+func (p *sigPrinter) space(a, b macros.Token, bClosesAngle bool) bool {
+	at, bt := "", ""
+	if a.Kind == macros.Punct {
+		at = a.Text
+	}
+	if b.Kind == macros.Punct {
+		bt = b.Text
+	}
+	if bClosesAngle {
+		return false
+	}
+	switch at {
+	case "(", "[", "::", "#", "$", ".":
+		return false
+	case "<":
+		return false // generics: nothing after the opening angle
+	case "{":
+		return bt != "}"
+	case "&", "&&", "*", "-", "!", "?":
+		if a.Frag == "unary" {
+			return false
+		}
+	case "..", "..=":
+		return false
+	}
+	switch bt {
+	case ")", "]", ",", ";", ":", ".", "?":
+		if bt == "?" && !operand(a) {
+			break // ?Sized
+		}
+		return false
+	case "::":
+		if a.Kind == macros.Ident {
+			return sigKeywords[a.Text] // `*const ::c_char`, `dyn ::std::error::Error`
+		}
+		return at != "" && at != ">" && a.Frag != "angle" && at != ")" && at != "]"
+	case "<":
+		return !(a.Kind == macros.Ident || at == "::")
+	case "(":
+		if a.Kind == macros.Ident && !sigKeywords[a.Text] || at == "!" || operand(a) && a.Kind == macros.Punct {
+			return false
+		}
+	case "[":
+		if operand(a) || at == "!" {
+			return false
+		}
+	case "!":
+		if a.Kind == macros.Ident && !sigKeywords[a.Text] {
+			return false // a macro call
+		}
+	case "..", "..=":
+		if operand(a) {
+			return false
+		}
+	case "}":
+		return at != "{"
+	}
+	return true
+}
