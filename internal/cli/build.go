@@ -63,6 +63,14 @@ member of a workspace is documented. The docpack is written to
 <crate-or-workspace-name>.docpack unless -o says otherwise; it is written to a
 temporary file first, so an interrupted build never leaves a half-written file.
 
+Items behind #[cfg] are chosen as docs.rs chooses them: the features, default
+target and rustdoc --cfg of the crate's [package.metadata.docs.rs], else the
+default features on x86_64-unknown-linux-gnu. Any of --features, --all-features,
+--no-default-features, --target or --cfg replaces that configuration as a whole
+(the crate is read as cargo builds it with those flags), as
+--ignore-docs-rs-metadata does.
+A feature the crate does not define is a warning, not an error.
+
 Docs are written by the offline extractive generator unless a model is
 configured: OPENAI_API_KEY and/or OPENAI_BASE_URL (any OpenAI-compatible API:
 OpenAI, Ollama, vLLM, llama.cpp's server), DOCTOWN_MODEL. --dry-run shows the
