@@ -42,6 +42,9 @@ import (
 // 1.000), 0.994 with generated items.
 // With macros defined by macro expansions (petgraph's trait_template!):
 // 0.998 with generated items (petgraph 0.915 → 1.000).
+// With the macros of dependencies (their #[macro_export]ed macro_rules!
+// from the local registry: tokio's and tracing's pin_project!, rand's):
+// 0.999 of 49,386 (tokio 0.996 → 1.000, rand 0.995 → 1.000).
 const (
 	gateRecallSource    = 0.99
 	gatePrecisionSource = 0.995

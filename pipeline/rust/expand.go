@@ -7,10 +7,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	ts "github.com/tree-sitter/go-tree-sitter"
 
+	"github.com/doctown/doctown/pipeline/rust/cfg"
 	"github.com/doctown/doctown/pipeline/rust/macros"
 )
 
@@ -27,27 +29,12 @@ func scanMacros(ctx context.Context, root string, c Crate, maxSize int64) (exp *
 	table := macros.NewTable()
 	dir := filepath.Dir(c.Root)
 	var paths []string
-	_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || ctx.Err() != nil {
-			return filepath.SkipDir
-		}
-		if d.IsDir() {
-			if path != dir && (strings.HasPrefix(d.Name(), ".") || d.Name() == "target") {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if !strings.HasSuffix(path, ".rs") || !d.Type().IsRegular() {
-			return nil
-		}
-		if info, err := d.Info(); err != nil || info.Size() > maxSize {
-			return nil
-		}
+	walkRustFiles(ctx, dir, maxSize, nil, func(path string) bool {
 		files++
 		paths = append(paths, path)
 		src, err := os.ReadFile(path)
 		if err != nil || !bytes.Contains(src, []byte("macro_rules")) {
-			return nil
+			return true
 		}
 		toks, err := macros.Lex(string(src), 1)
 		if err != nil {
@@ -58,13 +45,17 @@ func scanMacros(ctx context.Context, root string, c Crate, maxSize int64) (exp *
 			}
 			warns = append(warns, Warning{File: relPath(root, path), Line: line,
 				Message: "macro definitions in this file not read: " + strings.TrimPrefix(err.Error(), "line "+itoa(line)+": ")})
-			return nil
+			return true
 		}
 		table.ScanFile(relPath(root, path), toks)
-		return nil
+		return true
 	})
-	if table.Len() == 0 {
+	deps := dependencyDirs(c)
+	if table.Len() == 0 && len(deps) == 0 {
 		return nil, warns, files
+	}
+	if len(deps) > 0 {
+		table.Extern = func() []*macros.Def { return dependencyMacros(ctx, deps, maxSize) }
 	}
 	exp = &macros.Expander{Table: table, Limits: macros.DefaultLimits}
 	// Macros that define macros (petgraph's trait_template!): their calls
@@ -84,6 +75,127 @@ func scanMacros(ctx context.Context, root string, c Crate, maxSize int64) (exp *
 		}
 	}
 	return exp, warns, files
+}
+
+// registryRoots are where cargo (and Debian) keep crate sources: the
+// registries under CARGO_HOME (default ~/.cargo), then Debian's.
+func registryRoots() []string {
+	home := os.Getenv("CARGO_HOME")
+	if home == "" {
+		if h, err := os.UserHomeDir(); err == nil {
+			home = filepath.Join(h, ".cargo")
+		}
+	}
+	var roots []string
+	if home != "" {
+		roots, _ = filepath.Glob(filepath.Join(home, "registry", "src", "*"))
+	}
+	return append(roots, "/usr/share/cargo/registry")
+}
+
+// dependencyDirs finds the sources of a crate's dependencies in the local
+// registries: for each, the highest version there (no Cargo.lock is read:
+// the macros of one crate's versions rarely differ in the items they make).
+func dependencyDirs(c Crate) []string {
+	m, err := cfg.ReadManifest(filepath.Join(c.Dir, "Cargo.toml"))
+	if err != nil || len(m.Dependencies) == 0 {
+		return nil
+	}
+	roots := registryRoots()
+	var dirs []string
+	for _, dep := range m.Dependencies {
+		var best, bestVer string
+		for _, root := range roots {
+			matches, _ := filepath.Glob(filepath.Join(root, dep+"-[0-9]*"))
+			for _, d := range matches {
+				v := strings.TrimPrefix(filepath.Base(d), dep+"-")
+				if best == "" || versionLess(bestVer, v) {
+					best, bestVer = d, v
+				}
+			}
+		}
+		if best != "" {
+			dirs = append(dirs, best)
+		}
+	}
+	return dirs
+}
+
+// versionLess compares dotted versions numerically (1.9.0 < 1.10.0).
+func versionLess(a, b string) bool {
+	as, bs := strings.FieldsFunc(a, func(r rune) bool { return r == '.' || r == '-' || r == '+' }),
+		strings.FieldsFunc(b, func(r rune) bool { return r == '.' || r == '-' || r == '+' })
+	for i := 0; i < min(len(as), len(bs)); i++ {
+		x, errX := strconv.Atoi(as[i])
+		y, errY := strconv.Atoi(bs[i])
+		switch {
+		case errX == nil && errY == nil && x != y:
+			return x < y
+		case (errX != nil || errY != nil) && as[i] != bs[i]:
+			return as[i] < bs[i]
+		}
+	}
+	return len(as) < len(bs)
+}
+
+// maxDependencyMacroBytes bounds the dependency sources read for macros.
+const maxDependencyMacroBytes = 64 << 20
+
+// dependencyMacros reads the macro_rules! definitions of the dependency
+// crates in dirs (their .rs files that define macros; the exported ones are
+// what a call of the crate finds, the others what those call). Files that do
+// not lex are skipped: a dependency's problem is not the crate's.
+func dependencyMacros(ctx context.Context, dirs []string, maxSize int64) []*macros.Def {
+	table := macros.NewTable()
+	var read int64
+	for _, dir := range dirs {
+		name := filepath.Base(dir)
+		walkRustFiles(ctx, dir, maxSize, notLibSource, func(path string) bool {
+			// A file without #[macro_export] gives the crate's callers nothing
+			// (the helpers an exported macro calls sit beside it).
+			src, err := os.ReadFile(path)
+			if err != nil || !bytes.Contains(src, []byte("macro_export")) {
+				return true
+			}
+			read += int64(len(src))
+			if toks, err := macros.Lex(string(src), 1); err == nil {
+				rel, _ := filepath.Rel(dir, path)
+				table.ScanFile(name+"/"+filepath.ToSlash(rel), toks)
+			}
+			return read <= maxDependencyMacroBytes
+		})
+	}
+	return table.Defs()
+}
+
+// notLibSource are directories of a package that hold no library code.
+var notLibSource = map[string]bool{"tests": true, "benches": true, "examples": true}
+
+// walkRustFiles calls fn with each regular .rs file under dir of at most
+// maxSize bytes, in lexical order, leaving out hidden directories, target/
+// and those in skip; it stops when fn returns false or ctx ends.
+func walkRustFiles(ctx context.Context, dir string, maxSize int64, skip map[string]bool, fn func(path string) bool) {
+	_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || ctx.Err() != nil {
+			return filepath.SkipDir
+		}
+		if d.IsDir() {
+			if path != dir && (strings.HasPrefix(d.Name(), ".") || d.Name() == "target" || skip[d.Name()]) {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".rs") || !d.Type().IsRegular() {
+			return nil
+		}
+		if info, err := d.Info(); err != nil || info.Size() > maxSize {
+			return nil
+		}
+		if !fn(path) {
+			return filepath.SkipAll
+		}
+		return nil
+	})
 }
 
 // mentionsCall reports whether src has the text `name!` of one of names.

@@ -1,6 +1,8 @@
 package rust
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -165,6 +167,47 @@ Count! {delegate_impl [Wrap]}
 	res := extractRepo(t, dir, Options{})
 	paths := symbolPaths(res)
 	for _, want := range []string{"demo::traits::Count", "demo::wrap::Wrap::count"} {
+		if !slices.Contains(paths, want) {
+			t.Errorf("%s missing: %v (warnings %v)", want, paths, res.Warnings)
+		}
+	}
+}
+
+// TestDependencyMacros: a call of a macro the crate does not define is
+// expanded with its dependency's #[macro_export]ed definition, read from the
+// local registry (CARGO_HOME's, the highest version there: 1.10.0 over
+// 1.9.0), helpers the macro calls included; bitflags!-style calls, which hold
+// no items as written, are expanded too.
+func TestDependencyMacros(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("CARGO_HOME", home)
+	reg := filepath.Join(home, "registry", "src", "index.example-1")
+	for ver, body := range map[string]string{
+		"1.9.0":  `#[macro_export] macro_rules! bitflags { ($($t:tt)*) => {}; }`,
+		"1.10.0": "#[macro_export]\nmacro_rules! bitflags {\n    (pub struct $name:ident: $t:ty { $(const $f:ident = $v:expr;)* }) => {\n        pub struct $name { bits: $t }\n        __flag_consts! { $name $($f = $v;)* }\n    };\n}\n#[macro_export]\n#[doc(hidden)]\nmacro_rules! __flag_consts {\n    ($name:ident $($f:ident = $v:expr;)*) => {\n        impl $name { $(pub const $f: Self = Self { bits: $v };)* }\n    };\n}\n",
+	} {
+		d := filepath.Join(reg, "flagset-"+ver, "src")
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(d, "lib.rs"), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := writeRepo(t, map[string]string{
+		"Cargo.toml": cargoToml + "\n[dependencies]\nflags = { package = \"flagset\", version = \"1\" }\n",
+		"src/lib.rs": `use flags::bitflags;
+bitflags! {
+    pub struct Mode: u8 {
+        const READ = 1;
+        const WRITE = 2;
+    }
+}
+`,
+	})
+	res := extractRepo(t, dir, Options{})
+	paths := symbolPaths(res)
+	for _, want := range []string{"demo::Mode", "demo::Mode::READ", "demo::Mode::WRITE"} {
 		if !slices.Contains(paths, want) {
 			t.Errorf("%s missing: %v (warnings %v)", want, paths, res.Warnings)
 		}

@@ -417,9 +417,15 @@ func (e *fileExtractor) item(c *ts.Node, k string, p *pending, mod, childDir str
 		if v := e.field(c, g.fValue); k == "const_item" && v != nil && e.fieldText(c, g.fName) == "_" && e.g.kind(v) == "block" {
 			// const _: () = { impl Trait for Type { … } }; (serde_derive's
 			// output, hand-written the same way): the impls count where the
-			// block is, as rustdoc lists them; the const has no name to show.
+			// block is, as rustdoc lists them; the const has no name to show,
+			// nor do the other items inside (pin_project!'s __Origin struct).
 			if ctx == "" {
-				e.walkList(v, mod, childDir, parent, ctx, add, nil)
+				e.walkList(v, mod, childDir, parent, ctx, func(it *rawItem) {
+					if it.parent == parent && it.sym.SymbolType != docpack.KindImpl {
+						it.sym.Visibility = "private" // unnameable, whatever it says
+					}
+					add(it)
+				}, nil)
 			}
 			return
 		}
@@ -917,8 +923,9 @@ func (e *fileExtractor) macroItems(m *ts.Node, mod, childDir string, parent *raw
 	if name == "" {
 		return
 	}
-	// A macro whose body is not items is skipped, unless the crate defines
-	// it (a crate that carries its own copy of bitflags!): then it expands.
+	// A macro whose body is not items (bitflags!, lazy_static! …) is
+	// skipped, unless its definition is known: the crate's own copy, or its
+	// dependency's (then it expands).
 	if macroNoItems[name[strings.LastIndex(name, ":")+1:]] &&
 		(e.exp == nil || e.exp.Table.Lookup(name, e.rel, e.line(m.StartByte(), m.StartPosition().Row)) == nil) {
 		return

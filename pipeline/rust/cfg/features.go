@@ -3,6 +3,7 @@ package cfg
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -23,6 +24,10 @@ type Manifest struct {
 	Features map[string][]string // [features]
 	Optional []string            // optional dependencies (the names used in this manifest), sorted
 	DocsRS   DocsRS              // [package.metadata.docs.rs]
+	// Dependencies are the package names of the normal dependencies
+	// ([dependencies] and [target.*.dependencies], `package = …` renames
+	// followed), sorted.
+	Dependencies []string
 	// BuildScript is the build script's path relative to the manifest's
 	// directory: package.build, else "build.rs" (which cargo uses when the
 	// file exists); "" when package.build = false.
@@ -75,11 +80,13 @@ func (d DocsRS) Target() string {
 
 type rawDep struct {
 	Optional bool
+	Package  string
 }
 
 func (d *rawDep) UnmarshalTOML(v any) error {
 	if m, ok := v.(map[string]any); ok {
 		d.Optional, _ = m["optional"].(bool)
+		d.Package, _ = m["package"].(string)
 	}
 	return nil
 }
@@ -143,6 +150,17 @@ func ParseManifest(data []byte) (*Manifest, error) {
 			}
 		}
 	}
+	deps := map[string]bool{}
+	normal := func(ds map[string]rawDep) {
+		for name, d := range ds {
+			deps[cmp.Or(d.Package, name)] = true
+		}
+	}
+	normal(raw.Dependencies)
+	for _, t := range raw.Target {
+		normal(t.Dependencies)
+	}
+	m.Dependencies = slices.Sorted(maps.Keys(deps))
 	add(raw.Dependencies)
 	add(raw.BuildDependencies)
 	add(raw.BuildDeps2)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -60,6 +61,29 @@ func (b *budget) err() error {
 type Table struct {
 	byName map[string][]*Def
 	bad    map[string]error // definitions that could not be parsed
+	// Extern loads, on the first call of a macro the crate does not define,
+	// the #[macro_export]ed definitions of its dependencies (nil: none).
+	Extern     func() []*Def
+	externOnce sync.Once
+	extern     map[string]*Def
+}
+
+// externDef is the dependencies' exported definition of name, loaded once.
+func (t *Table) externDef(name string) *Def {
+	if t.Extern == nil {
+		return nil
+	}
+	t.externOnce.Do(func() {
+		t.extern = map[string]*Def{}
+		for _, d := range t.Extern() {
+			// An exported definition wins; the others are the helpers an
+			// exported macro may call by textual scope.
+			if old, dup := t.extern[d.Name]; !dup || d.Export && !old.Export {
+				t.extern[d.Name] = d
+			}
+		}
+	})
+	return t.extern[name]
 }
 
 // NewTable returns an empty table.
@@ -72,6 +96,21 @@ func (t *Table) Bad(name string) error {
 		name = strings.TrimSpace(name[i+2:])
 	}
 	return t.bad[name]
+}
+
+// Defs lists the definitions, by name then file and line.
+func (t *Table) Defs() []*Def {
+	var out []*Def
+	for _, name := range slices.Sorted(func(yield func(string) bool) {
+		for k := range t.byName {
+			if !yield(k) {
+				return
+			}
+		}
+	}) {
+		out = append(out, t.byName[name]...)
+	}
+	return out
 }
 
 // Len is the number of definitions.
@@ -112,7 +151,7 @@ func (t *Table) Lookup(name, file string, line int) *Def {
 	case len(ds) > 0:
 		return ds[0]
 	}
-	return nil
+	return t.externDef(name)
 }
 
 // ScanFile adds every macro_rules! definition in a file's tokens, at any
