@@ -16,3 +16,19 @@ func TestSplitImpl(t *testing.T) {
 		}
 	}
 }
+
+func TestDocOrigin(t *testing.T) {
+	for _, c := range []struct {
+		d    Doc
+		want string
+	}{
+		{Doc{Source: DocFromComments}, ""},
+		{Doc{Source: DocFromLLM}, ""},
+		{Doc{Source: DocFromSignature}, "(no doc comment: described from the signature)"},
+		{Doc{Source: DocFromInherited, InheritedFrom: "core::fmt::Debug::fmt"}, "(the doc of core::fmt::Debug::fmt, which this implements)"},
+	} {
+		if got := c.d.Origin(); got != c.want {
+			t.Errorf("Origin(%s) = %q; want %q", c.d.Source, got, c.want)
+		}
+	}
+}

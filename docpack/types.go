@@ -238,6 +238,23 @@ type Manifest struct {
 	Tool      Tool     `json:"tool"`
 }
 
+// Origin is the note a viewer shows above a doc that is not the author's
+// words about this item: "(no doc comment: described from the signature)",
+// or for an inherited doc where it is from, as rustdoc links a trait-impl
+// item's borrowed doc to the trait's ("Read more"); "" for the rest.
+func (d Doc) Origin() string {
+	switch d.Source {
+	case DocFromSignature:
+		return "(no doc comment: described from the signature)"
+	case DocFromInherited:
+		if d.InheritedFrom != "" {
+			return "(the doc of " + d.InheritedFrom + ", which this implements)"
+		}
+		return "(the doc of the trait item this implements)"
+	}
+	return ""
+}
+
 // Availability is the sentence docs.rs shows for a symbol whose
 // availability depends on the build configuration ("Available on crate
 // feature `full` only"), or "" when it has no cfg.

@@ -179,8 +179,8 @@ func printSymbol(w io.Writer, x *index.Index, path string) error {
 	if len(attrs) > 0 {
 		fmt.Fprintf(w, "%s\n", strings.Join(attrs, " "))
 	}
-	if hasDoc && d.Source == docpack.DocFromSignature {
-		fmt.Fprintln(w, "(no doc comment: described from the signature)")
+	if o := d.Origin(); hasDoc && o != "" {
+		fmt.Fprintln(w, o)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprint(w, components.DocMarkdownLinked(s, d, hasDoc, 100, func(l index.Link) string {

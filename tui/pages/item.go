@@ -135,8 +135,8 @@ func (p *itemPage) header() {
 	if len(attrs) > 0 {
 		p.add(st.Faint.Render(ansi.Truncate(strings.Join(attrs, " "), p.width, "…")))
 	}
-	if d, ok := x.Doc(p.sym); ok && d.Source == docpack.DocFromSignature {
-		p.add(st.Faint.Render("(no doc comment: described from the signature)"))
+	if d, ok := x.Doc(p.sym); ok && d.Origin() != "" {
+		p.add(st.Faint.Render(ansi.Truncate(d.Origin(), p.width, "…")))
 	}
 	p.add("")
 }
