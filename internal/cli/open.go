@@ -33,12 +33,14 @@ func newOpenCmd(s *IO) *cobra.Command {
 		Example: `  doctown open serde.docpack                      # browse it (a terminal)
   doctown open serde.docpack serde::de::Deserialize  # one item as markdown
   doctown open serde.docpack --plain | less          # every module and item
-  doctown open serde.docpack --json | jq length`,
+  doctown open serde.docpack --json | jq length
+  doctown open serde.docpack serde::Serialize --json | jq .doc.summary`,
 		Short: "Read a docpack",
 		Long: `open shows a docpack. On a terminal it opens the browser; otherwise (or with
 --plain) it prints the modules and their symbols with one-line summaries, or with
 --json the symbols as JSON. With SYMBOL_PATH (crate::module::Item) it prints that
-symbol's signature and docs as markdown.`,
+symbol's signature and docs as markdown, or with --json the symbol and its doc
+as one JSON object ({"symbol", "doc"}).`,
 		Args: rangeArgs(1, 2),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.Path = args[0]
@@ -74,13 +76,26 @@ func runOpen(ctx context.Context, opts *OpenOptions) error {
 		return err
 	}
 	defer p.Close()
+	enc := json.NewEncoder(s.Out)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
 	switch {
+	case opts.Symbol != "" && opts.JSON:
+		i, err := findSymbol(p.Index, opts.Symbol)
+		if err != nil {
+			return err
+		}
+		out := struct {
+			Symbol docpack.Symbol `json:"symbol"`
+			Doc    *docpack.Doc   `json:"doc,omitempty"`
+		}{Symbol: p.Index.Symbols[i]}
+		if d, ok := p.Index.Doc(i); ok {
+			out.Doc = &d
+		}
+		return enc.Encode(out)
 	case opts.Symbol != "":
 		return printSymbol(s.Out, p.Index, opts.Symbol)
 	case opts.JSON:
-		enc := json.NewEncoder(s.Out)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
 		return enc.Encode(p.Symbols)
 	}
 	printListing(s.Out, p.Index)
@@ -135,20 +150,27 @@ func oneLine(s string) string {
 // shows (index.Sections) included, or fails with near matches. Links of the
 // docs keep their targets: a symbol of the docpack by its path, anything else
 // by its URL; a link that resolves to nothing is its text.
-func printSymbol(w io.Writer, x *index.Index, path string) error {
-	i, ok := x.ByPath(path)
-	if !ok {
-		if j, found := x.ByID(path); found {
-			i, ok = j, true
-		}
+// findSymbol finds the symbol named by path (or its id), or says which paths
+// come close.
+func findSymbol(x *index.Index, path string) (int, error) {
+	if i, ok := x.ByPath(path); ok {
+		return i, nil
 	}
-	if !ok {
-		near := nearPaths(x, path, 5)
-		msg := fmt.Sprintf("no symbol %q in this docpack", path)
-		if len(near) > 0 {
-			msg += "; did you mean:\n  " + strings.Join(near, "\n  ")
-		}
-		return fmt.Errorf("%s", msg)
+	if i, ok := x.ByID(path); ok {
+		return i, nil
+	}
+	near := nearPaths(x, path, 5)
+	msg := fmt.Sprintf("no symbol %q in this docpack", path)
+	if len(near) > 0 {
+		msg += "; did you mean:\n  " + strings.Join(near, "\n  ")
+	}
+	return -1, fmt.Errorf("%s", msg)
+}
+
+func printSymbol(w io.Writer, x *index.Index, path string) error {
+	i, err := findSymbol(x, path)
+	if err != nil {
+		return err
 	}
 	s := x.Symbols[i]
 	d, hasDoc := x.Doc(i)

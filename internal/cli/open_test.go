@@ -60,6 +60,24 @@ func TestOpenPlain(t *testing.T) {
 			t.Errorf("got %d symbols, [2]=%s", len(got), got[2].Path)
 		}
 	})
+	// With a symbol path, --json is that symbol and its doc, not the markdown page.
+	t.Run("symbol json", func(t *testing.T) {
+		var out bytes.Buffer
+		s := &IO{In: strings.NewReader(""), Out: &out, ErrOut: &out, Getenv: func(string) string { return "" }}
+		if code := MainIO(t.Context(), []string{"open", path, "geom::shapes::parse", "--json"}, s); code != 0 {
+			t.Fatalf("exit %d: %s", code, out.String())
+		}
+		var got struct {
+			Symbol docpack.Symbol
+			Doc    *docpack.Doc
+		}
+		if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+			t.Fatalf("not JSON: %v\n%s", err, out.String())
+		}
+		if got.Symbol.Path != "geom::shapes::parse" || got.Doc == nil || got.Doc.Summary == "" {
+			t.Errorf("got symbol %q, doc %+v", got.Symbol.Path, got.Doc)
+		}
+	})
 }
 
 // TestOpenSymbolPage prints hashbrown's HashMap as `doctown open` does when
