@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/doctown/doctown/internal/fakerunpod"
+	"github.com/doctown/doctown/pipeline/worker"
 	"github.com/doctown/doctown/relay/config"
 	"github.com/doctown/doctown/relay/dispatch"
 	"github.com/doctown/doctown/relay/jobs"
@@ -37,7 +38,7 @@ func TestShutdownGraceFinishesRunningBuild(t *testing.T) {
 	started := make(chan string, 4)
 	release := make(chan struct{})
 	rp := fakerunpod.New(fakerunpod.Options{APIKey: testRunPodKey, Runner: func(ctx context.Context, id string, raw json.RawMessage) (any, error) {
-		var in dispatch.RunPodInput
+		var in worker.Input
 		if err := json.Unmarshal(raw, &in); err != nil {
 			return nil, err
 		}

@@ -30,7 +30,8 @@ import (
 	"github.com/doctown/doctown/pipeline/upload"
 )
 
-// Input is a job's "input" object.
+// Input is a job's "input" object: the one definition of that wire format,
+// which the relay's RunPod dispatcher sends and the worker reads.
 type Input struct {
 	// Repo is owner/repo (or a GitHub or git URL).
 	Repo string `json:"repo"`

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/doctown/doctown/internal/backoff"
-	"github.com/doctown/doctown/pipeline/rust"
+	"github.com/doctown/doctown/pipeline/worker"
 	"github.com/doctown/doctown/relay/config"
 	"github.com/doctown/doctown/relay/secret"
 )
@@ -40,19 +40,6 @@ var _ Dispatcher = (*RunPodDispatcher)(nil)
 // Name is "runpod".
 func (d *RunPodDispatcher) Name() string { return config.DispatchRunPod }
 
-// RunPodInput is the input of a RunPod job; the worker side reads the same names.
-type RunPodInput struct {
-	Repo        string `json:"repo"`
-	GitRef      string `json:"git_ref"`
-	Token       string `json:"token,omitempty"`
-	APIURL      string `json:"api_url"`
-	JobID       string `json:"job_id"`
-	UploadToken string `json:"upload_token"`
-	UploadURL   string `json:"upload_url"`
-	// Build is the build configuration (worker.Input's "build").
-	Build rust.BuildConfig `json:"build,omitzero"`
-}
-
 type runPodPolicy struct {
 	ExecutionTimeout int64 `json:"executionTimeout,omitempty"` // milliseconds
 	TTL              int64 `json:"ttl,omitempty"`              // milliseconds
@@ -77,7 +64,7 @@ func (d *RunPodDispatcher) Dispatch(ctx context.Context, t *Task) (Outcome, erro
 func (d *RunPodDispatcher) run(ctx context.Context, t *Task) error {
 	j := t.Job
 	body, err := json.Marshal(map[string]any{
-		"input": RunPodInput{
+		"input": worker.Input{
 			Repo: j.FullName(), GitRef: j.SHA, Token: t.Token, APIURL: t.APIURL,
 			JobID: j.ID, UploadToken: t.UploadToken, UploadURL: t.UploadURL, Build: t.Build,
 		},
