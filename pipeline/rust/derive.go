@@ -87,9 +87,7 @@ func (e *fileExtractor) derives(it *rawItem, p *pending, mod string, parent *raw
 			gen := boundParams(params, trait)
 			sig := printSig("impl" + gen + " " + tr + " for " + self + where)
 			attrs := append([]string{"#[automatically_derived]", "#[doctown::from_macro(derive(" + trait + "))]"}, cfgs...)
-			for _, m := range e.macros {
-				attrs = append(attrs, "#[doctown::from_macro("+m+")]")
-			}
+			attrs = append(attrs, e.fromMacro...)
 			imp := &rawItem{mod: mod, parent: parent, hidden: it.hidden, label: label, selfType: self, trait: tr, traitPath: deriveTraits[tr]}
 			imp.sym = docpack.Symbol{
 				Name: label, Crate: e.crate, SymbolType: docpack.KindImpl, Visibility: it.sym.Visibility,

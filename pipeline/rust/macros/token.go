@@ -10,8 +10,8 @@ package macros
 import (
 	"fmt"
 	"slices"
-	"sync"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
