@@ -210,7 +210,7 @@ func (e *fileExtractor) walkListAttrs(list *ts.Node, mod, childDir string, paren
 			if v, inc, ok := docAttr(e.text(c)); ok && inner != nil {
 				*inner = append(*inner, e.docValue(v, inc))
 			} else if !ok && innerAttrs != nil {
-				*innerAttrs = append(*innerAttrs, normSpace(e.text(c)))
+				*innerAttrs = append(*innerAttrs, printSig(e.text(c)))
 			}
 		case "line_comment", "block_comment":
 			t := e.text(c)
@@ -270,14 +270,14 @@ func (e *fileExtractor) addAttrText(p *pending, t string, line, depth int) {
 				e.addAttrText(p, "#["+a+"]", line, depth+1)
 			}
 		}
-		p.attrs = append(p.attrs, normSpace(t))
+		p.attrs = append(p.attrs, printSig(t))
 		return
 	}
 	if v, inc, ok := docAttr(t); ok {
 		p.docs = append(p.docs, e.docValue(v, inc))
 		return
 	}
-	nt := normSpace(t)
+	nt := printSig(t)
 	compact := strings.ReplaceAll(nt, " ", "")
 	switch {
 	case strings.HasPrefix(compact, "#[doc(hidden"):
@@ -1049,7 +1049,7 @@ func (e *fileExtractor) tokenTreeItems(name string, tt *ts.Node, expanded string
 	for i := range rootKids {
 		c := &rootKids[i]
 		if g := e.g.kind(c); g == "inner_attribute_item" {
-			innerAttrs = append(innerAttrs, normSpace(sub.text(c)))
+			innerAttrs = append(innerAttrs, printSig(sub.text(c)))
 		} else if g != "line_comment" && g != "block_comment" {
 			break
 		}

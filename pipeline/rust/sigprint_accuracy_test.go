@@ -13,7 +13,8 @@ import (
 // TestGeneratedSignaturesRealCrates checks the signatures of the items
 // macro expansions make in tokio, bitflags and num-traits (and every other
 // registry crate): each reads as printed (printSig leaves it as it is, no
-// token spacing such as `spawn < T > (future : T)`), and a function's
+// token spacing such as `spawn < T > (future : T)`), so do its attributes
+// (`#[cfg(feature = "rt")]`, not `#[ cfg( feature = "rt")]`), and a function's
 // parameters are the ones rustdoc lists for the item at that place, by name
 // and number.
 func TestGeneratedSignaturesRealCrates(t *testing.T) {
@@ -55,6 +56,12 @@ func TestGeneratedSignaturesRealCrates(t *testing.T) {
 			if p := printSig(s.Signature); p != s.Signature || strings.Contains(s.Signature, " :: ") || strings.Contains(s.Signature, " < ") {
 				spaced++
 				bad = append(bad, fmt.Sprintf("%s %s: %q", rc.name, s.Path, s.Signature))
+			}
+			for _, a := range s.Attributes {
+				if printSig(a) != a {
+					spaced++
+					bad = append(bad, fmt.Sprintf("%s %s: attribute %q", rc.name, s.Path, a))
+				}
 			}
 			if s.SymbolType != docpack.KindFunction && s.SymbolType != docpack.KindMethod && s.SymbolType != docpack.KindTraitMethod {
 				continue
