@@ -34,7 +34,12 @@ const maxBuildScript = 1 << 20
 // of an undecided one counts), helper functions that print their argument
 // (libc's set_cfg), calls of local functions, and autocfg's emit_* helpers.
 // Names printed inside loops and closures are undecided.
-func buildScriptCfgs(path string, features []string) (on, undecided []string) {
+//
+// The target triple answers `env::var("TARGET")` and what the script
+// computes from it: string locals, `&target[..]`, `==`/`!=`, `starts_with`,
+// `ends_with`, `contains`, and local functions deciding on it (log's
+// `match target { "thumbv6m-none-eabi" | … => false, _ => true }`).
+func buildScriptCfgs(path string, features []string, target string) (on, undecided []string) {
 	st, err := os.Stat(path)
 	if err != nil || !st.Mode().IsRegular() || st.Size() > maxBuildScript {
 		return nil, nil
@@ -54,7 +59,7 @@ func buildScriptCfgs(path string, features []string) (on, undecided []string) {
 		return nil, nil
 	}
 	defer tree.Close()
-	b := &bsReader{src: src, features: map[string]bool{}, fns: map[string]*ts.Node{}, active: map[string]bool{}, maybe: map[string]bool{}}
+	b := &bsReader{src: src, target: target, features: map[string]bool{}, fns: map[string]*ts.Node{}, active: map[string]bool{}, maybe: map[string]bool{}}
 	for _, f := range features {
 		b.features[f] = true
 	}
@@ -128,6 +133,7 @@ func (t tri) not() tri {
 // bsReader walks one build script.
 type bsReader struct {
 	src      []byte
+	target   string // the target triple, the script's TARGET
 	features map[string]bool
 	fns      map[string]*ts.Node
 	active   map[string]bool // functions being walked (recursion guard)
@@ -235,7 +241,11 @@ func (b *bsReader) walk(n *ts.Node, env *bsEnv) map[string]bool {
 	case "let_declaration":
 		if pat, val := n.ChildByFieldName("pattern"), n.ChildByFieldName("value"); pat != nil && val != nil {
 			if pat.Kind() == "identifier" {
-				env.vars[b.text(pat)] = b.eval(val, env)
+				if v, ok := b.strVal(val, env); ok {
+					env.args[b.text(pat)] = v
+				} else {
+					env.vars[b.text(pat)] = b.eval(val, env)
+				}
 			}
 		}
 		return b.walkChildren(n, env)
@@ -574,6 +584,201 @@ func (b *bsReader) eval(n *ts.Node, env *bsEnv) tri {
 		}
 	case "call_expression":
 		return b.evalCall(n, env)
+	case "match_expression":
+		if v := b.matchArm(n, env); v != nil {
+			return b.eval(v, env)
+		}
+	case "block":
+		if t := tail(n); t != nil {
+			return b.eval(t, env)
+		}
+	}
+	return triUnknown
+}
+
+// strVal is the string an expression surely has: a literal, a local or
+// parameter bound to one, the target from `env::var("TARGET")`, and what
+// keeps a string as it is (`&x`, `x[..]`, `.to_string()`, `.unwrap()`, a
+// local function returning one, `match f() { Some(t) => t, None => … }`).
+func (b *bsReader) strVal(n *ts.Node, env *bsEnv) (string, bool) {
+	if n == nil || b.depth > 16 {
+		return "", false
+	}
+	switch n.Kind() {
+	case "string_literal":
+		return unquoteRust(b.text(n))
+	case "identifier":
+		v, ok := env.args[b.text(n)]
+		return v, ok
+	case "reference_expression", "parenthesized_expression":
+		if n.NamedChildCount() > 0 {
+			return b.strVal(n.NamedChild(n.NamedChildCount()-1), env)
+		}
+	case "index_expression":
+		if n.NamedChildCount() == 2 && n.NamedChild(1).Kind() == "range_expression" && b.text(n.NamedChild(1)) == ".." {
+			return b.strVal(n.NamedChild(0), env)
+		}
+	case "try_expression":
+		if n.NamedChildCount() == 1 {
+			return b.strVal(n.NamedChild(0), env)
+		}
+	case "match_expression":
+		v := n.ChildByFieldName("value")
+		body := n.ChildByFieldName("body")
+		s, ok := b.strVal(v, env)
+		if !ok || body == nil {
+			return "", false
+		}
+		// match rustc_target() { Some(target) => target, None => return }
+		for i := uint(0); i < body.NamedChildCount(); i++ {
+			arm := body.NamedChild(i)
+			pat, val := arm.ChildByFieldName("pattern"), arm.ChildByFieldName("value")
+			if pat == nil || val == nil {
+				continue
+			}
+			t := b.text(pat)
+			if inner, ok := strings.CutPrefix(t, "Some("); ok && strings.HasSuffix(inner, ")") {
+				name := strings.TrimSpace(strings.TrimSuffix(inner, ")"))
+				if val.Kind() == "identifier" && b.text(val) == name {
+					return s, true
+				}
+			}
+		}
+	case "call_expression":
+		fn := n.ChildByFieldName("function")
+		if fn == nil {
+			return "", false
+		}
+		switch fn.Kind() {
+		case "scoped_identifier", "identifier":
+			name := b.text(fn)
+			if strings.HasSuffix(name, "var") && (name == "var" || strings.HasSuffix(name, "::var")) {
+				if args := b.stringArgs(n.ChildByFieldName("arguments"), env); len(args) == 1 && args[0] == "TARGET" && b.target != "" {
+					return b.target, true
+				}
+				return "", false
+			}
+			if f, ok := b.fns[name]; ok && !b.active[name] {
+				return callValue(b, f, n.ChildByFieldName("arguments"), env, func(body *ts.Node, e *bsEnv) (string, bool) {
+					return b.strVal(tail(body), e)
+				})
+			}
+		case "field_expression":
+			switch b.text(fn.ChildByFieldName("field")) {
+			case "unwrap", "ok", "expect", "to_string", "to_owned", "as_str", "clone", "into", "unwrap_or_default":
+				return b.strVal(fn.ChildByFieldName("value"), env)
+			}
+		}
+	}
+	return "", false
+}
+
+// tail is a block's value: its last expression, nil when it ends in a statement.
+func tail(body *ts.Node) *ts.Node {
+	if body == nil || body.NamedChildCount() == 0 {
+		return nil
+	}
+	last := body.NamedChild(body.NamedChildCount() - 1)
+	// A block-like expression ending the block (`match … { … }` with no `;`)
+	// is parsed as an expression statement: it is still the value.
+	if last.Kind() == "expression_statement" && last.NamedChildCount() == 1 && last.EndByte() == last.NamedChild(0).EndByte() {
+		return last.NamedChild(0)
+	}
+	if last.Kind() == "expression_statement" || strings.HasSuffix(last.Kind(), "_declaration") {
+		return nil
+	}
+	return last
+}
+
+// callValue evaluates local function f's body with its parameters bound to
+// the string values of args (evaluated in env), through value.
+func callValue[T any](b *bsReader, f *ts.Node, args *ts.Node, env *bsEnv, value func(body *ts.Node, e *bsEnv) (T, bool)) (T, bool) {
+	var zero T
+	name := b.text(f.ChildByFieldName("name"))
+	if b.active[name] || b.depth > 16 {
+		return zero, false
+	}
+	b.active[name] = true
+	b.depth++
+	defer func() { delete(b.active, name); b.depth-- }()
+	e := &bsEnv{vars: map[string]tri{}, args: map[string]string{}}
+	if ps := f.ChildByFieldName("parameters"); ps != nil && args != nil {
+		j := uint(0)
+		for i := uint(0); i < ps.NamedChildCount(); i++ {
+			p := ps.NamedChild(i)
+			if p.Kind() != "parameter" {
+				continue
+			}
+			if j < args.NamedChildCount() {
+				if v, ok := b.strVal(args.NamedChild(j), env); ok {
+					if pat := p.ChildByFieldName("pattern"); pat != nil {
+						e.args[b.text(pat)] = v
+					}
+				}
+			}
+			j++
+		}
+	}
+	body := f.ChildByFieldName("body")
+	if body == nil {
+		return zero, false
+	}
+	return value(body, e)
+}
+
+// matchArm is the value of the arm a match on a known string takes: string
+// literal patterns, `|` between them, and `_` or a binding for the rest.
+func (b *bsReader) matchArm(n *ts.Node, env *bsEnv) *ts.Node {
+	s, ok := b.strVal(n.ChildByFieldName("value"), env)
+	body := n.ChildByFieldName("body")
+	if !ok || body == nil {
+		return nil
+	}
+	for i := uint(0); i < body.NamedChildCount(); i++ {
+		arm := body.NamedChild(i)
+		pat, val := arm.ChildByFieldName("pattern"), arm.ChildByFieldName("value")
+		if pat == nil || val == nil {
+			continue
+		}
+		switch m := b.patMatches(pat, s); m {
+		case triTrue:
+			return val
+		case triUnknown:
+			return nil
+		}
+	}
+	return nil
+}
+
+// patMatches says whether pattern pat matches the string s.
+func (b *bsReader) patMatches(pat *ts.Node, s string) tri {
+	switch t := strings.TrimSpace(b.text(pat)); {
+	case t == "_":
+		return triTrue
+	case pat.Kind() == "match_pattern" && pat.NamedChildCount() == 1:
+		if pat.ChildByFieldName("condition") != nil {
+			return triUnknown
+		}
+		return b.patMatches(pat.NamedChild(0), s)
+	case pat.Kind() == "or_pattern":
+		res := triFalse
+		for i := uint(0); i < pat.NamedChildCount(); i++ {
+			switch b.patMatches(pat.NamedChild(i), s) {
+			case triTrue:
+				return triTrue
+			case triUnknown:
+				res = triUnknown
+			}
+		}
+		return res
+	case pat.Kind() == "string_literal":
+		v, ok := unquoteRust(t)
+		if !ok {
+			return triUnknown
+		}
+		return triOf(v == s)
+	case pat.Kind() == "identifier":
+		return triTrue // a binding takes the rest
 	}
 	return triUnknown
 }
@@ -585,6 +790,12 @@ func (b *bsReader) evalBinary(n *ts.Node, env *bsEnv) tri {
 		return triUnknown
 	}
 	switch o := b.text(op); o {
+	case "==", "!=":
+		x, ok1 := b.strVal(l, env)
+		y, ok2 := b.strVal(r, env)
+		if ok1 && ok2 {
+			return triOf((x == y) == (o == "=="))
+		}
 	case "&&":
 		a, c := b.eval(l, env), b.eval(r, env)
 		if a == triFalse || c == triFalse {
@@ -635,8 +846,34 @@ func (b *bsReader) evalBinary(n *ts.Node, env *bsEnv) tri {
 // evalCall decides autocfg probes and CARGO_FEATURE_* environment checks.
 func (b *bsReader) evalCall(n *ts.Node, env *bsEnv) tri {
 	fn := n.ChildByFieldName("function")
+	if fn != nil && fn.Kind() == "identifier" {
+		// A local function deciding on its arguments (log's
+		// target_has_atomic_cas(&target)).
+		if f, ok := b.fns[b.text(fn)]; ok {
+			v, _ := callValue(b, f, n.ChildByFieldName("arguments"), env, func(body *ts.Node, e *bsEnv) (tri, bool) {
+				return b.eval(tail(body), e), true
+			})
+			return v
+		}
+	}
 	if fn == nil || fn.Kind() != "field_expression" {
 		return triUnknown
+	}
+	switch m := b.text(fn.ChildByFieldName("field")); m {
+	case "starts_with", "ends_with", "contains":
+		x, ok := b.strVal(fn.ChildByFieldName("value"), env)
+		args := n.ChildByFieldName("arguments")
+		if ok && args != nil && args.NamedChildCount() == 1 {
+			if y, ok := b.strVal(args.NamedChild(0), env); ok {
+				switch m {
+				case "starts_with":
+					return triOf(strings.HasPrefix(x, y))
+				case "ends_with":
+					return triOf(strings.HasSuffix(x, y))
+				}
+				return triOf(strings.Contains(x, y))
+			}
+		}
 	}
 	method := b.text(fn.ChildByFieldName("field"))
 	recv := fn.ChildByFieldName("value")

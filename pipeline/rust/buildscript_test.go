@@ -87,7 +87,7 @@ fn main() {
 }
 fn set_cfg(cfg: &str) {
     println!("cargo:rustc-cfg={}", cfg);
-}`, nil, []string{"after_none_return", "via_helper"}, []string{"after_target_return", "feature={} (computed)"}},
+}`, nil, []string{"after_none_return", "after_target_return", "via_helper"}, []string{"feature={} (computed)"}},
 		{"methods of the script's types", `
 struct Graph(Vec<&'static str>);
 impl Graph {
@@ -112,11 +112,54 @@ fn main() {
 			if err := os.WriteFile(p, []byte(tc.script), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			on, und := buildScriptCfgs(p, tc.features)
+			on, und := buildScriptCfgs(p, tc.features, "x86_64-unknown-linux-gnu")
 			if !slices.Equal(on, tc.on) || !slices.Equal(und, tc.undecided) {
 				t.Errorf("got on %q undecided %q\nwant on %q undecided %q", on, und, tc.on, tc.undecided)
 			}
 		})
+	}
+}
+
+// TestBuildScriptTarget: what a script computes from TARGET follows the
+// target (log's build.rs, as it is).
+func TestBuildScriptTarget(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "build.rs")
+	if err := os.WriteFile(p, []byte(`use std::env;
+fn main() {
+    let target = match rustc_target() {
+        Some(target) => target,
+        None => return,
+    };
+    if target_has_atomic_cas(&target) {
+        println!("cargo:rustc-cfg=atomic_cas");
+    }
+    if target == "wasm32-unknown-unknown" || target.starts_with("wasm") {
+        println!("cargo:rustc-cfg=wasm");
+    }
+    if target.contains("windows") { return; }
+    println!("cargo:rustc-cfg=not_windows");
+}
+fn target_has_atomic_cas(target: &str) -> bool {
+    match &target[..] {
+        "thumbv6m-none-eabi" | "msp430-none-elf" => false,
+        _ => true,
+    }
+}
+fn rustc_target() -> Option<String> {
+    env::var("TARGET").ok()
+}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for target, want := range map[string][]string{
+		"x86_64-unknown-linux-gnu": {"atomic_cas", "not_windows"},
+		"thumbv6m-none-eabi":       {"not_windows"},
+		"wasm32-unknown-unknown":   {"atomic_cas", "not_windows", "wasm"},
+		"x86_64-pc-windows-msvc":   {"atomic_cas"},
+	} {
+		if on, _ := buildScriptCfgs(p, nil, target); !slices.Equal(on, want) {
+			t.Errorf("%s: on %q, want %q", target, on, want)
+		}
 	}
 }
 
@@ -156,7 +199,7 @@ func TestBuildScriptCfgsAgainstCargo(t *testing.T) {
 		if !ran {
 			continue
 		}
-		on, _ := buildScriptCfgs(s, expandFeatures(filepath.Join(dir, "Cargo.toml"), nil))
+		on, _ := buildScriptCfgs(s, expandFeatures(filepath.Join(dir, "Cargo.toml"), nil), "x86_64-unknown-linux-gnu")
 		for _, c := range on {
 			if !slices.Contains(want, c) {
 				t.Errorf("%s: doctown sets %s, cargo's run of build.rs did not (%q)", base, c, want)

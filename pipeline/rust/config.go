@@ -94,7 +94,11 @@ func crateSet(c Crate, b BuildConfig) (*cfg.Set, CrateConfig, []string) {
 	// same name is not repeated.
 	var script []string
 	if m.BuildScript != "" {
-		on, undecided := buildScriptCfgs(filepath.Join(c.Dir, filepath.FromSlash(m.BuildScript)), features)
+		bt := target
+		if bt == "" {
+			bt = cfg.DefaultTarget
+		}
+		on, undecided := buildScriptCfgs(filepath.Join(c.Dir, filepath.FromSlash(m.BuildScript)), features, bt)
 		for _, u := range undecided {
 			// winapi's build script turns on a feature per header that
 			// "everything" (docs.rs's choice) or another header needs.
