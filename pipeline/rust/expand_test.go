@@ -93,7 +93,8 @@ newtype!(
 // not read at all), so it is the worst a default build meets.
 var hugeSize = 3 << 20
 
-// TestHostileMacroCrates: a macro that expands forever, a 3 MB token tree
+// TestHostileMacroCrates: a macro that expands forever, a 3 MB token tree (and
+// a 12 MB one in a module file over the default cap)
 // and mismatched delimiters each give a warning naming the macro (or the
 // file) and the rest of the crate, in bounded time.
 func TestHostileMacroCrates(t *testing.T) {
@@ -104,12 +105,19 @@ func TestHostileMacroCrates(t *testing.T) {
 		{"infinite", "macro_rules! forever { () => { forever!(); }; }\nforever!();\npub struct After;\n", "macro forever: recursion limit"},
 		{"doubling", "macro_rules! boom { ($($t:tt)*) => { boom!($($t)* $($t)*); }; }\nboom!(x);\npub struct After;\n", "macro boom:"},
 		{"huge", "macro_rules! eat { ($($t:tt)*) => { pub struct Ate; }; }\n" + huge + "pub struct After;\n", "macro eat not expanded: the call is"},
+		// 10 MB in a module file: over the default file cap, so the file is
+		// skipped with a warning, never read into a tree.
+		{"10 MB module", "mod big;\npub struct After;\n", "src/big.rs: skipped: file is"},
 		{"mismatched", "macro_rules! m { ($($t:tt)*) => { $($t)* }; }\nm! { pub struct In; ) }\npub struct After;\n", "mismatched delimiter"},
 		{"no rule", "macro_rules! only { (u8) => {}; }\nonly! { pub struct Body; }\npub struct After;\n", "no rule of only matches"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			dir := writeRepo(t, map[string]string{"Cargo.toml": cargoToml, "src/lib.rs": c.lib})
+			files := map[string]string{"Cargo.toml": cargoToml, "src/lib.rs": c.lib}
+			if c.name == "10 MB module" {
+				files["src/big.rs"] = strings.Repeat(huge, 4) // 12 MB
+			}
+			dir := writeRepo(t, files)
 			var res *Result
 			finishWithin(t, 60*time.Second, func() {
 				res = extractRepo(t, dir, Options{})
