@@ -147,6 +147,9 @@ func runBuild(ctx context.Context, opts *BuildOptions) error {
 	if err := opts.Config.Validate(); err != nil {
 		return usageError{fmt.Errorf("build configuration: %w", err)}
 	}
+	if opts.Workers < 0 {
+		return usageError{fmt.Errorf("--workers %d: want a positive number, or 0 for one per CPU", opts.Workers)}
+	}
 	gen, err := buildGenerator(opts, r)
 	if err != nil {
 		return err
@@ -225,9 +228,13 @@ func runBuild(ctx context.Context, opts *BuildOptions) error {
 		if fi, err := os.Stat(res.Output); err == nil {
 			size = fi.Size()
 		}
-		fmt.Fprintf(s.ErrOut, "wrote %s: %d symbols, %d docs (%s, %s), %d warnings, %s\n",
+		warnings := "warnings"
+		if len(res.Warnings) == 1 {
+			warnings = "warning"
+		}
+		fmt.Fprintf(s.ErrOut, "wrote %s: %d symbols, %d docs (%s, %s), %d %s, %s\n",
 			res.Output, res.Manifest.SymbolCount, res.Manifest.DocCount, res.Manifest.Generator.Name,
-			humanBytes(size), len(res.Warnings), roundDur(res.Elapsed))
+			humanBytes(size), len(res.Warnings), warnings, roundDur(res.Elapsed))
 	}
 	return nil
 }

@@ -17,6 +17,7 @@ func TestUsageErrors(t *testing.T) {
 		{"unknown command", []string{"biuld"}, []string{`unknown command "biuld"`, "build", "doctown --help"}},
 		{"unknown flag", []string{"build", "--bogus"}, []string{"unknown flag: --bogus", "doctown build --help"}},
 		{"unknown subcommand", []string{"worker", "frob"}, []string{`unknown command "frob" for "doctown worker"`, "doctown worker --help"}},
+		{"negative workers", []string{"build", "--workers", "-3", "-o", "x.docpack", "."}, []string{"--workers -3: want a positive number"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, _, errOut := run(t, nil, tc.args...)
