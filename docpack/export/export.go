@@ -474,7 +474,7 @@ func relPath(dir, file string) string {
 func (e *exporter) anchorFor(i int) string {
 	x := e.x
 	s := &x.Symbols[i]
-	kind := anchorKind(s.SymbolType)
+	kind := index.ItemAnchorPrefix(s.SymbolType)
 	a := kind + "." + s.Name
 	if s.SymbolType == docpack.KindImpl {
 		h := strings.TrimPrefix(oneLine(stripAttrs(implHeader(s))), "impl")
@@ -492,26 +492,6 @@ func (e *exporter) anchorFor(i int) string {
 		}
 	}
 	return a
-}
-
-func anchorKind(k docpack.Kind) string {
-	switch k {
-	case docpack.KindFunction:
-		return "fn"
-	case docpack.KindTraitMethod:
-		return "tymethod"
-	case docpack.KindTypeAlias:
-		return "type"
-	case docpack.KindAssocType:
-		return "associatedtype"
-	case docpack.KindAssocConst:
-		return "associatedconstant"
-	case docpack.KindModule:
-		return "mod"
-	case docpack.KindField:
-		return "structfield"
-	}
-	return string(k)
 }
 
 // slug keeps letters, digits and '_' and folds the rest to '-'.

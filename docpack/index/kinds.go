@@ -61,6 +61,29 @@ var ModuleOrder = []docpack.Kind{
 	docpack.KindStatic, docpack.KindTrait, docpack.KindFunction, docpack.KindTypeAlias, docpack.KindUnion,
 }
 
+// ItemAnchorPrefix is the prefix of the id rustdoc gives an item of kind k
+// ("fn" in "fn.spawn", "method", "tymethod", "structfield", "variant",
+// "associatedtype"), so links into a page work as they do on docs.rs.
+func ItemAnchorPrefix(k docpack.Kind) string {
+	switch k {
+	case docpack.KindFunction:
+		return "fn"
+	case docpack.KindTraitMethod:
+		return "tymethod"
+	case docpack.KindTypeAlias:
+		return "type"
+	case docpack.KindAssocType:
+		return "associatedtype"
+	case docpack.KindAssocConst:
+		return "associatedconstant"
+	case docpack.KindModule:
+		return "mod"
+	case docpack.KindField:
+		return "structfield"
+	}
+	return string(k)
+}
+
 // KindAnchor is the id rustdoc gives the section of a page listing items of
 // a kind ("structs", "types" for type aliases), so links into a page work
 // as they do on docs.rs.

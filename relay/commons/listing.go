@@ -243,28 +243,9 @@ func (h *Handler) memberRow(e Entry, p *openPack, i int) row {
 	r := h.symRow(e, p, i)
 	s := &p.x.Symbols[i]
 	r.Signature = s.Signature
-	r.Anchor = memberAnchor(s)
+	r.Anchor = index.ItemAnchorPrefix(s.SymbolType) + "." + s.Name
 	r.Source = docpack.SourceURL(p.Manifest.Repository, s.File, s.Line, s.EndLine)
 	return r
-}
-
-// memberAnchor is rustdoc's id of a member on its parent's page.
-func memberAnchor(s *docpack.Symbol) string {
-	switch s.SymbolType {
-	case docpack.KindMethod:
-		return "method." + s.Name
-	case docpack.KindTraitMethod:
-		return "tymethod." + s.Name
-	case docpack.KindField:
-		return "structfield." + s.Name
-	case docpack.KindVariant:
-		return "variant." + s.Name
-	case docpack.KindAssocType:
-		return "associatedtype." + s.Name
-	case docpack.KindAssocConst:
-		return "associatedconstant." + s.Name
-	}
-	return strings.ReplaceAll(string(s.SymbolType), "_", "") + "." + s.Name
 }
 
 // availability is docs.rs's sentence for a symbol's cfg ("Available on
