@@ -279,11 +279,13 @@ func (x *Expander) Expand(name string, input []Token, file string, line int) ([]
 	s := &expansion{x: x, lim: lim, file: file, line: line, local: map[string]*Def{},
 		steps: &budget{left: lim.Steps, deadline: time.Now().Add(lim.Time)}, tokens: lim.Tokens}
 	s.buf = getScratch()
-	defer func() { putScratch(s.buf) }()
 	out, err := s.call(d, input, 0)
 	if err != nil {
+		// A transcriber that failed does not say how much of the buffer it
+		// wrote: the buffer is left to the collector.
 		return nil, &Error{name, err}
 	}
+	putScratch(s.buf, s.used)
 	return out, nil
 }
 
@@ -296,6 +298,7 @@ type expansion struct {
 	steps  *budget
 	tokens int
 	buf    []Token // the transcriber's scratch, reused by each call
+	used   int     // the most tokens buf has held (see putScratch)
 }
 
 func (s *expansion) lookup(name string) *Def {
@@ -345,6 +348,7 @@ func (s *expansion) call(d *Def, input []Token, depth int) ([]Token, error) {
 			return nil, err
 		}
 		s.buf = buf
+		s.used = max(s.used, t.used, len(buf))
 		out := slices.Clone(buf)
 		s.tokens = t.limit
 		return s.items(out, depth+1)

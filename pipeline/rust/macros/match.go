@@ -185,6 +185,7 @@ type transcriber struct {
 	line  int // the call site: the line of every token the body itself writes
 	steps *budget
 	limit int // output tokens left
+	used  int // the most tokens the output buffer has held (see putScratch)
 }
 
 func (t *transcriber) lookup(name string, idx []int) (*node, bool) {
@@ -227,6 +228,7 @@ func (t *transcriber) emit(elems []tElem, idx []int, out []Token) ([]Token, erro
 				return nil, err
 			}
 			kids := slices.Clone(out[mark:])
+			t.used = max(t.used, len(out))
 			out = append(out[:mark], Token{Kind: Group, Delim: e.delim, Kids: kids, Line: t.line, EndLine: t.line})
 		case tVar:
 			n, ok := t.lookup(e.name, idx)
