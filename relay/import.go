@@ -48,10 +48,12 @@ var ErrImportTarget = errors.New("cannot tell which commit the docpack documents
 // repository's latest pointer, as a commit pushed now). Nothing is stored when
 // the file is not a valid docpack or its commit is unknown.
 func (s *Server) Import(ctx context.Context, o ImportOptions) (commons.Entry, error) {
-	m, cards, err := readManifest(o.Path)
+	cp, err := checkDocpack(o.Path)
 	if err != nil {
 		return commons.Entry{}, err
 	}
+	defer cp.close()
+	m, cards := cp.pack.Manifest, commons.Cards(cp.pack)
 	t := publishTarget{Owner: o.Owner, Repo: o.Repo, SHA: strings.ToLower(o.SHA), Ref: o.Ref, PushedAt: s.now()}
 	if mo, mr, ok := strings.Cut(m.Repository.Name, "/"); ok {
 		if t.Owner == "" {
@@ -96,6 +98,7 @@ func (s *Server) Import(ctx context.Context, o ImportOptions) (commons.Entry, er
 	if err != nil {
 		return commons.Entry{}, err
 	}
+	cp.adopt(s.commons, e.Key)
 	if ch, err := s.recordChanges(ctx, t.Owner, t.Repo, t.SHA, t.PushedAt); err != nil {
 		s.log.Warn("api changes not recorded", "repo", t.Owner+"/"+t.Repo, "sha", t.SHA, "err", secret.Redact(err.Error(), 500))
 	} else {

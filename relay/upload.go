@@ -43,11 +43,13 @@ func (s *Server) ingest(ctx context.Context, job *jobs.Job, path string) error {
 	if cur.State != jobs.StateDispatched && cur.State != jobs.StateRunning {
 		return fmt.Errorf("%w (state %s)", ErrJobClosed, cur.State)
 	}
-	m, cards, err := readManifest(path)
+	cp, err := checkDocpack(path)
 	if err != nil {
 		log.Warn("upload refused", "err", err)
 		return err
 	}
+	defer cp.close()
+	m, cards := cp.pack.Manifest, commons.Cards(cp.pack)
 	if !strings.EqualFold(m.Repository.CommitSHA, job.SHA) || !sameRepo(m.Repository, job) {
 		log.Warn("upload refused", "manifest_repo", m.Repository.Name, "manifest_sha", m.Repository.CommitSHA)
 		return fmt.Errorf("%w: manifest says %s@%s", ErrWrongCommit, m.Repository.Name, m.Repository.CommitSHA)
@@ -65,38 +67,63 @@ func (s *Server) ingest(ctx context.Context, job *jobs.Job, path string) error {
 	if err != nil {
 		return err
 	}
+	cp.adopt(s.commons, e.Key)
 	log.Info("docpack stored", "key", e.Key, "size", e.Size, "symbols", e.SymbolCount)
 	return nil
 }
 
-// readManifest checks the docpack at path as `doctown validate` does (every
+// checkDocpack checks the docpack at path as `doctown validate` does (every
 // entry, schema, ids and counts; every entry, the ones readers ignore too,
 // inflates to exactly the size its header declares: a docpack is served to
-// browsers and tools that trust the headers) and returns its manifest, from
-// that one reading (docpack.Check), with its crates' cards for the commons
-// home (commons.Cards). Errors wrap ErrInvalidDocpack and never
+// browsers and tools that trust the headers) and returns what that one
+// reading (docpack.Check) made: the manifest, the crates' cards for the
+// commons home (commons.Cards), and the pack itself, which the commons adopts
+// once it is stored (see adopt). Errors wrap ErrInvalidDocpack and never
 // name path (a temporary file of this server).
-func readManifest(path string) (docpack.Manifest, []commons.CrateCard, error) {
+func checkDocpack(path string) (*checkedPack, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return docpack.Manifest{}, nil, fmt.Errorf("open docpack: %w", err)
+		return nil, fmt.Errorf("open docpack: %w", err)
 	}
-	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return docpack.Manifest{}, nil, fmt.Errorf("open docpack: %w", err)
+		f.Close()
+		return nil, fmt.Errorf("open docpack: %w", err)
 	}
 	p, problems := docpack.Check(f, fi.Size())
 	if p == nil {
+		f.Close()
 		var msgs []string
 		for _, p := range problems {
 			if p.Severity == docpack.SeverityError && len(msgs) < 3 {
 				msgs = append(msgs, p.String())
 			}
 		}
-		return docpack.Manifest{}, nil, fmt.Errorf("%w: %s", ErrInvalidDocpack, strings.Join(msgs, "; "))
+		return nil, fmt.Errorf("%w: %s", ErrInvalidDocpack, strings.Join(msgs, "; "))
 	}
-	return p.Manifest, commons.Cards(p), nil
+	return &checkedPack{pack: p, file: f}, nil
+}
+
+// checkedPack is an upload read by checkDocpack, with the open file its
+// docs are read from.
+type checkedPack struct {
+	pack *docpack.Pack
+	file *os.File
+}
+
+// adopt hands the pack to the commons' cache as the docpack stored under key,
+// so that nothing decodes it a second time (the job's API diff, its first
+// page views).
+func (c *checkedPack) adopt(h *commons.Handler, key string) {
+	h.Adopt(key, c.pack, c.file)
+	c.file = nil
+}
+
+// close closes the file unless the commons adopted it.
+func (c *checkedPack) close() {
+	if c.file != nil {
+		c.file.Close()
+	}
 }
 
 // publishTarget is where publish files a docpack: the commit it documents, the

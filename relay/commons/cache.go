@@ -166,6 +166,25 @@ func (c *packCache) add(key string, p *openPack) {
 	}
 }
 
+// Adopt caches p, read from f, as the docpack stored under key: the relay
+// reads every upload whole to check it (docpack.Check), and the diff made
+// when the job finishes, like the first page views, then reads that pack
+// instead of fetching and decoding the stored copy again. The cache owns f
+// from then on (closed when the pack is evicted); f is closed at once when
+// key is cached already.
+func (h *Handler) Adopt(key string, p *docpack.Pack, f *os.File) {
+	op := &openPack{Pack: p, file: f, x: index.Of(p)}
+	c := h.packs
+	c.mu.Lock()
+	_, dup := c.items[key]
+	c.mu.Unlock()
+	if dup {
+		f.Close()
+		return
+	}
+	c.add(key, op)
+}
+
 // load copies the object to an unlinked temporary file (a docpack may be far
 // larger than memory should hold) and parses it.
 func (c *packCache) load(ctx context.Context, key string) (*openPack, error) {
