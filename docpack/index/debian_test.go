@@ -117,3 +117,45 @@ func TestSerdeReexports(t *testing.T) {
 		t.Errorf("serde's items lack serde::Serialize")
 	}
 }
+
+// sectionNames lists the items of the section of i whose title starts with title.
+func sectionNames(x *index.Index, i int, title string) []string {
+	var out []string
+	for _, s := range x.Sections(i) {
+		if strings.HasPrefix(s.Title, title) {
+			for _, it := range s.Items {
+				out = append(out, x.Symbols[it.Symbol].Name)
+			}
+		}
+	}
+	return out
+}
+
+// TestRandSourceOrderAndBlanketImpls reads rand's Rng as docs.rs shows it:
+// provided methods in the order the trait writes them (not by name), the
+// blanket impl `impl<R: RngCore + ?Sized> Rng for R` under Implementors (not
+// under foreign types), and a type's methods in source order.
+func TestRandSourceOrderAndBlanketImpls(t *testing.T) {
+	p := debianPack(t, "rand-0.8*")
+	x := p.Index
+	rng := mustPath(t, x, "rand::Rng", docpack.KindTrait)
+	want := []string{"gen", "gen_range", "sample", "sample_iter", "fill", "try_fill", "gen_bool", "gen_ratio"}
+	if got := sectionNames(x, rng, "Provided Methods"); !slices.Equal(got, want) {
+		t.Errorf("Rng's provided methods = %v, want source order %v", got, want)
+	}
+	if got := sectionNames(x, rng, index.ImplementorsTitle); !slices.Contains(got, "impl Rng for R") {
+		t.Errorf("Rng's implementors = %v, want the blanket impl", got)
+	}
+	if got := sectionNames(x, rng, index.ForeignTitle); len(got) != 0 {
+		t.Errorf("Rng's impls on foreign types = %v, want none", got)
+	}
+	dist := mustPath(t, x, "rand::distributions::Distribution", docpack.KindTrait)
+	if got := sectionNames(x, dist, index.ForeignTitle); !slices.Contains(got, "impl Distribution<T> for &'a D") {
+		t.Errorf("Distribution's impls on foreign types = %v, want the one for &'a D", got)
+	}
+	// Bernoulli::new comes before from_ratio in the source.
+	b := mustPath(t, x, "rand::distributions::Bernoulli", docpack.KindStruct)
+	if got := sectionNames(x, b, "Implementations"); !slices.Equal(got, []string{"new", "from_ratio"}) {
+		t.Errorf("Bernoulli's methods = %v, want new, from_ratio (source order)", got)
+	}
+}

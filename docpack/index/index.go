@@ -241,11 +241,12 @@ func (x *Index) topLevel(i int) bool {
 }
 
 // kindOrder is the reading order of kinds: a module's items as rustdoc lists
-// them (ModuleOrder), then a type's members.
+// them (ModuleOrder), then a type's members (an impl's constants, then its
+// types, then its methods, as rustdoc's render_impl writes them).
 var kindOrder = func() map[docpack.Kind]int {
 	m := map[docpack.Kind]int{}
 	for i, k := range append(slices.Clone(ModuleOrder),
-		docpack.KindVariant, docpack.KindField, docpack.KindAssocType, docpack.KindAssocConst,
+		docpack.KindVariant, docpack.KindField, docpack.KindAssocConst, docpack.KindAssocType,
 		docpack.KindTraitMethod, docpack.KindImpl, docpack.KindMethod,
 	) {
 		m[k] = i
@@ -253,19 +254,54 @@ var kindOrder = func() map[docpack.Kind]int {
 	return m
 }()
 
+// itemLess orders a module's items as rustdoc's module index does: by kind,
+// then name (source order breaking ties).
 func (x *Index) itemLess(a, b int) bool {
 	sa, sb := &x.Symbols[a], &x.Symbols[b]
-	// Fields and variants keep source order; everything else groups by kind, then name.
-	if sa.SymbolType == sb.SymbolType && (sa.SymbolType == docpack.KindField || sa.SymbolType == docpack.KindVariant) {
-		return sa.Line < sb.Line
-	}
 	if ka, kb := kindOrder[sa.SymbolType], kindOrder[sb.SymbolType]; ka != kb {
 		return ka < kb
 	}
 	if sa.Name != sb.Name {
 		return sa.Name < sb.Name
 	}
-	return sa.Line < sb.Line
+	return x.sourceLess(a, b)
+}
+
+// memberLess orders the members of a type, trait or impl as rustdoc lists
+// them: grouped by kind (an impl's constants and types before its methods),
+// each kind in source order, as the items stand in the code; a type's trait
+// impls come after its inherent ones, by trait name. A module's items
+// are sorted by name (itemLess); a type's are not.
+func (x *Index) memberLess(a, b int) bool {
+	sa, sb := &x.Symbols[a], &x.Symbols[b]
+	if ka, kb := kindOrder[sa.SymbolType], kindOrder[sb.SymbolType]; ka != kb {
+		return ka < kb
+	}
+	if sa.SymbolType == docpack.KindImpl {
+		// A type's inherent impls in source order, then its trait impls
+		// by trait, as docs.rs lists them.
+		ta, tb := x.ImplTraitName(a), x.ImplTraitName(b)
+		if (ta == "") != (tb == "") {
+			return ta == ""
+		}
+		if ta != tb {
+			return ta < tb
+		}
+	}
+	return x.sourceLess(a, b)
+}
+
+// sourceLess orders two symbols by where they are written: file, then line;
+// symbols of one line (a macro's expansion, derives) keep extraction order.
+func (x *Index) sourceLess(a, b int) bool {
+	sa, sb := &x.Symbols[a], &x.Symbols[b]
+	if sa.File != sb.File {
+		return sa.File < sb.File
+	}
+	if sa.Line != sb.Line {
+		return sa.Line < sb.Line
+	}
+	return a < b
 }
 
 func isType(k docpack.Kind) bool {
@@ -414,13 +450,14 @@ func (x *Index) ImplFor(impl int) int {
 }
 
 // Children returns a symbol's children: an impl's methods, an enum's variants, a
-// struct's fields, a type's impl blocks.
+// struct's fields, a type's impl blocks; by kind, each kind in source order
+// (memberLess), as rustdoc lists them.
 func (x *Index) Children(i int) []int {
 	x.sortMu.Lock()
 	defer x.sortMu.Unlock()
 	ids := x.children[i]
 	if !x.childSorted[i] {
-		x.sortItems(ids)
+		sort.SliceStable(ids, func(a, b int) bool { return x.memberLess(ids[a], ids[b]) })
 		x.childSorted[i] = true
 	}
 	return ids

@@ -2,6 +2,8 @@ package index
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/doctown/doctown/docpack"
 )
@@ -108,17 +110,99 @@ func (x *Index) Sections(i int) []Section {
 		add("Trait Implementations", SectionItem{Symbol: im, Target: im, Members: x.Children(im)})
 	}
 	if kind == docpack.KindTrait {
-		ims := x.Implementors(i)
-		title := fmt.Sprintf("Implementors (%d)", len(ims))
-		for _, im := range ims {
-			t := im
+		// docs.rs lists the impls for types this crate does not define
+		// apart and first; a blanket impl (impl<R: RngCore> Rng for R) is an
+		// implementor, as rustdoc files an impl whose self type has no
+		// definition of its own.
+		var local, foreign []SectionItem
+		for _, im := range x.Implementors(i) {
 			if f := x.ImplFor(im); f >= 0 {
-				t = f
+				local = append(local, SectionItem{Symbol: im, Target: f})
+			} else if x.BlanketImpl(im) {
+				local = append(local, SectionItem{Symbol: im, Target: im})
+			} else {
+				foreign = append(foreign, SectionItem{Symbol: im, Target: im})
 			}
-			add(title, SectionItem{Symbol: im, Target: t})
+		}
+		for _, g := range []struct {
+			title string
+			items []SectionItem
+		}{{ForeignTitle, foreign}, {ImplementorsTitle, local}} {
+			for _, it := range g.items {
+				add(fmt.Sprintf("%s (%d)", g.title, len(g.items)), it)
+			}
 		}
 	}
 	return out
+}
+
+// The titles of a trait's implementors, as docs.rs heads them; Sections
+// adds the count ("Implementors (3)").
+const (
+	ImplementorsTitle = "Implementors"
+	ForeignTitle      = "Implementations on Foreign Types"
+)
+
+// BlanketImpl reports whether an impl block is a blanket impl: its self type
+// is one of its own type parameters ("impl<R: RngCore + ?Sized> Rng for R").
+// "&'a mut R" or "Box<R>" are not: rustdoc files those under the reference
+// and Box, foreign types.
+func (x *Index) BlanketImpl(impl int) bool {
+	h := strings.TrimSpace(implHeader(&x.Symbols[impl]))
+	_, self := docpack.SplitImpl(h)
+	if j := strings.Index(self, " where"); j >= 0 {
+		self = self[:j]
+	}
+	self = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(self), "{"))
+	if self == "" {
+		return false
+	}
+	return slices.Contains(typeParams(h), self)
+}
+
+// typeParams lists the type parameters an impl header declares:
+// "impl<'a, T: Clone, const N: usize, U = u8> …" gives T and U.
+func typeParams(header string) []string {
+	h := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(header), "unsafe "))
+	h = strings.TrimPrefix(h, "impl")
+	if !strings.HasPrefix(h, "<") {
+		return nil
+	}
+	var params []string
+	depth, start := 0, 1
+	for j := 0; j < len(h); j++ {
+		switch h[j] {
+		case '<', '(', '[':
+			depth++
+		case '>', ')', ']':
+			if h[j] == '>' && j > 0 && h[j-1] == '-' {
+				continue
+			}
+			depth--
+			if depth == 0 {
+				return append(params, typeParam(h[start:j])...)
+			}
+		case ',':
+			if depth == 1 {
+				params = append(params, typeParam(h[start:j])...)
+				start = j + 1
+			}
+		}
+	}
+	return params
+}
+
+// typeParam is the name a generic parameter declares if it is a type.
+func typeParam(p string) []string {
+	p = strings.TrimSpace(p)
+	if p == "" || strings.HasPrefix(p, "'") || strings.HasPrefix(p, "const ") {
+		return nil
+	}
+	end := strings.IndexAny(p, ":= ")
+	if end >= 0 {
+		p = p[:end]
+	}
+	return []string{p}
 }
 
 // MemberTitle is the heading of a type's or an impl's members of a kind, as

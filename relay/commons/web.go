@@ -453,22 +453,18 @@ func (h *Handler) symbolSections(e Entry, p *openPack, i int) []listSection {
 				sec.Rows = append(sec.Rows, h.implRow(e, p, im, true))
 			}
 			secs = append(secs, sec)
-		case strings.HasPrefix(s.Title, "Implementors"):
-			// docs.rs lists impls for types outside the crate apart.
-			local := listSection{Title: "Implementors", Anchor: "implementors", Style: "implementors"}
-			foreign := listSection{Title: "Implementations on Foreign Types", Anchor: "foreign-impls", Style: "implementors"}
+		case strings.HasPrefix(s.Title, index.ForeignTitle+" ("):
+			sec := listSection{Title: index.ForeignTitle, Anchor: "foreign-impls", Style: "implementors"}
 			for _, im := range syms {
-				if r := h.implRow(e, p, im, false); r.ForURL == "" {
-					foreign.Rows = append(foreign.Rows, r)
-				} else {
-					local.Rows = append(local.Rows, r)
-				}
+				sec.Rows = append(sec.Rows, h.implRow(e, p, im, false))
 			}
-			for _, sec := range []listSection{foreign, local} {
-				if len(sec.Rows) > 0 {
-					secs = append(secs, sec)
-				}
+			secs = append(secs, sec)
+		case strings.HasPrefix(s.Title, index.ImplementorsTitle+" ("):
+			sec := listSection{Title: index.ImplementorsTitle, Anchor: "implementors", Style: "implementors"}
+			for _, im := range syms {
+				sec.Rows = append(sec.Rows, h.implRow(e, p, im, false))
 			}
+			secs = append(secs, sec)
 		case s.Title == "For" || s.Title == "Trait":
 			secs = append(secs, listSection{Title: s.Title, Anchor: sectionAnchor(s.Title), Style: "items", syms: syms, mk: item})
 		case plain:

@@ -121,7 +121,7 @@ func TestBrowserSearchFollowBack(t *testing.T) {
 		t.Fatalf("followed to %s", got)
 	}
 	if v := ansi.Strip(b.View()); !strings.Contains(v, "A point in the plane.") || !strings.Contains(v, "Fields") ||
-		!strings.Contains(v, "Implementations") || !strings.Contains(v, "[4] pub fn distance(&self, other: &Point) -> f64") {
+		!strings.Contains(v, "Implementations") || !strings.Contains(v, "[5] pub fn distance(&self, other: &Point) -> f64") {
 		t.Errorf("detail of Point:\n%s", v)
 	}
 	b.Update(key("b"))
