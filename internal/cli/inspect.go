@@ -159,9 +159,11 @@ func inspect(ctx context.Context, p *docpack.Pack, top int) (*InspectReport, err
 }
 
 // topModules counts each symbol (modules themselves excluded) towards the
-// module it lives in, as the index places it (index.ModuleOf).
+// module it lives in, as the index places it (index.ModuleOf): the pack's
+// own index (index.Of), which finds symbols by id through the pack's map
+// rather than building a second one.
 func topModules(p *docpack.Pack, top int) []ModuleCount {
-	x := index.New(&p.Manifest, p.Symbols, nil)
+	x := index.Of(p)
 	counts := map[string]int{}
 	for i := range x.Symbols {
 		if x.Symbols[i].SymbolType != docpack.KindModule {
