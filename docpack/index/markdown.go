@@ -23,7 +23,8 @@ func (l Link) IntraDoc() bool { return IsIntraDocPath(l.Dest) }
 
 var (
 	intraPath = regexp.MustCompile(`^(?:[a-z]+@)?(?:::)?[A-Za-z_][A-Za-z0-9_]*(?:<[^\[\]]*>)?(?:::[A-Za-z_][A-Za-z0-9_]*(?:<[^\[\]]*>)?)*(?:\(\)|!(?:\(\)|\[\]|\{\})?)?(?:#[A-Za-z0-9_.-]+)?$`)
-	refDef    = regexp.MustCompile(`^ {0,3}\[([^\]]+)\]:\s*(\S+)(?:\s+(?:"[^"]*"|'[^']*'|\([^)]*\)))?\s*$`)
+	// refDef is a reference definition; "[^1]: …" is a footnote's, not one.
+	refDef = regexp.MustCompile(`^ {0,3}\[([^\]^][^\]]*)\]:\s*(\S+)(?:\s+(?:"[^"]*"|'[^']*'|\([^)]*\)))?\s*$`)
 )
 
 // IsIntraDocPath reports whether a link destination is a Rust path as rustdoc
@@ -311,6 +312,37 @@ func isRustFence(lang string) bool {
 		}
 	}
 	return true
+}
+
+// StripFootnoteRefs drops the footnote references ("[^1]") of a text shown
+// without its notes — a summary in a list, as rustdoc's short summaries do;
+// code spans are kept as written ("`[^a-z]`").
+func StripFootnoteRefs(md string) string {
+	if !strings.Contains(md, "[^") {
+		return md
+	}
+	var b strings.Builder
+	for i := 0; i < len(md); {
+		switch c := md[i]; {
+		case c == '\\' && i+1 < len(md):
+			b.WriteString(md[i : i+2])
+			i += 2
+			continue
+		case c == '`':
+			end := codeSpanEnd(md, i)
+			b.WriteString(md[i:end])
+			i = end
+			continue
+		case c == '[' && strings.HasPrefix(md[i:], "[^"):
+			if j := strings.IndexByte(md[i:], ']'); j > 2 && !strings.ContainsAny(md[i+2:i+j], " \t\n[") {
+				i += j + 1
+				continue
+			}
+		}
+		b.WriteByte(md[i])
+		i++
+	}
+	return b.String()
 }
 
 // CleanRustdoc makes rustdoc markdown read well where links cannot be followed: a web

@@ -154,3 +154,19 @@ func TestSelfPath(t *testing.T) {
 		t.Errorf("Self::ParseError resolved to %s", p.Symbols[i].Path)
 	}
 }
+
+// A footnote ("[^1]: …") is not a reference definition: Rewrite keeps it for
+// the renderer, and a summary shown without its notes drops the references.
+func TestFootnotes(t *testing.T) {
+	doc := "Designed by Bernstein[^1], see `[^a-z]`.\n\n[^1]: D. J. Bernstein, [ChaCha](https://cr.yp.to/chacha.html)\n[`Rng`]: crate::Rng"
+	got := index.Rewrite(doc, nil)
+	if !strings.Contains(got, "[^1]: D. J. Bernstein, [ChaCha](https://cr.yp.to/chacha.html)") || strings.Contains(got, "crate::Rng") {
+		t.Errorf("Rewrite = %q: want the footnote kept, the link definition consumed", got)
+	}
+	if got := index.LinkDefs(doc); got != "[`Rng`]: crate::Rng\n" {
+		t.Errorf("LinkDefs = %q, want the link definition alone", got)
+	}
+	if got, want := index.StripFootnoteRefs("Designed by Bernstein[^1], see `[^a-z]` and [^note]."), "Designed by Bernstein, see `[^a-z]` and ."; got != want {
+		t.Errorf("StripFootnoteRefs = %q, want %q", got, want)
+	}
+}

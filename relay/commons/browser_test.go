@@ -118,6 +118,45 @@ func TestBrowser(t *testing.T) {
 	}
 }
 
+// TestBrowserDocOutline loads doc comments with headings and footnotes in
+// headless Chromium: the item's name is the page's only h1 and a doc's
+// "# Generic usage" an h2 below it (rustdoc's heading offset), not a second
+// h1; rand_chacha's footnotes ("Bernstein[^1]") are numbered references to
+// notes at the end, not raw brackets.
+func TestBrowserDocOutline(t *testing.T) {
+	bin := chromiumPath(t)
+	h := serveDebian(t, rand, chacha)
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	for _, tt := range []struct {
+		name, path string
+		want       []string
+	}{
+		{"headings", rand.page() + "/p/rand::Rng", []string{"<h2>Generic usage</h2>"}},
+		{"footnotes", chacha.page() + "/p/rand_chacha::ChaCha20Rng", []string{
+			`Bernstein<sup id="doc-fnref:1"><a href="#doc-fn:1" class="footnote-ref"`, `<div class="footnotes"`,
+			`<li id="doc-fn:1">`, `href="https://cr.yp.to/chacha.html"`,
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, tt.path, nil))
+			dom := chromium(t, bin, srv.URL+rec.Header().Get("Location"), "--dump-dom")
+			for _, w := range tt.want {
+				if !strings.Contains(dom, w) {
+					t.Errorf("DOM lacks %q", w)
+				}
+			}
+			if n := strings.Count(dom, "<h1"); n != 1 {
+				t.Errorf("the page has %d h1 headings, want the item's alone", n)
+			}
+			if strings.Contains(dom, "[^") {
+				t.Errorf("the page shows a raw footnote: %q", dom[strings.Index(dom, "[^")-40:][:80])
+			}
+		})
+	}
+}
+
 // TestBrowserDebian loads pages of real crates in headless Chromium: a
 // struct, a trait and a big module, each checked for its sections, links
 // that lead somewhere and no raw intra-doc brackets in what a visitor sees.

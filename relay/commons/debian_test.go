@@ -42,6 +42,8 @@ var (
 	either    = debianCrate{Glob: "either-1.*", Repo: "either", URL: "https://github.com/bluss/either"}
 	guard     = debianCrate{Glob: "scopeguard-1.*", Repo: "scopeguard", URL: "https://github.com/bluss/scopeguard"}
 	regexSyn  = debianCrate{Glob: "regex-syntax-0.6*", Repo: "regex", URL: "https://github.com/rust-lang/regex"}
+	rand      = debianCrate{Glob: "rand-0.8*", Repo: "rand", URL: "https://github.com/rust-random/rand"}
+	chacha    = debianCrate{Glob: "rand_chacha-0.3*", Repo: "rand_chacha", URL: "https://github.com/rust-random/rand"}
 	// winapi as docs.rs documents it: every feature, on Windows (145,198 symbols).
 	winapi = debianCrate{Glob: "winapi-0.3*", Repo: "winapi", URL: "https://github.com/retep998/winapi-rs",
 		Config: rust.BuildConfig{AllFeatures: true, Target: "x86_64-pc-windows-msvc"}}

@@ -224,7 +224,7 @@ func (h *Handler) summary(e Entry, p *openPack, i int) template.HTML {
 	if err != nil || strings.TrimSpace(d.Summary) == "" || d.Source == docpack.DocFromSignature {
 		return ""
 	}
-	return inlineMarkdown(h.linked(e, p, i, d, d.Summary))
+	return inlineMarkdown(h.linked(e, p, i, d, index.StripFootnoteRefs(d.Summary)))
 }
 
 // symRow is the row of a symbol in a listing; the summary comes later (fillRows).

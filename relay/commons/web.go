@@ -19,7 +19,11 @@ import (
 	"github.com/doctown/doctown/relay/commons/api"
 	"github.com/doctown/doctown/relay/store"
 	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/parser"
+	"github.com/yuin/goldmark/text"
+	"github.com/yuin/goldmark/util"
 )
 
 //go:embed templates/*.html
@@ -656,18 +660,18 @@ type symbolPage struct {
 	// PublicPaths are the item's other public paths (its re-exports).
 	PublicPaths []string
 	DocSource   string
-	Summary     template.HTML
-	Body        template.HTML
-	Params      []paramView
-	Returns     template.HTML
-	Sections    []section
-	Examples    []string
-	DocError    string
-	Parent      *row
-	Lists       []listSection
-	TOC         []tocEntry
-	Pager       pager
-	Deps        []depView
+	// Body is the doc's summary and description, rendered as one text.
+	Body     template.HTML
+	Params   []paramView
+	Returns  template.HTML
+	Sections []section
+	Examples []string
+	DocError string
+	Parent   *row
+	Lists    []listSection
+	TOC      []tocEntry
+	Pager    pager
+	Deps     []depView
 }
 
 // implHeader is an impl block's header as shown: "impl<T> Clone for Foo<T>".
@@ -707,14 +711,15 @@ func (h *Handler) linked(e Entry, p *openPack, from int, d docpack.Doc, src stri
 // comments when it has no doc), with its links; nothing for a doc made from
 // the signature alone ("Module `winapi`: `mod winapi` (no doc comment; …)").
 func (h *Handler) docBody(e Entry, p *openPack, i int) template.HTML {
+	top := docRender{headingOffset: 1, idPrefix: "doc-"}
 	d, err := p.ReadDoc(p.x.Symbols[i].ID)
 	if err != nil {
-		return markdown(h.linked(e, p, i, docpack.Doc{}, p.x.Symbols[i].DocComments))
+		return markdownAt(h.linked(e, p, i, docpack.Doc{}, p.x.Symbols[i].DocComments), top)
 	}
 	if d.Source == docpack.DocFromSignature {
 		return ""
 	}
-	return markdown(h.linked(e, p, i, d, d.Summary+"\n\n"+d.Description))
+	return markdownAt(h.linked(e, p, i, d, d.Summary+"\n\n"+d.Description), top)
 }
 
 func (h *Handler) webSymbol(w http.ResponseWriter, r *http.Request) {
@@ -793,14 +798,20 @@ func (h *Handler) webSymbol(w http.ResponseWriter, r *http.Request) {
 		page.Deps = append(page.Deps, d)
 	}
 	d, err := p.ReadDoc(s.ID)
-	markdownOf := func(src string) template.HTML { return markdown(h.linked(e, p, i, d, src)) }
+	// The doc is under the item's h1: its "# Examples" is an h2; a field
+	// shown under a heading of the page (Parameters, Errors, …) goes one
+	// level deeper. Each render's footnote ids are its own.
+	markdownOf := func(src string, offset int, prefix string) template.HTML {
+		return markdownAt(h.linked(e, p, i, d, src), docRender{headingOffset: offset, idPrefix: prefix})
+	}
 	switch {
 	case err == nil:
 		page.DocSource = d.Source
-		page.Summary = markdownOf(d.Summary)
-		page.Body = markdownOf(d.Description)
-		for _, pd := range d.Parameters {
-			pv := paramView{Name: pd.Name, HTML: markdownOf(pd.Description)}
+		// One text, as rustdoc reads it: a footnote or a reference in
+		// the summary finds its definition at the end of the description.
+		page.Body = markdownOf(strings.TrimSpace(d.Summary+"\n\n"+d.Description), 1, "doc-")
+		for k, pd := range d.Parameters {
+			pv := paramView{Name: pd.Name, HTML: markdownOf(pd.Description, 2, "param"+strconv.Itoa(k)+"-")}
 			for _, sp := range s.Parameters {
 				if sp.Name == pd.Name {
 					pv.Type = sp.ParamType
@@ -808,10 +819,10 @@ func (h *Handler) webSymbol(w http.ResponseWriter, r *http.Request) {
 			}
 			page.Params = append(page.Params, pv)
 		}
-		page.Returns = markdownOf(d.Returns)
+		page.Returns = markdownOf(d.Returns, 2, "returns-")
 		for _, sec := range []struct{ title, text string }{{"Errors", d.Errors}, {"Panics", d.Panics}, {"Safety", d.Safety}} {
 			if strings.TrimSpace(sec.text) != "" {
-				page.Sections = append(page.Sections, section{Title: sec.title, HTML: markdownOf(sec.text)})
+				page.Sections = append(page.Sections, section{Title: sec.title, HTML: markdownOf(sec.text, 2, strings.ToLower(sec.title)+"-")})
 			}
 		}
 		for _, ex := range d.Examples {
@@ -819,12 +830,12 @@ func (h *Handler) webSymbol(w http.ResponseWriter, r *http.Request) {
 		}
 	case errors.Is(err, docpack.ErrNoDoc):
 		d = docpack.Doc{}
-		page.Body = markdownOf(s.DocComments)
+		page.Body = markdownOf(s.DocComments, 1, "doc-")
 	default:
 		h.log.WarnContext(r.Context(), "read doc", "err", err, "repo", e.Owner+"/"+e.Repo, "sha", e.SHA, "symbol", s.ID)
 		page.DocError = "This symbol's doc in the docpack is damaged."
 		d = docpack.Doc{}
-		page.Body = markdownOf(s.DocComments)
+		page.Body = markdownOf(s.DocComments, 1, "doc-")
 	}
 	h.render(w, r, http.StatusOK, h.pages.symbol, page)
 }
@@ -832,16 +843,63 @@ func (h *Handler) webSymbol(w http.ResponseWriter, r *http.Request) {
 // md renders Markdown without passing raw HTML through (it is dropped:
 // goldmark's default, kept by never setting html.WithUnsafe) and with link
 // and image destinations checked against an allow-list after decoding
-// (safeLinks).
-var md = goldmark.New(goldmark.WithExtensions(extension.Table, extension.Strikethrough, extension.TaskList),
-	goldmark.WithParserOptions(safeLinksOption))
+// (safeLinks). Footnotes render as rustdoc renders them (pulldown-cmark's
+// footnotes: a numbered reference, the notes at the end), each render's ids
+// prefixed apart (docRender.idPrefix) so two texts of one page never share
+// an id; headings are demoted below the page's own (docRender.headingOffset).
+var md = goldmark.New(goldmark.WithExtensions(extension.Table, extension.Strikethrough, extension.TaskList,
+	extension.NewFootnote(extension.WithFootnoteIDPrefixFunction(footnotePrefix))),
+	goldmark.WithParserOptions(safeLinksOption, parser.WithASTTransformers(util.Prioritized(docRender{}, 1001))))
 
-func markdown(src string) template.HTML {
+// renderKey is where markdownAt hands a render's options to docRender.
+var renderKey = parser.NewContextKey()
+
+// docRender demotes a render's headings by its offset: a doc's "# Examples"
+// is an h2 under the item's h1, as on docs.rs (rustdoc's HeadingOffset), and
+// an h3 inside a section that has its own h2; nothing goes past h6. It also
+// records the render's footnote id prefix for footnotePrefix.
+type docRender struct {
+	headingOffset int
+	idPrefix      string
+}
+
+// Transform implements parser.ASTTransformer.
+func (docRender) Transform(doc *ast.Document, _ text.Reader, pc parser.Context) {
+	opts, _ := pc.Get(renderKey).(docRender)
+	doc.AddMeta("footnote-prefix", opts.idPrefix)
+	if opts.headingOffset == 0 {
+		return
+	}
+	ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if h, ok := n.(*ast.Heading); ok && entering {
+			h.Level = min(h.Level+opts.headingOffset, 6)
+		}
+		return ast.WalkContinue, nil
+	})
+}
+
+// footnotePrefix is the footnote id prefix docRender recorded in the document.
+func footnotePrefix(n ast.Node) []byte {
+	if d := n.OwnerDocument(); d != nil {
+		if p, ok := d.Meta()["footnote-prefix"].(string); ok {
+			return []byte(p)
+		}
+	}
+	return nil
+}
+
+// markdown renders a text shown on its own (a list's summary, a card).
+func markdown(src string) template.HTML { return markdownAt(src, docRender{}) }
+
+// markdownAt renders src with a heading offset and a footnote id prefix.
+func markdownAt(src string, opts docRender) template.HTML {
 	if strings.TrimSpace(src) == "" {
 		return ""
 	}
 	var buf bytes.Buffer
-	if err := md.Convert([]byte(src), &buf); err != nil {
+	pc := parser.NewContext()
+	pc.Set(renderKey, opts)
+	if err := md.Convert([]byte(src), &buf, parser.WithContext(pc)); err != nil {
 		return template.HTML("<p>" + template.HTMLEscapeString(src) + "</p>")
 	}
 	return template.HTML(buf.String())

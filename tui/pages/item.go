@@ -82,7 +82,7 @@ func (p *itemPage) summary(i int) string {
 	if !ok || d.Source == docpack.DocFromSignature || d.Summary == "" {
 		return ""
 	}
-	return components.OneLine(index.CleanRustdoc(d.Summary))
+	return components.OneLine(index.CleanRustdoc(index.StripFootnoteRefs(d.Summary)))
 }
 
 func newItemPage(b *Browser, sym, width int) *itemPage {
