@@ -159,3 +159,42 @@ func TestRandSourceOrderAndBlanketImpls(t *testing.T) {
 		t.Errorf("Bernoulli's methods = %v, want new, from_ratio (source order)", got)
 	}
 }
+
+// TestTokioForeignImpls checks where tokio's impls for types it does not
+// define are filed, as docs.rs shows them: AsyncRead for Box<T>, &mut T,
+// Pin<P> and &[u8] under AsyncRead's "Implementations on Foreign Types" with
+// their items under the trait (no made-up tokio::io::Box), the blanket
+// AsyncReadExt for R among AsyncReadExt's implementors, and
+// From<SignalKind> for c_int with SignalKind.
+func TestTokioForeignImpls(t *testing.T) {
+	p := debianPack(t, "tokio-1.*")
+	x := p.Index
+	read := mustPath(t, x, "tokio::io::AsyncRead", docpack.KindTrait)
+	foreign := sectionNames(x, read, index.ForeignTitle)
+	for _, want := range []string{"impl AsyncRead for Box<T>", "impl AsyncRead for &mut T", "impl AsyncRead for Pin<P>", "impl AsyncRead for &[u8]"} {
+		if !slices.Contains(foreign, want) {
+			t.Errorf("AsyncRead's implementations on foreign types lack %q: %q", want, foreign)
+		}
+	}
+	if local := sectionNames(x, read, index.ImplementorsTitle); !slices.Contains(local, "impl AsyncRead for TcpStream") || slices.Contains(local, "impl AsyncRead for Box<T>") {
+		t.Errorf("AsyncRead's implementors: %q", local)
+	}
+	if _, ok := x.ByPath("tokio::io::Box::poll_read"); ok {
+		t.Errorf("tokio::io::Box::poll_read is a path")
+	}
+	if i, ok := x.ByPath("tokio::io::AsyncRead::poll_read"); !ok || x.Symbols[i].SymbolType != docpack.KindTraitMethod {
+		t.Errorf("tokio::io::AsyncRead::poll_read is not the trait's method")
+	}
+	ext := mustPath(t, x, "tokio::io::AsyncReadExt", docpack.KindTrait)
+	if got := sectionNames(x, ext, index.ImplementorsTitle); !slices.Contains(got, "impl AsyncReadExt for R") {
+		t.Errorf("AsyncReadExt's implementors %q lack the blanket impl for R", got)
+	}
+	if got := sectionNames(x, ext, index.ForeignTitle); len(got) > 0 {
+		t.Errorf("AsyncReadExt's implementations on foreign types: %q", got)
+	}
+	kind := mustPath(t, x, "tokio::signal::unix::SignalKind", docpack.KindStruct)
+	_, traits := x.Impls(kind)
+	if !slices.Contains(names(x, traits), "impl From<SignalKind> for std::os::raw::c_int") {
+		t.Errorf("SignalKind's trait impls: %q", names(x, traits))
+	}
+}

@@ -115,10 +115,13 @@ func newIndex(m *docpack.Manifest, symbols []docpack.Symbol, docs DocSource, byI
 	modules := map[string]int{} // path -> symbol or -1
 	x.modules = modules
 	// The first symbol of a path wins: assigned last to first, each path is
-	// hashed once, not looked up before it is inserted.
-	for i := len(symbols) - 1; i >= 0; i-- {
-		if s := &symbols[i]; s.SymbolType != docpack.KindImpl {
-			x.byPath[s.Path] = i
+	// hashed once, not looked up before it is inserted. An impl's items come
+	// second: fmt::Display::fmt is the trait's method, not one implementing it.
+	for _, member := range []bool{true, false} {
+		for i := len(symbols) - 1; i >= 0; i-- {
+			if s := &symbols[i]; s.SymbolType != docpack.KindImpl && x.implMember(i) == member {
+				x.byPath[s.Path] = i
+			}
 		}
 	}
 	for i := range symbols {
@@ -320,15 +323,38 @@ func implHeader(s *docpack.Symbol) string {
 	return s.Name
 }
 
+// implMember reports whether symbol i is an item of an impl block.
+func (x *Index) implMember(i int) bool {
+	p := x.parent[i]
+	return p >= 0 && x.Symbols[p].SymbolType == docpack.KindImpl
+}
+
 // implTarget finds the type an impl block implements: "impl<T> Trait for
-// foo::Bar<T>" gives foo::Bar, resolved in the impl's module.
+// foo::Bar<T>" gives foo::Bar, resolved in the impl's module. An impl of a
+// foreign trait for a foreign type (impl From<Kind> for i32) has its items
+// under the local type it is shown with (Kind::from): that type, unless it is
+// the impl's own trait (impl Read for Box<T> has its items under Read, and
+// is listed with Read's implementors).
 func (x *Index) implTarget(i int) int {
 	s := &x.Symbols[i]
 	if t, ok := x.byPath[s.Path]; ok && isType(x.Symbols[t].SymbolType) {
 		return t
 	}
-	_, self := docpack.SplitImpl(implHeader(s))
-	return x.ResolveType(self, i, "")
+	trait, self := docpack.SplitImpl(implHeader(s))
+	if t := x.ResolveType(self, i, ""); t >= 0 {
+		return t
+	}
+	for _, c := range x.children[i] {
+		t, ok := x.byPath[parentPath(x.Symbols[c].Path)]
+		if !ok || !isType(x.Symbols[t].SymbolType) {
+			continue
+		}
+		if trait != "" && x.ResolveType(strings.TrimPrefix(trait, "!"), i, docpack.KindTrait) == t {
+			return -1
+		}
+		return t
+	}
+	return -1
 }
 
 // typePath takes the leading type path of a type expression: "&'a mut

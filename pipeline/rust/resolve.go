@@ -695,9 +695,11 @@ func (r *resolver) displayPaths() func(string) string {
 	}
 }
 
-// implItemPrefix is where an impl's items live: the public (or canonical)
-// path of its self type, or for a local trait implemented on a foreign type,
-// "<trait's module>::<type name>".
+// implItemPrefix is where an impl's items live, the page rustdoc shows the
+// impl on: the public (or canonical) path of its self type; for a local trait
+// implemented on a foreign or generic type, the trait's; for a foreign trait
+// implemented on a foreign type, the local type it names (impl From<Local>
+// for u32).
 func implItemPrefix(p *placed) string {
 	if p.target != "" {
 		return p.target
@@ -738,13 +740,14 @@ func (r *resolver) placeImpl(p *placed, info map[*rawItem]*placed) {
 		traitOK = (pub || self != nil && r.reachable(tr)) && r.hiddenOK(tr)
 	}
 	if self == nil {
-		base := implTypeName(it.selfType)
 		if tr != nil {
-			tp, _ := pathOf(tr)
-			typePath = parentPath(tp) + "::" + base
+			// impl Trait for Box<T> / &mut T / T: rustdoc lists it on the
+			// trait's page (implementations on foreign types, or implementors
+			// for a blanket impl), so its items live under the trait.
+			typePath, _ = pathOf(tr)
 		} else {
 			typePath = r.canonical(it)
-			typePath = parentPath(typePath) + "::" + base
+			typePath = parentPath(typePath) + "::" + implTypeName(it.selfType)
 		}
 	}
 	if self == nil && tr == nil && it.trait != "" {
@@ -752,7 +755,7 @@ func (r *resolver) placeImpl(p *placed, info map[*rawItem]*placed) {
 		for _, d := range it.sym.Dependencies {
 			for _, cand := range r.byName[d] {
 				if e, ok := r.exp[cand]; ok && typeKinds[cand.sym.SymbolType] && r.hiddenOK(cand) {
-					self, typePath = cand, parentPath(e)+"::"+implTypeName(it.selfType)
+					self, typePath = cand, e
 					break
 				}
 			}
