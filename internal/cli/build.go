@@ -69,7 +69,7 @@ default features on x86_64-unknown-linux-gnu. Any of --features, --all-features,
 --no-default-features, --target or --cfg replaces that configuration as a whole
 (the crate is read as cargo builds it with those flags), as
 --ignore-docs-rs-metadata does.
-A feature the crate does not define is a warning, not an error.
+A feature no crate of the build defines is an error, as cargo has it.
 
 Docs are written by the offline extractive generator unless a model is
 configured: OPENAI_API_KEY and/or OPENAI_BASE_URL (any OpenAI-compatible API:
@@ -315,6 +315,10 @@ func resolveSource(ctx context.Context, s *IO, target, tokenFile, token string) 
 func classifyBuildError(err error) error {
 	if errors.Is(err, github.ErrAuth) || errors.Is(err, upload.ErrAuth) {
 		return AuthError(err)
+	}
+	var fe *rust.FeatureError
+	if errors.As(err, &fe) {
+		return usageError{err}
 	}
 	return err
 }

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -48,4 +50,44 @@ func TestEveryCommandHasExamples(t *testing.T) {
 		}
 	}
 	walk(NewRootCmd(&IO{Getenv: func(string) string { return "" }}))
+}
+
+// TestBuildUnknownFeature: --features naming a feature no crate defines is a
+// usage error worded as cargo words it; one some workspace member defines
+// is not.
+func TestBuildUnknownFeature(t *testing.T) {
+	dir := t.TempDir()
+	for name, data := range map[string]string{
+		"one/Cargo.toml":  "[package]\nname = \"one\"\nversion = \"0.1.0\"\n[features]\nfull = []\n",
+		"one/src/lib.rs":  "pub fn f() {}\n",
+		"ws/Cargo.toml":   "[workspace]\nmembers = [\"a\", \"b\"]\n",
+		"ws/a/Cargo.toml": "[package]\nname = \"a\"\nversion = \"0.1.0\"\n[features]\nx = []\n",
+		"ws/a/src/lib.rs": "#[cfg(feature = \"x\")]\npub fn with_x() {}\n",
+		"ws/b/Cargo.toml": "[package]\nname = \"b\"\nversion = \"0.1.0\"\n",
+		"ws/b/src/lib.rs": "pub fn g() {}\n",
+	} {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := filepath.Join(dir, "out.docpack")
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"build", "--features", "nosuch", filepath.Join(dir, "one")}, ExitUsage, "the package 'one' does not contain this feature: nosuch"},
+		{[]string{"build", "--features", "full,nosuch other", filepath.Join(dir, "one")}, ExitUsage, "the package 'one' does not contain these features: nosuch, other"},
+		{[]string{"build", "-F", "nosuch", filepath.Join(dir, "ws")}, ExitUsage, "none of the selected packages contains this feature: nosuch\nselected packages: a, b"},
+		{[]string{"build", "--features", "x", filepath.Join(dir, "ws")}, ExitOK, "0 warnings"},
+	} {
+		code, _, errOut := run(t, nil, append(tc.args, "-o", out)...)
+		if code != tc.code || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%q: exit %d, want %d with %q; stderr:\n%s", tc.args, code, tc.code, tc.want, errOut)
+		}
+	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/doctown/doctown/pipeline/github"
 	"github.com/doctown/doctown/pipeline/llm"
+	"github.com/doctown/doctown/pipeline/rust"
 	"github.com/doctown/doctown/pipeline/upload"
 	"github.com/doctown/doctown/pipeline/worker"
 )
@@ -97,6 +98,9 @@ func runWorkerRunPod(ctx context.Context, opts workerRunPodOptions) error {
 	if jobErr != nil {
 		if errors.Is(jobErr, github.ErrAuth) || errors.Is(jobErr, upload.ErrAuth) {
 			return &ExitError{Code: ExitAuth, Err: ErrSilent}
+		}
+		if fe := (*rust.FeatureError)(nil); errors.As(jobErr, &fe) {
+			return &ExitError{Code: ExitUsage, Err: ErrSilent} // the job asked for what the crate lacks
 		}
 		if ctx.Err() != nil {
 			return ctx.Err()

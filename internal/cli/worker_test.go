@@ -33,6 +33,7 @@ pub fn add(a: i32, b: i32) -> i32 { a + b }
 		{"bare input", `{"repo": "acme/tiny", "git_ref": "main"}`, ExitOK, `"ref": "main"`},
 		{"expired token", `{"input": {"repo": "acme/tiny", "token": "ghs_expired_token_2"}}`, ExitAuth, `"error": "github: repository acme/tiny: the token is invalid or expired`},
 		{"unknown repo", `{"input": {"repo": "acme/nope"}}`, ExitFailure, `"error": "github: repository acme/nope not found`},
+		{"unknown feature", `{"input": {"repo": "acme/tiny", "build": {"features": ["nosuch"]}}}`, ExitUsage, `"error": "the package 'tiny' does not contain this feature: nosuch"`},
 		{"bad json", `{"input": `, ExitUsage, ``},
 	}
 	for _, tt := range tests {
@@ -47,7 +48,7 @@ pub fn add(a: i32, b: i32) -> i32 { a + b }
 			if !strings.Contains(out.String(), tt.want) {
 				t.Errorf("stdout does not contain %s:\n%s", tt.want, out.String())
 			}
-			if tt.code != ExitUsage && !json.Valid(out.Bytes()) {
+			if tt.name != "bad json" && !json.Valid(out.Bytes()) {
 				t.Errorf("stdout is not JSON: %s", out.String())
 			}
 			if strings.Contains(out.String()+errOut.String(), "ghs_") {

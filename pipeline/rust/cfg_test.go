@@ -2,6 +2,7 @@ package rust
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -162,9 +163,9 @@ func TestDocsRSMetadata(t *testing.T) {
 	}
 }
 
-// TestCfgBadInput: cfg_if! with no true arm, an unknown feature, a build-script
-// cfg and a cfg_attr path leaving the repository each give warnings and the rest
-// of the crate, within a deadline.
+// TestCfgBadInput: cfg_if! with no true arm, a build-script cfg and a
+// cfg_attr path leaving the repository each give warnings and the rest of the
+// crate, within a deadline; an unknown feature is an error.
 func TestCfgBadInput(t *testing.T) {
 	dir := writeRepo(t, map[string]string{
 		"Cargo.toml": cfgCargo,
@@ -188,7 +189,12 @@ pub fn kept() {}
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := Extract(ctx, dir, crates, Options{Build: BuildConfig{Features: []string{"nope"}}})
+	// A feature the crate lacks is refused, as cargo refuses it.
+	var fe *FeatureError
+	if _, err := Extract(ctx, dir, crates, Options{Build: BuildConfig{Features: []string{"nope"}}}); !errors.As(err, &fe) || !slices.Equal(fe.Missing, []string{"nope"}) {
+		t.Errorf("--features nope: err %v, want a FeatureError", err)
+	}
+	res, err := Extract(ctx, dir, crates, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,7 +207,7 @@ pub fn kept() {}
 		warns = append(warns, w.String())
 	}
 	all := strings.Join(warns, "\n")
-	for _, want := range []string{`"nope"`, "has_std_build_script_cfg unknown", "escape"} {
+	for _, want := range []string{"has_std_build_script_cfg unknown", "escape"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("no warning about %q in:\n%s", want, all)
 		}

@@ -42,6 +42,57 @@ func (b BuildConfig) Validate() error {
 	return nil
 }
 
+// FeatureError is a --features request for features no crate of the build
+// defines. cargo refuses such a build, and so does Extract: the docs would
+// be those of another configuration than the one asked for.
+type FeatureError struct {
+	Packages []string // the crates of the build
+	Missing  []string // the requested features none of them defines
+}
+
+// Error words it as cargo does.
+func (e *FeatureError) Error() string {
+	what := "this feature"
+	if len(e.Missing) > 1 {
+		what = "these features"
+	}
+	if len(e.Packages) == 1 {
+		return fmt.Sprintf("the package '%s' does not contain %s: %s", e.Packages[0], what, strings.Join(e.Missing, ", "))
+	}
+	return fmt.Sprintf("none of the selected packages contains %s: %s\nselected packages: %s", what, strings.Join(e.Missing, ", "), strings.Join(e.Packages, ", "))
+}
+
+// checkFeatures returns a *FeatureError when some requested feature is
+// defined by none of the crates (cargo enables a workspace's --features in
+// each member that has them). "dep/feature" names a dependency's feature,
+// which only the dependency's manifest could tell.
+func checkFeatures(crates []Crate, b BuildConfig) error {
+	var missing, pkgs []string
+	manifests := make([]*cfg.Manifest, len(crates))
+	for i, c := range crates {
+		pkgs = append(pkgs, c.Name)
+		if m, err := cfg.ReadManifest(filepath.Join(c.Dir, "Cargo.toml")); err == nil {
+			manifests[i] = m
+		}
+	}
+	for _, f := range cfg.SplitFeatures(b.Features) {
+		if strings.Contains(f, "/") || slices.Contains(missing, f) {
+			continue
+		}
+		found := false
+		for _, m := range manifests {
+			found = found || m == nil || m.Defines(f)
+		}
+		if !found {
+			missing = append(missing, f)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	return &FeatureError{Packages: pkgs, Missing: missing}
+}
+
 func (b BuildConfig) explicit() bool {
 	return len(b.Features) > 0 || b.AllFeatures || b.NoDefaultFeatures || b.Target != "" || len(b.Cfgs) > 0 || b.IgnoreDocsRS
 }
@@ -62,8 +113,9 @@ type CrateConfig struct {
 }
 
 // crateSet makes the cfg set of one crate and says how it was made. Problems
-// (an unknown target or feature, an unreadable Cargo.toml) are warnings: the
-// crate is still extracted, with what could be resolved.
+// (an unknown target, an unreadable Cargo.toml, a feature enabling one the
+// crate lacks) are warnings: the crate is still extracted, with what could be
+// resolved. A requested feature no crate defines is an error (checkFeatures).
 func crateSet(c Crate, b BuildConfig) (*cfg.Set, CrateConfig, []string) {
 	var warns []string
 	conf := CrateConfig{Crate: c.Name, From: "default"}
@@ -76,6 +128,7 @@ func crateSet(c Crate, b BuildConfig) (*cfg.Set, CrateConfig, []string) {
 	}
 	if b.explicit() {
 		conf.From = "flags"
+		req.SkipUndefined = true // checkFeatures refused the build if no crate has one
 	} else if d := m.DocsRS; d.Present() {
 		conf.From = "docs.rs"
 		req = cfg.FeatureRequest{Features: d.Features, AllFeatures: d.AllFeatures, NoDefaultFeatures: d.NoDefaultFeatures}

@@ -93,6 +93,9 @@ func Extract(ctx context.Context, repoRoot string, crates []Crate, opts Options)
 	if err != nil {
 		return nil, fmt.Errorf("extract: %w", err)
 	}
+	if err := checkFeatures(crates, opts.Build); err != nil {
+		return nil, err
+	}
 	g := loadGrammar()
 
 	// Each parser lives on a goroutine locked to an OS thread of its own,

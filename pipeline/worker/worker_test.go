@@ -308,6 +308,7 @@ func TestRunJobErrors(t *testing.T) {
 		{"bad repo", worker.Input{Repo: "not a repo"}, nil, "is not owner/repo"},
 		{"unknown target", worker.Input{Repo: "acme/tiny", Token: ghToken, Build: rust.BuildConfig{Target: "z80-unknown-none"}}, nil, `unknown target "z80-unknown-none"`},
 		{"bad cfg", worker.Input{Repo: "acme/tiny", Token: ghToken, Build: rust.BuildConfig{Cfgs: []string{"all(x)"}}}, nil, `cfg "all(x)"`},
+		{"unknown feature", worker.Input{Repo: "acme/tiny", Token: ghToken, Build: rust.BuildConfig{Features: []string{"nosuch"}}}, nil, "the package 'tiny' does not contain this feature: nosuch"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -16,6 +16,36 @@ type FeatureRequest struct {
 	Features          []string // --features (names may be comma- or space-separated)
 	AllFeatures       bool     // --all-features
 	NoDefaultFeatures bool     // --no-default-features
+	// SkipUndefined passes over requested features the crate does not
+	// define without a warning: a workspace's --features, which cargo
+	// enables in each member that defines them.
+	SkipUndefined bool
+}
+
+// Defines reports whether feature is one the crate has: in [features], or
+// the implicit feature of an optional dependency no feature names as `dep:x`.
+func (m *Manifest) Defines(feature string) bool {
+	if _, ok := m.Features[feature]; ok {
+		return true
+	}
+	if !slices.Contains(m.Optional, feature) {
+		return false
+	}
+	for _, vals := range m.Features {
+		if slices.Contains(vals, "dep:"+feature) {
+			return false
+		}
+	}
+	return true
+}
+
+// SplitFeatures splits --features values as cargo does: by commas and spaces.
+func SplitFeatures(in []string) []string {
+	var out []string
+	for _, s := range in {
+		out = append(out, strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' })...)
+	}
+	return out
 }
 
 // Manifest is what feature resolution and the docs.rs defaults need of a
@@ -253,7 +283,7 @@ func (m *Manifest) Resolve(req FeatureRequest) (features []string, warnings []st
 			enable("default", nil)
 		}
 	}
-	for _, f := range splitFeatures(req.Features) {
+	for _, f := range SplitFeatures(req.Features) {
 		if d, _, ok := strings.Cut(f, "/"); ok {
 			// --features dep/feat: turns the optional dependency on.
 			if implicit[d] {
@@ -262,7 +292,9 @@ func (m *Manifest) Resolve(req FeatureRequest) (features []string, warnings []st
 			continue
 		}
 		if _, ok := table[f]; !ok {
-			warnings = append(warnings, fmt.Sprintf("feature %q requested, but the crate does not define it", f))
+			if !req.SkipUndefined {
+				warnings = append(warnings, fmt.Sprintf("feature %q requested, but the crate does not define it", f))
+			}
 			continue
 		}
 		enable(f, nil)
@@ -278,13 +310,4 @@ func mapKeys[V any](m map[string]V) func(func(string) bool) {
 			}
 		}
 	}
-}
-
-// splitFeatures splits --features values as cargo does: by commas and spaces.
-func splitFeatures(in []string) []string {
-	var out []string
-	for _, s := range in {
-		out = append(out, strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' })...)
-	}
-	return out
 }
