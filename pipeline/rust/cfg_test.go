@@ -250,3 +250,50 @@ func TestWinapiDocsRS(t *testing.T) {
 	}
 	t.Logf("winapi: docs.rs features %d symbols, --all-features %d", len(res.Symbols), len(all.Symbols))
 }
+
+// TestFalseCfgModulesNotRead: the files under a module whose file starts
+// with a false #![cfg(…)] are not read (winapi's root has #![cfg(windows)]:
+// built for Linux it once parsed 6.6 MB for one symbol); a crate root's false
+// #![cfg] is said in a warning naming it. For the true target everything is
+// read.
+func TestFalseCfgModulesNotRead(t *testing.T) {
+	dir := writeRepo(t, map[string]string{
+		"Cargo.toml":         "[package]\nname = \"winish\"\nversion = \"0.1.0\"\n",
+		"src/lib.rs":         "//! Windows only.\n#![cfg(windows)]\npub mod um;\n",
+		"src/um/mod.rs":      "pub mod deep;\npub fn um_fn() {}\n",
+		"src/um/deep.rs":     "pub fn deep_fn() {}\n",
+		"src/other/mod.rs":   "pub fn unreached() {}\n",
+		"src/other/more.rs":  "pub fn more() {}\n",
+		"src/other/extra.rs": "pub fn extra() {}\n",
+	})
+	for _, tt := range []struct {
+		target string
+		files  int
+		paths  []string
+		warn   bool
+	}{
+		{"x86_64-unknown-linux-gnu", 1, []string{"winish"}, true},
+		{"x86_64-pc-windows-msvc", 3, []string{"winish", "winish::um", "winish::um::deep", "winish::um::deep::deep_fn", "winish::um::um_fn"}, false},
+	} {
+		t.Run(tt.target, func(t *testing.T) {
+			res := extractRepo(t, dir, Options{Build: BuildConfig{Target: tt.target}})
+			paths := symbolPaths(res)
+			slices.Sort(paths)
+			if res.Files != tt.files || !slices.Equal(paths, tt.paths) {
+				t.Errorf("%d files read %v, symbols %v; want %d files, %v", res.Files, res.Paths, paths, tt.files, tt.paths)
+			}
+			var said []string
+			for _, w := range res.Warnings {
+				if strings.Contains(w.Message, "#![cfg(windows)] is false for target "+tt.target) {
+					said = append(said, w.String())
+				}
+				if strings.Contains(w.Message, "public items found") {
+					t.Errorf("a guess at why the crate is small: %s", w)
+				}
+			}
+			if (len(said) > 0) != tt.warn {
+				t.Errorf("warnings %v: want one about the root's cfg: %v", res.Warnings, tt.warn)
+			}
+		})
+	}
+}

@@ -206,19 +206,22 @@ func attrArgs(attr, name string) (string, bool) {
 }
 
 // attrsOn reports whether every #[cfg] among attrs holds in set (nil: all do).
-func attrsOn(set *cfg.Set, attrs []string) bool {
+func attrsOn(set *cfg.Set, attrs []string) bool { return falseCfg(set, attrs) == "" }
+
+// falseCfg returns the first of attrs that is a #[cfg(…)] false in set, or "".
+func falseCfg(set *cfg.Set, attrs []string) string {
 	if set == nil {
-		return true
+		return ""
 	}
 	for _, a := range attrs {
 		if p, ok := cfgOf(a); ok {
 			// A predicate that does not parse keeps the item (rustc would reject it).
 			if on, err := set.EvalString(p); err == nil && !on {
-				return false
+				return a
 			}
 		}
 	}
-	return true
+	return ""
 }
 
 // splitTop splits s at commas outside brackets and strings.
