@@ -83,3 +83,41 @@ impl From<Kind> for i32 { fn from(k: Kind) -> i32 { k.0 } }
 		}
 	}
 }
+
+// TestHiddenTraitItems: an impl's items that implement a #[doc(hidden)] item
+// of the trait are left out, as rustdoc leaves them out (syn's 236 Token::peek
+// and Token::display in its impl Token for …), and kept with IncludeHidden.
+func TestHiddenTraitItems(t *testing.T) {
+	dir := writeRepo(t, map[string]string{"Cargo.toml": cargoToml, "src/lib.rs": `
+pub trait Token {
+    #[doc(hidden)]
+    fn peek() -> bool;
+    fn display() -> &'static str;
+    #[doc(hidden)]
+    type Marker;
+}
+pub struct Lit;
+impl Token for Lit {
+    fn peek() -> bool { true }
+    fn display() -> &'static str { "literal" }
+    type Marker = u8;
+}
+`})
+	for _, tc := range []struct {
+		opts Options
+		want []string
+	}{
+		{Options{}, []string{"demo::Lit::display"}},
+		{Options{IncludeHidden: true}, []string{"demo::Lit::Marker", "demo::Lit::display", "demo::Lit::peek"}},
+	} {
+		var got []string
+		for _, p := range symbolPaths(extractRepo(t, dir, tc.opts)) {
+			if strings.HasPrefix(p, "demo::Lit::") {
+				got = append(got, p)
+			}
+		}
+		if strings.Join(got, " ") != strings.Join(tc.want, " ") {
+			t.Errorf("IncludeHidden %v: Lit's items %q, want %q", tc.opts.IncludeHidden, got, tc.want)
+		}
+	}
+}

@@ -389,6 +389,7 @@ type placed struct {
 	hidden bool
 	parent *rawItem
 	target string // impls: path their items hang under
+	trait  *rawItem // impls: the crate's trait they implement, when it is one
 }
 
 // resolveCrate turns the parsed files of one crate into its symbols.
@@ -528,6 +529,12 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) []docpack.Symb
 			p.public = pp.public
 		case docpack.KindImpl:
 			p.path = implItemPrefix(pp) + "::" + it.sym.Name
+			// rustdoc leaves out an impl's items that implement a
+			// #[doc(hidden)] item of the trait (syn's Token::peek in
+			// every impl Token for …).
+			if pp.trait != nil && !opts.IncludeHidden && hiddenTraitItem(pp.trait, it) {
+				p.hidden = true
+			}
 			if it.parent.trait != "" {
 				it.sym.Visibility = it.parent.sym.Visibility
 				p.public = pp.public
@@ -773,12 +780,23 @@ func (r *resolver) placeImpl(p *placed, info map[*rawItem]*placed) {
 		p.public = false
 	}
 	p.path = parentPath(typePath) + "::" + it.label
-	p.target = typePath
+	p.target, p.trait = typePath, tr
 	if p.public {
 		it.sym.Visibility = "pub"
 	} else if self != nil {
 		it.sym.Visibility = self.sym.Visibility
 	}
+}
+
+// hiddenTraitItem reports whether the item of trait tr that impl item it
+// implements (same name and namespace) is #[doc(hidden)].
+func hiddenTraitItem(tr, it *rawItem) bool {
+	for _, c := range tr.children {
+		if c.sym.Name == it.sym.Name && (c.sym.SymbolType == docpack.KindAssocType) == (it.sym.SymbolType == docpack.KindAssocType) {
+			return c.hidden
+		}
+	}
+	return false
 }
 
 // shownParent is the id of the nearest kept module above path: every symbol

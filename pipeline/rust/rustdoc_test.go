@@ -299,8 +299,8 @@ func rustdocPublic(doc *rdDoc, crateDir string) []rdSym {
 	return out
 }
 
-// expandFeatures resolves features (plus "default") through the [features]
-// table of a Cargo.toml.
+// expandFeatures resolves features (plus "default" when the crate has it)
+// through the [features] table of a Cargo.toml.
 func expandFeatures(manifestPath string, features []string) []string {
 	data, _ := os.ReadFile(manifestPath)
 	table := map[string][]string{}
@@ -336,7 +336,9 @@ func expandFeatures(manifestPath string, features []string) []string {
 			}
 		}
 	}
-	add("default")
+	if _, ok := table["default"]; ok {
+		add("default") // cargo refuses --features default where there is none
+	}
 	for _, f := range features {
 		add(f)
 	}
