@@ -388,7 +388,7 @@ type placed struct {
 	public bool
 	hidden bool
 	parent *rawItem
-	target string // impls: path their items hang under
+	target string   // impls: path their items hang under
 	trait  *rawItem // impls: the crate's trait they implement, when it is one
 }
 
