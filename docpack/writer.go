@@ -72,8 +72,11 @@ const (
 // reusing its encoder and compressor; small entries (nearly every doc), and
 // any that deflate does not make smaller, are stored. symbols.json is
 // deflated in independent chunks (each ending on a byte boundary, the last
-// one final), which concatenate into one valid deflate stream. ctx is checked
-// between jobs: a cancelled write returns ctx.Err().
+// one final), which concatenate into one valid deflate stream, each
+// checksummed by its worker (the writer combines the CRCs and writes the
+// chunks one after the other, never joining them). The archive is written
+// by zipWriter, as archive/zip writes it. ctx is checked between jobs: a
+// cancelled write returns ctx.Err().
 func WriteContext(ctx context.Context, w io.Writer, m *Manifest, symbols []Symbol, docs map[string]Doc, opts WriteOptions) error {
 	workers := opts.Workers
 	if workers <= 0 {
@@ -96,7 +99,7 @@ func WriteContext(ctx context.Context, w io.Writer, m *Manifest, symbols []Symbo
 		if err := enc.Encode(m); err != nil {
 			return fmt.Errorf("write manifest: %w", err)
 		}
-		return p.entry(r, "manifest.json")
+		return p.entry(r, refManifest)
 	})
 	nsym := len(symbols)
 	for lo := 0; lo < nsym || lo == 0; lo += symbolsPerJob {
@@ -111,7 +114,7 @@ func WriteContext(ctx context.Context, w io.Writer, m *Manifest, symbols []Symbo
 	for lo := 0; lo < len(entries); lo += docsPerJob {
 		batch := entries[lo:min(lo+docsPerJob, len(entries))]
 		jobs = append(jobs, func(p *packer, r *jobResult) error {
-			for _, de := range batch {
+			for k, de := range batch {
 				p.raw.Reset()
 				id := de.id
 				d, ok := docs[id]
@@ -120,7 +123,7 @@ func WriteContext(ctx context.Context, w io.Writer, m *Manifest, symbols []Symbo
 				}
 				p.raw.Write(appendDoc(p.raw.AvailableBuffer(), &d))
 				p.raw.WriteByte('\n') // as encoding/json's Encoder ends it
-				if err := p.entry(r, "docs/"+id+".json"); err != nil {
+				if err := p.entry(r, int32(lo+k)); err != nil {
 					return fmt.Errorf("write doc %s: %w", id, err)
 				}
 			}
@@ -171,7 +174,17 @@ func WriteContext(ctx context.Context, w io.Writer, m *Manifest, symbols []Symbo
 		}
 	}()
 
-	zw := zip.NewWriter(w)
+	z := newZipWriter(w, stamp, func(b []byte, ref int32) []byte {
+		switch ref {
+		case refManifest:
+			return append(b, ManifestName...)
+		case refSymbols:
+			return append(b, SymbolsName...)
+		}
+		b = append(b, DocsDir...)
+		b = append(b, entries[ref].id...)
+		return append(b, ".json"...)
+	})
 	total := 1 + 1 + len(entries)
 	written := 0
 	var sym *symbolsEntry
@@ -185,6 +198,7 @@ func WriteContext(ctx context.Context, w io.Writer, m *Manifest, symbols []Symbo
 		}
 		for i := range r.entries {
 			e := &r.entries[i]
+			var err error
 			if e.chunk {
 				if sym == nil {
 					sym = &symbolsEntry{}
@@ -193,11 +207,13 @@ func WriteContext(ctx context.Context, w io.Writer, m *Manifest, symbols []Symbo
 				if !e.last {
 					continue
 				}
-				e = sym.entry()
+				err = z.add(refSymbols, zip.Deflate, sym.crc, sym.size, sym.parts...)
 				sym = nil
+			} else {
+				err = z.add(e.ref, e.method, e.crc, e.size, e.data)
 			}
-			if err := writeRaw(zw, e, stamp); err != nil {
-				return fmt.Errorf("write %s: %w", e.name, err)
+			if err != nil {
+				return fmt.Errorf("write %s: %w", z.name(nil, e.ref), err)
 			}
 			written++
 			if opts.OnProgress != nil && (written%progressEvery == 0 || written == total) {
@@ -208,11 +224,18 @@ func WriteContext(ctx context.Context, w io.Writer, m *Manifest, symbols []Symbo
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := zw.Close(); err != nil {
+	if err := z.close(); err != nil {
 		return fmt.Errorf("write docpack: %w", err)
 	}
 	return nil
 }
+
+// The refs of the entries that are not docs (a doc's is its index in the
+// doc entries).
+const (
+	refManifest int32 = -1
+	refSymbols  int32 = -2
+)
 
 // docEntry is one docs/{id}.json to write: the symbol's id and its index in
 // symbols (-1 when only the docs map has it).
@@ -280,15 +303,13 @@ func WriteFileContext(ctx context.Context, path string, m *Manifest, symbols []S
 // packedEntry is one zip entry ready to be written, or one chunk of
 // symbols.json.
 type packedEntry struct {
-	name   string
+	ref    int32 // refManifest, or the doc entry's index
 	method uint16
 	crc    uint32
 	size   uint64 // uncompressed
 	data   []byte // as stored in the archive
-	// A chunk of symbols.json keeps its raw bytes for the entry's CRC, which
-	// is computed in order by the writing goroutine.
+	// A chunk of symbols.json: its crc and size are the chunk's own.
 	chunk, last bool
-	raw         []byte
 }
 
 type jobResult struct {
@@ -312,10 +333,10 @@ func newPacker() *packer {
 
 // entry deflates p.raw into a new entry of r, or stores it when it is small
 // or deflate does not make it smaller.
-func (p *packer) entry(r *jobResult, name string) error {
+func (p *packer) entry(r *jobResult, ref int32) error {
 	raw := p.raw.Bytes()
 	if len(raw) < storeBelow {
-		r.entries = append(r.entries, packedEntry{name: name, method: zip.Store, crc: crc32.ChecksumIEEE(raw), size: uint64(len(raw)), data: bytes.Clone(raw)})
+		r.entries = append(r.entries, packedEntry{ref: ref, method: zip.Store, crc: crc32.ChecksumIEEE(raw), size: uint64(len(raw)), data: bytes.Clone(raw)})
 		return nil
 	}
 	p.out.Reset()
@@ -326,7 +347,7 @@ func (p *packer) entry(r *jobResult, name string) error {
 	if err := p.fw.Close(); err != nil {
 		return err
 	}
-	e := packedEntry{name: name, method: zip.Deflate, crc: crc32.ChecksumIEEE(raw), size: uint64(len(raw))}
+	e := packedEntry{ref: ref, method: zip.Deflate, crc: crc32.ChecksumIEEE(raw), size: uint64(len(raw))}
 	if p.out.Len() < len(raw) {
 		e.data = bytes.Clone(p.out.Bytes())
 	} else {
@@ -368,48 +389,24 @@ func (p *packer) symbolsChunk(r *jobResult, symbols []Symbol, first, last bool) 
 		return err
 	}
 	r.entries = append(r.entries, packedEntry{
-		name: SymbolsName, method: zip.Deflate, chunk: true, last: last,
-		raw: bytes.Clone(p.raw.Bytes()), data: bytes.Clone(p.out.Bytes()),
+		method: zip.Deflate, chunk: true, last: last,
+		crc: crc32.ChecksumIEEE(p.raw.Bytes()), size: uint64(p.raw.Len()), data: bytes.Clone(p.out.Bytes()),
 	})
 	return nil
 }
 
-// symbolsEntry joins the chunks of symbols.json into one entry.
+// symbolsEntry joins the chunks of symbols.json into one entry: their CRCs
+// combined, their bytes written one after the other.
 type symbolsEntry struct {
-	crc  uint32
-	size uint64
-	data []byte
+	crc   uint32
+	size  uint64
+	parts [][]byte
 }
 
 func (s *symbolsEntry) add(e *packedEntry) {
-	s.crc = crc32.Update(s.crc, crc32.IEEETable, e.raw)
-	s.size += uint64(len(e.raw))
-	s.data = append(s.data, e.data...)
-}
-
-func (s *symbolsEntry) entry() *packedEntry {
-	return &packedEntry{name: SymbolsName, method: zip.Deflate, crc: s.crc, size: s.size, data: s.data}
-}
-
-// writeRaw writes one entry whose bytes are already compressed.
-func writeRaw(zw *zip.Writer, e *packedEntry, stamp time.Time) error {
-	fh := &zip.FileHeader{
-		Name:               e.name,
-		Method:             e.method,
-		CreatorVersion:     20,
-		ReaderVersion:      20,
-		CRC32:              e.crc,
-		CompressedSize64:   uint64(len(e.data)),
-		UncompressedSize64: e.size,
-	}
-	// The MS-DOS fields alone: Modified would add an extended-timestamp extra field.
-	fh.ModifiedDate, fh.ModifiedTime = msDosTime(stamp.UTC()) //lint:ignore SA1019 see above
-	f, err := zw.CreateRaw(fh)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(e.data)
-	return err
+	s.crc = crc32Combine(s.crc, e.crc, int64(e.size))
+	s.size += e.size
+	s.parts = append(s.parts, e.data)
 }
 
 // msDosTime is t in the MS-DOS date and time fields of a zip header (two

@@ -1,0 +1,235 @@
+package docpack
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"io"
+	"time"
+)
+
+// zipWriter writes a ZIP archive of entries whose bytes are already stored or
+// deflated, byte for byte as archive/zip's Writer writes them through
+// CreateRaw with the headers writeRaw used to give it (CreatorVersion and
+// ReaderVersion 2.0, no flags, no extra fields but the zip64 ones, the
+// MS-DOS time alone). What it keeps per entry for the central directory is
+// a 40-byte record and not a *zip.FileHeader: winapi with every feature has
+// 145,304 entries, whose headers archive/zip held until the end of the write
+// (43 MB of a package stage that holds the symbols besides).
+// TestZipWriterMatchesArchiveZip holds the two to the same bytes.
+type zipWriter struct {
+	w          *bufio.Writer
+	off        uint64
+	date, time uint16
+	dir        []dirRecord
+	// name appends the name of the entry ref was given for.
+	name func(b []byte, ref int32) []byte
+	buf  []byte
+}
+
+type dirRecord struct {
+	offset, comp, size uint64
+	crc                uint32
+	method             uint16
+	ref                int32
+}
+
+const (
+	zipVersion20    = 20
+	zipVersion45    = 45
+	uint16max       = 1<<16 - 1
+	uint32max       = 1<<32 - 1
+	fileHeaderLen   = 30
+	directoryHdrLen = 46
+	directoryEndLen = 22
+	directory64End  = 56
+	directory64Loc  = 20
+	zip64ExtraLen   = 28
+	sigFileHeader   = 0x04034b50
+	sigDirectoryHdr = 0x02014b50
+	sigDirectoryEnd = 0x06054b50
+	sigDirectory64E = 0x06064b50
+	sigDirectory64L = 0x07064b50
+	zip64ExtraID    = 0x0001
+	zipBufferSize   = 64 << 10
+)
+
+func newZipWriter(w io.Writer, stamp time.Time, name func(b []byte, ref int32) []byte) *zipWriter {
+	z := &zipWriter{w: bufio.NewWriterSize(w, zipBufferSize), name: name}
+	z.date, z.time = msDosTime(stamp.UTC())
+	return z
+}
+
+// add writes one entry: its local header, then data, the entry's bytes as
+// stored in the archive (in parts: symbols.json is a run of deflated chunks).
+// size and crc are those of the uncompressed bytes.
+func (z *zipWriter) add(ref int32, method uint16, crc uint32, size uint64, data ...[]byte) error {
+	var comp uint64
+	for _, d := range data {
+		comp += uint64(len(d))
+	}
+	z.buf = z.name(z.buf[:0], ref)
+	if len(z.buf) > uint16max {
+		return errors.New("zip: name too long")
+	}
+	r := dirRecord{offset: z.off, comp: comp, size: size, crc: crc, method: method, ref: ref}
+	var h [fileHeaderLen]byte
+	le := binary.LittleEndian
+	le.PutUint32(h[0:], sigFileHeader)
+	le.PutUint16(h[4:], zipVersion20)
+	le.PutUint16(h[6:], 0) // flags
+	le.PutUint16(h[8:], method)
+	le.PutUint16(h[10:], z.time)
+	le.PutUint16(h[12:], z.date)
+	le.PutUint32(h[14:], crc)
+	le.PutUint32(h[18:], uint32(min(comp, uint32max)))
+	le.PutUint32(h[22:], uint32(min(size, uint32max)))
+	le.PutUint16(h[26:], uint16(len(z.buf)))
+	le.PutUint16(h[28:], 0) // extra
+	if err := z.write(h[:], z.buf); err != nil {
+		return err
+	}
+	for _, d := range data {
+		if err := z.write(d); err != nil {
+			return err
+		}
+	}
+	z.dir = append(z.dir, r)
+	return nil
+}
+
+func (z *zipWriter) write(parts ...[]byte) error {
+	for _, p := range parts {
+		n, err := z.w.Write(p)
+		z.off += uint64(n)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// close writes the central directory and the end records (zip64 ones past
+// 65,534 entries, as archive/zip does) and flushes.
+func (z *zipWriter) close() error {
+	le := binary.LittleEndian
+	start := z.off
+	for _, r := range z.dir {
+		z.buf = z.name(z.buf[:0], r.ref)
+		var h [directoryHdrLen]byte
+		var extra [zip64ExtraLen]byte
+		ext := extra[:0]
+		le.PutUint32(h[0:], sigDirectoryHdr)
+		le.PutUint16(h[4:], zipVersion20) // creator
+		le.PutUint16(h[6:], zipVersion20) // reader
+		le.PutUint16(h[8:], 0)            // flags
+		le.PutUint16(h[10:], r.method)
+		le.PutUint16(h[12:], z.time)
+		le.PutUint16(h[14:], z.date)
+		le.PutUint32(h[16:], r.crc)
+		if r.comp >= uint32max || r.size >= uint32max || r.offset >= uint32max {
+			le.PutUint32(h[20:], uint32max)
+			le.PutUint32(h[24:], uint32max)
+			ext = extra[:]
+			le.PutUint16(ext[0:], zip64ExtraID)
+			le.PutUint16(ext[2:], 24)
+			le.PutUint64(ext[4:], r.size)
+			le.PutUint64(ext[12:], r.comp)
+			le.PutUint64(ext[20:], r.offset)
+		} else {
+			le.PutUint32(h[20:], uint32(r.comp))
+			le.PutUint32(h[24:], uint32(r.size))
+		}
+		le.PutUint16(h[28:], uint16(len(z.buf)))
+		le.PutUint16(h[30:], uint16(len(ext)))
+		// comment length, disk number, internal and external attributes: 0
+		le.PutUint32(h[42:], uint32(min(r.offset, uint32max)))
+		if err := z.write(h[:], z.buf, ext); err != nil {
+			return err
+		}
+	}
+	end := z.off
+	records, size, offset := uint64(len(z.dir)), end-start, start
+	if records >= uint16max || size >= uint32max || offset >= uint32max {
+		var b [directory64End + directory64Loc]byte
+		le.PutUint32(b[0:], sigDirectory64E)
+		le.PutUint64(b[4:], directory64End-12)
+		le.PutUint16(b[12:], zipVersion45)
+		le.PutUint16(b[14:], zipVersion45)
+		// disk numbers: 0
+		le.PutUint64(b[24:], records)
+		le.PutUint64(b[32:], records)
+		le.PutUint64(b[40:], size)
+		le.PutUint64(b[48:], offset)
+		le.PutUint32(b[56:], sigDirectory64L)
+		le.PutUint64(b[64:], end)
+		le.PutUint32(b[72:], 1)
+		if err := z.write(b[:]); err != nil {
+			return err
+		}
+		records, size, offset = uint16max, uint32max, uint32max
+	}
+	var b [directoryEndLen]byte
+	le.PutUint32(b[0:], sigDirectoryEnd)
+	le.PutUint16(b[8:], uint16(records))
+	le.PutUint16(b[10:], uint16(records))
+	le.PutUint32(b[12:], uint32(size))
+	le.PutUint32(b[16:], uint32(offset))
+	if err := z.write(b[:]); err != nil {
+		return err
+	}
+	return z.w.Flush()
+}
+
+// crc32Combine is the CRC-32 (IEEE) of a+b from crc1 of a, crc2 of b and
+// len(b), as zlib's crc32_combine computes it: the CRC of a run of bytes is
+// linear, and appending len2 zero bits to crc1 is a power of one 32×32
+// matrix over GF(2). The deflated chunks of symbols.json are checksummed by
+// the workers that make them; the writer only combines.
+func crc32Combine(crc1, crc2 uint32, len2 int64) uint32 {
+	if len2 <= 0 {
+		return crc1 ^ crc2
+	}
+	var even, odd [32]uint32
+	odd[0] = 0xedb88320 // the IEEE polynomial, reversed
+	row := uint32(1)
+	for n := 1; n < 32; n++ {
+		odd[n] = row
+		row <<= 1
+	}
+	gf2Square(&even, &odd) // two zero bits
+	gf2Square(&odd, &even) // four
+	for {
+		gf2Square(&even, &odd)
+		if len2&1 != 0 {
+			crc1 = gf2Times(&even, crc1)
+		}
+		if len2 >>= 1; len2 == 0 {
+			break
+		}
+		gf2Square(&odd, &even)
+		if len2&1 != 0 {
+			crc1 = gf2Times(&odd, crc1)
+		}
+		if len2 >>= 1; len2 == 0 {
+			break
+		}
+	}
+	return crc1 ^ crc2
+}
+
+func gf2Times(mat *[32]uint32, vec uint32) uint32 {
+	var sum uint32
+	for i := 0; vec != 0; i, vec = i+1, vec>>1 {
+		if vec&1 != 0 {
+			sum ^= mat[i]
+		}
+	}
+	return sum
+}
+
+func gf2Square(square, mat *[32]uint32) {
+	for n := range 32 {
+		square[n] = gf2Times(mat, mat[n])
+	}
+}
