@@ -29,10 +29,14 @@ func scanMacros(ctx context.Context, root string, c Crate, maxSize int64) (exp *
 	table := macros.NewTable()
 	dir := filepath.Dir(c.Root)
 	var paths []string
+	callsStd := false
 	walkRustFiles(ctx, dir, maxSize, nil, func(path string) bool {
 		files++
 		paths = append(paths, path)
 		src, err := os.ReadFile(path)
+		if err == nil && !callsStd {
+			callsStd = mentionsStdMacro(src)
+		}
 		if err != nil || !bytes.Contains(src, []byte("macro_rules")) {
 			return true
 		}
@@ -51,11 +55,16 @@ func scanMacros(ctx context.Context, root string, c Crate, maxSize int64) (exp *
 		return true
 	})
 	deps := dependencyDirs(c)
-	if table.Len() == 0 && len(deps) == 0 {
+	if table.Len() == 0 && len(deps) == 0 && !callsStd {
 		return nil, warns, files
 	}
-	if len(deps) > 0 {
-		table.Extern = func() []*macros.Def { return dependencyMacros(ctx, deps, maxSize) }
+	// What the crate does not define comes from its dependencies, then std.
+	table.Extern = func() []*macros.Def {
+		var defs []*macros.Def
+		if len(deps) > 0 {
+			defs = dependencyMacros(ctx, deps, maxSize)
+		}
+		return append(defs, stdMacroDefs()...)
 	}
 	exp = &macros.Expander{Table: table, Limits: macros.DefaultLimits}
 	// Macros that define macros (petgraph's trait_template!): their calls
@@ -235,7 +244,8 @@ func (e *fileExtractor) expandCall(name string, m, tt *ts.Node) (src string, lin
 	warn := func(msg string) {
 		e.out.warnings = append(e.out.warnings, Warning{File: e.rel, Line: callLine, Message: msg})
 	}
-	if e.exp.Table.Lookup(name, e.rel, callLine) == nil {
+	def := e.exp.Table.Lookup(name, e.rel, callLine)
+	if def == nil {
 		if err := e.exp.Table.Bad(name); err != nil {
 			warn("macro " + name + " not expanded: its definition does not parse: " + err.Error())
 		}
@@ -264,6 +274,11 @@ func (e *fileExtractor) expandCall(name string, m, tt *ts.Node) (src string, lin
 	if err != nil {
 		warn(err.Error() + "; its items were read from the call's body as written")
 		return "", nil, false, false
+	}
+	if def.File == stdMacroFile {
+		// rustdoc spans what a std macro makes at the call (thread_local!'s
+		// constants start on the thread_local! line).
+		relabel(out, callLine)
 	}
 	text, lm := macros.RenderLines(out)
 	return text, lm, true, true
