@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/doctown/doctown/docpack"
+	"github.com/doctown/doctown/docpack/index"
 )
 
 // Extractive is the offline generator: it writes each doc from the symbol's doc
@@ -90,7 +91,7 @@ func ExtractiveDoc(s docpack.Symbol) docpack.Doc {
 	}
 	doc.Source = docpack.DocFromComments
 	sections := splitSections(text)
-	var desc []string
+	var desc, dropped []string
 	for _, sec := range sections {
 		body := strings.TrimSpace(sec.body)
 		switch strings.ToLower(sec.title) {
@@ -111,12 +112,19 @@ func ExtractiveDoc(s docpack.Symbol) docpack.Doc {
 			if len(doc.Examples) == 0 && body != "" {
 				doc.Examples = append(doc.Examples, body)
 			}
+			// Only the code is kept: the section's reference definitions
+			// (tokio's Notify ends its examples with the targets of the
+			// links above them) go to the description, or its links
+			// would lose their targets.
+			dropped = append(dropped, body)
 		case "returns", "return value":
 			doc.Returns = body
 		case "arguments", "parameters", "args":
 			params := paramList(body)
 			if len(params) == 0 {
 				desc = append(desc, "# "+sec.title+"\n\n"+body)
+			} else {
+				dropped = append(dropped, body)
 			}
 			doc.Parameters = append(doc.Parameters, params...)
 		default:
@@ -131,6 +139,9 @@ func ExtractiveDoc(s docpack.Symbol) docpack.Doc {
 	}
 	if doc.Summary == "" {
 		doc.Summary = describeSignature(s)
+	}
+	if defs := index.LinkDefs(dropped...); defs != "" {
+		desc = append(desc, defs)
 	}
 	doc.Description = strings.TrimSpace(strings.Join(desc, "\n\n"))
 	return doc

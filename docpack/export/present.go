@@ -25,13 +25,23 @@ func cleanLinks(s string) string { return index.CleanRustdoc(s) }
 // page anchors ("#method.new") the member they name; web links stay. A link
 // whose target is not in the export becomes its text.
 func (e *exporter) links(i int, d docpack.Doc, text string) string {
-	return index.Rewrite(text, func(l index.Link) string {
+	if defs := index.DocDefs(d); defs != "" && strings.Contains(text, "[") {
+		// The whole doc's definitions serve this field; their lines are
+		// consumed again, leaving the blank line before them.
+		return strings.TrimRight(index.Rewrite(text+"\n\n"+defs, e.link(i, d)), "\n")
+	}
+	return index.Rewrite(text, e.link(i, d))
+}
+
+// link is how links reads one link of symbol i's doc d.
+func (e *exporter) link(i int, d docpack.Doc) func(index.Link) string {
+	return func(l index.Link) string {
 		dest := strings.TrimSpace(l.Dest)
 		switch {
 		case isWeb(dest):
 			return "[" + l.Text + "](" + dest + ")"
 		case strings.HasPrefix(dest, "#"):
-			if j := e.memberAnchor(i, dest[1:]); j >= 0 {
+			if j := e.x.MemberAnchor(i, dest[1:]); j >= 0 {
 				return "[" + l.Text + "](" + linkMark(j) + ")"
 			}
 			return l.Text
@@ -40,45 +50,9 @@ func (e *exporter) links(i int, d docpack.Doc, text string) string {
 			return "[" + l.Text + "](" + u + ")"
 		}
 		return l.Text
-	})
+	}
 }
 
 func isWeb(t string) bool {
 	return strings.HasPrefix(t, "http://") || strings.HasPrefix(t, "https://") || strings.HasPrefix(t, "mailto:")
-}
-
-// memberAnchor resolves a rustdoc anchor ("method.insert", "variant.None",
-// "tymethod.next", "structfield.x") written in symbol i's doc to a member of i,
-// or of i's owner when i is itself a member. It returns -1 when none matches.
-func (e *exporter) memberAnchor(i int, a string) int {
-	_, name, ok := strings.Cut(a, ".")
-	if !ok || name == "" {
-		return -1
-	}
-	x := e.x
-	owners := []int{i}
-	if o := x.Owner(i); o >= 0 {
-		owners = append(owners, o)
-	}
-	for _, o := range owners {
-		var find func(p int) int
-		find = func(p int) int {
-			for _, c := range x.Children(p) {
-				if x.Symbols[c].SymbolType == docpack.KindImpl {
-					if j := find(c); j >= 0 {
-						return j
-					}
-					continue
-				}
-				if x.Symbols[c].Name == name {
-					return c
-				}
-			}
-			return -1
-		}
-		if j := find(o); j >= 0 {
-			return j
-		}
-	}
-	return -1
 }

@@ -617,8 +617,14 @@ func (x *Index) ResolvePath(path string, from int, fit func(docpack.Kind) bool) 
 	case "Self":
 		// Self::X is the owner's X or nothing: another X of the crate
 		// ("Self::Iter" of an impl) is not it.
+		// In a type's own doc, Self is the type (tokio's AsyncFd links
+		// method@Self::readable).
 		if from >= 0 {
-			if o := x.Owner(from); o >= 0 {
+			o := x.Owner(from)
+			if isType(x.Symbols[from].SymbolType) {
+				o = from
+			}
+			if o >= 0 {
 				if i := exact(join(x.Symbols[o].Path, rest)); i >= 0 {
 					return i
 				}
@@ -659,7 +665,40 @@ func (x *Index) ResolvePath(path string, from int, fit func(docpack.Kind) bool) 
 			best, bestScore = c, score
 		}
 	}
+	if best < 0 && (head == "crate" || head == "self" || head == "super") {
+		return x.privatePath(path, good)
+	}
 	return best
+}
+
+// privatePath resolves a crate-relative path that names an item where it is
+// defined, inside a private module, when the docpack has it at the public
+// path a re-export gives it: tokio's "crate::runtime::task::try_id()" is
+// tokio::task::try_id, "super::error::JoinError::is_cancelled" written in
+// runtime::task::join is tokio::task::JoinError::is_cancelled. Leading
+// segments are dropped while two remain; a tail that one symbol alone ends
+// with is taken, never a guess between several.
+func (x *Index) privatePath(path string, good func(int) bool) int {
+	last := lastSeg(path)
+	for p := path; strings.Count(p, "::") >= 1; {
+		_, p, _ = strings.Cut(p, "::")
+		if !strings.Contains(p, "::") {
+			break
+		}
+		found := -1
+		for _, c := range x.byName[last] {
+			if good(c) && strings.HasSuffix(x.Symbols[c].Path, "::"+p) {
+				if found >= 0 {
+					return -1
+				}
+				found = c
+			}
+		}
+		if found >= 0 {
+			return found
+		}
+	}
+	return -1
 }
 
 // parentPath drops a path's last segment: "a::b::c" gives "a::b", "a" gives "".

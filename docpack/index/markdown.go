@@ -277,7 +277,7 @@ func linkAt(s string, i int, defs map[string]string) (int, Link, bool) {
 		}
 		return 0, Link{}, false
 	}
-	if strings.HasPrefix(rest, ":") || strings.TrimSpace(text) == "" {
+	if strings.TrimSpace(text) == "" || strings.HasPrefix(rest, ":") && defLike(s, i, rest) {
 		return 0, Link{}, false
 	}
 	if t := strings.TrimSpace(text); (t == "x" || t == "X") && strings.TrimSpace(s[:i]) != "" && strings.Trim(strings.TrimSpace(s[:i]), "-*+") == "" {
@@ -293,6 +293,23 @@ func linkAt(s string, i int, defs map[string]string) (int, Link, bool) {
 		return j + 1, Link{Text: text, Dest: p}, true
 	}
 	return 0, Link{}, false
+}
+
+// defLike reports whether the "[label]:" at i of s, followed by rest, reads as
+// a reference definition that refDef did not take (one inside a list item:
+// "* [x]: dest"), rather than a shortcut link followed by a colon in prose
+// ("* [`Timeout`]: Wraps a future…", tokio::time's list, a link on rustdoc).
+func defLike(s string, i int, rest string) bool {
+	line := rest[1:]
+	if j := strings.IndexByte(line, '\n'); j >= 0 {
+		line = line[:j]
+	}
+	start := strings.LastIndexByte(s[:i], '\n') + 1
+	before := strings.TrimSpace(s[start:i])
+	if strings.Trim(before, "-*+") != "" && !(strings.HasSuffix(before, ".") && strings.Trim(strings.TrimSuffix(before, "."), "0123456789") == "") {
+		return false // text before the brackets: prose
+	}
+	return refDef.MatchString("[x]:" + line)
 }
 
 func isIdentByte(c byte) bool {
@@ -367,7 +384,10 @@ var disambiguators = map[string][]docpack.Kind{
 	"method": {docpack.KindMethod, docpack.KindTraitMethod}, "tymethod": {docpack.KindTraitMethod},
 	"macro": {docpack.KindMacro}, "derive": {docpack.KindMacro},
 	"field": {docpack.KindField}, "variant": {docpack.KindVariant},
-	"value": {docpack.KindFunction, docpack.KindMethod, docpack.KindConst, docpack.KindStatic, docpack.KindVariant},
+	"value":   {docpack.KindFunction, docpack.KindMethod, docpack.KindConst, docpack.KindStatic, docpack.KindVariant},
+	"tyalias": {docpack.KindTypeAlias}, "typealias": {docpack.KindTypeAlias},
+	// A primitive is never a symbol of a docpack: only the std pages fit.
+	"prim": {}, "primitive": {},
 }
 
 // stdCrates are the crates whose items rustdoc links on doc.rust-lang.org.
@@ -387,25 +407,7 @@ type LinkTarget struct {
 // std, core or alloc go to doc.rust-lang.org; a path whose first segment is
 // another crate goes to docs.rs. ok is false when nothing fits.
 func (x *Index) ResolveLink(dest string, from int) (LinkTarget, bool) {
-	d := strings.Trim(strings.TrimSpace(dest), "`")
-	if j := strings.IndexByte(d, '#'); j >= 0 {
-		d = d[:j]
-	}
-	var kinds []docpack.Kind
-	if pre, rest, ok := strings.Cut(d, "@"); ok {
-		kinds, d = disambiguators[pre], rest
-	}
-	switch {
-	case strings.HasSuffix(d, "()"):
-		d = strings.TrimSuffix(d, "()")
-		if kinds == nil {
-			kinds = disambiguators["fn"]
-		}
-	case strings.Contains(d, "!"):
-		d = d[:strings.IndexByte(d, '!')]
-		kinds = []docpack.Kind{docpack.KindMacro}
-	}
-	d = stripGenerics(strings.TrimPrefix(d, "::"))
+	d, kinds := linkPath(dest)
 	if d == "" {
 		return LinkTarget{Symbol: -1}, false
 	}
@@ -430,13 +432,39 @@ func (x *Index) ResolveLink(dest string, from int) (LinkTarget, bool) {
 	if stdCrates[head] {
 		return LinkTarget{Symbol: -1, URL: "https://doc.rust-lang.org/" + head + "/?search=" + lastSeg(d)}, true
 	}
-	if u, ok := stdPrelude[d]; ok {
-		return LinkTarget{Symbol: -1, URL: "https://doc.rust-lang.org/" + u}, true
+	if u, ok := stdPreludeURL(d); ok {
+		return LinkTarget{Symbol: -1, URL: u}, true
 	}
 	if head != d && head != "crate" && head != "self" && head != "super" && head != "Self" && !x.isLocalCrate(head) && strings.ToLower(head) == head {
 		return LinkTarget{Symbol: -1, URL: "https://docs.rs/" + strings.ReplaceAll(head, "_", "-") + "/latest/" + head + "/?search=" + lastSeg(d)}, true
 	}
 	return LinkTarget{Symbol: -1}, false
+}
+
+// linkPath reads an intra-doc link destination as rustdoc does: the path it
+// names, without backticks, "#anchor", generics, disambiguator prefix
+// ("struct@") or suffix ("!", "!()", "![]", "!{}" a macro, "()" a function),
+// and the kinds the disambiguator allows (nil: any).
+func linkPath(dest string) (string, []docpack.Kind) {
+	d := strings.Trim(strings.TrimSpace(dest), "`")
+	if j := strings.IndexByte(d, '#'); j >= 0 {
+		d = d[:j]
+	}
+	var kinds []docpack.Kind
+	if pre, rest, ok := strings.Cut(d, "@"); ok {
+		kinds, d = disambiguators[pre], rest
+	}
+	switch {
+	case strings.Contains(d, "!"):
+		d = d[:strings.IndexByte(d, '!')]
+		kinds = []docpack.Kind{docpack.KindMacro}
+	case strings.HasSuffix(d, "()"):
+		d = strings.TrimSuffix(d, "()")
+		if kinds == nil {
+			kinds = disambiguators["fn"]
+		}
+	}
+	return stripGenerics(strings.TrimPrefix(d, "::")), kinds
 }
 
 func (x *Index) isLocalCrate(name string) bool {
@@ -469,6 +497,27 @@ func stripGenerics(p string) string {
 		}
 	}
 	return b.String()
+}
+
+// stdPreludeURL is the doc.rust-lang.org address of a name of stdPrelude,
+// or of a member of one ("Iterator::nth" gives Iterator's page at
+// #method.nth, "SeekFrom::Start" SeekFrom's at #variant.Start).
+func stdPreludeURL(d string) (string, bool) {
+	if u, ok := stdPrelude[d]; ok {
+		return "https://doc.rust-lang.org/" + u, true
+	}
+	head, member, ok := strings.Cut(d, "::")
+	u, known := stdPrelude[head]
+	if !ok || !known || member == "" || strings.Contains(member, "::") || strings.Contains(u, "#") {
+		return "", false
+	}
+	anchor := "method."
+	if strings.Contains(u, "/enum.") && member[0] >= 'A' && member[0] <= 'Z' {
+		anchor = "variant."
+	} else if strings.Contains(u, "/primitive.") && member[0] >= 'A' && member[0] <= 'Z' {
+		anchor = "associatedconstant." // u32::MAX
+	}
+	return "https://doc.rust-lang.org/" + u + "#" + anchor + member, true
 }
 
 // stdPrelude maps the standard names a doc links without a path (in scope
@@ -510,6 +559,8 @@ var stdPrelude = map[string]string{
 	"PhantomData": "std/marker/struct.PhantomData.html", "NonNull": "std/ptr/struct.NonNull.html",
 	"Ordering": "std/cmp/enum.Ordering.html", "Any": "std/any/trait.Any.html", "TypeId": "std/any/struct.TypeId.html",
 	"Error": "std/error/trait.Error.html", "Formatter": "std/fmt/struct.Formatter.html",
+	"Hasher": "std/hash/trait.Hasher.html", "BuildHasher": "std/hash/trait.BuildHasher.html",
+	"ErrorKind": "std/io/enum.ErrorKind.html", "SeekFrom": "std/io/enum.SeekFrom.html",
 }
 
 // DocLinks resolves the intra-doc links of a doc written for the symbol at i
@@ -527,6 +578,12 @@ func (x *Index) DocLinks(i int, d docpack.Doc) map[string]string {
 			return ""
 		}
 		t, ok := x.ResolveLink(l.Dest, i)
+		if std := stdInheritedModule(d); std != "" {
+			// A doc inherited from std's trait (Hash::hash's "Feeds this
+			// value into the given [`Hasher`]") links in std's scope,
+			// not the crate's.
+			t, ok = stdLink(l.Dest, std)
+		}
 		if !ok {
 			return ""
 		}
@@ -540,8 +597,56 @@ func (x *Index) DocLinks(i int, d docpack.Doc) map[string]string {
 		}
 		return ""
 	}
-	eachText(d, func(text string) { Rewrite(text, collect) })
+	defs := DocDefs(d)
+	eachText(d, func(text string) { Rewrite(text+"\n\n"+defs, collect) })
 	return out
+}
+
+// stdInheritedModule is the std module ("std::hash") of the trait item a doc
+// was inherited from when that item is the standard library's, else "".
+func stdInheritedModule(d docpack.Doc) string {
+	if d.Source != docpack.DocFromInherited {
+		return ""
+	}
+	head, _, _ := strings.Cut(d.InheritedFrom, "::")
+	if !stdCrates[head] {
+		return ""
+	}
+	// std::hash::Hash::hash: the trait's module is its path less two.
+	return parentPath(parentPath(d.InheritedFrom))
+}
+
+// stdLink resolves a link of std's docs written in std module mod: a name
+// std's prelude table knows, a std path, else a search of that module's
+// page for the name.
+func stdLink(dest, mod string) (LinkTarget, bool) {
+	d, _ := linkPath(dest)
+	if d == "" {
+		return LinkTarget{Symbol: -1}, false
+	}
+	if u, ok := stdPreludeURL(d); ok {
+		return LinkTarget{Symbol: -1, URL: u}, true
+	}
+	if head, _, _ := strings.Cut(d, "::"); stdCrates[head] {
+		return LinkTarget{Symbol: -1, URL: "https://doc.rust-lang.org/" + head + "/?search=" + lastSeg(d)}, true
+	}
+	if mod == "" {
+		return LinkTarget{Symbol: -1}, false
+	}
+	return LinkTarget{Symbol: -1, URL: "https://doc.rust-lang.org/" + strings.ReplaceAll(mod, "::", "/") + "/?search=" + lastSeg(d)}, true
+}
+
+// DocDefs returns the reference definitions of every Markdown field of a doc,
+// one a line (LinkDefs). rustdoc reads a doc comment as one text, so a link
+// in the summary ("on the provided [runtime handle]") finds its definition at
+// the end of the description, or one in the errors its definition anywhere:
+// append DocDefs to a field before Rewrite, as every viewer does.
+func DocDefs(d docpack.Doc) string {
+	texts := []string{d.Summary, d.Description, d.Returns, d.Errors, d.Panics, d.Safety}
+	for _, p := range d.Parameters {
+		texts = append(texts, p.Description)
+	}
+	return LinkDefs(texts...)
 }
 
 // DocLink is where an intra-doc link of the doc of the symbol at from points
@@ -553,6 +658,12 @@ func (x *Index) DocLink(d docpack.Doc, from int, dest string) (LinkTarget, bool)
 	if IsPageAddress(dest) { // "trait.Foo.html", as older docs link
 		i, ok := x.HTMLLink(dest, from)
 		return LinkTarget{Symbol: i}, ok
+	}
+	if a, ok := strings.CutPrefix(strings.TrimSpace(dest), "#"); ok {
+		// A rustdoc page anchor ("[`with_hasher`]: #method.with_hasher"
+		// in hashbrown's HashMap): the member it names.
+		i := x.MemberAnchor(from, a)
+		return LinkTarget{Symbol: i}, i >= 0
 	}
 	if t, ok := d.Links[dest]; ok {
 		if strings.HasPrefix(t, "https://") || strings.HasPrefix(t, "http://") {
@@ -567,6 +678,42 @@ func (x *Index) DocLink(d docpack.Doc, from int, dest string) (LinkTarget, bool)
 		return LinkTarget{Symbol: -1}, false // resolved at build time: this one did not resolve
 	}
 	return x.ResolveLink(dest, from)
+}
+
+// MemberAnchor resolves a rustdoc anchor ("method.insert", "variant.None",
+// "tymethod.next", "structfield.x") written in the doc of the symbol at i to
+// a member of i, or of i's owner when i is itself a member. It returns -1
+// when none matches (a heading's anchor, "#examples").
+func (x *Index) MemberAnchor(i int, anchor string) int {
+	_, name, ok := strings.Cut(anchor, ".")
+	if !ok || name == "" {
+		return -1
+	}
+	owners := []int{i}
+	if o := x.Owner(i); o >= 0 {
+		owners = append(owners, o)
+	}
+	var find func(p int) int
+	find = func(p int) int {
+		for _, c := range x.Children(p) {
+			if x.Symbols[c].SymbolType == docpack.KindImpl {
+				if j := find(c); j >= 0 {
+					return j
+				}
+				continue
+			}
+			if x.Symbols[c].Name == name {
+				return c
+			}
+		}
+		return -1
+	}
+	for _, o := range owners {
+		if j := find(o); j >= 0 {
+			return j
+		}
+	}
+	return -1
 }
 
 // LinkURL is DocLink as an address for a viewer: page gives a symbol's.

@@ -14,7 +14,11 @@ func TestClean(t *testing.T) {
 			"See `Error`.\n\n```rust\nlet x = 1;\n# kept\n```\n\n```text\n# kept\n```"},
 		{"intra-doc inline link", "returning a [`JoinHandle`](super::JoinHandle) for it", "returning a `JoinHandle` for it"},
 		{"web link kept", "See [std](https://doc.rust-lang.org/std/) and [below](#examples).", "See [std](https://doc.rust-lang.org/std/) and [below](#examples)."},
-		{"shortcut links", "the [`Runtime`] and [task::spawn] functions; [x]: not this", "the `Runtime` and task::spawn functions; [x]: not this"},
+		{"shortcut links", "the [`Runtime`] and [task::spawn] functions; [x]: in prose", "the `Runtime` and task::spawn functions; x: in prose"},
+		// tokio::time: "* [`Timeout`]: Wraps a future…" is a link on docs.rs;
+		// a definition's shape inside a list item is not.
+		{"shortcut link before a colon", "* [`Timeout`]: Wraps a future\n* [`Sleep`]: waits a while", "* `Timeout`: Wraps a future\n* `Sleep`: waits a while"},
+		{"definition in a list item", "- [x]: https://example.com/", "- [x]: https://example.com/"},
 		{"rustdoc fence tags", "```no_run\n# fn main() {}\nrun();\n```\n```compile_fail,E0277\nbad();\n```", "```rust\nrun();\n```\n```rust\nbad();\n```"},
 		{"links in code untouched", "```\nlet v = [a][0];\n```", "```rust\nlet v = [a][0];\n```"},
 		{"code spans exact", "Takes a `&[u8]` or `[T; N]`, indexes `a[i]`.", "Takes a `&[u8]` or `[T; N]`, indexes `a[i]`."},
@@ -71,6 +75,18 @@ func TestResolveLink(t *testing.T) {
 		{"serde::Serialize", "", "https://docs.rs/serde/latest/serde/?search=Serialize"},
 		{"Nope", "", ""},
 		{"enum@Point", "", ""},
+		{"prim@u8", "", "https://doc.rust-lang.org/std/primitive.u8.html"},
+		{"macro@point", "geom::point", ""},
+		{"point!()", "geom::point", ""},
+		{"fn@Point::new", "geom::Point::new", ""},
+		{"Iterator::next", "", "https://doc.rust-lang.org/std/iter/trait.Iterator.html#method.next"},
+		{"Result::Ok", "", "https://doc.rust-lang.org/std/result/enum.Result.html#variant.Ok"},
+		{"Option::map", "", "https://doc.rust-lang.org/std/option/enum.Option.html#method.map"},
+		{"u32::MAX", "", "https://doc.rust-lang.org/std/primitive.u32.html#associatedconstant.MAX"},
+		// Written where it is defined, in a private module, and found at
+		// its public path; never a guess between two.
+		{"crate::private::shapes::parse()", "geom::shapes::parse", ""},
+		{"super::private::Point::distance", "geom::Point::distance", ""},
 	} {
 		t.Run(tc.dest, func(t *testing.T) {
 			got, ok := p.ResolveLink(tc.dest, from)
@@ -89,6 +105,15 @@ func TestResolveLink(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// In a type's own doc, Self is the type (tokio's AsyncFd: method@Self::readable).
+func TestResolveLinkSelfInType(t *testing.T) {
+	p := openSmall(t)
+	point, _ := p.ByPath("geom::Point")
+	if got, ok := p.ResolveLink("method@Self::distance", point); !ok || got.Symbol < 0 || p.Symbols[got.Symbol].Path != "geom::Point::distance" {
+		t.Errorf("Self::distance in Point's doc = %+v %v", got, ok)
 	}
 }
 

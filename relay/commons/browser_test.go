@@ -132,7 +132,7 @@ func TestBrowserDocOutline(t *testing.T) {
 		name, path string
 		want       []string
 	}{
-		{"headings", rand.page() + "/p/rand::Rng", []string{"<h2>Generic usage</h2>"}},
+		{"headings", rand.page() + "/p/rand::Rng", []string{`<h2 id="generic-usage">Generic usage</h2>`}},
 		{"footnotes", chacha.page() + "/p/rand_chacha::ChaCha20Rng", []string{
 			`Bernstein<sup id="doc-fnref:1"><a href="#doc-fn:1" class="footnote-ref"`, `<div class="footnotes"`,
 			`<li id="doc-fn:1">`, `href="https://cr.yp.to/chacha.html"`,

@@ -688,16 +688,19 @@ func implHeader(x *index.Index, impl int) string {
 // doc's recorded links, resolved at build time): a page of this docpack, the
 // standard library or docs.rs. A link that resolves to nothing becomes its
 // text alone (code stays code), so no raw brackets reach the page.
-// The doc's reference definitions serve every field (index.LinkDefs).
+// The doc's reference definitions serve every field (index.DocDefs).
 func (h *Handler) linked(e Entry, p *openPack, from int, d docpack.Doc, src string) string {
 	page := func(i int) string { return symbolPath(e.Owner, e.Repo, e.SHA, p.x.Symbols[i].ID) }
-	if defs := index.LinkDefs(d.Summary, d.Description); defs != "" {
+	if defs := index.DocDefs(d); defs != "" {
 		src += "\n\n" + defs
 	}
 	return index.Rewrite(src, func(l index.Link) string {
 		// A relative rustdoc page address ("enum.Either.html") names an
 		// item too, and would be a dead link here as it stands.
-		if !l.IntraDoc() && !index.IsPageAddress(l.Dest) {
+		// So does a rustdoc anchor of a member ("#method.with_hasher"),
+		// whose member is on its own page here.
+		member := strings.HasPrefix(l.Dest, "#") && p.x.MemberAnchor(from, l.Dest[1:]) >= 0
+		if !l.IntraDoc() && !index.IsPageAddress(l.Dest) && !member {
 			return "[" + l.Text + "](" + l.Dest + ")"
 		}
 		if u, ok := p.x.LinkURL(d, from, l.Dest, page); ok {
@@ -846,10 +849,11 @@ func (h *Handler) webSymbol(w http.ResponseWriter, r *http.Request) {
 // (safeLinks). Footnotes render as rustdoc renders them (pulldown-cmark's
 // footnotes: a numbered reference, the notes at the end), each render's ids
 // prefixed apart (docRender.idPrefix) so two texts of one page never share
-// an id; headings are demoted below the page's own (docRender.headingOffset).
+// an id; headings are demoted below the page's own (docRender.headingOffset)
+// and have ids ("#examples" links to its section, as on docs.rs).
 var md = goldmark.New(goldmark.WithExtensions(extension.Table, extension.Strikethrough, extension.TaskList,
 	extension.NewFootnote(extension.WithFootnoteIDPrefixFunction(footnotePrefix))),
-	goldmark.WithParserOptions(safeLinksOption, parser.WithASTTransformers(util.Prioritized(docRender{}, 1001))))
+	goldmark.WithParserOptions(safeLinksOption, parser.WithAutoHeadingID(), parser.WithASTTransformers(util.Prioritized(docRender{}, 1001))))
 
 // renderKey is where markdownAt hands a render's options to docRender.
 var renderKey = parser.NewContextKey()
