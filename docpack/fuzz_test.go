@@ -178,6 +178,8 @@ func FuzzDecodeSymbols(f *testing.F) {
 	f.Add([]byte("[\n]\n[\n]"))
 	f.Add([]byte("[\n{\"id\":\n\"a\"}\n]"))
 	f.Add([]byte(`[{"has_default": true, "private_fields": false}, {"has_default": null, "private_fields": 1}]`))
+	f.Add([]byte(`[{"inlined_from": {"crate": "tracing_core", "version": "0.1.30", "path": "tracing_core::Level"}}, {"inlined_from": null}]`))
+	f.Add([]byte(`[{"inlined_from": {"crate": "a", "x": [1]}, "inlined_from": {"path": "a::b"}}, {"inlined_from": {"Crate": "a"}}, {"inlined_from": 1}]`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var want []Symbol
 		wantErr := json.Unmarshal(b, &want)

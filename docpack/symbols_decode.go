@@ -112,7 +112,7 @@ func (d *symScanner) lit(l string) bool {
 
 var symbolKeys = []string{"id", "name", "path", "crate", "symbol_type", "visibility", "signature",
 	"parameters", "return_type", "generics", "file", "line", "end_line", "doc_comments",
-	"attributes", "parent", "dependencies", "source_hash", "has_default", "private_fields", "public_paths", "cfg", "param_type"}
+	"attributes", "parent", "dependencies", "source_hash", "has_default", "private_fields", "public_paths", "cfg", "param_type", "inlined_from"}
 
 // object walks an object's members, calling member for each key with the
 // scanner positioned at the value.
@@ -213,8 +213,41 @@ func (d *symScanner) symbol(s *Symbol) error {
 			return d.strsField(&s.PublicPaths)
 		case "cfg":
 			return d.strField(&s.Cfg)
+		case "inlined_from":
+			return d.inlinedField(&s.InlinedFrom)
 		}
 		return d.unknown(key)
+	})
+}
+
+// inlinedFromKeys are InlinedFrom's members, which encoding/json matches
+// case-insensitively too.
+var inlinedFromKeys = []string{"crate", "version", "path"}
+
+func (d *symScanner) inlinedField(dst **InlinedFrom) error {
+	if d.lit("null") {
+		*dst = nil
+		return nil
+	}
+	if *dst == nil {
+		*dst = &InlinedFrom{}
+	}
+	f := *dst
+	return d.object(func(key string) error {
+		switch key {
+		case "crate":
+			return d.strField(&f.Crate)
+		case "version":
+			return d.strField(&f.Version)
+		case "path":
+			return d.strField(&f.Path)
+		}
+		for _, k := range inlinedFromKeys {
+			if strings.EqualFold(k, key) {
+				return errGiveUp
+			}
+		}
+		return d.skip()
 	})
 }
 

@@ -74,6 +74,17 @@ func appendSymbol(b []byte, s *Symbol) []byte {
 		b = append(b, `,"public_paths":`...)
 		b = appendJSONStrings(b, s.PublicPaths)
 	}
+	if f := s.InlinedFrom; f != nil {
+		b = append(b, `,"inlined_from":{"crate":`...)
+		b = appendJSONString(b, f.Crate)
+		if f.Version != "" {
+			b = append(b, `,"version":`...)
+			b = appendJSONString(b, f.Version)
+		}
+		b = append(b, `,"path":`...)
+		b = appendJSONString(b, f.Path)
+		b = append(b, '}')
+	}
 	return append(b, '}')
 }
 

@@ -50,6 +50,13 @@ func fill(v reflect.Value, str string, n int, on bool) {
 				}
 				f.Set(s)
 			}
+		case reflect.Pointer:
+			// nil (left out) for half the values, else a filled struct.
+			if f.Type().Elem().Kind() == reflect.Struct && (on || n%2 != 0) {
+				p := reflect.New(f.Type().Elem())
+				fill(p.Elem(), str, n, on)
+				f.Set(p)
+			}
 		default:
 			panic("fill: no rule for a field of kind " + f.Kind().String())
 		}

@@ -13,7 +13,7 @@ import (
 
 // FormatVersion is the version written into new manifests. Readers accept any
 // version with the same major number.
-const FormatVersion = "1.1"
+const FormatVersion = "1.2"
 
 // FormatMajor is the major version this package can read.
 const FormatMajor = 1
@@ -103,6 +103,11 @@ type Symbol struct {
 	// crate (its declaration and every pub re-export), shortest first; Path is
 	// the first. Set only when there is more than one.
 	PublicPaths []string `json:"public_paths,omitempty"`
+	// InlinedFrom is set on an item of another crate that this crate
+	// re-exports and rustdoc inlines (`pub use dep::Item`, `pub use dep::*`),
+	// and on the items inside it: where it comes from. Its File and Line are
+	// in that crate's package (format 1.2).
+	InlinedFrom *InlinedFrom `json:"inlined_from,omitempty"`
 
 	// Source is the item's source text. It is not stored in symbols.json; the pipeline
 	// carries it to the generators.
@@ -115,6 +120,16 @@ type Symbol struct {
 	// doc records where it came from (Doc.Source "inherited").
 	InheritedDoc  string `json:"-"`
 	InheritedFrom string `json:"-"`
+}
+
+// InlinedFrom names the item of another crate an inlined symbol copies.
+type InlinedFrom struct {
+	// Crate is the crate's name as its paths spell it ("tracing_core").
+	Crate string `json:"crate"`
+	// Version is the version of the package the item was read from, when known.
+	Version string `json:"version,omitempty"`
+	// Path is the item's path in that crate ("tracing_core::metadata::Level").
+	Path string `json:"path"`
 }
 
 // Doc is the written documentation of one symbol, stored as docs/{symbol_id}.json.

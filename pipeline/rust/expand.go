@@ -7,12 +7,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
 	ts "github.com/tree-sitter/go-tree-sitter"
 
-	"github.com/doctown/doctown/pipeline/rust/cfg"
 	"github.com/doctown/doctown/pipeline/rust/macros"
 )
 
@@ -54,7 +54,7 @@ func scanMacros(ctx context.Context, root string, c Crate, maxSize int64) (exp *
 		table.ScanFile(relPath(root, path), toks)
 		return true
 	})
-	deps := dependencyDirs(c)
+	deps := dependencyDirs(c, root)
 	if table.Len() == 0 && len(deps) == 0 && !callsStd {
 		return nil, warns, files
 	}
@@ -103,28 +103,15 @@ func registryRoots() []string {
 }
 
 // dependencyDirs finds the sources of a crate's dependencies in the local
-// registries: for each, the highest version there (no Cargo.lock is read:
-// the macros of one crate's versions rarely differ in the items they make).
-func dependencyDirs(c Crate) []string {
-	m, err := cfg.ReadManifest(filepath.Join(c.Dir, "Cargo.toml"))
-	if err != nil || len(m.Dependencies) == 0 {
-		return nil
-	}
-	roots := registryRoots()
+// registries (findDependencies: the Cargo.lock version, else the highest
+// that satisfies the requirement, else the highest there is: the macros of
+// one crate's versions rarely differ in the items they make). Every
+// dependency counts, optional or not: a macro call names its crate.
+func dependencyDirs(c Crate, root string) []string {
 	var dirs []string
-	for _, dep := range m.Dependencies {
-		var best, bestVer string
-		for _, root := range roots {
-			matches, _ := filepath.Glob(filepath.Join(root, dep+"-[0-9]*"))
-			for _, d := range matches {
-				v := strings.TrimPrefix(filepath.Base(d), dep+"-")
-				if best == "" || versionLess(bestVer, v) {
-					best, bestVer = d, v
-				}
-			}
-		}
-		if best != "" {
-			dirs = append(dirs, best)
+	for _, d := range findDependencies(c, root, nil) {
+		if d.Dir != "" && !slices.Contains(dirs, d.Dir) {
+			dirs = append(dirs, d.Dir)
 		}
 	}
 	return dirs

@@ -46,6 +46,11 @@ type Options struct {
 	// kept, macro calls read as written, no derives. It is the baseline of
 	// the speed budget (BenchmarkExtractPlain), nothing else.
 	plain bool
+	// inline extracts the dependencies whose items re-exports inline
+	// (foreign.go), shared by the extractions of one build; inlineDepth is
+	// how many re-exporting crates this extraction is below the build's.
+	inline      *inliner
+	inlineDepth int
 }
 
 // Warning is a problem with one file that did not stop extraction.
@@ -146,6 +151,10 @@ func Extract(ctx context.Context, repoRoot string, crates []Crate, opts Options)
 	prog := &fileProgress{onFile: opts.OnFile}
 	outs := make([][]*fileOut, len(crates))
 	syms := make([][]docpack.Symbol, len(crates))
+	inlineWarns := make([][]Warning, len(crates))
+	if opts.inline == nil && !opts.plain {
+		opts.inline = newInliner()
+	}
 	eg, gctx := errgroup.WithContext(ctx)
 	for ci, c := range crates {
 		eg.Go(func() error {
@@ -154,7 +163,11 @@ func Extract(ctx context.Context, repoRoot string, crates []Crate, opts Options)
 				return err
 			}
 			outs[ci] = o
-			syms[ci] = resolveCrate(c, ci, o, opts)
+			var fe []foreignExport
+			syms[ci], fe = resolveCrate(c, ci, o, opts)
+			if opts.inline != nil {
+				syms[ci], inlineWarns[ci] = opts.inline.inline(gctx, c, root, syms[ci], fe, opts)
+			}
 			return nil
 		})
 	}
@@ -181,6 +194,7 @@ func Extract(ctx context.Context, repoRoot string, crates []Crate, opts Options)
 				res.Paths = append(res.Paths, o.rel)
 			}
 		}
+		res.Warnings = append(res.Warnings, inlineWarns[ci]...)
 		if w, ok := rootOffWarning(crates[ci], configs[ci], outs[ci]); ok {
 			res.Warnings = append(res.Warnings, w)
 		} else if w, ok := sparseWarning(root, crates[ci], outs[ci], syms[ci], opts.MaxFileSize); ok {

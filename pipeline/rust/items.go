@@ -90,6 +90,9 @@ type useEntry struct {
 	alias  string // name it is imported as ("" for globs)
 	glob   bool
 	hidden bool
+	// noInline is #[doc(no_inline)]: rustdoc lists the re-export as such,
+	// without inlining an item of another crate.
+	noInline bool
 	// attrs are the use's #[cfg(…)] attributes and those of the macro calls
 	// around it; a symbol whose public path comes from this use carries them.
 	attrs []string
@@ -490,7 +493,7 @@ func (e *fileExtractor) item(c *ts.Node, k string, p *pending, mod, childDir str
 	case "use_declaration":
 		vis := visibilityOf(e.str[c.StartByte():min(c.StartByte()+40, c.EndByte())])
 		if arg := e.field(c, g.fArgument); arg != nil {
-			u := useEntry{mod: mod, vis: vis, hidden: p.hidden}
+			u := useEntry{mod: mod, vis: vis, hidden: p.hidden, noInline: docNoInline(p.attrs)}
 			if vis == "pub" {
 				u.attrs = append(cfgAttrs(nil, p.attrs), e.wrapAttrs...)
 			}

@@ -38,6 +38,8 @@ type resolver struct {
 	// way (rustc's effective visibility), computed on first use.
 	reach map[*rawItem]string
 	all   []*rawItem
+	// foreign are the pub uses of other crates' items (foreign.go).
+	foreign []foreignUse
 }
 
 func (r *resolver) mod(p string) *modNode {
@@ -285,6 +287,7 @@ func (r *resolver) computeExports(all []*rawItem) {
 			if u.glob {
 				t, ok := r.resolveModule(u.mod, u.segs)
 				if !ok {
+					r.noteForeign(mp, u)
 					continue
 				}
 				for _, n := range r.globNames(t, map[string]bool{}) {
@@ -294,7 +297,11 @@ func (r *resolver) computeExports(all []*rawItem) {
 				}
 				continue
 			}
-			for _, it := range r.resolvePath(u.mod, u.segs) {
+			its := r.resolvePath(u.mod, u.segs)
+			if len(its) == 0 {
+				r.noteForeign(mp, u)
+			}
+			for _, it := range its {
 				// An item of a #[doc(hidden)] module stays hidden where it is
 				// re-exported too, #[doc(inline)] or not: rustdoc lists the
 				// `use` and strips the item.
@@ -393,7 +400,9 @@ type placed struct {
 }
 
 // resolveCrate turns the parsed files of one crate into its symbols.
-func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) []docpack.Symbol {
+// Its other result are the crate's re-exports of other crates' items, placed
+// (foreign.go).
+func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) ([]docpack.Symbol, []foreignExport) {
 	r := &resolver{crate: c, opts: opts, mods: map[string]*modNode{}, memo: map[string][]*rawItem{},
 		byName: map[string][]*rawItem{}, exp: map[*rawItem]string{}, shownIn: map[*rawItem]string{}, expVia: map[*rawItem][]string{},
 		paths: map[*rawItem][]string{}, visited: map[string]string{}}
@@ -645,7 +654,7 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) []docpack.Symb
 		syms = append(syms, s)
 	}
 	_ = ci
-	return syms
+	return syms, r.foreignExports(disp, modIDs)
 }
 
 // shorterPath orders the public paths of an item named name: paths that

@@ -58,6 +58,8 @@ type Manifest struct {
 	// ([dependencies] and [target.*.dependencies], `package = …` renames
 	// followed), sorted.
 	Dependencies []string
+	// Deps are the normal dependencies as written, sorted by name (deps.go).
+	Deps []Dependency
 	// BuildScript is the build script's path relative to the manifest's
 	// directory: package.build, else "build.rs" (which cargo uses when the
 	// file exists); "" when package.build = false.
@@ -111,12 +113,34 @@ func (d DocsRS) Target() string {
 type rawDep struct {
 	Optional bool
 	Package  string
+	// The rest is what finding and configuring the dependency needs (deps.go).
+	Version           string
+	Path              string
+	Features          []string
+	NoDefaultFeatures bool
 }
 
 func (d *rawDep) UnmarshalTOML(v any) error {
-	if m, ok := v.(map[string]any); ok {
+	switch m := v.(type) {
+	case string: // dep = "1.2"
+		d.Version = m
+	case map[string]any:
 		d.Optional, _ = m["optional"].(bool)
 		d.Package, _ = m["package"].(string)
+		d.Version, _ = m["version"].(string)
+		d.Path, _ = m["path"].(string)
+		if fs, ok := m["features"].([]any); ok {
+			for _, f := range fs {
+				if s, ok := f.(string); ok {
+					d.Features = append(d.Features, s)
+				}
+			}
+		}
+		for _, k := range []string{"default-features", "default_features"} {
+			if b, ok := m[k].(bool); ok && !b {
+				d.NoDefaultFeatures = true
+			}
+		}
 	}
 	return nil
 }
@@ -191,6 +215,7 @@ func ParseManifest(data []byte) (*Manifest, error) {
 		normal(t.Dependencies)
 	}
 	m.Dependencies = slices.Sorted(maps.Keys(deps))
+	m.Deps = dependencySpecs(raw.Dependencies, raw.Target)
 	add(raw.Dependencies)
 	add(raw.BuildDependencies)
 	add(raw.BuildDeps2)
