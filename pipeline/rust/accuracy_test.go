@@ -109,6 +109,14 @@ func generatedSym(s docpack.Symbol) bool {
 // scoreCrate extracts the crate at crateDir and compares it with rustdoc's
 // JSON of it, built with the given features (already expanded).
 func scoreCrate(t *testing.T, crateDir string, doc *rdDoc, features []string) *crateScore {
+	cs, _ := scoreCrateResult(t, crateDir, doc, features)
+	return cs
+}
+
+// scoreCrateResult is scoreCrate, also returning the extraction: the
+// crate's own items are scored here, the items it inlines from other
+// crates (Symbol.InlinedFrom) by scoreInlined.
+func scoreCrateResult(t *testing.T, crateDir string, doc *rdDoc, features []string) (*crateScore, *Result) {
 	t.Helper()
 	crates, err := Discover(crateDir)
 	if err != nil {
@@ -121,6 +129,19 @@ func scoreCrate(t *testing.T, crateDir string, doc *rdDoc, features []string) *c
 	if err != nil {
 		t.Fatal(err)
 	}
+	var own []docpack.Symbol
+	for _, s := range res.Symbols {
+		if s.InlinedFrom == nil {
+			own = append(own, s)
+		}
+	}
+	return compareSymbols(own, rustdocPublic(doc, crateDir), func(s docpack.Symbol) string { return s.File }), res
+}
+
+// compareSymbols matches our symbols with rustdoc's items and scores them;
+// fileOf is the file of one of ours as the rustdoc side names it.
+func compareSymbols(syms []docpack.Symbol, rds []rdSym, fileOf func(docpack.Symbol) string) *crateScore {
+	res := &Result{Symbols: syms}
 	key := func(file string, line int, kind docpack.Kind, name string) string {
 		return fmt.Sprintf("%s:%d:%s:%s", file, line, kind, name)
 	}
@@ -137,7 +158,7 @@ func scoreCrate(t *testing.T, crateDir string, doc *rdDoc, features []string) *c
 		if s.SymbolType == docpack.KindImpl {
 			name = ""
 		}
-		k := key(s.File, s.Line, s.SymbolType, name)
+		k := key(fileOf(s), s.Line, s.SymbolType, name)
 		ours[k] = append(ours[k], s)
 		sc(cs.all, s.SymbolType).ours++
 		if !generatedSym(s) {
@@ -208,7 +229,7 @@ func scoreCrate(t *testing.T, crateDir string, doc *rdDoc, features []string) *c
 	}
 	seenRd := map[string]bool{}
 	var later []rdSym
-	for _, r := range rustdocPublic(doc, crateDir) {
+	for _, r := range rds {
 		k := key(r.file, r.line, r.kind, r.name)
 		// Several items at one place are a macro call's (impl_Integer!(i8 u8 …)
 		// makes an impl per type at the call): each takes one of ours there.
@@ -446,16 +467,7 @@ func registryRustdoc(t *testing.T, rc regCrate, target string, installed string)
 	if data, err := os.ReadFile(failPath); err == nil {
 		return nil, fmt.Errorf("%w (cached): %s", errNotDocumented, data)
 	}
-	scratch := t.TempDir()
-	if err := os.CopyFS(scratch, os.DirFS(rc.dir)); err != nil {
-		t.Fatal(err)
-	}
-	stripDevDeps(t, filepath.Join(scratch, "Cargo.toml"))
-	_ = os.MkdirAll(filepath.Join(scratch, ".cargo"), 0o755)
-	cfg := "[source.crates-io]\nreplace-with = \"debian\"\n[source.debian]\ndirectory = \"" + registryDir + "\"\n"
-	if err := os.WriteFile(filepath.Join(scratch, ".cargo", "config.toml"), []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	scratch := registryScratch(t, rc)
 	args := []string{"rustdoc", "--offline", "--lib", "-q"}
 	if len(rc.features) > 0 {
 		args = append(args, "--features", strings.Join(rc.features, ","))
@@ -488,6 +500,23 @@ func registryRustdoc(t *testing.T, rc regCrate, target string, installed string)
 		t.Fatal(err)
 	}
 	return data, nil
+}
+
+// registryScratch copies a registry crate to a scratch directory cargo can
+// build offline: dev-dependencies stripped, crates-io replaced by the
+// registry directory.
+func registryScratch(t *testing.T, rc regCrate) string {
+	scratch := t.TempDir()
+	if err := os.CopyFS(scratch, os.DirFS(rc.dir)); err != nil {
+		t.Fatal(err)
+	}
+	stripDevDeps(t, filepath.Join(scratch, "Cargo.toml"))
+	_ = os.MkdirAll(filepath.Join(scratch, ".cargo"), 0o755)
+	cfg := "[source.crates-io]\nreplace-with = \"debian\"\n[source.debian]\ndirectory = \"" + registryDir + "\"\n"
+	if err := os.WriteFile(filepath.Join(scratch, ".cargo", "config.toml"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return scratch
 }
 
 // TestAccuracyRealCrates compares extraction with rustdoc on every library
@@ -532,8 +561,10 @@ func TestAccuracyRealCrates(t *testing.T) {
 	src, all := map[docpack.Kind]*score{}, map[docpack.Kind]*score{}
 	var rows []string
 	low, bogus := 0, 0
+	fr := &inlinedReport{kinds: map[docpack.Kind]*score{}}
 	skipped := eachRegistryCrate(t, nil, func(t *testing.T, rc regCrate, doc *rdDoc) {
-		cs := scoreCrate(t, rc.dir, doc, expandFeatures(filepath.Join(rc.dir, "Cargo.toml"), rc.features))
+		cs, res := scoreCrateResult(t, rc.dir, doc, expandFeatures(filepath.Join(rc.dir, "Cargo.toml"), rc.features))
+		fr.add(t, rc, doc, res)
 		bogus += len(cs.bogus)
 		for k, s := range cs.src {
 			if src[k] == nil {
@@ -572,6 +603,7 @@ func TestAccuracyRealCrates(t *testing.T) {
 	}
 	t.Logf("source items: recall %.3f precision %.3f docs %.3f (%d items); with generated: recall %.3f precision %.3f (%d items); %d crates of %d+ items under %.2f recall",
 		ts.recall(), ts.precision(), ts.docs(), ts.rd, ta.recall(), ta.precision(), ta.rd, low, gateCrateMin, gateCrateRecall)
+	fr.check(t)
 	if ts.recall() < gateRecallSource || ts.precision() < gatePrecisionSource {
 		t.Errorf("source items: recall %.3f, precision %.3f; want >= %.2f, %.2f", ts.recall(), ts.precision(), gateRecallSource, gatePrecisionSource)
 	}

@@ -177,6 +177,47 @@ type depExtract struct {
 	version string
 	x       *index.Index
 	err     string // why it could not be read
+	// impls are the impl blocks of each type (by symbol), those the index
+	// attaches and those whose items the resolver put under the type
+	// (`impl From<Local> for Foreign`, listed with Local as rustdoc does).
+	impls map[int][]int
+	owned map[int]bool
+}
+
+// typeImpls finds the impls of each type of x, and the impls so owned.
+func typeImpls(x *index.Index) (map[int][]int, map[int]bool) {
+	out, owned := map[int][]int{}, map[int]bool{}
+	for i := range x.Symbols {
+		if x.Symbols[i].SymbolType != docpack.KindImpl {
+			continue
+		}
+		t := x.ImplFor(i)
+		if t < 0 {
+			for _, m := range x.Children(i) {
+				if o, ok := x.ByPath(parentPath(x.Symbols[m].Path)); ok && typeKinds[x.Symbols[o].SymbolType] {
+					t = o
+					break
+				}
+			}
+		}
+		if t < 0 {
+			// impl From<Local> for Foreign<Other>: with the first local type
+			// it names that is not the trait.
+			trait, _ := docpack.SplitImpl(x.Symbols[i].Name)
+			for _, d := range x.Symbols[i].Dependencies {
+				if o := x.ResolveType(d, i, ""); o >= 0 && typeKinds[x.Symbols[o].SymbolType] &&
+					x.Symbols[o].SymbolType != docpack.KindTrait && !strings.HasPrefix(trait, d) {
+					t = o
+					break
+				}
+			}
+		}
+		if t >= 0 {
+			out[t] = append(out[t], i)
+			owned[i] = true
+		}
+	}
+	return out, owned
 }
 
 func newInliner() *inliner {
@@ -227,7 +268,9 @@ func (in *inliner) extract(ctx context.Context, d depSource, target string, opts
 		in.bytes += res.Bytes
 		in.mu.Unlock()
 		e.crate, e.version = crates[0].Name, cmpOr(crates[0].Version, d.Version)
+		procMacros(res.Symbols)
 		e.x = index.New(nil, res.Symbols, nil)
+		e.impls, e.owned = typeImpls(e.x)
 	})
 	return e
 }
@@ -256,7 +299,7 @@ func (in *inliner) inline(ctx context.Context, c Crate, repoRoot string, syms []
 	if c.cfg != nil {
 		target = c.cfg.Target()
 	}
-	g := &grafter{crate: c.Name, count: map[string]int{}, taken: map[string]bool{}}
+	g := &grafter{crate: c.Name, count: map[string]int{}, taken: map[string]bool{}, done: map[*depExtract]map[int]bool{}}
 	for _, s := range syms {
 		g.count[s.Path+"\x00"+string(s.SymbolType)]++
 		if s.SymbolType != docpack.KindImpl {
@@ -295,12 +338,11 @@ func (in *inliner) inline(ctx context.Context, c Crate, repoRoot string, syms []
 			warn("dependency " + d.Package + " " + d.Version + " not read (" + e.err + "): the items " + c.Name + " re-exports from it are left out")
 			continue
 		}
-		g.dep = e
 		segs := append([]string{e.crate}, f.segs[1:]...)
 		depPath := strings.Join(segs, "::")
 		if !f.glob {
 			if i, ok := e.x.ByPath(depPath); ok {
-				g.root(i, f.path, f.parentID, f.cond, false)
+				g.roots = append(g.roots, graftRoot{e, i, f.path, f.parentID, f.cond, false})
 			}
 			continue
 		}
@@ -313,16 +355,31 @@ func (in *inliner) inline(ctx context.Context, c Crate, repoRoot string, syms []
 			mod = e.x.Symbols[i].Path
 		}
 		for _, i := range e.x.Items(mod) {
-			g.root(i, f.path+"::"+e.x.Symbols[i].Name, f.parentID, f.cond, true)
+			g.roots = append(g.roots, graftRoot{e, i, f.path + "::" + e.x.Symbols[i].Name, f.parentID, f.cond, true})
 		}
 		for _, re := range e.x.Reexports(mod) {
-			g.root(re.Symbol, f.path+"::"+re.Path[strings.LastIndex(re.Path, "::")+2:], f.parentID, f.cond, true)
-		}
-		if len(g.out) > maxInlineSymbols {
-			break
+			g.roots = append(g.roots, graftRoot{e, re.Symbol, f.path + "::" + re.Path[strings.LastIndex(re.Path, "::")+2:], f.parentID, f.cond, true})
 		}
 	}
+	// Traits last: an impl of one is copied with its type when the type is
+	// inlined too, and with the trait (as an implementor) otherwise.
+	slices.SortStableFunc(g.roots, func(a, b graftRoot) int {
+		return boolCompare(a.dep.x.Symbols[a.i].SymbolType == docpack.KindTrait, b.dep.x.Symbols[b.i].SymbolType == docpack.KindTrait)
+	})
+	for _, r := range g.roots {
+		g.dep = r.dep
+		g.root(r.i, r.path, r.parentID, r.cond, r.glob)
+	}
 	return append(syms, g.out...), warns
+}
+
+// graftRoot is an item of a dependency to inline at path.
+type graftRoot struct {
+	dep            *depExtract
+	i              int
+	path, parentID string
+	cond           []cfgexpr.Expr
+	glob           bool
 }
 
 // grafter copies items of a dependency under the re-exporting crate.
@@ -331,7 +388,10 @@ type grafter struct {
 	dep   *depExtract
 	count map[string]int  // path and kind → symbols so far (the id's occurrence)
 	taken map[string]bool // paths of the crate's own items
-	out   []docpack.Symbol
+	roots []graftRoot
+	// done are the impls of each dependency copied so far: one is shown once.
+	done map[*depExtract]map[int]bool
+	out  []docpack.Symbol
 }
 
 // root copies item i of the dependency, and everything in it, to path
@@ -347,8 +407,9 @@ func (g *grafter) root(i int, path, parentID string, cond []cfgexpr.Expr, glob b
 }
 
 // item copies item i to newPath under parentID, then its children: fields,
-// variants, trait items, a module's items, and a type's impls with their
-// items (whose dependency paths are under the type's, dep::Type::method).
+// variants, trait items, a module's items, a type's impls and a trait's
+// implementors not copied with their types, with their items (whose
+// dependency paths are under the type's, dep::Type::method).
 func (g *grafter) item(i int, newPath, parentID string, cond []cfgexpr.Expr, seen map[int]bool) {
 	x := g.dep.x
 	from := x.Symbols[i].Path
@@ -356,28 +417,45 @@ func (g *grafter) item(i int, newPath, parentID string, cond []cfgexpr.Expr, see
 	if !ok {
 		return
 	}
-	isMod := x.Symbols[i].SymbolType == docpack.KindModule
+	kind := x.Symbols[i].SymbolType
 	for _, ch := range x.Children(i) {
-		c := &x.Symbols[ch]
-		if c.SymbolType != docpack.KindImpl {
+		if c := &x.Symbols[ch]; c.SymbolType != docpack.KindImpl {
 			g.item(ch, rebase(c.Path, c.Name, from, newPath), id, cond, seen)
-			continue
+		} else if kind == docpack.KindModule && !g.dep.owned[ch] {
+			g.impl(ch, from, newPath, from, newPath, id, cond, seen) // an impl of a type of no crate here
 		}
-		if isMod && x.ImplFor(ch) >= 0 {
-			continue // copied with its type
+	}
+	for _, im := range g.dep.impls[i] {
+		g.impl(im, parentPath(from), parentPath(newPath), from, newPath, id, cond, seen)
+	}
+	if kind == docpack.KindTrait {
+		for _, im := range x.Implementors(i) {
+			g.impl(im, parentPath(from), parentPath(newPath), parentPath(from), parentPath(newPath), id, cond, seen)
 		}
-		// An impl's path is beside its type: dep::module::impl Trait for Type.
-		implPath := rebase(c.Path, c.Name, parentPath(from), parentPath(newPath))
-		if isMod {
-			implPath = rebase(c.Path, c.Name, from, newPath)
-		}
-		implID, ok := g.add(ch, implPath, id, cond, seen)
-		if !ok {
-			continue
-		}
-		for _, m := range x.Children(ch) {
-			g.item(m, rebase(x.Symbols[m].Path, x.Symbols[m].Name, from, newPath), implID, cond, seen)
-		}
+	}
+}
+
+// impl copies impl block im of the dependency, moving its path from under
+// old to under new, and its items, moving theirs from under itemOld to
+// under itemNew, unless it was copied before.
+func (g *grafter) impl(im int, old, new, itemOld, itemNew, parentID string, cond []cfgexpr.Expr, seen map[int]bool) {
+	done := g.done[g.dep]
+	if done == nil {
+		done = map[int]bool{}
+		g.done[g.dep] = done
+	}
+	if done[im] {
+		return
+	}
+	done[im] = true
+	x := g.dep.x
+	c := &x.Symbols[im]
+	implID, ok := g.add(im, rebase(c.Path, c.Name, old, new), parentID, cond, seen)
+	if !ok {
+		return
+	}
+	for _, m := range x.Children(im) {
+		g.item(m, rebase(x.Symbols[m].Path, x.Symbols[m].Name, itemOld, itemNew), implID, cond, seen)
 	}
 }
 
@@ -398,7 +476,11 @@ func (g *grafter) add(i int, path, parentID string, cond []cfgexpr.Expr, seen ma
 	}
 	seen[i] = true
 	s := g.dep.x.Symbols[i]
-	s.InlinedFrom = &docpack.InlinedFrom{Crate: g.dep.crate, Version: g.dep.version, Path: s.Path}
+	if s.InlinedFrom == nil {
+		// An item the dependency inlines from a third crate keeps naming
+		// that crate: where it is written.
+		s.InlinedFrom = &docpack.InlinedFrom{Crate: g.dep.crate, Version: g.dep.version, Path: s.Path}
+	}
 	if s.SymbolType != docpack.KindImpl && s.SymbolType != docpack.KindField {
 		s.Name = path[strings.LastIndex(path, "::")+2:]
 	}
@@ -425,4 +507,31 @@ func docNoInline(attrs []string) bool {
 		}
 	}
 	return false
+}
+
+// procMacros turns the functions of a proc-macro crate that define macros
+// into the macros rustdoc shows (#[proc_macro], #[proc_macro_attribute],
+// #[proc_macro_derive(Name)], this one named Name), so that a re-export
+// (`pub use serde_derive::Serialize`) finds them.
+func procMacros(syms []docpack.Symbol) {
+	for i := range syms {
+		s := &syms[i]
+		if s.SymbolType != docpack.KindFunction {
+			continue
+		}
+		for _, a := range s.Attributes {
+			c := strings.ReplaceAll(a, " ", "")
+			switch {
+			case c == "#[proc_macro]" || c == "#[proc_macro_attribute]":
+				s.SymbolType = docpack.KindMacro
+			case strings.HasPrefix(c, "#[proc_macro_derive("):
+				name := strings.TrimPrefix(c, "#[proc_macro_derive(")
+				if j := strings.IndexAny(name, ",)"); j > 0 {
+					s.SymbolType = docpack.KindMacro
+					s.Path = parentPath(s.Path) + "::" + name[:j]
+					s.Name = name[:j]
+				}
+			}
+		}
+	}
 }

@@ -76,6 +76,8 @@ type rdDoc struct {
 	Root  rdID             `json:"root"`
 	Index map[rdID]*rdItem `json:"index"`
 	Paths map[rdID]rdPath  `json:"paths"`
+	// External names the crates of the paths table's crate_ids.
+	External map[string]rdExternal `json:"external_crates"`
 }
 
 // linkTargets resolves an item's intra-doc links (rustdoc's "links" map:
@@ -262,7 +264,7 @@ func rustdocPublic(doc *rdDoc, crateDir string) []rdSym {
 			if ctx == "impl" {
 				kind = docpack.KindAssocType
 			}
-		case "macro":
+		case "macro", "proc_macro":
 			kind = docpack.KindMacro
 		default:
 			return
