@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -396,8 +395,6 @@ type regCrate struct {
 	dir, name, version string
 	features           []string
 }
-
-var procMacroRe = regexp.MustCompile(`(?m)^\s*proc[-_]macro\s*=\s*true`)
 
 // registryLibs lists the library crates under registryDir (proc-macro crates
 // left out: rustdoc documents them as a list of macros only).

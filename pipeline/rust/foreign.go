@@ -2,7 +2,9 @@ package rust
 
 import (
 	"context"
+	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -82,10 +84,21 @@ func (r *resolver) foreignPath(mp string, segs []string, depth int) []string {
 		}
 		cur = next
 	}
-	if i < len(segs) && len(r.lookup(cur, segs[i])) == 0 {
+	if i < len(segs) {
 		return r.foreignAlias(cur, segs[i], depth)
 	}
 	return nil
+}
+
+// typeNamespace reports whether one of its is in the type namespace (a
+// module, type or trait): a use of that name imports nothing else there.
+func typeNamespace(its []*rawItem) bool {
+	for _, it := range its {
+		if k := it.sym.SymbolType; k == docpack.KindModule || typeKinds[k] {
+			return true
+		}
+	}
+	return false
 }
 
 // foreignAlias follows a non-glob use of module mp that imports name from
@@ -268,8 +281,11 @@ func (in *inliner) extract(ctx context.Context, d depSource, target string, opts
 		in.bytes += res.Bytes
 		in.mu.Unlock()
 		e.crate, e.version = crates[0].Name, cmpOr(crates[0].Version, d.Version)
-		procMacros(res.Symbols)
-		e.x = index.New(nil, res.Symbols, nil)
+		syms := res.Symbols
+		if isProcMacroCrate(d.Dir) {
+			syms = procMacros(syms)
+		}
+		e.x = index.New(nil, syms, nil)
 		e.impls, e.owned = typeImpls(e.x)
 	})
 	return e
@@ -509,20 +525,34 @@ func docNoInline(attrs []string) bool {
 	return false
 }
 
-// procMacros turns the functions of a proc-macro crate that define macros
-// into the macros rustdoc shows (#[proc_macro], #[proc_macro_attribute],
-// #[proc_macro_derive(Name)], this one named Name), so that a re-export
-// (`pub use serde_derive::Serialize`) finds them.
-func procMacros(syms []docpack.Symbol) {
-	for i := range syms {
-		s := &syms[i]
+// procMacroRe is the [lib] setting of a proc-macro crate.
+var procMacroRe = regexp.MustCompile(`(?m)^\s*proc[-_]macro\s*=\s*true`)
+
+// isProcMacroCrate reports whether the package at dir is a proc-macro crate.
+func isProcMacroCrate(dir string) bool {
+	data, err := os.ReadFile(filepath.Join(dir, "Cargo.toml"))
+	return err == nil && procMacroRe.Match(data)
+}
+
+// procMacros keeps of a proc-macro crate what other crates can use of it,
+// the macros its functions define (#[proc_macro], #[proc_macro_attribute],
+// #[proc_macro_hack], #[proc_macro_derive(Name)], this one named Name), as
+// rustdoc shows them, so that a re-export (`pub use serde_derive::Serialize`)
+// finds them; and its root module.
+func procMacros(syms []docpack.Symbol) []docpack.Symbol {
+	var out []docpack.Symbol
+	for _, s := range syms {
+		if s.SymbolType == docpack.KindModule && s.Parent == "" {
+			out = append(out, s)
+			continue
+		}
 		if s.SymbolType != docpack.KindFunction {
 			continue
 		}
 		for _, a := range s.Attributes {
 			c := strings.ReplaceAll(a, " ", "")
 			switch {
-			case c == "#[proc_macro]" || c == "#[proc_macro_attribute]":
+			case c == "#[proc_macro]" || c == "#[proc_macro_attribute]" || c == "#[proc_macro_hack]":
 				s.SymbolType = docpack.KindMacro
 			case strings.HasPrefix(c, "#[proc_macro_derive("):
 				name := strings.TrimPrefix(c, "#[proc_macro_derive(")
@@ -533,5 +563,9 @@ func procMacros(syms []docpack.Symbol) {
 				}
 			}
 		}
+		if s.SymbolType == docpack.KindMacro {
+			out = append(out, s)
+		}
 	}
+	return out
 }

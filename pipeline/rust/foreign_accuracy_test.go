@@ -97,8 +97,8 @@ func foreignUses(doc *rdDoc, externals map[string]rdExternal) []rdForeignUse {
 				continue
 			}
 			p, ok := doc.Paths[*u.ID]
-			if !ok || p.Crate == 0 || len(p.Path) == 0 {
-				continue
+			if !ok || p.Crate == 0 || len(p.Path) == 0 || len(p.Path) == 1 && !u.IsGlob {
+				continue // `pub use other_crate;` is listed as a re-export, not inlined
 			}
 			out = append(out, rdForeignUse{mod: path, name: u.Name, glob: u.IsGlob, crate: externals[strconv.Itoa(p.Crate)].Name, id: *u.ID, path: p.Path})
 		}
@@ -111,8 +111,12 @@ func foreignUses(doc *rdDoc, externals map[string]rdExternal) []rdForeignUse {
 
 // cargoPackages maps the library crate names of a package's dependency
 // graph to their package ids' name@version (cargo metadata, offline).
-func cargoPackages(t *testing.T, scratch string) map[string][]string {
-	cmd := exec.CommandContext(t.Context(), "cargo", "metadata", "--offline", "--format-version", "1")
+func cargoPackages(t *testing.T, scratch string, features []string) map[string][]string {
+	args := []string{"metadata", "--offline", "--format-version", "1"}
+	if len(features) > 0 {
+		args = append(args, "--features", strings.Join(features, ","))
+	}
+	cmd := exec.CommandContext(t.Context(), "cargo", args...)
 	cmd.Dir = scratch
 	out, err := cmd.Output()
 	if err != nil {
@@ -158,7 +162,7 @@ func dependencyRustdoc(t *testing.T, rc regCrate, crate, target string) (*rdDoc,
 	}
 	if err != nil {
 		scratch := registryScratch(t, rc)
-		pkgs := cargoPackages(t, scratch)[crate]
+		pkgs := cargoPackages(t, scratch, rc.features)[crate]
 		fail := func(msg string) (*rdDoc, string, error) {
 			_ = os.MkdirAll(cache, 0o755)
 			_ = os.WriteFile(failPath, []byte(msg), 0o644)
@@ -177,18 +181,20 @@ func dependencyRustdoc(t *testing.T, rc regCrate, crate, target string) (*rdDoc,
 		})
 		out := filepath.Join(target, "doc", crate+".json")
 		_ = os.Remove(out)
-		// A cfg of this crate's name makes cargo document the dependency
-		// again for each crate (the features it gets differ between them),
-		// instead of keeping another crate's file of the same name.
+		// cargo doc of the crate and the dependency, so that the dependency
+		// gets the features the crate's build unifies for it. A cfg of this
+		// crate's name makes cargo document it again for each crate (the
+		// features differ between them) instead of keeping another crate's
+		// file of the same name.
 		h := sha256.Sum256([]byte(name))
-		args := []string{"rustdoc", "--offline", "--lib", "-q", "-p", pkgs[0]}
-		if len(rc.features) > 0 {
-			args = append(args, "--features", rc.name+"/"+strings.Join(rc.features, ","+rc.name+"/"))
+		args := []string{"doc", "--offline", "--no-deps", "--lib", "-q", "-p", rc.name + "@" + rc.version, "-p", pkgs[0]}
+		if len(rc.features) > 0 { // the crate's: it is the workspace's member
+			args = append(args, "--features", strings.Join(rc.features, ","))
 		}
-		args = append(args, "--", "-Z", "unstable-options", "--output-format", "json", "--cfg", "doctown_truth_"+hex.EncodeToString(h[:4]))
 		cmd := exec.CommandContext(t.Context(), "cargo", args...)
 		cmd.Dir = scratch
-		cmd.Env = append(os.Environ(), "RUSTC_BOOTSTRAP=1", "CARGO_TARGET_DIR="+target)
+		cmd.Env = append(os.Environ(), "RUSTC_BOOTSTRAP=1", "CARGO_TARGET_DIR="+target,
+			"RUSTDOCFLAGS=-Z unstable-options --output-format json --cfg doctown_truth_"+hex.EncodeToString(h[:4]))
 		if msg, err := cmd.CombinedOutput(); err != nil {
 			if t.Context().Err() != nil {
 				t.Fatal(t.Context().Err())
@@ -301,10 +307,18 @@ func scoreInlined(t *testing.T, rc regCrate, doc *rdDoc, res *Result) (cs *crate
 	return cs, toolchain, missing
 }
 
-// Gates of the inlined items over the registry (TestAccuracyRealCrates).
+// Gates of the inlined items over the registry (TestAccuracyRealCrates),
+// just under what extraction reaches. Measured over the 89 crates .ci/run's
+// packages bring, 8 of which re-export items of other crates (810 items):
+// before inlining recall 0 (nothing was inlined); after, recall 0.998,
+// precision 0.977. What is left: syn's impl From<proc_macro::Ident> for
+// proc_macro2::Ident (2 items missed); as extras, the inherent impls of trait
+// objects (impl dyn Subscriber, 18 items: rustdocPublic does not walk them,
+// for the crate's own items either) and const-random's #[proc_macro_hack]
+// macro, which the hack's facade defines in const-random itself.
 const (
-	gateRecallInlined    = 0.0
-	gatePrecisionInlined = 0.0
+	gateRecallInlined    = 0.99
+	gatePrecisionInlined = 0.97
 )
 
 // inlinedReport gathers the inlined items' scores over the crates.

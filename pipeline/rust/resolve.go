@@ -298,7 +298,9 @@ func (r *resolver) computeExports(all []*rawItem) {
 				continue
 			}
 			its := r.resolvePath(u.mod, u.segs)
-			if len(its) == 0 {
+			if !typeNamespace(its) {
+				// Nothing, or only a value of that name (syn's hidden fn
+				// Ident beside `pub use proc_macro2::Ident`).
 				r.noteForeign(mp, u)
 			}
 			for _, it := range its {
