@@ -445,8 +445,10 @@ func (g *grafter) item(i int, newPath, parentID string, cond []cfgexpr.Expr, see
 		g.impl(im, parentPath(from), parentPath(newPath), from, newPath, id, cond, seen)
 	}
 	if kind == docpack.KindTrait {
+		// An implementor whose type is not inlined here lists its items
+		// under the trait, as the crate's own impls on foreign types do.
 		for _, im := range x.Implementors(i) {
-			g.impl(im, parentPath(from), parentPath(newPath), parentPath(from), parentPath(newPath), id, cond, seen)
+			g.impl(im, parentPath(from), parentPath(newPath), "", newPath, id, cond, seen)
 		}
 	}
 }

@@ -304,6 +304,18 @@ func scoreInlined(t *testing.T, rc regCrate, doc *rdDoc, res *Result) (cs *crate
 		}
 	}
 	cs = compareSymbols(ours, rds, func(s docpack.Symbol) string { return s.InlinedFrom.Crate + "/" + s.File })
+	// The paths rule holds for inlined items too: a member's path is its
+	// owner's plus its name, the owner one of the crate's or an inlined item.
+	inlined := map[string]bool{}
+	for _, s := range ours {
+		inlined[string(s.SymbolType)+" "+s.Path] = true
+	}
+	cs.bogus = nil
+	for _, b := range bogusPaths(res.Symbols) {
+		if inlined[b] {
+			cs.bogus = append(cs.bogus, b)
+		}
+	}
 	return cs, toolchain, missing
 }
 
@@ -327,11 +339,13 @@ type inlinedReport struct {
 	rows      []string
 	toolchain int
 	missing   []string
+	bogus     int // inlined symbols under a path the crate does not define
 }
 
 func (fr *inlinedReport) add(t *testing.T, rc regCrate, doc *rdDoc, res *Result) {
 	cs, toolchain, missing := scoreInlined(t, rc, doc, res)
 	fr.toolchain += toolchain
+	fr.bogus += len(cs.bogus)
 	for _, m := range missing {
 		fr.missing = append(fr.missing, rc.name+": "+m)
 	}
@@ -347,7 +361,7 @@ func (fr *inlinedReport) add(t *testing.T, rc regCrate, doc *rdDoc, res *Result)
 	}
 	fr.rows = append(fr.rows, fmt.Sprintf("%-22s | %6d %6d %6.3f %6.3f %6.3f", rc.name+"-"+rc.version, a.rd, a.ours, a.recall(), a.precision(), a.docs()))
 	t.Logf("inlined from other crates:\n%s", kindTable(cs.all, cs.all))
-	logLists(t, &crateScore{missed: append(cs.missed, cs.missedG...), extra: cs.extra}, 25)
+	logLists(t, &crateScore{missed: append(cs.missed, cs.missedG...), extra: cs.extra, bogus: cs.bogus}, 25)
 }
 
 func (fr *inlinedReport) check(t *testing.T) {
@@ -360,6 +374,9 @@ func (fr *inlinedReport) check(t *testing.T) {
 	t.Log("inlined items per kind, all crates:\n" + kindTable(fr.kinds, fr.kinds))
 	t.Logf("inlined items (re-exported from other crates): recall %.3f precision %.3f docs %.3f (%d items); %d re-exports of std/core/alloc not counted; dependencies without rustdoc JSON: %s",
 		a.recall(), a.precision(), a.docs(), a.rd, fr.toolchain, strings.Join(fr.missing, "; "))
+	if fr.bogus > 0 {
+		t.Errorf("%d inlined symbols under a path the crate does not define", fr.bogus)
+	}
 	if a.recall() < gateRecallInlined || a.precision() < gatePrecisionInlined {
 		t.Errorf("inlined items: recall %.3f, precision %.3f; want >= %.2f, %.2f", a.recall(), a.precision(), gateRecallInlined, gatePrecisionInlined)
 	}
