@@ -11,6 +11,12 @@ import (
 )
 
 func main() {
+	// A closed pipe on stdout or stderr (`doctown build --json | head -1`)
+	// must not kill the process where it stands, leaving a .docpack-*.tmp:
+	// asked for, SIGPIPE is only reported and the write fails with EPIPE,
+	// which cancels the command (cli.ErrOutputClosed). Nothing reads the
+	// channel; children still get the default disposition.
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 	ctx, stop := signal.NotifyContext(context.Background(), stopSignals()...)
 	code := cli.Main(ctx, os.Args[1:])
 	stop()

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"time"
 
@@ -286,11 +287,13 @@ func buildGenerator(opts *BuildOptions, r *progressRenderer) (pipeline.Generator
 // The GitHub token comes from token (discouraged), tokenFile or the environment.
 func resolveSource(ctx context.Context, s *IO, target, tokenFile, token string) (pipeline.Source, error) {
 	if fi, err := os.Stat(target); err == nil && fi.IsDir() {
-		return pipeline.LocalSource{Dir: target}, nil
+		return localSource(target)
+	} else if err == nil && filepath.Base(target) == "Cargo.toml" {
+		return localSource(filepath.Dir(target)) // as cargo's --manifest-path
 	}
 	t, ok := github.ParseTarget(target)
 	if !ok {
-		return pipeline.LocalSource{Dir: target}, nil
+		return localSource(target)
 	}
 	if token != "" {
 		fmt.Fprintln(s.ErrOut, "warning: --token is visible to other users of this machine; prefer GITHUB_TOKEN or --token-file")
@@ -308,6 +311,25 @@ func resolveSource(ctx context.Context, s *IO, target, tokenFile, token string) 
 		return nil, classifyBuildError(err)
 	}
 	return src, nil
+}
+
+// localSource is a local directory to build, or — as cargo says it, a usage
+// error (exit 2) rather than a failed build — none: "could not find
+// `Cargo.toml` in `DIR`" when the directory is missing or holds no Cargo.toml.
+func localSource(dir string) (pipeline.Source, error) {
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return nil, usageError{fmt.Errorf("could not find `Cargo.toml` in `%s`: no such directory (build a crate's directory, owner/repo[@ref] or a git URL)", dir)}
+	case err != nil:
+		return nil, usageError{fmt.Errorf("source: %w", err)}
+	case !fi.IsDir():
+		return nil, usageError{fmt.Errorf("`%s` is not a directory: build a crate's directory (or its Cargo.toml), owner/repo[@ref] or a git URL", dir)}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "Cargo.toml")); errors.Is(err, os.ErrNotExist) {
+		return nil, usageError{fmt.Errorf("could not find `Cargo.toml` in `%s`: expected a crate ([package]) or a workspace ([workspace]) there", dir)}
+	}
+	return pipeline.LocalSource{Dir: dir}, nil
 }
 
 // classifyBuildError maps failures to exit codes: bad or missing credentials

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -72,8 +73,35 @@ func Main(ctx context.Context, args []string) int {
 	return MainIO(ctx, args, SystemIO())
 }
 
+// ErrOutputClosed is why a command stops when the reader of its output went
+// away (`doctown build --json | head -1`): it is cancelled as Ctrl-C cancels
+// it, so a build removes its temporary docpack, and exits 3.
+var ErrOutputClosed = errors.New("output closed")
+
+// closedPipe forwards writes to w; a write failing because the reading end
+// of a pipe is closed (EPIPE: the process is told of SIGPIPE instead of being
+// killed by it) calls stop.
+type closedPipe struct {
+	w    io.Writer
+	stop func()
+}
+
+func (c closedPipe) Write(b []byte) (int, error) {
+	n, err := c.w.Write(b)
+	if errors.Is(err, syscall.EPIPE) {
+		c.stop()
+	}
+	return n, err
+}
+
 // MainIO is Main with explicit streams.
 func MainIO(ctx context.Context, args []string, s *IO) int {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	stop := func() { cancel(ErrOutputClosed) }
+	streams := *s
+	streams.Out, streams.ErrOut = closedPipe{s.Out, stop}, closedPipe{s.ErrOut, stop}
+	s = &streams
 	root := NewRootCmd(s)
 	root.SetArgs(args)
 	root.SetIn(s.In)
@@ -105,6 +133,10 @@ func exitCode(ctx context.Context, err error, s *IO) int {
 		return code
 	}
 	if code == ExitCancel {
+		if errors.Is(context.Cause(ctx), ErrOutputClosed) {
+			fmt.Fprintln(s.ErrOut, "doctown: interrupted: output closed")
+			return code
+		}
 		fmt.Fprintln(s.ErrOut, "doctown: interrupted")
 		return code
 	}

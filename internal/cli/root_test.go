@@ -20,6 +20,11 @@ func TestUsageErrors(t *testing.T) {
 		{"unknown flag", []string{"build", "--bogus"}, []string{"unknown flag: --bogus", "doctown build --help"}},
 		{"unknown subcommand", []string{"worker", "frob"}, []string{`unknown command "frob" for "doctown worker"`, "doctown worker --help"}},
 		{"negative workers", []string{"build", "--workers", "-3", "-o", "x.docpack", "."}, []string{"--workers -3: want a positive number"}},
+		// As cargo says it: a missing path or one without Cargo.toml is a
+		// bad argument, not a failed build.
+		{"missing build path", []string{"build", "no/such/dir"}, []string{"could not find `Cargo.toml` in `no/such/dir`: no such directory"}},
+		{"build path without Cargo.toml", []string{"build", "testdata"}, []string{"could not find `Cargo.toml` in `testdata`"}},
+		{"build path a file", []string{"build", "root_test.go"}, []string{"`root_test.go` is not a directory"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, _, errOut := run(t, nil, tc.args...)
