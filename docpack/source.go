@@ -43,3 +43,39 @@ func SourceURL(repo Repository, file string, line, end int) string {
 	}
 	return ""
 }
+
+// SymbolSourceURL is SourceURL for a symbol's location: "" for an item
+// inlined from another crate (Symbol.InlinedFrom), whose file is in that
+// crate's package, not the repository.
+func SymbolSourceURL(repo Repository, s *Symbol) string {
+	if s.InlinedFrom != nil {
+		return ""
+	}
+	return SourceURL(repo, s.File, s.Line, s.EndLine)
+}
+
+// Location is where a symbol is written, as viewers show it:
+// "src/map.rs:188-210" ("src/map.rs" with no line, "" with no file); for an
+// item inlined from another crate, that crate first:
+// "tracing_core 0.1.30 src/metadata.rs:12".
+func (s *Symbol) Location() string {
+	if s.File == "" {
+		return ""
+	}
+	loc := s.File
+	switch {
+	case s.Line <= 0:
+	case s.EndLine > s.Line:
+		loc += ":" + strconv.Itoa(s.Line) + "-" + strconv.Itoa(s.EndLine)
+	default:
+		loc += ":" + strconv.Itoa(s.Line)
+	}
+	if f := s.InlinedFrom; f != nil {
+		pkg := f.Crate
+		if f.Version != "" {
+			pkg += " " + f.Version
+		}
+		loc = pkg + " " + loc
+	}
+	return loc
+}

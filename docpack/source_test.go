@@ -26,3 +26,25 @@ func TestSourceURL(t *testing.T) {
 		}
 	}
 }
+
+func TestSymbolLocation(t *testing.T) {
+	repo := Repository{URL: "https://github.com/o/r", CommitSHA: "abc"}
+	own := Symbol{File: "src/map.rs", Line: 188, EndLine: 210}
+	inl := Symbol{File: "src/metadata.rs", Line: 12, InlinedFrom: &InlinedFrom{Crate: "tracing_core", Version: "0.1.30", Path: "tracing_core::Level"}}
+	for _, c := range []struct {
+		s        Symbol
+		loc, url string
+	}{
+		{own, "src/map.rs:188-210", "https://github.com/o/r/blob/abc/src/map.rs#L188-L210"},
+		{Symbol{File: "src/lib.rs"}, "src/lib.rs", "https://github.com/o/r/blob/abc/src/lib.rs"},
+		{Symbol{}, "", ""},
+		{inl, "tracing_core 0.1.30 src/metadata.rs:12", ""},
+	} {
+		if got := c.s.Location(); got != c.loc {
+			t.Errorf("Location() = %q, want %q", got, c.loc)
+		}
+		if got := SymbolSourceURL(repo, &c.s); got != c.url {
+			t.Errorf("SymbolSourceURL = %q, want %q", got, c.url)
+		}
+	}
+}

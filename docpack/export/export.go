@@ -265,6 +265,11 @@ func (e *exporter) writeMeta(b *strings.Builder, i int) {
 	if s.EndLine > s.Line {
 		loc += "-" + strconv.Itoa(s.EndLine)
 	}
+	if s.InlinedFrom != nil {
+		// In the other crate's package: no link into this repository.
+		fmt.Fprintf(b, "Source: `%s`\n\n", s.Location())
+		return
+	}
 	src := e.opts.SourceURL
 	if src == nil {
 		repo := e.x.Manifest.Repository

@@ -183,11 +183,7 @@ func printSymbol(w io.Writer, x *index.Index, path string) error {
 			where = append(where, "in "+index.KindName(os.SymbolType)+" "+os.Path)
 		}
 	}
-	if s.File != "" {
-		loc := fmt.Sprintf("%s:%d", s.File, s.Line)
-		if s.EndLine > s.Line {
-			loc += fmt.Sprintf("-%d", s.EndLine)
-		}
+	if loc := s.Location(); loc != "" {
 		where = append(where, loc)
 	}
 	fmt.Fprintln(w, strings.Join(append(where, s.Visibility), " · "))

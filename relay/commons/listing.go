@@ -244,7 +244,7 @@ func (h *Handler) memberRow(e Entry, p *openPack, i int) row {
 	s := &p.x.Symbols[i]
 	r.Signature = s.Signature
 	r.Anchor = index.ItemAnchorPrefix(s.SymbolType) + "." + s.Name
-	r.Source = docpack.SourceURL(p.Manifest.Repository, s.File, s.Line, s.EndLine)
+	r.Source = docpack.SymbolSourceURL(p.Manifest.Repository, s)
 	return r
 }
 
@@ -268,7 +268,7 @@ func (h *Handler) implRow(e Entry, p *openPack, im int, members bool) row {
 	r := row{
 		Kind: "impl", Name: implHeader(x, im), URL: symbolPath(e.Owner, e.Repo, e.SHA, s.ID),
 		Anchor: implAnchor(x, im), sym: im,
-		Source: docpack.SourceURL(p.Manifest.Repository, s.File, s.Line, s.EndLine),
+		Source: docpack.SymbolSourceURL(p.Manifest.Repository, s),
 	}
 	if t := x.ImplFor(im); t >= 0 {
 		r.For, r.ForURL = x.Symbols[t].Path, symbolPath(e.Owner, e.Repo, e.SHA, x.Symbols[t].ID)

@@ -751,7 +751,7 @@ func (h *Handler) webSymbol(w http.ResponseWriter, r *http.Request) {
 		Path:       s.Path,
 		Signature:  s.Signature,
 		Visibility: s.Visibility,
-		SourceURL:  docpack.SourceURL(p.Manifest.Repository, s.File, s.Line, s.EndLine),
+		SourceURL:  docpack.SymbolSourceURL(p.Manifest.Repository, &s),
 	}
 	page.Notes, page.Attributes = index.Attributes(s)
 	if sentence, _ := availability(s); sentence != "" {
@@ -768,6 +768,9 @@ func (h *Handler) webSymbol(w http.ResponseWriter, r *http.Request) {
 		page.Location = s.File
 		if s.Line > 0 {
 			page.Location += ":" + strconv.Itoa(s.Line)
+		}
+		if f := s.InlinedFrom; f != nil {
+			page.Location = strings.TrimSpace(f.Crate+" "+f.Version) + " " + page.Location
 		}
 	}
 	// Breadcrumbs: the chain of owners, outermost first.

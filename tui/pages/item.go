@@ -1,7 +1,6 @@
 package pages
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -141,18 +140,8 @@ func (p *itemPage) header() {
 	p.add("")
 }
 
-// location is "src/map.rs:188-210".
-func location(s *docpack.Symbol) string {
-	switch {
-	case s.File == "":
-		return ""
-	case s.Line <= 0:
-		return s.File
-	case s.EndLine > s.Line:
-		return fmt.Sprintf("%s:%d-%d", s.File, s.Line, s.EndLine)
-	}
-	return fmt.Sprintf("%s:%d", s.File, s.Line)
-}
+// location is "src/map.rs:188-210" (docpack.Symbol.Location).
+func location(s *docpack.Symbol) string { return s.Location() }
 
 // docs renders the signature and docs with glamour, each resolved link of
 // the docs followed by its marker, and lists those links with where they go.
