@@ -174,7 +174,8 @@ func WriteContext(ctx context.Context, w io.Writer, m *Manifest, symbols []Symbo
 		}
 	}()
 
-	z := newZipWriter(w, stamp, func(b []byte, ref int32) []byte {
+	total := 1 + 1 + len(entries)
+	z := newZipWriter(w, total, stamp, func(b []byte, ref int32) []byte {
 		switch ref {
 		case refManifest:
 			return append(b, ManifestName...)
@@ -185,9 +186,9 @@ func WriteContext(ctx context.Context, w io.Writer, m *Manifest, symbols []Symbo
 		b = append(b, entries[ref].id...)
 		return append(b, ".json"...)
 	})
-	total := 1 + 1 + len(entries)
 	written := 0
 	var sym *symbolsEntry
+	var one [1][]byte
 	for done := range results {
 		r := <-done
 		if r.err != nil {
@@ -207,10 +208,11 @@ func WriteContext(ctx context.Context, w io.Writer, m *Manifest, symbols []Symbo
 				if !e.last {
 					continue
 				}
-				err = z.add(refSymbols, zip.Deflate, sym.crc, sym.size, sym.parts...)
+				err = z.add(refSymbols, zip.Deflate, sym.crc, sym.size, sym.parts)
 				sym = nil
 			} else {
-				err = z.add(e.ref, e.method, e.crc, e.size, e.data)
+				one[0] = e.data
+				err = z.add(e.ref, e.method, e.crc, e.size, one[:])
 			}
 			if err != nil {
 				return fmt.Errorf("write %s: %w", z.name(nil, e.ref), err)

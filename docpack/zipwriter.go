@@ -25,6 +25,8 @@ type zipWriter struct {
 	// name appends the name of the entry ref was given for.
 	name func(b []byte, ref int32) []byte
 	buf  []byte
+	hdr  [directory64End + directory64Loc]byte // the largest fixed record
+	ext  [zip64ExtraLen]byte
 }
 
 type dirRecord struct {
@@ -54,8 +56,10 @@ const (
 	zipBufferSize   = 64 << 10
 )
 
-func newZipWriter(w io.Writer, stamp time.Time, name func(b []byte, ref int32) []byte) *zipWriter {
-	z := &zipWriter{w: bufio.NewWriterSize(w, zipBufferSize), name: name}
+// newZipWriter writes to w the entries named by name (n of them expected),
+// all with the modification time stamp.
+func newZipWriter(w io.Writer, n int, stamp time.Time, name func(b []byte, ref int32) []byte) *zipWriter {
+	z := &zipWriter{w: bufio.NewWriterSize(w, zipBufferSize), name: name, dir: make([]dirRecord, 0, n)}
 	z.date, z.time = msDosTime(stamp.UTC())
 	return z
 }
@@ -63,7 +67,7 @@ func newZipWriter(w io.Writer, stamp time.Time, name func(b []byte, ref int32) [
 // add writes one entry: its local header, then data, the entry's bytes as
 // stored in the archive (in parts: symbols.json is a run of deflated chunks).
 // size and crc are those of the uncompressed bytes.
-func (z *zipWriter) add(ref int32, method uint16, crc uint32, size uint64, data ...[]byte) error {
+func (z *zipWriter) add(ref int32, method uint16, crc uint32, size uint64, data [][]byte) error {
 	var comp uint64
 	for _, d := range data {
 		comp += uint64(len(d))
@@ -73,7 +77,7 @@ func (z *zipWriter) add(ref int32, method uint16, crc uint32, size uint64, data 
 		return errors.New("zip: name too long")
 	}
 	r := dirRecord{offset: z.off, comp: comp, size: size, crc: crc, method: method, ref: ref}
-	var h [fileHeaderLen]byte
+	h := z.hdr[:fileHeaderLen]
 	le := binary.LittleEndian
 	le.PutUint32(h[0:], sigFileHeader)
 	le.PutUint16(h[4:], zipVersion20)
@@ -86,7 +90,10 @@ func (z *zipWriter) add(ref int32, method uint16, crc uint32, size uint64, data 
 	le.PutUint32(h[22:], uint32(min(size, uint32max)))
 	le.PutUint16(h[26:], uint16(len(z.buf)))
 	le.PutUint16(h[28:], 0) // extra
-	if err := z.write(h[:], z.buf); err != nil {
+	if err := z.write(h); err != nil {
+		return err
+	}
+	if err := z.write(z.buf); err != nil {
 		return err
 	}
 	for _, d := range data {
@@ -98,15 +105,10 @@ func (z *zipWriter) add(ref int32, method uint16, crc uint32, size uint64, data 
 	return nil
 }
 
-func (z *zipWriter) write(parts ...[]byte) error {
-	for _, p := range parts {
-		n, err := z.w.Write(p)
-		z.off += uint64(n)
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+func (z *zipWriter) write(p []byte) error {
+	n, err := z.w.Write(p)
+	z.off += uint64(n)
+	return err
 }
 
 // close writes the central directory and the end records (zip64 ones past
@@ -116,9 +118,9 @@ func (z *zipWriter) close() error {
 	start := z.off
 	for _, r := range z.dir {
 		z.buf = z.name(z.buf[:0], r.ref)
-		var h [directoryHdrLen]byte
-		var extra [zip64ExtraLen]byte
-		ext := extra[:0]
+		h := z.hdr[:directoryHdrLen]
+		clear(h)
+		ext := z.ext[:0]
 		le.PutUint32(h[0:], sigDirectoryHdr)
 		le.PutUint16(h[4:], zipVersion20) // creator
 		le.PutUint16(h[6:], zipVersion20) // reader
@@ -130,7 +132,7 @@ func (z *zipWriter) close() error {
 		if r.comp >= uint32max || r.size >= uint32max || r.offset >= uint32max {
 			le.PutUint32(h[20:], uint32max)
 			le.PutUint32(h[24:], uint32max)
-			ext = extra[:]
+			ext = z.ext[:]
 			le.PutUint16(ext[0:], zip64ExtraID)
 			le.PutUint16(ext[2:], 24)
 			le.PutUint64(ext[4:], r.size)
@@ -144,14 +146,17 @@ func (z *zipWriter) close() error {
 		le.PutUint16(h[30:], uint16(len(ext)))
 		// comment length, disk number, internal and external attributes: 0
 		le.PutUint32(h[42:], uint32(min(r.offset, uint32max)))
-		if err := z.write(h[:], z.buf, ext); err != nil {
-			return err
+		for _, part := range [][]byte{h, z.buf, ext} {
+			if err := z.write(part); err != nil {
+				return err
+			}
 		}
 	}
 	end := z.off
 	records, size, offset := uint64(len(z.dir)), end-start, start
 	if records >= uint16max || size >= uint32max || offset >= uint32max {
-		var b [directory64End + directory64Loc]byte
+		b := z.hdr[:]
+		clear(b)
 		le.PutUint32(b[0:], sigDirectory64E)
 		le.PutUint64(b[4:], directory64End-12)
 		le.PutUint16(b[12:], zipVersion45)
@@ -164,18 +169,19 @@ func (z *zipWriter) close() error {
 		le.PutUint32(b[56:], sigDirectory64L)
 		le.PutUint64(b[64:], end)
 		le.PutUint32(b[72:], 1)
-		if err := z.write(b[:]); err != nil {
+		if err := z.write(b); err != nil {
 			return err
 		}
 		records, size, offset = uint16max, uint32max, uint32max
 	}
-	var b [directoryEndLen]byte
+	b := z.hdr[:directoryEndLen]
+	clear(b)
 	le.PutUint32(b[0:], sigDirectoryEnd)
 	le.PutUint16(b[8:], uint16(records))
 	le.PutUint16(b[10:], uint16(records))
 	le.PutUint32(b[12:], uint32(size))
 	le.PutUint32(b[16:], uint32(offset))
-	if err := z.write(b[:]); err != nil {
+	if err := z.write(b); err != nil {
 		return err
 	}
 	return z.w.Flush()
