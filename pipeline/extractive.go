@@ -262,42 +262,62 @@ var kindWords = map[docpack.Kind]string{
 	docpack.KindAssocType: "Associated type", docpack.KindAssocConst: "Associated constant",
 }
 
-// describeSignature says what the signature says, and no more.
+// describeSignature says what the signature says, and no more. It is made
+// for every symbol without a doc comment as the docpack is written (most of
+// winapi's 145,198), so it writes to its builder directly.
 func describeSignature(s docpack.Symbol) string {
 	word := kindWords[s.SymbolType]
 	if word == "" {
 		word = "Item"
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s `%s`", word, s.Name)
+	code := func(texts ...string) {
+		b.WriteByte('`')
+		for _, t := range texts {
+			b.WriteString(t)
+		}
+		b.WriteByte('`')
+	}
+	b.WriteString(word)
+	b.WriteByte(' ')
+	code(s.Name)
 	switch s.SymbolType {
 	case docpack.KindFunction, docpack.KindMethod, docpack.KindTraitMethod:
-		var params []string
+		n := 0
 		for _, p := range s.Parameters {
 			if p.Name == "self" {
 				continue
 			}
-			params = append(params, "`"+p.Name+": "+p.ParamType+"`")
-		}
-		if len(params) > 0 {
-			fmt.Fprintf(&b, " taking %s", strings.Join(params, ", "))
+			if n == 0 {
+				b.WriteString(" taking ")
+			} else {
+				b.WriteString(", ")
+			}
+			code(p.Name, ": ", p.ParamType)
+			n++
 		}
 		if s.ReturnType != "" {
-			if len(params) > 0 {
+			if n > 0 {
 				b.WriteString(" and")
 			}
-			fmt.Fprintf(&b, " returning `%s`", s.ReturnType)
+			b.WriteString(" returning ")
+			code(s.ReturnType)
 		}
 	case docpack.KindImpl:
 		b.Reset()
 		if trait, typ := docpack.SplitImpl(s.Name); trait != "" {
-			fmt.Fprintf(&b, "Implementation of `%s` for `%s`", trait, typ)
+			b.WriteString("Implementation of ")
+			code(trait)
+			b.WriteString(" for ")
+			code(typ)
 		} else {
-			fmt.Fprintf(&b, "Inherent implementation of `%s`", typ)
+			b.WriteString("Inherent implementation of ")
+			code(typ)
 		}
 	default:
 		if sig := strings.TrimSpace(s.Signature); sig != "" && len(sig) < 120 {
-			fmt.Fprintf(&b, ": `%s`", sig)
+			b.WriteString(": ")
+			code(sig)
 		}
 	}
 	b.WriteString(" (no doc comment; described from its signature).")
