@@ -109,3 +109,39 @@ func TestRetryingJobState(t *testing.T) {
 		t.Errorf("job between attempts = %v, want queued, retrying, with the error", raw)
 	}
 }
+
+// TestFailedCommitBuiltAgain: a commit whose build failed is built again when
+// pushed again (its River job was completed with the failure: a unique insert
+// counting completed jobs skipped the new one, and the job stayed queued).
+func TestFailedCommitBuiltAgain(t *testing.T) {
+	e := newEnv(t)
+	var calls atomic.Int64
+	r := startRelay(t, e, relayOpts{
+		deps: Deps{Build: func(ctx context.Context, req dispatch.BuildRequest) (string, error) {
+			if calls.Add(1) == 1 {
+				return "", errors.New("broken build")
+			}
+			return dispatch.PipelineBuild(nil, nil, "test")(ctx, req)
+		}},
+		cfg: func(c *config.Config) { c.MaxAttempts = 1 },
+	})
+	push := signedHook("push", pushPayload("acme/alpha", "refs/heads/main", e.shas["acme/alpha"]))
+	if code, body := r.send(t, push); code != http.StatusAccepted {
+		t.Fatalf("push: %d %s", code, body)
+	}
+	waitFor(t, "the build to fail", time.Minute, func() bool {
+		l := allJobs(t, r.Server)
+		return len(l) == 1 && l[0].State == jobs.StateFailed
+	})
+	again := signedHook("push", pushPayload("acme/alpha", "refs/heads/main", e.shas["acme/alpha"]))
+	if code, body := r.send(t, again); code != http.StatusAccepted {
+		t.Fatalf("push again: %d %s", code, body)
+	}
+	waitFor(t, "the second build to finish", time.Minute, func() bool {
+		l := allJobs(t, r.Server)
+		return len(l) == 1 && l[0].State == jobs.StateDone
+	})
+	if n := calls.Load(); n != 2 {
+		t.Errorf("%d builds, want 2", n)
+	}
+}

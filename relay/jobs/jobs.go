@@ -38,10 +38,21 @@ type BuildArgs struct {
 // Kind names the job kind in River's table.
 func (BuildArgs) Kind() string { return "doctown_build" }
 
-// InsertOpts makes build jobs unique by their tagged fields.
+// InsertOpts makes build jobs unique by their tagged fields while live.
 func (BuildArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}
+	return river.InsertOpts{UniqueOpts: liveUnique}
 }
+
+// liveUnique makes a River job unique by its tagged arguments among the jobs
+// not finished. River's default also counts completed jobs (until its
+// cleaner deletes them, a day later): a failed build, whose River job the
+// relay completes, could then not be queued again by a new push of its
+// commit — the insert was skipped as a duplicate of the finished job and the
+// relay's job stayed queued for good.
+var liveUnique = river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
+	rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRetryable,
+	rivertype.JobStateRunning, rivertype.JobStateScheduled,
+}}
 
 // ResolveArgs are a job that looks up a repository's default branch and head
 // commit (the installation payloads do not carry them) and then enqueues its build.
@@ -56,9 +67,10 @@ type ResolveArgs struct {
 // Kind names the job kind in River's table.
 func (ResolveArgs) Kind() string { return "doctown_resolve" }
 
-// InsertOpts runs lookups on their own queue, unique while pending.
+// InsertOpts runs lookups on their own queue, unique while live (a
+// repository added to the installation again after a lookup runs it again).
 func (ResolveArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: ResolveQueue, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+	return river.InsertOpts{Queue: ResolveQueue, UniqueOpts: liveUnique}
 }
 
 // ResolveQueue is the River queue of lookups, apart from the builds.
