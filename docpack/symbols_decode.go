@@ -215,6 +215,8 @@ func (d *symScanner) symbol(s *Symbol) error {
 			return d.strField(&s.Cfg)
 		case "inlined_from":
 			return d.inlinedField(&s.InlinedFrom)
+		case "doc_cfg":
+			return d.strField(&s.DocCfg)
 		}
 		return d.unknown(key)
 	})

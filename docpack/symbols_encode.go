@@ -70,6 +70,10 @@ func appendSymbol(b []byte, s *Symbol) []byte {
 		b = append(b, `,"cfg":`...)
 		b = appendJSONString(b, s.Cfg)
 	}
+	if s.DocCfg != "" {
+		b = append(b, `,"doc_cfg":`...)
+		b = appendJSONString(b, s.DocCfg)
+	}
 	if len(s.PublicPaths) > 0 {
 		b = append(b, `,"public_paths":`...)
 		b = appendJSONStrings(b, s.PublicPaths)

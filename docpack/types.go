@@ -99,6 +99,11 @@ type Symbol struct {
 	// configuration decides it (features, target, custom cfgs); empty when it
 	// is always there. Availability renders it as docs.rs's badge.
 	Cfg string `json:"cfg,omitempty"`
+	// DocCfg is the predicate docs.rs shows as the badge when it is not Cfg
+	// (format 1.2): NoDocCfg when docs.rs shows none (the crate does not turn
+	// on rustdoc's doc_cfg), or the #[doc(cfg(…))] the crate wrote in place
+	// of its #[cfg]s. Empty: docs.rs shows Cfg.
+	DocCfg string `json:"doc_cfg,omitempty"`
 	// PublicPaths are all the paths the item can be named by from outside the
 	// crate (its declaration and every pub re-export), shortest first; Path is
 	// the first. Set only when there is more than one.
@@ -274,8 +279,24 @@ func (d Doc) Origin() string {
 // availability depends on the build configuration ("Available on crate
 // feature `full` only"), or "" when it has no cfg.
 func (s Symbol) Availability() string {
-	if s.Cfg == "" {
+	if c := s.ShownCfg(); c != "" {
+		return cfgexpr.Sentence(c)
+	}
+	return ""
+}
+
+// NoDocCfg is the DocCfg of a symbol docs.rs shows no badge for: the always
+// true predicate.
+const NoDocCfg = "all()"
+
+// ShownCfg is the predicate docs.rs badges the symbol with, empty for none:
+// DocCfg when set, else Cfg.
+func (s Symbol) ShownCfg() string {
+	switch s.DocCfg {
+	case "":
+		return s.Cfg
+	case NoDocCfg:
 		return ""
 	}
-	return cfgexpr.Sentence(s.Cfg)
+	return s.DocCfg
 }

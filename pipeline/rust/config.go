@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/doctown/doctown/docpack/cfgexpr"
 	"github.com/doctown/doctown/pipeline/rust/cfg"
 )
 
@@ -116,7 +117,7 @@ type CrateConfig struct {
 // (an unknown target, an unreadable Cargo.toml, a feature enabling one the
 // crate lacks) are warnings: the crate is still extracted, with what could be
 // resolved. A requested feature no crate defines is an error (checkFeatures).
-func crateSet(c Crate, b BuildConfig) (*cfg.Set, CrateConfig, []string) {
+func crateSet(c Crate, b BuildConfig) (*cfg.Set, *cfg.Set, CrateConfig, []string) {
 	var warns []string
 	conf := CrateConfig{Crate: c.Name, From: "default"}
 	req := cfg.FeatureRequest{Features: b.Features, AllFeatures: b.AllFeatures, NoDefaultFeatures: b.NoDefaultFeatures}
@@ -176,7 +177,79 @@ func crateSet(c Crate, b BuildConfig) (*cfg.Set, CrateConfig, []string) {
 	if conf.Features == nil {
 		conf.Features = []string{}
 	}
-	return set, conf, warns
+	docsCfgs := append(slices.Clip(all), "docsrs")
+	docsCfgs = append(docsCfgs, m.DocsRS.Cfgs()...)
+	docs, err := cfg.New(cfg.Config{Target: set.Target(), Features: features, Cfgs: docsCfgs})
+	if err != nil {
+		docs = set
+	}
+	return set, docs, conf, warns
+}
+
+// docCfgEnabled reports whether a crate root's attributes turn on rustdoc's
+// doc_cfg (or the doc_auto_cfg it replaced) in the configuration docs:
+// #![feature(doc_cfg)], or inside a #![cfg_attr(pred, …)] whose pred holds
+// (docsrs, or a --cfg of the docs.rs metadata such as syn's doc_cfg).
+func docCfgEnabled(docs *cfg.Set, attrs []string) bool {
+	for _, a := range attrs {
+		for _, in := range activeAttrs(docs, a, 0) {
+			if args, ok := attrArgs("#["+in+"]", "feature"); ok {
+				for _, f := range splitTop(args) {
+					if f == "doc_cfg" || f == "doc_auto_cfg" {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
+}
+
+// docCfgOf returns the predicates of the #[doc(cfg(…))] among attrs (written
+// plainly or through a #[cfg_attr(pred, doc(cfg(…)))] whose pred holds in
+// docs), and whether there is one.
+func docCfgOf(docs *cfg.Set, attrs []string) ([]cfgexpr.Expr, bool) {
+	var out []cfgexpr.Expr
+	found := false
+	for _, a := range attrs {
+		for _, in := range activeAttrs(docs, a, 0) {
+			args, ok := attrArgs("#["+in+"]", "doc")
+			if !ok {
+				continue
+			}
+			for _, part := range splitTop(args) {
+				pred, ok := attrArgs("#["+part+"]", "cfg")
+				if !ok {
+					continue
+				}
+				found = true
+				if x, err := cfgexpr.Parse(pred); err == nil {
+					out = append(out, x)
+				}
+			}
+		}
+	}
+	return out, found
+}
+
+// activeAttrs is what attribute a stands for in configuration set, as the
+// insides of attributes: itself, or for #[cfg_attr(pred, x, y)] x and y (in
+// turn expanded) when pred holds, nothing when it does not.
+func activeAttrs(set *cfg.Set, a string, depth int) []string {
+	inner, ok := cfgAttrOf(a)
+	if !ok {
+		a = strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(a, "#"), "!"))
+		return []string{strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(a, "["), "]"))}
+	}
+	parts := splitTop(inner)
+	if depth > 8 || len(parts) < 2 || !attrsOn(set, []string{"#[cfg(" + parts[0] + ")]"}) {
+		return nil
+	}
+	var out []string
+	for _, p := range parts[1:] {
+		out = append(out, activeAttrs(set, "#["+p+"]", depth+1)...)
+	}
+	return out
 }
 
 // cfgOf returns the predicate of a #[cfg(…)] or #![cfg(…)] attribute.

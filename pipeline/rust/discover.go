@@ -26,6 +26,10 @@ type Crate struct {
 
 	// cfg is the build configuration #[cfg] is evaluated in (set by Extract).
 	cfg *cfg.Set
+	// docs is docs.rs's view of it: cfg plus docsrs and the --cfgs of the
+	// crate's [package.metadata.docs.rs], what decides the
+	// #[cfg_attr(docsrs, …)] that turn on doc_cfg badges.
+	docs *cfg.Set
 }
 
 // manifest holds the few Cargo.toml keys Discover needs.

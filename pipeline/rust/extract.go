@@ -139,11 +139,11 @@ func Extract(ctx context.Context, repoRoot string, crates []Crate, opts Options)
 	configs := make([]CrateConfig, len(crates))
 	var cfgWarns []Warning
 	for ci := range crates {
-		set, conf, warns := crateSet(crates[ci], opts.Build)
+		set, docs, conf, warns := crateSet(crates[ci], opts.Build)
 		if opts.plain {
-			set = nil
+			set, docs = nil, nil
 		}
-		crates[ci].cfg, configs[ci] = set, conf
+		crates[ci].cfg, crates[ci].docs, configs[ci] = set, docs, conf
 		for _, w := range warns {
 			cfgWarns = append(cfgWarns, Warning{File: relPath(root, filepath.Join(crates[ci].Dir, "Cargo.toml")), Message: w})
 		}

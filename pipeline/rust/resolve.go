@@ -33,7 +33,10 @@ type resolver struct {
 	expVia  map[*rawItem][]string // attributes of the re-export that gave the public path
 	paths   map[*rawItem][]string // every public path of exported items, in the order found
 	visited map[string]string     // module path → public path
-	order   []string
+	// docCfgOn: the crate turns on rustdoc's doc_cfg in docs.rs's build, so
+	// docs.rs badges items (shownChain).
+	docCfgOn bool
+	order    []string
 	// reach is what public paths reach when #[doc(hidden)] is not in the
 	// way (rustc's effective visibility), computed on first use.
 	reach map[*rawItem]string
@@ -429,6 +432,7 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) ([]docpack.Sym
 			d.sym.File, d.sym.Line, d.sym.EndLine = o.rel, 1, max(o.lines, 1)
 		}
 	}
+	r.docCfgOn = docCfgEnabled(c.docs, r.root.sym.Attributes)
 	var all []*rawItem
 	var walk func(it *rawItem)
 	walk = func(it *rawItem) {
@@ -623,6 +627,13 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) ([]docpack.Sym
 		s.ID = ids[p.it]
 		if conds := r.condChain(p.it); len(conds) > 0 {
 			s.Cfg = cfgexpr.AllOf(conds...).String()
+			if shown := r.shownChain(p.it); len(shown) == 0 {
+				s.DocCfg = docpack.NoDocCfg // docs.rs shows no badge
+			} else if d := cfgexpr.AllOf(shown...).String(); d != s.Cfg {
+				s.DocCfg = d
+			}
+		} else if shown := r.shownChain(p.it); len(shown) > 0 {
+			s.DocCfg = cfgexpr.AllOf(shown...).String() // a doc(cfg) of its own
 		}
 		s.Path = p.path
 		if ps := r.paths[p.it]; len(ps) > 1 && p.it.parent == nil && s.SymbolType != docpack.KindImpl {
@@ -838,16 +849,41 @@ func parentPath(p string) string {
 // depends on, outermost first: those of the modules it is declared in, then
 // its parents' (impl, type, trait), then its own.
 func (r *resolver) condChain(it *rawItem) []cfgexpr.Expr {
+	return r.chain(it, func(cond []cfgexpr.Expr, _ []string) []cfgexpr.Expr { return cond })
+}
+
+// shownChain is condChain as docs.rs shows it (Symbol.DocCfg), rustdoc's
+// doc_cfg rules: nothing unless the crate turns doc_cfg on in docs.rs's build
+// (#![cfg_attr(docsrs, feature(doc_cfg))]); then, at each level (module,
+// parent, item, re-export), its #[doc(cfg(…))] in place of its own #[cfg]s
+// where it writes one (tokio's doc(cfg(feature = "process")) hides the
+// not(loom) beside it), its #[cfg]s otherwise.
+func (r *resolver) shownChain(it *rawItem) []cfgexpr.Expr {
+	if !r.docCfgOn {
+		return nil
+	}
+	return r.chain(it, func(cond []cfgexpr.Expr, attrs []string) []cfgexpr.Expr {
+		if d, ok := docCfgOf(r.crate.docs, attrs); ok {
+			return d
+		}
+		return cond
+	})
+}
+
+// chain collects the cfgs of each level an item's presence depends on,
+// outermost first, as layer makes them of the level's own cfgs and
+// attributes.
+func (r *resolver) chain(it *rawItem, layer func(cond []cfgexpr.Expr, attrs []string) []cfgexpr.Expr) []cfgexpr.Expr {
 	var layers [][]cfgexpr.Expr // innermost first
 	top := it
 	for x := it; x != nil; x = x.parent {
-		layers = append(layers, x.cond)
+		layers = append(layers, layer(x.cond, x.sym.Attributes))
 		top = x
 	}
 	if top != r.root {
 		for mp := top.mod; mp != ""; mp = parentMod(mp) {
 			if m := r.modItem(mp); m != nil {
-				layers = append(layers, m.cond)
+				layers = append(layers, layer(m.cond, m.sym.Attributes))
 			}
 		}
 	}
@@ -855,7 +891,7 @@ func (r *resolver) condChain(it *rawItem) []cfgexpr.Expr {
 	// of the item's availability where it is shown through it, as rustdoc
 	// merges an inlined re-export's attributes with the item's.
 	if via := r.expVia[top]; len(via) > 0 {
-		layers = append(layers, condOf(via))
+		layers = append(layers, layer(condOf(via), via))
 	}
 	var out []cfgexpr.Expr
 	for i := len(layers) - 1; i >= 0; i-- {

@@ -27,6 +27,7 @@ version = "0.1.0"
 [features]
 full = []
 -- src/lib.rs --
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #[cfg(feature = "full")]
 pub mod m {
     #[cfg(unix)]
@@ -76,7 +77,9 @@ pub fn unix_only() {}
 
 // TestSymbolCfgAgainstRustdoc checks each symbol's availability sentence
 // against the badge rustdoc's HTML shows for it (docs.rs's rendering, with
-// doc_cfg on as docs.rs crates turn it on): items under #[cfg]s of their own,
+// --cfg docsrs and the crate's #![cfg_attr(docsrs, feature(doc_cfg))]; then
+// without that line, when rustdoc shows no badge at all): an item's
+// #[doc(cfg(…))] in place of its #[cfg]s; items under #[cfg]s of their own,
 // of their modules, of an inlined re-export, of what a macro's expansion
 // writes on them; none for items of a cfg_if! arm or of a macro call that
 // carries the #[cfg] (rustc strips the call, the items never get the cfg).
@@ -107,7 +110,13 @@ std = []
 alloc = []
 net = []
 -- src/lib.rs --
+#![cfg_attr(docsrs, feature(doc_cfg))]
 include!("cfg_if.rs");
+
+/// A doc(cfg) in place of its cfgs: docs.rs shows only std.
+#[cfg(all(feature = "std", not(loom)))]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+pub fn explicit() {}
 
 cfg_if! {
     if #[cfg(feature = "std")] {
@@ -169,8 +178,41 @@ plain! {
 	if err := os.WriteFile(filepath.Join(dir, "src", "cfg_if.rs"), def, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// As docs.rs builds it (--cfg docsrs turns doc_cfg on), then without
+	// doc_cfg: no badge at all.
+	for _, docCfg := range []bool{true, false} {
+		checked := badgesAgainstRustdoc(t, dir, docCfg)
+		if checked < 10 {
+			t.Errorf("doc_cfg %v: checked %d symbols, want the fixture's 10", docCfg, checked)
+		}
+	}
+}
+
+// badgesAgainstRustdoc compares the availability sentence of each function
+// and struct of the crate at dir with the badge on its rustdoc page; with
+// docCfg false the crate's #![cfg_attr(docsrs, feature(doc_cfg))] is taken
+// out first. It returns the number of symbols compared.
+func badgesAgainstRustdoc(t *testing.T, dir string, docCfg bool) int {
+	t.Helper()
+	if !docCfg {
+		plain := filepath.Join(t.TempDir(), "repo")
+		if err := os.CopyFS(plain, os.DirFS(dir)); err != nil {
+			t.Fatal(err)
+		}
+		lib := filepath.Join(plain, "src", "lib.rs")
+		src, err := os.ReadFile(lib)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src = bytes.Replace(src, []byte("#![cfg_attr(docsrs, feature(doc_cfg))]"), nil, 1)
+		src = bytes.Replace(src, []byte("#[cfg_attr(docsrs, doc(cfg(feature = \"std\")))]"), nil, 1)
+		if err := os.WriteFile(lib, src, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		dir = plain
+	}
 	out := t.TempDir()
-	run(t, dir, []string{"RUSTC_BOOTSTRAP=1"}, "rustdoc", "-Z", "unstable-options", "-Z", "crate-attr=feature(doc_cfg)",
+	run(t, dir, []string{"RUSTC_BOOTSTRAP=1"}, "rustdoc", "-Z", "unstable-options", "--cfg", "docsrs",
 		"--edition", "2021", "--crate-type", "lib", "--crate-name", "badge", "--cfg", `feature="std"`, "src/lib.rs", "-o", out)
 	crates, err := Discover(dir)
 	if err != nil {
@@ -204,11 +246,10 @@ plain! {
 		want := strings.TrimSuffix(tagRe.ReplaceAllString(string(m[1]), ""), ".")
 		got := strings.ReplaceAll(s.Availability(), "`", "")
 		if got != want {
-			t.Errorf("%s: availability %q (cfg %q), rustdoc shows %q", s.Path, got, s.Cfg, want)
+			t.Errorf("doc_cfg %v: %s: availability %q (cfg %q, doc_cfg %q), rustdoc shows %q", docCfg, s.Path, got, s.Cfg, s.DocCfg, want)
 		}
 		checked++
 	}
-	if checked < 9 {
-		t.Errorf("checked %d symbols, want the fixture's 9", checked)
-	}
+	return checked
+
 }

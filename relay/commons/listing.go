@@ -207,7 +207,7 @@ func (h *Handler) fillRow(e Entry, p *openPack, r *row, cfg string) {
 	if r.Kind != "impl" { // an impl block's header says what it is
 		r.Summary = h.summary(e, p, r.sym)
 	}
-	if s.Cfg != cfg {
+	if s.ShownCfg() != cfg {
 		r.Available, r.Badge = availability(*s)
 	}
 	for i := range r.Members {

@@ -554,7 +554,7 @@ func (h *Handler) webPack(w http.ResponseWriter, r *http.Request) {
 				h.webError(w, r, http.StatusNotFound, "This docpack's page has no page "+strconv.Itoa(n)+".")
 				return
 			}
-			h.fillRows(e, p, page.Sections, p.x.Symbols[root].Cfg)
+			h.fillRows(e, p, page.Sections, p.x.Symbols[root].ShownCfg())
 			if n == 1 {
 				page.Root = h.docBody(e, p, root)
 			}
@@ -790,7 +790,7 @@ func (h *Handler) webSymbol(w http.ResponseWriter, r *http.Request) {
 		h.webError(w, r, http.StatusNotFound, "This page has no page "+strconv.Itoa(n)+".")
 		return
 	}
-	h.fillRows(e, p, page.Lists, s.Cfg)
+	h.fillRows(e, p, page.Lists, s.ShownCfg())
 	if n > 1 {
 		// Later pages carry the listing only.
 		h.render(w, r, http.StatusOK, h.pages.symbol, page)
