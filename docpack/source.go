@@ -6,6 +6,51 @@ import (
 	"strings"
 )
 
+// WebURL is the https address of a repository given as a git remote or a
+// Cargo.toml `repository`: "git@github.com:o/r.git", "ssh://git@github.com/o/r"
+// and "https://user:token@github.com/o/r.git" all give "https://github.com/o/r".
+// Credentials, query and fragment are dropped, and so is a GitHub or GitLab
+// page inside the repository ("/tree/master/sub"). A local path, a file://
+// URL or an address it cannot read gives "".
+func WebURL(remote string) string {
+	r := strings.TrimSpace(remote)
+	if r == "" {
+		return ""
+	}
+	if !strings.Contains(r, "://") {
+		// scp-like user@host:path (not a Windows drive, not a path)
+		at, colon := strings.Index(r, "@"), strings.Index(r, ":")
+		if colon <= 0 || strings.ContainsAny(r[:colon], "/\\") || colon == 1 {
+			return ""
+		}
+		host := r[:colon]
+		if at >= 0 && at < colon {
+			host = r[at+1 : colon]
+		}
+		r = "https://" + host + "/" + strings.TrimPrefix(r[colon+1:], "/")
+	}
+	u, err := url.Parse(r)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	switch u.Scheme {
+	case "https", "http":
+	case "ssh", "git", "git+ssh", "git+https":
+		u.Scheme, u.Host = "https", u.Hostname() // an ssh or git port is not the web's
+	default:
+		return ""
+	}
+	u.User, u.RawQuery, u.Fragment, u.ForceQuery = nil, "", "", false
+	p := strings.TrimSuffix(strings.TrimSuffix(u.Path, "/"), ".git")
+	for _, page := range []string{"/-/", "/tree/", "/blob/"} {
+		if j := strings.Index(p, page); j > 0 && (page == "/-/" || u.Hostname() == "github.com" || strings.HasPrefix(u.Hostname(), "github.")) {
+			p = p[:j]
+		}
+	}
+	u.Path, u.RawPath = p, ""
+	return u.String()
+}
+
 // SourceURL links a source location to the repository's web view at the
 // documented commit, or returns "" when the repository's host is not one whose
 // URL scheme is known. GitHub (and hosts that copy its scheme, such as Gitea
@@ -15,6 +60,9 @@ func SourceURL(repo Repository, file string, line, end int) string {
 	base := strings.TrimSuffix(strings.TrimSuffix(repo.URL, "/"), ".git")
 	if base == "" || repo.CommitSHA == "" || file == "" {
 		return ""
+	}
+	if p := strings.Trim(repo.Path, "/"); p != "" && p != "." {
+		file = p + "/" + file
 	}
 	u, err := url.Parse(base)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {

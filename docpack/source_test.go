@@ -19,6 +19,8 @@ func TestSourceURL(t *testing.T) {
 		{Repository{URL: "javascript:alert(1)", CommitSHA: "s"}, "x.rs", 1, 2, ""},     // not http(s)
 		{Repository{URL: "https://example.com/o/r", CommitSHA: "s"}, "x.rs", 1, 2, ""}, // unknown host scheme
 		{Repository{URL: "", CommitSHA: "s"}, "x.rs", 1, 2, ""},
+		// A crate of a workspace: its files are relative to its directory.
+		{Repository{URL: "https://github.com/tokio-rs/tokio", CommitSHA: "s", Path: "tokio"}, "src/lib.rs", 3, 0, "https://github.com/tokio-rs/tokio/blob/s/tokio/src/lib.rs#L3"},
 	}
 	for _, tt := range tests {
 		if got := SourceURL(tt.repo, tt.file, tt.line, tt.end); got != tt.want {
@@ -45,6 +47,30 @@ func TestSymbolLocation(t *testing.T) {
 		}
 		if got := SymbolSourceURL(repo, &c.s); got != c.url {
 			t.Errorf("SymbolSourceURL = %q, want %q", got, c.url)
+		}
+	}
+}
+
+func TestWebURL(t *testing.T) {
+	for _, tt := range []struct{ remote, want string }{
+		{"https://github.com/rust-random/rand", "https://github.com/rust-random/rand"},
+		{"https://github.com/rust-random/rand.git", "https://github.com/rust-random/rand"},
+		{"git@github.com:tokio-rs/tokio.git", "https://github.com/tokio-rs/tokio"},
+		{"ssh://git@github.com:22/tokio-rs/tokio.git", "https://github.com/tokio-rs/tokio"},
+		{"git://github.com/o/r", "https://github.com/o/r"},
+		// Credentials in a remote never reach a docpack.
+		{"https://x-access-token:ghs_SECRET@github.com/o/r.git", "https://github.com/o/r"},
+		{"https://ghp_SECRET@github.com/o/r?token=SECRET#frag", "https://github.com/o/r"},
+		{"https://github.com/rust-lang/futures-rs/tree/master/futures-util", "https://github.com/rust-lang/futures-rs"},
+		{"https://gitlab.com/group/sub/repo/-/tree/main", "https://gitlab.com/group/sub/repo"},
+		{"/home/me/src/repo", ""},
+		{"../repo", ""},
+		{"file:///srv/git/repo.git", ""},
+		{"C:\\src\\repo", ""},
+		{"", ""},
+	} {
+		if got := WebURL(tt.remote); got != tt.want {
+			t.Errorf("WebURL(%q) = %q, want %q", tt.remote, got, tt.want)
 		}
 	}
 }

@@ -183,6 +183,11 @@ type Repository struct {
 	CommitSHA string `json:"commit_sha,omitempty"`
 	Branch    string `json:"branch,omitempty"`
 	Ref       string `json:"ref,omitempty"`
+	// Path is where the documented directory is inside the repository
+	// ("tokio" for the tokio crate of the tokio workspace), when it is not
+	// the repository's root: source links put it before each symbol's file
+	// (format 1.2).
+	Path string `json:"path,omitempty"`
 }
 
 // Crate is one crate of the documented repository.

@@ -34,7 +34,9 @@ type LocalSource struct {
 
 var _ Source = LocalSource{}
 
-// Fetch checks that the directory exists. Nothing is copied.
+// Fetch checks that the directory exists and reads where its code lives
+// (localRepository: the commit and web address source links need). Nothing
+// is copied.
 func (s LocalSource) Fetch(ctx context.Context, emit Observer) (*Checkout, error) {
 	dir, err := filepath.Abs(s.Dir)
 	if err != nil {
@@ -47,7 +49,7 @@ func (s LocalSource) Fetch(ctx context.Context, emit Observer) (*Checkout, error
 	if !fi.IsDir() {
 		return nil, fmt.Errorf("source: %s is not a directory", s.Dir)
 	}
-	return &Checkout{Dir: dir}, nil
+	return &Checkout{Dir: dir, Repository: localRepository(ctx, dir)}, nil
 }
 
 // Uploader hands a finished docpack to its destination (the relay).
