@@ -16,8 +16,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river"
+
 	"github.com/doctown/doctown/relay/config"
 	"github.com/doctown/doctown/relay/jobs"
+	"github.com/doctown/doctown/relay/queue"
 )
 
 // TestHelperRelayProcess is not a test: TestDeadRelayJobRescued runs the test
@@ -33,17 +36,61 @@ func TestHelperRelayProcess(t *testing.T) {
 
 // TestDeadRelayJobRescued: a relay killed with SIGKILL in the middle of a
 // build leaves the job "running"; the next relay on the database notices the
-// lapsed heartbeat and builds it, well before the job timeout.
+// lapsed heartbeat and builds it, well before the job timeout. "between retry
+// steps" is a relay killed after recording a failed attempt (the job queued
+// again) but before River recorded the retry (its job still running): the two
+// commits River cannot make one.
 func TestDeadRelayJobRescued(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a relay process")
 	}
-	e := newEnv(t)
+	for _, between := range []bool{false, true} {
+		t.Run(map[bool]string{false: "while running", true: "between retry steps"}[between], func(t *testing.T) {
+			e := newEnv(t)
+			dataDir, id := killedRelay(t, e)
+			if between {
+				// What jobs.Store.AttemptFailed commits for an attempt River
+				// will retry; River's completer never ran.
+				q, err := queue.OpenSQLite(t.Context(), dataDir, queue.Options{Workers: 1}, river.NewWorkers())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := q.DB().Exec(t.Context(), `UPDATE doctown_jobs SET state = ?, error = 'build: broken' WHERE id = ?`, jobs.StateQueued, id); err != nil {
+					t.Fatal(err)
+				}
+				var riverState string
+				if err := queue.QueryRow(t.Context(), q.DB(), `SELECT r.state FROM river_job r JOIN doctown_jobs d ON d.river_job_id = r.id WHERE d.id = ?`, []any{id}, &riverState); err != nil || riverState != "running" {
+					t.Fatalf("river job %q %v, want running", riverState, err)
+				}
+				q.Close()
+			}
+			start := time.Now()
+			r := startRelay(t, e, relayOpts{dataDir: dataDir, deps: Deps{Build: fileBuild(t)}, cfg: func(c *config.Config) {
+				c.HeartbeatLapse = 3 * time.Second
+				c.Storage = "fs"
+			}})
+			waitFor(t, "the job rescued and done", 60*time.Second, func() bool {
+				j, _ := r.Job(context.Background(), id)
+				return j != nil && j.State == jobs.StateDone
+			})
+			if d := time.Since(start); d > 30*time.Second {
+				t.Errorf("rescued after %v", d)
+			}
+		})
+	}
+}
+
+// killedRelay runs a relay process on a data dir of its own, has it start
+// building a push whose tarball download hangs, and kills it with SIGKILL:
+// the job is left "running" for River and the relay alike, its heartbeat
+// stopped. It returns the data dir and the job's id.
+func killedRelay(t *testing.T, e *env) (dataDir, jobID string) {
+	t.Helper()
 	// The killed relay's builds hang on the tarball download.
 	target, _ := url.Parse(e.gh.URL)
 	proxy := httputil.NewSingleHostReverseProxy(target)
 	hang := make(chan struct{})
-	defer close(hang)
+	t.Cleanup(func() { close(hang) })
 	slow := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.Contains(r.URL.Path, "/tarball/") {
 			select {
@@ -59,9 +106,9 @@ func TestDeadRelayJobRescued(t *testing.T) {
 		t.Fatal(err)
 	}
 	go slow.Serve(sl)
-	defer slow.Close()
+	t.Cleanup(func() { slow.Close() })
 
-	dataDir := t.TempDir()
+	dataDir = t.TempDir()
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	addr := ln.Addr().String()
 	ln.Close()
@@ -74,7 +121,7 @@ func TestDeadRelayJobRescued(t *testing.T) {
 	if err := child.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer child.Process.Kill()
+	t.Cleanup(func() { child.Process.Kill() })
 	base := "http://" + addr
 	waitFor(t, "the child relay", 30*time.Second, func() bool {
 		resp, err := http.Get(base + "/healthz")
@@ -89,26 +136,14 @@ func TestDeadRelayJobRescued(t *testing.T) {
 	if code != http.StatusAccepted {
 		t.Fatalf("push: %d %s", code, ans)
 	}
-	id := wa.Jobs[0].JobID
+	jobID = wa.Jobs[0].JobID
 	var job jobs.Job
 	waitFor(t, "the build running in the child", 30*time.Second, func() bool {
-		return getJSON(t, base+"/api/jobs/"+id, &job) == http.StatusOK && job.State == jobs.StateRunning
+		return getJSON(t, base+"/api/jobs/"+jobID, &job) == http.StatusOK && job.State == jobs.StateRunning
 	})
 	child.Process.Signal(syscall.SIGKILL)
 	child.Wait()
-
-	start := time.Now()
-	r := startRelay(t, e, relayOpts{dataDir: dataDir, deps: Deps{Build: fileBuild(t)}, cfg: func(c *config.Config) {
-		c.HeartbeatLapse = 3 * time.Second
-		c.Storage = "fs"
-	}})
-	waitFor(t, "the job rescued and done", 60*time.Second, func() bool {
-		j, _ := r.Job(context.Background(), id)
-		return j != nil && j.State == jobs.StateDone
-	})
-	if d := time.Since(start); d > 30*time.Second {
-		t.Errorf("rescued after %v", d)
-	}
+	return dataDir, jobID
 }
 
 // TestWorkerTimeouts: each job kind has its own timeout — a lookup does not

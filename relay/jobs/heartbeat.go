@@ -32,12 +32,18 @@ type Lapsed struct {
 
 // RescueLapsed puts the jobs of other workers than self whose heartbeat is
 // older than lapse back in the queue: the relay's row to queued, River's row
-// (still "running" for the dead client) to available now.
+// (still "running" for the dead client) to available now. That includes a
+// job already queued again whose River job is still running: its relay
+// recorded a failed attempt (AttemptFailed, which River retries) and died
+// before River's completer recorded the retry — the two commits River's API
+// cannot make one, as it has no retry of a running job in a transaction
+// (JobRetryTx leaves running jobs alone).
 func (st *Store) RescueLapsed(ctx context.Context, self string, lapse time.Duration) ([]Lapsed, error) {
 	cutoff := queue.Millis(st.now().Add(-lapse))
-	r, err := st.q.DB().Query(ctx, `SELECT id, river_job_id FROM doctown_jobs
-		WHERE state IN (?, ?) AND worker <> ? AND heartbeat_at > 0 AND heartbeat_at < ?`,
-		StateDispatched, StateRunning, self, cutoff)
+	r, err := st.q.DB().Query(ctx, `SELECT id, river_job_id FROM doctown_jobs d
+		WHERE worker <> ? AND heartbeat_at > 0 AND heartbeat_at < ?
+		AND (state IN (?, ?) OR (state = ? AND EXISTS (SELECT 1 FROM river_job r WHERE r.id = d.river_job_id AND r.state = 'running')))`,
+		self, cutoff, StateDispatched, StateRunning, StateQueued)
 	if err != nil {
 		return nil, fmt.Errorf("rescue: %w", err)
 	}
@@ -55,26 +61,35 @@ func (st *Store) RescueLapsed(ctx context.Context, self string, lapse time.Durat
 	if err != nil {
 		return nil, fmt.Errorf("rescue: %w", err)
 	}
+	now := "now()"
+	if st.q.Dialect() == "sqlite" {
+		now = "datetime('now', 'subsec')"
+	}
 	var rescued []Lapsed
 	for _, j := range jobs {
 		err := st.q.InTx(ctx, func(ctx context.Context, tx queue.Tx) error {
-			changed, err := tx.Exec(ctx, `UPDATE doctown_jobs SET state = ?, error = ?, worker = '', heartbeat_at = 0, updated_at = ?
+			moved, err := tx.Exec(ctx, `UPDATE doctown_jobs SET state = ?, error = ?, worker = '', heartbeat_at = 0, updated_at = ?
 				WHERE id = ? AND state IN (?, ?) AND heartbeat_at < ?`,
 				StateQueued, "the relay running this attempt stopped (no heartbeat): queued again", queue.Millis(st.now()),
 				j.ID, StateDispatched, StateRunning, cutoff)
-			if err != nil || changed == 0 {
+			if err != nil {
 				return err
 			}
-			now := "now()"
-			if st.q.Dialect() == "sqlite" {
-				now = "datetime('now', 'subsec')"
+			// Already queued (a failed attempt): its error stays.
+			requeued, err := tx.Exec(ctx, `UPDATE doctown_jobs SET worker = '', heartbeat_at = 0, updated_at = ?
+				WHERE id = ? AND state = ? AND heartbeat_at > 0 AND heartbeat_at < ?`,
+				queue.Millis(st.now()), j.ID, StateQueued, cutoff)
+			if err != nil || moved+requeued == 0 {
+				return err
 			}
-			_, err = tx.Exec(ctx, `UPDATE river_job SET state = 'available', scheduled_at = `+now+` WHERE id = ? AND state = 'running'`, j.RiverJobID)
-			if err == nil {
-				rescued = append(rescued, j)
+			if _, err := tx.Exec(ctx, `UPDATE river_job SET state = 'available', scheduled_at = `+now+` WHERE id = ? AND state = 'running'`, j.RiverJobID); err != nil {
+				return err
+			}
+			rescued = append(rescued, j)
+			if moved > 0 {
 				st.transitions.WithLabelValues(StateQueued).Inc()
 			}
-			return err
+			return nil
 		})
 		if err != nil {
 			return rescued, fmt.Errorf("rescue %s: %w", j.ID, err)

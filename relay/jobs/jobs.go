@@ -458,7 +458,11 @@ func (st *Store) Done(ctx context.Context, id string, attempt *rivertype.JobRow)
 }
 
 // AttemptFailed records a failed attempt (msg already redacted). One that
-// River will retry puts the job back to queued; the last one (final) fails
+// River will retry puts the job back to queued, and River's completer records
+// the retry when the attempt returns its error: two commits, as River cannot
+// retry a running job inside a transaction; a relay dying between them leaves
+// the job queued with River's job running, which RescueLapsed gives back to
+// the queue once the heartbeat (kept on the row) lapses. The last one (final) fails
 // the job and completes its River job (attempt) in the same transaction —
 // River's part, running attempts, is over, and the outcome is the relay's —
 // so the two never disagree about whether the job is finished.
