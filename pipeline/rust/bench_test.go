@@ -18,6 +18,24 @@ var benchCrates = []string{"tokio", "regex", "regex-syntax", "memchr", "bytes", 
 // ast_struct!, libc's s!{…}, itoa's impl-for-each-integer.
 var macroBenchCrates = []string{"winapi", "syn", "libc", "itoa", "num-traits", "bitflags"}
 
+// reexportBenchCrates are the registry's crates that re-export items of
+// their dependencies (tracing: tracing-core's, rand: rand_core's, rayon:
+// rayon-core's), whose extraction reads those dependencies too.
+var reexportBenchCrates = []string{"tracing", "rand", "rayon", "gimli", "owning_ref", "syn"}
+
+// BenchmarkExtractReexports and BenchmarkExtractReexportsNoInline are the
+// cost of inlining re-exported items of other crates: the same crates with
+// and without it.
+func BenchmarkExtractReexports(b *testing.B) {
+	crates, files, size := benchSetupOf(b, reexportBenchCrates)
+	benchExtract(b, crates, files, size)
+}
+
+func BenchmarkExtractReexportsNoInline(b *testing.B) {
+	crates, files, size := benchSetupOf(b, reexportBenchCrates)
+	benchExtractWith(b, crates, files, size, Options{noInline: true})
+}
+
 func benchSetup(b *testing.B) ([]Crate, []string, int64) {
 	return benchSetupOf(b, benchCrates)
 }

@@ -51,6 +51,9 @@ type Options struct {
 	// how many re-exporting crates this extraction is below the build's.
 	inline      *inliner
 	inlineDepth int
+	// noInline leaves re-exported items of other crates out: the baseline
+	// of their cost (BenchmarkExtractReexportsNoInline), nothing else.
+	noInline bool
 }
 
 // Warning is a problem with one file that did not stop extraction.
@@ -152,7 +155,7 @@ func Extract(ctx context.Context, repoRoot string, crates []Crate, opts Options)
 	outs := make([][]*fileOut, len(crates))
 	syms := make([][]docpack.Symbol, len(crates))
 	inlineWarns := make([][]Warning, len(crates))
-	if opts.inline == nil && !opts.plain {
+	if opts.inline == nil && !opts.plain && !opts.noInline {
 		opts.inline = newInliner()
 	}
 	eg, gctx := errgroup.WithContext(ctx)

@@ -12,11 +12,16 @@ import (
 
 // minLinkAgreement is the share of rustdoc's resolved intra-doc links that
 // index.ResolveLink must resolve to the same place (0.985 measured on the four
-// crates; see the log).
+// crates; see the log). With tracing and rand, whose docs link to the items
+// they re-export from tracing-core and rand_core: 0.927 of 867 before those
+// items were inlined (tracing 97/153, rand 50/55), 0.997 after (tracing
+// 152/153, rand 55/55).
 const minLinkAgreement = 0.97
 
 // TestLinkAgreement measures intra-doc link resolution against rustdoc: for
-// each item of serde, hashbrown, regex-syntax and tokio whose rustdoc JSON has
+// each item of serde, hashbrown, regex-syntax, tokio, tracing and rand (whose
+// docs link to the items they re-export from tracing-core and rand_core)
+// whose rustdoc JSON has
 // a `links` map (link destination as written → item), it resolves the same
 // destination from our symbol at the same place with index.ResolveLink and
 // counts agreement: the same item (same crate and name; rustdoc gives the
@@ -24,7 +29,7 @@ const minLinkAgreement = 0.97
 // crates a doc.rust-lang.org or docs.rs URL of that crate. It prints the share
 // and the disagreements.
 func TestLinkAgreement(t *testing.T) {
-	want := map[string]bool{"serde": true, "hashbrown": true, "regex-syntax": true, "tokio": true}
+	want := map[string]bool{"serde": true, "hashbrown": true, "regex-syntax": true, "tokio": true, "tracing": true, "rand": true}
 	var total, agree int
 	eachRegistryCrate(t, func(rc regCrate) bool { return want[rc.name] }, func(t *testing.T, rc regCrate, doc *rdDoc) {
 		n, a, bad := linkAgreement(t, rc.dir, doc)
@@ -98,6 +103,10 @@ func sameTarget(x *index.Index, got index.LinkTarget, target string) bool {
 		s := x.Symbols[got.Symbol]
 		if s.Path == target {
 			return true
+		}
+		if f := s.InlinedFrom; f != nil {
+			// An item of another crate inlined here: rustdoc names it there.
+			return f.Path == target || f.Crate == crate && s.Name == last && s.SymbolType != docpack.KindImpl
 		}
 		sc, _, _ := strings.Cut(s.Path, "::")
 		return sc == crate && s.Name == last && s.SymbolType != docpack.KindImpl
