@@ -44,14 +44,29 @@ func TestDeadRelayJobRescued(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a relay process")
 	}
-	for _, between := range []bool{false, true} {
-		t.Run(map[bool]string{false: "while running", true: "between retry steps"}[between], func(t *testing.T) {
+	for _, tc := range []struct {
+		name              string
+		between, postgres bool
+	}{{"while running", false, false}, {"between retry steps", true, false}, {"between retry steps on PostgreSQL", true, true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			var dbURL string
+			if tc.postgres {
+				dbURL = testDatabaseURL(t)
+			}
 			e := newEnv(t)
-			dataDir, id := killedRelay(t, e)
-			if between {
+			dataDir, id := killedRelay(t, e, dbURL)
+			if tc.between {
 				// What jobs.Store.AttemptFailed commits for an attempt River
 				// will retry; River's completer never ran.
-				q, err := queue.OpenSQLite(t.Context(), dataDir, queue.Options{Workers: 1}, river.NewWorkers())
+				open := func() (queue.Queue, error) {
+					return queue.OpenSQLite(t.Context(), dataDir, queue.Options{Workers: 1}, river.NewWorkers())
+				}
+				if tc.postgres {
+					open = func() (queue.Queue, error) {
+						return queue.OpenPostgres(t.Context(), dbURL, queue.Options{Workers: 1}, river.NewWorkers())
+					}
+				}
+				q, err := open()
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -65,7 +80,7 @@ func TestDeadRelayJobRescued(t *testing.T) {
 				q.Close()
 			}
 			start := time.Now()
-			r := startRelay(t, e, relayOpts{dataDir: dataDir, deps: Deps{Build: fileBuild(t)}, cfg: func(c *config.Config) {
+			r := startRelay(t, e, relayOpts{dataDir: dataDir, databaseURL: dbURL, deps: Deps{Build: fileBuild(t)}, cfg: func(c *config.Config) {
 				c.HeartbeatLapse = 3 * time.Second
 				c.Storage = "fs"
 			}})
@@ -83,8 +98,9 @@ func TestDeadRelayJobRescued(t *testing.T) {
 // killedRelay runs a relay process on a data dir of its own, has it start
 // building a push whose tarball download hangs, and kills it with SIGKILL:
 // the job is left "running" for River and the relay alike, its heartbeat
-// stopped. It returns the data dir and the job's id.
-func killedRelay(t *testing.T, e *env) (dataDir, jobID string) {
+// stopped. It returns the data dir and the job's id. A databaseURL puts the
+// relay's queue on PostgreSQL.
+func killedRelay(t *testing.T, e *env, databaseURL string) (dataDir, jobID string) {
 	t.Helper()
 	// The killed relay's builds hang on the tarball download.
 	target, _ := url.Parse(e.gh.URL)
@@ -117,7 +133,7 @@ func killedRelay(t *testing.T, e *env) (dataDir, jobID string) {
 	child.Env = append(os.Environ(), "DOCTOWN_RELAY_CHILD=1", "RELAY_ADDR="+addr, "DOCTOWN_DATA_DIR="+dataDir,
 		"GITHUB_WEBHOOK_SECRET="+testSecret, "GITHUB_APP_ID="+strconv.Itoa(testAppID), "GITHUB_APP_PRIVATE_KEY="+string(pemKey),
 		"DOCTOWN_GITHUB_API_URL=http://"+sl.Addr().String(), "DOCTOWN_RELAY_SECRET=relay-test-secret", "DOCTOWN_HEARTBEAT_LAPSE=3s",
-		"DOCTOWN_LOG_LEVEL=error")
+		"DOCTOWN_LOG_LEVEL=error", "DATABASE_URL="+databaseURL)
 	if err := child.Start(); err != nil {
 		t.Fatal(err)
 	}
