@@ -17,9 +17,10 @@ import (
 type Row struct {
 	Text string
 	Note string
-	// KeepEnd truncates a long Text on the left ("…process::Command::spawn"):
-	// for paths, whose end is what tells rows apart.
-	KeepEnd bool
+	// Path marks Text as a Rust path: one too long is shortened in the
+	// middle, its name always whole ("tokio::…::Handle::spawn_blocking"),
+	// and its note is dropped before the name is cut (ShortenPath).
+	Path bool
 }
 
 // List is a vertical list with a cursor, scrolled to keep the cursor visible.
@@ -140,10 +141,13 @@ func (l *List) View() string {
 		} else {
 			note = ""
 		}
-		if r.KeepEnd {
-			if over := ansi.StringWidth(text) - tw; over > 0 {
-				text = "…" + ansi.TruncateLeft(text, over+1, "")
+		if r.Path {
+			// The path is what tells rows apart: the note goes before any
+			// of it is cut.
+			if note != "" && ansi.StringWidth(text) > tw {
+				note, tw = "", w-2
 			}
+			text = ShortenPath(text, tw)
 		}
 		line := " " + pad(ansi.Truncate(text, tw, "…"), tw)
 		if note != "" {
@@ -169,6 +173,40 @@ func (l *List) View() string {
 }
 
 // fit truncates or pads s to exactly w cells.
+// ShortenPath fits a Rust path in w columns, keeping its name (the last
+// segment) whole while it fits: the crate and as many trailing segments (the
+// owner at least) as fit around an ellipsis ("tokio::…::Handle::spawn_blocking"),
+// then trailing segments alone ("…::Handle::spawn_blocking"), then the end of the owner
+// ("…ndle::spawn_blocking"), then the name, cut on the right only when it
+// alone is wider than w.
+func ShortenPath(path string, w int) string {
+	if ansi.StringWidth(path) <= w {
+		return path
+	}
+	segs := strings.Split(path, "::")
+	for k := len(segs) - 2; k >= 2; k-- { // the owner stays: "…::spawn_blocking" tells nothing apart
+		tail := strings.Join(segs[len(segs)-k:], "::")
+		if k < len(segs)-1 {
+			if c := segs[0] + "::…::" + tail; ansi.StringWidth(c) <= w {
+				return c
+			}
+		}
+		if c := "…::" + tail; ansi.StringWidth(c) <= w {
+			return c
+		}
+	}
+	// The owner's end, which still tells a Handle's method from a task's
+	// function: "…ndle::spawn_blocking".
+	name := segs[len(segs)-1]
+	if room := w - ansi.StringWidth(name) - 3; room >= 3 && len(segs) > 1 {
+		return "…" + ansi.TruncateLeft(segs[len(segs)-2], max(0, ansi.StringWidth(segs[len(segs)-2])-room), "") + "::" + name
+	}
+	if ansi.StringWidth(name) <= w {
+		return name
+	}
+	return ansi.Truncate(name, w, "…")
+}
+
 func fit(s string, w int) string { return pad(ansi.Truncate(s, w, "…"), w) }
 
 func pad(s string, w int) string {

@@ -208,7 +208,7 @@ func (b *Browser) runSearch(q string) {
 	}
 	b.items.SetSource(len(matches), func(i int) components.Row {
 		s := &b.X.Symbols[matches[i].Symbol]
-		return components.Row{Text: s.Path, Note: string(s.SymbolType), KeepEnd: true}
+		return components.Row{Text: s.Path, Note: string(s.SymbolType), Path: true}
 	})
 	if len(b.matches) > 0 {
 		b.show(b.matches[0].Symbol)
