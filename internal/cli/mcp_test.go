@@ -16,6 +16,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/doctown/doctown/docpack"
 	"github.com/doctown/doctown/pipeline"
 	"github.com/doctown/doctown/relay/commons"
 	"github.com/doctown/doctown/relay/store"
@@ -132,7 +133,14 @@ func TestMCPRelay(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Close()
-	cat := &memCatalog{entries: []commons.Entry{{Owner: "acme", Repo: "demo", SHA: sha, Ref: "refs/heads/main", Key: key, Size: fi.Size(), SymbolCount: 40, CreatedAt: time.Now()}}}
+	// The catalog holds the crate cards, as the relay records them on upload.
+	dp, err := docpack.Open(pack)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cards := commons.Cards(dp)
+	dp.Close()
+	cat := &memCatalog{entries: []commons.Entry{{Owner: "acme", Repo: "demo", SHA: sha, Ref: "refs/heads/main", Key: key, Size: fi.Size(), SymbolCount: 40, CreatedAt: time.Now(), Crates: cards}}}
 	mux := http.NewServeMux()
 	commons.New(cat, st, commons.Options{}).Register(mux)
 	var mu sync.Mutex
@@ -166,6 +174,15 @@ func TestMCPRelay(t *testing.T) {
 	cs, err := mcp.NewClient(&mcp.Implementation{Name: "test", Version: "1"}, nil).Connect(t.Context(), &mcp.StreamableClientTransport{Endpoint: "http://" + a}, nil)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// Before any docpack is downloaded, list_docpacks names the crates the
+	// relay's listing gives (it answered "crates": []).
+	res, err := cs.CallTool(t.Context(), &mcp.CallToolParams{Name: "list_docpacks", Arguments: map[string]any{}})
+	if err != nil || res.IsError {
+		t.Fatalf("list_docpacks: %v %+v", err, res)
+	}
+	if b, _ := json.Marshal(res.StructuredContent); !strings.Contains(string(b), `"crates":["demo_crate"]`) {
+		t.Errorf("list_docpacks over the relay: %s", b)
 	}
 	checkSession(t, cs, "demo_crate::Registry")
 	cs.Close()

@@ -116,7 +116,11 @@ func (r *Relay) Packs(ctx context.Context) ([]PackInfo, error) {
 	out := make([]PackInfo, 0, len(r.names))
 	for _, n := range r.names {
 		e := r.entries[n]
+		// The relay's crate cards, before the docpack is downloaded.
 		info := PackInfo{Name: n, Commit: e.SHA, Symbols: e.SymbolCount, Crates: []string{}}
+		for _, c := range e.Crates {
+			info.Crates = append(info.Crates, c.Name)
+		}
 		if p, ok := r.open[n]; ok {
 			info = infoOf(n, p.Index)
 		}

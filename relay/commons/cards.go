@@ -5,17 +5,15 @@ import (
 
 	"github.com/doctown/doctown/docpack"
 	"github.com/doctown/doctown/docpack/index"
+	"github.com/doctown/doctown/relay/commons/api"
 )
 
 // CrateCard is a crate of a docpack as the commons home lists it: name,
 // version and the crate root's one-line summary (Markdown, intra-doc links
 // reduced to their text). A catalog records the cards of a docpack when it is
 // stored (Cards), so the home page lists them without opening any docpack.
-type CrateCard struct {
-	Name    string `json:"name"`
-	Version string `json:"version,omitempty"`
-	Summary string `json:"summary,omitempty"`
-}
+// It is the API's crate (api.Crate): the listing serves the cards as stored.
+type CrateCard = api.Crate
 
 // maxCardSummary bounds a card's summary.
 const maxCardSummary = 300

@@ -252,6 +252,7 @@ func (h *Handler) apiList(w http.ResponseWriter, r *http.Request) {
 			PageURL:   h.public + packPath(e.Owner, e.Repo, e.SHA),
 			Pull:      e.Pull,
 			Changes:   apiSummary(e.Changes),
+			Crates:    e.Crates,
 		})
 	}
 	writeJSON(w, http.StatusOK, out)

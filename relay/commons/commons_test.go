@@ -37,7 +37,7 @@ func TestAPIListShape(t *testing.T) {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	want := []string{"created_at", "generator", "model", "owner", "page_url", "ref", "repo", "sha", "size", "symbol_count", "url"}
+	want := []string{"crates", "created_at", "generator", "model", "owner", "page_url", "ref", "repo", "sha", "size", "symbol_count", "url"}
 	if !reflect.DeepEqual(keys, want) {
 		t.Errorf("fields %v, want %v", keys, want)
 	}

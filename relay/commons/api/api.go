@@ -32,6 +32,16 @@ type Entry struct {
 	// Changes is the summary of the docpack's API changes, stored when it
 	// arrived (absent for older docpacks: the changes endpoint computes them).
 	Changes *ChangeSummary `json:"changes,omitempty"`
+	// Crates are the docpack's crates as the commons home lists them.
+	Crates []Crate `json:"crates,omitempty"`
+}
+
+// Crate is a crate of a docpack: name, version and the crate root's
+// one-line summary (Markdown, intra-doc links reduced to their text).
+type Crate struct {
+	Name    string `json:"name"`
+	Version string `json:"version,omitempty"`
+	Summary string `json:"summary,omitempty"`
 }
 
 // ChangeSummary is the stored summary of a docpack's API changes.
