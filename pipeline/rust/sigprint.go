@@ -68,11 +68,17 @@ func (p *sigPrinter) trees(toks []macros.Token) {
 	p.depth = append(p.depth, 0)
 	// A trailing comma of a list of several ("(a: u8, b: u8,)") is left out,
 	// as rustfmt does on one line; a one-tuple's ("(T,)") is kept.
-	if n := len(toks); n > 1 && toks[n-1].Kind == macros.Punct && toks[n-1].Text == "," && commas(toks) > 1 {
+	// So is a parameter list's single one ("(arr: T,)"): a `:` at its top
+	// level says it is not a tuple type.
+	if n := len(toks); n > 1 && toks[n-1].Kind == macros.Punct && toks[n-1].Text == "," && (commas(toks) > 1 || hasPunct(toks, ":")) {
 		toks = toks[:n-1]
 	}
-	for i := range toks {
+	for i := 0; i < len(toks); i++ {
 		t := &toks[i]
+		if len(p.depth) > 1 && docAttrTokens(toks[i:]) {
+			i++ // a field's doc comment inside a signature, lexed as #[doc = "…"]
+			continue
+		}
 		if t.Kind == macros.Group {
 			if t.Delim == 0 {
 				p.trees(t.Kids)
@@ -87,6 +93,29 @@ func (p *sigPrinter) trees(toks []macros.Token) {
 		p.token(*t)
 	}
 	p.depth = p.depth[:len(p.depth)-1]
+}
+
+// docAttrTokens reports whether toks start with a #[doc = …] attribute: the
+// lexer turns a doc comment into one, and rustdoc shows fields' docs apart
+// from the signature. An attribute printed on its own (#[doc(hidden)],
+// #[doc(cfg(unix))]) is at the top level and never dropped.
+func docAttrTokens(toks []macros.Token) bool {
+	if len(toks) < 2 || toks[0].Kind != macros.Punct || toks[0].Text != "#" ||
+		toks[1].Kind != macros.Group || toks[1].Delim != '[' {
+		return false
+	}
+	k := toks[1].Kids
+	return len(k) > 1 && k[0].Kind == macros.Ident && k[0].Text == "doc" && k[1].Kind == macros.Punct && k[1].Text == "="
+}
+
+// hasPunct reports whether toks hold the punctuation text at their top level.
+func hasPunct(toks []macros.Token, text string) bool {
+	for _, t := range toks {
+		if t.Kind == macros.Punct && t.Text == text {
+			return true
+		}
+	}
+	return false
 }
 
 func commas(toks []macros.Token) int {
@@ -109,6 +138,12 @@ func (p *sigPrinter) token(t macros.Token) {
 		case "<":
 			p.write(t, false)
 			*d++
+			return
+		case "<<": // two openings lexed as a shift: `KMerge<<I as IntoIterator>::IntoIter>`
+			lt := macros.Token{Kind: macros.Punct, Text: "<"}
+			p.write(lt, false)
+			p.write(lt, false)
+			*d += 2
 			return
 		case ">", ">>":
 			if *d > 0 {
@@ -209,6 +244,9 @@ func (p *sigPrinter) space(a, b macros.Token, bClosesAngle bool) bool {
 		}
 		return at != "" && at != ">" && a.Frag != "angle" && at != ")" && at != "]"
 	case "<":
+		if a.Kind == macros.Ident && a.Text == "where" {
+			return true // `where <T as Trait>::Output: Send`
+		}
 		return !(a.Kind == macros.Ident || at == "::")
 	case "(":
 		if a.Kind == macros.Ident && !sigKeywords[a.Text] || at == "!" || operand(a) && a.Kind == macros.Punct {

@@ -30,6 +30,19 @@ func TestPrintSig(t *testing.T) {
 		{"fn d(self: :: std :: rc :: Rc < Self >)", "fn d(self: ::std::rc::Rc<Self>)"},
 		{"pub fn mq_open(name: *const ::c_char, oflag: ::c_int, ...) -> *mut ::mqd_t", "pub fn mq_open(name: *const ::c_char, oflag: ::c_int, ...) -> *mut ::mqd_t"},
 		{"fn e() -> Box < dyn :: std :: error :: Error >", "fn e() -> Box<dyn ::std::error::Error>"},
+		{"fn kmerge(self) -> KMerge<<Self::Item as IntoIterator>::IntoIter>\n  where <<I as IntoIterator>::Item as IntoIterator>::Item: PartialOrd",
+			"fn kmerge(self) -> KMerge<<Self::Item as IntoIterator>::IntoIter> where <<I as IntoIterator>::Item as IntoIterator>::Item: PartialOrd"},
+		{"pub trait Nullable: Default + Into<Option<<Self as Nullable>::Wrapped>> + private::Sealed",
+			"pub trait Nullable: Default + Into<Option<<Self as Nullable>::Wrapped>> + private::Sealed"},
+		{"pub fn is_not<T, Input, Error: ParseError<Input>>(\n  arr: T,\n) -> impl Fn(Input)", "pub fn is_not<T, Input, Error: ParseError<Input>>(arr: T) -> impl Fn(Input)"},
+		{"fn one() -> ( T , )", "fn one() -> (T,)"},
+		{"AllocError {\n        /// The layout of the allocation request that failed.\n        layout: alloc::alloc::Layout,\n    }",
+			"AllocError { layout: alloc::alloc::Layout }"},
+		{"SetLoc { #[doc = r\" The target address.\"] address: u64, }", "SetLoc { address: u64 }"},
+		{"Pair(\n    /// first\n    #[cfg(unix)] u8,\n    /** second */ u16,\n)", "Pair(#[cfg(unix)] u8, u16)"},
+		{"#[doc(cfg(unix))]", "#[doc(cfg(unix))]"},
+		{"#[doc = \"x\"]", "#[doc = \"x\"]"},
+		{"Pair(#[doc(hidden)] u8)", "Pair(#[doc(hidden)] u8)"},
 	} {
 		if got := printSig(c.in); got != c.want {
 			t.Errorf("printSig(%q)\n got %q\nwant %q", c.in, got, c.want)
