@@ -64,8 +64,10 @@ func findDependencies(c Crate, repoRoot string, set *cfg.Set) []depSource {
 			ds.Active = false
 		}
 		if d.Path != "" {
+			// A path dependency is read only inside the repository, as its
+			// module files are: nothing else of the machine building it.
 			dir := filepath.Join(c.Dir, filepath.FromSlash(d.Path))
-			if pm, err := readManifest(filepath.Join(dir, "Cargo.toml")); err == nil {
+			if pm, err := readManifest(filepath.Join(dir, "Cargo.toml")); err == nil && inside(repoRoot, dir) {
 				ds.Dir, ds.Version = dir, pm.pkgVersion
 			}
 		} else {
@@ -74,6 +76,18 @@ func findDependencies(c Crate, repoRoot string, set *cfg.Set) []depSource {
 		out = append(out, ds)
 	}
 	return out
+}
+
+// inside reports whether dir, symlinks resolved, is root or under it.
+func inside(root, dir string) bool {
+	r, err1 := filepath.EvalSymlinks(root)
+	d, err2 := filepath.EvalSymlinks(dir)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	r, _ = filepath.Abs(r)
+	d, _ = filepath.Abs(d)
+	return d == r || strings.HasPrefix(d, r+string(filepath.Separator))
 }
 
 // targetMatches reports whether a [target.X] key holds for the build: X is

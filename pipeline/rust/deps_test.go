@@ -128,7 +128,15 @@ name = "dep"
 version = "2.0.0"
 -- dep-2.0.0/src/lib.rs --
 `)
-	repo := t.TempDir()
+	top := t.TempDir()
+	repo := filepath.Join(top, "repo")
+	writeTxtar(t, top, txtar.Parse([]byte(`
+-- elsewhere/Cargo.toml --
+[package]
+name = "outside"
+version = "1.0.0"
+-- elsewhere/src/lib.rs --
+`)))
 	writeTxtar(t, repo, txtar.Parse([]byte(`
 -- Cargo.toml --
 [package]
@@ -138,6 +146,7 @@ version = "0.1.0"
 dep = "1.2"
 local = { path = "local" }
 gone = "0.3"
+outside = { path = "../elsewhere" }
 -- src/lib.rs --
 -- local/Cargo.toml --
 [package]
@@ -165,6 +174,9 @@ version = "0.7.0"
 	}
 	if d := got["gone"]; d.Dir != "" {
 		t.Errorf("a dependency not in the registry: %+v", d)
+	}
+	if d := got["outside"]; d.Dir != "" {
+		t.Errorf("a path dependency outside the repository is read: %+v", d)
 	}
 	if err := os.WriteFile(filepath.Join(repo, "Cargo.lock"), []byte("[[package]]\nname = \"dep\"\nversion = \"1.2.0\"\n"), 0o644); err != nil {
 		t.Fatal(err)
