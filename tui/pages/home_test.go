@@ -1,6 +1,7 @@
 package pages_test
 
 import (
+	"reflect"
 	"context"
 	"encoding/json"
 	"errors"
@@ -105,7 +106,7 @@ func TestFetchCommons(t *testing.T) {
 	want := pages.CommonsEntry{Owner: "acme", Repo: "geom", SHA: "aaaa1111bbbb2222", Ref: "refs/heads/main", SymbolCount: 18,
 		Size: int64(len(f.pack)), Generator: "extractive", CreatedAt: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC),
 		URL: f.URL + "/api/docpacks/acme/geom/aaaa1111bbbb2222", PageURL: f.URL + "/r/acme/geom/aaaa1111bbbb2222"}
-	if e != want {
+	if !reflect.DeepEqual(e, want) {
 		t.Errorf("entry\n got %+v\nwant %+v", e, want)
 	}
 	if want := "/api/docpacks?cursor=opaque%2Fcursor%3D2"; len(f.requests) != 2 || f.requests[1] != want {
