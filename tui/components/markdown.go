@@ -9,6 +9,9 @@ import (
 	"charm.land/glamour/v2/ansi"
 	"charm.land/glamour/v2/styles"
 	xansi "github.com/charmbracelet/x/ansi"
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/text"
 
 	"github.com/doctown/doctown/docpack"
 	"github.com/doctown/doctown/docpack/index"
@@ -55,7 +58,7 @@ func (m *Markdown) Render(key, md string, width int) string {
 		}
 		m.rends[width] = r
 	}
-	out, err := r.Render(wrapCode(md, width-8))
+	out, err := r.Render(wrapCode(joinListSoftBreaks(md), width-8))
 	if err != nil {
 		out = md
 	}
@@ -95,6 +98,61 @@ func wrapCode(md string, w int) string {
 		out = append(out, ln)
 	}
 	return strings.Join(out, "\n")
+}
+
+// joinListSoftBreaks turns each soft line break in a list item's text into a
+// space, as CommonMark reads it: glamour prints a list item's soft breaks as
+// newlines (its paragraphs' it joins), so an item wrapped in the source came
+// out as ragged short lines. Hard breaks, code and block quotes are kept.
+func joinListSoftBreaks(md string) string {
+	if !strings.Contains(md, "\n") {
+		return md
+	}
+	src := []byte(md)
+	var cuts [][2]int // [from, to) replaced by one space, in source order
+	_ = ast.Walk(goldmark.DefaultParser().Parse(text.NewReader(src)), func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		t, ok := n.(*ast.Text)
+		if !entering || !ok || !t.SoftLineBreak() || t.HardLineBreak() || !inListItem(n) {
+			return ast.WalkContinue, nil
+		}
+		i := t.Segment.Stop
+		for i < len(src) && src[i] != '\n' {
+			i++
+		}
+		j := i + 1
+		for j < len(src) && (src[j] == ' ' || src[j] == '\t') {
+			j++
+		}
+		if i < len(src) && j < len(src) && src[j] != '>' {
+			cuts = append(cuts, [2]int{t.Segment.Stop, j})
+		}
+		return ast.WalkContinue, nil
+	})
+	if len(cuts) == 0 {
+		return md
+	}
+	var b strings.Builder
+	b.Grow(len(md))
+	at := 0
+	for _, c := range cuts {
+		if c[0] < at {
+			continue
+		}
+		b.WriteString(md[at:c[0]])
+		b.WriteByte(' ')
+		at = c[1]
+	}
+	b.WriteString(md[at:])
+	return b.String()
+}
+
+func inListItem(n ast.Node) bool {
+	for p := n.Parent(); p != nil; p = p.Parent() {
+		if p.Kind() == ast.KindListItem {
+			return true
+		}
+	}
+	return false
 }
 
 // plainStyle is glamour's style without colour (NO_COLOR): its notty style

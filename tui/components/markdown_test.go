@@ -62,3 +62,41 @@ func TestWrapKeepsArrows(t *testing.T) {
 		t.Errorf("Wrap lost text: %q", got)
 	}
 }
+
+// TestMarkdownListSoftBreaks: a list item's text written over several lines
+// is one paragraph, rewrapped at the width (glamour keeps each soft line break
+// of a list item as a newline: itertools' Itertools showed "…as input, and" /
+// "return" / "a new iterator value"). Hard breaks and code blocks stay.
+func TestMarkdownListSoftBreaks(t *testing.T) {
+	md := "* *Adaptors* take an iterator and parameter as input, and\nreturn\na new iterator value.\n" +
+		"* Two spaces end  \nthis line.\n\n" +
+		"1. A numbered item\n   over two lines.\n\n" +
+		"```\nkeep\nthese\n```\n"
+	for _, color := range []bool{false, true} {
+		out := ansi.Strip(NewMarkdown(color).Render("k", md, 120))
+		for _, want := range []string{
+			"Adaptors take an iterator and parameter as input, and return a new iterator value.",
+			"A numbered item over two lines.",
+		} {
+			if !strings.Contains(out, want) {
+				t.Errorf("color %v: %q not on one line in\n%s", color, want, out)
+			}
+		}
+		for _, want := range []string{"Two spaces end\n", "keep\n"} {
+			if !containsLineEnd(out, strings.TrimSuffix(want, "\n")) {
+				t.Errorf("color %v: line break after %q lost in\n%s", color, want, out)
+			}
+		}
+	}
+}
+
+// containsLineEnd reports whether some line of s ends with w (glamour pads
+// lines with spaces).
+func containsLineEnd(s, w string) bool {
+	for _, l := range strings.Split(s, "\n") {
+		if strings.HasSuffix(strings.TrimRight(l, " "), w) {
+			return true
+		}
+	}
+	return false
+}
