@@ -10,6 +10,7 @@ import (
 	ts "github.com/tree-sitter/go-tree-sitter"
 
 	"github.com/doctown/doctown/docpack/cfgexpr"
+	"github.com/doctown/doctown/pipeline/rust/cfg"
 )
 
 // assumedRustcMinor is the compiler a build script's version probes are
@@ -40,6 +41,14 @@ const maxBuildScript = 1 << 20
 // `ends_with`, `contains`, and local functions deciding on it (log's
 // `match target { "thumbv6m-none-eabi" | … => false, _ => true }`).
 func buildScriptCfgs(path string, features []string, target string) (on, undecided []string) {
+	return buildScriptCfgsIn(path, features, target, nil, false)
+}
+
+// buildScriptCfgsIn is buildScriptCfgs for a build with the custom cfgs
+// given (cfg!(name) in the script, CARGO_CFG_NAME), docs.rs's DOCS_RS set
+// when docsRS: the script's environment as cargo would give it, CARGO_CFG_*
+// for the target (memchr's CARGO_CFG_TARGET_ARCH and _TARGET_FEATURE).
+func buildScriptCfgsIn(path string, features []string, target string, cfgs []string, docsRS bool) (on, undecided []string) {
 	st, err := os.Stat(path)
 	if err != nil || !st.Mode().IsRegular() || st.Size() > maxBuildScript {
 		return nil, nil
@@ -59,7 +68,11 @@ func buildScriptCfgs(path string, features []string, target string) (on, undecid
 		return nil, nil
 	}
 	defer tree.Close()
-	b := &bsReader{src: src, target: target, features: map[string]bool{}, fns: map[string]*ts.Node{}, active: map[string]bool{}, maybe: map[string]bool{}}
+	b := &bsReader{src: src, target: target, features: map[string]bool{}, fns: map[string]*ts.Node{}, active: map[string]bool{}, maybe: map[string]bool{},
+		cfgs: cfgs, docsRS: docsRS}
+	if set, err := cfg.New(cfg.Config{Target: target, Cfgs: cfgs}); err == nil {
+		b.env = set.CargoEnv()
+	}
 	for _, f := range features {
 		b.features[f] = true
 	}
@@ -139,6 +152,49 @@ type bsReader struct {
 	active   map[string]bool // functions being walked (recursion guard)
 	maybe    map[string]bool // every name printed anywhere
 	depth    int
+	// env is the CARGO_CFG_* environment (nil: not known); cfgs the custom
+	// --cfgs; docsRS whether DOCS_RS is set.
+	env    map[string]string
+	cfgs   []string
+	docsRS bool
+}
+
+// envVar is what the script's environment holds for name as far as doctown
+// knows it (known): CARGO_CFG_* from the target and --cfgs, DOCS_RS.
+func (b *bsReader) envVar(name string) (val string, set, known bool) {
+	switch {
+	case b.env == nil:
+		return "", false, false
+	case strings.HasPrefix(name, "CARGO_CFG_"):
+		val, set = b.env[name]
+		return val, set, true
+	case name == "DOCS_RS":
+		if b.docsRS {
+			return "1", true, true
+		}
+		return "", false, true
+	}
+	return "", false, false
+}
+
+// envCall is the variable name of an env::var(NAME) / env::var_os(NAME) call.
+func (b *bsReader) envCall(n *ts.Node, env *bsEnv) (string, bool) {
+	if n == nil || n.Kind() != "call_expression" {
+		return "", false
+	}
+	fn := n.ChildByFieldName("function")
+	if fn == nil {
+		return "", false
+	}
+	name := b.text(fn)
+	if name != "var" && name != "var_os" && !strings.HasSuffix(name, "::var") && !strings.HasSuffix(name, "::var_os") {
+		return "", false
+	}
+	args := b.stringArgs(n.ChildByFieldName("arguments"), env)
+	if len(args) != 1 {
+		return "", false
+	}
+	return args[0], true
 }
 
 // bsEnv is one function's walk: its boolean locals and the parameter a
@@ -199,6 +255,10 @@ func (b *bsReader) walk(n *ts.Node, env *bsEnv) map[string]bool {
 		if body == nil {
 			return out
 		}
+		// match &arch[..] { "x86_64" => …, _ => … } on a known string.
+		if v := b.matchArm(n, env); v != nil {
+			return b.walk(v, env)
+		}
 		var arms []*ts.Node
 		for i := uint(0); i < body.NamedChildCount(); i++ {
 			arm := body.NamedChild(i)
@@ -232,6 +292,9 @@ func (b *bsReader) walk(n *ts.Node, env *bsEnv) map[string]bool {
 			}
 			if !returned && b.mayReturn(c, env) {
 				returned = true
+			}
+			if b.surelyReturns(c, env) {
+				break // nothing after it runs (memchr's `if !is_feature_set("LIBC") { return; }`)
 			}
 		}
 		return out
@@ -348,6 +411,30 @@ func (b *bsReader) mayReturn(n *ts.Node, env *bsEnv) bool {
 	for i := uint(0); i < n.NamedChildCount(); i++ {
 		if b.mayReturn(n.NamedChild(i), env) {
 			return true
+		}
+	}
+	return false
+}
+
+// surelyReturns reports whether statement n returns whatever happens
+// before: a return, or an if whose condition holds and whose block returns.
+func (b *bsReader) surelyReturns(n *ts.Node, env *bsEnv) bool {
+	switch n.Kind() {
+	case "return_expression":
+		return true
+	case "expression_statement":
+		return n.NamedChildCount() == 1 && b.surelyReturns(n.NamedChild(0), env)
+	case "if_expression":
+		c := n.ChildByFieldName("consequence")
+		if alt := n.ChildByFieldName("alternative"); b.eval(n.ChildByFieldName("condition"), env) != triTrue {
+			return b.eval(n.ChildByFieldName("condition"), env) == triFalse && alt != nil && b.surelyReturns(alt, env)
+		}
+		return c != nil && b.surelyReturns(c, env)
+	case "block", "else_clause":
+		for i := uint(0); i < n.NamedChildCount(); i++ {
+			if b.surelyReturns(n.NamedChild(i), env) {
+				return true
+			}
 		}
 	}
 	return false
@@ -622,6 +709,32 @@ func (b *bsReader) strVal(n *ts.Node, env *bsEnv) (string, bool) {
 		if n.NamedChildCount() == 1 {
 			return b.strVal(n.NamedChild(0), env)
 		}
+	case "macro_invocation":
+		// format!("CARGO_FEATURE_{}", name), with plain {} and known arguments.
+		m := n.ChildByFieldName("macro")
+		t := b.text(n)
+		i := strings.IndexByte(t, '(')
+		if m == nil || b.text(m) != "format" || i < 0 || !strings.HasSuffix(t, ")") {
+			return "", false
+		}
+		parts := splitTop(t[i+1 : len(t)-1])
+		if len(parts) == 0 {
+			return "", false
+		}
+		tmpl, ok := unquoteRust(parts[0])
+		if !ok || strings.Count(tmpl, "{") != len(parts)-1 || strings.Count(tmpl, "{}") != len(parts)-1 {
+			return "", false
+		}
+		for _, a := range parts[1:] {
+			v, ok := unquoteRust(a)
+			if !ok {
+				if v, ok = env.args[a]; !ok {
+					return "", false
+				}
+			}
+			tmpl = strings.Replace(tmpl, "{}", v, 1)
+		}
+		return tmpl, true
 	case "match_expression":
 		v := n.ChildByFieldName("value")
 		body := n.ChildByFieldName("body")
@@ -637,7 +750,11 @@ func (b *bsReader) strVal(n *ts.Node, env *bsEnv) (string, bool) {
 				continue
 			}
 			t := b.text(pat)
-			if inner, ok := strings.CutPrefix(t, "Some("); ok && strings.HasSuffix(inner, ")") {
+			inner, ok := strings.CutPrefix(t, "Some(")
+			if !ok {
+				inner, ok = strings.CutPrefix(t, "Ok(")
+			}
+			if ok && strings.HasSuffix(inner, ")") {
 				name := strings.TrimSpace(strings.TrimSuffix(inner, ")"))
 				if val.Kind() == "identifier" && b.text(val) == name {
 					return s, true
@@ -655,6 +772,10 @@ func (b *bsReader) strVal(n *ts.Node, env *bsEnv) (string, bool) {
 			if strings.HasSuffix(name, "var") && (name == "var" || strings.HasSuffix(name, "::var")) {
 				if args := b.stringArgs(n.ChildByFieldName("arguments"), env); len(args) == 1 && args[0] == "TARGET" && b.target != "" {
 					return b.target, true
+				} else if len(args) == 1 {
+					if v, set, known := b.envVar(args[0]); known && set {
+						return v, true
+					}
 				}
 				return "", false
 			}
@@ -884,6 +1005,8 @@ func (b *bsReader) evalCall(n *ts.Node, env *bsEnv) tri {
 		}
 	case strings.HasPrefix(method, "probe_"):
 		return triTrue // a current compiler has what old ones lacked
+	case method == "unwrap_or" && recv != nil && recv.Kind() == "call_expression":
+		return b.mapUnwrapOr(recv, n.ChildByFieldName("arguments"), env)
 	case method == "is_ok" || method == "is_some" || method == "is_err" || method == "is_none":
 		if recv == nil || recv.Kind() != "call_expression" {
 			return triUnknown
@@ -898,7 +1021,14 @@ func (b *bsReader) evalCall(n *ts.Node, env *bsEnv) tri {
 		}
 		feat, ok := strings.CutPrefix(args[0], "CARGO_FEATURE_")
 		if !ok {
-			return triUnknown
+			_, set, known := b.envVar(args[0])
+			if !known {
+				return triUnknown
+			}
+			if method == "is_err" || method == "is_none" {
+				set = !set
+			}
+			return triOf(set)
 		}
 		on := false
 		for f := range b.features {
@@ -914,8 +1044,47 @@ func (b *bsReader) evalCall(n *ts.Node, env *bsEnv) tri {
 	return triUnknown
 }
 
+// mapUnwrapOr decides env::var(NAME).map(|v| body).unwrap_or(default)
+// (memchr's target_has_feature): body with v bound when NAME is set, the
+// default when it is not.
+func (b *bsReader) mapUnwrapOr(mapCall, defArgs *ts.Node, env *bsEnv) tri {
+	mf := mapCall.ChildByFieldName("function")
+	margs := mapCall.ChildByFieldName("arguments")
+	if mf == nil || mf.Kind() != "field_expression" || b.text(mf.ChildByFieldName("field")) != "map" ||
+		margs == nil || margs.NamedChildCount() != 1 || margs.NamedChild(0).Kind() != "closure_expression" {
+		return triUnknown
+	}
+	name, ok := b.envCall(mf.ChildByFieldName("value"), env)
+	if !ok {
+		return triUnknown
+	}
+	val, set, known := b.envVar(name)
+	switch {
+	case !known:
+		return triUnknown
+	case !set:
+		if defArgs != nil && defArgs.NamedChildCount() == 1 {
+			return b.eval(defArgs.NamedChild(0), env)
+		}
+		return triUnknown
+	}
+	clo := margs.NamedChild(0)
+	params, body := clo.ChildByFieldName("parameters"), clo.ChildByFieldName("body")
+	if params == nil || body == nil || params.NamedChildCount() != 1 {
+		return triUnknown
+	}
+	param, _, _ := strings.Cut(b.text(params.NamedChild(0)), ":")
+	e := &bsEnv{vars: env.vars, args: map[string]string{}}
+	for k, v := range env.args {
+		e.args[k] = v
+	}
+	e.args[strings.TrimSpace(param)] = val
+	return b.eval(body, e)
+}
+
 // featureEval decides cfg!(…) in a build script when it names only
-// features (other keys describe the host the script runs on).
+// features or custom cfgs (set by --cfg, as RUSTFLAGS would give them to the
+// script); the other keys describe the host the script runs on.
 func (b *bsReader) featureEval(x cfgexpr.Expr) tri {
 	switch x.Op {
 	case cfgexpr.Not:
@@ -938,6 +1107,9 @@ func (b *bsReader) featureEval(x cfgexpr.Expr) tri {
 	}
 	if x.Key == "feature" && x.HasValue {
 		return triOf(b.features[x.Value])
+	}
+	if x.Op == cfgexpr.Name && !x.HasValue && !cfg.WellKnown(x.Key) && b.env != nil {
+		return triOf(slices.Contains(b.cfgs, x.Key))
 	}
 	return triUnknown
 }

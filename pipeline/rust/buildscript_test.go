@@ -105,6 +105,66 @@ fn main() {
     graph.emit_features();
     graph.emit_fixed();
 }`, nil, []string{"from_method"}, []string{"feature={} (computed)"}},
+		// memchr 2.5's build.rs: CARGO_CFG_* from the target, a match on
+		// its arch, env::var(…).map(|v| …).unwrap_or(…), format!, and an
+		// early return that decides what follows.
+		{"cargo cfg environment", `
+use std::env;
+fn main() {
+    enable_simd_optimizations();
+    enable_libc();
+}
+fn enable_simd_optimizations() {
+    if is_env_set("CARGO_CFG_MEMCHR_DISABLE_AUTO_SIMD") {
+        return;
+    }
+    let arch = env::var("CARGO_CFG_TARGET_ARCH").unwrap();
+    match &arch[..] {
+        "x86_64" => {
+            if !target_has_feature("sse2") {
+                return;
+            }
+            println!("cargo:rustc-cfg=memchr_runtime_simd");
+            if target_has_feature("avx512f") {
+                println!("cargo:rustc-cfg=never_on_x86_64_linux");
+            }
+        }
+        "wasm32" | "wasm64" => {
+            println!("cargo:rustc-cfg=memchr_runtime_wasm128");
+        }
+        _ => {}
+    }
+}
+fn enable_libc() {
+    if !is_feature_set("LIBC") {
+        return;
+    }
+    println!("cargo:rustc-cfg=memchr_libc");
+}
+fn is_feature_set(name: &str) -> bool {
+    is_env_set(&format!("CARGO_FEATURE_{}", name))
+}
+fn is_env_set(name: &str) -> bool {
+    env::var_os(name).is_some()
+}
+fn target_has_feature(feature: &str) -> bool {
+    env::var("CARGO_CFG_TARGET_FEATURE")
+        .map(|features| features.contains(feature))
+        .unwrap_or(false)
+}`, []string{"std"}, []string{"memchr_runtime_simd"}, nil},
+		// proc-macro2 1.0's: DOCS_RS unset outside docs.rs, cfg!(custom)
+		// off without --cfg.
+		{"DOCS_RS and custom cfg!", `
+fn main() {
+    let docs_rs = env::var_os("DOCS_RS").is_some();
+    let semver_exempt = cfg!(procmacro2_semver_exempt) || docs_rs;
+    if semver_exempt {
+        println!("cargo:rustc-cfg=procmacro2_semver_exempt");
+    }
+    if !semver_exempt {
+        println!("cargo:rustc-cfg=wrap_proc_macro");
+    }
+}`, nil, []string{"wrap_proc_macro"}, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -207,7 +207,7 @@ pub fn kept() {}
 		warns = append(warns, w.String())
 	}
 	all := strings.Join(warns, "\n")
-	for _, want := range []string{"has_std_build_script_cfg unknown", "escape"} {
+	for _, want := range []string{"has_std_build_script_cfg tested but set by nothing", "escape"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("no warning about %q in:\n%s", want, all)
 		}
@@ -293,6 +293,51 @@ func TestFalseCfgModulesNotRead(t *testing.T) {
 			}
 			if (len(said) > 0) != tt.warn {
 				t.Errorf("warnings %v: want one about the root's cfg: %v", res.Warnings, tt.warn)
+			}
+		})
+	}
+}
+
+// TestUnknownCfgWarnings: a cfg nothing sets is not blamed on a build script
+// the crate does not have (rand's #[cfg(features = "std")] typo), one the
+// build script prints undecided names the script, and one it prints only
+// under conditions decided false here gives no warning.
+func TestUnknownCfgWarnings(t *testing.T) {
+	lib := "#[cfg(features = \"std\")]\npub fn typo() {}\n#[cfg(from_script)]\npub fn a() {}\n#[cfg(old_rustc)]\npub fn b() {}\npub fn kept() {}\n"
+	for _, tc := range []struct {
+		name    string
+		files   map[string]string
+		want    []string
+		notWant []string
+	}{
+		{"no build script", map[string]string{"Cargo.toml": cargoToml, "src/lib.rs": lib},
+			[]string{"cfg features, from_script, old_rustc tested but set by nothing (the crate has no build script", "`features` may be a misspelling of `feature`"},
+			[]string{"build script (build.rs)"}},
+		{"build script", map[string]string{"Cargo.toml": cargoToml, "src/lib.rs": lib, "build.rs": `
+fn main() {
+    if env::var("SOMETHING_ELSE").is_ok() {
+        println!("cargo:rustc-cfg=from_script");
+    }
+    if rustc_minor() < 20 {
+        println!("cargo:rustc-cfg=old_rustc");
+    }
+}`},
+			[]string{"cfg from_script unknown: the build script (build.rs) prints them under conditions its source does not decide",
+				"cfg features tested but set by nothing (no build script prints them"},
+			[]string{"old_rustc"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := extractRepo(t, writeRepo(t, tc.files), Options{})
+			all := strings.Join(warningStrings(res), "\n")
+			for _, w := range tc.want {
+				if !strings.Contains(all, w) {
+					t.Errorf("no warning %q in:\n%s", w, all)
+				}
+			}
+			for _, w := range tc.notWant {
+				if strings.Contains(all, w) {
+					t.Errorf("warning mentions %q:\n%s", w, all)
+				}
 			}
 		})
 	}

@@ -2,7 +2,9 @@ package rust
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -111,7 +113,17 @@ type CrateConfig struct {
 	// BuildScriptCfgs are the cfgs read from the crate's build script (see
 	// buildScriptCfgs), included in the evaluation but not in Cfgs.
 	BuildScriptCfgs []string `json:"build_script_cfgs,omitempty"`
+
+	// buildScript is the crate's build script (relative to its directory),
+	// scriptUndecided the cfgs it prints under conditions its source does
+	// not decide: what the unknown-cfg warning attributes to it.
+	buildScript     string
+	scriptUndecided []string
+	scriptNames     []string // every name its source prints (printedCfgRe)
 }
+
+// printedCfgRe finds the cfg names a build script's source prints.
+var printedCfgRe = regexp.MustCompile(`rustc-cfg=([A-Za-z_][A-Za-z0-9_]*)`)
 
 // crateSet makes the cfg set of one crate and says how it was made. Problems
 // (an unknown target, an unreadable Cargo.toml, a feature enabling one the
@@ -152,7 +164,14 @@ func crateSet(c Crate, b BuildConfig) (*cfg.Set, *cfg.Set, CrateConfig, []string
 		if bt == "" {
 			bt = cfg.DefaultTarget
 		}
-		on, undecided := buildScriptCfgs(filepath.Join(c.Dir, filepath.FromSlash(m.BuildScript)), features, bt)
+		on, undecided := buildScriptCfgsIn(filepath.Join(c.Dir, filepath.FromSlash(m.BuildScript)), features, bt, cfgs, conf.From == "docs.rs")
+		if src, err := os.ReadFile(filepath.Join(c.Dir, filepath.FromSlash(m.BuildScript))); err == nil {
+			conf.buildScript = m.BuildScript
+			for _, m := range printedCfgRe.FindAllSubmatch(src, -1) {
+				conf.scriptNames = append(conf.scriptNames, string(m[1]))
+			}
+		}
+		conf.scriptUndecided = undecided
 		for _, u := range undecided {
 			// winapi's build script turns on a feature per header that
 			// "everything" (docs.rs's choice) or another header needs.
@@ -330,3 +349,42 @@ func splitTop(s string) []string {
 
 // cfgAttrOf returns the inside of a #[cfg_attr(…)] attribute.
 func cfgAttrOf(attr string) (string, bool) { return attrArgs(attr, "cfg_attr") }
+
+// unknownCfgWarnings words the warnings about the cfg names a crate's code
+// tests that nothing set (cfg.Set.Unknown), by who could have set them: its
+// build script, under conditions its source does not decide; or nothing
+// doctown knows of (no build script prints them, no --cfg gives them), which
+// is often a misspelling rustc's check-cfg would flag (rand's
+// #[cfg(features = "std")]).
+func unknownCfgWarnings(unknown []string, conf CrateConfig) []string {
+	var script, nobody []string
+	for _, u := range unknown {
+		if slices.ContainsFunc(conf.scriptUndecided, func(s string) bool { return s == u || strings.HasPrefix(s, u+"=") }) {
+			script = append(script, u)
+		} else if slices.Contains(conf.scriptNames, u) {
+			// printed only under conditions its source decides false here
+			// (proc-macro2's no_hygiene for rustc < 1.45): off, as cargo has it
+		} else {
+			nobody = append(nobody, u)
+		}
+	}
+	var out []string
+	if len(script) > 0 {
+		out = append(out, "cfg "+strings.Join(script, ", ")+" unknown: the build script ("+conf.buildScript+
+			") prints them under conditions its source does not decide, and doctown runs no build script: taken as false (--cfg NAME sets one)")
+	}
+	if len(nobody) > 0 {
+		why := "no build script prints them"
+		if conf.buildScript == "" {
+			why = "the crate has no build script"
+		}
+		msg := "cfg " + strings.Join(nobody, ", ") + " tested but set by nothing (" + why + ", no --cfg gives them): taken as false"
+		for _, n := range nobody {
+			if like := cfg.SimilarName(n); like != "" {
+				msg += "; `" + n + "` may be a misspelling of `" + like + "`"
+			}
+		}
+		out = append(out, msg)
+	}
+	return out
+}

@@ -186,8 +186,9 @@ func Extract(ctx context.Context, repoRoot string, crates []Crate, opts Options)
 		if crates[ci].cfg == nil {
 			// plain: nothing evaluated
 		} else if u := crates[ci].cfg.Unknown(); len(u) > 0 {
-			res.Warnings = append(res.Warnings, Warning{File: relPath(root, filepath.Join(crates[ci].Dir, "Cargo.toml")),
-				Message: "cfg " + strings.Join(u, ", ") + " unknown (set by a build script under conditions its source does not decide, or by --cfg; doctown runs no build script): taken as false"})
+			for _, msg := range unknownCfgWarnings(u, configs[ci]) {
+				res.Warnings = append(res.Warnings, Warning{File: relPath(root, filepath.Join(crates[ci].Dir, "Cargo.toml")), Message: msg})
+			}
 		}
 		for _, o := range outs[ci] {
 			res.Warnings = append(res.Warnings, o.warnings...)

@@ -7,6 +7,7 @@ package cfg
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -205,3 +206,67 @@ func DependsOnConfig(e cfgexpr.Expr) bool {
 	}
 	return false
 }
+
+// SimilarName is the cfg name rustc and cargo define that name looks like a
+// misspelling of ("features" → "feature", "target_arc" → "target_arch"):
+// one edit away, or a plural; "" when there is none.
+func SimilarName(name string) string {
+	if wellKnown[name] {
+		return ""
+	}
+	for _, k := range slices.Sorted(maps.Keys(wellKnown)) {
+		if name == k+"s" || editDistance1(name, k) {
+			return k
+		}
+	}
+	return ""
+}
+
+// editDistance1 reports whether a and b differ by one insertion, deletion
+// or substitution.
+func editDistance1(a, b string) bool {
+	if len(a) > len(b) {
+		a, b = b, a
+	}
+	if len(b)-len(a) > 1 || a == b {
+		return false
+	}
+	i := 0
+	for i < len(a) && a[i] == b[i] {
+		i++
+	}
+	if len(a) == len(b) {
+		return a[i+1:] == b[i+1:]
+	}
+	return a[i:] == b[i+1:]
+}
+
+// CargoEnv is the CARGO_CFG_* environment cargo gives a build script for
+// the set's target and --cfgs: CARGO_CFG_TARGET_ARCH=x86_64,
+// CARGO_CFG_TARGET_FEATURE=fxsr,sse,sse2, CARGO_CFG_UNIX= … (values of a key
+// joined by commas, sorted; a name's value empty). Features are not in it
+// (cargo gives them as CARGO_FEATURE_*), nor doc.
+func (s *Set) CargoEnv() map[string]string {
+	vals := map[string][]string{}
+	for k := range s.names {
+		if k != "doc" {
+			vals[k] = nil
+		}
+	}
+	for p := range s.pairs {
+		k, v, _ := strings.Cut(p, "\x00")
+		if k != "feature" {
+			vals[k] = append(vals[k], v)
+		}
+	}
+	env := make(map[string]string, len(vals))
+	for k, vs := range vals {
+		slices.Sort(vs)
+		env["CARGO_CFG_"+strings.ToUpper(strings.ReplaceAll(k, "-", "_"))] = strings.Join(vs, ",")
+	}
+	return env
+}
+
+// WellKnown reports whether rustc or cargo define the cfg name (target_os,
+// unix, feature, debug_assertions, …), as opposed to a custom one.
+func WellKnown(name string) bool { return wellKnown[name] }
