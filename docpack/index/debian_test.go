@@ -198,3 +198,20 @@ func TestTokioForeignImpls(t *testing.T) {
 		t.Errorf("SignalKind's trait impls: %q", names(x, traits))
 	}
 }
+
+// TestRandBlanketImplementations: StdRng implements RngCore, so rand's
+// `impl<R: RngCore + ?Sized> Rng for R` is among its Blanket
+// Implementations, as on docs.rs; a type that does not implement RngCore
+// (Bernoulli) does not get it.
+func TestRandBlanketImplementations(t *testing.T) {
+	p := debianPack(t, "rand-0.8*")
+	x := p.Index
+	std := mustPath(t, x, "rand::rngs::StdRng", docpack.KindStruct)
+	if got := sectionNames(x, std, index.BlanketTitle); !slices.Contains(got, "impl Rng for R") {
+		t.Errorf("StdRng's blanket implementations = %v, want impl Rng for R", got)
+	}
+	b := mustPath(t, x, "rand::distributions::Bernoulli", docpack.KindStruct)
+	if got := sectionNames(x, b, index.BlanketTitle); len(got) != 0 {
+		t.Errorf("Bernoulli's blanket implementations = %v, want none", got)
+	}
+}

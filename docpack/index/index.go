@@ -46,6 +46,11 @@ type Index struct {
 	childSorted []bool
 	itemsSorted map[string]bool
 
+	// blankets are the crate's blanket impls with the traits their
+	// parameter must implement, found by the first BlanketImpls.
+	blanketOnce sync.Once
+	blankets    []blanket
+
 	// Search haystacks, built by the first search: the first frame needs none.
 	hayOnce sync.Once
 	hay     []string // lowercased path

@@ -109,6 +109,11 @@ func (x *Index) Sections(i int) []Section {
 	for _, im := range traits {
 		add("Trait Implementations", SectionItem{Symbol: im, Target: im, Members: x.Children(im)})
 	}
+	if kind != docpack.KindTrait {
+		for _, im := range x.BlanketImpls(i) {
+			add(BlanketTitle, SectionItem{Symbol: im, Target: im, Members: x.Children(im)})
+		}
+	}
 	if kind == docpack.KindTrait {
 		// docs.rs lists the impls for types this crate does not define
 		// apart and first; a blanket impl (impl<R: RngCore> Rng for R) is an
@@ -143,6 +148,123 @@ const (
 	ForeignTitle      = "Implementations on Foreign Types"
 )
 
+// BlanketTitle heads the blanket impls of the crate that apply to a type.
+const BlanketTitle = "Blanket Implementations"
+
+// blanket is a blanket impl and the traits its self parameter is bound by.
+type blanket struct {
+	impl   int
+	bounds []string
+}
+
+// BlanketImpls returns the crate's blanket impls that apply to the type at
+// t, as docs.rs lists them under "Blanket Implementations": rand's
+// `impl<R: RngCore + ?Sized> Rng for R` on StdRng, which implements RngCore.
+// An impl is listed only when the docpack shows each bound met: every trait
+// its parameter is bound by is one t has an impl of here (derives included).
+// A bound with generic arguments (`D: Distribution<T>`) cannot be checked
+// from syntax, nor can the standard library's blanket impls (From, Into,
+// Any, …) be told from the docpack: those are not listed.
+func (x *Index) BlanketImpls(t int) []int {
+	if !isType(x.Symbols[t].SymbolType) {
+		return nil
+	}
+	x.blanketOnce.Do(func() {
+		for i := range x.Symbols {
+			if x.Symbols[i].SymbolType == docpack.KindImpl && x.BlanketImpl(i) && x.ImplTraitName(i) != "" {
+				if b, ok := blanketBounds(implHeader(&x.Symbols[i])); ok && len(b) > 0 {
+					x.blankets = append(x.blankets, blanket{impl: i, bounds: b})
+				}
+			}
+		}
+	})
+	if len(x.blankets) == 0 {
+		return nil
+	}
+	_, traits := x.Impls(t)
+	var out []int
+	for _, b := range x.blankets {
+		if x.ImplTrait(b.impl) >= 0 && slices.ContainsFunc(traits, func(im int) bool { return x.ImplTrait(im) == x.ImplTrait(b.impl) }) {
+			continue // the type implements the trait itself
+		}
+		met := true
+		for _, bound := range b.bounds {
+			want := x.ResolveType(bound, b.impl, docpack.KindTrait)
+			if !slices.ContainsFunc(traits, func(im int) bool {
+				if want >= 0 {
+					return x.ImplTrait(im) == want
+				}
+				return lastSeg(typePath(x.ImplTraitName(im))) == lastSeg(bound)
+			}) {
+				met = false
+				break
+			}
+		}
+		if met {
+			out = append(out, b.impl)
+		}
+	}
+	return out
+}
+
+// blanketBounds lists the traits a blanket impl's self parameter is bound by,
+// in its declaration and its where clause: "impl<R: RngCore + ?Sized> Rng
+// for R" gives RngCore. ok is false when a bound cannot be checked from
+// syntax (generic arguments, a higher-ranked or parenthesized bound).
+func blanketBounds(header string) (bounds []string, ok bool) {
+	h := strings.TrimSpace(header)
+	_, self := docpack.SplitImpl(h)
+	where := ""
+	if j := strings.Index(self, " where "); j >= 0 {
+		self, where = self[:j], self[j+len(" where "):]
+	}
+	self = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(self), "{"))
+	decl := splitTop(implGenerics(h), ',')
+	for _, pred := range append(decl, splitTop(strings.TrimSuffix(strings.TrimSpace(where), "{"), ',')...) {
+		name, rest, found := strings.Cut(strings.TrimSpace(pred), ":")
+		if !found || strings.TrimSpace(name) != self {
+			continue
+		}
+		for _, b := range splitTop(rest, '+') {
+			b = strings.TrimSpace(b)
+			switch {
+			case b == "" || strings.HasPrefix(b, "?") || strings.HasPrefix(b, "'"):
+			case strings.ContainsAny(b, "<(") || strings.HasPrefix(b, "for"):
+				return nil, false
+			default:
+				bounds = append(bounds, b)
+			}
+		}
+	}
+	return bounds, true
+}
+
+// splitTop splits s at sep outside brackets.
+func splitTop(s string, sep byte) []string {
+	var out []string
+	depth, start := 0, 0
+	for j := 0; j < len(s); j++ {
+		switch s[j] {
+		case '<', '(', '[':
+			depth++
+		case '>', ')', ']':
+			if s[j] == '>' && j > 0 && s[j-1] == '-' {
+				continue
+			}
+			depth--
+		case sep:
+			if depth == 0 {
+				out = append(out, s[start:j])
+				start = j + 1
+			}
+		}
+	}
+	if strings.TrimSpace(s[start:]) != "" {
+		out = append(out, s[start:])
+	}
+	return out
+}
+
 // BlanketImpl reports whether an impl block is a blanket impl: its self type
 // is one of its own type parameters ("impl<R: RngCore + ?Sized> Rng for R").
 // "&'a mut R" or "Box<R>" are not: rustdoc files those under the reference
@@ -163,13 +285,22 @@ func (x *Index) BlanketImpl(impl int) bool {
 // typeParams lists the type parameters an impl header declares:
 // "impl<'a, T: Clone, const N: usize, U = u8> …" gives T and U.
 func typeParams(header string) []string {
+	var params []string
+	for _, p := range splitTop(implGenerics(header), ',') {
+		params = append(params, typeParam(p)...)
+	}
+	return params
+}
+
+// implGenerics is what an impl header declares between "impl<" and its ">":
+// "impl<'a, T: Clone> Foo for T" gives "'a, T: Clone".
+func implGenerics(header string) string {
 	h := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(header), "unsafe "))
 	h = strings.TrimPrefix(h, "impl")
 	if !strings.HasPrefix(h, "<") {
-		return nil
+		return ""
 	}
-	var params []string
-	depth, start := 0, 1
+	depth := 0
 	for j := 0; j < len(h); j++ {
 		switch h[j] {
 		case '<', '(', '[':
@@ -180,16 +311,11 @@ func typeParams(header string) []string {
 			}
 			depth--
 			if depth == 0 {
-				return append(params, typeParam(h[start:j])...)
-			}
-		case ',':
-			if depth == 1 {
-				params = append(params, typeParam(h[start:j])...)
-				start = j + 1
+				return h[1:j]
 			}
 		}
 	}
-	return params
+	return ""
 }
 
 // typeParam is the name a generic parameter declares if it is a type.

@@ -451,8 +451,8 @@ func (h *Handler) symbolSections(e Entry, p *openPack, i int) []listSection {
 		case isModule:
 			k := x.Symbols[s.Items[0].Symbol].SymbolType
 			secs = append(secs, listSection{Title: s.Title, Anchor: index.KindAnchor(k), Style: "items", syms: syms, mk: item})
-		case s.Title == "Trait Implementations":
-			sec := listSection{Title: s.Title, Anchor: "trait-implementations", Style: "impls"}
+		case s.Title == "Trait Implementations" || s.Title == index.BlanketTitle:
+			sec := listSection{Title: s.Title, Anchor: sectionAnchor(s.Title), Style: "impls"}
 			for _, im := range syms {
 				sec.Rows = append(sec.Rows, h.implRow(e, p, im, true))
 			}
