@@ -25,7 +25,12 @@ var reexportBenchCrates = []string{"tracing", "rand", "rayon", "gimli", "owning_
 
 // BenchmarkExtractReexports and BenchmarkExtractReexportsNoInline are the
 // cost of inlining re-exported items of other crates: the same crates with
-// and without it.
+// and without it. Callgrind (GODEBUG=asyncpreemptoff=1 GOMAXPROCS=1, 1 worker,
+// the difference of 3 and 1 iterations): 11.09 G instructions per
+// extraction with inlining, 9.99 G without (+11%: reading tracing-core,
+// tracing-attributes, rand_core, rayon-core, fallible-iterator,
+// stable_deref_trait and proc-macro2). BenchmarkExtract's crates re-export
+// only tokio's two macros of tokio-macros: within its noise.
 func BenchmarkExtractReexports(b *testing.B) {
 	crates, files, size := benchSetupOf(b, reexportBenchCrates)
 	benchExtract(b, crates, files, size)

@@ -240,6 +240,10 @@ pub use dep::sub::*;
 pub use dep::free;
 pub use dep::secret;
 pub use ghost::Spooky;
+mod imp {
+    pub use dep::sub::f as g;
+}
+pub use imp::*;
 /// Ours.
 pub fn shadowed() {}
 `)))
@@ -268,6 +272,7 @@ pub fn shadowed() {}
 		"top::Trait::go trait_method": "dep::Tr::go",
 		"top::f function":             "dep::sub::f",
 		"top::only_extra function":    "dep::sub::only_extra",
+		"top::g function":             "dep::sub::f", // through a glob of a private module
 	}
 	for k, from := range want {
 		s, ok := byPath[k]

@@ -52,6 +52,32 @@ func (r *resolver) noteForeign(mp string, u useEntry) {
 	r.foreign = append(r.foreign, foreignUse{mod: mp, alias: u.alias, segs: segs, glob: u.glob, attrs: u.attrs})
 }
 
+// globForeign notes, at module mp, the re-exports of other crates' items
+// that a glob import of the private module t brings (`mod imp { pub use
+// dep::Thing; } pub use imp::*;`), through the globs of private modules
+// there too. A public module's own re-exports are noted where it is.
+func (r *resolver) globForeign(mp, t string, attrs []string, seen map[string]bool) {
+	if _, public := r.visited[t]; public || seen[t] || r.mods[t] == nil {
+		return
+	}
+	seen[t] = true
+	for _, u := range r.mods[t].uses {
+		if u.vis != "pub" || u.hidden && !r.opts.IncludeHidden {
+			continue
+		}
+		u.attrs = append(slices.Clip(attrs), u.attrs...)
+		if u.glob {
+			if tt, ok := r.resolveModule(u.mod, u.segs); ok {
+				r.globForeign(mp, tt, u.attrs, seen)
+			} else {
+				r.noteForeign(mp, u)
+			}
+		} else if !typeNamespace(r.resolvePath(u.mod, u.segs)) {
+			r.noteForeign(mp, u)
+		}
+	}
+}
+
 // foreignPath returns the path segs (as written in module mp) names in
 // another crate, with that crate's name first, or nil when it is a path of
 // this crate (or none at all).

@@ -298,6 +298,7 @@ func (r *resolver) computeExports(all []*rawItem) {
 						r.export(n.it, prefix+"::"+n.name, mp, u.attrs)
 					}
 				}
+				r.globForeign(mp, t, u.attrs, map[string]bool{})
 				continue
 			}
 			its := r.resolvePath(u.mod, u.segs)
