@@ -183,6 +183,12 @@ or from any OpenAI-compatible model when an API key or base URL is set.`,
 		newWorkerCmd(s),
 		newVersionCmd(s),
 	)
+	root.InitDefaultCompletionCmd() // now, not at Execute: requireSubcommand covers it too
+	if c, _, err := root.Find([]string{"completion"}); err == nil && c != root {
+		c.Example = "  doctown completion bash > ~/.local/share/bash-completion/completions/doctown\n" +
+			"  doctown completion zsh > \"${fpath[1]}/_doctown\"\n" +
+			"  doctown completion fish > ~/.config/fish/completions/doctown.fish"
+	}
 	for _, c := range root.Commands() {
 		requireSubcommand(c)
 	}

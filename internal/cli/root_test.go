@@ -19,6 +19,7 @@ func TestUsageErrors(t *testing.T) {
 		{"unknown command", []string{"biuld"}, []string{`unknown command "biuld"`, "build", "doctown --help"}},
 		{"unknown flag", []string{"build", "--bogus"}, []string{"unknown flag: --bogus", "doctown build --help"}},
 		{"unknown subcommand", []string{"worker", "frob"}, []string{`unknown command "frob" for "doctown worker"`, "doctown worker --help"}},
+		{"unknown shell", []string{"completion", "tcsh"}, []string{`unknown command "tcsh" for "doctown completion"`, "doctown completion --help"}},
 		{"negative workers", []string{"build", "--workers", "-3", "-o", "x.docpack", "."}, []string{"--workers -3: want a positive number"}},
 		// As cargo says it: a missing path or one without Cargo.toml is a
 		// bad argument, not a failed build.
