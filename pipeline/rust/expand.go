@@ -217,15 +217,17 @@ func (e *fileExtractor) line(off uint, row uint) int {
 const maxCallBytes = 2 << 20
 
 // expandCall expands the call m of a macro_rules! macro defined in the crate,
-// returning the expansion as source text with the map of its lines. ok is
+// returning the expansion as source text with the map of its lines, and the
+// same text with the groups the extractor does not read blanked (see
+// opaqueGroups), which is what tree-sitter parses. ok is
 // false when the macro is not the crate's, or could not be expanded (that
 // gives a warning naming it); the caller then reads the call's body as items,
 // unless done says the call is settled (too large to read at all).
-func (e *fileExtractor) expandCall(name string, m, tt *ts.Node) (src string, lines *macros.LineMap, ok, done bool) {
+func (e *fileExtractor) expandCall(name string, m, tt *ts.Node) (src string, parse []byte, lines *macros.LineMap, ok, done bool) {
 	if e.exp == nil || strings.HasSuffix(name, "cfg_if") {
 		// cfg_if! is read by the cfg evaluation, which takes the one true
 		// arm; expanding it would give every arm under its #[cfg].
-		return "", nil, false, false
+		return "", nil, nil, false, false
 	}
 	callLine := e.line(m.StartByte(), m.StartPosition().Row)
 	warn := func(msg string) {
@@ -236,11 +238,11 @@ func (e *fileExtractor) expandCall(name string, m, tt *ts.Node) (src string, lin
 		if err := e.exp.Table.Bad(name); err != nil {
 			warn("macro " + name + " not expanded: its definition does not parse: " + err.Error())
 		}
-		return "", nil, false, false
+		return "", nil, nil, false, false
 	}
 	if n := tt.EndByte() - tt.StartByte(); n > maxCallBytes {
 		warn("macro " + name + " not expanded: the call is " + itoa(int(n)) + " bytes, over the limit of " + itoa(maxCallBytes) + "; its items are left out")
-		return "", nil, false, true
+		return "", nil, nil, false, true
 	}
 	toks, err := macros.Lex(e.text(tt), e.line(tt.StartByte(), tt.StartPosition().Row))
 	if err != nil || len(toks) != 1 || toks[0].Kind != macros.Group {
@@ -249,7 +251,7 @@ func (e *fileExtractor) expandCall(name string, m, tt *ts.Node) (src string, lin
 			msg += " (" + err.Error() + ")"
 		}
 		warn("macro " + name + " not expanded: " + msg)
-		return "", nil, false, false
+		return "", nil, nil, false, false
 	}
 	input := toks[0].Kids
 	if e.lines != nil {
@@ -260,15 +262,15 @@ func (e *fileExtractor) expandCall(name string, m, tt *ts.Node) (src string, lin
 	out, err := e.exp.Expand(name, input, e.rel, callLine)
 	if err != nil {
 		warn(err.Error() + "; its items were read from the call's body as written")
-		return "", nil, false, false
+		return "", nil, nil, false, false
 	}
 	if def.File == stdMacroFile {
 		// rustdoc spans what a std macro makes at the call (thread_local!'s
 		// constants start on the thread_local! line).
 		relabel(out, callLine)
 	}
-	text, lm := macros.RenderLines(out)
-	return text, lm, true, true
+	text, lm, spans := macros.RenderSpans(out, opaqueGroups(out))
+	return text, blankSpans(text, spans), lm, true, true
 }
 
 func relabel(toks []macros.Token, line int) {

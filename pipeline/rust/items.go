@@ -947,18 +947,18 @@ func (e *fileExtractor) macroItems(m *ts.Node, mod, childDir string, parent *raw
 		// cfg_if! { if #[cfg(a)] { items } else if #[cfg(b)] { items } else { items } … }:
 		// the first arm whose cfg holds is the code, read as items of this module.
 		for _, arm := range e.cfgIfArms(tt) {
-			e.tokenTreeItems(name, arm, "", nil, false, true, mod, childDir, parent, ctx, add, inner, p)
+			e.tokenTreeItems(name, arm, "", nil, nil, false, true, mod, childDir, parent, ctx, add, inner, p)
 		}
 		return
 	}
-	expanded, lines, isExp, done := e.expandCall(name, m, tt)
+	expanded, parse, lines, isExp, done := e.expandCall(name, m, tt)
 	if done && !isExp {
 		return
 	}
 	if !isExp && tt.EndByte()-tt.StartByte() < 3 {
 		return
 	}
-	e.tokenTreeItems(name, tt, expanded, lines, isExp, false, mod, childDir, parent, ctx, add, inner, p)
+	e.tokenTreeItems(name, tt, expanded, parse, lines, isExp, false, mod, childDir, parent, ctx, add, inner, p)
 }
 
 // cfgIfArms returns, for each if/else-if/else chain of a cfg_if! body, the
@@ -1009,7 +1009,9 @@ func (e *fileExtractor) cfgIfArms(tt *ts.Node) []*ts.Node {
 // tokenTreeItems extracts the items written in a macro call's token tree tt:
 // the expansion when isExp is set, else the tree's text when it looks like
 // items (or always, with itemsOnly: a cfg_if! arm holds items by definition).
-func (e *fileExtractor) tokenTreeItems(name string, tt *ts.Node, expanded string, lines *macros.LineMap, isExp, itemsOnly bool, mod, childDir string, parent *rawItem, ctx string, add func(*rawItem), inner *[]string, p *pending) {
+// parse, when set, is the text tree-sitter reads in place of the expansion
+// (the same length, with what is not read blanked).
+func (e *fileExtractor) tokenTreeItems(name string, tt *ts.Node, expanded string, parse []byte, lines *macros.LineMap, isExp, itemsOnly bool, mod, childDir string, parent *rawItem, ctx string, add func(*rawItem), inner *[]string, p *pending) {
 	if !isExp && tt.EndByte()-tt.StartByte() < 3 {
 		return
 	}
@@ -1021,7 +1023,10 @@ func (e *fileExtractor) tokenTreeItems(name string, tt *ts.Node, expanded string
 		// Not worth a parse: winapi's unexpanded DEFINE_GUID!{…} calls.
 		return
 	}
-	tree := e.parser.Parse(bytesOf(body), nil)
+	if parse == nil {
+		parse = bytesOf(body)
+	}
+	tree := e.parser.Parse(parse, nil)
 	if tree == nil {
 		return
 	}

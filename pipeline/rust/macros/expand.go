@@ -503,7 +503,19 @@ func (m *LineMap) At(off int) int {
 
 // RenderLines is Render that also returns where each token's line is.
 func RenderLines(toks []Token) (string, *LineMap) {
+	text, m, _ := RenderSpans(toks, nil)
+	return text, m
+}
+
+// Span is a range of bytes of a rendered text.
+type Span struct{ Start, End int }
+
+// RenderSpans is RenderLines that also returns, for each group in opaque
+// (pointers into toks), where its contents are in the text: between its
+// delimiters, in the order they were written.
+func RenderSpans(toks []Token, opaque map[*Token]bool) (string, *LineMap, []Span) {
 	var b strings.Builder
+	var spans []Span
 	m := &LineMap{}
 	var walk func(toks []Token)
 	var prev *Token
@@ -525,9 +537,13 @@ func RenderLines(toks []Token) (string, *LineMap) {
 			case Group:
 				b.WriteByte(t.Delim)
 				prev = &Token{Kind: Punct, Text: string(t.Delim)}
+				start := b.Len()
 				walk(t.Kids)
 				if len(t.Kids) > 0 && t.Delim == '{' {
 					b.WriteByte(' ')
+				}
+				if opaque[t] {
+					spans = append(spans, Span{start, b.Len()})
 				}
 				if end := max(t.EndLine, t.Line); m.lines[len(m.lines)-1] != end {
 					m.offs = append(m.offs, b.Len())
@@ -555,7 +571,7 @@ func RenderLines(toks []Token) (string, *LineMap) {
 		}
 	}
 	walk(toks)
-	return b.String(), m
+	return b.String(), m, spans
 }
 
 // ExpandItems expands every item-position call of a known macro in toks (a
