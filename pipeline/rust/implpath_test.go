@@ -61,6 +61,13 @@ pub mod io {
 }
 pub struct Kind(pub i32);
 impl From<Kind> for i32 { fn from(k: Kind) -> i32 { k.0 } }
+pub struct Stream;
+mod wrapper {
+    // A private type of the same name: its impl for a foreign type is not
+    // the public Stream's (proc-macro2's wrapper::TokenStream).
+    pub struct Stream;
+    impl From<Stream> for u64 { fn from(_: Stream) -> u64 { 0 } }
+}
 `)))
 	res := extractRepo(t, dir, Options{})
 	if bad := bogusPaths(res.Symbols); len(bad) > 0 {
@@ -77,7 +84,7 @@ impl From<Kind> for i32 { fn from(k: Kind) -> i32 { k.0 } }
 		}
 		ids[s.ID] = true
 	}
-	for path, n := range map[string]int{"fix::io::Read::read": 3, "fix::io::ReadExt::twice": 1, "fix::io::Local::read": 1, "fix::Kind::from": 1} {
+	for path, n := range map[string]int{"fix::io::Read::read": 3, "fix::io::ReadExt::twice": 1, "fix::io::Local::read": 1, "fix::Kind::from": 1, "fix::Stream::from": 0} {
 		if count[path] != n {
 			t.Errorf("%d methods %s, want %d (methods: %v)", count[path], path, n, count)
 		}

@@ -783,7 +783,13 @@ func (r *resolver) placeImpl(p *placed, info map[*rawItem]*placed) {
 	if self == nil && tr == nil && it.trait != "" {
 		// impl From<Local> for Foreign: rustdoc lists it with Local.
 		for _, d := range it.sym.Dependencies {
-			for _, cand := range r.byName[d] {
+			cands := r.byName[d]
+			// The name as the impl's module sees it, when it resolves there:
+			// proc-macro2's private wrapper::TokenStream is not the public one.
+			if x := r.resolveType(it.mod, d, false); x != nil {
+				cands = []*rawItem{x}
+			}
+			for _, cand := range cands {
 				if e, ok := r.exp[cand]; ok && typeKinds[cand.sym.SymbolType] && r.hiddenOK(cand) {
 					self, typePath = cand, e
 					break
