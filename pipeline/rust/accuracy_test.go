@@ -44,6 +44,13 @@ import (
 // With the macros of dependencies (their #[macro_export]ed macro_rules!
 // from the local registry: tokio's and tracing's pin_project!, rand's):
 // 0.999 of 49,386 (tokio 0.996 → 1.000, rand 0.995 → 1.000).
+// Over 91 crates, with impl items of #[doc(hidden)] trait items left out
+// (syn 0.928 → 1.000 with generated items) and build scripts read with
+// cargo's CARGO_CFG_* environment (proc-macro2 0.981 → 1.000): 30,475
+// source items at recall 1.000, precision 0.997 → 0.998; 53,182 with
+// generated items at 0.999, precision 0.981 → 0.989. No symbol under a path
+// the crate does not define (5,714 before impls on foreign types were put
+// under their trait).
 const (
 	gateRecallSource    = 0.99
 	gatePrecisionSource = 0.995
