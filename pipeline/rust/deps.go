@@ -28,6 +28,8 @@ type depSource struct {
 	// Mismatch is set when no version found satisfies Req: Dir is then the
 	// highest version there is (good enough for its macros).
 	Mismatch bool
+	// Path is set for a path dependency.
+	Path bool
 }
 
 // findDependencies finds the normal dependencies of c: a path dependency in
@@ -64,6 +66,7 @@ func findDependencies(c Crate, repoRoot string, set *cfg.Set) []depSource {
 			ds.Active = false
 		}
 		if d.Path != "" {
+			ds.Path = true
 			// A path dependency is read only inside the repository, as its
 			// module files are: nothing else of the machine building it.
 			dir := filepath.Join(c.Dir, filepath.FromSlash(d.Path))

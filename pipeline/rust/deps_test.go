@@ -1,11 +1,13 @@
 package rust
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/txtar"
 
@@ -325,5 +327,64 @@ pub fn shadowed() {}
 	}
 	if len(warned) != 1 || !strings.Contains(warned[0], "dependency ghost 1 not found") {
 		t.Errorf("warnings about the missing dependency: %q", warned)
+	}
+}
+
+// TestInlineDependencyCycle: path dependencies that lead back to the crate
+// (cargo refuses them; doctown reads what it is given) give a warning, not a
+// hang waiting on itself.
+func TestInlineDependencyCycle(t *testing.T) {
+	fakeRegistry(t, "")
+	repo := t.TempDir()
+	writeTxtar(t, repo, txtar.Parse([]byte(`
+-- Cargo.toml --
+[workspace]
+members = ["a", "b", "selfish"]
+-- a/Cargo.toml --
+[package]
+name = "a"
+version = "0.1.0"
+[dependencies]
+b = { path = "../b" }
+-- a/src/lib.rs --
+pub use b::B;
+pub struct A;
+-- b/Cargo.toml --
+[package]
+name = "b"
+version = "0.1.0"
+[dependencies]
+a = { path = "../a" }
+-- b/src/lib.rs --
+pub use a::A;
+pub struct B;
+-- selfish/Cargo.toml --
+[package]
+name = "selfish"
+version = "0.1.0"
+[dependencies]
+me = { path = ".", package = "selfish" }
+-- selfish/src/lib.rs --
+pub use me::S as T;
+pub struct S;
+`)))
+	crates, err := Discover(repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	res, err := Extract(ctx, repo, crates, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cycles := 0
+	for _, w := range res.Warnings {
+		if strings.Contains(w.Message, "cycle of path dependencies") {
+			cycles++
+		}
+	}
+	if cycles != 3 {
+		t.Errorf("%d cycle warnings, want one per crate (3): %v", cycles, res.Warnings)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/doctown/doctown/docpack"
 	"github.com/doctown/doctown/docpack/cfgexpr"
 	"github.com/doctown/doctown/docpack/index"
+	"github.com/doctown/doctown/pipeline/rust/cfg"
 )
 
 // Items of other crates that a crate re-exports are part of its API as
@@ -367,6 +368,10 @@ func (in *inliner) inline(ctx context.Context, c Crate, repoRoot string, syms []
 				warns = append(warns, Warning{File: manifest, Message: msg})
 			}
 		}
+		if d.Path && pathCycle(d.Dir, map[string]int{}) {
+			warn("dependency " + d.Package + " is on a cycle of path dependencies (cargo refuses those): the items " + c.Name + " re-exports from it are left out")
+			continue
+		}
 		if d.Dir == "" || d.Mismatch {
 			req := ""
 			if d.Req != "" {
@@ -413,6 +418,33 @@ func (in *inliner) inline(ctx context.Context, c Crate, repoRoot string, syms []
 		g.root(r.i, r.path, r.parentID, r.cond, r.glob)
 	}
 	return append(syms, g.out...), warns
+}
+
+// pathCycle reports whether the path dependencies of the package at dir
+// (followed from there) lead back to a package on the way: cargo refuses
+// such a repository, and extracting it would wait on itself. state is 1 for
+// a package on the way, 2 for one done.
+func pathCycle(dir string, state map[string]int) bool {
+	dir = filepath.Clean(dir)
+	switch state[dir] {
+	case 1:
+		return true
+	case 2:
+		return false
+	}
+	if len(state) > maxInlineCrates {
+		return true // too deep to tell: treated as a cycle
+	}
+	state[dir] = 1
+	if m, err := cfg.ReadManifest(filepath.Join(dir, "Cargo.toml")); err == nil {
+		for _, d := range m.Deps {
+			if d.Path != "" && pathCycle(filepath.Join(dir, filepath.FromSlash(d.Path)), state) {
+				return true
+			}
+		}
+	}
+	state[dir] = 2
+	return false
 }
 
 // graftRoot is an item of a dependency to inline at path.
