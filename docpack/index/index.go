@@ -8,6 +8,7 @@
 package index
 
 import (
+	"cmp"
 	"slices"
 	"sort"
 	"strings"
@@ -455,6 +456,56 @@ func (x *Index) Reexports(module string) []Reexport { return x.reexports[module]
 func (x *Index) ByPath(path string) (int, bool) {
 	i, ok := x.byPath[path]
 	return i, ok
+}
+
+// Lookup finds the symbol a reader names the way they would write it: its
+// path or a public path (ByPath), its id, a crate-relative path
+// (`rngs::StdRng`), or a bare name (`StdRng`) — the end of a path, matched on
+// whole segments, impls excluded. When several symbols end so, one listed in
+// its module (a type, trait, function…) is taken over members of the same name
+// (`Rng::gen` and a free `gen`), and only if it is the one: otherwise
+// Lookup returns -1 with the candidates, best first, for the caller to list.
+func (x *Index) Lookup(path string) (int, []int) {
+	path = strings.TrimSpace(path)
+	if i, ok := x.byPath[path]; ok {
+		return i, nil
+	}
+	if i, ok := x.ByID(path); ok {
+		return i, nil
+	}
+	if path == "" || strings.HasPrefix(path, "::") || strings.HasSuffix(path, "::") {
+		return -1, nil
+	}
+	seen := map[int]bool{}
+	var cands []int
+	for p, i := range x.byPath {
+		if strings.HasSuffix(p, "::"+path) && !seen[i] {
+			seen[i] = true
+			cands = append(cands, i)
+		}
+	}
+	slices.SortFunc(cands, func(a, b int) int {
+		return cmp.Or(boolCompare(x.topLevel(b), x.topLevel(a)),
+			cmp.Compare(strings.Count(x.Symbols[a].Path, "::"), strings.Count(x.Symbols[b].Path, "::")),
+			strings.Compare(x.Symbols[a].Path, x.Symbols[b].Path))
+	})
+	switch {
+	case len(cands) == 1:
+		return cands[0], nil
+	case len(cands) > 1 && x.topLevel(cands[0]) && !x.topLevel(cands[1]):
+		return cands[0], nil
+	}
+	return -1, cands
+}
+
+func boolCompare(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
 }
 
 // Parent returns the index of a symbol's parent, or -1.

@@ -226,3 +226,56 @@ func TestKindAnchor(t *testing.T) {
 		}
 	}
 }
+
+// TestLookup: what a reader types at `doctown open FILE NAME` or an agent asks
+// the MCP server for — a bare name, a crate-relative path — finds the one item
+// it names; a name several items share is refused with them listed.
+func TestLookup(t *testing.T) {
+	syms := []docpack.Symbol{
+		{ID: "root", Name: "rand", Path: "rand", Crate: "rand", SymbolType: docpack.KindModule},
+		{ID: "rngs", Name: "rngs", Path: "rand::rngs", Crate: "rand", SymbolType: docpack.KindModule, Parent: "root"},
+		{ID: "std", Name: "StdRng", Path: "rand::rngs::StdRng", Crate: "rand", SymbolType: docpack.KindStruct, Parent: "rngs",
+			PublicPaths: []string{"rand::rngs::StdRng", "rand::prelude::StdRng"}},
+		{ID: "rng", Name: "Rng", Path: "rand::Rng", Crate: "rand", SymbolType: docpack.KindTrait, Parent: "root"},
+		{ID: "gen", Name: "gen", Path: "rand::Rng::gen", Crate: "rand", SymbolType: docpack.KindTraitMethod, Parent: "rng"},
+		{ID: "fill1", Name: "fill", Path: "rand::Rng::fill", Crate: "rand", SymbolType: docpack.KindTraitMethod, Parent: "rng"},
+		{ID: "fill2", Name: "fill", Path: "rand::rngs::StdRng::fill", Crate: "rand", SymbolType: docpack.KindMethod, Parent: "std"},
+		{ID: "fnfill", Name: "fill", Path: "rand::fill", Crate: "rand", SymbolType: docpack.KindFunction, Parent: "root"},
+		{ID: "a", Name: "Error", Path: "rand::Error", Crate: "rand", SymbolType: docpack.KindStruct, Parent: "root"},
+		{ID: "b", Name: "Error", Path: "rand::rngs::Error", Crate: "rand", SymbolType: docpack.KindStruct, Parent: "rngs"},
+	}
+	x := index.New(&docpack.Manifest{}, syms, nil)
+	for q, want := range map[string]string{
+		"rand::rngs::StdRng":    "std",
+		"rand::prelude::StdRng": "std", // a public path
+		"std":                   "std", // an id
+		"StdRng":                "std",
+		"rngs::StdRng":          "std",
+		" StdRng ":              "std",
+		"gen":                   "gen",
+		"Rng::gen":              "gen",
+		"fill":                  "fnfill", // the module's item over two members
+		"Rng::fill":             "fill1",
+	} {
+		i, cands := x.Lookup(q)
+		if i < 0 || x.Symbols[i].ID != want {
+			t.Errorf("Lookup(%q) = %d %v; want %s", q, i, cands, want)
+		}
+	}
+	for q, want := range map[string][]string{
+		"Error":       {"rand::Error", "rand::rngs::Error"},
+		"nosuch":      nil,
+		"::StdRng":    nil,
+		"":            nil,
+		"ngs::StdRng": nil, // segments match whole
+	} {
+		i, cands := x.Lookup(q)
+		var got []string
+		for _, c := range cands {
+			got = append(got, x.Symbols[c].Path)
+		}
+		if i >= 0 || !slices.Equal(got, want) {
+			t.Errorf("Lookup(%q) = %d %v; want -1 %v", q, i, got, want)
+		}
+	}
+}

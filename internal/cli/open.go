@@ -32,15 +32,18 @@ func newOpenCmd(s *IO) *cobra.Command {
 		Use: "open FILE.docpack [SYMBOL_PATH]",
 		Example: `  doctown open serde.docpack                      # browse it (a terminal)
   doctown open serde.docpack serde::de::Deserialize  # one item as markdown
+  doctown open serde.docpack Deserializer            # a bare name is enough when one item has it
   doctown open serde.docpack --plain | less          # every module and item
   doctown open serde.docpack --json | jq length
   doctown open serde.docpack serde::Serialize --json | jq .doc.summary`,
 		Short: "Read a docpack",
 		Long: `open shows a docpack. On a terminal it opens the browser; otherwise (or with
 --plain) it prints the modules and their symbols with one-line summaries, or with
---json the symbols as JSON. With SYMBOL_PATH (crate::module::Item) it prints that
-symbol's signature and docs as markdown, or with --json the symbol and its doc
-as one JSON object ({"symbol", "doc"}).`,
+--json the symbols as JSON. With SYMBOL_PATH (crate::module::Item, any public
+path of it, its id, or the end of its path — Item, module::Item — when that names
+one item) it prints that symbol's signature and docs as markdown, or with --json
+the symbol and its doc as one JSON object ({"symbol", "doc"}). A name several items
+share lists their paths.`,
 		Args: rangeArgs(1, 2),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.Path = args[0]
@@ -146,18 +149,24 @@ func oneLine(s string) string {
 	return s
 }
 
-// printSymbol writes one symbol's page as markdown, the sections docs.rs
-// shows (index.Sections) included, or fails with near matches. Links of the
-// docs keep their targets: a symbol of the docpack by its path, anything else
-// by its URL; a link that resolves to nothing is its text.
-// findSymbol finds the symbol named by path (or its id), or says which paths
+// findSymbol finds the symbol named by path, id, crate-relative path or bare
+// name (index.Lookup), or says which symbols the name fits or which paths
 // come close.
 func findSymbol(x *index.Index, path string) (int, error) {
-	if i, ok := x.ByPath(path); ok {
+	i, cands := x.Lookup(path)
+	if i >= 0 {
 		return i, nil
 	}
-	if i, ok := x.ByID(path); ok {
-		return i, nil
+	if len(cands) > 0 {
+		var ps []string
+		for _, c := range cands[:min(len(cands), 8)] {
+			ps = append(ps, x.Symbols[c].Path)
+		}
+		more := ""
+		if len(cands) > len(ps) {
+			more = fmt.Sprintf("\n  … and %d more", len(cands)-len(ps))
+		}
+		return -1, fmt.Errorf("%q names %d symbols; give one of their paths:\n  %s%s", path, len(cands), strings.Join(ps, "\n  "), more)
 	}
 	near := nearPaths(x, path, 5)
 	msg := fmt.Sprintf("no symbol %q in this docpack", path)
@@ -167,6 +176,10 @@ func findSymbol(x *index.Index, path string) (int, error) {
 	return -1, fmt.Errorf("%s", msg)
 }
 
+// printSymbol writes one symbol's page as markdown, the sections docs.rs
+// shows (index.Sections) included, or fails with near matches. Links of the
+// docs keep their targets: a symbol of the docpack by its path, anything else
+// by its URL; a link that resolves to nothing is its text.
 func printSymbol(w io.Writer, x *index.Index, path string) error {
 	i, err := findSymbol(x, path)
 	if err != nil {

@@ -459,7 +459,11 @@ func (s *Server) find(ctx context.Context, path, pack string, module bool) (stri
 		if err != nil {
 			return "", nil, 0, err
 		}
-		if i, ok := x.ByPath(path); ok && (!module || x.Symbols[i].SymbolType == docpack.KindModule) {
+		if module {
+			if i, ok := x.ByPath(path); ok && x.Symbols[i].SymbolType == docpack.KindModule {
+				return n, x, i, nil
+			}
+		} else if i, _ := x.Lookup(path); i >= 0 {
 			return n, x, i, nil
 		}
 		if module {
