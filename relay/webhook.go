@@ -432,7 +432,7 @@ func (s *Server) lookupRepos(ctx context.Context, tx queue.Tx, delivery string, 
 		if !ok || githubapp.CheckRepoName(owner, name) != nil || (r.GetPrivate() && s.cfg.Private == config.PrivateSkip) {
 			continue
 		}
-		if _, _, err := tx.Insert(ctx, jobs.ResolveArgs{Owner: owner, Repo: name, InstallationID: inst, DeliveryID: delivery, Private: r.GetPrivate()}, nil); err != nil {
+		if err := tx.InsertThen(ctx, jobs.ResolveArgs{Owner: owner, Repo: name, InstallationID: inst, DeliveryID: delivery, Private: r.GetPrivate()}, nil, nil); err != nil {
 			return err
 		}
 		ans.Lookups = append(ans.Lookups, owner+"/"+name)

@@ -284,14 +284,17 @@ func (st *Store) Enqueue(ctx context.Context, tx queue.Tx, req Request) (Enqueue
 		req.Pull = int(pull)
 	}
 	res.JobID = id
-	riverID, _, err := tx.Insert(ctx, BuildArgs{JobID: id, Owner: req.Owner, Repo: req.Repo, SHA: req.SHA, Ref: req.Ref, InstallationID: req.InstallationID, Pull: req.Pull}, nil)
-	if err != nil {
-		return res, err
-	}
-	if _, err := tx.Exec(ctx, `UPDATE doctown_jobs SET river_job_id = ? WHERE id = ?`, riverID, id); err != nil {
-		return res, fmt.Errorf("record job: %w", err)
-	}
-	return res, nil
+	// In a webhook's shared transaction River's insert comes after every
+	// request's own writes (queue.Tx.InsertThen); the job row learns its
+	// River job then.
+	err = tx.InsertThen(ctx, BuildArgs{JobID: id, Owner: req.Owner, Repo: req.Repo, SHA: req.SHA, Ref: req.Ref, InstallationID: req.InstallationID, Pull: req.Pull}, nil,
+		func(ctx context.Context, riverID int64) error {
+			if _, err := tx.Exec(ctx, `UPDATE doctown_jobs SET river_job_id = ? WHERE id = ?`, riverID, id); err != nil {
+				return fmt.Errorf("record job: %w", err)
+			}
+			return nil
+		})
+	return res, err
 }
 
 // repush records a new push of a commit that already has a job (a force-push

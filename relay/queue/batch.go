@@ -16,7 +16,8 @@ import (
 // arrive while one is committing together, in one transaction with one
 // commit, each in its own savepoint, so a failing one rolls back only its
 // own writes; every caller still returns only after the commit that holds
-// its writes.
+// its writes. River inserts the transactions ask for (Tx.InsertThen) are
+// made at the end, all in one statement.
 
 // maxBatch bounds the transactions one group commit takes.
 const maxBatch = 64
@@ -110,6 +111,7 @@ func (r *riverQueue[TTx]) runBatch(batch []*batchReq) {
 		return
 	}
 	var kept []*batchReq
+	var later []laterInsert
 	for i, b := range batch {
 		if err := b.ctx.Err(); err != nil {
 			b.done <- err
@@ -123,7 +125,8 @@ func (r *riverQueue[TTx]) runBatch(batch []*batchReq) {
 		// The request's values (loggers, River's client) without its
 		// cancellation: see InTxShared.
 		bctx, bcancel := context.WithTimeout(context.WithoutCancel(b.ctx), batchTimeout)
-		ferr := b.fn(bctx, riverTx[TTx]{Querier: q, tx: tx, client: r.client})
+		var mine []laterInsert
+		ferr := b.fn(bctx, riverTx[TTx]{Querier: q, tx: tx, client: r.client, later: &mine})
 		bcancel()
 		if ferr != nil {
 			if _, err := q.Exec(ctx, "ROLLBACK TO SAVEPOINT "+sp); err != nil {
@@ -139,6 +142,7 @@ func (r *riverQueue[TTx]) runBatch(batch []*batchReq) {
 			b.done <- ferr
 		} else {
 			kept = append(kept, b)
+			later = append(later, mine...)
 		}
 		if _, err := q.Exec(ctx, "RELEASE SAVEPOINT "+sp); err != nil {
 			err = fmt.Errorf("release savepoint: %w", err)
@@ -148,6 +152,10 @@ func (r *riverQueue[TTx]) runBatch(batch []*batchReq) {
 			}
 			return
 		}
+	}
+	if err := (riverTx[TTx]{Querier: q, tx: tx, client: r.client}).insertLater(ctx, later); err != nil {
+		r.failBatch(ctx, kept, rollback, err)
+		return
 	}
 	if err := commit(ctx); err != nil {
 		err = fmt.Errorf("commit: %w", err)
