@@ -97,6 +97,23 @@ func ExtractiveDoc(s docpack.Symbol) docpack.Doc {
 		switch strings.ToLower(sec.title) {
 		case "":
 			summary, rest := firstParagraph(body)
+			if summary != "" && noWords(summary) {
+				// A paragraph of badges, link definitions or <br> (dtolnay's
+				// crate roots): the summary is the first paragraph with
+				// words; what comes before it stays in the description.
+				for r := rest; r != ""; {
+					p, next := firstParagraph(r)
+					if p == "" || next == r {
+						break // a code block: no summary after the badges
+					}
+					if !noWords(p) {
+						desc = append(desc, strings.TrimSpace(body[:len(body)-len(r)]))
+						summary, rest = p, next
+						break
+					}
+					r = next
+				}
+			}
 			doc.Summary = summary
 			if rest != "" {
 				desc = append(desc, rest)
@@ -199,6 +216,17 @@ func heading(s string) (int, string, bool) {
 		return 0, "", false
 	}
 	return n, strings.TrimSpace(s[n:]), true
+}
+
+// noWordsRe matches what a paragraph holds that is no words: images (a
+// badge, linked or not, inline or by reference), link reference
+// definitions, HTML tags and entities.
+var noWordsRe = regexp.MustCompile(`\[!\[[^\]]*\](?:\([^)]*\)|\[[^\]]*\])?\](?:\([^)]*\)|\[[^\]]*\])?|!\[[^\]]*\](?:\([^)]*\)|\[[^\]]*\])?|(?m)^\s*\[[^\]]+\]:\s*\S+.*$|<[^>]*>|&[a-z]+;`)
+
+// noWords reports whether a paragraph is only images, link definitions and
+// HTML: nothing a summary could say.
+func noWords(p string) bool {
+	return strings.TrimSpace(noWordsRe.ReplaceAllString(p, "")) == ""
 }
 
 // firstParagraph returns the text up to the first blank line (or code block),

@@ -54,6 +54,46 @@ func TestExtractiveDoc(t *testing.T) {
 			},
 		},
 		{
+			// dtolnay's crate roots (anyhow, semver, syn, thiserror) open
+			// with a line of badge images, their definitions and a <br>:
+			// no words to summarise. They stay in the description.
+			name: "badges before the summary",
+			sym: docpack.Symbol{ID: "h", Name: "anyhow", SymbolType: docpack.KindModule, DocComments: strings.Join([]string{
+				"[![github]](https://github.com/dtolnay/anyhow)&ensp;[![crates-io]](https://crates.io/crates/anyhow)&ensp;[![docs-rs]](https://docs.rs/anyhow)",
+				"",
+				"[github]: https://img.shields.io/badge/github-8da0cb",
+				"[crates-io]: https://img.shields.io/badge/crates.io-fc8d62",
+				"",
+				"<br>",
+				"",
+				"This library provides [`anyhow::Error`][Error], a trait object based error",
+				"type.",
+				"",
+				"More.",
+			}, "\n")},
+			want: docpack.Doc{
+				SymbolID: "h", Summary: "This library provides [`anyhow::Error`][Error], a trait object based error type.",
+				Description: "[![github]](https://github.com/dtolnay/anyhow)&ensp;[![crates-io]](https://crates.io/crates/anyhow)&ensp;[![docs-rs]](https://docs.rs/anyhow)\n\n" +
+					"[github]: https://img.shields.io/badge/github-8da0cb\n[crates-io]: https://img.shields.io/badge/crates.io-fc8d62\n\n<br>\n\nMore.",
+				Source: docpack.DocFromComments,
+			},
+		},
+		{
+			name: "an image and words is a summary",
+			sym:  docpack.Symbol{ID: "i", Name: "x", DocComments: "![logo](logo.svg) Fast maps.\n\nMore."},
+			want: docpack.Doc{SymbolID: "i", Summary: "![logo](logo.svg) Fast maps.", Description: "More.", Source: docpack.DocFromComments},
+		},
+		{
+			name: "badges then code",
+			sym:  docpack.Symbol{ID: "k", Name: "x", DocComments: "[![ci]](https://ci)\n\n```\nlet a = 1;\n```"},
+			want: docpack.Doc{SymbolID: "k", Summary: "[![ci]](https://ci)", Description: "```\nlet a = 1;\n```", Source: docpack.DocFromComments},
+		},
+		{
+			name: "only badges",
+			sym:  docpack.Symbol{ID: "j", Name: "x", DocComments: "[![ci]](https://ci)"},
+			want: docpack.Doc{SymbolID: "j", Summary: "[![ci]](https://ci)", Source: docpack.DocFromComments},
+		},
+		{
 			name: "heading inside code block is not a section",
 			sym:  docpack.Symbol{ID: "b", Name: "x", DocComments: "Summary.\n\n```\n# Errors\n```"},
 			want: docpack.Doc{SymbolID: "b", Summary: "Summary.", Description: "```\n# Errors\n```", Source: docpack.DocFromComments},
