@@ -40,6 +40,9 @@ type Index struct {
 	implementors map[int][]int
 	// reexports are the items a module makes public under another path.
 	reexports map[string][]Reexport
+	// inlined are the items inlined from other crates by their path there
+	// (Symbol.InlinedFrom.Path), for the links of their docs.
+	inlined map[string][]int
 
 	// Children and items are put in reading order when first asked for: the
 	// first frame shows a few of the lists, sorting all of them costs it.
@@ -148,6 +151,14 @@ func newIndex(m *docpack.Manifest, symbols []docpack.Symbol, docs DocSource, byI
 	}
 	x.addPublicPaths()
 	x.addReexports()
+	for i := range symbols {
+		if f := symbols[i].InlinedFrom; f != nil {
+			if x.inlined == nil {
+				x.inlined = map[string][]int{}
+			}
+			x.inlined[f.Path] = append(x.inlined[f.Path], i)
+		}
+	}
 	for _, c := range m.Crates {
 		if _, ok := modules[c.Name]; !ok {
 			modules[c.Name] = -1

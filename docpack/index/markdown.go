@@ -425,6 +425,9 @@ func (x *Index) ResolveLink(dest string, from int) (LinkTarget, bool) {
 		}
 		return false
 	}
+	if t, ok := x.resolveInlinedLink(d, from, fit); ok {
+		return t, true
+	}
 	if i := x.ResolvePath(d, from, fit); i >= 0 {
 		return LinkTarget{Symbol: i}, true
 	}
@@ -465,6 +468,80 @@ func linkPath(dest string) (string, []docpack.Kind) {
 		}
 	}
 	return stripGenerics(strings.TrimPrefix(d, "::")), kinds
+}
+
+// resolveInlinedLink resolves a link in the docs of an item inlined from
+// another crate in that crate's scope, as rustdoc does: `crate::x` and
+// `dep::x` are that crate's x, inlined here or else on docs.rs; a relative
+// name is first looked for among the items inlined from the modules around
+// the item there. ok is false when the crate's own resolution is to be used.
+func (x *Index) resolveInlinedLink(d string, from int, fit func(docpack.Kind) bool) (LinkTarget, bool) {
+	if from < 0 || from >= len(x.Symbols) || x.Symbols[from].InlinedFrom == nil {
+		return LinkTarget{}, false
+	}
+	f := x.Symbols[from].InlinedFrom
+	find := func(path string) int {
+		for _, i := range x.inlined[path] {
+			if fit(x.Symbols[i].SymbolType) {
+				return i
+			}
+		}
+		return -1
+	}
+	there := func(abs string) (LinkTarget, bool) {
+		if i := find(abs); i >= 0 {
+			return LinkTarget{Symbol: i}, true
+		}
+		return LinkTarget{Symbol: -1, URL: "https://docs.rs/" + strings.ReplaceAll(f.Crate, "_", "-") + "/latest/" + f.Crate + "/?search=" + lastSeg(abs)}, true
+	}
+	// The module the item is in there: a member (method, field, variant,
+	// associated item) is two segments below it.
+	mod := parentPath(f.Path)
+	switch x.Symbols[from].SymbolType {
+	case docpack.KindMethod, docpack.KindField, docpack.KindVariant, docpack.KindTraitMethod,
+		docpack.KindAssocType, docpack.KindAssocConst:
+		mod = parentPath(mod)
+	case docpack.KindModule:
+		mod = f.Path
+	}
+	head, rest, _ := strings.Cut(d, "::")
+	switch head {
+	case "crate", f.Crate:
+		abs := f.Crate
+		if rest != "" {
+			abs += "::" + rest
+		}
+		return there(abs)
+	case "self", "super":
+		segs := strings.Split(d, "::")
+		m := mod
+		for len(segs) > 0 && (segs[0] == "self" || segs[0] == "super") {
+			if segs[0] == "super" {
+				m = parentPath(m)
+			}
+			segs = segs[1:]
+		}
+		if len(segs) == 0 {
+			return there(m)
+		}
+		return there(m + "::" + strings.Join(segs, "::"))
+	case "Self":
+		return LinkTarget{}, false
+	}
+	for scope := mod; strings.Contains(scope, "::"); scope = parentPath(scope) {
+		if i := find(scope + "::" + d); i >= 0 {
+			return LinkTarget{Symbol: i}, true
+		}
+	}
+	if i := find(f.Crate + "::" + d); i >= 0 {
+		return LinkTarget{Symbol: i}, true
+	}
+	if rest != "" && x.ResolvePath(d, from, fit) < 0 && !stdCrates[head] && !x.isLocalCrate(head) && strings.ToLower(head) == head {
+		// A path in that crate's module (rand_core's [`impls::fill_bytes_via_next`])
+		// that is not inlined here: its page there.
+		return there(mod + "::" + d)
+	}
+	return LinkTarget{}, false
 }
 
 func (x *Index) isLocalCrate(name string) bool {

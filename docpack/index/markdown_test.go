@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/doctown/doctown/docpack"
 	"github.com/doctown/doctown/docpack/index"
 )
 
@@ -193,5 +194,43 @@ func TestFootnotes(t *testing.T) {
 	}
 	if got, want := index.StripFootnoteRefs("Designed by Bernstein[^1], see `[^a-z]` and [^note]."), "Designed by Bernstein, see `[^a-z]` and ."; got != want {
 		t.Errorf("StripFootnoteRefs = %q, want %q", got, want)
+	}
+}
+
+// The docs of an item inlined from another crate link in that crate's scope,
+// as rustdoc resolves them: tracing's copy of tracing_core::Subscriber says
+// [`crate::callsite`] meaning tracing_core's module, not tracing's.
+func TestResolveLinkInlined(t *testing.T) {
+	from := func(path string) *docpack.InlinedFrom {
+		return &docpack.InlinedFrom{Crate: "dep", Version: "1.0.0", Path: path}
+	}
+	syms := []docpack.Symbol{
+		{ID: "root", Name: "top", Path: "top", Crate: "top", SymbolType: docpack.KindModule},
+		{ID: "own-callsite", Name: "callsite", Path: "top::Meta::callsite", Crate: "top", SymbolType: docpack.KindMethod, Parent: "root"},
+		{ID: "sub", Name: "Subscriber", Path: "top::Subscriber", Crate: "top", SymbolType: docpack.KindTrait, Parent: "root", InlinedFrom: from("dep::subscriber::Subscriber")},
+		{ID: "interest", Name: "Interest", Path: "top::Interest", Crate: "top", SymbolType: docpack.KindStruct, Parent: "root", InlinedFrom: from("dep::subscriber::Interest")},
+		{ID: "level", Name: "Lvl", Path: "top::Lvl", Crate: "top", SymbolType: docpack.KindStruct, Parent: "root", InlinedFrom: from("dep::Level")},
+	}
+	x := index.New(nil, syms, nil)
+	sub, _ := x.ByID("sub")
+	for _, tc := range []struct{ dest, id, url string }{
+		{"crate::Level", "level", ""},
+		{"dep::Level", "level", ""},
+		{"Interest", "interest", ""},
+		{"Level", "level", ""},
+		{"crate::callsite", "", "https://docs.rs/dep/latest/dep/?search=callsite"},
+		{"super::Level", "level", ""},
+		{"self::Interest", "interest", ""},
+		{"impls::helper", "", "https://docs.rs/dep/latest/dep/?search=helper"},
+	} {
+		got, ok := x.ResolveLink(tc.dest, sub)
+		switch {
+		case tc.id != "":
+			if !ok || got.Symbol < 0 || x.Symbols[got.Symbol].ID != tc.id {
+				t.Errorf("%s: got %+v %v, want %s", tc.dest, got, ok, tc.id)
+			}
+		case !ok || got.URL != tc.url:
+			t.Errorf("%s: got %+v %v, want %s", tc.dest, got, ok, tc.url)
+		}
 	}
 }

@@ -84,6 +84,10 @@ type crateScore struct {
 	extra    []string // our items rustdoc does not list
 	docDiff  []string
 	bogus    []string // our items under a path the crate does not define (bogusPaths)
+	// Intra-doc links of inlined items (scoreInlined): rustdoc's, ours
+	// alike, and the others.
+	linksTotal, linksAgree int
+	linksBad               []string
 }
 
 func (c *crateScore) total(class map[docpack.Kind]*score) score {
