@@ -7,7 +7,9 @@
 package mcpserver
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strconv"
@@ -235,26 +237,47 @@ func (s *Server) register() {
 	mcp.AddTool(s.server, &mcp.Tool{
 		Name:        "list_docpacks",
 		Description: "List the docpacks (crates at a commit) this server can answer from.",
-	}, s.listDocpacks)
+	}, readableText(s.listDocpacks))
 	mcp.AddTool(s.server, &mcp.Tool{
 		Name: "search_symbols",
 		Description: "Search the public API by name or path. Exact paths and names rank first, then fuzzy matches. " +
 			"Returns paths to pass to get_item, with kinds and one-line summaries; paged.",
-	}, s.search)
+	}, readableText(s.search))
 	mcp.AddTool(s.server, &mcp.Tool{
 		Name: "get_item",
 		Description: "Read one item: its signature, docs, examples and source location; for a type its fields, " +
 			"methods and trait implementations; for a trait its methods and implementors.",
-	}, s.getItem)
+	}, readableText(s.getItem))
 	mcp.AddTool(s.server, &mcp.Tool{
 		Name: "get_changes",
 		Description: "The public API changes from docpack base to docpack head (e.g. two versions of a crate): " +
 			"items added, removed, moved and changed, each with its semver severity, and the overall verdict (major/minor/patch); paged.",
-	}, s.getChanges)
+	}, readableText(s.getChanges))
 	mcp.AddTool(s.server, &mcp.Tool{
 		Name:        "list_module",
 		Description: "List a module's items (submodules, types, traits, functions, macros …) with summaries; paged.",
-	}, s.listModule)
+	}, readableText(s.listModule))
+}
+
+// readableText makes a tool's text content its answer as JSON without Go's
+// HTML escaping: the SDK's own (json.Marshal) writes every < > & of a
+// signature as \u003c \u003e \u0026, which an agent reads as they are, at
+// six characters (and several tokens) each. The structured content is the
+// same JSON.
+func readableText[In, Out any](h mcp.ToolHandlerFor[In, Out]) mcp.ToolHandlerFor[In, Out] {
+	return func(ctx context.Context, req *mcp.CallToolRequest, in In) (*mcp.CallToolResult, Out, error) {
+		res, out, err := h(ctx, req, in)
+		if err != nil || res != nil {
+			return res, out, err
+		}
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false)
+		if enc.Encode(out) != nil {
+			return nil, out, nil // the SDK marshals it, and reports the error
+		}
+		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: strings.TrimSuffix(b.String(), "\n")}}}, out, nil
+	}
 }
 
 func (s *Server) listDocpacks(ctx context.Context, _ *mcp.CallToolRequest, _ ListInput) (*mcp.CallToolResult, ListOutput, error) {

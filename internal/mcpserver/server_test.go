@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -294,5 +295,35 @@ func TestGetChanges(t *testing.T) {
 	}
 	if msg := call(t, cs, "get_changes", map[string]any{"base": "nope", "head": packs[0].Name}, &out); !strings.Contains(msg, "nope") {
 		t.Errorf("unknown docpack: %q", msg)
+	}
+}
+
+// TestTextContentReadable: the text an agent reads of each answer is its JSON
+// with <, > and & as they are, not \u003c…\u003e (Go's HTML escaping: every
+// generic signature paid 6 characters a bracket), and the same JSON as the
+// structured content.
+func TestTextContentReadable(t *testing.T) {
+	cs := connect(t, demoLib(t), 0)
+	res, err := cs.CallTool(t.Context(), &mcp.CallToolParams{Name: "get_item", Arguments: map[string]any{"path": "demo_crate::Registry"}})
+	if err != nil || res.IsError {
+		t.Fatalf("get_item: %v %+v", err, res)
+	}
+	var text string
+	for _, c := range res.Content {
+		if tc, ok := c.(*mcp.TextContent); ok {
+			text += tc.Text
+		}
+	}
+	if strings.Contains(text, `\u003c`) || strings.Contains(text, `\u0026`) || !strings.Contains(text, "Registry<") {
+		t.Errorf("text content escapes HTML or lacks the signature: %.300s", text)
+	}
+	var fromText, fromStruct any
+	b, _ := json.Marshal(res.StructuredContent)
+	if err := json.Unmarshal([]byte(text), &fromText); err != nil {
+		t.Fatalf("text content is not JSON: %v", err)
+	}
+	_ = json.Unmarshal(b, &fromStruct)
+	if !reflect.DeepEqual(fromText, fromStruct) {
+		t.Errorf("text content and structured content differ")
 	}
 }
