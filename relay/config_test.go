@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -90,5 +91,23 @@ func TestUploadTokens(t *testing.T) {
 				t.Fatalf("Verify = %v, want %v", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestRelayBinaryLinksNoTUI: the relay's binary carries neither doctown's
+// TUI nor the terminal libraries (Bubble Tea, glamour, lipgloss): version
+// and exit codes come from a leaf package.
+func TestRelayBinaryLinksNoTUI(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go list")
+	}
+	out, err := exec.Command("go", "list", "-deps", "github.com/doctown/doctown/cmd/relay").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	for _, p := range strings.Fields(string(out)) {
+		if strings.HasPrefix(p, "github.com/doctown/doctown/tui") || strings.HasPrefix(p, "charm.land/") {
+			t.Errorf("cmd/relay links %s", p)
+		}
 	}
 }

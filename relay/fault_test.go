@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/doctown/doctown/relay/commons/api"
 	"github.com/doctown/doctown/relay/config"
 	"github.com/doctown/doctown/relay/dispatch"
 	"github.com/doctown/doctown/relay/jobs"
@@ -171,5 +172,47 @@ func TestSecretRules(t *testing.T) {
 	}
 	if cfg.WebhookSecret != testSecret {
 		t.Errorf("secret not trimmed: %q", cfg.WebhookSecret)
+	}
+}
+
+// TestPageCacheInDataDir: the commons' cache of docpacks read for pages
+// (an upload or a local build adopted, or a stored copy fetched again) lives
+// in the data dir's tmp (cleared at start-up), not in the system's temporary
+// directory, which it could fill (its files are unlinked once open: this
+// looks at the process's open files).
+func TestPageCacheInDataDir(t *testing.T) {
+	if _, err := os.Stat("/proc/self/fd"); err != nil {
+		t.Skip("needs /proc")
+	}
+	e := newEnv(t)
+	dataDir := t.TempDir()
+	first := startRelay(t, e, relayOpts{dataDir: dataDir, deps: Deps{Build: dispatch.PipelineBuild(nil, nil, "test")}})
+	sha := e.shas["acme/alpha"]
+	if code, body := first.send(t, signedHook("push", pushPayload("acme/alpha", "refs/heads/main", sha))); code != http.StatusAccepted {
+		t.Fatalf("push: %d %s", code, body)
+	}
+	waitAllDone(t, first.Server, 1)
+	first.stop(t)
+	// A relay that did not build it reads the stored copy for the page.
+	r := startRelay(t, e, relayOpts{dataDir: dataDir, deps: Deps{Build: holdBuild}})
+	getBody(t, r.URL+api.PagePath("acme", "alpha", sha))
+	fds, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inDataDir := 0
+	for _, fd := range fds {
+		target, err := os.Readlink(filepath.Join("/proc/self/fd", fd.Name()))
+		if err != nil || !strings.HasSuffix(strings.TrimSuffix(target, " (deleted)"), ".docpack") {
+			continue
+		}
+		if strings.HasPrefix(target, filepath.Join(r.cfg.DataDir, "tmp")+string(filepath.Separator)) {
+			inDataDir++
+		} else {
+			t.Errorf("a cached docpack outside the data dir: %s", target)
+		}
+	}
+	if inDataDir == 0 {
+		t.Error("no cached docpack open in the data dir's tmp after a page was served")
 	}
 }
