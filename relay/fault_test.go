@@ -206,10 +206,12 @@ func TestPageCacheInDataDir(t *testing.T) {
 		if err != nil || !strings.HasSuffix(strings.TrimSuffix(target, " (deleted)"), ".docpack") {
 			continue
 		}
-		if strings.HasPrefix(target, filepath.Join(r.cfg.DataDir, "tmp")+string(filepath.Separator)) {
+		// (Relays of other tests in this process may hold their own.)
+		switch {
+		case strings.HasPrefix(target, filepath.Join(r.cfg.DataDir, "tmp")+string(filepath.Separator)):
 			inDataDir++
-		} else {
-			t.Errorf("a cached docpack outside the data dir: %s", target)
+		case filepath.Dir(target) == filepath.Clean(os.TempDir()):
+			t.Errorf("a cached docpack in the system's temporary directory: %s", target)
 		}
 	}
 	if inDataDir == 0 {
