@@ -57,7 +57,8 @@ const (
 	gateRecallAll       = 0.99
 	gateCrateRecall     = 0.95 // per crate, for crates with at least gateCrateMin items
 	gateCrateMin        = 20
-	gateLowCrates       = 0 // crates allowed under gateCrateRecall
+	gateLowCrates       = 0    // crates allowed under gateCrateRecall
+	gateShownPaths      = 0.83 // module-level items whose display path is the one rustdoc shows them at
 )
 
 // score counts one kind (or one crate) of one class of items.
@@ -88,6 +89,11 @@ type crateScore struct {
 	// alike, and the others.
 	linksTotal, linksAgree int
 	linksBad               []string
+	// shown counts the module-level items whose defining path (rustdoc's
+	// paths table) is public, and how many of ours are shown there;
+	// shownDiff lists the others (compareShownPaths).
+	shown, shownSame int
+	shownDiff        []string
 }
 
 func (c *crateScore) total(class map[docpack.Kind]*score) score {
@@ -145,7 +151,61 @@ func scoreCrateResult(t *testing.T, crateDir string, doc *rdDoc, features []stri
 			own = append(own, s)
 		}
 	}
-	return compareSymbols(own, rustdocPublic(doc, crateDir), func(s docpack.Symbol) string { return s.File }), res
+	rds := rustdocPublic(doc, crateDir)
+	cs := compareSymbols(own, rds, func(s docpack.Symbol) string { return s.File })
+	compareShownPaths(cs, own, rds, doc)
+	return cs, res
+}
+
+// compareShownPaths scores display paths. rustdoc's "paths" table gives the
+// path an item of the crate is defined at; where every module of that path
+// is public rustdoc shows the item there, and a re-export elsewhere (not
+// #[doc(inline)]) is listed as a re-export: so for each module-level item
+// (not members, not impls) whose defining path is one of its public paths,
+// our display path should be it — rand's Distribution is
+// rand::distributions::Distribution, not rand::prelude::Distribution of a
+// #[doc(no_inline)] use. Items defined in private modules are shown where
+// they are re-exported, which the table does not say: not scored.
+func compareShownPaths(cs *crateScore, own []docpack.Symbol, rds []rdSym, doc *rdDoc) {
+	ours := map[string][]docpack.Symbol{}
+	key := func(file string, line int, kind docpack.Kind, name string) string {
+		return fmt.Sprintf("%s:%d:%s:%s", file, line, kind, name)
+	}
+	for _, o := range own {
+		k := key(o.File, o.Line, o.SymbolType, o.Name)
+		ours[k] = append(ours[k], o)
+	}
+	seen := map[rdID]bool{}
+	for _, r := range rds {
+		switch r.kind {
+		case docpack.KindStruct, docpack.KindEnum, docpack.KindUnion, docpack.KindTrait, docpack.KindFunction,
+			docpack.KindConst, docpack.KindStatic, docpack.KindTypeAlias, docpack.KindMacro:
+		default:
+			continue
+		}
+		if r.item == nil || seen[r.item.ID] {
+			continue
+		}
+		seen[r.item.ID] = true
+		pe, ok := doc.Paths[r.item.ID]
+		if !ok || pe.Crate != 0 || len(pe.Path) == 0 {
+			continue
+		}
+		want := strings.Join(pe.Path, "::")
+		for _, o := range ours[key(r.file, r.line, r.kind, r.name)] {
+			if o.Path != want && !slices.Contains(o.PublicPaths, want) {
+				continue
+			}
+			cs.shown++
+			if o.Path == want {
+				cs.shownSame++
+			} else {
+				cs.shownDiff = append(cs.shownDiff, want+" shown as "+o.Path)
+			}
+			break
+		}
+	}
+	slices.Sort(cs.shownDiff)
 }
 
 // compareSymbols matches our symbols with rustdoc's items and scores them;
@@ -398,6 +458,7 @@ func logLists(t *testing.T, cs *crateScore, n int) {
 	show("extra", cs.extra)
 	show("doc differs", cs.docDiff)
 	show("under a path the crate does not define", cs.bogus)
+	show("shown at another path than rustdoc's", cs.shownDiff)
 }
 
 // regCrate is a library crate of the registry and the features it is
@@ -569,11 +630,13 @@ func TestAccuracyRealCrates(t *testing.T) {
 	src, all := map[docpack.Kind]*score{}, map[docpack.Kind]*score{}
 	var rows []string
 	low, bogus := 0, 0
+	shown, shownSame := 0, 0
 	fr := &inlinedReport{kinds: map[docpack.Kind]*score{}}
 	skipped := eachRegistryCrate(t, nil, func(t *testing.T, rc regCrate, doc *rdDoc) {
 		cs, res := scoreCrateResult(t, rc.dir, doc, expandFeatures(filepath.Join(rc.dir, "Cargo.toml"), rc.features))
 		fr.add(t, rc, doc, res)
 		bogus += len(cs.bogus)
+		shown, shownSame = shown+cs.shown, shownSame+cs.shownSame
 		for k, s := range cs.src {
 			if src[k] == nil {
 				src[k] = &score{}
@@ -619,6 +682,10 @@ func TestAccuracyRealCrates(t *testing.T) {
 		t.Errorf("with generated items: recall %.3f; want >= %.2f", ta.recall(), gateRecallAll)
 	}
 	t.Logf("%d symbols under a path the crate does not define", bogus)
+	t.Logf("display paths: %d of %d module-level items shown at rustdoc's path (%.3f)", shownSame, shown, ratio(shownSame, shown))
+	if ratio(shownSame, shown) < gateShownPaths {
+		t.Errorf("display paths: %.3f of module-level items at rustdoc's path; want >= %.3f", ratio(shownSame, shown), gateShownPaths)
+	}
 	if bogus > 0 {
 		t.Errorf("%d symbols under a path the crate does not define (a member's path is its owner's plus its name)", bogus)
 	}

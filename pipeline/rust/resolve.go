@@ -32,7 +32,11 @@ type resolver struct {
 	shownIn map[*rawItem]string   // module path an exported item is shown in
 	expVia  map[*rawItem][]string // attributes of the re-export that gave the public path
 	paths   map[*rawItem][]string // every public path of exported items, in the order found
-	visited map[string]string     // module path → public path
+	// noInline are the public paths #[doc(no_inline)] re-exports give: rustdoc
+	// lists them as re-exports, so they are never an item's display path
+	// (rand::prelude::StdRng; the item is shown at rand::rngs::StdRng).
+	noInline map[string]bool
+	visited  map[string]string // module path → public path
 	// docCfgOn: the crate turns on rustdoc's doc_cfg in docs.rs's build, so
 	// docs.rs badges items (shownChain).
 	docCfgOn bool
@@ -296,6 +300,7 @@ func (r *resolver) computeExports(all []*rawItem) {
 				for _, n := range r.globNames(t, map[string]bool{}) {
 					if r.hiddenOK(n.it) && n.it.sym.Visibility == "pub" {
 						r.export(n.it, prefix+"::"+n.name, mp, u.attrs)
+						r.markNoInline(u, prefix+"::"+n.name)
 					}
 				}
 				r.globForeign(mp, t, u.attrs, map[string]bool{})
@@ -316,10 +321,22 @@ func (r *resolver) computeExports(all []*rawItem) {
 				}
 				if r.hiddenOK(it) && it.sym.SymbolType != docpack.KindImpl && (it.sym.Visibility == "pub" || it.parent != nil) {
 					r.export(it, prefix+"::"+u.alias, mp, u.attrs)
+					r.markNoInline(u, prefix+"::"+u.alias)
 				}
 			}
 		}
 	}
+}
+
+// markNoInline records path as given by u when u is #[doc(no_inline)].
+func (r *resolver) markNoInline(u useEntry, path string) {
+	if !u.noInline {
+		return
+	}
+	if r.noInline == nil {
+		r.noInline = map[string]bool{}
+	}
+	r.noInline[path] = true
 }
 
 // reachable reports whether it is exported when #[doc(hidden)] modules and
@@ -643,6 +660,12 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) ([]docpack.Sym
 		if p.parent != nil {
 			s.Parent = ids[p.parent]
 		}
+		if p.it.parent == nil && p.it != r.root && s.SymbolType != docpack.KindImpl && p.public && p.path != r.exp[p.it] {
+			// Shown at another of its paths than the first found: its parent
+			// is the module of that path (rand::rngs for rand::rngs::StdRng,
+			// first found through rand::prelude).
+			s.Parent = shownParent(p.path, modIDs, ids[r.root])
+		}
 		if s.Parent == "" && p.it != r.root {
 			s.Parent = shownParent(p.path, modIDs, ids[r.root])
 		}
@@ -704,7 +727,10 @@ func (r *resolver) displayPaths() func(string) string {
 		if len(ps) < 2 {
 			continue
 		}
-		slices.SortFunc(ps, shorterPath(it.sym.Name))
+		shorter := shorterPath(it.sym.Name)
+		slices.SortFunc(ps, func(a, b string) int {
+			return cmp.Or(boolCompare(r.noInline[a], r.noInline[b]), shorter(a, b))
+		})
 		if from := r.exp[it]; ps[0] != from {
 			exact[from] = ps[0]
 			if k := it.sym.SymbolType; k == docpack.KindModule || typeKinds[k] {
