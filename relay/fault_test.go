@@ -179,7 +179,7 @@ func TestSecretRules(t *testing.T) {
 // (an upload or a local build adopted, or a stored copy fetched again) lives
 // in the data dir's tmp (cleared at start-up), not in the system's temporary
 // directory, which it could fill (its files are unlinked once open: this
-// looks at the process's open files).
+// looks at the process's open files), and a stopped relay closes them.
 func TestPageCacheInDataDir(t *testing.T) {
 	if _, err := os.Stat("/proc/self/fd"); err != nil {
 		t.Skip("needs /proc")
@@ -192,7 +192,13 @@ func TestPageCacheInDataDir(t *testing.T) {
 		t.Fatalf("push: %d %s", code, body)
 	}
 	waitAllDone(t, first.Server, 1)
+	if openDocpacks(t, filepath.Join(dataDir, "tmp")) == 0 {
+		t.Error("the built docpack is not cached for its pages")
+	}
 	first.stop(t)
+	if n := openDocpacks(t, filepath.Join(dataDir, "tmp")); n != 0 {
+		t.Errorf("%d cached docpacks still open after the relay stopped", n)
+	}
 	// A relay that did not build it reads the stored copy for the page.
 	r := startRelay(t, e, relayOpts{dataDir: dataDir, deps: Deps{Build: holdBuild}})
 	getBody(t, r.URL+api.PagePath("acme", "alpha", sha))
@@ -217,4 +223,22 @@ func TestPageCacheInDataDir(t *testing.T) {
 	if inDataDir == 0 {
 		t.Error("no cached docpack open in the data dir's tmp after a page was served")
 	}
+}
+
+// openDocpacks counts the files under dir ending in .docpack that this
+// process holds open.
+func openDocpacks(t *testing.T, dir string) int {
+	t.Helper()
+	fds, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, fd := range fds {
+		target, err := os.Readlink(filepath.Join("/proc/self/fd", fd.Name()))
+		if err == nil && strings.HasPrefix(target, dir+string(filepath.Separator)) && strings.HasSuffix(strings.TrimSuffix(target, " (deleted)"), ".docpack") {
+			n++
+		}
+	}
+	return n
 }

@@ -198,6 +198,7 @@ func NewServer(ctx context.Context, cfg config.Config, deps Deps) (*Server, erro
 // Close releases the database. Run calls it on its way out.
 func (s *Server) Close() {
 	s.closeOnce.Do(func() {
+		s.commons.Close()
 		if err := s.q.Close(); err != nil {
 			s.log.Error("close database", "err", err)
 		}

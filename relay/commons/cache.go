@@ -133,6 +133,30 @@ func (c *packCache) get(ctx context.Context, key string) (*openPack, error) {
 	return p, nil
 }
 
+// clear empties the cache: each docpack's file is closed once the requests
+// reading it are done.
+func (c *packCache) clear() {
+	c.mu.Lock()
+	var packs []*openPack
+	for el := c.order.Front(); el != nil; el = el.Next() {
+		packs = append(packs, el.Value.(*cacheItem).pack)
+	}
+	c.order.Init()
+	c.items = make(map[string]*list.Element)
+	c.mu.Unlock()
+	for _, p := range packs {
+		p.mu.Lock()
+		p.evicted = true
+		p.mu.Unlock()
+		p.release()
+	}
+}
+
+// Close empties the docpack cache, closing its files (unlinked: the disk
+// space they hold comes back only then). A relay stopping in a process
+// that goes on (a test, an embedding program) calls it.
+func (h *Handler) Close() { h.packs.clear() }
+
 // lookup returns a cached pack with a reference taken, or nil.
 func (c *packCache) lookup(key string) *openPack {
 	c.mu.Lock()
