@@ -58,7 +58,7 @@ const (
 	gateCrateRecall     = 0.95 // per crate, for crates with at least gateCrateMin items
 	gateCrateMin        = 20
 	gateLowCrates       = 0    // crates allowed under gateCrateRecall
-	gateShownPaths      = 0.83 // module-level items whose display path is the one rustdoc shows them at
+	gateShownPaths      = 0.99 // module-level items whose display path is the one rustdoc shows them at
 )
 
 // score counts one kind (or one crate) of one class of items.

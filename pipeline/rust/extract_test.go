@@ -168,7 +168,12 @@ func TestDisplayPaths(t *testing.T) {
 		{"serde", "serde::Serialize", docpack.KindTrait, "serde::ser::Serialize", "serde::Serialize::serialize"},
 		{"hashbrown", "hashbrown::HashMap", docpack.KindStruct, "hashbrown::hash_map::HashMap", "hashbrown::HashMap::with_hasher"},
 		{"rand", "rand::rngs::StdRng", docpack.KindStruct, "", "rand::rngs::StdRng::from_seed"},
-		{"petgraph", "petgraph::algo::dijkstra", docpack.KindFunction, "petgraph::algo::dijkstra::dijkstra", ""},
+		// Declared in a public module and re-exported without #[doc(inline)]:
+		// rustdoc shows it where it is declared and lists the re-export.
+		{"petgraph", "petgraph::algo::dijkstra::dijkstra", docpack.KindFunction, "petgraph::algo::dijkstra", ""},
+		{"indexmap", "indexmap::map::IndexMap", docpack.KindStruct, "indexmap::IndexMap", "indexmap::map::IndexMap::with_hasher"},
+		// #[doc(no_inline)] pub use in rand::prelude: never the display path.
+		{"rand", "rand::distributions::Distribution", docpack.KindTrait, "rand::prelude::Distribution", "rand::distributions::Distribution::sample"},
 	} {
 		t.Run(tt.crate, func(t *testing.T) {
 			dir := registryCrate(t, tt.crate)

@@ -576,10 +576,20 @@ func (g *grafter) add(i int, path, parentID string, cond []cfgexpr.Expr, seen ma
 }
 
 // docNoInline reports whether attrs hold #[doc(no_inline)].
-func docNoInline(attrs []string) bool {
+func docNoInline(attrs []string) bool { return docFlag(attrs, "no_inline") }
+
+// docFlag reports whether attrs hold #[doc(…)] naming flag (inline,
+// no_inline) among its words.
+func docFlag(attrs []string, flag string) bool {
 	for _, a := range attrs {
-		if c := strings.ReplaceAll(a, " ", ""); strings.HasPrefix(c, "#[doc(") && strings.Contains(c, "no_inline") {
-			return true
+		c := strings.ReplaceAll(a, " ", "")
+		if !strings.HasPrefix(c, "#[doc(") {
+			continue
+		}
+		for _, w := range strings.FieldsFunc(c[len("#[doc("):], func(r rune) bool { return r == ',' || r == ')' || r == ']' }) {
+			if w == flag {
+				return true
+			}
 		}
 	}
 	return false

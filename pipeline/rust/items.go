@@ -93,6 +93,9 @@ type useEntry struct {
 	// noInline is #[doc(no_inline)]: rustdoc lists the re-export as such,
 	// without inlining an item of another crate.
 	noInline bool
+	// inline is #[doc(inline)]: rustdoc shows the item here too, even when
+	// it is public where it is declared.
+	inline bool
 	// attrs are the use's #[cfg(…)] attributes and those of the macro calls
 	// around it; a symbol whose public path comes from this use carries them.
 	attrs []string
@@ -493,7 +496,7 @@ func (e *fileExtractor) item(c *ts.Node, k string, p *pending, mod, childDir str
 	case "use_declaration":
 		vis := visibilityOf(e.str[c.StartByte():min(c.StartByte()+40, c.EndByte())])
 		if arg := e.field(c, g.fArgument); arg != nil {
-			u := useEntry{mod: mod, vis: vis, hidden: p.hidden, noInline: docNoInline(p.attrs)}
+			u := useEntry{mod: mod, vis: vis, hidden: p.hidden, noInline: docNoInline(p.attrs), inline: docFlag(p.attrs, "inline")}
 			if vis == "pub" {
 				u.attrs = append(cfgAttrs(nil, p.attrs), e.wrapAttrs...)
 			}

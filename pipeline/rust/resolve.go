@@ -36,7 +36,15 @@ type resolver struct {
 	// lists them as re-exports, so they are never an item's display path
 	// (rand::prelude::StdRng; the item is shown at rand::rngs::StdRng).
 	noInline map[string]bool
-	visited  map[string]string // module path → public path
+	// declared are the items first found where they are declared, through
+	// public modules: rustdoc shows them there, whatever else re-exports them
+	// (indexmap::map::IndexMap, listed at the root as `pub use`).
+	declared map[*rawItem]bool
+	// inline are the public paths #[doc(inline)] re-exports give: rustdoc
+	// shows a declared item there too (serde::Serialize beside
+	// serde::ser::Serialize), and the shorter of them is its display path.
+	inline  map[string]bool
+	visited map[string]string // module path → public path
 	// docCfgOn: the crate turns on rustdoc's doc_cfg in docs.rs's build, so
 	// docs.rs badges items (shownChain).
 	docCfgOn bool
@@ -265,6 +273,9 @@ func (r *resolver) visit(mp, prefix string) {
 		if it.sym.Visibility != "pub" || !r.hiddenOK(it) || k == docpack.KindImpl || k == docpack.KindMacro {
 			continue
 		}
+		if _, ok := r.exp[it]; !ok {
+			r.declared[it] = true
+		}
 		r.export(it, prefix+"::"+it.sym.Name, mp, nil)
 	}
 }
@@ -328,15 +339,21 @@ func (r *resolver) computeExports(all []*rawItem) {
 	}
 }
 
-// markNoInline records path as given by u when u is #[doc(no_inline)].
+// markNoInline records path as given by u when u is #[doc(no_inline)] or
+// #[doc(inline)].
 func (r *resolver) markNoInline(u useEntry, path string) {
-	if !u.noInline {
-		return
+	if u.noInline {
+		if r.noInline == nil {
+			r.noInline = map[string]bool{}
+		}
+		r.noInline[path] = true
 	}
-	if r.noInline == nil {
-		r.noInline = map[string]bool{}
+	if u.inline {
+		if r.inline == nil {
+			r.inline = map[string]bool{}
+		}
+		r.inline[path] = true
 	}
-	r.noInline[path] = true
 }
 
 // reachable reports whether it is exported when #[doc(hidden)] modules and
@@ -349,7 +366,7 @@ func (r *resolver) reachable(it *rawItem) bool {
 	if r.reach == nil {
 		h := &resolver{crate: r.crate, opts: r.opts, root: r.root, mods: r.mods, memo: r.memo, byName: r.byName,
 			exp: map[*rawItem]string{}, shownIn: map[*rawItem]string{}, expVia: map[*rawItem][]string{},
-			paths: map[*rawItem][]string{}, visited: map[string]string{}}
+			paths: map[*rawItem][]string{}, visited: map[string]string{}, declared: map[*rawItem]bool{}}
 		h.opts.IncludeHidden = true
 		h.computeExports(r.all)
 		r.reach = h.exp
@@ -428,7 +445,7 @@ type placed struct {
 func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) ([]docpack.Symbol, []foreignExport) {
 	r := &resolver{crate: c, opts: opts, mods: map[string]*modNode{}, memo: map[string][]*rawItem{},
 		byName: map[string][]*rawItem{}, exp: map[*rawItem]string{}, shownIn: map[*rawItem]string{}, expVia: map[*rawItem][]string{},
-		paths: map[*rawItem][]string{}, visited: map[string]string{}}
+		paths: map[*rawItem][]string{}, visited: map[string]string{}, declared: map[*rawItem]bool{}}
 	r.root = &rawItem{childMod: ""}
 	r.root.sym = docpack.Symbol{Name: c.Name, Crate: c.Name, SymbolType: docpack.KindModule, Visibility: "pub",
 		Signature: "mod " + c.Name, Parameters: []docpack.Parameter{}, Attributes: []string{}, Dependencies: []string{}}
@@ -715,11 +732,13 @@ func boolCompare(a, b bool) int {
 	return -1
 }
 
-// displayPaths sorts each exported item's public paths (shorterPath) and
-// returns the rewrite from the path an item was first found at (what its
-// children's paths were built on) to its display path, the shortest
-// (serde::ser::Serialize → serde::Serialize, and serde::ser::Serialize::serialize
-// with it). Only items that hold other items (modules, types, traits) rewrite
+// displayPaths sorts each exported item's public paths and returns the
+// rewrite from the path an item was first found at (what its children's
+// paths were built on) to its display path: where it is declared when that is
+// public, as rustdoc shows it (indexmap::map::IndexMap; a root `pub use` of
+// it is a re-export), or a shorter #[doc(inline)] re-export (serde::Serialize);
+// for an item of a private module, the shortest of the re-exports rustdoc
+// inlines it at (shorterPath; not #[doc(no_inline)] ones). Children follow. Only items that hold other items (modules, types, traits) rewrite
 // the paths under them: a function and a module may share a name.
 func (r *resolver) displayPaths() func(string) string {
 	exact, prefix := map[string]string{}, map[string]string{}
@@ -728,8 +747,13 @@ func (r *resolver) displayPaths() func(string) string {
 			continue
 		}
 		shorter := shorterPath(it.sym.Name)
+		own := r.exp[it]
+		// shown: the paths rustdoc gives a page of the item's own.
+		shown := func(p string) bool {
+			return !r.noInline[p] && (!r.declared[it] || p == own || r.inline[p])
+		}
 		slices.SortFunc(ps, func(a, b string) int {
-			return cmp.Or(boolCompare(r.noInline[a], r.noInline[b]), shorter(a, b))
+			return cmp.Or(boolCompare(!shown(a), !shown(b)), shorter(a, b))
 		})
 		if from := r.exp[it]; ps[0] != from {
 			exact[from] = ps[0]
