@@ -149,8 +149,54 @@ func fenceOf(t string) string {
 
 func normLabel(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), " ")) }
 
+// inlineImages writes the reference images of prose whose label the text
+// defines (`![github]`, `![logo][img]`) as inline images: Rewrite drops the
+// reference definitions, and a crate's badge line ("[![github]](…)") would
+// be left as brackets. Other images, code spans and escapes stay as they are.
+func inlineImages(ln string, defs map[string]string) string {
+	if !strings.Contains(ln, "![") {
+		return ln
+	}
+	var b strings.Builder
+	for i := 0; i < len(ln); {
+		c := ln[i]
+		switch {
+		case c == '\\' && i+1 < len(ln):
+			b.WriteString(ln[i : i+2])
+			i += 2
+			continue
+		case c == '`':
+			end := codeSpanEnd(ln, i)
+			b.WriteString(ln[i:end])
+			i = end
+			continue
+		case c == '!' && i+1 < len(ln) && ln[i+1] == '[':
+			if j := closeBracket(ln, i+1); j > 0 && !strings.HasPrefix(ln[j+1:], "(") {
+				alt, label, end := ln[i+2:j], ln[i+2:j], j+1
+				if strings.HasPrefix(ln[j+1:], "[") {
+					if k := strings.IndexByte(ln[j+1:], ']'); k > 0 {
+						if l := ln[j+2 : j+1+k]; l != "" {
+							label = l
+						}
+						end = j + 2 + k
+					}
+				}
+				if dest, ok := defs[normLabel(label)]; ok {
+					b.WriteString("![" + alt + "](" + dest + ")")
+					i = end
+					continue
+				}
+			}
+		}
+		b.WriteByte(c)
+		i++
+	}
+	return b.String()
+}
+
 // rewriteLine rewrites the links of one line of prose.
 func rewriteLine(ln string, defs map[string]string, link func(Link) string) string {
+	ln = inlineImages(ln, defs)
 	if !strings.Contains(ln, "[") {
 		return ln
 	}

@@ -234,3 +234,23 @@ func TestResolveLinkInlined(t *testing.T) {
 		}
 	}
 }
+
+// TestRewriteReferenceImages: a crate's badge line (anyhow, semver, syn:
+// "[![github]](…)" with "[github]: https://img.shields.io/…" at the end)
+// keeps its images once Rewrite has dropped the definitions: they are written
+// inline. Undefined labels, inline images and code stay as written.
+func TestRewriteReferenceImages(t *testing.T) {
+	src := "[![github]](https://github.com/dtolnay/semver)&ensp;[![crates-io]](https://crates.io/crates/semver)\n\n" +
+		"A ![logo][img] and ![Logo] here, ![undefined] and ![inline](a.png), `![github]` in code.\n\n" +
+		"[github]: https://img.shields.io/badge/github\n[crates-io]: https://img.shields.io/badge/crates.io\n[img]: logo.png\n[logo]: big.png\n"
+	got := index.Rewrite(src, nil)
+	for _, want := range []string{
+		"[![github](https://img.shields.io/badge/github)](https://github.com/dtolnay/semver)",
+		"[![crates-io](https://img.shields.io/badge/crates.io)](https://crates.io/crates/semver)",
+		"A ![logo](logo.png) and ![Logo](big.png) here, ![undefined] and ![inline](a.png), `![github]` in code.",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("Rewrite gave\n%s\nwant it to hold\n%s", got, want)
+		}
+	}
+}
