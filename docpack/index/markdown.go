@@ -149,6 +149,34 @@ func fenceOf(t string) string {
 
 func normLabel(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), " ")) }
 
+// mapProse copies a line of prose, escapes and code spans as they are, and
+// at every other byte asks at for a replacement: ok, the text written for
+// ln[i:n].
+func mapProse(ln string, at func(i int) (n int, text string, ok bool)) string {
+	var b strings.Builder
+	for i := 0; i < len(ln); {
+		switch c := ln[i]; {
+		case c == '\\' && i+1 < len(ln):
+			b.WriteString(ln[i : i+2])
+			i += 2
+			continue
+		case c == '`':
+			end := codeSpanEnd(ln, i)
+			b.WriteString(ln[i:end])
+			i = end
+			continue
+		}
+		if n, text, ok := at(i); ok {
+			b.WriteString(text)
+			i = n
+			continue
+		}
+		b.WriteByte(ln[i])
+		i++
+	}
+	return b.String()
+}
+
 // inlineImages writes the reference images of prose whose label the text
 // defines (`![github]`, `![logo][img]`) as inline images: Rewrite drops the
 // reference definitions, and a crate's badge line ("[![github]](…)") would
@@ -157,41 +185,26 @@ func inlineImages(ln string, defs map[string]string) string {
 	if !strings.Contains(ln, "![") {
 		return ln
 	}
-	var b strings.Builder
-	for i := 0; i < len(ln); {
-		c := ln[i]
-		switch {
-		case c == '\\' && i+1 < len(ln):
-			b.WriteString(ln[i : i+2])
-			i += 2
-			continue
-		case c == '`':
-			end := codeSpanEnd(ln, i)
-			b.WriteString(ln[i:end])
-			i = end
-			continue
-		case c == '!' && i+1 < len(ln) && ln[i+1] == '[':
-			if j := closeBracket(ln, i+1); j > 0 && !strings.HasPrefix(ln[j+1:], "(") {
-				alt, label, end := ln[i+2:j], ln[i+2:j], j+1
-				if strings.HasPrefix(ln[j+1:], "[") {
-					if k := strings.IndexByte(ln[j+1:], ']'); k > 0 {
-						if l := ln[j+2 : j+1+k]; l != "" {
-							label = l
-						}
-						end = j + 2 + k
-					}
+	return mapProse(ln, func(i int) (int, string, bool) {
+		if ln[i] != '!' || i+1 >= len(ln) || ln[i+1] != '[' {
+			return 0, "", false
+		}
+		j := closeBracket(ln, i+1)
+		if j < 0 || strings.HasPrefix(ln[j+1:], "(") {
+			return 0, "", false
+		}
+		alt, label, end := ln[i+2:j], ln[i+2:j], j+1
+		if strings.HasPrefix(ln[j+1:], "[") {
+			if k := strings.IndexByte(ln[j+1:], ']'); k > 0 {
+				if l := ln[j+2 : j+1+k]; l != "" {
+					label = l
 				}
-				if dest, ok := defs[normLabel(label)]; ok {
-					b.WriteString("![" + alt + "](" + dest + ")")
-					i = end
-					continue
-				}
+				end = j + 2 + k
 			}
 		}
-		b.WriteByte(c)
-		i++
-	}
-	return b.String()
+		dest, ok := defs[normLabel(label)]
+		return end, "![" + alt + "](" + dest + ")", ok
+	})
 }
 
 // rewriteLine rewrites the links of one line of prose.
@@ -200,30 +213,16 @@ func rewriteLine(ln string, defs map[string]string, link func(Link) string) stri
 	if !strings.Contains(ln, "[") {
 		return ln
 	}
-	var b strings.Builder
-	for i := 0; i < len(ln); {
-		c := ln[i]
-		switch {
-		case c == '\\' && i+1 < len(ln):
-			b.WriteString(ln[i : i+2])
-			i += 2
-			continue
-		case c == '`':
-			end := codeSpanEnd(ln, i)
-			b.WriteString(ln[i:end])
-			i = end
-			continue
-		case c == '[' && (i == 0 || ln[i-1] != '!'):
-			if n, text, ok := linkAt(ln, i, defs); ok {
-				b.WriteString(link(text))
-				i = n
-				continue
-			}
+	return mapProse(ln, func(i int) (int, string, bool) {
+		if ln[i] != '[' || i > 0 && ln[i-1] == '!' {
+			return 0, "", false
 		}
-		b.WriteByte(c)
-		i++
-	}
-	return b.String()
+		n, l, ok := linkAt(ln, i, defs)
+		if !ok {
+			return 0, "", false
+		}
+		return n, link(l), true
+	})
 }
 
 // codeSpanEnd returns the end of the code span that starts at i (a run of
