@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/doctown/doctown/pipeline/github"
 	"github.com/doctown/doctown/relay/commons"
 	"github.com/doctown/doctown/relay/config"
 	"github.com/doctown/doctown/relay/githubapp"
@@ -63,6 +64,17 @@ func (s *Server) Import(ctx context.Context, o ImportOptions) (commons.Entry, er
 			t.Repo = mr
 		}
 	}
+	if t.Owner == "" || t.Repo == "" {
+		// A local build names the crate and records the checkout's remote.
+		if gt, ok := github.ParseTarget(m.Repository.URL); ok && gt.IsGitHub() && strings.Contains(m.Repository.URL, "://") {
+			if t.Owner == "" {
+				t.Owner = gt.Owner
+			}
+			if t.Repo == "" {
+				t.Repo = gt.Repo
+			}
+		}
+	}
 	if t.SHA == "" {
 		t.SHA = strings.ToLower(m.Repository.CommitSHA)
 	}
@@ -75,7 +87,7 @@ func (s *Server) Import(ctx context.Context, o ImportOptions) (commons.Entry, er
 	var problems []string
 	switch {
 	case t.Owner == "" || t.Repo == "":
-		problems = append(problems, fmt.Sprintf("the manifest's repository name %q is not \"owner/repo\": give --owner and --repo", m.Repository.Name))
+		problems = append(problems, fmt.Sprintf("the manifest's repository name %q is not \"owner/repo\" and its url is not a GitHub repository's: give --owner and --repo", m.Repository.Name))
 	case githubapp.CheckRepoName(t.Owner, t.Repo) != nil:
 		problems = append(problems, githubapp.CheckRepoName(t.Owner, t.Repo).Error())
 	}
@@ -146,7 +158,8 @@ docpacks/{owner}/{repo}/{sha}.docpack and listed in the catalog of the configure
 database (DOCTOWN_DATA_DIR's SQLite or DATABASE_URL), as an upload would be. It is
 safe while a relay runs on the same database.
 
-The commit defaults to the manifest's repository name ("owner/repo") and
+The commit defaults to the manifest's repository name ("owner/repo", else
+the owner and repository of its GitHub url, as a local build records) and
 commit_sha; --owner, --repo, --sha and --ref override them. Whether the
 docpack is private follows the repository on GitHub (asked as the App, or
 anonymously without one); when GitHub cannot say, import refuses unless

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/doctown/doctown/docpack"
 	"github.com/doctown/doctown/internal/fakegithub"
 	"github.com/doctown/doctown/relay/commons"
 	"github.com/doctown/doctown/relay/config"
@@ -171,6 +172,11 @@ func TestImportRefusals(t *testing.T) {
 		{"not a sha", valid, []string{"--sha", "main"}, 2, "not a 40-hex-digit", ""},
 		{"bad owner", valid, []string{"--owner", "../x"}, 2, "not a GitHub repository name", ""},
 		{"flags fill the manifest's gaps", testDocpack(t, "alpha", ""), []string{"--owner", "acme", "--repo", "alpha", "--sha", strings.ToUpper(sha), "--visibility", "public"}, 0, "", store.Key("acme", "alpha", sha)},
+		// A local build names its crate and records the checkout's GitHub remote.
+		{"repository from the manifest's GitHub URL", testDocpackRepo(t, docpack.Repository{Name: "semver", URL: "https://github.com/dtolnay/semver", CommitSHA: sha}),
+			[]string{"--visibility", "public"}, 0, "", store.Key("dtolnay", "semver", sha)},
+		{"a URL elsewhere is not a GitHub repository", testDocpackRepo(t, docpack.Repository{Name: "semver", URL: "https://git.example.org/dtolnay/semver", CommitSHA: sha}),
+			nil, 2, "--owner and --repo", ""},
 		{"not a visibility", valid, []string{"--visibility", "secret"}, 2, "not auto, public or private", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

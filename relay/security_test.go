@@ -160,6 +160,12 @@ func TestWebhookSecurity(t *testing.T) {
 // testDocpack writes a docpack for repo@sha and returns its bytes.
 func testDocpack(t testing.TB, repo, sha string) []byte {
 	t.Helper()
+	return testDocpackRepo(t, docpack.Repository{Name: repo, CommitSHA: sha})
+}
+
+// testDocpackRepo is testDocpack with the manifest's whole repository.
+func testDocpackRepo(t testing.TB, repo docpack.Repository) []byte {
+	t.Helper()
 	var buf bytes.Buffer
 	sym := docpack.Symbol{
 		ID: "f1", Name: "add", Path: "x::add", Crate: "x", SymbolType: docpack.KindFunction, Visibility: "pub",
@@ -168,7 +174,7 @@ func testDocpack(t testing.TB, repo, sha string) []byte {
 	}
 	m := &docpack.Manifest{
 		Version: docpack.FormatVersion, GeneratedAt: time.Unix(1700000000, 0).UTC(),
-		Repository:  docpack.Repository{Name: repo, CommitSHA: sha},
+		Repository:  repo,
 		Crates:      []docpack.Crate{{Name: "x", Root: "src/lib.rs"}},
 		SymbolCount: 1, DocCount: 1, Counts: map[docpack.Kind]int{docpack.KindFunction: 1},
 		Generator: docpack.GeneratorInfo{Name: "extractive"}, Tool: docpack.Tool{Name: "doctown", Version: "test"},
