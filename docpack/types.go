@@ -280,6 +280,23 @@ func (d Doc) Origin() string {
 	return ""
 }
 
+// SourceLabel names where a doc's words come from, for people: "doc
+// comments", "inherited from trait", "signature only", "written by a model";
+// an unknown source as it is written.
+func SourceLabel(source string) string {
+	switch source {
+	case DocFromComments:
+		return "doc comments"
+	case DocFromInherited:
+		return "inherited from trait"
+	case DocFromSignature:
+		return "signature only"
+	case DocFromLLM:
+		return "written by a model"
+	}
+	return source
+}
+
 // Availability is the sentence docs.rs shows for a symbol whose
 // availability depends on the build configuration ("Available on crate
 // feature `full` only"), or "" when it has no cfg.

@@ -290,14 +290,6 @@ func printInspect(w io.Writer, r *InspectReport, color bool) error {
 
 func docSourceLabel(src string) string {
 	switch src {
-	case docpack.DocFromComments:
-		return "doc comments"
-	case docpack.DocFromInherited:
-		return "inherited from trait"
-	case docpack.DocFromSignature:
-		return "signature only"
-	case docpack.DocFromLLM:
-		return "llm"
 	case docMissing:
 		return "no doc"
 	case docUnreadable:
@@ -305,5 +297,5 @@ func docSourceLabel(src string) string {
 	case "":
 		return "(no source)"
 	}
-	return src
+	return docpack.SourceLabel(src)
 }

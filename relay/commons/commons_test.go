@@ -323,7 +323,7 @@ func TestWebSymbol(t *testing.T) {
 		"<code>addr: &amp;str</code>", "host and port",
 		"<h2>Returns</h2>", "<h2>Errors</h2>", "unreachable", "<h2>Panics</h2>", "<h2>Examples</h2>",
 		"Client::connect(&#34;example.org:80&#34;)?;",
-		"<code>src/net.rs:20</code>", "<code>pub</code>", "llm",
+		"<code>src/net.rs:20</code>", "<code>pub</code>", "<dd>written by a model</dd>",
 		">hello</a>::<a", ">net</a>::<a", ">Client</a>::</p>",
 		"<h2>Refers to</h2>",
 	} {

@@ -812,7 +812,7 @@ func (h *Handler) webSymbol(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case err == nil:
-		page.DocSource = d.Source
+		page.DocSource = docpack.SourceLabel(d.Source)
 		// One text, as rustdoc reads it: a footnote or a reference in
 		// the summary finds its definition at the end of the description.
 		page.Body = markdownOf(strings.TrimSpace(d.Summary+"\n\n"+d.Description), 1, "doc-")
