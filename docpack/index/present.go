@@ -13,10 +13,33 @@ import (
 
 var featureRe = regexp.MustCompile(`feature\s*=\s*"([^"]+)"`)
 
+// shownAttrs are the attributes rustdoc writes on an item's page (its
+// ALLOWED_ATTRIBUTES, and repr), and derives: rustdoc lists what a derive
+// makes under Trait Implementations, which doctown does for std's derives
+// but cannot for a proc macro's (serde's), so the derive itself is shown.
+var shownAttrs = map[string]bool{"must_use": true, "non_exhaustive": true, "repr": true,
+	"no_mangle": true, "export_name": true, "link_section": true, "derive": true}
+
+// shownAttr reports whether the attribute inside #[…] is one rustdoc shows;
+// inner is what #[ and ] enclose (an inner attribute #![…] keeps its "!").
+func shownAttr(inner string) bool {
+	inner = strings.TrimSpace(inner)
+	if u, ok := strings.CutPrefix(inner, "unsafe("); ok { // #[unsafe(no_mangle)]
+		inner = strings.TrimSuffix(u, ")")
+	}
+	end := strings.IndexFunc(inner, func(r rune) bool { return r != '_' && !('a' <= r && r <= 'z') && !('A' <= r && r <= 'Z') && !('0' <= r && r <= '9') })
+	if end < 0 {
+		end = len(inner)
+	}
+	return shownAttrs[inner[:end]]
+}
+
 // Attributes splits a symbol's attributes into notes a reader wants, as docs.rs
 // shows them ("Available on crate feature rt only.", "Deprecated"), and the
-// remaining attributes worth showing: duplicates, the ones the signature
-// already shows and doctown's own markers are dropped.
+// remaining attributes worth showing, the ones rustdoc shows on an item's page
+// (shownAttrs: #[must_use], #[non_exhaustive], #[repr(…)], #[no_mangle],
+// #[export_name], #[link_section]) and derives — not lints, #[inline],
+// #[cfg_attr(…)], a crate root's #![…], nor those the signature shows.
 func Attributes(s docpack.Symbol) (notes, rest []string) {
 	seen := map[string]bool{}
 	var features []string
@@ -45,7 +68,7 @@ func Attributes(s docpack.Symbol) (notes, rest []string) {
 			// docs.rs's own badge markup: the availability note says it.
 			continue
 		}
-		if strings.Contains(s.Signature, a) {
+		if strings.Contains(s.Signature, a) || !shownAttr(inner) {
 			continue
 		}
 		rest = append(rest, a)

@@ -17,7 +17,7 @@ func TestAttributes(t *testing.T) {
 	if got := strings.Join(notes, "|"); got != "Available on crate feature rt only." {
 		t.Errorf("notes %q", got)
 	}
-	if got := strings.Join(rest, " "); got != "#[track_caller] #[cfg(not(loom))]" {
+	if got := strings.Join(rest, " "); got != "" { // rustdoc shows neither
 		t.Errorf("rest %q", got)
 	}
 	if got := KindTitle(docpack.KindTraitMethod); got != "Trait method" {
@@ -37,5 +37,20 @@ func TestAttributesDocCfg(t *testing.T) {
 	}
 	if got := strings.Join(rest, " "); got != "#[must_use]" {
 		t.Errorf("rest %q", got)
+	}
+}
+
+// TestAttributesRustdocShows: the attributes an item's page lists are the
+// ones rustdoc writes there, and derives; lints, #[inline] and a crate root's
+// #![…] (itertools' root showed #![warn(missing_docs)] #![crate_name=…]) not.
+func TestAttributesRustdocShows(t *testing.T) {
+	s := docpack.Symbol{Signature: "pub struct S", Attributes: []string{
+		"#![warn(missing_docs)]", `#![crate_name = "itertools"]`, "#![no_std]", "#[inline]", "#[allow(clippy::all)]",
+		"#[derive(Clone)]", `#[doc(alias = "x")]`, "#[repr(C)]", "#[non_exhaustive]", `#[must_use = "call it"]`,
+		"#[unsafe(no_mangle)]", `#[export_name = "e"]`, "#[repr_x]"}}
+	_, rest := Attributes(s)
+	want := `#[derive(Clone)] #[repr(C)] #[non_exhaustive] #[must_use = "call it"] #[unsafe(no_mangle)] #[export_name = "e"]`
+	if got := strings.Join(rest, " "); got != want {
+		t.Errorf("rest %q\nwant %q", got, want)
 	}
 }
