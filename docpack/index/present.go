@@ -27,9 +27,9 @@ func shownAttr(inner string) bool {
 	if u, ok := strings.CutPrefix(inner, "unsafe("); ok { // #[unsafe(no_mangle)]
 		inner = strings.TrimSuffix(u, ")")
 	}
-	end := strings.IndexFunc(inner, func(r rune) bool { return r != '_' && !('a' <= r && r <= 'z') && !('A' <= r && r <= 'Z') && !('0' <= r && r <= '9') })
-	if end < 0 {
-		end = len(inner)
+	end := 0
+	for end < len(inner) && isIdentByte(inner[end]) {
+		end++
 	}
 	return shownAttrs[inner[:end]]
 }
