@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/doctown/doctown/docpack"
+	"github.com/doctown/doctown/internal/golden"
 )
 
 // inspectFixture writes a small, hand-made docpack: crate "geo" with a module,
@@ -88,7 +89,7 @@ func TestInspectText(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	golden(t, "inspect.golden", []byte(out))
+	golden.Check(t, "inspect.golden", []byte(out))
 }
 
 func TestInspectColor(t *testing.T) {

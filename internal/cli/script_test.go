@@ -8,6 +8,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/doctown/doctown/internal/fakellm"
+	"github.com/doctown/doctown/internal/golden"
 )
 
 func TestMain(m *testing.M) {
@@ -24,7 +25,7 @@ func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		// -update rewrites the golden sections of the scripts (cmp stdout want.txt).
-		UpdateScripts: *update,
+		UpdateScripts: golden.Update(),
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("NO_COLOR", "1")
 			env.Setenv("HOME", env.WorkDir+"/home")

@@ -13,6 +13,10 @@ import (
 // package using golden must not define its own.
 var update = flag.Bool("update", false, "rewrite golden files in testdata/")
 
+// Update reports whether the test binary runs with -update, for golden
+// files kept by other means (testscript's UpdateScripts).
+func Update() bool { return *update }
+
 // Check compares got with testdata/name, rewriting the file under -update.
 func Check(t testing.TB, name string, got []byte) {
 	t.Helper()
