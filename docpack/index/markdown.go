@@ -383,28 +383,15 @@ func StripFootnoteRefs(md string) string {
 	if !strings.Contains(md, "[^") {
 		return md
 	}
-	var b strings.Builder
-	for i := 0; i < len(md); {
-		switch c := md[i]; {
-		case c == '\\' && i+1 < len(md):
-			b.WriteString(md[i : i+2])
-			i += 2
-			continue
-		case c == '`':
-			end := codeSpanEnd(md, i)
-			b.WriteString(md[i:end])
-			i = end
-			continue
-		case c == '[' && strings.HasPrefix(md[i:], "[^"):
-			if j := strings.IndexByte(md[i:], ']'); j > 2 && !strings.ContainsAny(md[i+2:i+j], " \t\n[") {
-				i += j + 1
-				continue
-			}
+	return mapProse(md, func(i int) (int, string, bool) {
+		if !strings.HasPrefix(md[i:], "[^") {
+			return 0, "", false
 		}
-		b.WriteByte(md[i])
-		i++
-	}
-	return b.String()
+		if j := strings.IndexByte(md[i:], ']'); j > 2 && !strings.ContainsAny(md[i+2:i+j], " \t\n[") {
+			return i + j + 1, "", true
+		}
+		return 0, "", false
+	})
 }
 
 // CleanRustdoc makes rustdoc markdown read well where links cannot be followed: a web
