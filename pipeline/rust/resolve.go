@@ -311,7 +311,7 @@ func (r *resolver) computeExports(all []*rawItem) {
 				for _, n := range r.globNames(t, map[string]bool{}) {
 					if r.hiddenOK(n.it) && n.it.sym.Visibility == "pub" {
 						r.export(n.it, prefix+"::"+n.name, mp, u.attrs)
-						r.markNoInline(u, prefix+"::"+n.name)
+						r.markReexport(u, prefix+"::"+n.name)
 					}
 				}
 				r.globForeign(mp, t, u.attrs, map[string]bool{})
@@ -332,16 +332,16 @@ func (r *resolver) computeExports(all []*rawItem) {
 				}
 				if r.hiddenOK(it) && it.sym.SymbolType != docpack.KindImpl && (it.sym.Visibility == "pub" || it.parent != nil) {
 					r.export(it, prefix+"::"+u.alias, mp, u.attrs)
-					r.markNoInline(u, prefix+"::"+u.alias)
+					r.markReexport(u, prefix+"::"+u.alias)
 				}
 			}
 		}
 	}
 }
 
-// markNoInline records path as given by u when u is #[doc(no_inline)] or
-// #[doc(inline)].
-func (r *resolver) markNoInline(u useEntry, path string) {
+// markReexport records the #[doc(no_inline)] or #[doc(inline)] of the
+// re-export u that gives path.
+func (r *resolver) markReexport(u useEntry, path string) {
 	if u.noInline {
 		if r.noInline == nil {
 			r.noInline = map[string]bool{}
@@ -677,13 +677,11 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) ([]docpack.Sym
 		if p.parent != nil {
 			s.Parent = ids[p.parent]
 		}
-		if p.it.parent == nil && p.it != r.root && s.SymbolType != docpack.KindImpl && p.public && p.path != r.exp[p.it] {
-			// Shown at another of its paths than the first found: its parent
-			// is the module of that path (rand::rngs for rand::rngs::StdRng,
-			// first found through rand::prelude).
-			s.Parent = shownParent(p.path, modIDs, ids[r.root])
-		}
-		if s.Parent == "" && p.it != r.root {
+		// An item shown at another of its paths than the first found hangs
+		// under that path's module (rand::rngs for rand::rngs::StdRng, first
+		// found through rand::prelude), as one with no parent does.
+		moved := p.it.parent == nil && s.SymbolType != docpack.KindImpl && p.public && p.path != r.exp[p.it]
+		if (s.Parent == "" || moved) && p.it != r.root {
 			s.Parent = shownParent(p.path, modIDs, ids[r.root])
 		}
 		if s.SymbolType == docpack.KindImpl {
