@@ -13,10 +13,12 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
 	"unicode/utf8"
+	"unsafe"
 
 	ts "github.com/tree-sitter/go-tree-sitter"
 	"golang.org/x/sync/errgroup"
@@ -27,6 +29,11 @@ import (
 
 // maxMounts is the most module paths one file is parsed as.
 const maxMounts = 8
+
+// collectBeforeCopy is the size of a crate's symbols above which the
+// garbage of resolving it is collected before they are copied (see
+// symbolValues): some 40,000 symbols.
+const collectBeforeCopy = 16 << 20
 
 // DefaultMaxFileSize is the file size above which files are skipped.
 const DefaultMaxFileSize = 4 << 20
@@ -166,8 +173,8 @@ func Extract(ctx context.Context, repoRoot string, crates []Crate, opts Options)
 				return err
 			}
 			outs[ci] = o
-			var fe []foreignExport
-			syms[ci], fe = resolveCrate(c, ci, o, opts)
+			kept, fe := resolveCrate(c, ci, o, opts)
+			syms[ci] = symbolValues(kept, opts.Workers)
 			if opts.inline != nil {
 				syms[ci], inlineWarns[ci] = opts.inline.inline(gctx, c, root, syms[ci], fe, opts)
 			}
@@ -212,6 +219,23 @@ func Extract(ctx context.Context, repoRoot string, crates []Crate, opts Options)
 	}
 	finish(res)
 	return res, nil
+}
+
+// symbolValues copies the symbols a crate keeps into one slice. It is the
+// one copy of them: the parsed items they were made in, and the resolver's
+// maps, are garbage once the crate is resolved. When the copy is large,
+// that garbage is collected first and its pages given back, so that the
+// copy does not stand on it (winapi with every feature: 145,198 symbols,
+// 58 MB, on a heap of ~370 MB; the peak RSS ~450 → ~360 MB). A small
+// crate's copy, or one of a workspace's many, is not worth a collection of
+// its own.
+func symbolValues(kept []*docpack.Symbol, workers int) []docpack.Symbol {
+	if uintptr(len(kept))*unsafe.Sizeof(docpack.Symbol{}) >= collectBeforeCopy {
+		debug.FreeOSMemory()
+	}
+	out := make([]docpack.Symbol, len(kept))
+	inParallel(len(kept), workers, func(i int) { out[i] = *kept[i] })
+	return out
 }
 
 // rootOffWarning says that a crate is empty because its root's #![cfg(…)]

@@ -59,7 +59,10 @@ func (g *grammar) kind(n *ts.Node) string {
 // rawItem is an item found in the syntax tree, before visibility resolution
 // decides whether it is public and what its path and id are.
 type rawItem struct {
-	sym      docpack.Symbol
+	// sym is allocated apart from the item: the symbols a crate keeps are
+	// copied out of it once (Extract), and the items, with the symbols of
+	// those it drops, are garbage from then on.
+	sym      *docpack.Symbol
 	mod      string   // module path the item is declared in ("" = crate root, "a::b")
 	parent   *rawItem // enclosing impl, trait, struct, enum, union or variant
 	children []*rawItem
@@ -122,6 +125,9 @@ type fileOut struct {
 	children   []modJob
 	warnings   []Warning
 	parsed     bool
+	// pubItems counts the pub items of items other than impls, for
+	// sparseWarning: resolveCrate drops items and uses once it has read them.
+	pubItems int
 }
 
 // fileExtractor walks one parsed buffer (a file, or the body of a macro call
@@ -320,7 +326,7 @@ func (e *fileExtractor) newItem(n *ts.Node, kind docpack.Kind, name string, p *p
 	end := n.EndByte()
 	src := e.str[start:end]
 	it := &rawItem{mod: mod, parent: parent, hidden: p.hidden, export: p.export, cond: condOf(e.wrapAttrs, p.attrs)}
-	it.sym = docpack.Symbol{
+	it.sym = &docpack.Symbol{
 		Name:        name,
 		Crate:       e.crate,
 		SymbolType:  kind,

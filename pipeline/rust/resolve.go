@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/doctown/doctown/docpack"
 	"github.com/doctown/doctown/docpack/cfgexpr"
@@ -437,17 +438,18 @@ type placed struct {
 	parent *rawItem
 	target string   // impls: path their items hang under
 	trait  *rawItem // impls: the crate's trait they implement, when it is one
+	id     string   // kept items: the symbol's id
 }
 
 // resolveCrate turns the parsed files of one crate into its symbols.
 // Its other result are the crate's re-exports of other crates' items, placed
 // (foreign.go).
-func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) ([]docpack.Symbol, []foreignExport) {
+func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) ([]*docpack.Symbol, []foreignExport) {
 	r := &resolver{crate: c, opts: opts, mods: map[string]*modNode{}, memo: map[string][]*rawItem{},
 		byName: map[string][]*rawItem{}, exp: map[*rawItem]string{}, shownIn: map[*rawItem]string{}, expVia: map[*rawItem][]string{},
 		paths: map[*rawItem][]string{}, visited: map[string]string{}, declared: map[*rawItem]bool{}}
 	r.root = &rawItem{childMod: ""}
-	r.root.sym = docpack.Symbol{Name: c.Name, Crate: c.Name, SymbolType: docpack.KindModule, Visibility: "pub",
+	r.root.sym = &docpack.Symbol{Name: c.Name, Crate: c.Name, SymbolType: docpack.KindModule, Visibility: "pub",
 		Signature: "mod " + c.Name, Parameters: []docpack.Parameter{}, Attributes: []string{}, Dependencies: []string{}}
 	r.mod("").item = r.root
 	for _, o := range outs {
@@ -512,10 +514,19 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) ([]docpack.Sym
 		}
 	}
 	for _, o := range outs {
+		for _, it := range o.items {
+			if it.sym.Visibility == "pub" && it.sym.SymbolType != docpack.KindImpl {
+				o.pubItems++
+			}
+		}
+		items, uses := o.items, o.uses
+		// From here the resolver holds the items: once it is done, they are
+		// garbage but for the symbols kept.
+		o.items, o.uses = nil, nil
 		if gone(o.job.modPath) {
 			continue
 		}
-		for _, it := range o.items {
+		for _, it := range items {
 			if it.sym.SymbolType == docpack.KindModule && off[it.childMod] {
 				continue
 			}
@@ -527,7 +538,7 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) ([]docpack.Sym
 			}
 			walk(it)
 		}
-		for _, u := range o.uses {
+		for _, u := range uses {
 			r.mod(u.mod).uses = append(r.mod(u.mod).uses, u)
 		}
 	}
@@ -639,12 +650,29 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) ([]docpack.Sym
 			cmp.Compare(a.path, b.path), cmp.Compare(a.it.sym.SymbolType, b.it.sym.SymbolType),
 			cmp.Compare(a.it.order, b.it.order))
 	})
-	ids := map[*rawItem]string{}
-	count := map[string]int{}
-	for _, p := range kept {
-		key := p.path + "\x00" + string(p.it.sym.SymbolType)
-		count[key]++
-		ids[p.it] = docpack.NewID(c.Name, p.path, p.it.sym.SymbolType, count[key])
+	// Occurrence numbers follow the sorted order; the ids themselves (a
+	// hash each) are made by the workers.
+	type pathKind struct {
+		path string
+		kind docpack.Kind
+	}
+	count := make(map[pathKind]int, len(kept))
+	occurrence := make([]int, len(kept))
+	for i, p := range kept {
+		k := pathKind{p.path, p.it.sym.SymbolType}
+		count[k]++
+		occurrence[i] = count[k]
+	}
+	workers := opts.Workers
+	inParallel(len(kept), workers, func(i int) {
+		p := kept[i]
+		p.id = docpack.NewID(c.Name, p.path, p.it.sym.SymbolType, occurrence[i])
+	})
+	idOf := func(it *rawItem) string {
+		if p := info[it]; p != nil {
+			return p.id
+		}
+		return ""
 	}
 	// Kept modules by path: where an item whose enclosing module was left out
 	// (a private module, or nothing at all for impls of foreign types) hangs.
@@ -652,14 +680,18 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) ([]docpack.Sym
 	for _, p := range kept {
 		if p.it.sym.SymbolType == docpack.KindModule {
 			if _, dup := modIDs[p.path]; !dup {
-				modIDs[p.path] = ids[p.it]
+				modIDs[p.path] = p.id
 			}
 		}
 	}
-	syms := make([]docpack.Symbol, 0, len(kept))
-	for _, p := range kept {
+	rootID := rootP.id
+	// Each kept item's symbol is finished where it is (the items' symbols
+	// are read by the chains of others: their attributes change only once
+	// every chain is made, below).
+	inParallel(len(kept), workers, func(i int) {
+		p := kept[i]
 		s := p.it.sym
-		s.ID = ids[p.it]
+		s.ID = p.id
 		if conds := r.condChain(p.it); len(conds) > 0 {
 			s.Cfg = cfgexpr.AllOf(conds...).String()
 			if shown := r.shownChain(p.it); len(shown) == 0 {
@@ -675,14 +707,14 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) ([]docpack.Sym
 			s.PublicPaths = ps
 		}
 		if p.parent != nil {
-			s.Parent = ids[p.parent]
+			s.Parent = idOf(p.parent)
 		}
 		// An item shown at another of its paths than the first found hangs
 		// under that path's module (rand::rngs for rand::rngs::StdRng, first
 		// found through rand::prelude), as one with no parent does.
 		moved := p.it.parent == nil && s.SymbolType != docpack.KindImpl && p.public && p.path != r.exp[p.it]
 		if (s.Parent == "" || moved) && p.it != r.root {
-			s.Parent = shownParent(p.path, modIDs, ids[r.root])
+			s.Parent = shownParent(p.path, modIDs, rootID)
 		}
 		if s.SymbolType == docpack.KindImpl {
 			s.Visibility = "private"
@@ -690,6 +722,17 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) ([]docpack.Sym
 				s.Visibility = "pub"
 			}
 		}
+		if s.Dependencies == nil {
+			s.Dependencies = []string{}
+		}
+		if s.Parameters == nil {
+			s.Parameters = []docpack.Parameter{}
+		}
+	})
+	fe := r.foreignExports(disp, modIDs) // reads the chains too
+	syms := make([]*docpack.Symbol, len(kept))
+	for i, p := range kept {
+		s := p.it.sym
 		// A re-export's #[cfg] makes the item conditional at this path.
 		if via := r.expVia[p.it]; len(via) > 0 {
 			s.Attributes = append(slices.Clip(s.Attributes), via...)
@@ -697,16 +740,33 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) ([]docpack.Sym
 		if s.Attributes == nil {
 			s.Attributes = []string{}
 		}
-		if s.Dependencies == nil {
-			s.Dependencies = []string{}
-		}
-		if s.Parameters == nil {
-			s.Parameters = []docpack.Parameter{}
-		}
-		syms = append(syms, s)
+		syms[i] = s
 	}
 	_ = ci
-	return syms, r.foreignExports(disp, modIDs)
+	return syms, fe
+}
+
+// inParallel calls fn for every index below n, on up to workers goroutines
+// each taking a run of indexes.
+func inParallel(n, workers int, fn func(i int)) {
+	const minRun = 1024 // below this, one goroutine
+	if workers <= 1 || n < 2*minRun {
+		for i := range n {
+			fn(i)
+		}
+		return
+	}
+	run := max(minRun, (n+workers-1)/workers)
+	var wg sync.WaitGroup
+	for lo := 0; lo < n; lo += run {
+		hi := min(lo+run, n)
+		wg.Go(func() {
+			for i := lo; i < hi; i++ {
+				fn(i)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // shorterPath orders the public paths of an item named name: paths that

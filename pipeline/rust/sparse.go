@@ -54,11 +54,7 @@ func sparseWarning(root string, c Crate, outs []*fileOut, syms []docpack.Symbol,
 		if o.job.decl == nil {
 			rootRel = o.rel
 		}
-		for _, it := range o.items {
-			if it.sym.Visibility == "pub" && it.sym.SymbolType != docpack.KindImpl {
-				written++
-			}
-		}
+		written += o.pubItems
 	}
 	if shown*sparseFraction >= written && shown >= sparseMinPub {
 		// Already plenty: only unreached files could change the verdict when
