@@ -136,3 +136,33 @@ func TestAppendDocMatchesJSON(t *testing.T) {
 	}
 	matchesJSON(t, docs, appendDoc)
 }
+
+// TestAppendJSONStringEveryOffset puts each byte that needs escaping, and
+// multi-byte runes, at every offset of the eight-byte words appendJSONString
+// skips, next to every other, and compares with encoding/json.
+func TestAppendJSONStringEveryOffset(t *testing.T) {
+	var specials []string
+	for c := 0; c < 0x20; c++ {
+		specials = append(specials, string(rune(c)))
+	}
+	specials = append(specials, `"`, `\`, "\x7f", "\xff", "\xc3", "é", "\u2028", "\u2029", "🦀", "!", "#", "[", "]", "~")
+	var vals []string
+	for _, sp := range specials {
+		for _, sp2 := range []string{"", `"`, "\n", "é"} {
+			for pre := 0; pre < 18; pre++ {
+				vals = append(vals, strings.Repeat("a", pre)+sp+sp2+strings.Repeat("Z", 17-pre))
+			}
+		}
+	}
+	matchesJSON(t, vals, func(b []byte, s *string) []byte { return appendJSONString(b, *s) })
+}
+
+// FuzzAppendJSONString holds appendJSONString to encoding/json on any text.
+func FuzzAppendJSONString(f *testing.F) {
+	for _, s := range trickyStrings() {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		matchesJSON(t, []string{s}, func(b []byte, s *string) []byte { return appendJSONString(b, *s) })
+	})
+}

@@ -99,7 +99,8 @@ func WriteContext(ctx context.Context, w io.Writer, m *Manifest, symbols []Symbo
 		if err := enc.Encode(m); err != nil {
 			return fmt.Errorf("write manifest: %w", err)
 		}
-		return p.entry(r, refManifest)
+		r.data = append(r.data, p.raw.Bytes()...)
+		return p.entry(r, refManifest, 0)
 	})
 	nsym := len(symbols)
 	for lo := 0; lo < nsym || lo == 0; lo += symbolsPerJob {
@@ -114,16 +115,18 @@ func WriteContext(ctx context.Context, w io.Writer, m *Manifest, symbols []Symbo
 	for lo := 0; lo < len(entries); lo += docsPerJob {
 		batch := entries[lo:min(lo+docsPerJob, len(entries))]
 		jobs = append(jobs, func(p *packer, r *jobResult) error {
+			r.entries = make([]packedEntry, 0, len(batch))
+			r.data = make([]byte, 0, len(batch)*docBytes)
 			for k, de := range batch {
-				p.raw.Reset()
 				id := de.id
 				d, ok := docs[id]
 				if opts.Doc != nil {
 					d = opts.Doc(de.sym, d, ok)
 				}
-				p.raw.Write(appendDoc(p.raw.AvailableBuffer(), &d))
-				p.raw.WriteByte('\n') // as encoding/json's Encoder ends it
-				if err := p.entry(r, int32(lo+k)); err != nil {
+				start := len(r.data)
+				r.data = appendDoc(r.data, &d)
+				r.data = append(r.data, '\n') // as encoding/json's Encoder ends it
+				if err := p.entry(r, int32(lo+k), start); err != nil {
 					return fmt.Errorf("write doc %s: %w", id, err)
 				}
 			}
@@ -204,14 +207,14 @@ func WriteContext(ctx context.Context, w io.Writer, m *Manifest, symbols []Symbo
 				if sym == nil {
 					sym = &symbolsEntry{}
 				}
-				sym.add(e)
+				sym.add(e, r)
 				if !e.last {
 					continue
 				}
 				err = z.add(refSymbols, zip.Deflate, sym.crc, sym.size, sym.parts)
 				sym = nil
 			} else {
-				one[0] = e.data
+				one[0] = e.data(r)
 				err = z.add(e.ref, e.method, e.crc, e.size, one[:])
 			}
 			if err != nil {
@@ -309,15 +312,26 @@ type packedEntry struct {
 	method uint16
 	crc    uint32
 	size   uint64 // uncompressed
-	data   []byte // as stored in the archive
+	// The entry's bytes as stored in the archive are its job's
+	// data[start:end].
+	start, end int
 	// A chunk of symbols.json: its crc and size are the chunk's own.
 	chunk, last bool
 }
 
+func (e *packedEntry) data(r *jobResult) []byte { return r.data[e.start:e.end] }
+
+// jobResult is what one job made: its entries, whose bytes are all in data
+// (one buffer for a job's 256 docs, not one allocation each).
 type jobResult struct {
 	entries []packedEntry
+	data    []byte
 	err     error
 }
+
+// docBytes is what a doc job's buffer starts with per doc: winapi's compact
+// docs are 215 bytes at the median.
+const docBytes = 256
 
 // packer is one worker's reusable state: buffers and a deflate compressor
 // (symbols and docs are encoded by appendSymbol and appendDoc).
@@ -333,27 +347,25 @@ func newPacker() *packer {
 	return p
 }
 
-// entry deflates p.raw into a new entry of r, or stores it when it is small
-// or deflate does not make it smaller.
-func (p *packer) entry(r *jobResult, ref int32) error {
-	raw := p.raw.Bytes()
-	if len(raw) < storeBelow {
-		r.entries = append(r.entries, packedEntry{ref: ref, method: zip.Store, crc: crc32.ChecksumIEEE(raw), size: uint64(len(raw)), data: bytes.Clone(raw)})
-		return nil
-	}
-	p.out.Reset()
-	p.fw.Reset(&p.out)
-	if _, err := p.fw.Write(raw); err != nil {
-		return err
-	}
-	if err := p.fw.Close(); err != nil {
-		return err
-	}
-	e := packedEntry{ref: ref, method: zip.Deflate, crc: crc32.ChecksumIEEE(raw), size: uint64(len(raw))}
-	if p.out.Len() < len(raw) {
-		e.data = bytes.Clone(p.out.Bytes())
-	} else {
-		e.method, e.data = zip.Store, bytes.Clone(raw)
+// entry makes r.data[start:], the bytes of one file, a new entry of r: stored
+// when they are small or deflate does not make them smaller, else replaced
+// by their deflated bytes.
+func (p *packer) entry(r *jobResult, ref int32, start int) error {
+	raw := r.data[start:]
+	e := packedEntry{ref: ref, method: zip.Store, crc: crc32.ChecksumIEEE(raw), size: uint64(len(raw)), start: start, end: len(r.data)}
+	if len(raw) >= storeBelow {
+		p.out.Reset()
+		p.fw.Reset(&p.out)
+		if _, err := p.fw.Write(raw); err != nil {
+			return err
+		}
+		if err := p.fw.Close(); err != nil {
+			return err
+		}
+		if p.out.Len() < len(raw) {
+			r.data = append(r.data[:start], p.out.Bytes()...)
+			e.method, e.end = zip.Deflate, len(r.data)
+		}
 	}
 	r.entries = append(r.entries, e)
 	return nil
@@ -390,9 +402,10 @@ func (p *packer) symbolsChunk(r *jobResult, symbols []Symbol, first, last bool) 
 	if err != nil {
 		return err
 	}
+	r.data = bytes.Clone(p.out.Bytes())
 	r.entries = append(r.entries, packedEntry{
 		method: zip.Deflate, chunk: true, last: last,
-		crc: crc32.ChecksumIEEE(p.raw.Bytes()), size: uint64(p.raw.Len()), data: bytes.Clone(p.out.Bytes()),
+		crc: crc32.ChecksumIEEE(p.raw.Bytes()), size: uint64(p.raw.Len()), end: len(r.data),
 	})
 	return nil
 }
@@ -405,10 +418,10 @@ type symbolsEntry struct {
 	parts [][]byte
 }
 
-func (s *symbolsEntry) add(e *packedEntry) {
+func (s *symbolsEntry) add(e *packedEntry, r *jobResult) {
 	s.crc = crc32Combine(s.crc, e.crc, int64(e.size))
 	s.size += e.size
-	s.parts = append(s.parts, e.data)
+	s.parts = append(s.parts, e.data(r))
 }
 
 // msDosTime is t in the MS-DOS date and time fields of a zip header (two

@@ -71,17 +71,26 @@ func (Extractive) Generate(ctx context.Context, in GenerateInput, emit Observer)
 // and the trait item's path, where the rest is. A symbol with neither gets a one-line
 // description of its signature, marked with Source "signature" so nobody
 // mistakes it for the author's words.
-func ExtractiveDoc(s docpack.Symbol) docpack.Doc {
+func ExtractiveDoc(s docpack.Symbol) docpack.Doc { return extractiveDoc(&s) }
+
+// extractiveDoc is ExtractiveDoc of *s, which the packing workers call for
+// every symbol without copying it.
+func extractiveDoc(s *docpack.Symbol) docpack.Doc {
 	doc := docpack.Doc{SymbolID: s.ID}
 	text := strings.TrimSpace(s.DocComments)
-	if text == "" && strings.TrimSpace(s.InheritedDoc) != "" {
-		// rustdoc shows the trait item's summary with a link to the rest
-		// ("Read more"): the doc says where that is.
-		inh := s
-		inh.DocComments, inh.InheritedDoc = s.InheritedDoc, ""
-		return docpack.Doc{SymbolID: s.ID, Summary: ExtractiveDoc(inh).Summary, Source: docpack.DocFromInherited, InheritedFrom: s.InheritedFrom}
-	}
 	if text == "" {
+		if inh := strings.TrimSpace(s.InheritedDoc); inh != "" {
+			// rustdoc shows the trait item's summary with a link to the rest
+			// ("Read more"): the doc says where that is. Only the summary
+			// is made (winapi's 20,552 impl methods inherit std's docs of
+			// Clone::clone and the like, whose examples were parsed for
+			// nothing).
+			summary := docSummary(inh)
+			if summary == "" {
+				summary = describeSignature(s)
+			}
+			return docpack.Doc{SymbolID: s.ID, Summary: summary, Source: docpack.DocFromInherited, InheritedFrom: s.InheritedFrom}
+		}
 		doc.Summary = describeSignature(s)
 		doc.Source = docpack.DocFromSignature
 		if s.ReturnType != "" {
@@ -96,23 +105,9 @@ func ExtractiveDoc(s docpack.Symbol) docpack.Doc {
 		body := strings.TrimSpace(sec.body)
 		switch strings.ToLower(sec.title) {
 		case "":
-			summary, rest := firstParagraph(body)
-			if summary != "" && noWords(summary) {
-				// A paragraph of badges, link definitions or <br> (dtolnay's
-				// crate roots): the summary is the first paragraph with
-				// words; what comes before it stays in the description.
-				for r := rest; r != ""; {
-					p, next := firstParagraph(r)
-					if p == "" || next == r {
-						break // a code block: no summary after the badges
-					}
-					if !noWords(p) {
-						desc = append(desc, strings.TrimSpace(body[:len(body)-len(r)]))
-						summary, rest = p, next
-						break
-					}
-					r = next
-				}
+			pre, summary, rest := leadParagraph(body)
+			if pre != "" {
+				desc = append(desc, pre)
 			}
 			doc.Summary = summary
 			if rest != "" {
@@ -162,6 +157,52 @@ func ExtractiveDoc(s docpack.Symbol) docpack.Doc {
 	}
 	doc.Description = strings.TrimSpace(strings.Join(desc, "\n\n"))
 	return doc
+}
+
+// leadParagraph splits the body of a doc's first section (before any
+// heading) into its summary, its first paragraph, and the rest. When that
+// paragraph is only badges, link definitions or <br> (dtolnay's crate
+// roots), the summary is the first paragraph with words and pre is what
+// comes before it, which stays in the description.
+func leadParagraph(body string) (pre, summary, rest string) {
+	summary, rest = firstParagraph(body)
+	if summary != "" && noWords(summary) {
+		for r := rest; r != ""; {
+			p, next := firstParagraph(r)
+			if p == "" || next == r {
+				break // a code block: no summary after the badges
+			}
+			if !noWords(p) {
+				return strings.TrimSpace(body[:len(body)-len(r)]), p, next
+			}
+			r = next
+		}
+	}
+	return "", summary, rest
+}
+
+// docSummary is the summary ExtractiveDoc finds in a doc text, without the
+// rest: the first section's lead paragraph, else the first paragraph of the
+// first section of another title than those made fields; "" when there is
+// none.
+func docSummary(text string) string {
+	for _, sec := range splitSections(text) {
+		switch strings.ToLower(sec.title) {
+		case "errors", "panics", "safety", "examples", "example", "returns", "return value", "arguments", "parameters", "args":
+			continue
+		}
+		body := strings.TrimSpace(sec.body)
+		var summary string
+		if sec.title == "" {
+			_, summary, _ = leadParagraph(body)
+		} else {
+			summary, _ = firstParagraph(body)
+		}
+		if summary != "" {
+			return summary
+		}
+	}
+	return ""
 }
 
 type section struct {
@@ -292,13 +333,19 @@ var kindWords = map[docpack.Kind]string{
 
 // describeSignature says what the signature says, and no more. It is made
 // for every symbol without a doc comment as the docpack is written (most of
-// winapi's 145,198), so it writes to its builder directly.
-func describeSignature(s docpack.Symbol) string {
+// winapi's 145,198), so it writes to its builder directly, grown once to
+// what the longest of its sentences can take.
+func describeSignature(s *docpack.Symbol) string {
 	word := kindWords[s.SymbolType]
 	if word == "" {
 		word = "Item"
 	}
 	var b strings.Builder
+	n := len(sigSuffix) + len("Inherent implementation of ``") + len(word) + len(s.Name) + len(s.ReturnType) + len(s.Signature) + 16
+	for _, p := range s.Parameters {
+		n += len(p.Name) + len(p.ParamType) + 6
+	}
+	b.Grow(n)
 	code := func(texts ...string) {
 		b.WriteByte('`')
 		for _, t := range texts {
@@ -348,6 +395,8 @@ func describeSignature(s docpack.Symbol) string {
 			code(sig)
 		}
 	}
-	b.WriteString(" (no doc comment; described from its signature).")
+	b.WriteString(sigSuffix)
 	return b.String()
 }
+
+const sigSuffix = " (no doc comment; described from its signature)."

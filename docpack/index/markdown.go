@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/doctown/doctown/docpack"
 )
@@ -678,7 +679,14 @@ var stdPrelude = map[string]string{
 // written → symbol id or URL. Destinations that do not resolve are left out.
 // It returns nil when the doc has no resolved link.
 func (x *Index) DocLinks(i int, d docpack.Doc) map[string]string {
+	return docLinks(func() *Index { return x }, i, d)
+}
+
+// docLinks is DocLinks in the index x gives, asked for only when the doc has
+// a link to resolve in it: a link of a doc inherited from std is std's.
+func docLinks(x func() *Index, i int, d docpack.Doc) map[string]string {
 	var out map[string]string
+	std := stdInheritedModule(d)
 	collect := func(l Link) string {
 		if !l.IntraDoc() {
 			return ""
@@ -686,12 +694,15 @@ func (x *Index) DocLinks(i int, d docpack.Doc) map[string]string {
 		if _, done := out[l.Dest]; done {
 			return ""
 		}
-		t, ok := x.ResolveLink(l.Dest, i)
-		if std := stdInheritedModule(d); std != "" {
+		var t LinkTarget
+		var ok bool
+		if std != "" {
 			// A doc inherited from std's trait (Hash::hash's "Feeds this
 			// value into the given [`Hasher`]") links in std's scope,
 			// not the crate's.
 			t, ok = stdLink(l.Dest, std)
+		} else {
+			t, ok = x().ResolveLink(l.Dest, i)
 		}
 		if !ok {
 			return ""
@@ -700,15 +711,55 @@ func (x *Index) DocLinks(i int, d docpack.Doc) map[string]string {
 			out = map[string]string{}
 		}
 		if t.Symbol >= 0 {
-			out[l.Dest] = x.Symbols[t.Symbol].ID
+			out[l.Dest] = x().Symbols[t.Symbol].ID
 		} else {
 			out[l.Dest] = t.URL
 		}
 		return ""
 	}
-	defs := DocDefs(d)
-	eachText(d, func(text string) { Rewrite(text+"\n\n"+defs, collect) })
+	var defs string
+	eachText(d, func(text string) {
+		if defs == "" {
+			defs = "\n\n" + DocDefs(d)
+		}
+		Rewrite(text+defs, collect)
+	})
 	return out
+}
+
+// Links resolves the links of the docs a build writes, as DocLinks does, in
+// the Index of the build's symbols. That index is built once, by the first
+// doc with a link to resolve, or ahead on a goroutine of its own when some
+// doc comment could hold one (NewLinks); a build whose docs link nothing
+// (winapi: 145,198 symbols, 205 doc comments, none with a link) never builds
+// it. It is safe for concurrent use.
+type Links struct {
+	symbols []docpack.Symbol
+	once    sync.Once
+	x       *Index
+}
+
+// NewLinks returns the Links of the docs of symbols, and starts building
+// their Index when a doc comment or inherited doc holds a "[".
+func NewLinks(symbols []docpack.Symbol) *Links {
+	l := &Links{symbols: symbols}
+	for i := range symbols {
+		if strings.IndexByte(symbols[i].DocComments, '[') >= 0 || strings.IndexByte(symbols[i].InheritedDoc, '[') >= 0 {
+			go l.index()
+			break
+		}
+	}
+	return l
+}
+
+func (l *Links) index() *Index {
+	l.once.Do(func() { l.x = New(nil, l.symbols, nil) })
+	return l.x
+}
+
+// DocLinks is Index.DocLinks of the doc written for the symbol at i.
+func (l *Links) DocLinks(i int, d docpack.Doc) map[string]string {
+	return docLinks(l.index, i, d)
 }
 
 // stdInheritedModule is the std module ("std::hash") of the trait item a doc
