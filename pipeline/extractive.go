@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/doctown/doctown/docpack"
@@ -71,11 +72,12 @@ func (Extractive) Generate(ctx context.Context, in GenerateInput, emit Observer)
 // and the trait item's path, where the rest is. A symbol with neither gets a one-line
 // description of its signature, marked with Source "signature" so nobody
 // mistakes it for the author's words.
-func ExtractiveDoc(s docpack.Symbol) docpack.Doc { return extractiveDoc(&s) }
+func ExtractiveDoc(s docpack.Symbol) docpack.Doc { return extractiveDoc(&s, nil) }
 
 // extractiveDoc is ExtractiveDoc of *s, which the packing workers call for
-// every symbol without copying it.
-func extractiveDoc(s *docpack.Symbol) docpack.Doc {
+// every symbol without copying it, the summaries of inherited docs taken
+// from inherited when it is not nil.
+func extractiveDoc(s *docpack.Symbol, inherited *summaryCache) docpack.Doc {
 	doc := docpack.Doc{SymbolID: s.ID}
 	text := strings.TrimSpace(s.DocComments)
 	if text == "" {
@@ -85,7 +87,7 @@ func extractiveDoc(s *docpack.Symbol) docpack.Doc {
 			// is made (winapi's 20,552 impl methods inherit std's docs of
 			// Clone::clone and the like, whose examples were parsed for
 			// nothing).
-			summary := docSummary(inh)
+			summary := inherited.summary(inh)
 			if summary == "" {
 				summary = describeSignature(s)
 			}
@@ -205,6 +207,35 @@ func docSummary(text string) string {
 	return ""
 }
 
+// summaryCache holds the docSummary of each inherited doc text a build
+// has met: winapi's 20,552 impl methods inherit a few dozen docs of std's
+// traits, each read once. It is safe for concurrent use; a nil cache reads
+// every text.
+type summaryCache struct {
+	mu sync.RWMutex
+	m  map[string]string
+}
+
+func (c *summaryCache) summary(text string) string {
+	if c == nil {
+		return docSummary(text)
+	}
+	c.mu.RLock()
+	sum, ok := c.m[text]
+	c.mu.RUnlock()
+	if ok {
+		return sum
+	}
+	sum = docSummary(text)
+	c.mu.Lock()
+	if c.m == nil {
+		c.m = map[string]string{}
+	}
+	c.m[text] = sum
+	c.mu.Unlock()
+	return sum
+}
+
 type section struct {
 	title string
 	level int
@@ -267,6 +298,9 @@ var noWordsRe = regexp.MustCompile(`\[!\[[^\]]*\](?:\([^)]*\)|\[[^\]]*\])?\](?:\
 // noWords reports whether a paragraph is only images, link definitions and
 // HTML: nothing a summary could say.
 func noWords(p string) bool {
+	if !strings.ContainsAny(p, "[<&") {
+		return strings.TrimSpace(p) == "" // nothing for noWordsRe to match
+	}
 	return strings.TrimSpace(noWordsRe.ReplaceAllString(p, "")) == ""
 }
 
@@ -333,29 +367,39 @@ var kindWords = map[docpack.Kind]string{
 
 // describeSignature says what the signature says, and no more. It is made
 // for every symbol without a doc comment as the docpack is written (most of
-// winapi's 145,198), so it writes to its builder directly, grown once to
-// what the longest of its sentences can take.
+// winapi's 145,198), so the sentence is put together in a buffer on the stack
+// and allocated once, at its length.
 func describeSignature(s *docpack.Symbol) string {
+	var buf [256]byte
+	return string(appendSignatureSentence(buf[:0], s))
+}
+
+func appendSignatureSentence(b []byte, s *docpack.Symbol) []byte {
+	code := func(b []byte, text string) []byte {
+		b = append(b, '`')
+		b = append(b, text...)
+		return append(b, '`')
+	}
+	switch s.SymbolType {
+	case docpack.KindImpl:
+		if trait, typ := docpack.SplitImpl(s.Name); trait != "" {
+			b = append(b, "Implementation of "...)
+			b = code(b, trait)
+			b = append(b, " for "...)
+			b = code(b, typ)
+		} else {
+			b = append(b, "Inherent implementation of "...)
+			b = code(b, typ)
+		}
+		return append(b, sigSuffix...)
+	}
 	word := kindWords[s.SymbolType]
 	if word == "" {
 		word = "Item"
 	}
-	var b strings.Builder
-	n := len(sigSuffix) + len("Inherent implementation of ``") + len(word) + len(s.Name) + len(s.ReturnType) + len(s.Signature) + 16
-	for _, p := range s.Parameters {
-		n += len(p.Name) + len(p.ParamType) + 6
-	}
-	b.Grow(n)
-	code := func(texts ...string) {
-		b.WriteByte('`')
-		for _, t := range texts {
-			b.WriteString(t)
-		}
-		b.WriteByte('`')
-	}
-	b.WriteString(word)
-	b.WriteByte(' ')
-	code(s.Name)
+	b = append(b, word...)
+	b = append(b, ' ')
+	b = code(b, s.Name)
 	switch s.SymbolType {
 	case docpack.KindFunction, docpack.KindMethod, docpack.KindTraitMethod:
 		n := 0
@@ -364,39 +408,30 @@ func describeSignature(s *docpack.Symbol) string {
 				continue
 			}
 			if n == 0 {
-				b.WriteString(" taking ")
+				b = append(b, " taking `"...)
 			} else {
-				b.WriteString(", ")
+				b = append(b, ", `"...)
 			}
-			code(p.Name, ": ", p.ParamType)
+			b = append(b, p.Name...)
+			b = append(b, ": "...)
+			b = append(b, p.ParamType...)
+			b = append(b, '`')
 			n++
 		}
 		if s.ReturnType != "" {
 			if n > 0 {
-				b.WriteString(" and")
+				b = append(b, " and"...)
 			}
-			b.WriteString(" returning ")
-			code(s.ReturnType)
-		}
-	case docpack.KindImpl:
-		b.Reset()
-		if trait, typ := docpack.SplitImpl(s.Name); trait != "" {
-			b.WriteString("Implementation of ")
-			code(trait)
-			b.WriteString(" for ")
-			code(typ)
-		} else {
-			b.WriteString("Inherent implementation of ")
-			code(typ)
+			b = append(b, " returning "...)
+			b = code(b, s.ReturnType)
 		}
 	default:
 		if sig := strings.TrimSpace(s.Signature); sig != "" && len(sig) < 120 {
-			b.WriteString(": ")
-			code(sig)
+			b = append(b, ": "...)
+			b = code(b, sig)
 		}
 	}
-	b.WriteString(sigSuffix)
-	return b.String()
+	return append(b, sigSuffix...)
 }
 
 const sigSuffix = " (no doc comment; described from its signature)."

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -161,6 +162,15 @@ func TestExtractiveDoc(t *testing.T) {
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("ExtractiveDoc()\n got %#v\nwant %#v", got, tt.want)
 			}
+			// The same text inherited gets the same summary, which
+			// docSummary finds without the rest of the doc.
+			if got.Source == docpack.DocFromComments {
+				inh := tt.sym
+				inh.DocComments, inh.InheritedDoc, inh.InheritedFrom = "", tt.sym.DocComments, "x::T::f"
+				if d := extractiveDoc(&inh, &summaryCache{}); d.Summary != got.Summary || d.Source != docpack.DocFromInherited {
+					t.Errorf("inherited: summary %q (%s), want %q", d.Summary, d.Source, got.Summary)
+				}
+			}
 		})
 	}
 }
@@ -178,5 +188,24 @@ func TestExtractiveGenerateDocumentsEverySymbol(t *testing.T) {
 	last, ok := events[len(events)-1].(StageDone)
 	if !ok || last.Stage != StageGenerate || last.Err != nil {
 		t.Fatalf("last event = %#v", events[len(events)-1])
+	}
+}
+
+// TestDescribeSignatureLong: a sentence longer than describeSignature's
+// stack buffer (a function of many parameters) is written whole.
+func TestDescribeSignatureLong(t *testing.T) {
+	s := docpack.Symbol{Name: "f", SymbolType: docpack.KindFunction, ReturnType: "Result<(), Error>"}
+	want := "Function `f` taking "
+	for i := range 12 {
+		name, typ := fmt.Sprintf("arg%d", i), fmt.Sprintf("HashMap<String, Vec<Option<u%d>>>", 8<<(i%4))
+		s.Parameters = append(s.Parameters, docpack.Parameter{Name: name, ParamType: typ})
+		if i > 0 {
+			want += ", "
+		}
+		want += "`" + name + ": " + typ + "`"
+	}
+	want += " and returning `Result<(), Error>` (no doc comment; described from its signature)."
+	if got := describeSignature(&s); got != want {
+		t.Errorf("describeSignature\n got %q\nwant %q", got, want)
 	}
 }

@@ -14,9 +14,10 @@ import (
 // symbols.json, which comes first in the docpack.
 func docWriter(symbols []docpack.Symbol) func(i int, d docpack.Doc, ok bool) docpack.Doc {
 	links := index.NewLinks(symbols)
+	inherited := &summaryCache{}
 	return func(i int, d docpack.Doc, ok bool) docpack.Doc {
 		if !ok {
-			d = extractiveDoc(&symbols[i])
+			d = extractiveDoc(&symbols[i], inherited)
 		}
 		d.Links = links.DocLinks(i, d)
 		return d

@@ -740,16 +740,24 @@ type Links struct {
 }
 
 // NewLinks returns the Links of the docs of symbols, and starts building
-// their Index when a doc comment or inherited doc holds a "[".
+// their Index when a doc comment, or a doc inherited from a trait item of
+// another crate than std's (whose links are std's), holds a "[".
 func NewLinks(symbols []docpack.Symbol) *Links {
 	l := &Links{symbols: symbols}
 	for i := range symbols {
-		if strings.IndexByte(symbols[i].DocComments, '[') >= 0 || strings.IndexByte(symbols[i].InheritedDoc, '[') >= 0 {
+		s := &symbols[i]
+		if strings.IndexByte(s.DocComments, '[') >= 0 || strings.IndexByte(s.InheritedDoc, '[') >= 0 && !stdCrates[crateOf(s.InheritedFrom)] {
 			go l.index()
 			break
 		}
 	}
 	return l
+}
+
+// crateOf is the first segment of a path.
+func crateOf(path string) string {
+	head, _, _ := strings.Cut(path, "::")
+	return head
 }
 
 func (l *Links) index() *Index {
@@ -768,8 +776,7 @@ func stdInheritedModule(d docpack.Doc) string {
 	if d.Source != docpack.DocFromInherited {
 		return ""
 	}
-	head, _, _ := strings.Cut(d.InheritedFrom, "::")
-	if !stdCrates[head] {
+	if !stdCrates[crateOf(d.InheritedFrom)] {
 		return ""
 	}
 	// std::hash::Hash::hash: the trait's module is its path less two.
