@@ -32,7 +32,7 @@ type resolver struct {
 	exp     map[*rawItem]string   // public path of exported items
 	shownIn map[*rawItem]string   // module path an exported item is shown in
 	expVia  map[*rawItem][]string // attributes of the re-export that gave the public path
-	paths   map[*rawItem][]string // every public path of exported items, in the order found
+	paths   map[*rawItem][]string // every public path of items exported at several, in the order found
 	// noInline are the public paths #[doc(no_inline)] re-exports give: rustdoc
 	// lists them as re-exports, so they are never an item's display path
 	// (rand::prelude::StdRng; the item is shown at rand::rngs::StdRng).
@@ -243,10 +243,15 @@ func (r *resolver) modHidden(mp string) bool {
 // the attributes of the re-export that brings it there (its #[cfg]s and macro
 // wrappers), nil for an item shown where it is declared.
 func (r *resolver) export(it *rawItem, path, in string, via []string) {
-	if !slices.Contains(r.paths[it], path) {
-		r.paths[it] = append(r.paths[it], path)
-	}
-	if _, ok := r.exp[it]; ok {
+	if first, ok := r.exp[it]; ok {
+		// paths holds an item's paths once it has a second one: the first
+		// is exp's.
+		if ps := r.paths[it]; path != first && !slices.Contains(ps, path) {
+			if len(ps) == 0 {
+				ps = []string{first}
+			}
+			r.paths[it] = append(ps, path)
+		}
 		return
 	}
 	r.exp[it] = path
@@ -545,14 +550,15 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) ([]*docpack.Sy
 	r.all = all
 	r.computeExports(all)
 
-	info := map[*rawItem]*placed{}
+	// Each item's placement, by its position in all.
+	placing := make([]placed, len(all))
 	var place func(it *rawItem) *placed
 	place = func(it *rawItem) *placed {
-		if p, ok := info[it]; ok {
+		p := &placing[it.order]
+		if p.it != nil {
 			return p
 		}
-		p := &placed{it: it}
-		info[it] = p
+		p.it = it
 		if it.parent == nil {
 			path, ok := r.exp[it]
 			p.public = ok
@@ -572,7 +578,7 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) ([]*docpack.Sy
 				}
 			}
 			if it.sym.SymbolType == docpack.KindImpl {
-				r.placeImpl(p, info)
+				r.placeImpl(p)
 			}
 			return p
 		}
@@ -612,18 +618,19 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) ([]*docpack.Sy
 		place(it)
 	}
 	for _, it := range all {
-		if it.sym.SymbolType == docpack.KindImpl && it.trait == "" && info[it].public {
+		if it.sym.SymbolType == docpack.KindImpl && it.trait == "" && placing[it.order].public {
 			any := false
 			for _, ch := range it.children {
-				if info[ch].public && !info[ch].hidden {
+				if p := placing[ch.order]; p.public && !p.hidden {
 					any = true
 					break
 				}
 			}
-			info[it].public = any
+			placing[it.order].public = any
 		}
 	}
-	var kept []*placed
+	rootP := &placed{it: r.root, path: c.Name, public: true}
+	kept := []*placed{rootP}
 	for _, it := range all {
 		p := place(it)
 		if p.hidden || (!p.public && !opts.IncludePrivate) {
@@ -631,9 +638,6 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) ([]*docpack.Sy
 		}
 		kept = append(kept, p)
 	}
-	rootP := &placed{it: r.root, path: c.Name, public: true}
-	kept = append([]*placed{rootP}, kept...)
-	info[r.root] = rootP
 	disp := r.displayPaths()
 	r.inheritDocs(all, disp)
 	for _, p := range kept {
@@ -669,10 +673,10 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) ([]*docpack.Sy
 		p.id = docpack.NewID(c.Name, p.path, p.it.sym.SymbolType, occurrence[i])
 	})
 	idOf := func(it *rawItem) string {
-		if p := info[it]; p != nil {
-			return p.id
+		if it == r.root {
+			return rootP.id
 		}
-		return ""
+		return placing[it.order].id
 	}
 	// Kept modules by path: where an item whose enclosing module was left out
 	// (a private module, or nothing at all for impls of foreign types) hangs.
@@ -846,7 +850,7 @@ func implItemPrefix(p *placed) string {
 }
 
 // placeImpl decides whether an impl block is public and names it.
-func (r *resolver) placeImpl(p *placed, info map[*rawItem]*placed) {
+func (r *resolver) placeImpl(p *placed) {
 	it := p.it
 	var self *rawItem
 	if !slices.Contains(it.params, baseTypeName(it.selfType)) { // impl<T: Visitor> Expected for T
