@@ -220,7 +220,8 @@ func BenchmarkWalk(b *testing.B) {
 		for i, x := range ps {
 			out := &fileOut{rel: files[i]}
 			e := newFileExtractor(g, p, x.src, out, filepath.Dir(files[i]), "bench")
-			e.walkListAttrs(x.tree.RootNode(), "", filepath.Dir(files[i]), nil, "", func(it *rawItem) {
+			top := nodeOf(x.tree.RootNode())
+			e.walkListAttrs(&top, "", filepath.Dir(files[i]), nil, "", func(it *rawItem) {
 				if it.parent == nil {
 					out.items = append(out.items, it)
 				}

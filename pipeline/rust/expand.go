@@ -11,8 +11,6 @@ import (
 	"strconv"
 	"strings"
 
-	ts "github.com/tree-sitter/go-tree-sitter"
-
 	"github.com/doctown/doctown/pipeline/rust/macros"
 )
 
@@ -223,7 +221,7 @@ const maxCallBytes = 2 << 20
 // false when the macro is not the crate's, or could not be expanded (that
 // gives a warning naming it); the caller then reads the call's body as items,
 // unless done says the call is settled (too large to read at all).
-func (e *fileExtractor) expandCall(name string, m, tt *ts.Node) (src string, parse []byte, lines *macros.LineMap, ok, done bool) {
+func (e *fileExtractor) expandCall(name string, m, tt *node) (src string, parse []byte, lines *macros.LineMap, ok, done bool) {
 	if e.exp == nil || strings.HasSuffix(name, "cfg_if") {
 		// cfg_if! is read by the cfg evaluation, which takes the one true
 		// arm; expanding it would give every arm under its #[cfg].

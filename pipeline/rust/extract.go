@@ -468,7 +468,8 @@ func parseFile(ctx context.Context, g *grammar, p *ts.Parser, root, realRoot str
 	e.cfg = c.cfg
 	e.noDerives = opts.plain
 	defer e.close()
-	e.walkListAttrs(rootNode, j.modPath, j.childDir, nil, "", func(it *rawItem) {
+	top := nodeOf(rootNode)
+	e.walkListAttrs(&top, j.modPath, j.childDir, nil, "", func(it *rawItem) {
 		if it.parent == nil {
 			out.items = append(out.items, it)
 		}
@@ -479,7 +480,7 @@ func parseFile(ctx context.Context, g *grammar, p *ts.Parser, root, realRoot str
 // newFileExtractor prepares the walk of one file's tree; absDir is the
 // directory of the real file.
 func newFileExtractor(g *grammar, p *ts.Parser, src []byte, out *fileOut, absDir, crate string) *fileExtractor {
-	return &fileExtractor{g: g, parser: p, src: src, str: textOf(src), rel: out.rel, absDir: absDir, crate: crate, out: out, cur: new(*ts.TreeCursor)}
+	return &fileExtractor{g: g, parser: p, src: src, str: textOf(src), rel: out.rel, absDir: absDir, crate: crate, out: out, tr: &treeReader{}}
 }
 
 // firstError returns the first syntax error that can affect the API: errors

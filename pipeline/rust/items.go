@@ -15,11 +15,12 @@ import (
 	"github.com/doctown/doctown/pipeline/rust/macros"
 )
 
-// grammar caches the Rust language and the node-kind and field ids the
-// extractor compares against, so the walk needs no string conversions.
+// grammar caches the Rust language, the code of each node kind id and the
+// field ids the extractor compares against, so the walk compares integers,
+// not kind names.
 type grammar struct {
 	lang  *ts.Language
-	names []string // node kind id → name
+	codes []kindCode // node kind id → the kind the walk tells it as
 
 	fName, fBody, fType, fTrait, fTypeParams, fParams, fReturn, fValue, fPattern,
 	fMacro, fArgument, fPath, fAlias, fList, fBounds uint16
@@ -35,9 +36,9 @@ func loadGrammar() *grammar {
 		l := ts.NewLanguage(tsrust.Language())
 		g := &grammar{lang: l}
 		n := l.NodeKindCount()
-		g.names = make([]string, n)
+		g.codes = make([]kindCode, n)
 		for i := uint32(0); i < n; i++ {
-			g.names[i] = l.NodeKindForId(uint16(i))
+			g.codes[i] = kindCodes[l.NodeKindForId(uint16(i))]
 		}
 		f := l.FieldIdForName
 		g.fName, g.fBody, g.fType, g.fTrait = f("name"), f("body"), f("type"), f("trait")
@@ -49,11 +50,85 @@ func loadGrammar() *grammar {
 	return rustGrammar
 }
 
-func (g *grammar) kind(n *ts.Node) string {
-	if id := int(n.KindId()); id < len(g.names) {
-		return g.names[id]
+// code is the kind of n the walk tells it as, an integer compared in place
+// of the kind's name.
+func (g *grammar) code(n *node) kindCode {
+	if int(n.kind) < len(g.codes) {
+		return g.codes[n.kind]
 	}
-	return "ERROR"
+	return kOther
+}
+
+// kindCode is a node kind the walk tells apart from the others, by name:
+// every symbol id of the grammar with that name has that code.
+type kindCode uint8
+
+const (
+	kOther kindCode = iota
+	kAttributeItem
+	kInnerAttributeItem
+	kLineComment
+	kBlockComment
+	kExpressionStatement
+	kMacroInvocation
+	kFunctionItem
+	kFunctionSignatureItem
+	kStructItem
+	kUnionItem
+	kEnumItem
+	kTraitItem
+	kImplItem
+	kConstItem
+	kStaticItem
+	kTypeItem
+	kAssociatedType
+	kMacroDefinition
+	kModItem
+	kUseDeclaration
+	kForeignModItem
+	kExternCrateDeclaration
+	kFieldDeclarationList
+	kFieldDeclaration
+	kEnumVariant
+	kVisibilityModifier
+	kBlock
+	kTokenTree
+	kSelfParameter
+	kParameter
+	kVariadicParameter
+	kIdentifier
+	kCrate
+	kSelf
+	kSuper
+	kScopedIdentifier
+	kMetavariable
+	kUseAsClause
+	kUseWildcard
+	kScopedUseList
+	kUseList
+	kOpenParen
+	kCloseParen
+	kComma
+)
+
+var kindCodes = map[string]kindCode{
+	"attribute_item": kAttributeItem, "inner_attribute_item": kInnerAttributeItem,
+	"line_comment": kLineComment, "block_comment": kBlockComment,
+	"expression_statement": kExpressionStatement, "macro_invocation": kMacroInvocation,
+	"function_item": kFunctionItem, "function_signature_item": kFunctionSignatureItem,
+	"struct_item": kStructItem, "union_item": kUnionItem, "enum_item": kEnumItem,
+	"trait_item": kTraitItem, "impl_item": kImplItem, "const_item": kConstItem,
+	"static_item": kStaticItem, "type_item": kTypeItem, "associated_type": kAssociatedType,
+	"macro_definition": kMacroDefinition, "mod_item": kModItem, "use_declaration": kUseDeclaration,
+	"foreign_mod_item": kForeignModItem, "extern_crate_declaration": kExternCrateDeclaration,
+	"field_declaration_list": kFieldDeclarationList, "field_declaration": kFieldDeclaration,
+	"enum_variant": kEnumVariant, "visibility_modifier": kVisibilityModifier, "block": kBlock,
+	"token_tree": kTokenTree, "self_parameter": kSelfParameter, "parameter": kParameter,
+	"variadic_parameter": kVariadicParameter, "identifier": kIdentifier, "crate": kCrate,
+	"self": kSelf, "super": kSuper, "scoped_identifier": kScopedIdentifier,
+	"metavariable": kMetavariable, "use_as_clause": kUseAsClause, "use_wildcard": kUseWildcard,
+	"scoped_use_list": kScopedUseList, "use_list": kUseList,
+	"(": kOpenParen, ")": kCloseParen, ",": kComma,
 }
 
 // rawItem is an item found in the syntax tree, before visibility resolution
@@ -165,9 +240,9 @@ type fileExtractor struct {
 	wrapAttrs []string
 	out       *fileOut
 	depth     int
-	// cur is the tree cursor namedChildren reuses, shared with the
-	// extractors of macro bodies (which copy this one).
-	cur **ts.TreeCursor
+	// tr lists nodes' children, shared with the extractors of macro bodies
+	// (which copy this one).
+	tr *treeReader
 }
 
 type pending struct {
@@ -182,49 +257,45 @@ type pending struct {
 	derives []deriveAttr
 }
 
-func (e *fileExtractor) text(n *ts.Node) string {
-	return e.str[n.StartByte():n.EndByte()]
+func (e *fileExtractor) text(n *node) string {
+	return e.str[n.ctx[0]:n.end]
 }
 
-func (e *fileExtractor) field(n *ts.Node, id uint16) *ts.Node {
-	c := n.ChildByFieldId(id)
-	return c
-}
-
-func (e *fileExtractor) fieldText(n *ts.Node, id uint16) string {
-	if c := n.ChildByFieldId(id); c != nil {
-		return e.text(c)
+// textOr is n's text, "" for a null node.
+func (e *fileExtractor) textOr(n *node) string {
+	if n.isNull() {
+		return ""
 	}
-	return ""
+	return e.text(n)
 }
+
+// lineOf is the line in the real file n starts on.
+func (e *fileExtractor) lineOf(n *node) int { return e.line(n.StartByte(), n.row()) }
 
 // walkList extracts the items of a source_file or declaration_list.
 // ctx is "" for modules, "trait", "impl" or "extern".
-func (e *fileExtractor) walkList(list *ts.Node, mod, childDir string, parent *rawItem, ctx string, add func(*rawItem), inner *[]string) {
+func (e *fileExtractor) walkList(list *node, mod, childDir string, parent *rawItem, ctx string, add func(*rawItem), inner *[]string) {
 	e.walkListAttrs(list, mod, childDir, parent, ctx, add, inner, nil)
 }
 
 // walkListAttrs is walkList that also collects the list's inner attributes
 // (#![cfg(…)] and the like, doc attributes aside) into innerAttrs.
-func (e *fileExtractor) walkListAttrs(list *ts.Node, mod, childDir string, parent *rawItem, ctx string, add func(*rawItem), inner *[]string, innerAttrs *[]string) {
+func (e *fileExtractor) walkListAttrs(list *node, mod, childDir string, parent *rawItem, ctx string, add func(*rawItem), inner *[]string, innerAttrs *[]string) {
 	var p pending
-	kids := e.namedChildren(list)
-	n := uint(len(kids))
-	for i := uint(0); i < n; i++ {
+	kids, mark := e.tr.kids(list, true)
+	defer e.tr.pop(mark)
+	for i := range kids {
 		c := &kids[i]
-		if c == nil {
-			continue
-		}
-		switch k := e.g.kind(c); k {
-		case "attribute_item":
+		switch k := e.g.code(c); k {
+		case kAttributeItem:
 			e.addAttr(&p, c)
-		case "inner_attribute_item":
+		case kInnerAttributeItem:
 			if v, inc, ok := docAttr(e.text(c)); ok && inner != nil {
 				*inner = append(*inner, e.docValue(v, inc))
 			} else if !ok && innerAttrs != nil {
 				*innerAttrs = append(*innerAttrs, printSig(e.text(c)))
 			}
-		case "line_comment", "block_comment":
+		case kLineComment, kBlockComment:
 			t := e.text(c)
 			switch docKind(t) {
 			case 'o':
@@ -234,12 +305,12 @@ func (e *fileExtractor) walkListAttrs(list *ts.Node, mod, childDir string, paren
 					*inner = append(*inner, commentDoc(t))
 				}
 			}
-		case "expression_statement":
-			if m := c.NamedChild(0); m != nil && e.g.kind(m) == "macro_invocation" && attrsOn(e.cfg, p.attrs) {
-				e.macroItems(m, mod, childDir, parent, ctx, add, inner, &p)
+		case kExpressionStatement:
+			if m, ok := e.firstNamed(c); ok && e.g.code(&m) == kMacroInvocation && attrsOn(e.cfg, p.attrs) {
+				e.macroItems(&m, mod, childDir, parent, ctx, add, inner, &p)
 			}
 			p = pending{}
-		case "macro_invocation":
+		case kMacroInvocation:
 			if attrsOn(e.cfg, p.attrs) {
 				e.macroItems(c, mod, childDir, parent, ctx, add, inner, &p)
 			}
@@ -256,18 +327,18 @@ func (e *fileExtractor) walkListAttrs(list *ts.Node, mod, childDir string, paren
 
 // addDoc records an outer doc comment c with text t; the first one marks where
 // the pending item's text starts.
-func (p *pending) addDoc(c *ts.Node, t string) {
+func (p *pending) addDoc(c *node, t string) {
 	if !p.has {
 		p.start, p.has = c.StartByte(), true
 	}
 	p.docs = append(p.docs, commentDoc(t))
 }
 
-func (e *fileExtractor) addAttr(p *pending, c *ts.Node) {
+func (e *fileExtractor) addAttr(p *pending, c *node) {
 	if !p.has {
 		p.start, p.has = c.StartByte(), true
 	}
-	e.addAttrText(p, e.text(c), e.line(c.StartByte(), c.StartPosition().Row), 0)
+	e.addAttrText(p, e.text(c), e.lineOf(c), 0)
 }
 
 // addAttrText records attribute t on the pending item. #[cfg_attr(pred, a, …)]
@@ -318,7 +389,7 @@ func (e *fileExtractor) docValue(v, include string) string {
 }
 
 // newItem fills the fields every symbol has.
-func (e *fileExtractor) newItem(n *ts.Node, kind docpack.Kind, name string, p *pending, mod string, parent *rawItem) *rawItem {
+func (e *fileExtractor) newItem(n *node, kind docpack.Kind, name string, p *pending, mod string, parent *rawItem) *rawItem {
 	start := n.StartByte()
 	if p.has && p.start < start {
 		start = p.start
@@ -326,14 +397,15 @@ func (e *fileExtractor) newItem(n *ts.Node, kind docpack.Kind, name string, p *p
 	end := n.EndByte()
 	src := e.str[start:end]
 	it := &rawItem{mod: mod, parent: parent, hidden: p.hidden, export: p.export, cond: condOf(e.wrapAttrs, p.attrs)}
+	line := e.lineOf(n)
 	it.sym = &docpack.Symbol{
 		Name:        name,
 		Crate:       e.crate,
 		SymbolType:  kind,
 		Visibility:  visibilityOf(e.str[n.StartByte():min(n.StartByte()+40, end)]),
 		File:        e.rel,
-		Line:        e.line(n.StartByte(), n.StartPosition().Row),
-		EndLine:     max(e.line(n.EndByte(), n.EndPosition().Row), e.line(n.StartByte(), n.StartPosition().Row)),
+		Line:        line,
+		EndLine:     max(e.line(n.EndByte(), uint(n.endRow)), line),
 		DocComments: unindentDoc(p.docs),
 		Attributes:  append(append(make([]string, 0, len(p.attrs)+len(e.fromMacro)), p.attrs...), e.fromMacro...),
 		SourceHash:  sha256Hex(src),
@@ -347,14 +419,14 @@ func (e *fileExtractor) newItem(n *ts.Node, kind docpack.Kind, name string, p *p
 }
 
 // sigUpTo is the normalized text of n up to byte end (the start of a body).
-func (e *fileExtractor) sigUpTo(n *ts.Node, end uint) string {
+func (e *fileExtractor) sigUpTo(n *node, end uint) string {
 	return printSig(strings.TrimRight(e.str[n.StartByte():end], " \t\n;={"))
 }
 
-func (e *fileExtractor) item(c *ts.Node, k string, p *pending, mod, childDir string, parent *rawItem, ctx string, add func(*rawItem)) {
+func (e *fileExtractor) item(c *node, k kindCode, p *pending, mod, childDir string, parent *rawItem, ctx string, add func(*rawItem)) {
 	g := e.g
 	switch k {
-	case "function_item", "function_signature_item":
+	case kFunctionItem, kFunctionSignatureItem:
 		kind := docpack.KindFunction
 		switch ctx {
 		case "trait":
@@ -362,19 +434,21 @@ func (e *fileExtractor) item(c *ts.Node, k string, p *pending, mod, childDir str
 		case "impl":
 			kind = docpack.KindMethod
 		}
-		it := e.newItem(c, kind, e.fieldText(c, g.fName), p, mod, parent)
-		e.fillFunction(it, c)
-		it.sym.HasDefault = ctx == "trait" && e.field(c, g.fBody) != nil
+		f := fields(c, g.fName, g.fBody, g.fTypeParams, g.fReturn, g.fParams)
+		it := e.newItem(c, kind, e.textOr(&f[0]), p, mod, parent)
+		e.fillFunction(it, c, &f[1], &f[2], &f[3], &f[4])
+		it.sym.HasDefault = ctx == "trait" && !f[1].isNull()
 		add(it)
-	case "struct_item", "union_item":
+	case kStructItem, kUnionItem:
 		kind := docpack.KindStruct
-		if k == "union_item" {
+		if k == kUnionItem {
 			kind = docpack.KindUnion
 		}
-		it := e.newItem(c, kind, e.fieldText(c, g.fName), p, mod, parent)
-		body := e.field(c, g.fBody)
-		tp := e.fieldText(c, g.fTypeParams)
-		if body != nil && g.kind(body) == "field_declaration_list" {
+		f := fields(c, g.fName, g.fBody, g.fTypeParams)
+		it := e.newItem(c, kind, e.textOr(&f[0]), p, mod, parent)
+		body := &f[1]
+		tp := e.textOr(&f[2])
+		if !body.isNull() && g.code(body) == kFieldDeclarationList {
 			it.sym.Signature = e.sigUpTo(c, body.StartByte())
 		} else {
 			it.sym.Signature = e.sigUpTo(c, c.EndByte())
@@ -384,16 +458,17 @@ func (e *fileExtractor) item(c *ts.Node, k string, p *pending, mod, childDir str
 		typeDeps(deps, genericNames(tp), tp, whereOf(it.sym.Generics))
 		it.sym.Dependencies = sortedKeys(deps)
 		add(it)
-		if body != nil {
+		if !body.isNull() {
 			it.sym.PrivateFields = e.fields(body, it, mod)
 		}
 		e.derives(it, p, mod, parent, add)
-	case "enum_item":
-		it := e.newItem(c, docpack.KindEnum, e.fieldText(c, g.fName), p, mod, parent)
-		body := e.field(c, g.fBody)
-		tp := e.fieldText(c, g.fTypeParams)
+	case kEnumItem:
+		f := fields(c, g.fName, g.fBody, g.fTypeParams)
+		it := e.newItem(c, docpack.KindEnum, e.textOr(&f[0]), p, mod, parent)
+		body := &f[1]
+		tp := e.textOr(&f[2])
 		end := c.EndByte()
-		if body != nil {
+		if !body.isNull() {
 			end = body.StartByte()
 		}
 		it.sym.Signature = e.sigUpTo(c, end)
@@ -402,31 +477,34 @@ func (e *fileExtractor) item(c *ts.Node, k string, p *pending, mod, childDir str
 		typeDeps(deps, genericNames(tp), tp, whereOf(it.sym.Generics))
 		it.sym.Dependencies = sortedKeys(deps)
 		add(it)
-		if body != nil {
+		if !body.isNull() {
 			e.variants(body, it, mod, genericNames(tp))
 		}
 		e.derives(it, p, mod, parent, add)
-	case "trait_item":
-		it := e.newItem(c, docpack.KindTrait, e.fieldText(c, g.fName), p, mod, parent)
-		body := e.field(c, g.fBody)
-		tp := e.fieldText(c, g.fTypeParams)
+	case kTraitItem:
+		f := fields(c, g.fName, g.fBody, g.fTypeParams, g.fBounds)
+		it := e.newItem(c, docpack.KindTrait, e.textOr(&f[0]), p, mod, parent)
+		body := &f[1]
+		tp := e.textOr(&f[2])
 		end := c.EndByte()
-		if body != nil {
+		if !body.isNull() {
 			end = body.StartByte()
 		}
 		it.sym.Signature = e.sigUpTo(c, end)
 		it.sym.Generics = e.generics(c, tp, body)
 		deps := map[string]bool{}
-		typeDeps(deps, genericNames(tp), tp, e.fieldText(c, g.fBounds), whereOf(it.sym.Generics))
+		typeDeps(deps, genericNames(tp), tp, e.textOr(&f[3]), whereOf(it.sym.Generics))
 		it.sym.Dependencies = sortedKeys(deps)
 		add(it)
-		if body != nil {
+		if !body.isNull() {
 			e.walkList(body, mod, childDir, it, "trait", func(*rawItem) {}, nil)
 		}
-	case "impl_item":
+	case kImplItem:
 		e.implItem(c, p, mod, childDir, parent, add)
-	case "const_item", "static_item":
-		if v := e.field(c, g.fValue); k == "const_item" && v != nil && e.fieldText(c, g.fName) == "_" && e.g.kind(v) == "block" {
+	case kConstItem, kStaticItem:
+		f := fields(c, g.fName, g.fValue, g.fType)
+		name, v := e.textOr(&f[0]), &f[1]
+		if k == kConstItem && !v.isNull() && name == "_" && g.code(v) == kBlock {
 			// const _: () = { impl Trait for Type { … } }; (serde_derive's
 			// output, hand-written the same way): the impls count where the
 			// block is, as rustdoc lists them; the const has no name to show,
@@ -442,52 +520,55 @@ func (e *fileExtractor) item(c *ts.Node, k string, p *pending, mod, childDir str
 			return
 		}
 		kind := docpack.KindConst
-		if k == "static_item" {
+		if k == kStaticItem {
 			kind = docpack.KindStatic
 		} else if ctx == "trait" || ctx == "impl" {
 			kind = docpack.KindAssocConst
 		}
-		it := e.newItem(c, kind, e.fieldText(c, g.fName), p, mod, parent)
+		it := e.newItem(c, kind, name, p, mod, parent)
 		end := c.EndByte()
-		if v := e.field(c, g.fValue); v != nil {
+		if !v.isNull() {
 			end = v.StartByte()
 			it.sym.HasDefault = ctx == "trait"
 		}
 		it.sym.Signature = e.sigUpTo(c, end)
-		ty := e.fieldText(c, g.fType)
+		ty := e.textOr(&f[2])
 		it.sym.ReturnType = printSig(ty)
 		deps := map[string]bool{}
 		typeDeps(deps, nil, ty)
 		it.sym.Dependencies = sortedKeys(deps)
 		add(it)
-	case "type_item", "associated_type":
+	case kTypeItem, kAssociatedType:
 		kind := docpack.KindTypeAlias
 		if ctx == "trait" || ctx == "impl" {
 			kind = docpack.KindAssocType
 		}
-		it := e.newItem(c, kind, e.fieldText(c, g.fName), p, mod, parent)
+		f := fields(c, g.fName, g.fType, g.fTypeParams, g.fBounds)
+		it := e.newItem(c, kind, e.textOr(&f[0]), p, mod, parent)
 		it.sym.Signature = e.sigUpTo(c, c.EndByte())
-		it.sym.HasDefault = ctx == "trait" && e.field(c, g.fType) != nil
-		tp := e.fieldText(c, g.fTypeParams)
+		it.sym.HasDefault = ctx == "trait" && !f[1].isNull()
+		tp := e.textOr(&f[2])
 		it.sym.Generics = e.generics(c, tp, nil)
 		deps := map[string]bool{}
-		typeDeps(deps, genericNames(tp), e.fieldText(c, g.fType), e.fieldText(c, g.fBounds), tp)
+		typeDeps(deps, genericNames(tp), e.textOr(&f[1]), e.textOr(&f[3]), tp)
 		it.sym.Dependencies = sortedKeys(deps)
 		add(it)
-	case "macro_definition":
-		name := e.fieldText(c, g.fName)
+	case kMacroDefinition:
+		f := fields(c, g.fName)
+		name := e.textOr(&f[0])
 		it := e.newItem(c, docpack.KindMacro, name, p, mod, parent)
 		it.sym.Signature = "macro_rules! " + name
 		if p.export {
 			it.sym.Visibility = "pub"
 		}
 		add(it)
-	case "mod_item":
-		name := e.fieldText(c, g.fName)
+	case kModItem:
+		f := fields(c, g.fName, g.fBody)
+		name := e.textOr(&f[0])
 		it := e.newItem(c, docpack.KindModule, name, p, mod, parent)
 		it.childMod = joinMod(mod, name)
 		it.sym.Signature = printSig(strings.TrimSuffix(strings.TrimSpace(e.sigUpTo(c, c.EndByte())), ";"))
-		if body := e.field(c, g.fBody); body != nil {
+		if body := &f[1]; !body.isNull() {
 			it.sym.Signature = e.sigUpTo(c, body.StartByte())
 			add(it)
 			dir := filepath.Join(childDir, name)
@@ -499,18 +580,18 @@ func (e *fileExtractor) item(c *ts.Node, k string, p *pending, mod, childDir str
 		it.fileMod = true
 		add(it)
 		e.fileModule(it, name, p.path, childDir)
-	case "use_declaration":
+	case kUseDeclaration:
 		vis := visibilityOf(e.str[c.StartByte():min(c.StartByte()+40, c.EndByte())])
-		if arg := e.field(c, g.fArgument); arg != nil {
+		if f := fields(c, g.fArgument); !f[0].isNull() {
 			u := useEntry{mod: mod, vis: vis, hidden: p.hidden, noInline: docNoInline(p.attrs), inline: docFlag(p.attrs, "inline")}
 			if vis == "pub" {
 				u.attrs = append(cfgAttrs(nil, p.attrs), e.wrapAttrs...)
 			}
-			e.useTree(arg, nil, u)
+			e.useTree(&f[0], nil, u)
 		}
-	case "foreign_mod_item":
-		if body := e.field(c, g.fBody); body != nil {
-			e.walkList(body, mod, childDir, parent, "extern", add, nil)
+	case kForeignModItem:
+		if f := fields(c, g.fBody); !f[0].isNull() {
+			e.walkList(&f[0], mod, childDir, parent, "extern", add, nil)
 		}
 	}
 }
@@ -560,11 +641,11 @@ func joinMod(mod, name string) string {
 	return mod + "::" + name
 }
 
-func (e *fileExtractor) generics(c *ts.Node, tp string, body *ts.Node) string {
+func (e *fileExtractor) generics(c *node, tp string, body *node) string {
 	// The where clause sits between the header and the body.
 	var where string
 	txt := e.str[c.StartByte():c.EndByte()]
-	if body != nil {
+	if body != nil && !body.isNull() {
 		txt = e.str[c.StartByte():body.StartByte()]
 	}
 	if i := indexWord(txt, "where"); i >= 0 {
@@ -609,38 +690,40 @@ func whereOf(generics string) string {
 	return ""
 }
 
-func (e *fileExtractor) fillFunction(it *rawItem, c *ts.Node) {
+// fillFunction fills in the signature and parameters of function c from its
+// fields: body, type_parameters, return_type and parameters.
+func (e *fileExtractor) fillFunction(it *rawItem, c, body, tpNode, ret, params *node) {
 	g := e.g
-	tp := e.fieldText(c, g.fTypeParams)
-	body := e.field(c, g.fBody)
+	tp := e.textOr(tpNode)
 	end := c.EndByte()
-	if body != nil {
+	if !body.isNull() {
 		end = body.StartByte()
 	}
 	it.sym.Signature = e.sigUpTo(c, end)
 	it.sym.Generics = e.generics(c, tp, body)
-	it.sym.ReturnType = printSig(e.fieldText(c, g.fReturn))
+	it.sym.ReturnType = printSig(e.textOr(ret))
 	gen := genericNames(tp)
 	deps := map[string]bool{}
 	var types []string
-	if params := e.field(c, g.fParams); params != nil {
-		kids := e.namedChildren(params)
-		n := uint(len(kids))
-		for i := uint(0); i < n; i++ {
+	if !params.isNull() {
+		kids, mark := e.tr.kids(params, true)
+		defer e.tr.pop(mark)
+		for i := range kids {
 			pc := &kids[i]
-			switch e.g.kind(pc) {
-			case "self_parameter":
+			switch g.code(pc) {
+			case kSelfParameter:
 				it.sym.Parameters = append(it.sym.Parameters, docpack.Parameter{Name: "self", ParamType: printSig(e.text(pc))})
-			case "parameter":
-				pat := normSpace(e.fieldText(pc, g.fPattern))
-				ty := printSig(e.fieldText(pc, g.fType))
+			case kParameter:
+				f := fields(pc, g.fPattern, g.fType)
+				pat := normSpace(e.textOr(&f[0]))
+				ty := printSig(e.textOr(&f[1]))
 				if pat == "self" || pat == "mut self" {
 					it.sym.Parameters = append(it.sym.Parameters, docpack.Parameter{Name: "self", ParamType: printSig(e.text(pc))})
 					continue
 				}
 				it.sym.Parameters = append(it.sym.Parameters, docpack.Parameter{Name: pat, ParamType: ty})
 				types = append(types, ty)
-			case "variadic_parameter":
+			case kVariadicParameter:
 				it.sym.Parameters = append(it.sym.Parameters, docpack.Parameter{Name: "...", ParamType: printSig(e.text(pc))})
 			}
 		}
@@ -653,30 +736,31 @@ func (e *fileExtractor) fillFunction(it *rawItem, c *ts.Node) {
 // fields extracts named or tuple fields of a struct, union or variant. It
 // reports whether any field is not pub: such a struct cannot be built with a
 // literal outside its crate.
-func (e *fileExtractor) fields(body *ts.Node, parent *rawItem, mod string) (private bool) {
+func (e *fileExtractor) fields(body *node, parent *rawItem, mod string) (private bool) {
 	g := e.g
 	inVariant := parent.sym.SymbolType == docpack.KindVariant
-	if g.kind(body) == "field_declaration_list" {
+	if g.code(body) == kFieldDeclarationList {
 		var p pending
-		kids := e.namedChildren(body)
-		n := uint(len(kids))
-		for i := uint(0); i < n; i++ {
+		kids, mark := e.tr.kids(body, true)
+		defer e.tr.pop(mark)
+		for i := range kids {
 			c := &kids[i]
-			switch g.kind(c) {
-			case "attribute_item":
+			switch g.code(c) {
+			case kAttributeItem:
 				e.addAttr(&p, c)
-			case "line_comment", "block_comment":
+			case kLineComment, kBlockComment:
 				if t := e.text(c); docKind(t) == 'o' {
 					p.addDoc(c, t)
 				}
-			case "field_declaration":
+			case kFieldDeclaration:
 				if !attrsOn(e.cfg, p.attrs) {
 					p = pending{}
 					continue
 				}
-				name := e.fieldText(c, g.fName)
+				f := fields(c, g.fName, g.fType)
+				name := e.textOr(&f[0])
 				it := e.newItem(c, docpack.KindField, name, &p, mod, parent)
-				ty := printSig(e.fieldText(c, g.fType))
+				ty := printSig(e.textOr(&f[1]))
 				it.sym.Signature = name + ": " + ty
 				it.sym.ReturnType = ty
 				if inVariant {
@@ -694,24 +778,23 @@ func (e *fileExtractor) fields(body *ts.Node, parent *rawItem, mod string) (priv
 	// ordered_field_declaration_list: ( attrs* vis? type , ... )
 	var p pending
 	idx := 0
-	var visStart *ts.Node
-	kids := e.children(body)
-	n := uint(len(kids))
-	for i := uint(0); i < n; i++ {
+	var visStart *node
+	kids, mark := e.tr.kids(body, false)
+	defer e.tr.pop(mark)
+	for i := range kids {
 		c := &kids[i]
-		k := g.kind(c)
-		switch k {
-		case "(", ")", ",":
+		switch g.code(c) {
+		case kOpenParen, kCloseParen, kComma:
 			continue
-		case "attribute_item":
+		case kAttributeItem:
 			e.addAttr(&p, c)
 			continue
-		case "line_comment", "block_comment":
+		case kLineComment, kBlockComment:
 			if t := e.text(c); docKind(t) == 'o' {
 				p.addDoc(c, t)
 			}
 			continue
-		case "visibility_modifier":
+		case kVisibilityModifier:
 			visStart = c
 			continue
 		}
@@ -726,7 +809,7 @@ func (e *fileExtractor) fields(body *ts.Node, parent *rawItem, mod string) (priv
 		if visStart != nil {
 			vis := e.text(visStart)
 			it.sym.Visibility = visibilityOf(vis)
-			it.sym.Line = e.line(visStart.StartByte(), visStart.StartPosition().Row)
+			it.sym.Line = e.lineOf(visStart)
 			src := e.str[min(visStart.StartByte(), startOr(p, visStart.StartByte())):c.EndByte()]
 			it.sym.Source, it.sym.SourceHash = src, sha256Hex(src)
 		} else {
@@ -762,33 +845,34 @@ func itoa(i int) string {
 	return itoa(i/10) + string(rune('0'+i%10))
 }
 
-func (e *fileExtractor) variants(body *ts.Node, enum *rawItem, mod string, gen []string) {
+func (e *fileExtractor) variants(body *node, enum *rawItem, mod string, gen []string) {
 	g := e.g
 	var p pending
-	kids := e.namedChildren(body)
-	n := uint(len(kids))
-	for i := uint(0); i < n; i++ {
+	kids, mark := e.tr.kids(body, true)
+	defer e.tr.pop(mark)
+	for i := range kids {
 		c := &kids[i]
-		switch g.kind(c) {
-		case "attribute_item":
+		switch g.code(c) {
+		case kAttributeItem:
 			e.addAttr(&p, c)
-		case "line_comment", "block_comment":
+		case kLineComment, kBlockComment:
 			if t := e.text(c); docKind(t) == 'o' {
 				p.addDoc(c, t)
 			}
-		case "enum_variant":
+		case kEnumVariant:
 			if !attrsOn(e.cfg, p.attrs) {
 				p = pending{}
 				continue
 			}
-			it := e.newItem(c, docpack.KindVariant, e.fieldText(c, g.fName), &p, mod, enum)
+			f := fields(c, g.fName, g.fValue, g.fBody)
+			it := e.newItem(c, docpack.KindVariant, e.textOr(&f[0]), &p, mod, enum)
 			it.sym.Visibility = enum.sym.Visibility
 			end := c.EndByte()
-			if v := e.field(c, g.fValue); v != nil {
+			if v := &f[1]; !v.isNull() {
 				end = v.StartByte()
 			}
 			it.sym.Signature = printSig(strings.TrimRight(e.str[c.StartByte():end], " \t\n="))
-			if b := e.field(c, g.fBody); b != nil {
+			if b := &f[2]; !b.isNull() {
 				e.fields(b, it, mod)
 				deps := map[string]bool{}
 				typeDeps(deps, gen, e.text(b))
@@ -799,18 +883,19 @@ func (e *fileExtractor) variants(body *ts.Node, enum *rawItem, mod string, gen [
 	}
 }
 
-func (e *fileExtractor) implItem(c *ts.Node, p *pending, mod, childDir string, parent *rawItem, add func(*rawItem)) {
+func (e *fileExtractor) implItem(c *node, p *pending, mod, childDir string, parent *rawItem, add func(*rawItem)) {
 	g := e.g
-	ty := e.field(c, g.fType)
-	if ty == nil {
+	f := fields(c, g.fType, g.fTrait, g.fTypeParams, g.fBody)
+	ty := &f[0]
+	if ty.isNull() {
 		return
 	}
-	tr := e.field(c, g.fTrait)
-	tp := e.fieldText(c, g.fTypeParams)
-	body := e.field(c, g.fBody)
+	tr := &f[1]
+	tp := e.textOr(&f[2])
+	body := &f[3]
 	// The label starts after "impl<…>": at the trait (or its "!") or the type.
 	from := ty.StartByte()
-	if tr != nil {
+	if !tr.isNull() {
 		from = tr.StartByte()
 		for from > c.StartByte() && (e.src[from-1] == ' ' || e.src[from-1] == '!') {
 			if e.src[from-1] == '!' {
@@ -828,11 +913,11 @@ func (e *fileExtractor) implItem(c *ts.Node, p *pending, mod, childDir string, p
 	it.label = label
 	it.params = genericNames(tp)
 	it.selfType = printSig(e.text(ty))
-	if tr != nil {
+	if !tr.isNull() {
 		it.trait = printSig(e.text(tr))
 	}
 	end := c.EndByte()
-	if body != nil {
+	if !body.isNull() {
 		end = body.StartByte()
 	}
 	it.sym.Signature = e.sigUpTo(c, end)
@@ -841,7 +926,7 @@ func (e *fileExtractor) implItem(c *ts.Node, p *pending, mod, childDir string, p
 	typeDeps(deps, genericNames(tp), it.selfType, it.trait, tp, whereOf(it.sym.Generics))
 	it.sym.Dependencies = sortedKeys(deps)
 	add(it)
-	if body != nil {
+	if !body.isNull() {
 		e.walkList(body, mod, childDir, it, "impl", func(*rawItem) {}, nil)
 	}
 }
@@ -858,10 +943,10 @@ func cfgAttrs(dst, attrs []string) []string {
 
 // useTree flattens a use tree into entries; u carries the module, visibility
 // and attributes of the declaration.
-func (e *fileExtractor) useTree(n *ts.Node, prefix []string, u useEntry) {
+func (e *fileExtractor) useTree(n *node, prefix []string, u useEntry) {
 	g := e.g
-	switch g.kind(n) {
-	case "identifier", "crate", "self", "super", "scoped_identifier", "metavariable":
+	switch g.code(n) {
+	case kIdentifier, kCrate, kSelf, kSuper, kScopedIdentifier, kMetavariable:
 		segs := append(append([]string{}, prefix...), pathSegs(e.text(n))...)
 		name := segs[len(segs)-1]
 		if name == "self" && len(segs) > 1 {
@@ -870,10 +955,11 @@ func (e *fileExtractor) useTree(n *ts.Node, prefix []string, u useEntry) {
 		}
 		u.segs, u.alias = segs, name
 		e.out.uses = append(e.out.uses, u)
-	case "use_as_clause":
-		path := e.field(n, g.fPath)
-		alias := e.fieldText(n, g.fAlias)
-		if path == nil {
+	case kUseAsClause:
+		f := fields(n, g.fPath, g.fAlias)
+		path := &f[0]
+		alias := e.textOr(&f[1])
+		if path.isNull() {
 			return
 		}
 		segs := append(append([]string{}, prefix...), pathSegs(e.text(path))...)
@@ -885,7 +971,7 @@ func (e *fileExtractor) useTree(n *ts.Node, prefix []string, u useEntry) {
 		}
 		u.segs, u.alias = segs, alias
 		e.out.uses = append(e.out.uses, u)
-	case "use_wildcard":
+	case kUseWildcard:
 		t := strings.TrimSuffix(strings.TrimSpace(e.text(n)), "*")
 		t = strings.TrimSuffix(strings.TrimSpace(t), "::")
 		segs := append([]string{}, prefix...)
@@ -894,16 +980,18 @@ func (e *fileExtractor) useTree(n *ts.Node, prefix []string, u useEntry) {
 		}
 		u.segs, u.glob = segs, true
 		e.out.uses = append(e.out.uses, u)
-	case "scoped_use_list":
+	case kScopedUseList:
 		segs := append([]string{}, prefix...)
-		if path := e.field(n, g.fPath); path != nil {
+		f := fields(n, g.fPath, g.fList)
+		if path := &f[0]; !path.isNull() {
 			segs = append(segs, pathSegs(e.text(path))...)
 		}
-		if list := e.field(n, g.fList); list != nil {
+		if list := &f[1]; !list.isNull() {
 			e.useTree(list, segs, u)
 		}
-	case "use_list":
-		kids := e.namedChildren(n)
+	case kUseList:
+		kids, mark := e.tr.kids(n, true)
+		defer e.tr.pop(mark)
 		for i := range kids {
 			e.useTree(&kids[i], prefix, u)
 		}
@@ -927,11 +1015,12 @@ var macroNoItems = map[string]bool{
 // relative to the real file, and every item gets a #[doctown::from_macro(name)]
 // attribute. A body accepted as items that still has parse errors gives a
 // warning at the first error's line in the real file.
-func (e *fileExtractor) macroItems(m *ts.Node, mod, childDir string, parent *rawItem, ctx string, add func(*rawItem), inner *[]string, p *pending) {
+func (e *fileExtractor) macroItems(m *node, mod, childDir string, parent *rawItem, ctx string, add func(*rawItem), inner *[]string, p *pending) {
 	if e.depth > 8 {
 		return
 	}
-	name := normSpace(e.fieldText(m, e.g.fMacro))
+	f := fields(m, e.g.fMacro)
+	name := normSpace(e.textOr(&f[0]))
 	if name == "" {
 		return
 	}
@@ -939,42 +1028,45 @@ func (e *fileExtractor) macroItems(m *ts.Node, mod, childDir string, parent *raw
 	// skipped, unless its definition is known: the crate's own copy, or its
 	// dependency's (then it expands).
 	if macroNoItems[name[strings.LastIndex(name, ":")+1:]] &&
-		(e.exp == nil || e.exp.Table.Lookup(name, e.rel, e.line(m.StartByte(), m.StartPosition().Row)) == nil) {
+		(e.exp == nil || e.exp.Table.Lookup(name, e.rel, e.lineOf(m)) == nil) {
 		return
 	}
-	var tt *ts.Node
-	for i := m.NamedChildCount(); i > 0; i-- {
-		if c := m.NamedChild(i - 1); c != nil && e.g.kind(c) == "token_tree" {
-			tt = c
+	var tt node
+	kids, mark := e.tr.kids(m, true)
+	for i := len(kids) - 1; i >= 0; i-- {
+		if e.g.code(&kids[i]) == kTokenTree {
+			tt = kids[i]
 			break
 		}
 	}
-	if tt == nil {
+	e.tr.pop(mark)
+	if tt.isNull() {
 		return
 	}
 	if name == "cfg_if" || strings.HasSuffix(name, "::cfg_if") {
 		// cfg_if! { if #[cfg(a)] { items } else if #[cfg(b)] { items } else { items } … }:
 		// the first arm whose cfg holds is the code, read as items of this module.
-		for _, arm := range e.cfgIfArms(tt) {
-			e.tokenTreeItems(name, arm, "", nil, nil, false, true, mod, childDir, parent, ctx, add, inner, p)
+		for _, arm := range e.cfgIfArms(&tt) {
+			e.tokenTreeItems(name, &arm, "", nil, nil, false, true, mod, childDir, parent, ctx, add, inner, p)
 		}
 		return
 	}
-	expanded, parse, lines, isExp, done := e.expandCall(name, m, tt)
+	expanded, parse, lines, isExp, done := e.expandCall(name, m, &tt)
 	if done && !isExp {
 		return
 	}
 	if !isExp && tt.EndByte()-tt.StartByte() < 3 {
 		return
 	}
-	e.tokenTreeItems(name, tt, expanded, parse, lines, isExp, false, mod, childDir, parent, ctx, add, inner, p)
+	e.tokenTreeItems(name, &tt, expanded, parse, lines, isExp, false, mod, childDir, parent, ctx, add, inner, p)
 }
 
 // cfgIfArms returns, for each if/else-if/else chain of a cfg_if! body, the
 // braces of the first arm whose cfg holds (none when no arm holds).
-func (e *fileExtractor) cfgIfArms(tt *ts.Node) []*ts.Node {
-	kids := e.children(tt)
-	var arms []*ts.Node
+func (e *fileExtractor) cfgIfArms(tt *node) []node {
+	kids, mark := e.tr.kids(tt, false)
+	defer e.tr.pop(mark)
+	var arms []node
 	taken := false // an arm of the current chain was taken
 	for i := 0; i < len(kids); i++ {
 		c := &kids[i]
@@ -1000,13 +1092,13 @@ func (e *fileExtractor) cfgIfArms(tt *ts.Node) []*ts.Node {
 			continue
 		}
 		if _, ok := cfgOf("#" + attr); ok && attrsOn(e.cfg, []string{"#" + attr}) {
-			arms = append(arms, body)
+			arms = append(arms, *body)
 			taken = true
 		}
 		// A final "else { … }" after this arm.
 		if i+2 < len(kids) && e.text(&kids[i+1]) == "else" && strings.HasPrefix(e.text(&kids[i+2]), "{") {
 			if !taken {
-				arms = append(arms, &kids[i+2])
+				arms = append(arms, kids[i+2])
 				taken = true
 			}
 			i += 2
@@ -1020,7 +1112,7 @@ func (e *fileExtractor) cfgIfArms(tt *ts.Node) []*ts.Node {
 // items (or always, with itemsOnly: a cfg_if! arm holds items by definition).
 // parse, when set, is the text tree-sitter reads in place of the expansion
 // (the same length, with what is not read blanked).
-func (e *fileExtractor) tokenTreeItems(name string, tt *ts.Node, expanded string, parse []byte, lines *macros.LineMap, isExp, itemsOnly bool, mod, childDir string, parent *rawItem, ctx string, add func(*rawItem), inner *[]string, p *pending) {
+func (e *fileExtractor) tokenTreeItems(name string, tt *node, expanded string, parse []byte, lines *macros.LineMap, isExp, itemsOnly bool, mod, childDir string, parent *rawItem, ctx string, add func(*rawItem), inner *[]string, p *pending) {
 	if !isExp && tt.EndByte()-tt.StartByte() < 3 {
 		return
 	}
@@ -1040,14 +1132,15 @@ func (e *fileExtractor) tokenTreeItems(name string, tt *ts.Node, expanded string
 		return
 	}
 	defer tree.Close()
-	root := tree.RootNode()
-	rootKids := e.namedChildren(root)
-	if !itemsOnly && !isExp && !looksLikeItems(e.g, rootKids) {
+	root := nodeOf(tree.RootNode())
+	rootKids, mark := e.tr.kids(&root, true)
+	defer e.tr.pop(mark)
+	if !itemsOnly && !isExp && !looksLikeItems(e.g, e.tr, rootKids) {
 		return
 	}
 	sub := *e
 	sub.src, sub.str = bytesOf(body), body
-	sub.lineBase = e.lineBase + int(tt.StartPosition().Row)
+	sub.lineBase = e.lineBase + int(tt.row())
 	sub.byteBase = e.byteBase + int(start)
 	if isExp {
 		sub.lines, sub.byteBase = lines, 0
@@ -1065,9 +1158,9 @@ func (e *fileExtractor) tokenTreeItems(name string, tt *ts.Node, expanded string
 	var innerAttrs []string
 	for i := range rootKids {
 		c := &rootKids[i]
-		if g := e.g.kind(c); g == "inner_attribute_item" {
+		if k := e.g.code(c); k == kInnerAttributeItem {
 			innerAttrs = append(innerAttrs, printSig(sub.text(c)))
-		} else if g != "line_comment" && g != "block_comment" {
+		} else if k != kLineComment && k != kBlockComment {
 			break
 		}
 	}
@@ -1077,7 +1170,7 @@ func (e *fileExtractor) tokenTreeItems(name string, tt *ts.Node, expanded string
 	// cfgs sit on inner macro calls). The cfgs the macro's own expansion puts
 	// on its items (tokio's cfg_net!) are the items' own.
 	sub.wrapAttrs = append(append(append([]string{}, e.wrapAttrs...), fromMacro), innerAttrs...)
-	sub.walkList(root, mod, childDir, parent, ctx, func(it *rawItem) {
+	sub.walkList(&root, mod, childDir, parent, ctx, func(it *rawItem) {
 		if it.parent == parent {
 			it.sym.Attributes = append(it.sym.Attributes, innerAttrs...)
 		}
@@ -1091,11 +1184,15 @@ func (e *fileExtractor) tokenTreeItems(name string, tt *ts.Node, expanded string
 	}, inner)
 }
 
-var itemKinds = map[string]bool{
-	"function_item": true, "function_signature_item": true, "struct_item": true, "union_item": true,
-	"enum_item": true, "trait_item": true, "impl_item": true, "const_item": true, "static_item": true,
-	"type_item": true, "macro_definition": true, "mod_item": true, "use_declaration": true,
-	"associated_type": true, "foreign_mod_item": true, "macro_invocation": true, "extern_crate_declaration": true,
+// isItemKind reports whether k is the kind of an item (a macro call included).
+func isItemKind(k kindCode) bool {
+	switch k {
+	case kFunctionItem, kFunctionSignatureItem, kStructItem, kUnionItem, kEnumItem, kTraitItem,
+		kImplItem, kConstItem, kStaticItem, kTypeItem, kMacroDefinition, kModItem, kUseDeclaration,
+		kAssociatedType, kForeignModItem, kMacroInvocation, kExternCrateDeclaration:
+		return true
+	}
+	return false
 }
 
 // itemWords are the words an item as written starts with or must contain
@@ -1133,17 +1230,17 @@ func mayHoldItems(text string) bool {
 // looksLikeItems accepts a re-parsed macro body when its top level consists of
 // items (comments and attributes aside) and at least one of them is a real item
 // or a macro call (outer! { inner! { … } }: the inner body is judged in turn).
-func looksLikeItems(g *grammar, kids []ts.Node) bool {
+func looksLikeItems(g *grammar, tr *treeReader, kids []node) bool {
 	items := 0
 	for i := range kids {
 		c := &kids[i]
-		k := g.kind(c)
+		k := g.code(c)
 		switch {
-		case k == "attribute_item" || k == "inner_attribute_item" || k == "line_comment" || k == "block_comment":
-		case itemKinds[k]:
+		case k == kAttributeItem || k == kInnerAttributeItem || k == kLineComment || k == kBlockComment:
+		case isItemKind(k):
 			items++
-		case k == "expression_statement":
-			if m := c.NamedChild(0); m == nil || g.kind(m) != "macro_invocation" {
+		case k == kExpressionStatement:
+			if m, ok := tr.firstNamed(c); !ok || g.code(&m) != kMacroInvocation {
 				return false
 			}
 			items++
@@ -1154,49 +1251,21 @@ func looksLikeItems(g *grammar, kids []ts.Node) bool {
 	return items > 0
 }
 
-// namedChildren returns n's named children in one pass of a tree cursor:
-// NamedChild(i) walks from the first child on every call, which makes a loop
-// over a long item list quadratic. The extractor keeps one cursor for all its
-// lists, and asks it three questions a child (go-tree-sitter's NamedChildren
-// asks four, after counting the children first).
-func (e *fileExtractor) namedChildren(n *ts.Node) []ts.Node {
-	return e.kids(n, true)
+// firstNamed is n's first named child (ok false when it has none).
+func (r *treeReader) firstNamed(n *node) (c node, ok bool) {
+	kids, mark := r.kids(n, true)
+	defer r.pop(mark)
+	if len(kids) == 0 {
+		return node{}, false
+	}
+	return kids[0], true
 }
 
-// children is namedChildren for all children, anonymous ones included.
-func (e *fileExtractor) children(n *ts.Node) []ts.Node {
-	return e.kids(n, false)
-}
+// firstNamed is the extractor's treeReader.firstNamed.
+func (e *fileExtractor) firstNamed(n *node) (node, bool) { return e.tr.firstNamed(n) }
 
-func (e *fileExtractor) kids(n *ts.Node, namedOnly bool) []ts.Node {
-	if *e.cur == nil {
-		*e.cur = n.Walk()
-	} else {
-		(*e.cur).Reset(*n)
-	}
-	cur := *e.cur
-	if !cur.GotoFirstChild() {
-		return nil
-	}
-	var out []ts.Node
-	for {
-		c := cur.Node()
-		if !namedOnly || c.IsNamed() {
-			out = append(out, *c)
-		}
-		if !cur.GotoNextSibling() {
-			return out
-		}
-	}
-}
-
-// close releases the extractor's tree cursor.
-func (e *fileExtractor) close() {
-	if *e.cur != nil {
-		(*e.cur).Close()
-		*e.cur = nil
-	}
-}
+// close releases the extractor's tree reader.
+func (e *fileExtractor) close() { e.tr.close() }
 
 // condOf parses the #[cfg]s among the attribute lists whose value the build
 // configuration decides.
