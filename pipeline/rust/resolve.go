@@ -451,8 +451,7 @@ type placed struct {
 // (foreign.go).
 func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) ([]*docpack.Symbol, []foreignExport) {
 	r := &resolver{crate: c, opts: opts, mods: map[string]*modNode{}, memo: map[string][]*rawItem{},
-		byName: map[string][]*rawItem{}, exp: map[*rawItem]string{}, shownIn: map[*rawItem]string{}, expVia: map[*rawItem][]string{},
-		paths: map[*rawItem][]string{}, visited: map[string]string{}, declared: map[*rawItem]bool{}}
+		byName: map[string][]*rawItem{}, expVia: map[*rawItem][]string{}, paths: map[*rawItem][]string{}, visited: map[string]string{}}
 	r.root = &rawItem{childMod: ""}
 	r.root.sym = &docpack.Symbol{Name: c.Name, Crate: c.Name, SymbolType: docpack.KindModule, Visibility: "pub",
 		Signature: "mod " + c.Name, Parameters: []docpack.Parameter{}, Attributes: []string{}, Dependencies: []string{}}
@@ -499,7 +498,9 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) ([]*docpack.Sy
 	// A crate root's false #![cfg(windows)] (winapi on Linux) leaves the crate
 	// empty but for its root, as rustdoc documents it.
 	off := map[string]bool{}
+	tops := 0
 	for _, o := range outs {
+		tops += len(o.items)
 		if !attrsOn(c.cfg, o.innerAttrs) {
 			if d := o.job.decl; d != nil {
 				off[d.childMod] = true
@@ -548,6 +549,9 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) ([]*docpack.Sy
 		}
 	}
 	r.all = all
+	// Sized for what the export leaves there, the module-level items at most
+	// (grown entry by entry, their tables were rehashed ~17 times each).
+	r.exp, r.shownIn, r.declared = make(map[*rawItem]string, tops), make(map[*rawItem]string, tops), make(map[*rawItem]bool, tops)
 	r.computeExports(all)
 
 	// Each item's placement, by its position in all.
@@ -692,20 +696,34 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) ([]*docpack.Sy
 	// Each kept item's symbol is finished where it is (the items' symbols
 	// are read by the chains of others: their attributes change only once
 	// every chain is made, below).
+	// An item without cfgs (or a doc(cfg)) of its own has its parent's
+	// chains, so its parent's availability: each is made once (winapi: the
+	// fields, variants and methods, most of its symbols, take their type's).
+	var owners []*rawItem
+	ownerOf := make([]int, len(kept))
+	ownerIndex := map[*rawItem]int{}
+	for i, p := range kept {
+		x := p.it
+		for x.parent != nil && !r.ownCfg(x) {
+			x = x.parent
+		}
+		k, ok := ownerIndex[x]
+		if !ok {
+			k = len(owners)
+			ownerIndex[x] = k
+			owners = append(owners, x)
+		}
+		ownerOf[i] = k
+	}
+	avail := make([][2]string, len(owners)) // Cfg, DocCfg
+	inParallel(len(owners), workers, func(i int) {
+		avail[i][0], avail[i][1] = r.availability(owners[i])
+	})
 	inParallel(len(kept), workers, func(i int) {
 		p := kept[i]
 		s := p.it.sym
 		s.ID = p.id
-		if conds := r.condChain(p.it); len(conds) > 0 {
-			s.Cfg = cfgexpr.AllOf(conds...).String()
-			if shown := r.shownChain(p.it); len(shown) == 0 {
-				s.DocCfg = docpack.NoDocCfg // docs.rs shows no badge
-			} else if d := cfgexpr.AllOf(shown...).String(); d != s.Cfg {
-				s.DocCfg = d
-			}
-		} else if shown := r.shownChain(p.it); len(shown) > 0 {
-			s.DocCfg = cfgexpr.AllOf(shown...).String() // a doc(cfg) of its own
-		}
+		s.Cfg, s.DocCfg = avail[ownerOf[i]][0], avail[ownerOf[i]][1]
 		s.Path = p.path
 		if ps := r.paths[p.it]; len(ps) > 1 && p.it.parent == nil && s.SymbolType != docpack.KindImpl {
 			s.PublicPaths = ps
@@ -735,8 +753,19 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) ([]*docpack.Sy
 	})
 	fe := r.foreignExports(disp, modIDs) // reads the chains too
 	syms := make([]*docpack.Symbol, len(kept))
+	// The items of a module or type mostly share their cfg (winapi: ~9 MB of
+	// equal strings): one copy of each is kept.
+	cfgs := map[string]string{}
+	one := func(v string) string {
+		if u, ok := cfgs[v]; ok || v == "" {
+			return u
+		}
+		cfgs[v] = v
+		return v
+	}
 	for i, p := range kept {
 		s := p.it.sym
+		s.Cfg, s.DocCfg = one(s.Cfg), one(s.DocCfg)
 		// A re-export's #[cfg] makes the item conditional at this path.
 		if via := r.expVia[p.it]; len(via) > 0 {
 			s.Attributes = append(slices.Clip(s.Attributes), via...)
@@ -771,6 +800,35 @@ func inParallel(n, workers int, fn func(i int)) {
 		})
 	}
 	wg.Wait()
+}
+
+// availability is the Symbol.Cfg and Symbol.DocCfg of it: its condChain,
+// and its shownChain where that differs.
+func (r *resolver) availability(it *rawItem) (cfgText, docCfg string) {
+	if conds := r.condChain(it); len(conds) > 0 {
+		cfgText = cfgexpr.AllOf(conds...).String()
+		if shown := r.shownChain(it); len(shown) == 0 {
+			docCfg = docpack.NoDocCfg // docs.rs shows no badge
+		} else if d := cfgexpr.AllOf(shown...).String(); d != cfgText {
+			docCfg = d
+		}
+	} else if shown := r.shownChain(it); len(shown) > 0 {
+		docCfg = cfgexpr.AllOf(shown...).String() // a doc(cfg) of its own
+	}
+	return cfgText, docCfg
+}
+
+// ownCfg reports whether it adds a level of its own to the chains of its
+// parent: cfgs, or (where docs.rs shows doc_cfg) a #[doc(cfg(…))].
+func (r *resolver) ownCfg(it *rawItem) bool {
+	if len(it.cond) > 0 {
+		return true
+	}
+	if !r.docCfgOn {
+		return false
+	}
+	d, _ := docCfgOf(r.crate.docs, it.sym.Attributes)
+	return len(d) > 0
 }
 
 // shorterPath orders the public paths of an item named name: paths that
