@@ -58,6 +58,8 @@ type Options struct {
 	// how many re-exporting crates this extraction is below the build's.
 	inline      *inliner
 	inlineDepth int
+	// sigs is the extraction's cache of printed signatures.
+	sigs *sigCache
 	// noInline leaves re-exported items of other crates out: the baseline
 	// of their cost (BenchmarkExtractReexportsNoInline), nothing else.
 	noInline bool
@@ -165,6 +167,7 @@ func Extract(ctx context.Context, repoRoot string, crates []Crate, opts Options)
 	if opts.inline == nil && !opts.plain && !opts.noInline {
 		opts.inline = newInliner()
 	}
+	opts.sigs = &sigCache{}
 	eg, gctx := errgroup.WithContext(ctx)
 	for ci, c := range crates {
 		eg.Go(func() error {
@@ -467,6 +470,7 @@ func parseFile(ctx context.Context, g *grammar, p *ts.Parser, root, realRoot str
 	e.exp = exp
 	e.cfg = c.cfg
 	e.noDerives = opts.plain
+	e.sigs = opts.sigs
 	defer e.close()
 	top := nodeOf(rootNode)
 	e.walkListAttrs(&top, j.modPath, j.childDir, nil, "", func(it *rawItem) {

@@ -243,7 +243,12 @@ type fileExtractor struct {
 	// tr lists nodes' children, shared with the extractors of macro bodies
 	// (which copy this one).
 	tr *treeReader
+	// sigs prints signatures, shared by the extraction's files (nil: no cache).
+	sigs *sigCache
 }
+
+// sig is printSig through the extraction's cache.
+func (e *fileExtractor) sig(text string) string { return e.sigs.print(text) }
 
 type pending struct {
 	attrs  []string
@@ -293,7 +298,7 @@ func (e *fileExtractor) walkListAttrs(list *node, mod, childDir string, parent *
 			if v, inc, ok := docAttr(e.text(c)); ok && inner != nil {
 				*inner = append(*inner, e.docValue(v, inc))
 			} else if !ok && innerAttrs != nil {
-				*innerAttrs = append(*innerAttrs, printSig(e.text(c)))
+				*innerAttrs = append(*innerAttrs, e.sig(e.text(c)))
 			}
 		case kLineComment, kBlockComment:
 			t := e.text(c)
@@ -353,14 +358,14 @@ func (e *fileExtractor) addAttrText(p *pending, t string, line, depth int) {
 				e.addAttrText(p, "#["+a+"]", line, depth+1)
 			}
 		}
-		p.attrs = append(p.attrs, printSig(t))
+		p.attrs = append(p.attrs, e.sig(t))
 		return
 	}
 	if v, inc, ok := docAttr(t); ok {
 		p.docs = append(p.docs, e.docValue(v, inc))
 		return
 	}
-	nt := printSig(t)
+	nt := e.sig(t)
 	compact := strings.ReplaceAll(nt, " ", "")
 	switch {
 	case strings.HasPrefix(compact, "#[doc(hidden"):
@@ -420,7 +425,7 @@ func (e *fileExtractor) newItem(n *node, kind docpack.Kind, name string, p *pend
 
 // sigUpTo is the normalized text of n up to byte end (the start of a body).
 func (e *fileExtractor) sigUpTo(n *node, end uint) string {
-	return printSig(strings.TrimRight(e.str[n.StartByte():end], " \t\n;={"))
+	return e.sig(strings.TrimRight(e.str[n.StartByte():end], " \t\n;={"))
 }
 
 func (e *fileExtractor) item(c *node, k kindCode, p *pending, mod, childDir string, parent *rawItem, ctx string, add func(*rawItem)) {
@@ -533,7 +538,7 @@ func (e *fileExtractor) item(c *node, k kindCode, p *pending, mod, childDir stri
 		}
 		it.sym.Signature = e.sigUpTo(c, end)
 		ty := e.textOr(&f[2])
-		it.sym.ReturnType = printSig(ty)
+		it.sym.ReturnType = e.sig(ty)
 		deps := map[string]bool{}
 		typeDeps(deps, nil, ty)
 		it.sym.Dependencies = sortedKeys(deps)
@@ -567,7 +572,7 @@ func (e *fileExtractor) item(c *node, k kindCode, p *pending, mod, childDir stri
 		name := e.textOr(&f[0])
 		it := e.newItem(c, docpack.KindModule, name, p, mod, parent)
 		it.childMod = joinMod(mod, name)
-		it.sym.Signature = printSig(strings.TrimSuffix(strings.TrimSpace(e.sigUpTo(c, c.EndByte())), ";"))
+		it.sym.Signature = e.sig(strings.TrimSuffix(strings.TrimSpace(e.sigUpTo(c, c.EndByte())), ";"))
 		if body := &f[1]; !body.isNull() {
 			it.sym.Signature = e.sigUpTo(c, body.StartByte())
 			add(it)
@@ -649,9 +654,9 @@ func (e *fileExtractor) generics(c *node, tp string, body *node) string {
 		txt = e.str[c.StartByte():body.StartByte()]
 	}
 	if i := indexWord(txt, "where"); i >= 0 {
-		where = printSig(strings.TrimRight(txt[i:], " \t\n;{"))
+		where = e.sig(strings.TrimRight(txt[i:], " \t\n;{"))
 	}
-	out := printSig(tp)
+	out := e.sig(tp)
 	if where != "" {
 		if out != "" {
 			out += " "
@@ -701,7 +706,7 @@ func (e *fileExtractor) fillFunction(it *rawItem, c, body, tpNode, ret, params *
 	}
 	it.sym.Signature = e.sigUpTo(c, end)
 	it.sym.Generics = e.generics(c, tp, body)
-	it.sym.ReturnType = printSig(e.textOr(ret))
+	it.sym.ReturnType = e.sig(e.textOr(ret))
 	gen := genericNames(tp)
 	deps := map[string]bool{}
 	var types []string
@@ -712,19 +717,19 @@ func (e *fileExtractor) fillFunction(it *rawItem, c, body, tpNode, ret, params *
 			pc := &kids[i]
 			switch g.code(pc) {
 			case kSelfParameter:
-				it.sym.Parameters = append(it.sym.Parameters, docpack.Parameter{Name: "self", ParamType: printSig(e.text(pc))})
+				it.sym.Parameters = append(it.sym.Parameters, docpack.Parameter{Name: "self", ParamType: e.sig(e.text(pc))})
 			case kParameter:
 				f := fields(pc, g.fPattern, g.fType)
 				pat := normSpace(e.textOr(&f[0]))
-				ty := printSig(e.textOr(&f[1]))
+				ty := e.sig(e.textOr(&f[1]))
 				if pat == "self" || pat == "mut self" {
-					it.sym.Parameters = append(it.sym.Parameters, docpack.Parameter{Name: "self", ParamType: printSig(e.text(pc))})
+					it.sym.Parameters = append(it.sym.Parameters, docpack.Parameter{Name: "self", ParamType: e.sig(e.text(pc))})
 					continue
 				}
 				it.sym.Parameters = append(it.sym.Parameters, docpack.Parameter{Name: pat, ParamType: ty})
 				types = append(types, ty)
 			case kVariadicParameter:
-				it.sym.Parameters = append(it.sym.Parameters, docpack.Parameter{Name: "...", ParamType: printSig(e.text(pc))})
+				it.sym.Parameters = append(it.sym.Parameters, docpack.Parameter{Name: "...", ParamType: e.sig(e.text(pc))})
 			}
 		}
 	}
@@ -760,7 +765,7 @@ func (e *fileExtractor) fields(body *node, parent *rawItem, mod string) (private
 				f := fields(c, g.fName, g.fType)
 				name := e.textOr(&f[0])
 				it := e.newItem(c, docpack.KindField, name, &p, mod, parent)
-				ty := printSig(e.textOr(&f[1]))
+				ty := e.sig(e.textOr(&f[1]))
 				it.sym.Signature = name + ": " + ty
 				it.sym.ReturnType = ty
 				if inVariant {
@@ -819,7 +824,7 @@ func (e *fileExtractor) fields(body *node, parent *rawItem, mod string) (private
 			it.sym.Visibility = "pub"
 		}
 		private = private || it.sym.Visibility != "pub"
-		ty := printSig(e.text(c))
+		ty := e.sig(e.text(c))
 		it.sym.Signature = name + ": " + ty
 		it.sym.ReturnType = ty
 		deps := map[string]bool{}
@@ -871,7 +876,7 @@ func (e *fileExtractor) variants(body *node, enum *rawItem, mod string, gen []st
 			if v := &f[1]; !v.isNull() {
 				end = v.StartByte()
 			}
-			it.sym.Signature = printSig(strings.TrimRight(e.str[c.StartByte():end], " \t\n="))
+			it.sym.Signature = e.sig(strings.TrimRight(e.str[c.StartByte():end], " \t\n="))
 			if b := &f[2]; !b.isNull() {
 				e.fields(b, it, mod)
 				deps := map[string]bool{}
@@ -908,13 +913,13 @@ func (e *fileExtractor) implItem(c *node, p *pending, mod, childDir string, pare
 			from++
 		}
 	}
-	label := "impl " + printSig(e.str[from:ty.EndByte()])
+	label := "impl " + e.sig(e.str[from:ty.EndByte()])
 	it := e.newItem(c, docpack.KindImpl, label, p, mod, parent)
 	it.label = label
 	it.params = genericNames(tp)
-	it.selfType = printSig(e.text(ty))
+	it.selfType = e.sig(e.text(ty))
 	if !tr.isNull() {
-		it.trait = printSig(e.text(tr))
+		it.trait = e.sig(e.text(tr))
 	}
 	end := c.EndByte()
 	if !body.isNull() {
@@ -1159,7 +1164,7 @@ func (e *fileExtractor) tokenTreeItems(name string, tt *node, expanded string, p
 	for i := range rootKids {
 		c := &rootKids[i]
 		if k := e.g.code(c); k == kInnerAttributeItem {
-			innerAttrs = append(innerAttrs, printSig(sub.text(c)))
+			innerAttrs = append(innerAttrs, e.sig(sub.text(c)))
 		} else if k != kLineComment && k != kBlockComment {
 			break
 		}

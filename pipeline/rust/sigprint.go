@@ -2,6 +2,7 @@ package rust
 
 import (
 	"strings"
+	"sync"
 
 	"github.com/doctown/doctown/pipeline/rust/macros"
 )
@@ -29,6 +30,54 @@ func printSig(text string) string {
 	}
 	p.trees(toks)
 	return p.b.String()
+}
+
+// sigCache remembers the signatures one extraction printed: the same texts
+// come back often (winapi's #[ inline] and #[ repr( C)] from its macros'
+// expansions, tokio's #[cfg_attr(docsrs, doc(cfg(feature = "rt")))]: 35% and
+// 67% of the texts printed), and printing one lexes it. Symbols that share a
+// text share its printed string too. Safe for concurrent use; nil prints
+// without a cache.
+type sigCache struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+const (
+	maxCachedSig = 256     // longer texts are printed each time
+	maxSigCache  = 1 << 15 // texts remembered at most
+)
+
+// print is printSig(text), from the cache when text was printed before.
+func (c *sigCache) print(text string) string {
+	if !needsPrint(text) {
+		return text
+	}
+	if c == nil || len(text) > maxCachedSig {
+		return printSig(text)
+	}
+	c.mu.Lock()
+	out, ok := c.m[text]
+	c.mu.Unlock()
+	if ok {
+		return out
+	}
+	out = printSig(text)
+	// The key is a copy: text is a substring of a file or an expansion,
+	// which the cache would otherwise keep alive.
+	key := strings.Clone(text)
+	if out == text {
+		out = key
+	}
+	c.mu.Lock()
+	if c.m == nil {
+		c.m = map[string]string{}
+	}
+	if len(c.m) < maxSigCache {
+		c.m[key] = out
+	}
+	c.mu.Unlock()
+	return out
 }
 
 // needsPrint reports whether text may differ from its printed form: any
