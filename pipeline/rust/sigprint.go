@@ -19,7 +19,12 @@ func printSig(text string) string {
 	if !needsPrint(text) {
 		return text
 	}
-	toks, err := macros.Lex(text, 1)
+	arena, _ := sigArenas.Get().(*[]macros.Token)
+	if arena == nil {
+		arena = new([]macros.Token)
+	}
+	defer putSigArena(arena)
+	toks, err := macros.LexInto(text, 1, arena)
 	if err != nil {
 		return normSpace(text)
 	}
@@ -30,6 +35,25 @@ func printSig(text string) string {
 	}
 	p.trees(toks)
 	return p.b.String()
+}
+
+// sigArenas are the token arenas printSig lexes into (macros.LexInto): the
+// tokens of a signature are dropped once it is printed, and allocating them
+// was a third of the tokens winapi's extraction allocated.
+var sigArenas sync.Pool
+
+// maxSigArena is the largest arena kept for reuse.
+const maxSigArena = 1 << 14
+
+// putSigArena clears the tokens of arena, which point into the text printed,
+// and keeps it for the next printSig.
+func putSigArena(arena *[]macros.Token) {
+	a := *arena
+	clear(a)
+	if cap(a) <= maxSigArena {
+		*arena = a[:0]
+		sigArenas.Put(arena)
+	}
 }
 
 // sigCache remembers the signatures one extraction printed: the same texts

@@ -65,7 +65,17 @@ var puncts = []string{"<<=", ">>=", "...", "..=", "::", "->", "=>", "==", "!=", 
 // Doc comments become #[doc = "…"] attributes, as rustc sees them; other
 // comments are dropped. Unbalanced or mismatched delimiters are an error.
 func Lex(src string, line int) ([]Token, error) {
-	l := &lexer{src: src, line: line, stack: getScratch()}
+	return LexInto(src, line, nil)
+}
+
+// LexInto is Lex with the groups' tokens appended to *arena instead of
+// allocated each on its own (a new arena is allocated when it is full): a
+// caller that lexes text after text, reads the tokens and drops them, such
+// as the signature printer, reuses one arena and allocates nothing once it
+// is big enough. The tokens are the arena's until the caller reuses it.
+// A nil arena is Lex.
+func LexInto(src string, line int, arena *[]Token) ([]Token, error) {
+	l := &lexer{src: src, line: line, stack: getScratch(), arena: arena}
 	defer func() { putScratch(l.stack, l.used) }()
 	toks, closer, err := l.trees(0)
 	if err != nil {
@@ -85,6 +95,24 @@ type lexer struct {
 	// each group's are copied out once, at its exact size, when it closes.
 	stack []Token
 	used  int // the most tokens stack has held (see putScratch)
+	// arena, when set, is where the groups are copied out to (LexInto).
+	arena *[]Token
+}
+
+// group is a copy of a finished group's tokens, at its size.
+func (l *lexer) group(toks []Token) []Token {
+	if l.arena == nil {
+		return slices.Clone(toks)
+	}
+	a := *l.arena
+	if len(a)+len(toks) > cap(a) {
+		// The groups already copied stay in the old arena.
+		a = make([]Token, 0, max(2*cap(a), len(toks), 256))
+	}
+	start := len(a)
+	a = append(a, toks...)
+	*l.arena = a
+	return a[start:len(a):len(a)]
 }
 
 // scratch holds the token buffers lexers and transcribers build their groups
@@ -144,7 +172,7 @@ func (l *lexer) trees(open byte) ([]Token, byte, error) {
 			if open != 0 {
 				return nil, 0, &LexError{startLine, fmt.Sprintf("unclosed %q", open)}
 			}
-			return slices.Clone(l.stack[mark:]), 0, nil
+			return l.group(l.stack[mark:]), 0, nil
 		}
 		c := l.src[l.pos]
 		switch c {
@@ -165,7 +193,7 @@ func (l *lexer) trees(open byte) ([]Token, byte, error) {
 			if open == 0 {
 				return nil, 0, &LexError{l.line, fmt.Sprintf("unexpected closing %q", c)}
 			}
-			return slices.Clone(l.stack[mark:]), c, nil
+			return l.group(l.stack[mark:]), c, nil
 		}
 		t, err := l.token()
 		if err != nil {
