@@ -3,6 +3,7 @@ package pipeline
 import (
 	"fmt"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -208,4 +209,25 @@ func TestDescribeSignatureLong(t *testing.T) {
 	if got := describeSignature(&s); got != want {
 		t.Errorf("describeSignature\n got %q\nwant %q", got, want)
 	}
+}
+
+// FuzzCodeBlocks holds codeBlocks to the regular expression it replaced.
+func FuzzCodeBlocks(f *testing.F) {
+	for _, s := range []string{
+		"```\nlet x = 1;\n```", "```rust\na\n\n```\ntext\n~~~\nb\n  ~~~", "````\nx\n````", "no code",
+		"```\nunclosed", "```no newline", "a ```\nb\n\t```c```\nd\n```", "```\n```\n```", "```\n\n```",
+		"~~~\nx\n```\n~~~\ny\n~~~", "```é\n\xff\n ```",
+	} {
+		f.Add(s)
+	}
+	re := regexp.MustCompile("(?s)(```|~~~)([^\n]*)\n(.*?)\n[ \t]*(```|~~~)")
+	f.Fuzz(func(t *testing.T, s string) {
+		var want []string
+		for _, m := range re.FindAllStringSubmatch(s, -1) {
+			want = append(want, strings.TrimRight(m[3], "\n"))
+		}
+		if got := codeBlocks(s); !reflect.DeepEqual(got, want) {
+			t.Fatalf("codeBlocks(%q)\n got %q\nwant %q", s, got, want)
+		}
+	})
 }
