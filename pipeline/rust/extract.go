@@ -448,7 +448,7 @@ func parseFile(ctx context.Context, g *grammar, p *ts.Parser, root, realRoot str
 	if ctx.Err() != nil {
 		return out
 	}
-	tree := p.Parse(src, nil)
+	tree := parseText(p, src)
 	if tree == nil {
 		warn(0, "skipped: parse failed")
 		return out

@@ -1132,7 +1132,7 @@ func (e *fileExtractor) tokenTreeItems(name string, tt *node, expanded string, p
 	if parse == nil {
 		parse = bytesOf(body)
 	}
-	tree := e.parser.Parse(parse, nil)
+	tree := parseText(e.parser, parse)
 	if tree == nil {
 		return
 	}

@@ -7,6 +7,8 @@ package rust
 #cgo nocallback dt_fields
 #cgo noescape dt_fill
 #cgo nocallback dt_fill
+#cgo noescape ts_parser_parse_string
+#cgo nocallback ts_parser_parse_string
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -30,6 +32,9 @@ TSPoint ts_node_end_point(TSNode);
 uint16_t ts_node_symbol(TSNode);
 bool ts_node_is_named(TSNode);
 TSNode ts_node_child_by_field_id(TSNode, uint16_t);
+typedef struct TSParser TSParser;
+typedef struct TSTree TSTree;
+TSTree *ts_parser_parse_string(TSParser *, const TSTree *, const char *, uint32_t);
 
 // dt_node is a node with what the walk reads of it (Go's node).
 typedef struct {
@@ -214,3 +219,31 @@ func fields(n *node, ids ...uint16) (out [maxFields]node) {
 	C.dt_fields(n.c(), (*C.uint16_t)(unsafe.Pointer(&want[0])), C.uint32_t(k), out[0].c())
 	return out
 }
+
+// parseText is p.Parse(src, nil) without go-tree-sitter's input callback: that
+// reads the text through a call back into Go for each chunk tree-sitter asks
+// for, which copies the rest of the text twice (to a Go string, then to C
+// memory) and looks its payload up behind a mutex shared by every parser.
+// tree-sitter reads src only during the call.
+func parseText(p *ts.Parser, src []byte) *ts.Tree {
+	var text *C.char
+	if len(src) > 0 {
+		text = (*C.char)(unsafe.Pointer(&src[0]))
+	}
+	// A ts.Parser and a ts.Tree are each a pointer to the C object.
+	t := C.ts_parser_parse_string(*(**C.TSParser)(unsafe.Pointer(p)), nil, text, C.uint32_t(len(src)))
+	if t == nil {
+		return nil
+	}
+	tree := new(ts.Tree)
+	*(**C.TSTree)(unsafe.Pointer(tree)) = t
+	return tree
+}
+
+// The layouts parseText reads and writes.
+const (
+	_ = uint(unsafe.Sizeof(ts.Parser{}) - unsafe.Sizeof(uintptr(0)))
+	_ = uint(unsafe.Sizeof(uintptr(0)) - unsafe.Sizeof(ts.Parser{}))
+	_ = uint(unsafe.Sizeof(ts.Tree{}) - unsafe.Sizeof(uintptr(0)))
+	_ = uint(unsafe.Sizeof(uintptr(0)) - unsafe.Sizeof(ts.Tree{}))
+)

@@ -8,8 +8,8 @@ import (
 	ts "github.com/tree-sitter/go-tree-sitter"
 )
 
-// TestNodeReader checks what the walk reads of nodes in one C call (node.go)
-// against go-tree-sitter's accessors, node by node, over real files: the
+// TestNodeReader checks parseText's trees against go-tree-sitter's Parse, and
+// what the walk reads of nodes in one C call (node.go) against its accessors, node by node, over real files: the
 // children lists, named and all, each child's bytes, rows, kind and
 // namedness, and every field the walk asks for. node reads tree-sitter's
 // TSNode layout itself, which a tree-sitter upgrade could change.
@@ -52,6 +52,11 @@ func TestNodeReader(t *testing.T) {
 			t.Fatal(err)
 		}
 		tree := p.Parse(src, nil)
+		if own := parseText(p, src); own.RootNode().ToSexp() != tree.RootNode().ToSexp() {
+			t.Fatalf("%s: parseText's tree is not Parse's", f)
+		} else {
+			own.Close()
+		}
 		var visit func(n *ts.Node, nn *node)
 		visit = func(n *ts.Node, nn *node) {
 			checked++
