@@ -192,6 +192,14 @@ func Extract(ctx context.Context, repoRoot string, crates []Crate, opts Options)
 	}
 	prog.finish()
 	res := &Result{Configs: configs, Warnings: cfgWarns}
+	if len(crates) > 1 {
+		// A workspace's symbols are copied into one slice made at its size.
+		n := 0
+		for _, s := range syms {
+			n += len(s)
+		}
+		res.Symbols = make([]docpack.Symbol, 0, n)
+	}
 	for ci := range crates {
 		if crates[ci].cfg == nil {
 			// plain: nothing evaluated
@@ -218,6 +226,7 @@ func Extract(ctx context.Context, repoRoot string, crates []Crate, opts Options)
 			res.Symbols = syms[ci] // a crate's symbols are not copied
 		} else {
 			res.Symbols = append(res.Symbols, syms[ci]...)
+			syms[ci] = nil
 		}
 	}
 	finish(res)
