@@ -28,10 +28,11 @@ func scanMacros(ctx context.Context, root string, c Crate, maxSize int64) (exp *
 	dir := filepath.Dir(c.Root)
 	var paths []string
 	callsStd := false
+	var buf sourceBuf
 	walkRustFiles(ctx, dir, maxSize, nil, func(path string) bool {
 		files++
 		paths = append(paths, path)
-		src, err := os.ReadFile(path)
+		src, err := buf.read(path)
 		if err == nil && !callsStd {
 			callsStd = mentionsStdMacro(src)
 		}
@@ -72,7 +73,7 @@ func scanMacros(ctx context.Context, root string, c Crate, maxSize int64) (exp *
 			if ctx.Err() != nil {
 				break
 			}
-			src, err := os.ReadFile(path)
+			src, err := buf.read(path)
 			if err != nil || !mentionsCall(src, definers) {
 				continue
 			}
@@ -103,12 +104,14 @@ func registryRoots() []string {
 // dependencyDirs finds the sources of a crate's dependencies in the local
 // registries (findDependencies: the Cargo.lock version, else the highest
 // that satisfies the requirement, else the highest there is: the macros of
-// one crate's versions rarely differ in the items they make). Every
-// dependency counts, optional or not: a macro call names its crate.
+// one crate's versions rarely differ in the items they make). Only the
+// dependencies cargo builds in the crate's configuration count: an optional
+// one no enabled feature turns on, or a [target] one of another target
+// (tokio's winapi on Linux, 6.9 MB of sources), has no macros to call.
 func dependencyDirs(c Crate, root string) []string {
 	var dirs []string
-	for _, d := range findDependencies(c, root, nil) {
-		if d.Dir != "" && !slices.Contains(dirs, d.Dir) {
+	for _, d := range findDependencies(c, root, c.cfg) {
+		if d.Active && d.Dir != "" && !slices.Contains(dirs, d.Dir) {
 			dirs = append(dirs, d.Dir)
 		}
 	}
@@ -142,12 +145,13 @@ const maxDependencyMacroBytes = 64 << 20
 func dependencyMacros(ctx context.Context, dirs []string, maxSize int64) []*macros.Def {
 	table := macros.NewTable()
 	var read int64
+	var buf sourceBuf
 	for _, dir := range dirs {
 		name := filepath.Base(dir)
 		walkRustFiles(ctx, dir, maxSize, notLibSource, func(path string) bool {
 			// A file without #[macro_export] gives the crate's callers nothing
 			// (the helpers an exported macro calls sit beside it).
-			src, err := os.ReadFile(path)
+			src, err := buf.read(path)
 			if err != nil || !bytes.Contains(src, []byte("macro_export")) {
 				return true
 			}
@@ -160,6 +164,26 @@ func dependencyMacros(ctx context.Context, dirs []string, maxSize int64) []*macr
 		})
 	}
 	return table.Defs()
+}
+
+// sourceBuf reads files into one buffer, reused from file to file: the
+// macro scans keep nothing of a file but what they lex from it (a copy), so
+// a buffer per file, as os.ReadFile gives, is garbage for the collector
+// (tokio's dependencies are 5 MB in 170 files). What read returns is valid
+// until the next read.
+type sourceBuf struct{ b bytes.Buffer }
+
+func (s *sourceBuf) read(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	s.b.Reset()
+	if _, err := s.b.ReadFrom(f); err != nil {
+		return nil, err
+	}
+	return s.b.Bytes(), nil
 }
 
 // notLibSource are directories of a package that hold no library code.
