@@ -515,6 +515,7 @@ type Span struct{ Start, End int }
 // delimiters, in the order they were written.
 func RenderSpans(toks []Token, opaque map[*Token]bool) (string, *LineMap, []Span) {
 	var b strings.Builder
+	b.Grow(renderSize(toks))
 	var spans []Span
 	m := &LineMap{}
 	var walk func(toks []Token)
@@ -536,7 +537,7 @@ func RenderSpans(toks []Token, opaque map[*Token]bool) (string, *LineMap, []Span
 			switch t.Kind {
 			case Group:
 				b.WriteByte(t.Delim)
-				prev = &Token{Kind: Punct, Text: string(t.Delim)}
+				prev = delimToken(t.Delim)
 				start := b.Len()
 				walk(t.Kids)
 				if len(t.Kids) > 0 && t.Delim == '{' {
@@ -553,7 +554,7 @@ func RenderSpans(toks []Token, opaque map[*Token]bool) (string, *LineMap, []Span
 				if t.Delim == '{' {
 					b.WriteByte('\n')
 				}
-				prev = &Token{Kind: Punct, Text: string(closerOf(t.Delim))}
+				prev = delimToken(closerOf(t.Delim))
 				continue
 			case Ident:
 				if t.Text == "$crate" {
@@ -572,6 +573,34 @@ func RenderSpans(toks []Token, opaque map[*Token]bool) (string, *LineMap, []Span
 	}
 	walk(toks)
 	return b.String(), m, spans
+}
+
+// delimTokens are the delimiters as Punct tokens, for needSpace to compare
+// the next token against (one each, not one allocated per group rendered).
+var delimTokens = [...]Token{
+	{Kind: Punct, Text: "("}, {Kind: Punct, Text: ")"}, {Kind: Punct, Text: "["},
+	{Kind: Punct, Text: "]"}, {Kind: Punct, Text: "{"}, {Kind: Punct, Text: "}"},
+}
+
+func delimToken(d byte) *Token {
+	if i := strings.IndexByte("()[]{}", d); i >= 0 {
+		return &delimTokens[i]
+	}
+	return &Token{Kind: Punct, Text: string(d)}
+}
+
+// renderSize estimates the length of toks rendered: their text, a space
+// each, and the delimiters, so that the builder is grown once.
+func renderSize(toks []Token) int {
+	n := 0
+	for i := range toks {
+		if toks[i].Kind == Group {
+			n += 4 + renderSize(toks[i].Kids)
+			continue
+		}
+		n += len(toks[i].Text) + 1
+	}
+	return n
 }
 
 // ExpandItems expands every item-position call of a known macro in toks (a
