@@ -618,9 +618,30 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) ([]*docpack.Sy
 		return p
 	}
 
-	for _, it := range all {
-		place(it)
+	// Impls first, one at a time in their order: placing one resolves the
+	// types it names through the resolver's memo, whose answers on import
+	// cycles depend on the order of the lookups. The other items read only
+	// what is fixed by now (exports, their parents' placement), and each
+	// item's subtree follows it in all: the module-level items and their
+	// subtrees are placed in parallel.
+	var heads []int // where each module-level item's subtree starts in all
+	for i, it := range all {
+		if it.parent == nil {
+			heads = append(heads, i)
+			if it.sym.SymbolType == docpack.KindImpl {
+				place(it)
+			}
+		}
 	}
+	inParallel(len(heads), opts.Workers, func(k int) {
+		end := len(all)
+		if k+1 < len(heads) {
+			end = heads[k+1]
+		}
+		for _, it := range all[heads[k]:end] {
+			place(it)
+		}
+	})
 	for _, it := range all {
 		if it.sym.SymbolType == docpack.KindImpl && it.trait == "" && placing[it.order].public {
 			any := false
@@ -644,38 +665,23 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) ([]*docpack.Sy
 	}
 	disp := r.displayPaths()
 	r.inheritDocs(all, disp)
-	for _, p := range kept {
+	workers := opts.Workers
+	inParallel(len(kept), workers, func(i int) {
+		p := kept[i]
 		if p.it.sym.SymbolType == docpack.KindImpl && p.target != "" {
 			p.target = disp(p.target)
 			p.path = parentPath(p.target) + "::" + p.it.label
 		} else {
 			p.path = disp(p.path)
 		}
-	}
+	})
 
-	slices.SortStableFunc(kept, func(a, b *placed) int {
+	sortStable(kept, workers, func(a, b *placed) int {
 		return cmp.Or(cmp.Compare(a.it.sym.File, b.it.sym.File), cmp.Compare(a.it.sym.Line, b.it.sym.Line),
 			cmp.Compare(a.path, b.path), cmp.Compare(a.it.sym.SymbolType, b.it.sym.SymbolType),
 			cmp.Compare(a.it.order, b.it.order))
 	})
-	// Occurrence numbers follow the sorted order; the ids themselves (a
-	// hash each) are made by the workers.
-	type pathKind struct {
-		path string
-		kind docpack.Kind
-	}
-	count := make(map[pathKind]int, len(kept))
-	occurrence := make([]int, len(kept))
-	for i, p := range kept {
-		k := pathKind{p.path, p.it.sym.SymbolType}
-		count[k]++
-		occurrence[i] = count[k]
-	}
-	workers := opts.Workers
-	inParallel(len(kept), workers, func(i int) {
-		p := kept[i]
-		p.id = docpack.NewID(c.Name, p.path, p.it.sym.SymbolType, occurrence[i])
-	})
+	setIDs(c.Name, kept, workers)
 	idOf := func(it *rawItem) string {
 		if it == r.root {
 			return rootP.id
@@ -699,26 +705,46 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) ([]*docpack.Sy
 	// An item without cfgs (or a doc(cfg)) of its own has its parent's
 	// chains, so its parent's availability: each is made once (winapi: the
 	// fields, variants and methods, most of its symbols, take their type's).
-	var owners []*rawItem
-	ownerOf := make([]int, len(kept))
-	ownerIndex := map[*rawItem]int{}
-	for i, p := range kept {
-		x := p.it
+	ownerItems := make([]*rawItem, len(kept))
+	inParallel(len(kept), workers, func(i int) {
+		x := kept[i].it
 		for x.parent != nil && !r.ownCfg(x) {
 			x = x.parent
 		}
-		k, ok := ownerIndex[x]
-		if !ok {
-			k = len(owners)
-			ownerIndex[x] = k
-			owners = append(owners, x)
+		ownerItems[i] = x
+	})
+	// Owners are numbered in the order first met, by their place in all
+	// (the root, outside all, after it).
+	var owners []*rawItem
+	ownerOf := make([]int, len(kept))
+	slot := make([]int32, len(all)+1) // owner number + 1
+	for i, x := range ownerItems {
+		at := len(all)
+		if x != r.root {
+			at = x.order
 		}
-		ownerOf[i] = k
+		if slot[at] == 0 {
+			owners = append(owners, x)
+			slot[at] = int32(len(owners))
+		}
+		ownerOf[i] = int(slot[at]) - 1
 	}
 	avail := make([][2]string, len(owners)) // Cfg, DocCfg
 	inParallel(len(owners), workers, func(i int) {
 		avail[i][0], avail[i][1] = r.availability(owners[i])
 	})
+	// The items of a module or type mostly share their cfg (winapi: ~9 MB of
+	// equal strings): one copy of each is kept.
+	cfgs := map[string]string{}
+	for i := range avail {
+		for j, v := range avail[i] {
+			if u, ok := cfgs[v]; ok {
+				avail[i][j] = u
+			} else if v != "" {
+				cfgs[v] = v
+			}
+		}
+	}
 	inParallel(len(kept), workers, func(i int) {
 		p := kept[i]
 		s := p.it.sym
@@ -753,19 +779,9 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) ([]*docpack.Sy
 	})
 	fe := r.foreignExports(disp, modIDs) // reads the chains too
 	syms := make([]*docpack.Symbol, len(kept))
-	// The items of a module or type mostly share their cfg (winapi: ~9 MB of
-	// equal strings): one copy of each is kept.
-	cfgs := map[string]string{}
-	one := func(v string) string {
-		if u, ok := cfgs[v]; ok || v == "" {
-			return u
-		}
-		cfgs[v] = v
-		return v
-	}
-	for i, p := range kept {
+	inParallel(len(kept), workers, func(i int) {
+		p := kept[i]
 		s := p.it.sym
-		s.Cfg, s.DocCfg = one(s.Cfg), one(s.DocCfg)
 		// A re-export's #[cfg] makes the item conditional at this path.
 		if via := r.expVia[p.it]; len(via) > 0 {
 			s.Attributes = append(slices.Clip(s.Attributes), via...)
@@ -774,32 +790,146 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) ([]*docpack.Sy
 			s.Attributes = []string{}
 		}
 		syms[i] = s
-	}
+	})
 	_ = ci
 	return syms, fe
 }
 
+// minRun is the fewest indexes inParallel and inRuns give a goroutine of
+// its own.
+const minRun = 1024
+
 // inParallel calls fn for every index below n, on up to workers goroutines
 // each taking a run of indexes.
 func inParallel(n, workers int, fn func(i int)) {
-	const minRun = 1024 // below this, one goroutine
-	if workers <= 1 || n < 2*minRun {
-		for i := range n {
+	inRuns(n, workers, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
 			fn(i)
 		}
+	})
+}
+
+// inRuns splits the indexes below n into runs [lo, hi), one per goroutine
+// of up to workers, and calls fn for each; below 2*minRun indexes, or with
+// one worker, fn gets them all at once.
+func inRuns(n, workers int, fn func(lo, hi int)) {
+	if workers <= 1 || n < 2*minRun {
+		fn(0, n)
 		return
 	}
 	run := max(minRun, (n+workers-1)/workers)
 	var wg sync.WaitGroup
 	for lo := 0; lo < n; lo += run {
 		hi := min(lo+run, n)
+		wg.Go(func() { fn(lo, hi) })
+	}
+	wg.Wait()
+}
+
+// sortStable is slices.SortStableFunc on up to workers goroutines: runs
+// sorted at once, then merged pairwise. A stable sort's result is the only
+// one its comparison allows, so it is the same on any number of workers.
+func sortStable[T any](s []T, workers int, cmp func(a, b T) int) {
+	if workers <= 1 || len(s) < 2*minRun {
+		slices.SortStableFunc(s, cmp)
+		return
+	}
+	var bounds []int // run i is s[bounds[i]:bounds[i+1]]
+	run := max(minRun, (len(s)+workers-1)/workers)
+	for lo := 0; lo < len(s); lo += run {
+		bounds = append(bounds, lo)
+	}
+	bounds = append(bounds, len(s))
+	var wg sync.WaitGroup
+	for i := 0; i+1 < len(bounds); i++ {
+		run := s[bounds[i]:bounds[i+1]]
+		wg.Go(func() { slices.SortStableFunc(run, cmp) })
+	}
+	wg.Wait()
+	buf := make([]T, len(s))
+	src, dst := s, buf
+	for len(bounds) > 2 {
+		var next []int
+		for i := 0; i+1 < len(bounds); i += 2 {
+			lo, mid, hi := bounds[i], bounds[i+1], len(s)
+			if i+2 < len(bounds) {
+				hi = bounds[i+2]
+			}
+			next = append(next, lo)
+			wg.Go(func() { mergeStable(dst[lo:hi], src[lo:mid], src[mid:hi], cmp) })
+		}
+		wg.Wait()
+		bounds = append(next, len(s))
+		src, dst = dst, src
+	}
+	if &src[0] != &s[0] {
+		copy(s, src)
+	}
+}
+
+// mergeStable merges the sorted a and b into out, a's element first of
+// equal ones.
+func mergeStable[T any](out, a, b []T, cmp func(a, b T) int) {
+	i, j, k := 0, 0, 0
+	for i < len(a) && j < len(b) {
+		if cmp(b[j], a[i]) < 0 {
+			out[k] = b[j]
+			j++
+		} else {
+			out[k] = a[i]
+			i++
+		}
+		k++
+	}
+	k += copy(out[k:], a[i:])
+	copy(out[k:], b[j:])
+}
+
+// setIDs gives each kept item its id. The occurrence number of a path and
+// kind follows kept's order; with several workers each counts the paths of
+// its share (by pathShard) and hashes their ids.
+func setIDs(crate string, kept []*placed, workers int) {
+	type pathKind struct {
+		path string
+		kind docpack.Kind
+	}
+	if workers <= 1 || len(kept) < 2*minRun {
+		count := make(map[pathKind]int, len(kept))
+		for _, p := range kept {
+			k := pathKind{p.path, p.it.sym.SymbolType}
+			count[k]++
+			p.id = docpack.NewID(crate, p.path, p.it.sym.SymbolType, count[k])
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	for w := range workers {
 		wg.Go(func() {
-			for i := lo; i < hi; i++ {
-				fn(i)
+			count := make(map[pathKind]int, len(kept)/workers)
+			for _, p := range kept {
+				if pathShard(p.path, workers) != w {
+					continue
+				}
+				k := pathKind{p.path, p.it.sym.SymbolType}
+				count[k]++
+				p.id = docpack.NewID(crate, p.path, p.it.sym.SymbolType, count[k])
 			}
 		})
 	}
 	wg.Wait()
+}
+
+// pathShard is which of n workers counts path: any function of the path
+// alone would do; its length and last bytes spread winapi's paths evenly.
+func pathShard(path string, n int) int {
+	h := uint(len(path))
+	if len(path) > 0 {
+		h = h*31 + uint(path[len(path)-1])
+	}
+	if len(path) > 1 {
+		h = h*31 + uint(path[len(path)-2])
+	}
+	return int(h % uint(n))
 }
 
 // availability is the Symbol.Cfg and Symbol.DocCfg of it: its condChain,
