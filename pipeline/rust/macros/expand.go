@@ -272,21 +272,16 @@ func (x *Expander) Expand(name string, input []Token, file string, line int) ([]
 	if d == nil {
 		return nil, &Error{name, ErrUnknown}
 	}
-	lim := x.Limits
-	if lim.Depth == 0 {
-		lim = DefaultLimits
-	}
-	s := &expansion{x: x, lim: lim, file: file, line: line, local: map[string]*Def{},
-		steps: &budget{left: lim.Steps, deadline: time.Now().Add(lim.Time)}, tokens: lim.Tokens}
-	s.buf = getScratch()
-	out, err := s.call(d, input, 0)
-	if err != nil {
+	s := x.newExpansion(file, line)
+	defer s.release()
+	if err := s.call(d, input, 0); err != nil {
 		// A transcriber that failed does not say how much of the buffer it
 		// wrote: the buffer is left to the collector.
+		s.buf = nil
 		return nil, &Error{name, err}
 	}
-	putScratch(s.buf, s.used)
-	return out, nil
+	s.used = max(s.used, len(s.buf))
+	return s.slab.copy(s.buf), nil
 }
 
 type expansion struct {
@@ -297,8 +292,56 @@ type expansion struct {
 	local  map[string]*Def // macros the expansion itself defines
 	steps  *budget
 	tokens int
-	buf    []Token // the transcriber's scratch, reused by each call
-	used   int     // the most tokens buf has held (see putScratch)
+	own    budget // steps, when the expansion has one budget throughout
+
+	// What follows is reused by the expansions that follow one another
+	// (see newExpansion): once grown, an expansion allocates only what it
+	// returns.
+
+	// buf is where the transcriber writes and items assembles, each call
+	// after the tokens of the calls it is inside, which is where it leaves
+	// its expansion: a call's items are copied once, when the outermost
+	// call is done (the groups' tokens once each, to slab, when they close).
+	buf  []Token
+	used int     // the most tokens buf has held (see reuse)
+	tmp  []Token // an expansion given the attributes written on its call
+	// tmpUsed is the most tokens tmp has held.
+	tmpUsed int
+	m       matcher
+	slab    slab
+}
+
+// expansions holds finished expansions, for their buffers.
+var expansions sync.Pool
+
+// newExpansion starts an expansion at file:line with one budget, with the
+// buffers of a finished one when there is one (see release).
+func (x *Expander) newExpansion(file string, line int) *expansion {
+	lim := x.Limits
+	if lim.Depth == 0 {
+		lim = DefaultLimits
+	}
+	s, ok := expansions.Get().(*expansion)
+	if !ok {
+		s = &expansion{}
+	}
+	s.x, s.lim, s.file, s.line, s.tokens = x, lim, file, line, lim.Tokens
+	s.own = budget{left: lim.Steps, deadline: time.Now().Add(lim.Time)}
+	s.steps = &s.own
+	s.m.steps = s.steps
+	return s
+}
+
+// release puts s back for reuse, its buffers cleared so that they keep
+// nothing alive. A buffer larger than maxScratch is dropped, as buf is when
+// set to nil (a failed transcription does not say how much of it it wrote).
+func (s *expansion) release() {
+	s.m.release()
+	s.buf = reuse(s.buf, s.used)
+	s.tmp = reuse(s.tmp, s.tmpUsed)
+	s.used, s.tmpUsed = 0, 0
+	s.x, s.local, s.file = nil, nil, ""
+	expansions.Put(s)
 }
 
 func (s *expansion) lookup(name string) *Def {
@@ -311,53 +354,51 @@ func (s *expansion) lookup(name string) *Def {
 	return s.x.Table.Lookup(name, s.file, s.line)
 }
 
-// call matches input against d's rules in order and transcribes the first
-// that matches.
-func (s *expansion) call(d *Def, input []Token, depth int) ([]Token, error) {
+// call matches input against d's rules in order, transcribes the first that
+// matches and expands the calls in the result, which it appends to s.buf.
+func (s *expansion) call(d *Def, input []Token, depth int) error {
 	if depth >= s.lim.Depth {
-		return nil, fmt.Errorf("%w (%d nested calls) in %s", errDepth, depth, d.Name)
+		return fmt.Errorf("%w (%d nested calls) in %s", errDepth, depth, d.Name)
 	}
 	if n := countTokens(input); n > s.lim.Input {
-		return nil, fmt.Errorf("%w: the call has %d tokens, over the limit of %d", errTooBig, n, s.lim.Input)
+		return fmt.Errorf("%w: the call has %d tokens, over the limit of %d", errTooBig, n, s.lim.Input)
 	}
-	m := &matcher{steps: s.steps}
-	for _, r := range d.Rules {
-		var found *bind
-		ok := m.seq(r.match, input, 0, nil, func(ti int, b *bind) bool {
-			if ti == len(input) {
-				found = b
-				return true
-			}
-			return false
-		})
+	for i := range d.Rules {
+		r := &d.Rules[i]
+		ok := s.m.match(r, input)
 		if s.steps.out() {
-			return nil, s.steps.err()
+			return s.steps.err()
 		}
 		if !ok {
 			continue
 		}
-		binds := map[string]*node{}
-		for b := found; b != nil; b = b.next {
-			if _, dup := binds[b.name]; !dup {
-				binds[b.name] = b.n
-			}
-		}
-		t := &transcriber{b: binds, line: s.line, steps: s.steps, limit: s.tokens}
-		buf, err := t.emit(r.body, nil, s.buf[:0])
+		t := &transcriber{m: &s.m, slab: &s.slab, line: s.line, steps: s.steps, limit: s.tokens}
+		mark := len(s.buf)
+		buf, err := t.emit(r.body, t.idx[:0], s.buf)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		s.buf = buf
 		s.used = max(s.used, t.used, len(buf))
-		out := slices.Clone(buf)
 		s.tokens = t.limit
-		return s.items(out, depth+1)
+		if view := buf[mark:]; hasBang(view) {
+			// The items are assembled after the transcription (which is
+			// what they are read from), then moved down over it.
+			end := len(buf)
+			if err := s.items(view, depth+1); err != nil {
+				return err
+			}
+			s.used = max(s.used, len(s.buf))
+			n := copy(s.buf[mark:], s.buf[end:])
+			s.buf = s.buf[:mark+n]
+		}
+		return nil
 	}
 	line := s.line
 	if len(input) > 0 {
 		line = input[0].Line
 	}
-	return nil, fmt.Errorf("no rule of %s matches the call at line %d", d.Name, line)
+	return fmt.Errorf("no rule of %s matches the call at line %d", d.Name, line)
 }
 
 // hasBang reports whether a `!` is among toks (outside groups): every macro
@@ -381,13 +422,12 @@ func countTokens(toks []Token) int {
 	return n
 }
 
-// items expands the known macro calls in item position among toks.
-func (s *expansion) items(toks []Token, depth int) ([]Token, error) {
-	if !hasBang(toks) {
-		// No call and no macro_rules! definition: the items are toks.
-		return toks, nil
-	}
-	out := make([]Token, 0, len(toks))
+// items expands the known macro calls in item position among toks, which
+// hold a `!` (hasBang: without one, the items are toks), and appends the
+// items to s.buf (which may hold toks: it is not written over). On an error
+// s.buf is as it was.
+func (s *expansion) items(toks []Token, depth int) error {
+	mark := len(s.buf)
 	for i := 0; i < len(toks); {
 		j := i
 		for j+1 < len(toks) && toks[j].isPunct("#") && toks[j+1].Kind == Group && toks[j+1].Delim == '[' {
@@ -396,39 +436,49 @@ func (s *expansion) items(toks []Token, depth int) ([]Token, error) {
 		if isMacroRules(toks, j) {
 			if d, err := ParseDef(toks[j+2].Text, toks[j+3].Kids); err == nil {
 				d.File, d.Line, d.Export = s.file, s.line, exported(toks, j)
+				if s.local == nil {
+					s.local = map[string]*Def{}
+				}
 				s.local[d.Name] = d
 			}
 			end := j + 4
 			if end < len(toks) && toks[end].isPunct(";") {
 				end++
 			}
-			out = append(out, toks[i:end]...)
+			s.buf = append(s.buf, toks[i:end]...)
 			i = end
 			continue
 		}
 		if name, body, end, ok := callAt(toks, j); ok {
 			if d := s.lookup(name); d != nil {
-				exp, err := s.call(d, body, depth)
-				if err != nil {
+				at := len(s.buf)
+				if err := s.call(d, body, depth); err != nil {
+					s.buf = s.buf[:mark]
 					var me *Error
 					if !errors.As(err, &me) {
 						err = &Error{name, err}
 					}
-					return nil, err
+					return err
 				}
-				out = appendWithAttrs(out, exp, toks[i:j])
+				if attrs := toks[i:j]; len(attrs) > 0 {
+					s.used = max(s.used, len(s.buf))
+					s.tmp = append(s.tmp[:0], s.buf[at:]...)
+					s.tmpUsed = max(s.tmpUsed, len(s.tmp))
+					s.buf = appendWithAttrs(s.buf[:at], s.tmp, attrs)
+				}
 				i = end
 				continue
 			}
 		}
 		n, ok := parseFrag("item", toks, j)
 		if !ok {
-			return append(out, toks[i:]...), nil
+			s.buf = append(s.buf, toks[i:]...)
+			return nil
 		}
-		out = append(out, toks[i:j+n]...)
+		s.buf = append(s.buf, toks[i:j+n]...)
 		i = j + n
 	}
-	return out, nil
+	return nil
 }
 
 // appendWithAttrs appends the items of exp, each with the attributes written
@@ -453,12 +503,10 @@ func appendWithAttrs(out, exp, attrs []Token) []Token {
 // delimiters and the index after the call.
 func callAt(toks []Token, i int) (name string, body []Token, end int, ok bool) {
 	j := i
-	var segs []string
 	for {
-		if j >= len(toks) || toks[j].Kind != Ident {
+		if j >= len(toks) || toks[j].Kind != Ident || toks[j].Text == "macro_rules" {
 			return "", nil, 0, false
 		}
-		segs = append(segs, toks[j].Text)
 		j++
 		if j < len(toks) && toks[j].isPunct("::") {
 			j++
@@ -469,14 +517,20 @@ func callAt(toks []Token, i int) (name string, body []Token, end int, ok bool) {
 	if j+1 >= len(toks) || !toks[j].isPunct("!") || toks[j+1].Kind != Group || toks[j+1].Delim == 0 {
 		return "", nil, 0, false
 	}
-	if slices.Contains(segs, "macro_rules") {
-		return "", nil, 0, false
-	}
 	end = j + 2
 	if toks[j+1].Delim != '{' && end < len(toks) && toks[end].isPunct(";") {
 		end++
 	}
-	return strings.Join(segs, "::"), toks[j+1].Kids, end, true
+	name = toks[i].Text
+	if j > i+1 {
+		// A path: its segments joined by "::", the tokens between them.
+		var b strings.Builder
+		for k := i; k < j; k++ {
+			b.WriteString(toks[k].Text)
+		}
+		name = b.String()
+	}
+	return name, toks[j+1].Kids, end, true
 }
 
 // LineMap maps byte offsets of rendered text to the lines of the tokens
@@ -514,10 +568,15 @@ type Span struct{ Start, End int }
 // (pointers into toks), where its contents are in the text: between its
 // delimiters, in the order they were written.
 func RenderSpans(toks []Token, opaque map[*Token]bool) (string, *LineMap, []Span) {
+	var z renderSizer
+	z.walk(toks)
 	var b strings.Builder
-	b.Grow(renderSize(toks))
+	b.Grow(z.bytes)
 	var spans []Span
 	m := &LineMap{}
+	if z.lines > 0 {
+		m.offs, m.lines = make([]int, 0, z.lines), make([]int, 0, z.lines)
+	}
 	var walk func(toks []Token)
 	var prev *Token
 	walk = func(toks []Token) {
@@ -589,43 +648,61 @@ func delimToken(d byte) *Token {
 	return &Token{Kind: Punct, Text: string(d)}
 }
 
-// renderSize estimates the length of toks rendered: their text, a space
-// each, and the delimiters, so that the builder is grown once.
-func renderSize(toks []Token) int {
-	n := 0
+// renderSizer estimates the length of tokens rendered (their text, a space
+// each, and the delimiters) and counts the entries of their LineMap as
+// RenderSpans makes them, so that the builder and the map are grown once.
+type renderSizer struct{ bytes, lines, last int }
+
+func (z *renderSizer) walk(toks []Token) {
 	for i := range toks {
-		if toks[i].Kind == Group {
-			n += 4 + renderSize(toks[i].Kids)
+		t := &toks[i]
+		if t.Kind == Group && t.Delim == 0 {
+			z.bytes += 4
+			z.walk(t.Kids)
 			continue
 		}
-		n += len(toks[i].Text) + 1
+		if z.lines == 0 || z.last != t.Line {
+			z.lines, z.last = z.lines+1, t.Line
+		}
+		if t.Kind != Group {
+			z.bytes += len(t.Text) + 1
+			continue
+		}
+		z.bytes += 4
+		z.walk(t.Kids)
+		if end := max(t.EndLine, t.Line); z.last != end {
+			z.lines, z.last = z.lines+1, end
+		}
 	}
-	return n
 }
 
 // ExpandItems expands every item-position call of a known macro in toks (a
 // file's items) and returns the items with the expansions in their place.
 func (x *Expander) ExpandItems(toks []Token, file string) ([]Token, error) {
-	lim := x.Limits
-	if lim.Depth == 0 {
-		lim = DefaultLimits
-	}
-	s := &expansion{x: x, lim: lim, file: file, line: 1 << 30, local: map[string]*Def{}}
+	s := x.newExpansion(file, 1<<30)
+	defer s.release()
 	var errs []error
 	var out []Token
 	// One budget per call, as Expand gives; a call that fails stays as written.
 	for i := 0; i < len(toks); {
-		s.steps, s.tokens = &budget{left: lim.Steps, deadline: time.Now().Add(lim.Time)}, lim.Tokens
+		s.own = budget{left: s.lim.Steps, deadline: time.Now().Add(s.lim.Time)}
+		s.tokens = s.lim.Tokens
 		n, ok := parseFrag("item", toks, i)
 		if !ok {
 			n = len(toks) - i
 		}
-		exp, err := s.items(toks[i:i+n], 0)
-		if err != nil {
-			errs = append(errs, err)
-			exp = toks[i : i+n]
+		exp := toks[i : i+n]
+		if hasBang(exp) {
+			if err := s.items(exp, 0); err != nil {
+				errs = append(errs, err)
+				s.buf = nil // see Expand
+			} else {
+				exp = s.buf
+			}
 		}
 		out = append(out, exp...)
+		s.used = max(s.used, len(s.buf))
+		s.buf = s.buf[:0]
 		i += n
 	}
 	return out, errors.Join(errs...)

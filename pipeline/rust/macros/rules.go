@@ -20,6 +20,7 @@ type Def struct {
 type Rule struct {
 	match []mElem
 	body  []tElem
+	nvars int // metavariables the matcher binds, numbered 0…nvars-1
 }
 
 type mKind uint8
@@ -37,10 +38,11 @@ type mElem struct {
 	delim byte  // mGroup
 	name  string
 	frag  string
+	id    int // mFrag: the metavariable's number in its rule
 	sub   []mElem
 	sep   *Token
-	op    byte     // '*', '+', '?'
-	vars  []string // mRep: every metavariable bound inside
+	op    byte  // '*', '+', '?'
+	vars  []int // mRep: every metavariable bound inside, by number
 }
 
 type tKind uint8
@@ -57,6 +59,7 @@ type tElem struct {
 	tok   Token
 	delim byte
 	name  string
+	id    int // tVar: the metavariable's number in the rule's matcher, -1 if it has none
 	sub   []tElem
 	sep   *Token
 	op    byte
@@ -85,7 +88,10 @@ func ParseDef(name string, body []Token) (*Def, error) {
 		if err != nil {
 			return nil, fmt.Errorf("macro %s: line %d: %w", name, body[i+2].Line, err)
 		}
-		d.Rules = append(d.Rules, Rule{match: m, body: t})
+		ids := map[string]int{}
+		numberVars(m, ids)
+		numberUses(t, ids)
+		d.Rules = append(d.Rules, Rule{match: m, body: t, nvars: len(ids)})
 		d.defines = d.defines || writesMacroRules(t)
 		i += 3
 		if i < len(body) && body[i].isPunct(";") {
@@ -134,7 +140,7 @@ func parseMatcher(toks []Token) ([]mElem, error) {
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, mElem{kind: mRep, sub: sub, sep: sep, op: op, vars: boundVars(sub, nil)})
+			out = append(out, mElem{kind: mRep, sub: sub, sep: sep, op: op})
 			i = next - 1
 		case t.isPunct("$") && i+1 < len(toks) && toks[i+1].Kind == Ident:
 			name := toks[i+1].Text
@@ -165,16 +171,54 @@ func parseMatcher(toks []Token) ([]mElem, error) {
 	return out, nil
 }
 
-func boundVars(m []mElem, dst []string) []string {
+// numberVars numbers the metavariables of a matcher in ids (a name bound
+// twice keeps one number: the later binding is the one the transcriber
+// sees) and fills in each repetition's vars.
+func numberVars(m []mElem, ids map[string]int) {
+	for i := range m {
+		e := &m[i]
+		switch e.kind {
+		case mFrag:
+			id, ok := ids[e.name]
+			if !ok {
+				id = len(ids)
+				ids[e.name] = id
+			}
+			e.id = id
+		case mGroup:
+			numberVars(e.sub, ids)
+		case mRep:
+			numberVars(e.sub, ids)
+			e.vars = boundVars(e.sub, nil)
+		}
+	}
+}
+
+func boundVars(m []mElem, dst []int) []int {
 	for _, e := range m {
 		switch e.kind {
 		case mFrag:
-			dst = append(dst, e.name)
+			dst = append(dst, e.id)
 		case mGroup, mRep:
 			dst = boundVars(e.sub, dst)
 		}
 	}
 	return dst
+}
+
+// numberUses gives each $name of a transcriber its number in the matcher,
+// -1 for a name the matcher does not bind (written as is).
+func numberUses(t []tElem, ids map[string]int) {
+	for i := range t {
+		e := &t[i]
+		if e.kind == tVar {
+			e.id = -1
+			if id, ok := ids[e.name]; ok {
+				e.id = id
+			}
+		}
+		numberUses(e.sub, ids)
+	}
 }
 
 func parseTranscriber(toks []Token) ([]tElem, error) {
@@ -207,7 +251,7 @@ func parseTranscriber(toks []Token) ([]tElem, error) {
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, tElem{kind: tGroup, delim: t.Delim, sub: sub, tok: t})
+			out = append(out, tElem{kind: tGroup, delim: t.Delim, sub: sub})
 		default:
 			out = append(out, tElem{kind: tTok, tok: t})
 		}

@@ -9,7 +9,6 @@ package macros
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -61,6 +60,15 @@ func (e *LexError) Error() string { return fmt.Sprintf("line %d: %s", e.Line, e.
 var puncts = []string{"<<=", ">>=", "...", "..=", "::", "->", "=>", "==", "!=", "<=", ">=", "&&", "||",
 	"+=", "-=", "*=", "/=", "%=", "^=", "&=", "|=", "<<", ">>", ".."}
 
+// punctsAt are the puncts by their first character, longest first still: a
+// punctuation character is looked for among its few, not all of them.
+var punctsAt = func() (at [128][]string) {
+	for _, p := range puncts {
+		at[p[0]] = append(at[p[0]], p)
+	}
+	return at
+}()
+
 // Lex turns src into token trees. line is the line of src[0] in its file.
 // Doc comments become #[doc = "…"] attributes, as rustc sees them; other
 // comments are dropped. Unbalanced or mismatched delimiters are an error.
@@ -69,15 +77,17 @@ func Lex(src string, line int) ([]Token, error) {
 }
 
 // LexInto is Lex with the groups' tokens appended to *arena instead of
-// allocated each on its own (a new arena is allocated when it is full): a
-// caller that lexes text after text, reads the tokens and drops them, such
-// as the signature printer, reuses one arena and allocates nothing once it
-// is big enough. The tokens are the arena's until the caller reuses it.
-// A nil arena is Lex.
+// to chunks shared with other calls (a new arena is allocated when it is
+// full): a caller that lexes text after text, reads the tokens and drops
+// them, such as the signature printer, reuses one arena and allocates
+// nothing once it is big enough. The tokens are the arena's until the
+// caller reuses it. A nil arena is Lex.
 func LexInto(src string, line int, arena *[]Token) ([]Token, error) {
-	l := &lexer{src: src, line: line, stack: getScratch(), arena: arena}
-	defer func() { putScratch(l.stack, l.used) }()
+	w := getLexWork()
+	defer putLexWork(w)
+	l := &lexer{src: src, line: line, w: w, stack: w.stack, arena: arena}
 	toks, closer, err := l.trees(0)
+	w.stack, w.used = l.stack, max(w.used, l.used)
 	if err != nil {
 		return nil, err
 	}
@@ -91,10 +101,11 @@ type lexer struct {
 	src  string
 	pos  int
 	line int
+	w    *lexWork
 	// stack holds the tokens of the groups being lexed, innermost last;
 	// each group's are copied out once, at its exact size, when it closes.
 	stack []Token
-	used  int // the most tokens stack has held (see putScratch)
+	used  int // the most tokens stack has held (see reuse)
 	// arena, when set, is where the groups are copied out to (LexInto).
 	arena *[]Token
 }
@@ -102,7 +113,7 @@ type lexer struct {
 // group is a copy of a finished group's tokens, at its size.
 func (l *lexer) group(toks []Token) []Token {
 	if l.arena == nil {
-		return slices.Clone(toks)
+		return l.w.slab.copy(toks)
 	}
 	a := *l.arena
 	if len(a)+len(toks) > cap(a) {
@@ -115,31 +126,43 @@ func (l *lexer) group(toks []Token) []Token {
 	return a[start:len(a):len(a)]
 }
 
-// scratch holds the token buffers lexers and transcribers build their groups
-// in, so that each call does not grow one of its own.
-var scratch sync.Pool
+// lexWork is what a lexer reuses from the lexers before it: the buffer it
+// builds its groups in and the slab they are copied out to.
+type lexWork struct {
+	stack []Token
+	used  int // the most tokens stack has held (see reuse)
+	slab  slab
+}
+
+var lexWorks sync.Pool
+
+func getLexWork() *lexWork {
+	if w, ok := lexWorks.Get().(*lexWork); ok {
+		return w
+	}
+	return &lexWork{stack: make([]Token, 0, 256)}
+}
+
+func putLexWork(w *lexWork) {
+	w.stack, w.used = reuse(w.stack, w.used), 0
+	lexWorks.Put(w)
+}
 
 // maxScratch is the largest buffer kept for reuse (a huge call's is dropped).
 const maxScratch = 1 << 16
 
-func getScratch() []Token {
-	if b, ok := scratch.Get().(*[]Token); ok {
-		return (*b)[:0]
+// reuse is b emptied for reuse, cleared so that it keeps nothing alive; nil
+// when it is too large to keep. used is the most tokens it held: only those
+// are cleared, the rest being zero still. Clearing the whole capacity of
+// every buffer took 13% of the CPU of a build of winapi with every feature
+// (a buffer grown by one big call is cleared at that size after each small
+// one).
+func reuse(b []Token, used int) []Token {
+	if cap(b) > maxScratch {
+		return nil
 	}
-	return make([]Token, 0, 256)
-}
-
-// putScratch gives b back for reuse, cleared so that it keeps nothing alive.
-// used is the most tokens it held: only those are cleared, the rest being
-// zero still. Clearing the whole capacity of every buffer took 13% of the CPU
-// of a build of winapi with every feature (a buffer grown by one big call is
-// cleared at that size after each small one).
-func putScratch(b []Token, used int) {
-	if cap(b) <= maxScratch {
-		clear(b[:min(used, cap(b))])
-		b = b[:0]
-		scratch.Put(&b)
-	}
+	clear(b[:min(used, cap(b))])
+	return b[:0]
 }
 
 // Closer is the closing delimiter of a group opened by open.
@@ -222,9 +245,9 @@ func (l *lexer) space(out *[]Token) error {
 			l.pos += end
 			switch {
 			case strings.HasPrefix(text, "///") && !strings.HasPrefix(text, "////"):
-				*out = append(*out, docAttr(text[3:], false, l.line)...)
+				*out = l.docAttr(*out, text[3:], false, l.line)
 			case strings.HasPrefix(text, "//!"):
-				*out = append(*out, docAttr(text[3:], true, l.line)...)
+				*out = l.docAttr(*out, text[3:], true, l.line)
 			}
 		case strings.HasPrefix(l.src[l.pos:], "/*"):
 			start, line := l.pos, l.line
@@ -253,9 +276,9 @@ func (l *lexer) space(out *[]Token) error {
 			text := l.src[start:l.pos]
 			switch {
 			case strings.HasPrefix(text, "/**") && !strings.HasPrefix(text, "/***") && text != "/**/":
-				*out = append(*out, docAttr(text[3:len(text)-2], false, line)...)
+				*out = l.docAttr(*out, text[3:len(text)-2], false, line)
 			case strings.HasPrefix(text, "/*!"):
-				*out = append(*out, docAttr(text[3:len(text)-2], true, line)...)
+				*out = l.docAttr(*out, text[3:len(text)-2], true, line)
 			}
 		default:
 			return nil
@@ -264,17 +287,19 @@ func (l *lexer) space(out *[]Token) error {
 	return nil
 }
 
-// docAttr is the #[doc = r"…"] (or #![…]) a doc comment stands for.
-func docAttr(text string, inner bool, line int) []Token {
-	out := []Token{{Kind: Punct, Text: "#", Line: line}}
+// docAttr appends to out the #[doc = r"…"] (or #![…]) a doc comment stands
+// for.
+func (l *lexer) docAttr(out []Token, text string, inner bool, line int) []Token {
+	out = append(out, Token{Kind: Punct, Text: "#", Line: line})
 	if inner {
 		out = append(out, Token{Kind: Punct, Text: "!", Line: line})
 	}
-	return append(out, Token{Kind: Group, Delim: '[', Line: line, Kids: []Token{
+	kids := [...]Token{
 		{Kind: Ident, Text: "doc", Line: line},
 		{Kind: Punct, Text: "=", Line: line},
 		{Kind: Literal, Text: rawString(text), Line: line},
-	}})
+	}
+	return append(out, Token{Kind: Group, Delim: '[', Line: line, Kids: l.group(kids[:])})
 }
 
 // rawString quotes s as a raw string literal with enough hashes.
@@ -319,7 +344,7 @@ func (l *lexer) token() (Token, error) {
 		l.number()
 		return tok(Literal)
 	}
-	for _, p := range puncts {
+	for _, p := range punctsAt[c&0x7f] {
 		if strings.HasPrefix(s[l.pos:], p) {
 			l.pos += len(p)
 			return tok(Punct)
