@@ -86,12 +86,13 @@ func WriteContext(ctx context.Context, w io.Writer, m *Manifest, symbols []Symbo
 	if stamp.IsZero() {
 		stamp = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
 	}
-	entries := docEntries(symbols, docs, opts.Doc != nil)
-
-	// The jobs, in output order. Each is done by one worker into its own
-	// result; the writing goroutine takes the results in this order.
-	var jobs []func(*packer, *jobResult) error
-	jobs = append(jobs, func(p *packer, r *jobResult) error {
+	// The jobs, in output order: the manifest, symbols.json's chunks, then
+	// the docs in id order. Each is done by one worker into its own result;
+	// the writing goroutine takes the results in this order. The doc
+	// entries are listed and sorted on a goroutine of their own while the
+	// workers make symbols.json, not before (winapi's 145,198 ids: ~30 ms
+	// with the workers waiting).
+	manifestJob := func(p *packer, r *jobResult) error {
 		p.raw.Reset()
 		enc := json.NewEncoder(&p.raw)
 		enc.SetIndent("", "  ")
@@ -101,20 +102,26 @@ func WriteContext(ctx context.Context, w io.Writer, m *Manifest, symbols []Symbo
 		}
 		r.data = append(r.data, p.raw.Bytes()...)
 		return p.entry(r, refManifest, 0)
-	})
+	}
 	nsym := len(symbols)
-	for lo := 0; lo < nsym || lo == 0; lo += symbolsPerJob {
+	symbolsJob := func(lo int) func(*packer, *jobResult) error {
 		hi := min(lo+symbolsPerJob, nsym)
-		jobs = append(jobs, func(p *packer, r *jobResult) error {
+		return func(p *packer, r *jobResult) error {
 			if err := p.symbolsChunk(r, symbols[lo:hi], lo == 0, hi == nsym); err != nil {
 				return fmt.Errorf("write symbols: %w", err)
 			}
 			return nil
-		})
+		}
 	}
-	for lo := 0; lo < len(entries); lo += docsPerJob {
+	// entries is set by the starting goroutine before it starts the first
+	// doc job, and read by workers and the writer only after they have
+	// received one (or a later job).
+	var entries []docEntry
+	sorted := make(chan []docEntry, 1)
+	go func() { sorted <- docEntries(symbols, docs, opts.Doc != nil) }()
+	docsJob := func(lo int) func(*packer, *jobResult) error {
 		batch := entries[lo:min(lo+docsPerJob, len(entries))]
-		jobs = append(jobs, func(p *packer, r *jobResult) error {
+		return func(p *packer, r *jobResult) error {
 			if cap(r.entries) < len(batch) {
 				r.entries = make([]packedEntry, 0, len(batch))
 			}
@@ -135,7 +142,28 @@ func WriteContext(ctx context.Context, w io.Writer, m *Manifest, symbols []Symbo
 				}
 			}
 			return nil
-		})
+		}
+	}
+	ndocs := len(docs)
+	if opts.Doc != nil {
+		ndocs = len(symbols)
+	}
+	// jobs calls start for each job in order until it returns false.
+	jobs := func(start func(func(*packer, *jobResult) error) bool) {
+		if !start(manifestJob) {
+			return
+		}
+		for lo := 0; lo < nsym || lo == 0; lo += symbolsPerJob {
+			if !start(symbolsJob(lo)) {
+				return
+			}
+		}
+		entries = <-sorted
+		for lo := 0; lo < len(entries); lo += docsPerJob {
+			if !start(docsJob(lo)) {
+				return
+			}
+		}
 	}
 
 	// Start the jobs in order, at most workers*jobsInFlight ahead of the
@@ -160,12 +188,12 @@ func WriteContext(ctx context.Context, w io.Writer, m *Manifest, symbols []Symbo
 	go func() {
 		defer close(results)
 		defer close(work)
-		for _, job := range jobs {
+		jobs(func(job func(*packer, *jobResult) error) bool {
 			done := make(chan *jobResult, 1)
 			select {
 			case results <- done:
 			case <-ctx.Done():
-				return
+				return false
 			}
 			work <- func(p *packer) {
 				var r *jobResult
@@ -180,7 +208,8 @@ func WriteContext(ctx context.Context, w io.Writer, m *Manifest, symbols []Symbo
 				}
 				done <- r
 			}
-		}
+			return true
+		})
 	}()
 	defer wg.Wait()
 	// A failed write stops the producer; drain what was started so no worker
@@ -191,7 +220,7 @@ func WriteContext(ctx context.Context, w io.Writer, m *Manifest, symbols []Symbo
 		}
 	}()
 
-	total := 1 + 1 + len(entries)
+	total := 1 + 1 + ndocs
 	z := newZipWriter(w, total, stamp, func(b []byte, ref int32) []byte {
 		switch ref {
 		case refManifest:
