@@ -73,8 +73,8 @@ const (
 // any that deflate does not make smaller, are stored. symbols.json is
 // deflated in independent chunks (each ending on a byte boundary, the last
 // one final), which concatenate into one valid deflate stream, each
-// checksummed by its worker (the writer combines the CRCs and writes the
-// chunks one after the other, never joining them). The archive is written
+// checksummed by its worker; the writer writes each as it comes, combines
+// the CRCs and ends the entry with a data descriptor. The archive is written
 // by zipWriter, as archive/zip writes it. ctx is checked between jobs: a
 // cancelled write returns ctx.Err().
 func WriteContext(ctx context.Context, w io.Writer, m *Manifest, symbols []Symbol, docs map[string]Doc, opts WriteOptions) error {
@@ -233,8 +233,11 @@ func WriteContext(ctx context.Context, w io.Writer, m *Manifest, symbols []Symbo
 		return append(b, ".json"...)
 	})
 	written := 0
-	var sym *symbolsEntry
-	var one [1][]byte
+	// symbols.json is written as its chunks come, after a local header
+	// that leaves its CRC and sizes to a data descriptor, so no chunk is
+	// held once written (winapi's deflate to 13 MB).
+	var symCRC uint32
+	var symSize uint64
 	for done := range results {
 		r := <-done
 		if r.err != nil {
@@ -243,24 +246,26 @@ func WriteContext(ctx context.Context, w io.Writer, m *Manifest, symbols []Symbo
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		chunks := false
 		for i := range r.entries {
 			e := &r.entries[i]
 			var err error
 			if e.chunk {
-				chunks = true // its bytes are written with the last chunk
-				if sym == nil {
-					sym = &symbolsEntry{}
+				if e.first {
+					err = z.begin(refSymbols, zip.Deflate)
 				}
-				sym.add(e, r)
-				if !e.last {
+				if err == nil {
+					err = z.write(e.data(r))
+				}
+				symCRC = crc32Combine(symCRC, e.crc, int64(e.size))
+				symSize += e.size
+				if err == nil && !e.last {
 					continue
 				}
-				err = z.add(refSymbols, zip.Deflate, sym.crc, sym.size, sym.parts)
-				sym = nil
+				if err == nil {
+					err = z.end(symCRC, symSize)
+				}
 			} else {
-				one[0] = e.data(r)
-				err = z.add(e.ref, e.method, e.crc, e.size, one[:])
+				err = z.add(e.ref, e.method, e.crc, e.size, e.data(r))
 			}
 			if err != nil {
 				return fmt.Errorf("write %s: %w", z.name(nil, e.ref), err)
@@ -270,11 +275,9 @@ func WriteContext(ctx context.Context, w io.Writer, m *Manifest, symbols []Symbo
 				opts.OnProgress(written, total)
 			}
 		}
-		if !chunks {
-			select {
-			case free <- r:
-			default:
-			}
+		select {
+		case free <- r:
+		default:
 		}
 	}
 	if err := ctx.Err(); err != nil {
@@ -367,7 +370,7 @@ type packedEntry struct {
 	// data[start:end].
 	start, end int
 	// A chunk of symbols.json: its crc and size are the chunk's own.
-	chunk, last bool
+	chunk, first, last bool
 }
 
 func (e *packedEntry) data(r *jobResult) []byte { return r.data[e.start:e.end] }
@@ -387,9 +390,10 @@ const docBytes = 256
 // packer is one worker's reusable state: buffers and a deflate compressor
 // (symbols and docs are encoded by appendSymbol and appendDoc).
 type packer struct {
-	raw bytes.Buffer
-	out bytes.Buffer
-	fw  *flate.Writer
+	raw  bytes.Buffer
+	out  bytes.Buffer
+	sink appendWriter // a symbols.json chunk is deflated into its job's data
+	fw   *flate.Writer
 }
 
 func newPacker() *packer {
@@ -439,8 +443,8 @@ func (p *packer) symbolsChunk(r *jobResult, symbols []Symbol, first, last bool) 
 	if last {
 		p.raw.WriteString("\n]\n")
 	}
-	p.out.Reset()
-	p.fw.Reset(&p.out)
+	p.sink.b = r.data[:0]
+	p.fw.Reset(&p.sink)
 	if _, err := p.fw.Write(p.raw.Bytes()); err != nil {
 		return err
 	}
@@ -453,26 +457,20 @@ func (p *packer) symbolsChunk(r *jobResult, symbols []Symbol, first, last bool) 
 	if err != nil {
 		return err
 	}
-	r.data = bytes.Clone(p.out.Bytes())
+	r.data, p.sink.b = p.sink.b, nil
 	r.entries = append(r.entries, packedEntry{
-		method: zip.Deflate, chunk: true, last: last,
+		method: zip.Deflate, chunk: true, first: first, last: last,
 		crc: crc32.ChecksumIEEE(p.raw.Bytes()), size: uint64(p.raw.Len()), end: len(r.data),
 	})
 	return nil
 }
 
-// symbolsEntry joins the chunks of symbols.json into one entry: their CRCs
-// combined, their bytes written one after the other.
-type symbolsEntry struct {
-	crc   uint32
-	size  uint64
-	parts [][]byte
-}
+// appendWriter appends what is written to b.
+type appendWriter struct{ b []byte }
 
-func (s *symbolsEntry) add(e *packedEntry, r *jobResult) {
-	s.crc = crc32Combine(s.crc, e.crc, int64(e.size))
-	s.size += e.size
-	s.parts = append(s.parts, e.data(r))
+func (w *appendWriter) Write(p []byte) (int, error) {
+	w.b = append(w.b, p...)
+	return len(p), nil
 }
 
 // msDosTime is t in the MS-DOS date and time fields of a zip header (two

@@ -11,8 +11,8 @@ import (
 // zipWriter writes a ZIP archive of entries whose bytes are already stored or
 // deflated, byte for byte as archive/zip's Writer writes them through
 // CreateRaw with the headers writeRaw used to give it (CreatorVersion and
-// ReaderVersion 2.0, no flags, no extra fields but the zip64 ones, the
-// MS-DOS time alone). What it keeps per entry for the central directory is
+// ReaderVersion 2.0, no flags but symbols.json's data descriptor, no extra
+// fields but the zip64 ones, the MS-DOS time alone). What it keeps per entry for the central directory is
 // a 40-byte record and not a *zip.FileHeader: winapi with every feature has
 // 145,304 entries, whose headers archive/zip held until the end of the write
 // (43 MB of a package stage that holds the symbols besides).
@@ -27,12 +27,15 @@ type zipWriter struct {
 	buf  []byte
 	hdr  [directory64End + directory64Loc]byte // the largest fixed record
 	ext  [zip64ExtraLen]byte
+	// The entry begin started: its record, and where its data starts.
+	open     dirRecord
+	openData uint64
 }
 
 type dirRecord struct {
 	offset, comp, size uint64
 	crc                uint32
-	method             uint16
+	method, flags      uint16
 	ref                int32
 }
 
@@ -52,7 +55,11 @@ const (
 	sigDirectoryEnd = 0x06054b50
 	sigDirectory64E = 0x06064b50
 	sigDirectory64L = 0x07064b50
+	sigDataDesc     = 0x08074b50
 	zip64ExtraID    = 0x0001
+	flagDataDesc    = 0x8 // CRC and sizes in a data descriptor after the data
+	dataDescLen     = 16
+	dataDesc64Len   = 24
 	zipBufferSize   = 64 << 10
 )
 
@@ -65,44 +72,83 @@ func newZipWriter(w io.Writer, n int, stamp time.Time, name func(b []byte, ref i
 }
 
 // add writes one entry: its local header, then data, the entry's bytes as
-// stored in the archive (in parts: symbols.json is a run of deflated chunks).
-// size and crc are those of the uncompressed bytes.
-func (z *zipWriter) add(ref int32, method uint16, crc uint32, size uint64, data [][]byte) error {
-	var comp uint64
-	for _, d := range data {
-		comp += uint64(len(d))
+// stored in the archive. size and crc are those of the uncompressed bytes.
+func (z *zipWriter) add(ref int32, method uint16, crc uint32, size uint64, data []byte) error {
+	r := dirRecord{offset: z.off, comp: uint64(len(data)), size: size, crc: crc, method: method, ref: ref}
+	if err := z.header(&r); err != nil {
+		return err
 	}
-	z.buf = z.name(z.buf[:0], ref)
+	if err := z.write(data); err != nil {
+		return err
+	}
+	z.dir = append(z.dir, r)
+	return nil
+}
+
+// begin starts an entry whose bytes are written next (by write) and whose
+// CRC and sizes end ends it with, in a data descriptor, as archive/zip's
+// Writer writes an entry it compresses itself.
+func (z *zipWriter) begin(ref int32, method uint16) error {
+	z.open = dirRecord{offset: z.off, method: method, flags: flagDataDesc, ref: ref}
+	if err := z.header(&z.open); err != nil {
+		return err
+	}
+	z.openData = z.off
+	return nil
+}
+
+// end writes the data descriptor of the entry begin started: crc and size
+// of its uncompressed bytes, the compressed size counted since begin (8-byte
+// sizes when either needs zip64, as archive/zip has it).
+func (z *zipWriter) end(crc uint32, size uint64) error {
+	r := z.open
+	r.crc, r.size, r.comp = crc, size, z.off-z.openData
+	le := binary.LittleEndian
+	d := z.hdr[:dataDescLen]
+	le.PutUint32(d[0:], sigDataDesc)
+	le.PutUint32(d[4:], crc)
+	if r.comp >= uint32max || r.size >= uint32max {
+		d = z.hdr[:dataDesc64Len]
+		le.PutUint64(d[8:], r.comp)
+		le.PutUint64(d[16:], r.size)
+	} else {
+		le.PutUint32(d[8:], uint32(r.comp))
+		le.PutUint32(d[12:], uint32(r.size))
+	}
+	if err := z.write(d); err != nil {
+		return err
+	}
+	z.dir = append(z.dir, r)
+	return nil
+}
+
+// header writes r's local header: its CRC and sizes, or zeros when a data
+// descriptor has them.
+func (z *zipWriter) header(r *dirRecord) error {
+	z.buf = z.name(z.buf[:0], r.ref)
 	if len(z.buf) > uint16max {
 		return errors.New("zip: name too long")
 	}
-	r := dirRecord{offset: z.off, comp: comp, size: size, crc: crc, method: method, ref: ref}
 	h := z.hdr[:fileHeaderLen]
+	clear(h)
 	le := binary.LittleEndian
 	le.PutUint32(h[0:], sigFileHeader)
 	le.PutUint16(h[4:], zipVersion20)
-	le.PutUint16(h[6:], 0) // flags
-	le.PutUint16(h[8:], method)
+	le.PutUint16(h[6:], r.flags)
+	le.PutUint16(h[8:], r.method)
 	le.PutUint16(h[10:], z.time)
 	le.PutUint16(h[12:], z.date)
-	le.PutUint32(h[14:], crc)
-	le.PutUint32(h[18:], uint32(min(comp, uint32max)))
-	le.PutUint32(h[22:], uint32(min(size, uint32max)))
+	if r.flags&flagDataDesc == 0 {
+		le.PutUint32(h[14:], r.crc)
+		le.PutUint32(h[18:], uint32(min(r.comp, uint32max)))
+		le.PutUint32(h[22:], uint32(min(r.size, uint32max)))
+	}
 	le.PutUint16(h[26:], uint16(len(z.buf)))
 	le.PutUint16(h[28:], 0) // extra
 	if err := z.write(h); err != nil {
 		return err
 	}
-	if err := z.write(z.buf); err != nil {
-		return err
-	}
-	for _, d := range data {
-		if err := z.write(d); err != nil {
-			return err
-		}
-	}
-	z.dir = append(z.dir, r)
-	return nil
+	return z.write(z.buf)
 }
 
 func (z *zipWriter) write(p []byte) error {
@@ -124,7 +170,7 @@ func (z *zipWriter) close() error {
 		le.PutUint32(h[0:], sigDirectoryHdr)
 		le.PutUint16(h[4:], zipVersion20) // creator
 		le.PutUint16(h[6:], zipVersion20) // reader
-		le.PutUint16(h[8:], 0)            // flags
+		le.PutUint16(h[8:], r.flags)
 		le.PutUint16(h[10:], r.method)
 		le.PutUint16(h[12:], z.time)
 		le.PutUint16(h[14:], z.date)
