@@ -135,8 +135,8 @@ func (r *resolver) foreignAlias(mp, name string, depth int) []string {
 	if m == nil {
 		return nil
 	}
-	for _, u := range m.uses {
-		if !u.glob && u.alias == name && len(r.resolvePath(u.mod, u.segs)) == 0 {
+	for _, k := range m.usesNamed(name) {
+		if u := &m.uses[k]; len(r.resolvePath(u.mod, u.segs)) == 0 {
 			if f := r.foreignPath(u.mod, u.segs, depth+1); f != nil {
 				return f
 			}

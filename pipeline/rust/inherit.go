@@ -144,8 +144,8 @@ func (r *resolver) externPath(mp string, segs []string, std *stddocs.Table, dept
 	if m == nil {
 		return "", false
 	}
-	for _, u := range m.uses {
-		if !u.glob && u.alias == first && len(u.segs) > 0 {
+	for _, k := range m.usesNamed(first) {
+		if u := &m.uses[k]; len(u.segs) > 0 {
 			full := append(slices.Clip(u.segs), segs[1:]...)
 			if stddocs.Roots(full[0]) {
 				// A use path starting at std/core/alloc names the crate

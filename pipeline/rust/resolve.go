@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/doctown/doctown/docpack"
 	"github.com/doctown/doctown/docpack/cfgexpr"
@@ -14,7 +15,44 @@ type modNode struct {
 	item  *rawItem
 	items []*rawItem
 	uses  []useEntry
+	// named are the items but impls by name, in items' order, made on the
+	// module's first lookup: winapi's modules hold up to thousands of items,
+	// each looked up by name.
+	named map[string][]*rawItem
+	// aliases are the indexes in uses of the non-glob uses by the name they
+	// import as, in uses' order, made on first need like named.
+	aliases map[string][]int32
 }
+
+// usesNamed are the non-glob uses of m that import a name as name, in their
+// order.
+func (m *modNode) usesNamed(name string) []int32 {
+	if m.aliases == nil {
+		m.aliases = make(map[string][]int32, len(m.uses))
+		for i, u := range m.uses {
+			if !u.glob {
+				m.aliases[u.alias] = append(m.aliases[u.alias], int32(i))
+			}
+		}
+	}
+	return m.aliases[name]
+}
+
+// itemsNamed are the items of m named name but impls, in their order.
+func (m *modNode) itemsNamed(name string) []*rawItem {
+	if m.named == nil {
+		m.named = make(map[string][]*rawItem, len(m.items))
+		for _, it := range m.items {
+			if it.sym.SymbolType != docpack.KindImpl {
+				m.named[it.sym.Name] = append(m.named[it.sym.Name], it)
+			}
+		}
+	}
+	return slices.Clip(m.named[name]) // the caller appends to it
+}
+
+// lookupKey is a module path and a name looked up in it.
+type lookupKey struct{ mod, name string }
 
 type named struct {
 	name string
@@ -27,7 +65,7 @@ type resolver struct {
 	opts    Options
 	root    *rawItem
 	mods    map[string]*modNode
-	memo    map[string][]*rawItem
+	memo    map[lookupKey][]*rawItem
 	byName  map[string][]*rawItem // type-like items by name, crate-wide
 	exp     map[*rawItem]string   // public path of exported items
 	shownIn map[*rawItem]string   // module path an exported item is shown in
@@ -84,7 +122,7 @@ func (r *resolver) modItem(p string) *rawItem {
 // lookup finds the items named name in module mp: declared there, imported
 // by a use, or reachable through a glob import.
 func (r *resolver) lookup(mp, name string) []*rawItem {
-	key := mp + "\x00" + name
+	key := lookupKey{mp, name}
 	if v, ok := r.memo[key]; ok {
 		return v
 	}
@@ -93,18 +131,12 @@ func (r *resolver) lookup(mp, name string) []*rawItem {
 	if m == nil {
 		return nil
 	}
-	var out []*rawItem
-	for _, it := range m.items {
-		if it.sym.Name == name && it.sym.SymbolType != docpack.KindImpl {
-			out = append(out, it)
-		}
-	}
+	out := m.itemsNamed(name)
 	r.memo[key] = out // partial answer while the imports resolve (`use x::x;`)
 	{
-		for _, u := range m.uses {
-			if !u.glob && u.alias == name {
-				out = append(out, r.resolvePath(u.mod, u.segs)...)
-			}
+		for _, k := range m.usesNamed(name) {
+			u := &m.uses[k]
+			out = append(out, r.resolvePath(u.mod, u.segs)...)
 		}
 	}
 	if len(out) == 0 {
@@ -450,7 +482,7 @@ type placed struct {
 // Its other result are the crate's re-exports of other crates' items, placed
 // (foreign.go).
 func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) ([]*docpack.Symbol, []foreignExport) {
-	r := &resolver{crate: c, opts: opts, mods: map[string]*modNode{}, memo: map[string][]*rawItem{},
+	r := &resolver{crate: c, opts: opts, mods: map[string]*modNode{}, memo: map[lookupKey][]*rawItem{},
 		byName: map[string][]*rawItem{}, expVia: map[*rawItem][]string{}, paths: map[*rawItem][]string{}, visited: map[string]string{}}
 	r.root = &rawItem{childMod: ""}
 	r.root.sym = &docpack.Symbol{Name: c.Name, Crate: c.Name, SymbolType: docpack.KindModule, Visibility: "pub",
@@ -809,19 +841,29 @@ func inParallel(n, workers int, fn func(i int)) {
 	})
 }
 
-// inRuns splits the indexes below n into runs [lo, hi), one per goroutine
-// of up to workers, and calls fn for each; below 2*minRun indexes, or with
-// one worker, fn gets them all at once.
+// inRuns splits the indexes below n into runs [lo, hi) and calls fn for
+// each, on up to workers goroutines that take the next run as they finish
+// one (the items of a run cost unequal time: a module-level item's subtree,
+// an owner's chain); below 2*minRun indexes, or with one worker, fn gets
+// them all at once.
 func inRuns(n, workers int, fn func(lo, hi int)) {
 	if workers <= 1 || n < 2*minRun {
 		fn(0, n)
 		return
 	}
-	run := max(minRun, (n+workers-1)/workers)
+	run := max(minRun/4, n/(8*workers))
+	var next atomic.Int64
 	var wg sync.WaitGroup
-	for lo := 0; lo < n; lo += run {
-		hi := min(lo+run, n)
-		wg.Go(func() { fn(lo, hi) })
+	for range workers {
+		wg.Go(func() {
+			for {
+				lo := int(next.Add(int64(run))) - run
+				if lo >= n {
+					return
+				}
+				fn(lo, min(lo+run, n))
+			}
+		})
 	}
 	wg.Wait()
 }
@@ -850,13 +892,27 @@ func sortStable[T any](s []T, workers int, cmp func(a, b T) int) {
 	src, dst := s, buf
 	for len(bounds) > 2 {
 		var next []int
+		// Each merge of the level is split into pieces the workers left
+		// over by the level's other merges share (the last level is one
+		// merge of all).
+		merges := len(bounds) / 2 // (runs+1)/2
+		pieces := max(1, workers/merges)
 		for i := 0; i+1 < len(bounds); i += 2 {
 			lo, mid, hi := bounds[i], bounds[i+1], len(s)
 			if i+2 < len(bounds) {
 				hi = bounds[i+2]
 			}
 			next = append(next, lo)
-			wg.Go(func() { mergeStable(dst[lo:hi], src[lo:mid], src[mid:hi], cmp) })
+			a, b, out := src[lo:mid], src[mid:hi], dst[lo:hi]
+			ai, bi := 0, 0
+			for k := 1; k <= pieces; k++ {
+				p := len(out) * k / pieces
+				aj := mergeSplit(a, b, p, cmp)
+				bj := p - aj
+				part, pa, pb := out[ai+bi:p], a[ai:aj], b[bi:bj]
+				wg.Go(func() { mergeStable(part, pa, pb, cmp) })
+				ai, bi = aj, bj
+			}
 		}
 		wg.Wait()
 		bounds = append(next, len(s))
@@ -865,6 +921,22 @@ func sortStable[T any](s []T, workers int, cmp func(a, b T) int) {
 	if &src[0] != &s[0] {
 		copy(s, src)
 	}
+}
+
+// mergeSplit is how many of a's elements are among the first p that
+// mergeStable puts out (p-that of b's): the first i for which a[i] comes
+// after b[p-i-1].
+func mergeSplit[T any](a, b []T, p int, cmp func(a, b T) int) int {
+	lo, hi := max(0, p-len(b)), min(p, len(a))
+	for lo < hi {
+		i := int(uint(lo+hi) >> 1)
+		if j := p - i; j > 0 && cmp(b[j-1], a[i]) >= 0 {
+			lo = i + 1 // a[i] comes before b[j-1]
+		} else {
+			hi = i
+		}
+	}
+	return lo
 }
 
 // mergeStable merges the sorted a and b into out, a's element first of
