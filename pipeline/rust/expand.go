@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/doctown/doctown/pipeline/rust/macros"
 )
@@ -23,39 +25,78 @@ import (
 // definitions are not known, and its calls are read as items as written.
 // files is the number of .rs files it walked: the parse stage's expected
 // total before the module tree is known.
-func scanMacros(ctx context.Context, root string, c Crate, maxSize int64) (exp *macros.Expander, warns []Warning, files int) {
+//
+// The files are read and lexed by up to workers goroutines (winapi's 404
+// files, 6.9 MB, were read one by one before its first file was parsed);
+// their definitions go into the table in the walk's order. sizes are the
+// bytes of the files read, by absolute path.
+func scanMacros(ctx context.Context, root string, c Crate, maxSize int64, workers int) (exp *macros.Expander, warns []Warning, files int, sizes map[string]int64) {
 	table := macros.NewTable()
 	dir := filepath.Dir(c.Root)
 	var paths []string
-	callsStd := false
-	var buf sourceBuf
 	walkRustFiles(ctx, dir, maxSize, nil, func(path string) bool {
-		files++
 		paths = append(paths, path)
-		src, err := buf.read(path)
-		if err == nil && !callsStd {
-			callsStd = mentionsStdMacro(src)
-		}
-		if err != nil || !bytes.Contains(src, []byte("macro_rules")) {
-			return true
-		}
-		toks, err := macros.Lex(string(src), 1)
-		if err != nil {
-			var le *macros.LexError
-			line := 0
-			if errors.As(err, &le) {
-				line = le.Line
-			}
-			warns = append(warns, Warning{File: relPath(root, path), Line: line,
-				Message: "macro definitions in this file not read: " + strings.TrimPrefix(err.Error(), "line "+itoa(line)+": ")})
-			return true
-		}
-		table.ScanFile(relPath(root, path), toks)
 		return true
 	})
+	files = len(paths)
+	type lexed struct {
+		toks []macros.Token
+		err  error
+		ok   bool // the file mentions macro_rules and was lexed
+		size int64
+	}
+	lex := make([]lexed, len(paths))
+	var callsStd atomic.Bool
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(max(workers, 1), len(paths)) {
+		wg.Go(func() {
+			var buf sourceBuf
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(paths) || ctx.Err() != nil {
+					return
+				}
+				src, err := buf.read(paths[i])
+				if err != nil {
+					continue
+				}
+				lex[i].size = int64(len(src))
+				if !callsStd.Load() && mentionsStdMacro(src) {
+					callsStd.Store(true)
+				}
+				if bytes.Contains(src, []byte("macro_rules")) {
+					lex[i].toks, lex[i].err = macros.Lex(string(src), 1)
+					lex[i].ok = true
+				}
+			}
+		})
+	}
+	wg.Wait()
+	sizes = make(map[string]int64, len(paths))
+	for i, l := range lex {
+		if abs, err := filepath.Abs(paths[i]); err == nil && l.size > 0 {
+			sizes[abs] = l.size
+		}
+		if !l.ok {
+			continue
+		}
+		if l.err != nil {
+			var le *macros.LexError
+			line := 0
+			if errors.As(l.err, &le) {
+				line = le.Line
+			}
+			warns = append(warns, Warning{File: relPath(root, paths[i]), Line: line,
+				Message: "macro definitions in this file not read: " + strings.TrimPrefix(l.err.Error(), "line "+itoa(line)+": ")})
+			continue
+		}
+		table.ScanFile(relPath(root, paths[i]), l.toks)
+		lex[i] = lexed{}
+	}
 	deps := dependencyDirs(c, root)
-	if table.Len() == 0 && len(deps) == 0 && !callsStd {
-		return nil, warns, files
+	if table.Len() == 0 && len(deps) == 0 && !callsStd.Load() {
+		return nil, warns, files, sizes
 	}
 	// What the crate does not define comes from its dependencies, then std.
 	table.Extern = func() []*macros.Def {
@@ -69,6 +110,7 @@ func scanMacros(ctx context.Context, root string, c Crate, maxSize int64) (exp *
 	// Macros that define macros (petgraph's trait_template!): their calls
 	// are expanded here, once, for the definitions they make.
 	if definers := table.Definers(); len(definers) > 0 {
+		var buf sourceBuf
 		for _, path := range paths {
 			if ctx.Err() != nil {
 				break
@@ -82,7 +124,7 @@ func scanMacros(ctx context.Context, root string, c Crate, maxSize int64) (exp *
 			}
 		}
 	}
-	return exp, warns, files
+	return exp, warns, files, sizes
 }
 
 // registryRoots are where cargo (and Debian) keep crate sources: the

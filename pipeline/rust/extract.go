@@ -8,6 +8,7 @@ package rust
 
 import (
 	"cmp"
+	"container/heap"
 	"context"
 	"fmt"
 	"os"
@@ -25,6 +26,7 @@ import (
 
 	"github.com/doctown/doctown/docpack"
 	"github.com/doctown/doctown/pipeline/rust/macros"
+	"github.com/doctown/doctown/pipeline/rust/stddocs"
 )
 
 // maxMounts is the most module paths one file is parsed as.
@@ -113,17 +115,22 @@ func Extract(ctx context.Context, repoRoot string, crates []Crate, opts Options)
 	if err := checkFeatures(crates, opts.Build); err != nil {
 		return nil, err
 	}
+	// Resolving reads the standard library's trait docs (inheritDocs): the
+	// table is decoded while the files are parsed, not after (~5 ms on one
+	// goroutine at the end of every crate's build).
+	go stddocs.Load()
 	g := loadGrammar()
 
 	// Each parser lives on a goroutine locked to an OS thread of its own,
-	// which runs the parse jobs sent to it. Parsing on whatever thread the
-	// job's goroutine happens to be on spreads a parser's allocations (and
-	// the frees of its trees) over the C allocator's per-thread caches, which
-	// made each parse slower than the same parse done in a loop.
-	parsers := make(chan func(*ts.Parser))
+	// which takes the files to parse from the queue itself. Parsing on
+	// whatever thread a job's goroutine happens to be on spreads a parser's
+	// allocations (and the frees of its trees) over the C allocator's
+	// per-thread caches, which made each parse slower than the same parse
+	// done in a loop.
+	q := newParseQueue()
 	var workers sync.WaitGroup
 	defer func() {
-		close(parsers)
+		q.close()
 		workers.Wait()
 	}()
 	for i := 0; i < opts.Workers; i++ {
@@ -138,8 +145,15 @@ func Extract(ctx context.Context, repoRoot string, crates []Crate, opts Options)
 			runtime.LockOSThread()
 			defer runtime.UnlockOSThread()
 			defer p.Close()
-			for job := range parsers {
-				job(p)
+			for {
+				cp, j, ok := q.take()
+				if !ok {
+					return
+				}
+				if ctx.Err() != nil {
+					continue // nothing is parsed once cancelled; Extract returns
+				}
+				cp.done(q, parseFile(ctx, g, p, root, realRoot, cp.c, j, opts, cp.exp))
 			}
 		}()
 	}
@@ -171,7 +185,7 @@ func Extract(ctx context.Context, repoRoot string, crates []Crate, opts Options)
 	eg, gctx := errgroup.WithContext(ctx)
 	for ci, c := range crates {
 		eg.Go(func() error {
-			o, err := parseCrate(gctx, g, parsers, root, realRoot, c, opts, prog)
+			o, err := parseCrate(gctx, q, root, c, opts, prog)
 			if err != nil {
 				return err
 			}
@@ -308,101 +322,173 @@ func (p *fileProgress) finish() {
 	}
 }
 
-type crateState struct {
-	mu    sync.Mutex
-	queue []*fileOut
-	note  chan struct{}
+// parseQueue holds the module files waiting for a parser, of every crate
+// being parsed. The parsers take them themselves, one after another, and
+// queue the module files each declares: a file goes from one parse to the
+// next on the same thread, and a parser's thread sleeps only when there is
+// nothing to parse (handing each file to a locked thread and its result
+// back cost two thread wake-ups per file, ~5% of winapi's parse on 2 cores
+// and more under load).
+//
+// The largest job goes first: a file's own bytes and those under the
+// directory of its module files, a guess of what parsing it leads to.
+// Taken in the order declared, gimli's read/cfi.rs (266 KB, its largest)
+// came last and was parsed while the other parser had nothing to do.
+type parseQueue struct {
+	mu     sync.Mutex
+	cond   *sync.Cond
+	jobs   jobHeap
+	seq    int // jobs queued so far: equal weights go first come, first served
+	closed bool
 }
 
-// parseCrate parses the module tree of one crate. The caller's goroutine
-// coordinates: it hands jobs to an errgroup limited to opts.Workers, and
-// workers report back through a mutex-guarded queue, so no worker ever blocks
-// on the coordinator and new jobs are queued as soon as a file is parsed.
-func parseCrate(ctx context.Context, g *grammar, parsers chan<- func(*ts.Parser), root, realRoot string, c Crate, opts Options, prog *fileProgress) ([]*fileOut, error) {
-	eg, gctx := errgroup.WithContext(ctx)
-	eg.SetLimit(opts.Workers)
-	st := &crateState{note: make(chan struct{}, 1)}
+type queuedJob struct {
+	cp     *crateParse
+	job    modJob
+	weight int64
+	seq    int
+}
+
+// jobHeap is a max-heap of jobs by weight, then by queueing order.
+type jobHeap []queuedJob
+
+func (h jobHeap) Len() int { return len(h) }
+func (h jobHeap) Less(i, j int) bool {
+	return h[i].weight > h[j].weight || h[i].weight == h[j].weight && h[i].seq < h[j].seq
+}
+func (h jobHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *jobHeap) Push(x any)   { *h = append(*h, x.(queuedJob)) }
+func (h *jobHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+func newParseQueue() *parseQueue {
+	q := &parseQueue{}
+	q.cond = sync.NewCond(&q.mu)
+	return q
+}
+
+// take waits for a job; ok is false once the queue is closed.
+func (q *parseQueue) take() (cp *crateParse, j modJob, ok bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for len(q.jobs) == 0 && !q.closed {
+		q.cond.Wait()
+	}
+	if q.closed {
+		return nil, modJob{}, false
+	}
+	next := heap.Pop(&q.jobs).(queuedJob)
+	return next.cp, next.job, true
+}
+
+func (q *parseQueue) close() {
+	q.mu.Lock()
+	q.closed = true
+	q.mu.Unlock()
+	q.cond.Broadcast()
+}
+
+// crateParse is the module tree of one crate as it is parsed. Its fields
+// but c and exp are guarded by the queue's mutex.
+type crateParse struct {
+	c    Crate
+	exp  *macros.Expander
+	prog *fileProgress
+	// sizes are the bytes of the crate's files, subtree those of the files
+	// under each directory (scanMacros read them all): a job's weight.
+	sizes, subtree map[string]int64
 	// A file is parsed once per module it is mounted as: std's os/wasi/ffi.rs
 	// and os/unix/ffi.rs both mount unix/ffi/os_str.rs with #[path], and
 	// rustc reads it for each (keyed by file alone, the module reached first
 	// took it and the other came out empty, depending on scheduling).
 	// mounts bounds how often one file is mounted, against #[path] cycles.
-	seen := map[string]bool{}
-	mounts := map[string]int{}
-	pendingJobs := 0
-	var outs []*fileOut
-	exp, macroWarns, files := scanMacros(ctx, root, c, opts.MaxFileSize)
+	seen     map[string]bool
+	mounts   map[string]int
+	pending  int
+	outs     []*fileOut
+	finished chan struct{} // closed when no file is pending
+}
+
+// queue adds module file j of the crate, declared in a file whose module
+// files are under parentDir; the queue's mutex is held.
+func (cp *crateParse) queue(q *parseQueue, j modJob, parentDir string) {
+	cp.pending++
+	cp.prog.queued()
+	w := cp.sizes[j.abs]
+	if j.childDir != parentDir {
+		w += cp.subtree[j.childDir] // not its parent's (a #[path] module's)
+	}
+	heap.Push(&q.jobs, queuedJob{cp: cp, job: j, weight: w, seq: q.seq})
+	q.seq++
+	q.cond.Signal()
+}
+
+// done records a parsed file and queues the module files it declares.
+func (cp *crateParse) done(q *parseQueue, out *fileOut) {
+	cp.prog.parsed(out.rel)
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	cp.pending--
+	cp.outs = append(cp.outs, out)
+	// A module whose file starts with a false #![cfg(…)] is not in this
+	// build, nor is anything under it (resolveCrate leaves them out): its
+	// module files are not read. winapi's root has #![cfg(windows)]: built
+	// for Linux with every feature, its 403 other files (6.6 MB) were parsed
+	// for nothing.
+	if attrsOn(cp.c.cfg, out.innerAttrs) {
+		for _, ch := range out.children {
+			key := ch.abs + "\x00" + ch.modPath
+			if cp.seen[key] || cp.mounts[ch.abs] >= maxMounts {
+				continue
+			}
+			cp.seen[key] = true
+			cp.mounts[ch.abs]++
+			cp.queue(q, ch, out.job.childDir)
+		}
+	}
+	if cp.pending == 0 {
+		close(cp.finished)
+	}
+}
+
+// parseCrate parses the module tree of one crate: it queues the root file,
+// whose parse queues the module files it declares, and so on, and waits
+// until none is left.
+func parseCrate(ctx context.Context, q *parseQueue, root string, c Crate, opts Options, prog *fileProgress) ([]*fileOut, error) {
+	exp, macroWarns, files, sizes := scanMacros(ctx, root, c, opts.MaxFileSize, opts.Workers)
 	if opts.plain {
 		exp = nil
 	}
 	prog.expect(files)
-
-	dispatch := func(j modJob) {
-		pendingJobs++
-		prog.queued()
-		eg.Go(func() error {
-			if err := gctx.Err(); err != nil {
-				return err
+	subtree := map[string]int64{}
+	for p, n := range sizes {
+		for d := filepath.Dir(p); ; d = filepath.Dir(d) {
+			subtree[d] += n
+			if d == filepath.Dir(d) {
+				break
 			}
-			done := make(chan *fileOut, 1)
-			parsers <- func(p *ts.Parser) {
-				done <- parseFile(gctx, g, p, root, realRoot, c, j, opts, exp)
-			}
-			out := <-done
-			st.mu.Lock()
-			st.queue = append(st.queue, out)
-			st.mu.Unlock()
-			select {
-			case st.note <- struct{}{}:
-			default:
-			}
-			return nil
-		})
+		}
 	}
+	cp := &crateParse{c: c, exp: exp, prog: prog, sizes: sizes, subtree: subtree, seen: map[string]bool{}, mounts: map[string]int{}, finished: make(chan struct{})}
 	rootAbs, _ := filepath.Abs(c.Root)
-	seen[rootAbs+"\x00"] = true
-	mounts[rootAbs] = 1
-	dispatch(modJob{abs: rootAbs, childDir: filepath.Dir(rootAbs)})
-	for pendingJobs > 0 {
-		select {
-		case <-st.note:
-		case <-ctx.Done():
-			_ = eg.Wait()
-			return nil, ctx.Err()
-		}
-		st.mu.Lock()
-		batch := st.queue
-		st.queue = nil
-		st.mu.Unlock()
-		for _, out := range batch {
-			pendingJobs--
-			outs = append(outs, out)
-			prog.parsed(out.rel)
-			// A module whose file starts with a false #![cfg(…)] is not in
-			// this build, nor is anything under it (resolveCrate leaves them
-			// out): its module files are not read. winapi's root has
-			// #![cfg(windows)]: built for Linux with every feature, its 403
-			// other files (6.6 MB) were parsed for nothing.
-			if !attrsOn(c.cfg, out.innerAttrs) {
-				continue
-			}
-			for _, ch := range out.children {
-				key := ch.abs + "\x00" + ch.modPath
-				if seen[key] || mounts[ch.abs] >= maxMounts {
-					continue
-				}
-				seen[key] = true
-				mounts[ch.abs]++
-				dispatch(ch)
-			}
-		}
-	}
-	if err := eg.Wait(); err != nil {
-		return nil, err
+	q.mu.Lock()
+	cp.seen[rootAbs+"\x00"] = true
+	cp.mounts[rootAbs] = 1
+	cp.queue(q, modJob{abs: rootAbs, childDir: filepath.Dir(rootAbs)}, "")
+	q.mu.Unlock()
+	select {
+	case <-cp.finished:
+	case <-ctx.Done():
+		return nil, ctx.Err()
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	outs := cp.outs
 	if len(outs) > 0 {
 		outs[0].warnings = append(outs[0].warnings, macroWarns...)
 	}
