@@ -63,6 +63,7 @@ const (
 	storeBelow     = 1 << 10
 	compressLevel  = flate.BestSpeed
 	symbolsLineSep = ",\n"
+	chunkFeed      = 64 << 10
 )
 
 // WriteContext writes a docpack to w: manifest.json, symbols.json (one compact
@@ -393,11 +394,13 @@ type packer struct {
 	raw  bytes.Buffer
 	out  bytes.Buffer
 	sink appendWriter // a symbols.json chunk is deflated into its job's data
-	fw   *flate.Writer
+	// lines holds the lines of symbols.json on their way to the compressor.
+	lines []byte
+	fw    *flate.Writer
 }
 
 func newPacker() *packer {
-	p := &packer{}
+	p := &packer{lines: make([]byte, 0, 2*chunkFeed)}
 	p.fw, _ = flate.NewWriter(&p.out, compressLevel) // only fails on a bad level
 	return p
 }
@@ -428,26 +431,45 @@ func (p *packer) entry(r *jobResult, ref int32, start int) error {
 
 // symbolsChunk encodes one run of symbols.json's lines and deflates them as
 // a run of blocks: flushed to a byte boundary, final only for the last chunk.
+// The lines go to the compressor every chunkFeed bytes, checksummed as they
+// go, rather than the whole chunk encoded first (object's 2048 symbols are
+// 1.2 MB, a buffer each worker grew by doubling on every build); deflate's
+// output does not depend on how its input is split into writes.
 func (p *packer) symbolsChunk(r *jobResult, symbols []Symbol, first, last bool) error {
-	p.raw.Reset()
+	p.sink.b = r.data[:0]
+	p.fw.Reset(&p.sink)
+	var crc uint32
+	var size uint64
+	b := p.lines[:0]
+	feed := func() error {
+		crc = crc32.Update(crc, crc32.IEEETable, b)
+		size += uint64(len(b))
+		_, err := p.fw.Write(b)
+		b = b[:0]
+		return err
+	}
 	if first {
-		p.raw.WriteString("[")
+		b = append(b, '[')
 	}
 	for i := range symbols {
 		if i > 0 || !first {
-			p.raw.WriteString(",")
+			b = append(b, ',')
 		}
-		p.raw.WriteString("\n")
-		p.raw.Write(appendSymbol(p.raw.AvailableBuffer(), &symbols[i]))
+		b = append(b, '\n')
+		b = appendSymbol(b, &symbols[i])
+		if len(b) >= chunkFeed {
+			if err := feed(); err != nil {
+				return err
+			}
+		}
 	}
 	if last {
-		p.raw.WriteString("\n]\n")
+		b = append(b, "\n]\n"...)
 	}
-	p.sink.b = r.data[:0]
-	p.fw.Reset(&p.sink)
-	if _, err := p.fw.Write(p.raw.Bytes()); err != nil {
+	if err := feed(); err != nil {
 		return err
 	}
+	p.lines = b
 	var err error
 	if last {
 		err = p.fw.Close()
@@ -460,7 +482,7 @@ func (p *packer) symbolsChunk(r *jobResult, symbols []Symbol, first, last bool) 
 	r.data, p.sink.b = p.sink.b, nil
 	r.entries = append(r.entries, packedEntry{
 		method: zip.Deflate, chunk: true, first: first, last: last,
-		crc: crc32.ChecksumIEEE(p.raw.Bytes()), size: uint64(p.raw.Len()), end: len(r.data),
+		crc: crc, size: size, end: len(r.data),
 	})
 	return nil
 }

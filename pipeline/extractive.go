@@ -247,10 +247,21 @@ type section struct {
 func splitSections(text string) []section {
 	var out []section
 	cur := section{}
-	var body []string
+	// The body of cur is text[bodyStart:bodyEnd], its lines as written
+	// (bodyEnd < 0 while it has none): a substring, not lines split and
+	// joined again (a doc job's most allocations).
+	bodyStart, bodyEnd := 0, -1
 	inFence := false
 	fence := ""
-	for _, line := range strings.Split(text, "\n") {
+	for start := 0; start <= len(text); {
+		end := strings.IndexByte(text[start:], '\n')
+		if end < 0 {
+			end = len(text)
+		} else {
+			end += start
+		}
+		line := text[start:end]
+		next := end + 1
 		trimmed := strings.TrimSpace(line)
 		if isFence(trimmed) {
 			switch {
@@ -262,19 +273,32 @@ func splitSections(text string) []section {
 		}
 		if !inFence {
 			if lvl, title, ok := heading(trimmed); ok && lvl <= 2 {
-				cur.body = strings.Join(body, "\n")
+				cur.body = sectionBody(text, bodyStart, bodyEnd)
 				if cur.title != "" || strings.TrimSpace(cur.body) != "" {
 					out = append(out, cur)
 				}
-				cur, body = section{title: title, level: lvl}, nil
+				cur, bodyEnd = section{title: title, level: lvl}, -1
+				start = next
 				continue
 			}
 		}
-		body = append(body, line)
+		if bodyEnd < 0 {
+			bodyStart = start
+		}
+		bodyEnd = end
+		start = next
 	}
-	cur.body = strings.Join(body, "\n")
+	cur.body = sectionBody(text, bodyStart, bodyEnd)
 	out = append(out, cur)
 	return out
+}
+
+// sectionBody is text[start:end], or "" when end < 0 (no line).
+func sectionBody(text string, start, end int) string {
+	if end < 0 {
+		return ""
+	}
+	return text[start:end]
 }
 
 func isFence(s string) bool { return strings.HasPrefix(s, "```") || strings.HasPrefix(s, "~~~") }
