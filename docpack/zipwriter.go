@@ -12,21 +12,26 @@ import (
 // deflated, byte for byte as archive/zip's Writer writes them through
 // CreateRaw with the headers writeRaw used to give it (CreatorVersion and
 // ReaderVersion 2.0, no flags but symbols.json's data descriptor, no extra
-// fields but the zip64 ones, the MS-DOS time alone). What it keeps per entry for the central directory is
-// a 40-byte record and not a *zip.FileHeader: winapi with every feature has
-// 145,304 entries, whose headers archive/zip held until the end of the write
-// (43 MB of a package stage that holds the symbols besides).
-// TestZipWriterMatchesArchiveZip holds the two to the same bytes.
+// fields but the zip64 ones, the MS-DOS time alone). What it keeps per entry
+// for the central directory is that entry's record, appended as the entry is
+// written, and not a *zip.FileHeader: winapi with every feature has 145,304
+// entries, whose headers archive/zip held until the end of the write (43 MB
+// of a package stage that holds the symbols besides), and whose records,
+// made at the end from 40-byte summaries, each name looked up again, took
+// 30–66 ms of the package stage with nothing else to do (10.5 MB, against
+// the summaries' 5.8 MB). TestZipWriterMatchesArchiveZip holds the two to
+// the same bytes.
 type zipWriter struct {
 	w          *bufio.Writer
 	off        uint64
 	date, time uint16
-	dir        []dirRecord
+	// cdir is the central directory so far: records entries.
+	cdir    []byte
+	records uint64
 	// name appends the name of the entry ref was given for.
 	name func(b []byte, ref int32) []byte
 	buf  []byte
 	hdr  [directory64End + directory64Loc]byte // the largest fixed record
-	ext  [zip64ExtraLen]byte
 	// The entry begin started: its record, and where its data starts.
 	open     dirRecord
 	openData uint64
@@ -61,12 +66,13 @@ const (
 	dataDescLen     = 16
 	dataDesc64Len   = 24
 	zipBufferSize   = 64 << 10
+	dirNameBytes    = 26 // "docs/" + 16 hex digits + ".json"
 )
 
 // newZipWriter writes to w the entries named by name (n of them expected),
 // all with the modification time stamp.
 func newZipWriter(w io.Writer, n int, stamp time.Time, name func(b []byte, ref int32) []byte) *zipWriter {
-	z := &zipWriter{w: bufio.NewWriterSize(w, zipBufferSize), name: name, dir: make([]dirRecord, 0, n)}
+	z := &zipWriter{w: bufio.NewWriterSize(w, zipBufferSize), name: name, cdir: make([]byte, 0, n*(directoryHdrLen+dirNameBytes))}
 	z.date, z.time = msDosTime(stamp.UTC())
 	return z
 }
@@ -81,7 +87,7 @@ func (z *zipWriter) add(ref int32, method uint16, crc uint32, size uint64, data 
 	if err := z.write(data); err != nil {
 		return err
 	}
-	z.dir = append(z.dir, r)
+	z.record(&r, z.buf) // header left the name in z.buf
 	return nil
 }
 
@@ -118,7 +124,8 @@ func (z *zipWriter) end(crc uint32, size uint64) error {
 	if err := z.write(d); err != nil {
 		return err
 	}
-	z.dir = append(z.dir, r)
+	z.buf = z.name(z.buf[:0], r.ref)
+	z.record(&r, z.buf)
 	return nil
 }
 
@@ -157,49 +164,54 @@ func (z *zipWriter) write(p []byte) error {
 	return err
 }
 
+// record appends r's central directory record, named name, to z.cdir.
+func (z *zipWriter) record(r *dirRecord, name []byte) {
+	le := binary.LittleEndian
+	var h [directoryHdrLen]byte
+	le.PutUint32(h[0:], sigDirectoryHdr)
+	le.PutUint16(h[4:], zipVersion20) // creator
+	le.PutUint16(h[6:], zipVersion20) // reader
+	le.PutUint16(h[8:], r.flags)
+	le.PutUint16(h[10:], r.method)
+	le.PutUint16(h[12:], z.time)
+	le.PutUint16(h[14:], z.date)
+	le.PutUint32(h[16:], r.crc)
+	zip64 := r.comp >= uint32max || r.size >= uint32max || r.offset >= uint32max
+	if zip64 {
+		le.PutUint32(h[20:], uint32max)
+		le.PutUint32(h[24:], uint32max)
+		le.PutUint16(h[30:], zip64ExtraLen)
+	} else {
+		le.PutUint32(h[20:], uint32(r.comp))
+		le.PutUint32(h[24:], uint32(r.size))
+	}
+	le.PutUint16(h[28:], uint16(len(name)))
+	// comment length, disk number, internal and external attributes: 0
+	le.PutUint32(h[42:], uint32(min(r.offset, uint32max)))
+	z.cdir = append(z.cdir, h[:]...)
+	z.cdir = append(z.cdir, name...)
+	if zip64 {
+		var ext [zip64ExtraLen]byte
+		le.PutUint16(ext[0:], zip64ExtraID)
+		le.PutUint16(ext[2:], 24)
+		le.PutUint64(ext[4:], r.size)
+		le.PutUint64(ext[12:], r.comp)
+		le.PutUint64(ext[20:], r.offset)
+		z.cdir = append(z.cdir, ext[:]...)
+	}
+	z.records++
+}
+
 // close writes the central directory and the end records (zip64 ones past
 // 65,534 entries, as archive/zip does) and flushes.
 func (z *zipWriter) close() error {
 	le := binary.LittleEndian
 	start := z.off
-	for _, r := range z.dir {
-		z.buf = z.name(z.buf[:0], r.ref)
-		h := z.hdr[:directoryHdrLen]
-		clear(h)
-		ext := z.ext[:0]
-		le.PutUint32(h[0:], sigDirectoryHdr)
-		le.PutUint16(h[4:], zipVersion20) // creator
-		le.PutUint16(h[6:], zipVersion20) // reader
-		le.PutUint16(h[8:], r.flags)
-		le.PutUint16(h[10:], r.method)
-		le.PutUint16(h[12:], z.time)
-		le.PutUint16(h[14:], z.date)
-		le.PutUint32(h[16:], r.crc)
-		if r.comp >= uint32max || r.size >= uint32max || r.offset >= uint32max {
-			le.PutUint32(h[20:], uint32max)
-			le.PutUint32(h[24:], uint32max)
-			ext = z.ext[:]
-			le.PutUint16(ext[0:], zip64ExtraID)
-			le.PutUint16(ext[2:], 24)
-			le.PutUint64(ext[4:], r.size)
-			le.PutUint64(ext[12:], r.comp)
-			le.PutUint64(ext[20:], r.offset)
-		} else {
-			le.PutUint32(h[20:], uint32(r.comp))
-			le.PutUint32(h[24:], uint32(r.size))
-		}
-		le.PutUint16(h[28:], uint16(len(z.buf)))
-		le.PutUint16(h[30:], uint16(len(ext)))
-		// comment length, disk number, internal and external attributes: 0
-		le.PutUint32(h[42:], uint32(min(r.offset, uint32max)))
-		for _, part := range [][]byte{h, z.buf, ext} {
-			if err := z.write(part); err != nil {
-				return err
-			}
-		}
+	if err := z.write(z.cdir); err != nil {
+		return err
 	}
 	end := z.off
-	records, size, offset := uint64(len(z.dir)), end-start, start
+	records, size, offset := z.records, end-start, start
 	if records >= uint16max || size >= uint32max || offset >= uint32max {
 		b := z.hdr[:]
 		clear(b)
