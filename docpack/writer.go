@@ -396,7 +396,9 @@ type packer struct {
 	sink appendWriter // a symbols.json chunk is deflated into its job's data
 	// lines holds the lines of symbols.json on their way to the compressor.
 	lines []byte
-	fw    *flate.Writer
+	// chunkOut is the deflated size of the last chunk this worker made.
+	chunkOut int
+	fw       *flate.Writer
 }
 
 func newPacker() *packer {
@@ -436,6 +438,11 @@ func (p *packer) entry(r *jobResult, ref int32, start int) error {
 // 1.2 MB, a buffer each worker grew by doubling on every build); deflate's
 // output does not depend on how its input is split into writes.
 func (p *packer) symbolsChunk(r *jobResult, symbols []Symbol, first, last bool) error {
+	// The deflated chunk goes to a buffer the size of this worker's last
+	// one and a quarter, not one grown by doubling from nothing.
+	if cap(r.data) < p.chunkOut {
+		r.data = make([]byte, 0, p.chunkOut+p.chunkOut/4)
+	}
 	p.sink.b = r.data[:0]
 	p.fw.Reset(&p.sink)
 	var crc uint32
@@ -480,6 +487,7 @@ func (p *packer) symbolsChunk(r *jobResult, symbols []Symbol, first, last bool) 
 		return err
 	}
 	r.data, p.sink.b = p.sink.b, nil
+	p.chunkOut = len(r.data)
 	r.entries = append(r.entries, packedEntry{
 		method: zip.Deflate, chunk: true, first: first, last: last,
 		crc: crc, size: size, end: len(r.data),
