@@ -32,10 +32,10 @@ import (
 // maxMounts is the most module paths one file is parsed as.
 const maxMounts = 8
 
-// collectBeforeCopy is the size of a crate's symbols above which the
-// garbage of resolving it is collected before they are copied (see
-// symbolValues): some 40,000 symbols.
-const collectBeforeCopy = 16 << 20
+// CollectBeforeCopy is the size of a crate's symbols (their
+// docpack.Symbol structs) above which the garbage of resolving it is
+// collected before they are copied (see symbolValues): some 40,000 symbols.
+const CollectBeforeCopy = 16 << 20
 
 // DefaultMaxFileSize is the file size above which files are skipped.
 const DefaultMaxFileSize = 4 << 20
@@ -256,7 +256,7 @@ func Extract(ctx context.Context, repoRoot string, crates []Crate, opts Options)
 // crate's copy, or one of a workspace's many, is not worth a collection of
 // its own.
 func symbolValues(kept []*docpack.Symbol, workers int) []docpack.Symbol {
-	if uintptr(len(kept))*unsafe.Sizeof(docpack.Symbol{}) >= collectBeforeCopy {
+	if uintptr(len(kept))*unsafe.Sizeof(docpack.Symbol{}) >= CollectBeforeCopy {
 		debug.FreeOSMemory()
 	}
 	out := make([]docpack.Symbol, len(kept))
