@@ -439,7 +439,7 @@ func (e *fileExtractor) item(c *node, k kindCode, p *pending, mod, childDir stri
 		case "impl":
 			kind = docpack.KindMethod
 		}
-		f := fields(c, g.fName, g.fBody, g.fTypeParams, g.fReturn, g.fParams)
+		f := e.tr.fields(c, g.fName, g.fBody, g.fTypeParams, g.fReturn, g.fParams)
 		it := e.newItem(c, kind, e.textOr(&f[0]), p, mod, parent)
 		e.fillFunction(it, c, &f[1], &f[2], &f[3], &f[4])
 		it.sym.HasDefault = ctx == "trait" && !f[1].isNull()
@@ -449,7 +449,7 @@ func (e *fileExtractor) item(c *node, k kindCode, p *pending, mod, childDir stri
 		if k == kUnionItem {
 			kind = docpack.KindUnion
 		}
-		f := fields(c, g.fName, g.fBody, g.fTypeParams)
+		f := e.tr.fields(c, g.fName, g.fBody, g.fTypeParams)
 		it := e.newItem(c, kind, e.textOr(&f[0]), p, mod, parent)
 		body := &f[1]
 		tp := e.textOr(&f[2])
@@ -468,7 +468,7 @@ func (e *fileExtractor) item(c *node, k kindCode, p *pending, mod, childDir stri
 		}
 		e.derives(it, p, mod, parent, add)
 	case kEnumItem:
-		f := fields(c, g.fName, g.fBody, g.fTypeParams)
+		f := e.tr.fields(c, g.fName, g.fBody, g.fTypeParams)
 		it := e.newItem(c, docpack.KindEnum, e.textOr(&f[0]), p, mod, parent)
 		body := &f[1]
 		tp := e.textOr(&f[2])
@@ -487,7 +487,7 @@ func (e *fileExtractor) item(c *node, k kindCode, p *pending, mod, childDir stri
 		}
 		e.derives(it, p, mod, parent, add)
 	case kTraitItem:
-		f := fields(c, g.fName, g.fBody, g.fTypeParams, g.fBounds)
+		f := e.tr.fields(c, g.fName, g.fBody, g.fTypeParams, g.fBounds)
 		it := e.newItem(c, docpack.KindTrait, e.textOr(&f[0]), p, mod, parent)
 		body := &f[1]
 		tp := e.textOr(&f[2])
@@ -507,7 +507,7 @@ func (e *fileExtractor) item(c *node, k kindCode, p *pending, mod, childDir stri
 	case kImplItem:
 		e.implItem(c, p, mod, childDir, parent, add)
 	case kConstItem, kStaticItem:
-		f := fields(c, g.fName, g.fValue, g.fType)
+		f := e.tr.fields(c, g.fName, g.fValue, g.fType)
 		name, v := e.textOr(&f[0]), &f[1]
 		if k == kConstItem && !v.isNull() && name == "_" && g.code(v) == kBlock {
 			// const _: () = { impl Trait for Type { … } }; (serde_derive's
@@ -548,7 +548,7 @@ func (e *fileExtractor) item(c *node, k kindCode, p *pending, mod, childDir stri
 		if ctx == "trait" || ctx == "impl" {
 			kind = docpack.KindAssocType
 		}
-		f := fields(c, g.fName, g.fType, g.fTypeParams, g.fBounds)
+		f := e.tr.fields(c, g.fName, g.fType, g.fTypeParams, g.fBounds)
 		it := e.newItem(c, kind, e.textOr(&f[0]), p, mod, parent)
 		it.sym.Signature = e.sigUpTo(c, c.EndByte())
 		it.sym.HasDefault = ctx == "trait" && !f[1].isNull()
@@ -559,7 +559,7 @@ func (e *fileExtractor) item(c *node, k kindCode, p *pending, mod, childDir stri
 		it.sym.Dependencies = sortedKeys(deps)
 		add(it)
 	case kMacroDefinition:
-		f := fields(c, g.fName)
+		f := e.tr.fields(c, g.fName)
 		name := e.textOr(&f[0])
 		it := e.newItem(c, docpack.KindMacro, name, p, mod, parent)
 		it.sym.Signature = "macro_rules! " + name
@@ -568,7 +568,7 @@ func (e *fileExtractor) item(c *node, k kindCode, p *pending, mod, childDir stri
 		}
 		add(it)
 	case kModItem:
-		f := fields(c, g.fName, g.fBody)
+		f := e.tr.fields(c, g.fName, g.fBody)
 		name := e.textOr(&f[0])
 		it := e.newItem(c, docpack.KindModule, name, p, mod, parent)
 		it.childMod = joinMod(mod, name)
@@ -587,7 +587,7 @@ func (e *fileExtractor) item(c *node, k kindCode, p *pending, mod, childDir stri
 		e.fileModule(it, name, p.path, childDir)
 	case kUseDeclaration:
 		vis := visibilityOf(e.str[c.StartByte():min(c.StartByte()+40, c.EndByte())])
-		if f := fields(c, g.fArgument); !f[0].isNull() {
+		if f := e.tr.fields(c, g.fArgument); !f[0].isNull() {
 			u := useEntry{mod: mod, vis: vis, hidden: p.hidden, noInline: docNoInline(p.attrs), inline: docFlag(p.attrs, "inline")}
 			if vis == "pub" {
 				u.attrs = append(cfgAttrs(nil, p.attrs), e.wrapAttrs...)
@@ -595,7 +595,7 @@ func (e *fileExtractor) item(c *node, k kindCode, p *pending, mod, childDir stri
 			e.useTree(&f[0], nil, u)
 		}
 	case kForeignModItem:
-		if f := fields(c, g.fBody); !f[0].isNull() {
+		if f := e.tr.fields(c, g.fBody); !f[0].isNull() {
 			e.walkList(&f[0], mod, childDir, parent, "extern", add, nil)
 		}
 	}
@@ -719,7 +719,7 @@ func (e *fileExtractor) fillFunction(it *rawItem, c, body, tpNode, ret, params *
 			case kSelfParameter:
 				it.sym.Parameters = append(it.sym.Parameters, docpack.Parameter{Name: "self", ParamType: e.sig(e.text(pc))})
 			case kParameter:
-				f := fields(pc, g.fPattern, g.fType)
+				f := e.tr.fields(pc, g.fPattern, g.fType)
 				pat := normSpace(e.textOr(&f[0]))
 				ty := e.sig(e.textOr(&f[1]))
 				if pat == "self" || pat == "mut self" {
@@ -762,7 +762,7 @@ func (e *fileExtractor) fields(body *node, parent *rawItem, mod string) (private
 					p = pending{}
 					continue
 				}
-				f := fields(c, g.fName, g.fType)
+				f := e.tr.fields(c, g.fName, g.fType)
 				name := e.textOr(&f[0])
 				it := e.newItem(c, docpack.KindField, name, &p, mod, parent)
 				ty := e.sig(e.textOr(&f[1]))
@@ -869,7 +869,7 @@ func (e *fileExtractor) variants(body *node, enum *rawItem, mod string, gen []st
 				p = pending{}
 				continue
 			}
-			f := fields(c, g.fName, g.fValue, g.fBody)
+			f := e.tr.fields(c, g.fName, g.fValue, g.fBody)
 			it := e.newItem(c, docpack.KindVariant, e.textOr(&f[0]), &p, mod, enum)
 			it.sym.Visibility = enum.sym.Visibility
 			end := c.EndByte()
@@ -890,7 +890,7 @@ func (e *fileExtractor) variants(body *node, enum *rawItem, mod string, gen []st
 
 func (e *fileExtractor) implItem(c *node, p *pending, mod, childDir string, parent *rawItem, add func(*rawItem)) {
 	g := e.g
-	f := fields(c, g.fType, g.fTrait, g.fTypeParams, g.fBody)
+	f := e.tr.fields(c, g.fType, g.fTrait, g.fTypeParams, g.fBody)
 	ty := &f[0]
 	if ty.isNull() {
 		return
@@ -961,7 +961,7 @@ func (e *fileExtractor) useTree(n *node, prefix []string, u useEntry) {
 		u.segs, u.alias = segs, name
 		e.out.uses = append(e.out.uses, u)
 	case kUseAsClause:
-		f := fields(n, g.fPath, g.fAlias)
+		f := e.tr.fields(n, g.fPath, g.fAlias)
 		path := &f[0]
 		alias := e.textOr(&f[1])
 		if path.isNull() {
@@ -987,7 +987,7 @@ func (e *fileExtractor) useTree(n *node, prefix []string, u useEntry) {
 		e.out.uses = append(e.out.uses, u)
 	case kScopedUseList:
 		segs := append([]string{}, prefix...)
-		f := fields(n, g.fPath, g.fList)
+		f := e.tr.fields(n, g.fPath, g.fList)
 		if path := &f[0]; !path.isNull() {
 			segs = append(segs, pathSegs(e.text(path))...)
 		}
@@ -1024,7 +1024,7 @@ func (e *fileExtractor) macroItems(m *node, mod, childDir string, parent *rawIte
 	if e.depth > 8 {
 		return
 	}
-	f := fields(m, e.g.fMacro)
+	f := e.tr.fields(m, e.g.fMacro)
 	name := normSpace(e.textOr(&f[0]))
 	if name == "" {
 		return
@@ -1056,14 +1056,14 @@ func (e *fileExtractor) macroItems(m *node, mod, childDir string, parent *rawIte
 		}
 		return
 	}
-	expanded, parse, lines, isExp, done := e.expandCall(name, m, &tt)
+	expanded, x, lines, isExp, done := e.expandCall(name, m, &tt)
 	if done && !isExp {
 		return
 	}
 	if !isExp && tt.EndByte()-tt.StartByte() < 3 {
 		return
 	}
-	e.tokenTreeItems(name, &tt, expanded, parse, lines, isExp, false, mod, childDir, parent, ctx, add, inner, p)
+	e.tokenTreeItems(name, &tt, expanded, x, lines, isExp, false, mod, childDir, parent, ctx, add, inner, p)
 }
 
 // cfgIfArms returns, for each if/else-if/else chain of a cfg_if! body, the
@@ -1117,7 +1117,7 @@ func (e *fileExtractor) cfgIfArms(tt *node) []node {
 // items (or always, with itemsOnly: a cfg_if! arm holds items by definition).
 // parse, when set, is the text tree-sitter reads in place of the expansion
 // (the same length, with what is not read blanked).
-func (e *fileExtractor) tokenTreeItems(name string, tt *node, expanded string, parse []byte, lines *macros.LineMap, isExp, itemsOnly bool, mod, childDir string, parent *rawItem, ctx string, add func(*rawItem), inner *[]string, p *pending) {
+func (e *fileExtractor) tokenTreeItems(name string, tt *node, expanded string, x *expOut, lines *macros.LineMap, isExp, itemsOnly bool, mod, childDir string, parent *rawItem, ctx string, add func(*rawItem), inner *[]string, p *pending) {
 	if !isExp && tt.EndByte()-tt.StartByte() < 3 {
 		return
 	}
@@ -1129,8 +1129,14 @@ func (e *fileExtractor) tokenTreeItems(name string, tt *node, expanded string, p
 		// Not worth a parse: winapi's unexpanded DEFINE_GUID!{…} calls.
 		return
 	}
-	if parse == nil {
-		parse = bytesOf(body)
+	w := bodyWalk{name: name, tt: tt, start: start, body: body, lines: lines, isExp: isExp, itemsOnly: itemsOnly,
+		mod: mod, childDir: childDir, parent: parent, ctx: ctx, add: add, inner: inner, p: p}
+	if isExp && x != nil && e.tokItems(&w, x) {
+		return
+	}
+	parse := bytesOf(body)
+	if x != nil {
+		parse = blankSpans(body, x.spans)
 	}
 	tree := parseText(e.parser, parse)
 	if tree == nil {
@@ -1138,7 +1144,31 @@ func (e *fileExtractor) tokenTreeItems(name string, tt *node, expanded string, p
 	}
 	defer tree.Close()
 	root := nodeOf(tree.RootNode())
-	rootKids, mark := e.tr.kids(&root, true)
+	e.walkBody(&w, &root)
+}
+
+// bodyWalk is what tokenTreeItems passes on to walkBody.
+type bodyWalk struct {
+	name             string
+	tt               *node
+	start            uint
+	body             string
+	lines            *macros.LineMap
+	isExp, itemsOnly bool
+	mod, childDir    string
+	parent           *rawItem
+	ctx              string
+	add              func(*rawItem)
+	inner            *[]string
+	p                *pending
+}
+
+// walkBody extracts the items of root, the tree of a macro call's body or
+// expansion (see tokenTreeItems).
+func (e *fileExtractor) walkBody(w *bodyWalk, root *node) {
+	name, tt, start, body, lines, isExp, itemsOnly := w.name, w.tt, w.start, w.body, w.lines, w.isExp, w.itemsOnly
+	mod, childDir, parent, ctx, add, inner, p := w.mod, w.childDir, w.parent, w.ctx, w.add, w.inner, w.p
+	rootKids, mark := e.tr.kids(root, true)
 	defer e.tr.pop(mark)
 	if !itemsOnly && !isExp && !looksLikeItems(e.g, e.tr, rootKids) {
 		return
@@ -1175,7 +1205,7 @@ func (e *fileExtractor) tokenTreeItems(name string, tt *node, expanded string, p
 	// cfgs sit on inner macro calls). The cfgs the macro's own expansion puts
 	// on its items (tokio's cfg_net!) are the items' own.
 	sub.wrapAttrs = append(append(append([]string{}, e.wrapAttrs...), fromMacro), innerAttrs...)
-	sub.walkList(&root, mod, childDir, parent, ctx, func(it *rawItem) {
+	sub.walkList(root, mod, childDir, parent, ctx, func(it *rawItem) {
 		if it.parent == parent {
 			it.sym.Attributes = append(it.sym.Attributes, innerAttrs...)
 		}
