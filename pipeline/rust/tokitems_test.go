@@ -60,6 +60,9 @@ func TestTokenItemsMatchParse(t *testing.T) {
 	}
 	c := tokCheck
 	t.Logf("%d expansions compared, %d differ", c.compared, c.differ)
+	if c.compared == 0 && len(runs) > 0 {
+		t.Error("no expansion was read from its tokens: nothing compared")
+	}
 	for _, d := range c.diffs {
 		t.Error(d)
 	}
