@@ -482,6 +482,9 @@ type placed struct {
 // Its other result are the crate's re-exports of other crates' items, placed
 // (foreign.go).
 func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) ([]*docpack.Symbol, []foreignExport) {
+	// The crate's trees are freed: what the C heap kept of them is given
+	// back before the resolver's tables are made (winapi: RSS -28 MB).
+	releaseCHeap()
 	r := &resolver{crate: c, opts: opts, mods: map[string]*modNode{}, memo: map[lookupKey][]*rawItem{},
 		byName: map[string][]*rawItem{}, expVia: map[*rawItem][]string{}, paths: map[*rawItem][]string{}, visited: map[string]string{}}
 	r.root = &rawItem{childMod: ""}
