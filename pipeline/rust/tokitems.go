@@ -74,7 +74,7 @@ type synKinds struct {
 	fnItem, fnSig, implItem, traitItem, constItem, staticItem, typeItem, assocType,
 	fieldList, orderedList, fieldDecl, variantList, variant, vis, declList, block,
 	params, param, selfParam, typeParams, ident, typeIdent, fieldIdent, typ, expr,
-	bounds uint16
+	bounds, macroCall, scopedIdent, tokenTree, bang uint16
 }
 
 var (
@@ -96,6 +96,8 @@ func loadSynKinds() *synKinds {
 		k.params, k.param, k.selfParam, k.typeParams = id("parameters"), id("parameter"), id("self_parameter"), id("type_parameters")
 		k.ident, k.typeIdent, k.fieldIdent, k.typ, k.expr = id("identifier"), id("type_identifier"), id("field_identifier"), id("generic_type"), id("integer_literal")
 		k.bounds = id("trait_bounds")
+		k.macroCall, k.scopedIdent, k.tokenTree = id("macro_invocation"), id("scoped_identifier"), id("token_tree")
+		k.bang = l.IdForNodeKind("!", false)
 	})
 	return &synKindIDs
 }
@@ -367,6 +369,9 @@ func visGroupOK(vs []tv) bool {
 
 // item reads the item at vs[i] (not an attribute).
 func (b *synBuilder) item(vs []tv, i int, ctx string) (int32, int, bool) {
+	if n, j, ok, call := b.macroCall(vs, i); call {
+		return n, j, ok
+	}
 	j := i
 	if isW(vs, j, "pub") {
 		j++
@@ -431,6 +436,41 @@ func (b *synBuilder) item(vs []tv, i int, ctx string) (int32, int, bool) {
 		return b.typeItem(vs, i, j, hasVis)
 	}
 	return 0, 0, false
+}
+
+// macroCall reads a macro call at vs[i] (call reports whether there is
+// one): `path! { … }`, or `path!(…)` and `path![…]` before a `;` (the `;`
+// is the next item, an empty statement). The walk reads the name and the
+// token tree's text (macroItems, expandCall), so the synthetic token tree
+// has no children: cfg_if!, whose arms are read from them (cfgIfArms), is
+// left to tree-sitter.
+func (b *synBuilder) macroCall(vs []tv, i int) (n int32, j int, ok, call bool) {
+	t := &typeParser{vs: vs, i: i}
+	if !t.exprPath() || !isP(vs, t.i, "!") || t.i+1 >= len(vs) || vs[t.i+1].t.Kind != macros.Group {
+		return 0, 0, false, false
+	}
+	end, g := t.i, t.i+1
+	if last := vs[end-1].t.Text; last == "cfg_if" {
+		return 0, 0, false, true
+	}
+	if d := vs[g].t.Delim; d != '{' && !isP(vs, g+1, ";") {
+		return 0, 0, false, true
+	}
+	kind := b.k.ident
+	if end-i > 1 {
+		kind = b.k.scopedIdent
+	}
+	name := b.span(kind, vs, i, end)
+	bang := b.add(b.k.bang, false, vs[end].start, vs[end].end)
+	tt := b.span(b.k.tokenTree, vs, g, g+1)
+	n = b.span(b.k.macroCall, vs, i, g+1)
+	b.field(n, b.g.fMacro, name)
+	mark := len(b.z.ints)
+	b.push(name)
+	b.push(bang)
+	b.push(tt)
+	b.setKids(n, mark)
+	return n, g + 1, true, true
 }
 
 // typeParams reads optional generic parameters at vs[j]: the node (-1 for
