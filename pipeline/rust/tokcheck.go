@@ -66,8 +66,8 @@ func dumpItem(b *strings.Builder, it *rawItem, outer *rawItem, depth int) {
 		par = it.parent.sym.Name
 	}
 	fmt.Fprintf(b, "%s%+v parent=%s mod=%q hidden=%v export=%v self=%q trait=%q label=%q tp=%q params=%q childMod=%q fileMod=%v order=%d inner=%q cond=%v\n",
-		strings.Repeat("  ", depth), *it.sym, par, it.mod, it.hidden, it.export, it.selfType, it.trait, it.label, it.traitPath,
-		it.params, it.childMod, it.fileMod, it.order, it.inner, it.cond)
+		strings.Repeat("  ", depth), *it.sym, par, it.mod, it.hidden, it.export, it.implOf().selfType, it.implOf().trait, it.implOf().label, it.implOf().traitPath,
+		it.implOf().params, it.modOf().childMod, it.modOf().fileMod, it.order, it.modOf().inner, it.cond)
 	for _, c := range it.children {
 		dumpItem(b, c, outer, depth+1)
 	}
