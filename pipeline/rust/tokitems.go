@@ -74,7 +74,8 @@ type synKinds struct {
 	fnItem, fnSig, implItem, traitItem, constItem, staticItem, typeItem, assocType,
 	fieldList, orderedList, fieldDecl, variantList, variant, vis, declList, block,
 	params, param, selfParam, typeParams, ident, typeIdent, fieldIdent, typ, expr,
-	bounds, macroCall, scopedIdent, tokenTree, bang uint16
+	bounds, macroCall, scopedIdent, tokenTree, bang, useDecl, useAs, useList, scopedUseList,
+	useWildcard, modItem, foreignMod uint16
 }
 
 var (
@@ -98,6 +99,8 @@ func loadSynKinds() *synKinds {
 		k.bounds = id("trait_bounds")
 		k.macroCall, k.scopedIdent, k.tokenTree = id("macro_invocation"), id("scoped_identifier"), id("token_tree")
 		k.bang = l.IdForNodeKind("!", false)
+		k.useDecl, k.useAs, k.useList, k.scopedUseList = id("use_declaration"), id("use_as_clause"), id("use_list"), id("scoped_use_list")
+		k.useWildcard, k.modItem, k.foreignMod = id("use_wildcard"), id("mod_item"), id("foreign_mod_item")
 	})
 	return &synKindIDs
 }
@@ -383,6 +386,15 @@ func (b *synBuilder) item(vs []tv, i int, ctx string) (int32, int, bool) {
 		}
 	}
 	hasVis := j > i
+	if isW(vs, j, "extern") {
+		g := j + 1
+		if g < len(vs) && vs[g].t.Kind == macros.Literal {
+			g++
+		}
+		if isG(vs, g, '{') {
+			return b.foreignMod(vs, i, g)
+		}
+	}
 	mods := j
 	for {
 		switch {
@@ -434,6 +446,16 @@ func (b *synBuilder) item(vs []tv, i int, ctx string) (int32, int, bool) {
 			return 0, 0, false
 		}
 		return b.typeItem(vs, i, j, hasVis)
+	case "use":
+		if nmods > 0 || ctx != "" {
+			return 0, 0, false
+		}
+		return b.useItem(vs, i, j)
+	case "mod":
+		if nmods > 0 || ctx != "" {
+			return 0, 0, false
+		}
+		return b.modItem(vs, i, j)
 	}
 	return 0, 0, false
 }
@@ -471,6 +493,137 @@ func (b *synBuilder) macroCall(vs []tv, i int) (n int32, j int, ok, call bool) {
 	b.push(tt)
 	b.setKids(n, mark)
 	return n, g + 1, true, true
+}
+
+// foreignMod reads `extern "abi" { … }` (vs[g] the braces).
+func (b *synBuilder) foreignMod(vs []tv, i, g int) (int32, int, bool) {
+	body, ok := b.declList(vs[g], "extern")
+	if !ok {
+		return 0, 0, false
+	}
+	n := b.span(b.k.foreignMod, vs, i, g+1)
+	b.field(n, b.g.fBody, body)
+	return n, g + 1, true
+}
+
+// modItem reads `mod name;` and `mod name { … }` (vs[j] the `mod`).
+func (b *synBuilder) modItem(vs []tv, i, j int) (int32, int, bool) {
+	j++
+	if !isName(vs, j) {
+		return 0, 0, false
+	}
+	name := b.span(b.k.ident, vs, j, j+1)
+	j++
+	var body int32 = -1
+	switch {
+	case isP(vs, j, ";"):
+	case isG(vs, j, '{'):
+		var ok bool
+		if body, ok = b.declList(vs[j], ""); !ok {
+			return 0, 0, false
+		}
+	default:
+		return 0, 0, false
+	}
+	j++
+	n := b.span(b.k.modItem, vs, i, j)
+	b.field(n, b.g.fName, name)
+	if body >= 0 {
+		b.field(n, b.g.fBody, body)
+	}
+	return n, j, true
+}
+
+// useItem reads `use tree;` (vs[j] the `use`).
+func (b *synBuilder) useItem(vs []tv, i, j int) (int32, int, bool) {
+	arg, k, ok := b.useTree(vs, j+1)
+	if !ok || !isP(vs, k, ";") {
+		return 0, 0, false
+	}
+	n := b.span(b.k.useDecl, vs, i, k+1)
+	b.field(n, b.g.fArgument, arg)
+	return n, k + 1, true
+}
+
+// useTree reads a use tree at vs[i]: a path (`as` a name or not), a glob,
+// or a list, after a path or not.
+func (b *synBuilder) useTree(vs []tv, i int) (int32, int, bool) {
+	switch {
+	case isG(vs, i, '{'):
+		l, ok := b.useList(vs[i])
+		return l, i + 1, ok
+	case isP(vs, i, "*"):
+		return b.span(b.k.useWildcard, vs, i, i+1), i + 1, true
+	}
+	start := i
+	if isP(vs, i, "::") {
+		i++
+	}
+	words := 0
+	for {
+		t := typeParser{vs: vs, i: i}
+		if !t.pathWord() {
+			return 0, 0, false
+		}
+		i++
+		words++
+		if !isP(vs, i, "::") || isG(vs, i+1, '{') || isP(vs, i+1, "*") {
+			break
+		}
+		i++
+	}
+	kind := b.k.ident
+	if words > 1 || i-start > words {
+		kind = b.k.scopedIdent
+	}
+	switch {
+	case isP(vs, i, "::") && isG(vs, i+1, '{'):
+		path := b.span(kind, vs, start, i)
+		l, ok := b.useList(vs[i+1])
+		if !ok {
+			return 0, 0, false
+		}
+		n := b.span(b.k.scopedUseList, vs, start, i+2)
+		b.field(n, b.g.fPath, path)
+		b.field(n, b.g.fList, l)
+		return n, i + 2, true
+	case isP(vs, i, "::") && isP(vs, i+1, "*"):
+		return b.span(b.k.useWildcard, vs, start, i+2), i + 2, true
+	case isW(vs, i, "as"):
+		if !isName(vs, i+1) {
+			return 0, 0, false
+		}
+		path := b.span(kind, vs, start, i)
+		alias := b.span(b.k.ident, vs, i+1, i+2)
+		n := b.span(b.k.useAs, vs, start, i+2)
+		b.field(n, b.g.fPath, path)
+		b.field(n, b.g.fAlias, alias)
+		return n, i + 2, true
+	}
+	return b.span(kind, vs, start, i), i, true
+}
+
+// useList reads the braces of a use list.
+func (b *synBuilder) useList(g tv) (int32, bool) {
+	vs := g.kids
+	mark := len(b.z.ints)
+	for i := 0; i < len(vs); {
+		n, j, ok := b.useTree(vs, i)
+		if !ok {
+			return 0, false
+		}
+		b.push(n)
+		i = j
+		if i < len(vs) {
+			if !isP(vs, i, ",") {
+				return 0, false
+			}
+			i++
+		}
+	}
+	n := b.add(b.k.useList, true, g.start, g.end)
+	b.setKids(n, mark)
+	return n, true
 }
 
 // typeParams reads optional generic parameters at vs[j]: the node (-1 for
