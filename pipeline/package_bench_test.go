@@ -22,6 +22,7 @@ var packageBenchCrates = []struct {
 	{"tokio", rust.BuildConfig{}},
 	{"object", rust.BuildConfig{}},
 	{"syn", rust.BuildConfig{}},
+	{"gimli", rust.BuildConfig{}},
 }
 
 // BenchmarkPackage is the package stage alone, as a build runs it: the
