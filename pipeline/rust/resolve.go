@@ -762,8 +762,10 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) ([]*docpack.Sy
 		ownerOf[i] = int(slot[at]) - 1
 	}
 	avail := make([][2]string, len(owners)) // Cfg, DocCfg
-	inParallel(len(owners), workers, func(i int) {
-		avail[i][0], avail[i][1] = r.availability(owners[i])
+	inRunsOf(len(owners), workers, costlyRun, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			avail[i][0], avail[i][1] = r.availability(owners[i])
+		}
 	})
 	// The items of a module or type mostly share their cfg (winapi: ~9 MB of
 	// equal strings): one copy of each is kept.
@@ -831,6 +833,10 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) ([]*docpack.Sy
 // its own.
 const minRun = 1024
 
+// costlyRun is the fewest indexes inRunsOf gives a goroutine of its own
+// where each costs tens of microseconds.
+const costlyRun = 64
+
 // inParallel calls fn for every index below n, on up to workers goroutines
 // each taking a run of indexes.
 func inParallel(n, workers int, fn func(i int)) {
@@ -847,11 +853,18 @@ func inParallel(n, workers int, fn func(i int)) {
 // an owner's chain); below 2*minRun indexes, or with one worker, fn gets
 // them all at once.
 func inRuns(n, workers int, fn func(lo, hi int)) {
-	if workers <= 1 || n < 2*minRun {
+	inRunsOf(n, workers, minRun, fn)
+}
+
+// inRunsOf is inRuns with least in place of minRun: indexes that each cost
+// much are worth a goroutine of their own in fewer (an owner's cfg chains:
+// tokio's 1,037 owners took ~12 ms, on one goroutine below 2*minRun).
+func inRunsOf(n, workers, least int, fn func(lo, hi int)) {
+	if workers <= 1 || n < 2*least {
 		fn(0, n)
 		return
 	}
-	run := max(minRun/4, n/(8*workers))
+	run := max(least/4, n/(8*workers))
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range workers {
