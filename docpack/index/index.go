@@ -81,19 +81,28 @@ type Module struct {
 
 // New indexes symbols. docs may be nil.
 func New(m *docpack.Manifest, symbols []docpack.Symbol, docs DocSource) *Index {
+	return newIndex(m, symbols, docs, idsOf(symbols), false)
+}
+
+// idsOf finds a symbol by id in a map made of symbols.
+func idsOf(symbols []docpack.Symbol) func(id string) (int, bool) {
 	ids := make(map[string]int, len(symbols))
 	for i := range symbols {
 		ids[symbols[i].ID] = i
 	}
-	return newIndex(m, symbols, docs, func(id string) (int, bool) {
+	return func(id string) (int, bool) {
 		i, ok := ids[id]
 		return i, ok
-	})
+	}
 }
 
 // newIndex indexes symbols whose positions by id byID already knows (an open
 // docpack has that map: building a second one would cost the first frame).
-func newIndex(m *docpack.Manifest, symbols []docpack.Symbol, docs DocSource, byID func(id string) (int, bool)) *Index {
+// With linksOnly it makes only what ResolveLink reads (paths, names,
+// modules, parents, the types impls implement, inlined items), not what
+// the viewers browse (a module's items, re-exports, a trait's implementors,
+// Modules): a build resolves its docs' links in it (NewLinks).
+func newIndex(m *docpack.Manifest, symbols []docpack.Symbol, docs DocSource, byID func(id string) (int, bool), linksOnly bool) *Index {
 	if m == nil {
 		m = &docpack.Manifest{}
 	}
@@ -150,7 +159,9 @@ func newIndex(m *docpack.Manifest, symbols []docpack.Symbol, docs DocSource, byI
 		}
 	}
 	x.addPublicPaths()
-	x.addReexports()
+	if !linksOnly {
+		x.addReexports()
+	}
 	for i := range symbols {
 		if f := symbols[i].InlinedFrom; f != nil {
 			if x.inlined == nil {
@@ -194,7 +205,7 @@ func newIndex(m *docpack.Manifest, symbols []docpack.Symbol, docs DocSource, byI
 			p = p[:j]
 		}
 		x.modOf[i] = mod
-		if x.topLevel(i) {
+		if !linksOnly && x.topLevel(i) {
 			x.items[mod] = append(x.items[mod], i)
 		}
 	}
@@ -211,6 +222,9 @@ func newIndex(m *docpack.Manifest, symbols []docpack.Symbol, docs DocSource, byI
 			x.children[t] = append(x.children[t], i)
 			x.implFor[i] = t
 		}
+	}
+	if linksOnly {
+		return x
 	}
 	for i := range symbols {
 		if symbols[i].SymbolType != docpack.KindImpl {

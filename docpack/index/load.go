@@ -24,7 +24,7 @@ func Open(path string) (*Pack, error) {
 // Of indexes an open docpack, its docs read from it, with the id lookup the
 // docpack already has (New would build a second one).
 func Of(p *docpack.Pack) *Index {
-	return newIndex(&p.Manifest, p.Symbols, p, p.SymbolIndex)
+	return newIndex(&p.Manifest, p.Symbols, p, p.SymbolIndex, false)
 }
 
 // Close closes the archive.

@@ -728,7 +728,8 @@ func docLinks(x func() *Index, i int, d docpack.Doc) map[string]string {
 }
 
 // Links resolves the links of the docs a build writes, as DocLinks does, in
-// the Index of the build's symbols. That index is built once, by the first
+// an Index of the build's symbols that holds only what ResolveLink reads
+// (newIndex linksOnly). That index is built once, by the first
 // doc with a link to resolve, or ahead on a goroutine of its own when some
 // doc comment could hold one (NewLinks); a build whose docs link nothing
 // (winapi: 145,198 symbols, 205 doc comments, none with a link) never builds
@@ -761,7 +762,7 @@ func crateOf(path string) string {
 }
 
 func (l *Links) index() *Index {
-	l.once.Do(func() { l.x = New(nil, l.symbols, nil) })
+	l.once.Do(func() { l.x = newIndex(&docpack.Manifest{}, l.symbols, nil, idsOf(l.symbols), true) })
 	return l.x
 }
 
