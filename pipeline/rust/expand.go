@@ -281,13 +281,13 @@ func (e *fileExtractor) line(off uint, row uint) int {
 const maxCallBytes = 2 << 20
 
 // expandCall expands the call m of a macro_rules! macro defined in the crate,
-// returning the expansion as source text with the map of its lines, and the
-// same text with the groups the extractor does not read blanked (see
-// opaqueGroups), which is what tree-sitter parses. ok is
+// returning the expansion as source text with the map of its lines, and its
+// tokens with the groups the extractor does not read (see opaqueGroups,
+// blanked in the text tree-sitter parses). ok is
 // false when the macro is not the crate's, or could not be expanded (that
 // gives a warning naming it); the caller then reads the call's body as items,
 // unless done says the call is settled (too large to read at all).
-func (e *fileExtractor) expandCall(name string, m, tt *node) (src string, parse []byte, lines *macros.LineMap, ok, done bool) {
+func (e *fileExtractor) expandCall(name string, m, tt *node) (src string, x *expOut, lines *macros.LineMap, ok, done bool) {
 	if e.exp == nil || strings.HasSuffix(name, "cfg_if") {
 		// cfg_if! is read by the cfg evaluation, which takes the one true
 		// arm; expanding it would give every arm under its #[cfg].
@@ -333,8 +333,16 @@ func (e *fileExtractor) expandCall(name string, m, tt *node) (src string, parse 
 		// constants start on the thread_local! line).
 		relabel(out, callLine)
 	}
-	text, lm, spans := macros.RenderSpans(out, opaqueGroups(out))
-	return text, blankSpans(text, spans), lm, true, true
+	text, lm := macros.RenderLines(out)
+	return text, &expOut{toks: out}, lm, true, true
+}
+
+// expOut is an expansion's tokens, and the spans of its rendering that
+// tree-sitter reads blanked (see opaqueGroups), found only when the tokens
+// cannot be read as items directly (tokItems).
+type expOut struct {
+	toks  []macros.Token
+	spans []macros.Span
 }
 
 func relabel(toks []macros.Token, line int) {
