@@ -1153,6 +1153,11 @@ func (e *fileExtractor) cfgIfArms(tt *node) []node {
 // parse, when set, is the text tree-sitter reads in place of the expansion
 // (the same length, with what is not read blanked).
 func (e *fileExtractor) tokenTreeItems(name string, tt *node, expanded string, x *expOut, lines *macros.LineMap, isExp, itemsOnly bool, mod, childDir string, parent *rawItem, ctx string, add func(*rawItem), inner *[]string, p *pending) {
+	if e.depth == 0 && e.tr.exp != nil {
+		// A call in the file itself: the tokens of its expansion, and of
+		// those made while its items are read, are dead when they are.
+		defer e.tr.exp.reset()
+	}
 	if !isExp && tt.EndByte()-tt.StartByte() < 3 {
 		return
 	}

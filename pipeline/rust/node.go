@@ -167,6 +167,8 @@ type treeReader struct {
 	// syn is the tree of the synthetic nodes being walked (tokitems.go):
 	// a node with no tree-sitter tree (tree 0, id not 0) is one of its.
 	syn *synTree
+	// exp holds the tokens of the file's expansions (see expBufs).
+	exp *expBufs
 }
 
 // kids returns the children of n (its named ones only, with namedOnly), in
@@ -212,6 +214,11 @@ func (r *treeReader) close() {
 		r.cur = nil
 	}
 	r.stack = nil
+	if r.exp != nil {
+		r.exp.reset()
+		expBufPool.Put(r.exp)
+		r.exp = nil
+	}
 }
 
 // maxFields is the most fields one fields call reads.
