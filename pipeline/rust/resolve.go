@@ -700,6 +700,7 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) ([]*docpack.Sy
 	}
 	disp := r.displayPaths()
 	r.inheritDocs(all, disp)
+	r.dropLookups()
 	workers := opts.Workers
 	inParallel(len(kept), workers, func(i int) {
 		p := kept[i]
@@ -846,6 +847,20 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) ([]*docpack.Sy
 	})
 	_ = ci
 	return syms, fe
+}
+
+// dropLookups lets go of what only the lookups of names and the placing of
+// items read, once the items are placed, the display paths made and the
+// docs inherited: the rest of resolveCrate (ids, availability, the symbols'
+// last fields, foreignExports) reads the exports, the public paths, the
+// re-exports' attributes and the modules' own items only. On winapi the
+// lookup memo and the modules' name indexes are ~14 MB of the heap the
+// symbols are finished on, the resolve's peak.
+func (r *resolver) dropLookups() {
+	r.memo, r.byName, r.reach, r.shownIn, r.declared, r.noInline, r.inline = nil, nil, nil, nil, nil, nil, nil
+	for _, m := range r.mods {
+		m.items, m.uses, m.named, m.aliases = nil, nil, nil, nil
+	}
 }
 
 // minRun is the fewest indexes inParallel and inRuns give a goroutine of
@@ -1286,7 +1301,10 @@ func (r *resolver) shownChain(it *rawItem) []cfgexpr.Expr {
 // outermost first, as layer makes them of the level's own cfgs and
 // attributes.
 func (r *resolver) chain(it *rawItem, layer func(cond []cfgexpr.Expr, attrs []string) []cfgexpr.Expr) []cfgexpr.Expr {
-	var layers [][]cfgexpr.Expr // innermost first
+	// innermost first; on the stack for all but the deepest (winapi: 26 MB
+	// of garbage in the resolve made by growing it on the heap)
+	var buf [16][]cfgexpr.Expr
+	layers := buf[:0]
 	top := it
 	for x := it; x != nil; x = x.parent {
 		layers = append(layers, layer(x.cond, x.sym.Attributes))
