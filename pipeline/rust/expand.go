@@ -426,8 +426,9 @@ func (e *fileExtractor) expandCall(name string, m, tt *node) (src string, x *exp
 		// constants start on the thread_local! line).
 		relabel(out, callLine)
 	}
-	text, lm := macros.RenderLines(out)
-	return text, &expOut{toks: out}, lm, true, true
+	at := len(xb.offs)
+	text, lm := macros.RenderOffsets(out, &xb.offs)
+	return text, &expOut{toks: out, offs: xb.offs[at:len(xb.offs):len(xb.offs)]}, lm, true, true
 }
 
 // expOut is an expansion's tokens, and the spans of its rendering that
@@ -435,6 +436,7 @@ func (e *fileExtractor) expandCall(name string, m, tt *node) (src string, x *exp
 // cannot be read as items directly (tokItems).
 type expOut struct {
 	toks  []macros.Token
+	offs  []int32 // where the tokens are in the text (macros.RenderOffsets)
 	spans []macros.Span
 }
 
@@ -447,6 +449,7 @@ type expOut struct {
 type expBufs struct {
 	arena macros.Arena
 	lex   []macros.Token
+	offs  []int32
 }
 
 // expBufPool holds expBufs between files.
@@ -464,7 +467,7 @@ func (r *treeReader) expBufs() *expBufs {
 func (b *expBufs) reset() {
 	b.arena.Reset()
 	clear(b.lex)
-	b.lex = b.lex[:0]
+	b.lex, b.offs = b.lex[:0], b.offs[:0]
 }
 
 func relabel(toks []macros.Token, line int) {

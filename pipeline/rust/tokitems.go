@@ -135,12 +135,11 @@ func (z *tokBufs) reset() {
 	z.st.nodes, z.st.kids = z.st.nodes[:0], z.st.kids[:0]
 }
 
-// tokViews lists toks with their offsets in text, their rendering (see
-// macros.RenderSpans: tokens and groups' delimiters with spaces and
-// newlines between them). ok is false when text is not that rendering.
-func (z *tokBufs) tokViews(toks []macros.Token, text string) ([]tv, bool) {
-	pos := 0
-	if !z.viewList(toks, text, &pos) {
+// tokViews lists toks with their offsets in their rendering, offs (see
+// macros.RenderOffsets). ok is false when offs are not theirs.
+func (z *tokBufs) tokViews(toks []macros.Token, offs []int32) ([]tv, bool) {
+	k := 0
+	if !z.viewList(toks, offs, &k) || k != len(offs) {
 		return nil, false
 	}
 	return z.flush(0), true
@@ -157,53 +156,39 @@ func (z *tokBufs) flush(mark int) []tv {
 	return z.views[at:len(z.views):len(z.views)]
 }
 
-// viewList stacks the views of toks (fragment groups opened), reading
-// their offsets from text at *pos.
-func (z *tokBufs) viewList(toks []macros.Token, text string, pos *int) bool {
-	p := *pos
+// viewList stacks the views of toks (fragment groups opened), their
+// offsets read from offs at *k.
+func (z *tokBufs) viewList(toks []macros.Token, offs []int32, k *int) bool {
 	for i := range toks {
 		t := &toks[i]
 		if t.Kind == macros.Group && t.Delim == 0 {
-			if !z.viewList(t.Kids, text, &p) {
+			if !z.viewList(t.Kids, offs, k) {
 				return false
 			}
 			continue
 		}
-		for p < len(text) && (text[p] == ' ' || text[p] == '\n') {
-			p++
+		if *k >= len(offs) {
+			return false
 		}
-		v := tv{t: t, start: p}
+		v := tv{t: t, start: int(offs[*k])}
+		*k++
 		if t.Kind == macros.Group {
-			if p >= len(text) || text[p] != t.Delim {
-				return false
-			}
-			p++
 			mark := len(z.stack)
-			if !z.viewList(t.Kids, text, &p) {
+			if !z.viewList(t.Kids, offs, k) || *k >= len(offs) {
 				return false
 			}
-			for p < len(text) && (text[p] == ' ' || text[p] == '\n') {
-				p++
-			}
-			if p >= len(text) || text[p] != macros.Closer(t.Delim) {
-				return false
-			}
-			p++
+			v.end = int(offs[*k])
+			*k++
 			v.kids = z.flush(mark)
 		} else {
-			s := t.Text
-			if t.Kind == macros.Ident && s == "$crate" {
-				s = "crate"
+			n := len(t.Text)
+			if t.Kind == macros.Ident && t.Text == "$crate" {
+				n = len("crate")
 			}
-			if len(text)-p < len(s) || text[p:p+len(s)] != s {
-				return false
-			}
-			p += len(s)
+			v.end = v.start + n
 		}
-		v.end = p
 		z.stack = append(z.stack, v)
 	}
-	*pos = p
 	return true
 }
 
@@ -278,9 +263,9 @@ func isName(vs []tv, i int) bool {
 }
 
 // synFile builds the tree of an expansion's items in z, or reports false.
-func synFile(toks []macros.Token, text string, z *tokBufs) (root node, views []tv, ok bool) {
+func synFile(toks []macros.Token, offs []int32, text string, z *tokBufs) (root node, views []tv, ok bool) {
 	z.reset()
-	vs, ok := z.tokViews(toks, text)
+	vs, ok := z.tokViews(toks, offs)
 	if !ok {
 		return node{}, nil, false
 	}
@@ -1581,7 +1566,7 @@ var tokStats struct{ read, parsed atomic.Int64 }
 func (e *fileExtractor) tokItems(w *bodyWalk, x *expOut) bool {
 	z := tokBufPool.Get().(*tokBufs)
 	defer tokBufPool.Put(z)
-	root, vs, ok := synFile(x.toks, w.body, z)
+	root, vs, ok := synFile(x.toks, x.offs, w.body, z)
 	st := &z.st
 	if !ok || tokCheck != nil {
 		x.spans = opaqueSpans(x.toks, vs, w.body)

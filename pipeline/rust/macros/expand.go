@@ -580,6 +580,20 @@ type Span struct{ Start, End int }
 // (pointers into toks), where its contents are in the text: between its
 // delimiters, in the order they were written.
 func RenderSpans(toks []Token, opaque map[*Token]bool) (string, *LineMap, []Span) {
+	return render(toks, opaque, nil)
+}
+
+// RenderOffsets is RenderLines that also appends to *offs where each token
+// is written, in the order of the tokens, groups before their tokens and
+// fragment groups (no delimiters) left out: a token's first byte, and for a
+// group also the byte after its closing delimiter, after its tokens'. The
+// token reader of the extractor takes its views from them.
+func RenderOffsets(toks []Token, offs *[]int32) (string, *LineMap) {
+	text, m, _ := render(toks, nil, offs)
+	return text, m
+}
+
+func render(toks []Token, opaque map[*Token]bool, offs *[]int32) (string, *LineMap, []Span) {
 	var z renderSizer
 	z.walk(toks)
 	var b strings.Builder
@@ -605,6 +619,9 @@ func RenderSpans(toks []Token, opaque map[*Token]bool) (string, *LineMap, []Span
 				m.offs = append(m.offs, b.Len())
 				m.lines = append(m.lines, t.Line)
 			}
+			if offs != nil {
+				*offs = append(*offs, int32(b.Len()))
+			}
 			switch t.Kind {
 			case Group:
 				b.WriteByte(t.Delim)
@@ -622,6 +639,9 @@ func RenderSpans(toks []Token, opaque map[*Token]bool) (string, *LineMap, []Span
 					m.lines = append(m.lines, end)
 				}
 				b.WriteByte(closerOf(t.Delim))
+				if offs != nil {
+					*offs = append(*offs, int32(b.Len()))
+				}
 				if t.Delim == '{' {
 					b.WriteByte('\n')
 				}
