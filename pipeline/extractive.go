@@ -72,12 +72,14 @@ func (Extractive) Generate(ctx context.Context, in GenerateInput, emit Observer)
 // and the trait item's path, where the rest is. A symbol with neither gets a one-line
 // description of its signature, marked with Source "signature" so nobody
 // mistakes it for the author's words.
-func ExtractiveDoc(s docpack.Symbol) docpack.Doc { return extractiveDoc(&s, nil) }
+func ExtractiveDoc(s docpack.Symbol) docpack.Doc { return extractiveDoc(&s, nil, nil) }
 
 // extractiveDoc is ExtractiveDoc of *s, which the packing workers call for
 // every symbol without copying it, the summaries of inherited docs taken
-// from inherited when it is not nil.
-func extractiveDoc(s *docpack.Symbol, inherited *summaryCache) docpack.Doc {
+// from inherited when it is not nil, and the sentences made from the
+// signature in scratch when it is not nil (the doc is then valid only until
+// the worker's next one).
+func extractiveDoc(s *docpack.Symbol, inherited *summaryCache, scratch *docpack.Scratch) docpack.Doc {
 	doc := docpack.Doc{SymbolID: s.ID}
 	text := strings.TrimSpace(s.DocComments)
 	if text == "" {
@@ -89,14 +91,18 @@ func extractiveDoc(s *docpack.Symbol, inherited *summaryCache) docpack.Doc {
 			// nothing).
 			summary := inherited.summary(inh)
 			if summary == "" {
-				summary = describeSignature(s)
+				summary = describeSignature(s, scratch)
 			}
 			return docpack.Doc{SymbolID: s.ID, Summary: summary, Source: docpack.DocFromInherited, InheritedFrom: s.InheritedFrom}
 		}
-		doc.Summary = describeSignature(s)
+		doc.Summary = describeSignature(s, scratch)
 		doc.Source = docpack.DocFromSignature
 		if s.ReturnType != "" {
-			doc.Returns = "`" + s.ReturnType + "`"
+			if scratch != nil {
+				doc.Returns = scratch.String(func(b []byte) []byte { return appendCode(b, s.ReturnType) })
+			} else {
+				doc.Returns = "`" + s.ReturnType + "`"
+			}
 		}
 		return doc
 	}
@@ -152,7 +158,7 @@ func extractiveDoc(s *docpack.Symbol, inherited *summaryCache) docpack.Doc {
 		}
 	}
 	if doc.Summary == "" {
-		doc.Summary = describeSignature(s)
+		doc.Summary = describeSignature(s, scratch)
 	}
 	if defs := index.LinkDefs(dropped...); defs != "" {
 		desc = append(desc, defs)
@@ -436,19 +442,25 @@ var kindWords = map[docpack.Kind]string{
 
 // describeSignature says what the signature says, and no more. It is made
 // for every symbol without a doc comment as the docpack is written (most of
-// winapi's 145,198), so the sentence is put together in a buffer on the stack
-// and allocated once, at its length.
-func describeSignature(s *docpack.Symbol) string {
+// winapi's 145,198), in the packing worker's scratch (not allocated at all),
+// or without one in a buffer on the stack and allocated once, at its length.
+func describeSignature(s *docpack.Symbol, scratch *docpack.Scratch) string {
+	if scratch != nil {
+		return scratch.String(func(b []byte) []byte { return appendSignatureSentence(b, s) })
+	}
 	var buf [256]byte
 	return string(appendSignatureSentence(buf[:0], s))
 }
 
+// appendCode appends text as Markdown code: `text`.
+func appendCode(b []byte, text string) []byte {
+	b = append(b, '`')
+	b = append(b, text...)
+	return append(b, '`')
+}
+
 func appendSignatureSentence(b []byte, s *docpack.Symbol) []byte {
-	code := func(b []byte, text string) []byte {
-		b = append(b, '`')
-		b = append(b, text...)
-		return append(b, '`')
-	}
+	code := appendCode
 	switch s.SymbolType {
 	case docpack.KindImpl:
 		if trait, typ := docpack.SplitImpl(s.Name); trait != "" {

@@ -168,7 +168,7 @@ func TestExtractiveDoc(t *testing.T) {
 			if got.Source == docpack.DocFromComments {
 				inh := tt.sym
 				inh.DocComments, inh.InheritedDoc, inh.InheritedFrom = "", tt.sym.DocComments, "x::T::f"
-				if d := extractiveDoc(&inh, &summaryCache{}); d.Summary != got.Summary || d.Source != docpack.DocFromInherited {
+				if d := extractiveDoc(&inh, &summaryCache{}, nil); d.Summary != got.Summary || d.Source != docpack.DocFromInherited {
 					t.Errorf("inherited: summary %q (%s), want %q", d.Summary, d.Source, got.Summary)
 				}
 			}
@@ -206,8 +206,14 @@ func TestDescribeSignatureLong(t *testing.T) {
 		want += "`" + name + ": " + typ + "`"
 	}
 	want += " and returning `Result<(), Error>` (no doc comment; described from its signature)."
-	if got := describeSignature(&s); got != want {
+	if got := describeSignature(&s, nil); got != want {
 		t.Errorf("describeSignature\n got %q\nwant %q", got, want)
+	}
+	// In a packing worker's scratch, after another doc's strings.
+	var scratch docpack.Scratch
+	other := scratch.String(func(b []byte) []byte { return append(b, "earlier"...) })
+	if got := describeSignature(&s, &scratch); got != want || other != "earlier" {
+		t.Errorf("describeSignature in scratch\n got %q (and %q)\nwant %q", got, other, want)
 	}
 }
 

@@ -12,12 +12,12 @@ import (
 // resolved in is index.Links': built only for a build whose docs link
 // something, on a goroutine of its own while the packing workers encode
 // symbols.json, which comes first in the docpack.
-func docWriter(symbols []docpack.Symbol) func(i int, d docpack.Doc, ok bool) docpack.Doc {
+func docWriter(symbols []docpack.Symbol) func(i int, d docpack.Doc, ok bool, scratch *docpack.Scratch) docpack.Doc {
 	links := index.NewLinks(symbols)
 	inherited := &summaryCache{}
-	return func(i int, d docpack.Doc, ok bool) docpack.Doc {
+	return func(i int, d docpack.Doc, ok bool, scratch *docpack.Scratch) docpack.Doc {
 		if !ok {
-			d = extractiveDoc(&symbols[i], inherited)
+			d = extractiveDoc(&symbols[i], inherited, scratch)
 		}
 		d.Links = links.DocLinks(i, d)
 		return d

@@ -52,7 +52,7 @@ func TestDocWriterLinks(t *testing.T) {
 				i = k
 			}
 		}
-		d := write(i, docpack.Doc{}, false)
+		d := write(i, docpack.Doc{}, false, &docpack.Scratch{})
 		if got := d.Links[tt.dest]; got != tt.want {
 			t.Errorf("%s: links[%q] = %q, want %q (links %v, description %q)", tt.id, tt.dest, got, tt.want, d.Links, d.Description)
 		}
