@@ -129,12 +129,18 @@ and NDJSON events on stdout with --json.`,
 // when set, is left to decide). Below it the collector paces itself as
 // GOGC=100 does, letting the heap grow to twice what is live; a crate whose
 // live heap passes half the limit is collected more often rather than let
-// double. winapi with every feature (live ~150–230 MB while it is resolved):
-// peak RSS 384–403 → 316–324 MB for ~0.5 s more CPU (5.8 → 6.3 s, medians);
-// tokio, syn, object and gimli never reach it. A crate whose live heap outgrows the limit is
-// collected at most half of the CPU's time (the runtime's own cap); GOGC=50
-// instead cost more CPU (+0.7 s) for less (354 MB).
-const buildMemoryLimit = 256 << 20
+// double. It was 256 MiB (session 8: winapi with every feature, peak RSS
+// 384–403 → 316–324 MB for ~0.5 s more CPU); winapi's live heap at its most
+// is now ~190 MB (session 9, the items' records made smaller), and 224 MiB
+// takes its peak RSS from ~281 to ~249 MB. Below ~208 MiB the live heap is
+// over the limit for a while and the peak does not fall (254 MB) for ~1 s
+// more CPU. tokio, syn, object and gimli never reach it. A crate whose live
+// heap outgrows the limit is collected at most half of the CPU's time (the
+// runtime's own cap); GOGC=50 instead cost more CPU (+0.7 s) for less; a
+// limit following the live heap (live + 48/64/96 MiB after each collection)
+// collected more often while the files are parsed: +1–2 s CPU on winapi for
+// 244/263/~300 MB.
+const buildMemoryLimit = 224 << 20
 
 func runBuild(ctx context.Context, opts *BuildOptions) error {
 	s := opts.IO

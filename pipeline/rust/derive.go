@@ -88,7 +88,7 @@ func (e *fileExtractor) derives(it *rawItem, p *pending, mod string, parent *raw
 			sig := printSig("impl" + gen + " " + tr + " for " + self + where)
 			attrs := append([]string{"#[automatically_derived]", "#[doctown::from_macro(derive(" + trait + "))]"}, cfgs...)
 			attrs = append(attrs, e.fromMacro...)
-			imp := &rawItem{mod: mod, parent: parent, hidden: it.hidden, label: label, selfType: self, trait: tr, traitPath: deriveTraits[tr]}
+			imp := &rawItem{mod: mod, parent: parent, hidden: it.hidden, impl: &implInfo{label: label, selfType: self, trait: tr, traitPath: deriveTraits[tr]}}
 			imp.sym = &docpack.Symbol{
 				Name: label, Crate: e.crate, SymbolType: docpack.KindImpl, Visibility: it.sym.Visibility,
 				Signature: sig, Generics: strings.TrimSpace(gen + where), File: e.rel, Line: lines[i], EndLine: lines[i],

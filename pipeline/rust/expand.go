@@ -28,7 +28,8 @@ import (
 //
 // The files are read and lexed by up to workers goroutines (winapi's 404
 // files, 6.9 MB, were read one by one before its first file was parsed);
-// their definitions go into the table in the walk's order. sizes are the
+// their definitions go into the table in the walk's order, each file's as
+// soon as it and those before it are lexed, while the workers lex on. sizes are the
 // bytes of the files read, by absolute path.
 func scanMacros(ctx context.Context, root string, c Crate, maxSize int64, workers int) (exp *macros.Expander, warns []Warning, files int, sizes map[string]int64) {
 	table := macros.NewTable()
@@ -39,47 +40,38 @@ func scanMacros(ctx context.Context, root string, c Crate, maxSize int64, worker
 		return true
 	})
 	files = len(paths)
+	// The dependencies are found (their manifests and the registries read)
+	// while the crate's files are lexed.
+	depsDone := make(chan []string, 1)
+	go func() { depsDone <- dependencyDirs(c, root) }()
 	type lexed struct {
 		toks []macros.Token
 		err  error
 		ok   bool // the file mentions macro_rules and was lexed
 		size int64
 	}
-	lex := make([]lexed, len(paths))
 	var callsStd atomic.Bool
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(max(workers, 1), len(paths)) {
-		wg.Go(func() {
-			var buf sourceBuf
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= len(paths) || ctx.Err() != nil {
-					return
-				}
-				src, err := buf.read(paths[i])
-				if err != nil {
-					continue
-				}
-				lex[i].size = int64(len(src))
-				if !callsStd.Load() && mentionsStdMacro(src) {
-					callsStd.Store(true)
-				}
-				if bytes.Contains(src, []byte("macro_rules")) {
-					lex[i].toks, lex[i].err = macros.Lex(string(src), 1)
-					lex[i].ok = true
-				}
-			}
-		})
-	}
-	wg.Wait()
 	sizes = make(map[string]int64, len(paths))
-	for i, l := range lex {
+	inOrder(ctx, len(paths), workers, func(buf *sourceBuf, i int) (l lexed) {
+		src, err := buf.read(paths[i])
+		if err != nil {
+			return l
+		}
+		l.size = int64(len(src))
+		if !callsStd.Load() && mentionsStdMacro(src) {
+			callsStd.Store(true)
+		}
+		if bytes.Contains(src, []byte("macro_rules")) {
+			l.toks, l.err = macros.Lex(string(src), 1)
+			l.ok = true
+		}
+		return l
+	}, func(i int, l lexed) bool {
 		if abs, err := filepath.Abs(paths[i]); err == nil && l.size > 0 {
 			sizes[abs] = l.size
 		}
 		if !l.ok {
-			continue
+			return true
 		}
 		if l.err != nil {
 			var le *macros.LexError
@@ -89,12 +81,12 @@ func scanMacros(ctx context.Context, root string, c Crate, maxSize int64, worker
 			}
 			warns = append(warns, Warning{File: relPath(root, paths[i]), Line: line,
 				Message: "macro definitions in this file not read: " + strings.TrimPrefix(l.err.Error(), "line "+itoa(line)+": ")})
-			continue
+			return true
 		}
 		table.ScanFile(relPath(root, paths[i]), l.toks)
-		lex[i] = lexed{}
-	}
-	deps := dependencyDirs(c, root)
+		return true
+	})
+	deps := <-depsDone
 	if table.Len() == 0 && len(deps) == 0 && !callsStd.Load() {
 		return nil, warns, files, sizes
 	}
@@ -102,7 +94,7 @@ func scanMacros(ctx context.Context, root string, c Crate, maxSize int64, worker
 	table.Extern = func() []*macros.Def {
 		var defs []*macros.Def
 		if len(deps) > 0 {
-			defs = dependencyMacros(ctx, deps, maxSize)
+			defs = dependencyMacros(ctx, deps, maxSize, workers)
 		}
 		return append(defs, stdMacroDefs()...)
 	}
@@ -182,30 +174,130 @@ const maxDependencyMacroBytes = 64 << 20
 
 // dependencyMacros reads the macro_rules! definitions of the dependency
 // crates in dirs (their .rs files that define macros; the exported ones are
-// what a call of the crate finds, the others what those call). Files that do
-// not lex are skipped: a dependency's problem is not the crate's.
-func dependencyMacros(ctx context.Context, dirs []string, maxSize int64) []*macros.Def {
+// what a call of the crate finds, the others what those call), read and
+// lexed by up to workers goroutines. Files that do not lex are skipped: a
+// dependency's problem is not the crate's.
+func dependencyMacros(ctx context.Context, dirs []string, maxSize int64, workers int) []*macros.Def {
 	table := macros.NewTable()
-	var read int64
-	var buf sourceBuf
+	type file struct{ dir, path string }
+	var files []file
 	for _, dir := range dirs {
-		name := filepath.Base(dir)
 		walkRustFiles(ctx, dir, maxSize, notLibSource, func(path string) bool {
-			// A file without #[macro_export] gives the crate's callers nothing
-			// (the helpers an exported macro calls sit beside it).
-			src, err := buf.read(path)
-			if err != nil || !bytes.Contains(src, []byte("macro_export")) {
-				return true
-			}
-			read += int64(len(src))
-			if toks, err := macros.Lex(string(src), 1); err == nil {
-				rel, _ := filepath.Rel(dir, path)
-				table.ScanFile(name+"/"+filepath.ToSlash(rel), toks)
-			}
-			return read <= maxDependencyMacroBytes
+			files = append(files, file{dir, path})
+			return true
 		})
 	}
+	// The files are read and lexed on the workers (the first call of a macro
+	// the crate does not define waits for this: syn's parsers, both), their
+	// definitions scanned here in the walk's order.
+	type lexed struct {
+		toks   []macros.Token
+		size   int64
+		export bool // the file has #[macro_export]
+		lexed  bool // and toks are its tokens (nil: it does not lex)
+	}
+	// Past the byte budget, each further dependency gives its first such
+	// file only: those are lexed here, when they come (see use).
+	var read int64
+	var over atomic.Bool
+	full := ""
+	lex := func(src []byte) []macros.Token {
+		toks, err := macros.Lex(string(src), 1)
+		if err != nil {
+			return nil
+		}
+		return toks
+	}
+	inOrder(ctx, len(files), workers, func(buf *sourceBuf, i int) (l lexed) {
+		// A file without #[macro_export] gives the crate's callers nothing
+		// (the helpers an exported macro calls sit beside it).
+		src, err := buf.read(files[i].path)
+		if err != nil || !bytes.Contains(src, []byte("macro_export")) {
+			return l
+		}
+		l.size, l.export = int64(len(src)), true
+		if !over.Load() {
+			l.toks, l.lexed = lex(src), true
+		}
+		return l
+	}, func(i int, l lexed) bool {
+		f := files[i]
+		if !l.export || f.dir == full {
+			return true
+		}
+		read += l.size
+		if !l.lexed {
+			var buf sourceBuf
+			if src, err := buf.read(f.path); err == nil {
+				l.toks = lex(src)
+			}
+		}
+		if l.toks != nil {
+			rel, _ := filepath.Rel(f.dir, f.path)
+			table.ScanFile(filepath.Base(f.dir)+"/"+filepath.ToSlash(rel), l.toks)
+		}
+		if read > maxDependencyMacroBytes {
+			full = f.dir // the rest of this dependency is left out
+			over.Store(true)
+		}
+		return true
+	})
 	return table.Defs()
+}
+
+// inOrder calls work for every index below n on up to workers goroutines,
+// each with a buffer of its own, and use with each result on the calling
+// goroutine in index order, as soon as the result and those before it are
+// there; at most a few results wait for use at a time. It stops early when
+// use returns false or ctx ends.
+func inOrder[T any](ctx context.Context, n, workers int, work func(buf *sourceBuf, i int) T, use func(i int, v T) bool) {
+	if n == 0 {
+		return
+	}
+	workers = min(max(workers, 1), n)
+	res := make([]T, n)
+	ready := make([]chan struct{}, n)
+	for i := range ready {
+		ready[i] = make(chan struct{})
+	}
+	ahead := make(chan struct{}, 4*workers) // a token per result not yet used
+	stop := make(chan struct{})
+	var stopped atomic.Bool
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			var buf sourceBuf
+			for {
+				select {
+				case ahead <- struct{}{}:
+				case <-stop:
+					return
+				}
+				i := int(next.Add(1)) - 1
+				if i >= n || stopped.Load() {
+					return
+				}
+				if ctx.Err() == nil {
+					res[i] = work(&buf, i)
+				}
+				close(ready[i])
+			}
+		})
+	}
+	for i := range n {
+		<-ready[i]
+		<-ahead
+		v := res[i]
+		var zero T
+		res[i] = zero
+		if ctx.Err() != nil || !use(i, v) {
+			break
+		}
+	}
+	stopped.Store(true)
+	close(stop)
+	wg.Wait()
 }
 
 // sourceBuf reads files into one buffer, reused from file to file: the
@@ -281,13 +373,13 @@ func (e *fileExtractor) line(off uint, row uint) int {
 const maxCallBytes = 2 << 20
 
 // expandCall expands the call m of a macro_rules! macro defined in the crate,
-// returning the expansion as source text with the map of its lines, and the
-// same text with the groups the extractor does not read blanked (see
-// opaqueGroups), which is what tree-sitter parses. ok is
+// returning the expansion as source text with the map of its lines, and its
+// tokens with the groups the extractor does not read (see opaqueGroups,
+// blanked in the text tree-sitter parses). ok is
 // false when the macro is not the crate's, or could not be expanded (that
 // gives a warning naming it); the caller then reads the call's body as items,
 // unless done says the call is settled (too large to read at all).
-func (e *fileExtractor) expandCall(name string, m, tt *node) (src string, parse []byte, lines *macros.LineMap, ok, done bool) {
+func (e *fileExtractor) expandCall(name string, m, tt *node) (src string, x *expOut, lines *macros.LineMap, ok, done bool) {
 	if e.exp == nil || strings.HasSuffix(name, "cfg_if") {
 		// cfg_if! is read by the cfg evaluation, which takes the one true
 		// arm; expanding it would give every arm under its #[cfg].
@@ -308,7 +400,8 @@ func (e *fileExtractor) expandCall(name string, m, tt *node) (src string, parse 
 		warn("macro " + name + " not expanded: the call is " + itoa(int(n)) + " bytes, over the limit of " + itoa(maxCallBytes) + "; its items are left out")
 		return "", nil, nil, false, true
 	}
-	toks, err := macros.Lex(e.text(tt), e.line(tt.StartByte(), tt.StartPosition().Row))
+	xb := e.tr.expBufs()
+	toks, err := macros.LexInto(e.text(tt), e.line(tt.StartByte(), tt.StartPosition().Row), &xb.lex)
 	if err != nil || len(toks) != 1 || toks[0].Kind != macros.Group {
 		msg := "its input is not a token tree"
 		if err != nil {
@@ -323,7 +416,7 @@ func (e *fileExtractor) expandCall(name string, m, tt *node) (src string, parse 
 		// tokens all sit on the line the call maps to.
 		relabel(input, callLine)
 	}
-	out, err := e.exp.Expand(name, input, e.rel, callLine)
+	out, err := e.exp.ExpandIn(&xb.arena, name, input, e.rel, callLine)
 	if err != nil {
 		warn(err.Error() + "; its items were read from the call's body as written")
 		return "", nil, nil, false, false
@@ -333,8 +426,48 @@ func (e *fileExtractor) expandCall(name string, m, tt *node) (src string, parse 
 		// constants start on the thread_local! line).
 		relabel(out, callLine)
 	}
-	text, lm, spans := macros.RenderSpans(out, opaqueGroups(out))
-	return text, blankSpans(text, spans), lm, true, true
+	at := len(xb.offs)
+	text, lm := macros.RenderOffsets(out, &xb.offs)
+	return text, &expOut{toks: out, offs: xb.offs[at:len(xb.offs):len(xb.offs)]}, lm, true, true
+}
+
+// expOut is an expansion's tokens, and the spans of its rendering that
+// tree-sitter reads blanked (see opaqueGroups), found only when the tokens
+// cannot be read as items directly (tokItems).
+type expOut struct {
+	toks  []macros.Token
+	offs  []int32 // where the tokens are in the text (macros.RenderOffsets)
+	spans []macros.Span
+}
+
+// expBufs hold the tokens of a file's macro calls, as lexed, and of their
+// expansions, from a call in the file itself until the walk of its items is
+// done (tokenTreeItems at depth 0 resets them; nothing the walk makes points
+// into them: it reads the expansion's text). Reused, they spare the
+// collector the garbage of each expansion: winapi's extraction made 138 MB
+// of expansion tokens and 40 MB of lexed calls.
+type expBufs struct {
+	arena macros.Arena
+	lex   []macros.Token
+	offs  []int32
+}
+
+// expBufPool holds expBufs between files.
+var expBufPool = sync.Pool{New: func() any { return new(expBufs) }}
+
+// expBufs are r's, taken from the pool at the first call.
+func (r *treeReader) expBufs() *expBufs {
+	if r.exp == nil {
+		r.exp = expBufPool.Get().(*expBufs)
+	}
+	return r.exp
+}
+
+// reset empties b once nothing uses its tokens.
+func (b *expBufs) reset() {
+	b.arena.Reset()
+	clear(b.lex)
+	b.lex, b.offs = b.lex[:0], b.offs[:0]
 }
 
 func relabel(toks []macros.Token, line int) {

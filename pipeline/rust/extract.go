@@ -11,6 +11,7 @@ import (
 	"container/heap"
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -146,14 +147,22 @@ func Extract(ctx context.Context, repoRoot string, crates []Crate, opts Options)
 			defer runtime.UnlockOSThread()
 			defer p.Close()
 			for {
-				cp, j, ok := q.take()
+				cp, j, sp, ok := q.take()
 				if !ok {
 					return
 				}
 				if ctx.Err() != nil {
 					continue // nothing is parsed once cancelled; Extract returns
 				}
-				cp.done(q, parseFile(ctx, g, p, root, realRoot, cp.c, j, opts, cp.exp))
+				switch {
+				case sp == nil:
+					cp.done(q, parseFile(ctx, g, p, root, realRoot, cp.c, j, opts, cp.exp))
+				case sp.out != nil: // a guess parsed before its module was declared
+					sp.out.job = j
+					cp.done(q, sp.out)
+				default:
+					cp.guessDone(q, sp, parseFile(ctx, g, p, root, realRoot, cp.c, sp.job, opts, cp.exp))
+				}
 			}
 		}()
 	}
@@ -340,6 +349,9 @@ type parseQueue struct {
 	jobs   jobHeap
 	seq    int // jobs queued so far: equal weights go first come, first served
 	closed bool
+	// guessing are the crates whose root file is being parsed, with module
+	// files to guess (see crateParse.guesses).
+	guessing []*crateParse
 }
 
 type queuedJob struct {
@@ -347,6 +359,21 @@ type queuedJob struct {
 	job    modJob
 	weight int64
 	seq    int
+	guess  *guess // the module's file parsed already, as a guess
+}
+
+// guess is a module file parsed before the module is known to exist: while
+// a crate's root file is parsed, nothing else is (syn's lib.rs, 32 KB, was
+// ~10 ms of one parser with the other idle), so an idle parser parses the
+// largest files that the root's `mod x;` items would name in the default
+// layout (x.rs, x/mod.rs beside the root) as those modules. A guess the
+// root does declare, with the same module path and directory, is the
+// module's parse (parseFile reads nothing else of the job); the others are
+// dropped. Its fields are guarded by the queue's mutex.
+type guess struct {
+	job     modJob // without decl
+	out     *fileOut
+	adopted *modJob // the job that declared it while it was parsed
 }
 
 // jobHeap is a max-heap of jobs by weight, then by queueing order.
@@ -371,18 +398,44 @@ func newParseQueue() *parseQueue {
 	return q
 }
 
-// take waits for a job; ok is false once the queue is closed.
-func (q *parseQueue) take() (cp *crateParse, j modJob, ok bool) {
+// take waits for a job; ok is false once the queue is closed. With none
+// queued, it gives a guess to parse (sp.out nil) if a root file is being
+// parsed; a job whose file was a guess comes with it (sp.out set).
+func (q *parseQueue) take() (cp *crateParse, j modJob, sp *guess, ok bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	for len(q.jobs) == 0 && !q.closed {
+		if cp, sp := q.nextGuess(); sp != nil {
+			return cp, sp.job, sp, true
+		}
 		q.cond.Wait()
 	}
 	if q.closed {
-		return nil, modJob{}, false
+		return nil, modJob{}, nil, false
 	}
 	next := heap.Pop(&q.jobs).(queuedJob)
-	return next.cp, next.job, true
+	return next.cp, next.job, next.guess, true
+}
+
+// nextGuess takes the next module file to guess of a crate whose root is
+// being parsed; the queue's mutex is held.
+func (q *parseQueue) nextGuess() (*crateParse, *guess) {
+	for len(q.guessing) > 0 {
+		cp := q.guessing[0]
+		for len(cp.guesses) > 0 && !cp.rootDone {
+			j := cp.guesses[0]
+			cp.guesses = cp.guesses[1:]
+			key := j.abs + "\x00" + j.modPath
+			if cp.seen[key] {
+				continue
+			}
+			sp := &guess{job: j}
+			cp.guessed[key] = sp
+			return cp, sp
+		}
+		q.guessing = q.guessing[1:]
+	}
+	return nil, nil
 }
 
 func (q *parseQueue) close() {
@@ -406,9 +459,15 @@ type crateParse struct {
 	// rustc reads it for each (keyed by file alone, the module reached first
 	// took it and the other came out empty, depending on scheduling).
 	// mounts bounds how often one file is mounted, against #[path] cycles.
-	seen     map[string]bool
-	mounts   map[string]int
-	pending  int
+	seen    map[string]bool
+	mounts  map[string]int
+	pending int
+	// guesses are the module files guessed from the layout, largest first,
+	// parsed while the root is (rootDone false); guessed are those taken,
+	// by file and module path, until a job takes or drops each.
+	guesses  []modJob
+	guessed  map[string]*guess
+	rootDone bool
 	outs     []*fileOut
 	finished chan struct{} // closed when no file is pending
 }
@@ -418,6 +477,21 @@ type crateParse struct {
 func (cp *crateParse) queue(q *parseQueue, j modJob, parentDir string) {
 	cp.pending++
 	cp.prog.queued()
+	key := j.abs + "\x00" + j.modPath
+	if sp := cp.guessed[key]; sp != nil {
+		delete(cp.guessed, key)
+		if sp.job.childDir == j.childDir {
+			if sp.out == nil {
+				sp.adopted = &j // guessDone queues it when parsed
+				return
+			}
+			// First: the parse is done, what it declares is not queued yet.
+			heap.Push(&q.jobs, queuedJob{cp: cp, job: j, weight: math.MaxInt64, seq: q.seq, guess: sp})
+			q.seq++
+			q.cond.Signal()
+			return
+		}
+	}
 	w := cp.sizes[j.abs]
 	if j.childDir != parentDir {
 		w += cp.subtree[j.childDir] // not its parent's (a #[path] module's)
@@ -427,6 +501,19 @@ func (cp *crateParse) queue(q *parseQueue, j modJob, parentDir string) {
 	q.cond.Signal()
 }
 
+// guessDone records the parse of guess sp: the module's if the job that
+// declares it came meanwhile, else kept for it until the root is parsed.
+func (cp *crateParse) guessDone(q *parseQueue, sp *guess, out *fileOut) {
+	q.mu.Lock()
+	sp.out = out
+	j := sp.adopted
+	q.mu.Unlock()
+	if j != nil {
+		out.job = *j
+		cp.done(q, out)
+	}
+}
+
 // done records a parsed file and queues the module files it declares.
 func (cp *crateParse) done(q *parseQueue, out *fileOut) {
 	cp.prog.parsed(out.rel)
@@ -434,6 +521,12 @@ func (cp *crateParse) done(q *parseQueue, out *fileOut) {
 	defer q.mu.Unlock()
 	cp.pending--
 	cp.outs = append(cp.outs, out)
+	if out.job.decl == nil {
+		// What the root declares is queued below: the guesses it does not
+		// take are dropped.
+		cp.rootDone = true
+		defer clear(cp.guessed)
+	}
 	// A module whose file starts with a false #![cfg(…)] is not in this
 	// build, nor is anything under it (resolveCrate leaves them out): its
 	// module files are not read. winapi's root has #![cfg(windows)]: built
@@ -473,12 +566,20 @@ func parseCrate(ctx context.Context, q *parseQueue, root string, c Crate, opts O
 			}
 		}
 	}
-	cp := &crateParse{c: c, exp: exp, prog: prog, sizes: sizes, subtree: subtree, seen: map[string]bool{}, mounts: map[string]int{}, finished: make(chan struct{})}
+	cp := &crateParse{c: c, exp: exp, prog: prog, sizes: sizes, subtree: subtree, seen: map[string]bool{}, mounts: map[string]int{}, finished: make(chan struct{}),
+		guessed: map[string]*guess{}}
 	rootAbs, _ := filepath.Abs(c.Root)
+	if opts.Workers > 1 {
+		cp.guesses = layoutGuesses(rootAbs, sizes, subtree)
+	}
 	q.mu.Lock()
 	cp.seen[rootAbs+"\x00"] = true
 	cp.mounts[rootAbs] = 1
 	cp.queue(q, modJob{abs: rootAbs, childDir: filepath.Dir(rootAbs)}, "")
+	if len(cp.guesses) > 0 {
+		q.guessing = append(q.guessing, cp)
+		q.cond.Broadcast() // a parser waiting for a job can guess
+	}
 	q.mu.Unlock()
 	select {
 	case <-cp.finished:
@@ -497,6 +598,50 @@ func parseCrate(ctx context.Context, q *parseQueue, root string, c Crate, opts O
 		return cmp.Or(cmp.Compare(a.rel, b.rel), cmp.Compare(a.job.modPath, b.job.modPath))
 	})
 	return outs, nil
+}
+
+// layoutGuesses are the module files a crate root at rootAbs would declare
+// in the default layout (x.rs or x/mod.rs beside it for `mod x;`), of the
+// files sized, the largest job first (as the queue weighs them).
+func layoutGuesses(rootAbs string, sizes, subtree map[string]int64) []modJob {
+	rootDir := filepath.Dir(rootAbs)
+	var jobs []modJob
+	for abs := range sizes {
+		dir, base := filepath.Split(abs)
+		dir = filepath.Clean(dir)
+		var j modJob
+		switch {
+		case dir == rootDir && abs != rootAbs && base != "lib.rs" && base != "main.rs":
+			name := strings.TrimSuffix(base, ".rs")
+			j = modJob{abs: abs, modPath: name, childDir: filepath.Join(rootDir, name)}
+		case base == "mod.rs" && filepath.Dir(dir) == rootDir:
+			j = modJob{abs: abs, modPath: filepath.Base(dir), childDir: dir}
+		default:
+			continue
+		}
+		if identName(j.modPath) {
+			jobs = append(jobs, j)
+		}
+	}
+	weight := func(j modJob) int64 { return sizes[j.abs] + subtree[j.childDir] }
+	slices.SortFunc(jobs, func(a, b modJob) int {
+		return cmp.Or(cmp.Compare(weight(b), weight(a)), cmp.Compare(a.abs, b.abs))
+	})
+	return jobs
+}
+
+// identName reports whether s is a Rust identifier of ASCII letters,
+// digits and underscores, as a module's file name in the default layout is.
+func identName(s string) bool {
+	if s == "" || s[0] >= '0' && s[0] <= '9' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !isIdent(s[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 func relPath(root, abs string) string {

@@ -28,7 +28,7 @@ func (r *resolver) inheritDocs(all []*rawItem, disp func(string) string) {
 	std := stddocs.Load()
 	noStd := slices.Contains(r.root.sym.Attributes, "#![no_std]")
 	for _, it := range all {
-		if it.sym.SymbolType != docpack.KindImpl || it.trait == "" || !slices.ContainsFunc(it.children, undocumented) {
+		if it.sym.SymbolType != docpack.KindImpl || it.implOf().trait == "" || !slices.ContainsFunc(it.children, undocumented) {
 			continue
 		}
 		var lookup func(name string, kind docpack.Kind) (doc, from string)
@@ -73,19 +73,19 @@ func (r *resolver) pathOf(it *rawItem) string {
 // localTrait is the crate's trait an impl implements, nil for a trait of
 // another crate or a std derive.
 func (r *resolver) localTrait(it *rawItem) *rawItem {
-	if it.traitPath != "" {
+	if it.implOf().traitPath != "" {
 		return nil
 	}
-	return r.resolveType(it.mod, it.trait, true)
+	return r.resolveType(it.mod, it.implOf().trait, true)
 }
 
 // stdTrait finds the standard library trait an impl implements: its crate as
 // the impl names it ("std", "core", "alloc"), its key in the table and its
 // entry; t is nil when the trait is not one of std's.
 func (r *resolver) stdTrait(it *rawItem, std *stddocs.Table, noStd bool) (root, key string, t *stddocs.Trait) {
-	path := it.traitPath
+	path := it.implOf().traitPath
 	if path == "" {
-		segs := typePathSegs(it.trait)
+		segs := typePathSegs(it.implOf().trait)
 		if len(segs) == 0 || segs[0] == "" {
 			return "", "", nil
 		}

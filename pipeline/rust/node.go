@@ -164,12 +164,20 @@ func nodeOf(t *ts.Node) node {
 type treeReader struct {
 	cur   *C.TSTreeCursor
 	stack []node
+	// syn is the tree of the synthetic nodes being walked (tokitems.go):
+	// a node with no tree-sitter tree (tree 0, id not 0) is one of its.
+	syn *synTree
+	// exp holds the tokens of the file's expansions (see expBufs).
+	exp *expBufs
 }
 
 // kids returns the children of n (its named ones only, with namedOnly), in
 // one C call. The list lives on r's stack until pop(mark) is called with the
 // mark it returns; lists taken meanwhile go above it.
 func (r *treeReader) kids(n *node, namedOnly bool) (kids []node, mark int) {
+	if n.tree == 0 {
+		return r.synKids(n, namedOnly)
+	}
 	if r.cur == nil {
 		r.cur = C.dt_cursor(n.c().node)
 		if r.cur == nil {
@@ -206,6 +214,11 @@ func (r *treeReader) close() {
 		r.cur = nil
 	}
 	r.stack = nil
+	if r.exp != nil {
+		r.exp.reset()
+		expBufPool.Put(r.exp)
+		r.exp = nil
+	}
 }
 
 // maxFields is the most fields one fields call reads.
@@ -213,7 +226,10 @@ const maxFields = 6
 
 // fields returns n's child for each of the field ids (a null node where it
 // has none), as ts_node_child_by_field_id finds them, in one C call.
-func fields(n *node, ids ...uint16) (out [maxFields]node) {
+func (r *treeReader) fields(n *node, ids ...uint16) (out [maxFields]node) {
+	if n.tree == 0 {
+		return r.syn.fields(n, ids)
+	}
 	var want [maxFields]uint16
 	k := copy(want[:], ids)
 	C.dt_fields(n.c(), (*C.uint16_t)(unsafe.Pointer(&want[0])), C.uint32_t(k), out[0].c())

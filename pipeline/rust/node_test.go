@@ -76,7 +76,7 @@ func TestNodeReader(t *testing.T) {
 			tr.pop(mark)
 			for start := 0; start < len(ids); start += maxFields {
 				chunk := ids[start:min(start+maxFields, len(ids))]
-				got := fields(nn, chunk...)
+				got := tr.fields(nn, chunk...)
 				for i, id := range chunk {
 					want := n.ChildByFieldId(id)
 					if want != nil {

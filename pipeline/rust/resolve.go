@@ -207,7 +207,7 @@ func (r *resolver) resolvePath(mp string, segs []string) []*rawItem {
 func (r *resolver) childModule(cur, name string) (string, bool) {
 	for _, it := range r.lookup(cur, name) {
 		if it.sym.SymbolType == docpack.KindModule {
-			return it.childMod, true
+			return it.modOf().childMod, true
 		}
 	}
 	return "", false
@@ -219,7 +219,7 @@ func (r *resolver) resolveModule(mp string, segs []string) (string, bool) {
 	}
 	for _, it := range r.resolvePath(mp, segs) {
 		if it.sym.SymbolType == docpack.KindModule {
-			return it.childMod, true
+			return it.modOf().childMod, true
 		}
 	}
 	return "", false
@@ -292,7 +292,7 @@ func (r *resolver) export(it *rawItem, path, in string, via []string) {
 		r.expVia[it] = via
 	}
 	if it.sym.SymbolType == docpack.KindModule {
-		r.visit(it.childMod, path)
+		r.visit(it.modOf().childMod, path)
 	}
 }
 
@@ -482,9 +482,12 @@ type placed struct {
 // Its other result are the crate's re-exports of other crates' items, placed
 // (foreign.go).
 func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) ([]*docpack.Symbol, []foreignExport) {
+	// The crate's trees are freed: what the C heap kept of them is given
+	// back before the resolver's tables are made (winapi: RSS -28 MB).
+	releaseCHeap()
 	r := &resolver{crate: c, opts: opts, mods: map[string]*modNode{}, memo: map[lookupKey][]*rawItem{},
 		byName: map[string][]*rawItem{}, expVia: map[*rawItem][]string{}, paths: map[*rawItem][]string{}, visited: map[string]string{}}
-	r.root = &rawItem{childMod: ""}
+	r.root = &rawItem{module: &modInfo{}}
 	r.root.sym = &docpack.Symbol{Name: c.Name, Crate: c.Name, SymbolType: docpack.KindModule, Visibility: "pub",
 		Signature: "mod " + c.Name, Parameters: []docpack.Parameter{}, Attributes: []string{}, Dependencies: []string{}}
 	r.mod("").item = r.root
@@ -499,7 +502,7 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) ([]*docpack.Sy
 			continue
 		}
 		d := o.job.decl
-		d.inner = o.innerDocs
+		d.module.inner = o.innerDocs
 		d.sym.Attributes = append(d.sym.Attributes, o.innerAttrs...)
 		if o.parsed {
 			d.sym.File, d.sym.Line, d.sym.EndLine = o.rel, 1, max(o.lines, 1)
@@ -511,10 +514,10 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) ([]*docpack.Sy
 	walk = func(it *rawItem) {
 		it.order = len(all)
 		all = append(all, it)
-		if it.sym.SymbolType == docpack.KindModule && len(it.inner) > 0 {
-			docs := it.inner
+		if inner := it.modOf().inner; it.sym.SymbolType == docpack.KindModule && len(inner) > 0 {
+			docs := inner
 			if it.sym.DocComments != "" {
-				docs = append([]string{it.sym.DocComments}, it.inner...)
+				docs = append([]string{it.sym.DocComments}, inner...)
 			}
 			it.sym.DocComments = unindentDoc(docs)
 		}
@@ -535,7 +538,7 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) ([]*docpack.Sy
 		tops += len(o.items)
 		if !attrsOn(c.cfg, o.innerAttrs) {
 			if d := o.job.decl; d != nil {
-				off[d.childMod] = true
+				off[d.modOf().childMod] = true
 			} else {
 				off[""] = true
 			}
@@ -565,12 +568,12 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) ([]*docpack.Sy
 			continue
 		}
 		for _, it := range items {
-			if it.sym.SymbolType == docpack.KindModule && off[it.childMod] {
+			if it.sym.SymbolType == docpack.KindModule && off[it.modOf().childMod] {
 				continue
 			}
 			r.mod(it.mod).items = append(r.mod(it.mod).items, it)
 			if it.sym.SymbolType == docpack.KindModule {
-				if m := r.mod(it.childMod); m.item == nil {
+				if m := r.mod(it.modOf().childMod); m.item == nil {
 					m.item = it
 				}
 			}
@@ -638,7 +641,7 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) ([]*docpack.Sy
 			if pp.trait != nil && !opts.IncludeHidden && hiddenTraitItem(pp.trait, it) {
 				p.hidden = true
 			}
-			if it.parent.trait != "" {
+			if it.parent.implOf().trait != "" {
 				it.sym.Visibility = it.parent.sym.Visibility
 				p.public = pp.public
 			} else {
@@ -675,7 +678,7 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) ([]*docpack.Sy
 		}
 	})
 	for _, it := range all {
-		if it.sym.SymbolType == docpack.KindImpl && it.trait == "" && placing[it.order].public {
+		if it.sym.SymbolType == docpack.KindImpl && it.implOf().trait == "" && placing[it.order].public {
 			any := false
 			for _, ch := range it.children {
 				if p := placing[ch.order]; p.public && !p.hidden {
@@ -697,12 +700,13 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) ([]*docpack.Sy
 	}
 	disp := r.displayPaths()
 	r.inheritDocs(all, disp)
+	r.dropLookups()
 	workers := opts.Workers
 	inParallel(len(kept), workers, func(i int) {
 		p := kept[i]
 		if p.it.sym.SymbolType == docpack.KindImpl && p.target != "" {
 			p.target = disp(p.target)
-			p.path = parentPath(p.target) + "::" + p.it.label
+			p.path = parentPath(p.target) + "::" + p.it.implOf().label
 		} else {
 			p.path = disp(p.path)
 		}
@@ -832,10 +836,31 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) ([]*docpack.Sy
 		if s.Attributes == nil {
 			s.Attributes = []string{}
 		}
+		// An item's hash is that of its source text, made for the symbols
+		// kept only and not while the crate is parsed: the items' 64-byte
+		// hex strings were live through the resolve (winapi: ~9.5 MB of its
+		// peak heap); the derives' and the root's are set where they are made.
+		if s.SourceHash == "" {
+			s.SourceHash = sha256Hex(s.Source)
+		}
 		syms[i] = s
 	})
 	_ = ci
 	return syms, fe
+}
+
+// dropLookups lets go of what only the lookups of names and the placing of
+// items read, once the items are placed, the display paths made and the
+// docs inherited: the rest of resolveCrate (ids, availability, the symbols'
+// last fields, foreignExports) reads the exports, the public paths, the
+// re-exports' attributes and the modules' own items only. On winapi the
+// lookup memo and the modules' name indexes are ~14 MB of the heap the
+// symbols are finished on, the resolve's peak.
+func (r *resolver) dropLookups() {
+	r.memo, r.byName, r.reach, r.shownIn, r.declared, r.noInline, r.inline = nil, nil, nil, nil, nil, nil, nil
+	for _, m := range r.mods {
+		m.items, m.uses, m.named, m.aliases = nil, nil, nil, nil
+	}
 }
 
 // minRun is the fewest indexes inParallel and inRuns give a goroutine of
@@ -1134,13 +1159,14 @@ func implItemPrefix(p *placed) string {
 // placeImpl decides whether an impl block is public and names it.
 func (r *resolver) placeImpl(p *placed) {
 	it := p.it
+	im := it.implOf()
 	var self *rawItem
-	if !slices.Contains(it.params, baseTypeName(it.selfType)) { // impl<T: Visitor> Expected for T
-		self = r.resolveType(it.mod, it.selfType, false)
+	if !slices.Contains(im.params, baseTypeName(im.selfType)) { // impl<T: Visitor> Expected for T
+		self = r.resolveType(it.mod, im.selfType, false)
 	}
 	var tr *rawItem
-	if it.trait != "" {
-		tr = r.resolveType(it.mod, it.trait, true)
+	if im.trait != "" {
+		tr = r.resolveType(it.mod, im.trait, true)
 	}
 	pathOf := func(x *rawItem) (string, bool) {
 		if e, ok := r.exp[x]; ok {
@@ -1148,7 +1174,7 @@ func (r *resolver) placeImpl(p *placed) {
 		}
 		return r.canonical(x), false
 	}
-	selfOK, traitOK := self == nil, it.trait == "" || tr == nil
+	selfOK, traitOK := self == nil, im.trait == "" || tr == nil
 	var typePath string
 	if self != nil {
 		var pub bool
@@ -1171,10 +1197,10 @@ func (r *resolver) placeImpl(p *placed) {
 			typePath, _ = pathOf(tr)
 		} else {
 			typePath = r.canonical(it)
-			typePath = parentPath(typePath) + "::" + implTypeName(it.selfType)
+			typePath = parentPath(typePath) + "::" + implTypeName(im.selfType)
 		}
 	}
-	if self == nil && tr == nil && it.trait != "" {
+	if self == nil && tr == nil && im.trait != "" {
 		// impl From<Local> for Foreign: rustdoc lists it with Local.
 		for _, d := range it.sym.Dependencies {
 			cands := r.byName[d]
@@ -1202,7 +1228,7 @@ func (r *resolver) placeImpl(p *placed) {
 	if !r.hiddenOK(it) {
 		p.public = false
 	}
-	p.path = parentPath(typePath) + "::" + it.label
+	p.path = parentPath(typePath) + "::" + im.label
 	p.target, p.trait = typePath, tr
 	if p.public {
 		it.sym.Visibility = "pub"
@@ -1275,7 +1301,10 @@ func (r *resolver) shownChain(it *rawItem) []cfgexpr.Expr {
 // outermost first, as layer makes them of the level's own cfgs and
 // attributes.
 func (r *resolver) chain(it *rawItem, layer func(cond []cfgexpr.Expr, attrs []string) []cfgexpr.Expr) []cfgexpr.Expr {
-	var layers [][]cfgexpr.Expr // innermost first
+	// innermost first; on the stack for all but the deepest (winapi: 26 MB
+	// of garbage in the resolve made by growing it on the heap)
+	var buf [16][]cfgexpr.Expr
+	layers := buf[:0]
 	top := it
 	for x := it; x != nil; x = x.parent {
 		layers = append(layers, layer(x.cond, x.sym.Attributes))

@@ -268,12 +268,22 @@ type Expander struct {
 // writes carry the call's line, as rustdoc reports them; tokens passed in
 // keep theirs.
 func (x *Expander) Expand(name string, input []Token, file string, line int) ([]Token, error) {
+	return x.ExpandIn(nil, name, input, file, line)
+}
+
+// ExpandIn is Expand with the tokens it returns kept in a (nil: chunks of
+// their own), where they stay until a.Reset.
+func (x *Expander) ExpandIn(a *Arena, name string, input []Token, file string, line int) ([]Token, error) {
 	d := x.Table.Lookup(name, file, line)
 	if d == nil {
 		return nil, &Error{name, ErrUnknown}
 	}
 	s := x.newExpansion(file, line)
 	defer s.release()
+	if a != nil {
+		a.s.keep = true
+		s.out = &a.s
+	}
 	if err := s.call(d, input, 0); err != nil {
 		// A transcriber that failed does not say how much of the buffer it
 		// wrote: the buffer is left to the collector.
@@ -281,7 +291,7 @@ func (x *Expander) Expand(name string, input []Token, file string, line int) ([]
 		return nil, &Error{name, err}
 	}
 	s.used = max(s.used, len(s.buf))
-	return s.slab.copy(s.buf), nil
+	return s.out.copy(s.buf), nil
 }
 
 type expansion struct {
@@ -309,6 +319,7 @@ type expansion struct {
 	tmpUsed int
 	m       matcher
 	slab    slab
+	out     *slab // where the tokens returned go: &slab, or an Arena's
 }
 
 // expansions holds finished expansions, for their buffers.
@@ -329,6 +340,7 @@ func (x *Expander) newExpansion(file string, line int) *expansion {
 	s.own = budget{left: lim.Steps, deadline: time.Now().Add(lim.Time)}
 	s.steps = &s.own
 	s.m.steps = s.steps
+	s.out = &s.slab
 	return s
 }
 
@@ -340,7 +352,7 @@ func (s *expansion) release() {
 	s.buf = reuse(s.buf, s.used)
 	s.tmp = reuse(s.tmp, s.tmpUsed)
 	s.used, s.tmpUsed = 0, 0
-	s.x, s.local, s.file = nil, nil, ""
+	s.x, s.local, s.file, s.out = nil, nil, "", nil
 	expansions.Put(s)
 }
 
@@ -372,7 +384,7 @@ func (s *expansion) call(d *Def, input []Token, depth int) error {
 		if !ok {
 			continue
 		}
-		t := &transcriber{m: &s.m, slab: &s.slab, line: s.line, steps: s.steps, limit: s.tokens}
+		t := &transcriber{m: &s.m, slab: s.out, line: s.line, steps: s.steps, limit: s.tokens}
 		mark := len(s.buf)
 		buf, err := t.emit(r.body, t.idx[:0], s.buf)
 		if err != nil {
@@ -568,6 +580,20 @@ type Span struct{ Start, End int }
 // (pointers into toks), where its contents are in the text: between its
 // delimiters, in the order they were written.
 func RenderSpans(toks []Token, opaque map[*Token]bool) (string, *LineMap, []Span) {
+	return render(toks, opaque, nil)
+}
+
+// RenderOffsets is RenderLines that also appends to *offs where each token
+// is written, in the order of the tokens, groups before their tokens and
+// fragment groups (no delimiters) left out: a token's first byte, and for a
+// group also the byte after its closing delimiter, after its tokens'. The
+// token reader of the extractor takes its views from them.
+func RenderOffsets(toks []Token, offs *[]int32) (string, *LineMap) {
+	text, m, _ := render(toks, nil, offs)
+	return text, m
+}
+
+func render(toks []Token, opaque map[*Token]bool, offs *[]int32) (string, *LineMap, []Span) {
 	var z renderSizer
 	z.walk(toks)
 	var b strings.Builder
@@ -593,6 +619,9 @@ func RenderSpans(toks []Token, opaque map[*Token]bool) (string, *LineMap, []Span
 				m.offs = append(m.offs, b.Len())
 				m.lines = append(m.lines, t.Line)
 			}
+			if offs != nil {
+				*offs = append(*offs, int32(b.Len()))
+			}
 			switch t.Kind {
 			case Group:
 				b.WriteByte(t.Delim)
@@ -610,6 +639,9 @@ func RenderSpans(toks []Token, opaque map[*Token]bool) (string, *LineMap, []Span
 					m.lines = append(m.lines, end)
 				}
 				b.WriteByte(closerOf(t.Delim))
+				if offs != nil {
+					*offs = append(*offs, int32(b.Len()))
+				}
 				if t.Delim == '{' {
 					b.WriteByte('\n')
 				}
