@@ -75,7 +75,7 @@ type synKinds struct {
 	fieldList, orderedList, fieldDecl, variantList, variant, vis, declList, block,
 	params, param, selfParam, typeParams, ident, typeIdent, fieldIdent, typ, expr,
 	bounds, macroCall, scopedIdent, tokenTree, bang, useDecl, useAs, useList, scopedUseList,
-	useWildcard, modItem, foreignMod uint16
+	useWildcard, modItem, foreignMod, macroDef uint16
 }
 
 var (
@@ -101,6 +101,7 @@ func loadSynKinds() *synKinds {
 		k.bang = l.IdForNodeKind("!", false)
 		k.useDecl, k.useAs, k.useList, k.scopedUseList = id("use_declaration"), id("use_as_clause"), id("use_list"), id("scoped_use_list")
 		k.useWildcard, k.modItem, k.foreignMod = id("use_wildcard"), id("mod_item"), id("foreign_mod_item")
+		k.macroDef = id("macro_definition")
 	})
 	return &synKindIDs
 }
@@ -425,6 +426,12 @@ func (b *synBuilder) item(vs []tv, i int, ctx string) (int32, int, bool) {
 		if nmods > 0 {
 			return 0, 0, false
 		}
+		if isW(vs, j+1, "_") {
+			if hasVis || ctx != "" || vs[j].t.Text != "const" {
+				return 0, 0, false
+			}
+			return b.constBlock(vs, i, j)
+		}
 		return b.constItem(vs, i, j)
 	case "type":
 		if nmods > 0 {
@@ -441,6 +448,11 @@ func (b *synBuilder) item(vs []tv, i int, ctx string) (int32, int, bool) {
 			return 0, 0, false
 		}
 		return b.modItem(vs, i, j)
+	case "macro_rules":
+		if hasVis || nmods > 0 || ctx != "" {
+			return 0, 0, false
+		}
+		return b.macroDef(vs, i, j)
 	}
 	return 0, 0, false
 }
@@ -478,6 +490,26 @@ func (b *synBuilder) macroCall(vs []tv, i int) (n int32, j int, ok, call bool) {
 	b.push(tt)
 	b.setKids(n, mark)
 	return n, g + 1, true, true
+}
+
+// macroDef reads `macro_rules! name { … }` (or `(…);`, `[…];`; vs[j] the
+// `macro_rules`): the walk reads its name (tokio's cfg_io_util! holds
+// read_impl! and write_impl!, 87 kB of rules).
+func (b *synBuilder) macroDef(vs []tv, i, j int) (int32, int, bool) {
+	if !isP(vs, j+1, "!") || !isName(vs, j+2) || j+3 >= len(vs) || vs[j+3].t.Kind != macros.Group {
+		return 0, 0, false
+	}
+	end := j + 4
+	if vs[j+3].t.Delim != '{' {
+		if !isP(vs, end, ";") {
+			return 0, 0, false
+		}
+		end++
+	}
+	name := b.span(b.k.ident, vs, j+2, j+3)
+	n := b.span(b.k.macroDef, vs, i, end)
+	b.field(n, b.g.fName, name)
+	return n, end, true
 }
 
 // foreignMod reads `extern "abi" { … }` (vs[g] the braces).
@@ -905,7 +937,20 @@ func exprOK(vs []tv) bool {
 				return false
 			}
 			i = t.i
-			if isG(vs, i, '{') {
+			switch {
+			case isG(vs, i, '{'):
+				i++
+			case isP(vs, i, "::") && isP(vs, i+1, "<"):
+				// A turbofish call: `size_of::<u16>()`.
+				t.i += 2
+				if !t.genericArgs() || t.pend != 0 || t.split || !isG(vs, t.i, '(') || !argsOK(vs[t.i].kids) {
+					return false
+				}
+				i = t.i + 1
+			case isG(vs, i, '('):
+				if !argsOK(vs[i].kids) {
+					return false
+				}
 				i++
 			}
 		}
@@ -922,6 +967,22 @@ func exprOK(vs []tv) bool {
 	}
 }
 
+// argsOK accepts a call's arguments: expressions exprOK accepts, separated
+// by commas.
+func argsOK(vs []tv) bool {
+	for i := 0; i < len(vs); {
+		k := i
+		for k < len(vs) && !isP(vs, k, ",") {
+			k++
+		}
+		if k == i || !exprOK(vs[i:k]) {
+			return false
+		}
+		i = k + 1
+	}
+	return true
+}
+
 // exprPath reads a path in an expression (no generic arguments).
 func (t *typeParser) exprPath() bool {
 	if t.p("::") {
@@ -932,7 +993,7 @@ func (t *typeParser) exprPath() bool {
 			return false
 		}
 		t.i++
-		if !t.p("::") {
+		if !t.p("::") || isP(t.vs, t.i+1, "<") {
 			return true
 		}
 		t.i++
@@ -1004,12 +1065,15 @@ func (b *synBuilder) params(g tv) (int32, bool) {
 			len(p) == 3 && isP(p, 0, "&") && (isW(p, 1, "mut") || p[1].t.Kind == macros.Lifetime) && isW(p, 2, "self"),
 			len(p) == 4 && isP(p, 0, "&") && p[1].t.Kind == macros.Lifetime && isW(p, 2, "mut") && isW(p, 3, "self"):
 			b.push(b.span(b.k.selfParam, vs, i, k))
-		case len(p) >= 3 && (isName(p, 0) || isW(p, 0, "self") || isW(p, 0, "_")) && isP(p, 1, ":"):
+		case i+2 < len(vs) && (isName(p, 0) || isW(p, 0, "self") || isW(p, 0, "_")) && isP(p, 1, ":"):
+			// The type ends the parameter: its generic arguments may hold
+			// commas (`this: &Read<'a, R>`).
 			pat := b.span(b.k.ident, vs, i, i+1)
 			ty, end, ok := b.ty(vs, i+2)
-			if !ok || end != k {
+			if !ok || end < len(vs) && !isP(vs, end, ",") {
 				return 0, false
 			}
+			k = end
 			n := b.span(b.k.param, vs, i, k)
 			b.field(n, b.g.fPattern, pat)
 			b.field(n, b.g.fType, ty)
@@ -1175,6 +1239,34 @@ func (b *synBuilder) constItem(vs []tv, i, j int) (int32, int, bool) {
 	return n, j, true
 }
 
+// constBlock reads `const _: T = { items };` (vs[j] the `const`), whose
+// block the walk reads as a list of items (pin_project!'s output: the
+// projections, the Unpin and Drop impls, each a macro call to expand).
+func (b *synBuilder) constBlock(vs []tv, i, j int) (int32, int, bool) {
+	j++
+	if !isP(vs, j+1, ":") {
+		return 0, 0, false
+	}
+	name := b.span(b.k.ident, vs, j, j+1)
+	ty, j, ok := b.ty(vs, j+2)
+	if !ok || !isP(vs, j, "=") || !isG(vs, j+1, '{') || !isP(vs, j+2, ";") {
+		return 0, 0, false
+	}
+	g := vs[j+1]
+	mark := len(b.z.ints)
+	if !b.items(g.kids, "") {
+		return 0, 0, false
+	}
+	value := b.add(b.k.block, true, g.start, g.end)
+	b.setKids(value, mark)
+	j += 3
+	n := b.span(b.k.constItem, vs, i, j)
+	b.field(n, b.g.fName, name)
+	b.field(n, b.g.fType, ty)
+	b.field(n, b.g.fValue, value)
+	return n, j, true
+}
+
 func (b *synBuilder) typeItem(vs []tv, i, j int, hasVis bool) (int32, int, bool) {
 	j++
 	if !isName(vs, j) {
@@ -1337,6 +1429,14 @@ func (t *typeParser) ty() bool {
 	case t.w("fn"), t.w("unsafe"), t.w("extern"):
 		return t.fnPointer()
 	}
+	// A macro call (pin_project!'s `__pin_project_make_unpin_bound!(…)`,
+	// syn's `Token![…]`): the walk reads a type's text only.
+	at := t.i
+	if t.exprPath() && t.p("!") && t.i+1 < len(t.vs) && t.vs[t.i+1].t.Kind == macros.Group {
+		t.i += 2
+		return true
+	}
+	t.i = at
 	return t.path(true)
 }
 
@@ -1553,8 +1653,9 @@ func (t *typeParser) genericParams() bool {
 	}
 }
 
-// tokMissed, when set (tests), is told the text of each expansion parsed.
-var tokMissed func(text string)
+// tokMissed, when set (tests), is told the text and tokens of each
+// expansion parsed.
+var tokMissed func(text string, x *expOut)
 
 // tokStats count the expansions read from their tokens and those parsed.
 var tokStats struct{ read, parsed atomic.Int64 }
@@ -1574,7 +1675,7 @@ func (e *fileExtractor) tokItems(w *bodyWalk, x *expOut) bool {
 	if !ok {
 		tokStats.parsed.Add(1)
 		if tokMissed != nil {
-			tokMissed(w.body)
+			tokMissed(w.body, x)
 		}
 		return false
 	}
