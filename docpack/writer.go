@@ -426,15 +426,18 @@ func WriteFileContext(ctx context.Context, path string, m *Manifest, symbols []S
 	if err != nil {
 		return fmt.Errorf("write docpack: %w", err)
 	}
+	wb := &writeback{f: tmp}
 	defer func() {
 		if err != nil {
+			wb.wait()
 			tmp.Close()
 			os.Remove(tmp.Name())
 		}
 	}()
-	if err = WriteContext(ctx, tmp, m, symbols, docs, opts); err != nil {
+	if err = WriteContext(ctx, wb, m, symbols, docs, opts); err != nil {
 		return err
 	}
+	wb.wait()
 	if err = tmp.Sync(); err != nil {
 		return fmt.Errorf("write docpack: %w", err)
 	}
@@ -452,6 +455,53 @@ func WriteFileContext(ctx context.Context, path string, m *Manifest, symbols []S
 		return fmt.Errorf("write docpack: %w", err)
 	}
 	return nil
+}
+
+// writeback writes to f and, on a goroutine of its own, has the kernel start
+// writing each writebackChunk written to the disk while the rest is made, so
+// that the fsync before the rename waits for the last chunk and not the whole
+// file (winapi with every feature: a 62 MB docpack whose fsync alone took
+// 28–43 ms on the writing goroutine; 1 MB chunks left object's and gimli's
+// 2–4 MB less to wait for than 4 MB ones). The ranges are hints: one the
+// goroutine is not ready for is left to the fsync.
+type writeback struct {
+	f        *os.File
+	off, old int64 // written, and handed to the goroutine
+	ranges   chan [2]int64
+	done     chan struct{}
+}
+
+const writebackChunk = 1 << 20
+
+func (w *writeback) Write(p []byte) (int, error) {
+	n, err := w.f.Write(p)
+	w.off += int64(n)
+	if w.off-w.old >= writebackChunk {
+		if w.ranges == nil {
+			w.ranges, w.done = make(chan [2]int64, 4), make(chan struct{})
+			go func() {
+				defer close(w.done)
+				for r := range w.ranges {
+					startWriteback(w.f, r[0], r[1])
+				}
+			}()
+		}
+		select {
+		case w.ranges <- [2]int64{w.old, w.off - w.old}:
+			w.old = w.off
+		default:
+		}
+	}
+	return n, err
+}
+
+// wait returns once the goroutine is done with f.
+func (w *writeback) wait() {
+	if w.ranges != nil {
+		close(w.ranges)
+		<-w.done
+		w.ranges = nil
+	}
 }
 
 // packedEntry is one zip entry ready to be written, or one chunk of
