@@ -264,6 +264,19 @@ func Extract(ctx context.Context, repoRoot string, crates []Crate, opts Options)
 // 58 MB, on a heap of ~370 MB; the peak RSS ~450 → ~360 MB). A small
 // crate's copy, or one of a workspace's many, is not worth a collection of
 // its own.
+//
+// Measured and dropped (session 9, winapi with every feature, workers 2,
+// alternating, medians of 3–9 against the same code built alike): the
+// symbols moved into a slice made in resolveCrate's last loop (no pointer
+// copy after it) peaks 30 MB higher (280–286 MB), the resolver's tables
+// being live with both copies; no collection, or runtime.GC without giving
+// pages back, the same peak and CPU; the slice made before the collection
+// (so that its 58 MB do not start a collection the copy then runs under,
+// through the write barrier) makes the copy 190–420 → 37–63 ms, but the
+// collection comes in the package stage instead: the same wall and CPU end
+// to end, and 1 run in 3–5 peaks at ~279 MB; the collector off during the
+// copy, +7 MB. The peak is the memory limit's (internal/cli/build.go), as
+// reached while resolving as after this copy (RSS sampled: 233–235 MB both).
 func symbolValues(kept []*docpack.Symbol, workers int) []docpack.Symbol {
 	if uintptr(len(kept))*unsafe.Sizeof(docpack.Symbol{}) >= CollectBeforeCopy {
 		debug.FreeOSMemory()
