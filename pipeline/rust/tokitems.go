@@ -620,16 +620,17 @@ func (b *synBuilder) useTree(vs []tv, i int) (int32, int, bool) {
 	return b.span(kind, vs, start, i), i, true
 }
 
-// useList reads the braces of a use list.
-func (b *synBuilder) useList(g tv) (int32, bool) {
+// commaList reads the comma-separated elements of group g as the kids of a
+// node of kind: elem reads (and pushes) the element at vs[i] and says where
+// it ends; a trailing comma is allowed.
+func (b *synBuilder) commaList(g tv, kind uint16, elem func(vs []tv, i int) (int, bool)) (int32, bool) {
 	vs := g.kids
 	mark := len(b.z.ints)
 	for i := 0; i < len(vs); {
-		n, j, ok := b.useTree(vs, i)
+		j, ok := elem(vs, i)
 		if !ok {
 			return 0, false
 		}
-		b.push(n)
 		i = j
 		if i < len(vs) {
 			if !isP(vs, i, ",") {
@@ -638,9 +639,21 @@ func (b *synBuilder) useList(g tv) (int32, bool) {
 			i++
 		}
 	}
-	n := b.add(b.k.useList, true, g.start, g.end)
+	n := b.add(kind, true, g.start, g.end)
 	b.setKids(n, mark)
 	return n, true
+}
+
+// useList reads the braces of a use list.
+func (b *synBuilder) useList(g tv) (int32, bool) {
+	return b.commaList(g, b.k.useList, func(vs []tv, i int) (int, bool) {
+		n, j, ok := b.useTree(vs, i)
+		if !ok {
+			return 0, false
+		}
+		b.push(n)
+		return j, true
+	})
 }
 
 // typeParams reads optional generic parameters at vs[j]: the node (-1 for
@@ -787,9 +800,7 @@ func (b *synBuilder) ty(vs []tv, i int) (int32, int, bool) {
 }
 
 func (b *synBuilder) fieldList(g tv) (int32, bool) {
-	vs := g.kids
-	mark := len(b.z.ints)
-	for i := 0; i < len(vs); {
+	return b.commaList(g, b.k.fieldList, func(vs []tv, i int) (int, bool) {
 		var ok bool
 		if i, ok = b.attrs(vs, i); !ok {
 			return 0, false
@@ -810,23 +821,12 @@ func (b *synBuilder) fieldList(g tv) (int32, bool) {
 		b.field(f, b.g.fName, name)
 		b.field(f, b.g.fType, ty)
 		b.push(f)
-		i = j
-		if i < len(vs) {
-			if !isP(vs, i, ",") {
-				return 0, false
-			}
-			i++
-		}
-	}
-	n := b.add(b.k.fieldList, true, g.start, g.end)
-	b.setKids(n, mark)
-	return n, true
+		return j, true
+	})
 }
 
 func (b *synBuilder) orderedList(g tv) (int32, bool) {
-	vs := g.kids
-	mark := len(b.z.ints)
-	for i := 0; i < len(vs); {
+	return b.commaList(g, b.k.orderedList, func(vs []tv, i int) (int, bool) {
 		var ok bool
 		if i, ok = b.attrs(vs, i); !ok {
 			return 0, false
@@ -843,23 +843,12 @@ func (b *synBuilder) orderedList(g tv) (int32, bool) {
 			return 0, false
 		}
 		b.push(ty)
-		i = j
-		if i < len(vs) {
-			if !isP(vs, i, ",") {
-				return 0, false
-			}
-			i++
-		}
-	}
-	n := b.add(b.k.orderedList, true, g.start, g.end)
-	b.setKids(n, mark)
-	return n, true
+		return j, true
+	})
 }
 
 func (b *synBuilder) variantList(g tv) (int32, bool) {
-	vs := g.kids
-	mark := len(b.z.ints)
-	for i := 0; i < len(vs); {
+	return b.commaList(g, b.k.variantList, func(vs []tv, i int) (int, bool) {
 		var ok bool
 		if i, ok = b.attrs(vs, i); !ok {
 			return 0, false
@@ -905,16 +894,8 @@ func (b *synBuilder) variantList(g tv) (int32, bool) {
 			b.field(v, b.g.fValue, value)
 		}
 		b.push(v)
-		if i < len(vs) {
-			if !isP(vs, i, ",") {
-				return 0, false
-			}
-			i++
-		}
-	}
-	n := b.add(b.k.variantList, true, g.start, g.end)
-	b.setKids(n, mark)
-	return n, true
+		return i, true
+	})
 }
 
 // exprOK accepts the expressions the reader is sure tree-sitter reads as
