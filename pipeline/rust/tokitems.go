@@ -663,7 +663,7 @@ func (b *synBuilder) typeParams(vs []tv, j int) (int32, int, bool) {
 		return -1, j, true
 	}
 	t := &typeParser{vs: vs, i: j + 1}
-	if !t.genericParams() || t.pend != 0 || t.split {
+	if !t.genericParams() || t.pend != 0 {
 		return 0, 0, false
 	}
 	return b.span(b.k.typeParams, vs, j, t.i), t.i, true
@@ -684,6 +684,8 @@ func whereEnd(vs []tv, j int, eq bool) (int, bool) {
 				return 0, false
 			}
 			return k, true
+		case t.Kind == macros.Ident && typeKeyword(t.Text):
+			return 0, false
 		case t.Kind != macros.Punct:
 		case t.Text == ";" || eq && t.Text == "=" && depth == 0:
 			if depth != 0 {
@@ -1311,10 +1313,7 @@ type typeParser struct {
 	vs   []tv
 	i    int
 	pend int
-	// split is set once a `>>` closed two lists: tree-sitter does not
-	// always read one that ends an item's generic parameters as two angles
-	// (syn's custom_keyword!: `fn raw<__S: IntoSpans<[Span; 1]>>(…)` is
-	// lost), so the reader leaves those to it.
+	// split is set once a `>>` closed two lists.
 	split bool
 }
 
@@ -1481,6 +1480,8 @@ func (t *typeParser) pathWord() bool {
 func (t *typeParser) path(inType bool) bool {
 	if t.p("::") {
 		t.i++
+	} else if inType && t.i < len(t.vs) && typeKeyword(t.vs[t.i].t.Text) {
+		return false
 	}
 	for {
 		if !t.pathWord() {
@@ -1511,6 +1512,11 @@ func (t *typeParser) path(inType bool) bool {
 		t.i++
 	}
 }
+
+// typeKeyword reports whether tree-sitter reads the word s as a keyword where a
+// type starts (`raw` of `&raw const`, `default`): syn's custom_keyword!(raw)
+// makes `fn raw<…>(…) -> raw`, whose return type tree-sitter loses.
+func typeKeyword(s string) bool { return s == "raw" || s == "default" }
 
 func fnSugarName(s string) bool { return s == "Fn" || s == "FnMut" || s == "FnOnce" }
 
