@@ -96,6 +96,11 @@ func (c closedPipe) Write(b []byte) (int, error) {
 
 // MainIO is Main with explicit streams.
 func MainIO(ctx context.Context, args []string, s *IO) int {
+	stopProfiles, err := startProfiles(s.Getenv)
+	defer stopProfiles()
+	if err != nil {
+		return exitCode(ctx, err, s)
+	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	stop := func() { cancel(ErrOutputClosed) }
@@ -107,7 +112,7 @@ func MainIO(ctx context.Context, args []string, s *IO) int {
 	root.SetIn(s.In)
 	root.SetOut(s.Out)
 	root.SetErr(s.ErrOut)
-	err := root.ExecuteContext(ctx)
+	err = root.ExecuteContext(ctx)
 	if err != nil && !isUsageError(err) && strings.HasPrefix(err.Error(), "unknown command ") {
 		// cobra's error for a mistyped command is a plain error: it is a usage error.
 		err = usageError{fmt.Errorf("%w\nRun 'doctown --help' for usage", err)}
