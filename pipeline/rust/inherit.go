@@ -64,7 +64,7 @@ func undocumented(it *rawItem) bool { return strings.TrimSpace(it.sym.DocComment
 
 // pathOf is the public path of an item, or its path in the crate when it has none.
 func (r *resolver) pathOf(it *rawItem) string {
-	if p, ok := r.exp[it]; ok {
+	if p, ok := r.exported(it); ok {
 		return p
 	}
 	return r.canonical(it)

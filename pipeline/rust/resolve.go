@@ -61,14 +61,19 @@ type named struct {
 
 // resolver decides, for one crate, which items are public and under which path.
 type resolver struct {
-	crate   Crate
-	opts    Options
-	root    *rawItem
-	mods    map[string]*modNode
-	memo    map[lookupKey][]*rawItem
-	byName  map[string][]*rawItem // type-like items by name, crate-wide
-	exp     map[*rawItem]string   // public path of exported items
-	shownIn map[*rawItem]string   // module path an exported item is shown in
+	crate  Crate
+	opts   Options
+	root   *rawItem
+	mods   map[string]*modNode
+	memo   map[lookupKey][]*rawItem
+	byName map[string][]*rawItem // type-like items by name, crate-wide
+	// exp and shownIn are, by item order (the root's is len(all)), the
+	// public path of the exported items ("" for the others) and the module
+	// path each is shown in: slices, not maps keyed by item, which made
+	// the export's three writes per item most of computeExports, run
+	// while the other workers wait (winapi: 145,000 items).
+	exp     []string
+	shownIn []string
 	expVia  map[*rawItem][]string // attributes of the re-export that gave the public path
 	paths   map[*rawItem][]string // every public path of items exported at several, in the order found
 	// noInline are the public paths #[doc(no_inline)] re-exports give: rustdoc
@@ -77,8 +82,9 @@ type resolver struct {
 	noInline map[string]bool
 	// declared are the items first found where they are declared, through
 	// public modules: rustdoc shows them there, whatever else re-exports them
-	// (indexmap::map::IndexMap, listed at the root as `pub use`).
-	declared map[*rawItem]bool
+	// (indexmap::map::IndexMap, listed at the root as `pub use`). By item
+	// order, as exp.
+	declared []bool
 	// inline are the public paths #[doc(inline)] re-exports give: rustdoc
 	// shows a declared item there too (serde::Serialize beside
 	// serde::ser::Serialize), and the shorter of them is its display path.
@@ -89,11 +95,24 @@ type resolver struct {
 	docCfgOn bool
 	order    []string
 	// reach is what public paths reach when #[doc(hidden)] is not in the
-	// way (rustc's effective visibility), computed on first use.
-	reach map[*rawItem]string
+	// way (rustc's effective visibility), computed on first use: exp's
+	// paths with the hidden items exported too.
+	reach []string
 	all   []*rawItem
 	// foreign are the pub uses of other crates' items (foreign.go).
 	foreign []foreignUse
+}
+
+// exported is the public path of it, if it has one.
+func (r *resolver) exported(it *rawItem) (string, bool) {
+	p := r.exp[it.order]
+	return p, p != ""
+}
+
+// newExports makes the tables computeExports fills, for n items and the
+// root.
+func (r *resolver) newExports(n int) {
+	r.exp, r.shownIn, r.declared = make([]string, n+1), make([]string, n+1), make([]bool, n+1)
 }
 
 func (r *resolver) mod(p string) *modNode {
@@ -275,7 +294,7 @@ func (r *resolver) modHidden(mp string) bool {
 // the attributes of the re-export that brings it there (its #[cfg]s and macro
 // wrappers), nil for an item shown where it is declared.
 func (r *resolver) export(it *rawItem, path, in string, via []string) {
-	if first, ok := r.exp[it]; ok {
+	if first, ok := r.exported(it); ok {
 		// paths holds an item's paths once it has a second one: the first
 		// is exp's.
 		if ps := r.paths[it]; path != first && !slices.Contains(ps, path) {
@@ -286,8 +305,8 @@ func (r *resolver) export(it *rawItem, path, in string, via []string) {
 		}
 		return
 	}
-	r.exp[it] = path
-	r.shownIn[it] = in
+	r.exp[it.order] = path
+	r.shownIn[it.order] = in
 	if len(via) > 0 {
 		r.expVia[it] = via
 	}
@@ -311,8 +330,8 @@ func (r *resolver) visit(mp, prefix string) {
 		if it.sym.Visibility != "pub" || !r.hiddenOK(it) || k == docpack.KindImpl || k == docpack.KindMacro {
 			continue
 		}
-		if _, ok := r.exp[it]; !ok {
-			r.declared[it] = true
+		if _, ok := r.exported(it); !ok {
+			r.declared[it.order] = true
 		}
 		r.export(it, prefix+"::"+it.sym.Name, mp, nil)
 	}
@@ -322,7 +341,7 @@ func (r *resolver) visit(mp, prefix string) {
 // first (their own paths win), then pub use re-exports, which can open up
 // items and modules that are otherwise private.
 func (r *resolver) computeExports(all []*rawItem) {
-	r.exp[r.root] = r.crate.Name
+	r.exp[r.root.order] = r.crate.Name
 	r.visit("", r.crate.Name)
 	for _, it := range all {
 		if it.sym.SymbolType == docpack.KindMacro && it.export && r.hiddenOK(it) {
@@ -398,19 +417,18 @@ func (r *resolver) markReexport(u useEntry, path string) {
 // re-exports are walked too.
 func (r *resolver) reachable(it *rawItem) bool {
 	if r.opts.IncludeHidden {
-		_, ok := r.exp[it]
+		_, ok := r.exported(it)
 		return ok
 	}
 	if r.reach == nil {
 		h := &resolver{crate: r.crate, opts: r.opts, root: r.root, mods: r.mods, memo: r.memo, byName: r.byName,
-			exp: map[*rawItem]string{}, shownIn: map[*rawItem]string{}, expVia: map[*rawItem][]string{},
-			paths: map[*rawItem][]string{}, visited: map[string]string{}, declared: map[*rawItem]bool{}}
+			expVia: map[*rawItem][]string{}, paths: map[*rawItem][]string{}, visited: map[string]string{}}
+		h.newExports(len(r.all))
 		h.opts.IncludeHidden = true
 		h.computeExports(r.all)
 		r.reach = h.exp
 	}
-	_, ok := r.reach[it]
-	return ok
+	return r.reach[it.order] != ""
 }
 
 var typeKinds = map[docpack.Kind]bool{
@@ -444,7 +462,7 @@ func (r *resolver) resolveType(mp, text string, wantTrait bool) *rawItem {
 		if !ok(it) {
 			continue
 		}
-		if _, e := r.exp[it]; e {
+		if _, e := r.exported(it); e {
 			return it
 		}
 		if best == nil {
@@ -533,9 +551,7 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) ([]*docpack.Sy
 	// A crate root's false #![cfg(windows)] (winapi on Linux) leaves the crate
 	// empty but for its root, as rustdoc documents it.
 	off := map[string]bool{}
-	tops := 0
 	for _, o := range outs {
-		tops += len(o.items)
 		if !attrsOn(c.cfg, o.innerAttrs) {
 			if d := o.job.decl; d != nil {
 				off[d.modOf().childMod] = true
@@ -584,9 +600,8 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) ([]*docpack.Sy
 		}
 	}
 	r.all = all
-	// Sized for what the export leaves there, the module-level items at most
-	// (grown entry by entry, their tables were rehashed ~17 times each).
-	r.exp, r.shownIn, r.declared = make(map[*rawItem]string, tops), make(map[*rawItem]string, tops), make(map[*rawItem]bool, tops)
+	r.root.order = len(all)
+	r.newExports(len(all))
 	r.computeExports(all)
 
 	// Each item's placement, by its position in all.
@@ -599,7 +614,7 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) ([]*docpack.Sy
 		}
 		p.it = it
 		if it.parent == nil {
-			path, ok := r.exp[it]
+			path, ok := r.exported(it)
 			p.public = ok
 			if !ok {
 				path = r.canonical(it)
@@ -608,7 +623,7 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) ([]*docpack.Sy
 			p.path = path
 			in := it.mod
 			if ok {
-				in = r.shownIn[it]
+				in = r.shownIn[it.order]
 			}
 			if it != r.root {
 				p.parent = r.modItem(in)
@@ -807,7 +822,7 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) ([]*docpack.Sy
 		// An item shown at another of its paths than the first found hangs
 		// under that path's module (rand::rngs for rand::rngs::StdRng, first
 		// found through rand::prelude), as one with no parent does.
-		moved := p.it.parent == nil && s.SymbolType != docpack.KindImpl && p.public && p.path != r.exp[p.it]
+		moved := p.it.parent == nil && s.SymbolType != docpack.KindImpl && p.public && p.path != r.exp[p.it.order]
 		if (s.Parent == "" || moved) && p.it != r.root {
 			s.Parent = shownParent(p.path, modIDs, rootID)
 		}
@@ -1116,15 +1131,15 @@ func (r *resolver) displayPaths() func(string) string {
 			continue
 		}
 		shorter := shorterPath(it.sym.Name)
-		own := r.exp[it]
+		own := r.exp[it.order]
 		// shown: the paths rustdoc gives a page of the item's own.
 		shown := func(p string) bool {
-			return !r.noInline[p] && (!r.declared[it] || p == own || r.inline[p])
+			return !r.noInline[p] && (!r.declared[it.order] || p == own || r.inline[p])
 		}
 		slices.SortFunc(ps, func(a, b string) int {
 			return cmp.Or(boolCompare(!shown(a), !shown(b)), shorter(a, b))
 		})
-		if from := r.exp[it]; ps[0] != from {
+		if from := r.exp[it.order]; ps[0] != from {
 			exact[from] = ps[0]
 			if k := it.sym.SymbolType; k == docpack.KindModule || typeKinds[k] {
 				prefix[from] = ps[0]
@@ -1169,7 +1184,7 @@ func (r *resolver) placeImpl(p *placed) {
 		tr = r.resolveType(it.mod, im.trait, true)
 	}
 	pathOf := func(x *rawItem) (string, bool) {
-		if e, ok := r.exp[x]; ok {
+		if e, ok := r.exported(x); ok {
 			return e, true
 		}
 		return r.canonical(x), false
@@ -1210,7 +1225,7 @@ func (r *resolver) placeImpl(p *placed) {
 				cands = []*rawItem{x}
 			}
 			for _, cand := range cands {
-				if e, ok := r.exp[cand]; ok && typeKinds[cand.sym.SymbolType] && r.hiddenOK(cand) {
+				if e, ok := r.exported(cand); ok && typeKinds[cand.sym.SymbolType] && r.hiddenOK(cand) {
 					self, typePath = cand, e
 					break
 				}
