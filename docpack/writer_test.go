@@ -94,3 +94,17 @@ func TestWriteFileCancelled(t *testing.T) {
 		t.Errorf("files left behind: %v", entries)
 	}
 }
+
+// A write that fails on the file's goroutine is reported by the writer.
+func TestFileWriterReportsWriteError(t *testing.T) {
+	f, err := os.Create(filepath.Join(t.TempDir(), "out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Close() // every write now fails
+	w := newFileWriter(f)
+	b := append(w.first(), "PK"...)
+	if err := w.finish(b); err == nil {
+		t.Fatal("finish after a failed write returned no error")
+	}
+}

@@ -1,7 +1,6 @@
 package docpack
 
 import (
-	"bufio"
 	"encoding/binary"
 	"errors"
 	"io"
@@ -22,7 +21,9 @@ import (
 // the summaries' 5.8 MB). TestZipWriterMatchesArchiveZip holds the two to
 // the same bytes.
 type zipWriter struct {
-	w          *bufio.Writer
+	// out is the buffer being filled; sink takes it when it is full.
+	out        []byte
+	sink       bufferSink
 	off        uint64
 	date, time uint16
 	// cdir is the central directory so far: records entries.
@@ -69,10 +70,37 @@ const (
 	dirNameBytes    = 26 // "docs/" + 16 hex digits + ".json"
 )
 
-// newZipWriter writes to w the entries named by name (n of them expected),
-// all with the modification time stamp.
-func newZipWriter(w io.Writer, n int, stamp time.Time, name func(b []byte, ref int32) []byte) *zipWriter {
-	z := &zipWriter{w: bufio.NewWriterSize(w, zipBufferSize), name: name, cdir: make([]byte, 0, n*(directoryHdrLen+dirNameBytes))}
+// bufferSink takes the zipWriter's buffers as they fill: a file's go to a
+// goroutine that writes them (fileWriter), any other writer's are written
+// where they are (writerSink).
+type bufferSink interface {
+	// first returns the first buffer to fill.
+	first() []byte
+	// swap takes b, full, and returns the empty buffer to fill next.
+	swap(b []byte) ([]byte, error)
+	// finish takes the last buffer and returns once all are written.
+	finish(b []byte) error
+}
+
+// writerSink writes each buffer to w and has it filled again.
+type writerSink struct{ w io.Writer }
+
+func (s writerSink) first() []byte { return make([]byte, 0, zipBufferSize) }
+
+func (s writerSink) swap(b []byte) ([]byte, error) {
+	_, err := s.w.Write(b)
+	return b[:0], err
+}
+
+func (s writerSink) finish(b []byte) error {
+	_, err := s.w.Write(b)
+	return err
+}
+
+// newZipWriter writes to sink the entries named by name (n of them
+// expected), all with the modification time stamp.
+func newZipWriter(sink bufferSink, n int, stamp time.Time, name func(b []byte, ref int32) []byte) *zipWriter {
+	z := &zipWriter{sink: sink, out: sink.first(), name: name, cdir: make([]byte, 0, n*(directoryHdrLen+dirNameBytes))}
 	z.date, z.time = msDosTime(stamp.UTC())
 	return z
 }
@@ -159,9 +187,18 @@ func (z *zipWriter) header(r *dirRecord) error {
 }
 
 func (z *zipWriter) write(p []byte) error {
-	n, err := z.w.Write(p)
-	z.off += uint64(n)
-	return err
+	z.off += uint64(len(p))
+	for {
+		n := copy(z.out[len(z.out):cap(z.out)], p)
+		z.out = z.out[:len(z.out)+n]
+		if p = p[n:]; len(p) == 0 {
+			return nil
+		}
+		var err error
+		if z.out, err = z.sink.swap(z.out); err != nil {
+			return err
+		}
+	}
 }
 
 // record appends r's central directory record, named name, to z.cdir.
@@ -242,7 +279,9 @@ func (z *zipWriter) close() error {
 	if err := z.write(b); err != nil {
 		return err
 	}
-	return z.w.Flush()
+	out := z.out
+	z.out = nil
+	return z.sink.finish(out)
 }
 
 // crc32Combine is the CRC-32 (IEEE) of a+b from crc1 of a, crc2 of b and
