@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"testing"
 )
 
@@ -92,6 +95,55 @@ func TestWriteFileCancelled(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Errorf("files left behind: %v", entries)
+	}
+}
+
+// The doc entries come in id order, and for one id in symbol order, whatever
+// the ids: evenly spread, repeated, sharing their top bits (one bucket), or
+// not all of hexID's form (sorted as strings).
+func TestDocEntriesOrder(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	hex := func(k uint64) string { return fmt.Sprintf("%016x", k) }
+	for _, tc := range []struct {
+		name string
+		id   func(i int) string
+	}{
+		{"spread", func(int) string { return hex(r.Uint64()) }},
+		{"repeated", func(int) string { return hex(r.Uint64N(50)<<40 | 7) }},
+		{"one bucket", func(int) string { return hex(r.Uint64N(1 << 20)) }},
+		{"top bits", func(int) string { return hex(0xabcd<<48 | r.Uint64N(1<<48)) }},
+		{"uppercase", func(i int) string {
+			if i == 500 {
+				return "ABCDEF0123456789"
+			}
+			return hex(r.Uint64())
+		}},
+		{"short", func(i int) string { return strconv.Itoa(i) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			syms := make([]Symbol, 3000)
+			for i := range syms {
+				syms[i].ID = tc.id(i)
+			}
+			l := docEntries(syms, nil, true)
+			if len(l.entries) != len(syms) {
+				t.Fatalf("%d entries, want %d", len(l.entries), len(syms))
+			}
+			for i := range l.entries {
+				e := l.entries[i]
+				if got := string(l.id(nil, int32(i))); got != syms[e.sym].ID {
+					t.Fatalf("entry %d is named %s, its symbol's id is %s", i, got, syms[e.sym].ID)
+				}
+				if i == 0 {
+					continue
+				}
+				p := l.entries[i-1]
+				a, b := syms[p.sym].ID, syms[e.sym].ID
+				if a > b || a == b && p.sym > e.sym {
+					t.Fatalf("entry %d (%s, symbol %d) after (%s, symbol %d)", i, b, e.sym, a, p.sym)
+				}
+			}
+		})
 	}
 }
 
