@@ -740,18 +740,23 @@ type Links struct {
 	x       *Index
 }
 
-// NewLinks returns the Links of the docs of symbols, and starts building
-// their Index when a doc comment, or a doc inherited from a trait item of
-// another crate than std's (whose links are std's), holds a "[".
+// NewLinks returns the Links of the docs of symbols, and starts, on a
+// goroutine of its own, building their Index when a doc comment, or a doc
+// inherited from a trait item of another crate than std's (whose links are
+// std's), holds a "[". The look for one is on that goroutine too: a crate
+// whose docs link nothing is read to its end (winapi's 145,302 symbols:
+// ~5 ms, before the packing workers started).
 func NewLinks(symbols []docpack.Symbol) *Links {
 	l := &Links{symbols: symbols}
-	for i := range symbols {
-		s := &symbols[i]
-		if strings.IndexByte(s.DocComments, '[') >= 0 || strings.IndexByte(s.InheritedDoc, '[') >= 0 && !stdCrates[crateOf(s.InheritedFrom)] {
-			go l.index()
-			break
+	go func() {
+		for i := range symbols {
+			s := &symbols[i]
+			if strings.IndexByte(s.DocComments, '[') >= 0 || strings.IndexByte(s.InheritedDoc, '[') >= 0 && !stdCrates[crateOf(s.InheritedFrom)] {
+				l.index()
+				return
+			}
 		}
-	}
+	}()
 	return l
 }
 
