@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"maps"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"testing"
@@ -36,5 +37,38 @@ func TestKindCounts(t *testing.T) {
 	}
 	if got := kindCounts(nil); len(got) != 0 {
 		t.Errorf("kindCounts(nil) = %v, want empty", got)
+	}
+}
+
+// relaxGC raises GOGC while any build packs and puts back what was set once
+// the last is done, whatever order they finish in; it never turns a
+// collector that is off on, nor lowers a higher setting.
+func TestRelaxGC(t *testing.T) {
+	gogc := func() int {
+		v := debug.SetGCPercent(100)
+		debug.SetGCPercent(v)
+		return v
+	}
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	first := relaxGC()
+	second := relaxGC()
+	if got := gogc(); got != packageGCPercent {
+		t.Fatalf("GOGC %d while two builds pack, want %d", got, packageGCPercent)
+	}
+	first()
+	if got := gogc(); got != packageGCPercent {
+		t.Fatalf("GOGC %d while one build still packs, want %d", got, packageGCPercent)
+	}
+	second()
+	if got := gogc(); got != 100 {
+		t.Fatalf("GOGC %d after both, want 100 back", got)
+	}
+	for _, v := range []int{-1, 1000} {
+		debug.SetGCPercent(v)
+		restore := relaxGC()
+		if got := gogc(); got != v {
+			t.Errorf("GOGC %d while packing, was %d: want it left", got, v)
+		}
+		restore()
 	}
 }
