@@ -102,6 +102,7 @@ static void dt_fields(dt_node *parent, const uint16_t *ids, uint32_t count, dt_n
 import "C"
 
 import (
+	"sync"
 	"unsafe"
 
 	ts "github.com/tree-sitter/go-tree-sitter"
@@ -184,6 +185,9 @@ func (r *treeReader) kids(n *node, namedOnly bool) (kids []node, mark int) {
 			panic("out of memory")
 		}
 	}
+	if r.stack == nil {
+		r.stack = takeNodeStack()
+	}
 	mark = len(r.stack)
 	for {
 		free := r.stack[mark:cap(r.stack)]
@@ -213,11 +217,36 @@ func (r *treeReader) close() {
 		C.dt_cursor_free(r.cur)
 		r.cur = nil
 	}
+	putNodeStack(r.stack)
 	r.stack = nil
 	if r.exp != nil {
 		r.exp.reset()
 		expBufPool.Put(r.exp)
 		r.exp = nil
+	}
+}
+
+// nodeStacks hold the stacks of finished tree readers: a file's reader grew
+// its own from nothing, a copy each time its lists outgrew it (winapi's
+// files list up to thousands of calls at their top level: 9 MB of garbage
+// an extraction).
+var nodeStacks sync.Pool
+
+// maxNodeStack is the largest stack kept for reuse, in nodes (3 MB).
+const maxNodeStack = 1 << 16
+
+func takeNodeStack() []node {
+	if s, ok := nodeStacks.Get().(*[]node); ok {
+		return (*s)[:0]
+	}
+	return make([]node, 0, 256)
+}
+
+// putNodeStack keeps s for another reader. Its nodes hold no Go pointers,
+// so it keeps nothing alive and is not cleared.
+func putNodeStack(s []node) {
+	if s != nil && cap(s) <= maxNodeStack {
+		nodeStacks.Put(&s)
 	}
 }
 

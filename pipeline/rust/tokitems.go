@@ -42,6 +42,9 @@ type synField struct {
 
 // synKids is treeReader.kids for a synthetic node.
 func (r *treeReader) synKids(n *node, namedOnly bool) ([]node, int) {
+	if r.stack == nil {
+		r.stack = takeNodeStack()
+	}
 	mark := len(r.stack)
 	sn := &r.syn.nodes[n.id-1]
 	for _, k := range r.syn.kids[sn.kidStart:sn.kidEnd] {
