@@ -19,6 +19,11 @@ func printSig(text string) string {
 	if !needsPrint(text) {
 		return text
 	}
+	return lexPrint(text)
+}
+
+// lexPrint is printSig of a text needsPrint holds.
+func lexPrint(text string) string {
 	arena, _ := sigArenas.Get().(*[]macros.Token)
 	if arena == nil {
 		arena = new([]macros.Token)
@@ -78,7 +83,7 @@ func (c *sigCache) print(text string) string {
 		return text
 	}
 	if c == nil || len(text) > maxCachedSig {
-		return printSig(text)
+		return lexPrint(text)
 	}
 	c.mu.Lock()
 	out, ok := c.m[text]
@@ -86,7 +91,7 @@ func (c *sigCache) print(text string) string {
 	if ok {
 		return out
 	}
-	out = printSig(text)
+	out = lexPrint(text)
 	// The key is a copy: text is a substring of a file or an expansion,
 	// which the cache would otherwise keep alive.
 	key := strings.Clone(text)

@@ -498,29 +498,39 @@ func Render(toks []Token) string {
 // needSpace decides whether a space goes between two adjacent tokens. Two
 // punctuation tokens always get one, so that `-` `>` never becomes `->`.
 func needSpace(a, b *Token) bool {
-	if b.Kind == Punct && (b.Text == "," || b.Text == ";" || b.Text == ":") {
-		return false
+	// One switch on each side's text (every rendered token asks).
+	if b.Kind == Punct {
+		switch b.Text {
+		case ",", ";", ":":
+			return false
+		case "::":
+			if a.Kind == Ident || a.Kind == Group {
+				return false
+			}
+		case "!":
+			if a.Kind == Ident {
+				return false
+			}
+		case ".":
+			if a.Kind != Literal {
+				return false
+			}
+		}
 	}
-	if b.Kind == Group && b.Delim != '{' && (a.Kind == Ident || a.isPunct("!") || a.isPunct("#")) && !isKeyword(a.Text) {
-		return false
-	}
-	if a.isPunct("#") && b.isPunct("!") {
-		return false
-	}
-	if a.isPunct("::") || b.isPunct("::") && (a.Kind == Ident || a.Kind == Group) {
-		return false
-	}
-	if a.isPunct("&") && (b.Kind == Ident || b.Kind == Lifetime) {
-		return false
-	}
-	if b.isPunct("!") && a.Kind == Ident {
-		return false
-	}
-	if (b.isPunct(".") || a.isPunct(".")) && a.Kind != Literal {
-		return false
-	}
-	if a.isPunct("$") {
-		return false
+	switch a.Kind {
+	case Punct:
+		switch a.Text {
+		case "#":
+			return !(b.Kind == Group && b.Delim != '{' || b.isPunct("!"))
+		case "!":
+			return !(b.Kind == Group && b.Delim != '{')
+		case "::", "$", ".":
+			return false
+		case "&":
+			return b.Kind != Ident && b.Kind != Lifetime
+		}
+	case Ident:
+		return !(b.Kind == Group && b.Delim != '{' && !isKeyword(a.Text))
 	}
 	return true
 }
