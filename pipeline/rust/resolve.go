@@ -536,25 +536,6 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) ([]*docpack.Sy
 		}
 	}
 	r.docCfgOn = docCfgEnabled(c.docs, r.root.sym.Attributes)
-	var all []*rawItem
-	var walk func(it *rawItem)
-	walk = func(it *rawItem) {
-		it.order = len(all)
-		all = append(all, it)
-		if inner := it.modOf().inner; it.sym.SymbolType == docpack.KindModule && len(inner) > 0 {
-			docs := inner
-			if it.sym.DocComments != "" {
-				docs = append([]string{it.sym.DocComments}, inner...)
-			}
-			it.sym.DocComments = unindentDoc(docs)
-		}
-		if typeKinds[it.sym.SymbolType] && it.parent == nil {
-			r.byName[it.sym.Name] = append(r.byName[it.sym.Name], it)
-		}
-		for _, ch := range it.children {
-			walk(ch)
-		}
-	}
 	// A module whose file starts with a false #![cfg(…)] does not exist in this
 	// build, nor does anything in it (outer #[cfg]s were applied while parsing).
 	// A crate root's false #![cfg(windows)] (winapi on Linux) leaves the crate
@@ -579,12 +560,17 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) ([]*docpack.Sy
 			}
 		}
 	}
-	for _, o := range outs {
-		for _, it := range o.items {
-			if it.sym.Visibility == "pub" && it.sym.SymbolType != docpack.KindImpl {
-				o.pubItems++
+	inRunsOf(len(outs), opts.Workers, costlyRun, func(lo, hi int) {
+		for _, o := range outs[lo:hi] {
+			for _, it := range o.items {
+				if it.sym.Visibility == "pub" && it.sym.SymbolType != docpack.KindImpl {
+					o.pubItems++
+				}
 			}
 		}
+	})
+	var tops []*rawItem // the module-level items, in the files' order
+	for _, o := range outs {
 		items, uses := o.items, o.uses
 		// From here the resolver holds the items: once it is done, they are
 		// garbage but for the symbols kept.
@@ -602,10 +588,17 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) ([]*docpack.Sy
 					m.item = it
 				}
 			}
-			walk(it)
+			tops = append(tops, it)
 		}
 		for _, u := range uses {
 			r.mod(u.mod).uses = append(r.mod(u.mod).uses, u)
+		}
+	}
+	all, isType, heads := numberItems(tops, opts.Workers)
+	for i, t := range isType {
+		if t {
+			it := all[i]
+			r.byName[it.sym.Name] = append(r.byName[it.sym.Name], it)
 		}
 	}
 	r.all = all
@@ -691,45 +684,47 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) ([]*docpack.Sy
 	// cycles depend on the order of the lookups. The other items read only
 	// what is fixed by now (exports, their parents' placement), and each
 	// item's subtree follows it in all: the module-level items and their
-	// subtrees are placed in parallel.
-	var heads []int // where each module-level item's subtree starts in all
-	for i, it := range all {
-		if it.parent == nil {
-			heads = append(heads, i)
-			if it.sym.SymbolType == docpack.KindImpl {
-				place(it)
-			}
+	// subtrees are placed in parallel, and what is kept of them decided
+	// there (an inherent impl is public only with an item shown, one of
+	// its children).
+	for _, h := range heads {
+		if it := all[h]; it.sym.SymbolType == docpack.KindImpl {
+			place(it)
 		}
 	}
+	keep := make([]bool, len(all))
 	inParallel(len(heads), opts.Workers, func(k int) {
 		end := len(all)
 		if k+1 < len(heads) {
 			end = heads[k+1]
 		}
-		for _, it := range all[heads[k]:end] {
+		sub := all[heads[k]:end]
+		for _, it := range sub {
 			place(it)
 		}
-	})
-	for _, it := range all {
-		if it.sym.SymbolType == docpack.KindImpl && it.implOf().trait == "" && placing[it.order].public {
-			any := false
-			for _, ch := range it.children {
-				if p := placing[ch.order]; p.public && !p.hidden {
-					any = true
-					break
+		for _, it := range sub {
+			if it.sym.SymbolType == docpack.KindImpl && it.implOf().trait == "" && placing[it.order].public {
+				any := false
+				for _, ch := range it.children {
+					if p := placing[ch.order]; p.public && !p.hidden {
+						any = true
+						break
+					}
 				}
+				placing[it.order].public = any
 			}
-			placing[it.order].public = any
 		}
-	}
+		for _, it := range sub {
+			p := &placing[it.order]
+			keep[it.order] = !p.hidden && (p.public || opts.IncludePrivate)
+		}
+	})
 	rootP := &placed{it: r.root, path: c.Name, public: true}
 	kept := []*placed{rootP}
-	for _, it := range all {
-		p := place(it)
-		if p.hidden || (!p.public && !opts.IncludePrivate) {
-			continue
+	for i, k := range keep {
+		if k {
+			kept = append(kept, &placing[i])
 		}
-		kept = append(kept, p)
 	}
 	disp := r.displayPaths()
 	r.inheritDocs(all, disp)
@@ -880,6 +875,59 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) ([]*docpack.Sy
 	})
 	_ = ci
 	return syms, fe
+}
+
+// numberItems lists the items of tops and of their subtrees, each item
+// before its subtree, and numbers them by their place in the list (order),
+// on up to workers goroutines: the subtrees' sizes first, then each
+// subtree where its size puts it. A module's inner docs (//! in its file)
+// join its outer ones. isType marks the module-level types, by order;
+// heads are where each of tops is in all.
+// Walked on the one goroutine, winapi's 145,000 items were ~25 ms that the
+// other workers waited on.
+func numberItems(tops []*rawItem, workers int) (all []*rawItem, isType []bool, heads []int) {
+	var size func(it *rawItem) int
+	size = func(it *rawItem) int {
+		n := 1
+		for _, ch := range it.children {
+			n += size(ch)
+		}
+		return n
+	}
+	start := make([]int, len(tops)+1)
+	inRuns(len(tops), workers, func(lo, hi int) {
+		for k := lo; k < hi; k++ {
+			start[k+1] = size(tops[k])
+		}
+	})
+	for k := range tops {
+		start[k+1] += start[k]
+	}
+	all, isType = make([]*rawItem, start[len(tops)]), make([]bool, start[len(tops)])
+	var walk func(it *rawItem, i int) int
+	walk = func(it *rawItem, i int) int {
+		it.order = i
+		all[i] = it
+		if inner := it.modOf().inner; it.sym.SymbolType == docpack.KindModule && len(inner) > 0 {
+			docs := inner
+			if it.sym.DocComments != "" {
+				docs = append([]string{it.sym.DocComments}, inner...)
+			}
+			it.sym.DocComments = unindentDoc(docs)
+		}
+		isType[i] = typeKinds[it.sym.SymbolType] && it.parent == nil
+		i++
+		for _, ch := range it.children {
+			i = walk(ch, i)
+		}
+		return i
+	}
+	inRuns(len(tops), workers, func(lo, hi int) {
+		for k := lo; k < hi; k++ {
+			walk(tops[k], start[k])
+		}
+	})
+	return all, isType, start[:len(tops)]
 }
 
 // dropLookups lets go of what only the lookups of names and the placing of
