@@ -134,13 +134,17 @@ and NDJSON events on stdout with --json.`,
 // is now ~190 MB (session 9, the items' records made smaller), and 224 MiB
 // takes its peak RSS from ~281 to ~249 MB. Below ~208 MiB the live heap is
 // over the limit for a while and the peak does not fall (254 MB) for ~1 s
-// more CPU. tokio, syn, object and gimli never reach it. A crate whose live
-// heap outgrows the limit is collected at most half of the CPU's time (the
-// runtime's own cap); GOGC=50 instead cost more CPU (+0.7 s) for less; a
+// more CPU. Session 10 made winapi's parsed items 22 MB smaller (live heap
+// at the resolve's most 166 → 143 MB, rust.symbolValues): at 200 MiB its
+// peak RSS is 243–250 → 223–238 MB (medians of 6: 246 → 229 MB) for no more
+// CPU (3.45 → 3.37 s user, against 224 MiB before); 208 MiB gave 230–231 MB
+// for 0.1 s less, 192 MiB no lower a peak (224–234 MB) for 0.1–0.3 s more. tokio, syn, object and
+// gimli never reach it. A crate whose live heap outgrows the limit is
+// collected at most half of the CPU's time (the runtime's own cap); GOGC=50 instead cost more CPU (+0.7 s) for less; a
 // limit following the live heap (live + 48/64/96 MiB after each collection)
 // collected more often while the files are parsed: +1–2 s CPU on winapi for
 // 244/263/~300 MB.
-const buildMemoryLimit = 224 << 20
+const buildMemoryLimit = 200 << 20
 
 func runBuild(ctx context.Context, opts *BuildOptions) error {
 	s := opts.IO

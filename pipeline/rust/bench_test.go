@@ -219,7 +219,7 @@ func BenchmarkWalk(b *testing.B) {
 	for b.Loop() {
 		for i, x := range ps {
 			out := &fileOut{rel: files[i]}
-			e := newFileExtractor(g, p, x.src, out, filepath.Dir(files[i]), "bench")
+			e := newFileExtractor(g, p, x.src, out, filepath.Dir(files[i]))
 			top := nodeOf(x.tree.RootNode())
 			e.walkListAttrs(&top, "", filepath.Dir(files[i]), nil, "", func(it *rawItem) {
 				if it.parent == nil {

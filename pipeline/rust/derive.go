@@ -89,8 +89,8 @@ func (e *fileExtractor) derives(it *rawItem, p *pending, mod string, parent *raw
 			attrs := append([]string{"#[automatically_derived]", "#[doctown::from_macro(derive(" + trait + "))]"}, cfgs...)
 			attrs = append(attrs, e.fromMacro...)
 			imp := &rawItem{mod: mod, parent: parent, hidden: it.hidden, impl: &implInfo{label: label, selfType: self, trait: tr, traitPath: deriveTraits[tr]}}
-			imp.sym = &docpack.Symbol{
-				Name: label, Crate: e.crate, SymbolType: docpack.KindImpl, Visibility: it.sym.Visibility,
+			imp.sym = &itemSym{
+				Name: label, SymbolType: docpack.KindImpl, Visibility: it.sym.Visibility,
 				Signature: sig, Generics: strings.TrimSpace(gen + where), File: e.rel, Line: lines[i], EndLine: lines[i],
 				Attributes: attrs, Source: sig, SourceHash: sha256Hex(sig), Parameters: []docpack.Parameter{},
 				Dependencies: []string{it.sym.Name},
@@ -101,8 +101,8 @@ func (e *fileExtractor) derives(it *rawItem, p *pending, mod string, parent *raw
 			if tr == trait {
 				for _, m := range methods {
 					ms := &rawItem{mod: mod, parent: imp}
-					ms.sym = &docpack.Symbol{
-						Name: m.name, Crate: e.crate, SymbolType: docpack.KindMethod, Visibility: "pub",
+					ms.sym = &itemSym{
+						Name: m.name, SymbolType: docpack.KindMethod, Visibility: "pub",
 						Signature: m.sig, ReturnType: m.ret, File: e.rel, Line: lines[i], EndLine: lines[i],
 						Attributes: append([]string{}, attrs[1:2]...), Source: m.sig, SourceHash: sha256Hex(label + m.sig),
 						Parameters: methodParams(m.sig), Dependencies: []string{},

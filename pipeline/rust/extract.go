@@ -200,7 +200,7 @@ func Extract(ctx context.Context, repoRoot string, crates []Crate, opts Options)
 			}
 			outs[ci] = o
 			kept, fe := resolveCrate(c, ci, o, opts)
-			syms[ci] = symbolValues(kept, opts.Workers)
+			syms[ci] = symbolValues(c.Name, kept, opts.Workers)
 			if opts.inline != nil {
 				syms[ci], inlineWarns[ci] = opts.inline.inline(gctx, c, root, syms[ci], fe, opts)
 			}
@@ -256,14 +256,27 @@ func Extract(ctx context.Context, repoRoot string, crates []Crate, opts Options)
 	return res, nil
 }
 
-// symbolValues copies the symbols a crate keeps into one slice. It is the
-// one copy of them: the parsed items they were made in, and the resolver's
-// maps, are garbage once the crate is resolved. When the copy is large,
+// symbolValues makes the symbols a crate keeps, in one slice, of their
+// items' parsed parts (itemSym) and what resolving decided (keptSym): they
+// are the only docpack.Symbols of the crate, the items and the resolver's
+// maps being garbage once the crate is resolved. When the slice is large,
 // that garbage is collected first and its pages given back, so that the
-// copy does not stand on it (winapi with every feature: 145,198 symbols,
+// slice does not stand on it (winapi with every feature: 145,198 symbols,
 // 58 MB, on a heap of ~370 MB; the peak RSS ~450 → ~360 MB). A small
-// crate's copy, or one of a workspace's many, is not worth a collection of
-// its own.
+// crate's, or one of a workspace's many, is not worth a collection of its
+// own.
+//
+// Until session 10 the items carried whole docpack.Symbols, copied here:
+// winapi's items' parts are 22 MB smaller (256 bytes each, not 416), and
+// its live heap is 136 → 115 MB once parsed, 166 → 143 MB at the resolve's
+// most and 181 → 171 MB while the symbols are made; with the memory limit
+// at 200 MiB its peak RSS is 243–250 → 223–238 MB (medians of 6: 246 →
+// 229 MB) for no more CPU (3.45 → 3.37 s user). Made in two
+// halves with the collection and the pages given back between them, to
+// let go of the first half's parts before the second is written: the same
+// peak RSS (227–233 against 232–233 MB at a 192 MiB limit), 0.1 s more CPU;
+// with the whole symbols copied, letting go of each as it was copied
+// (for the collection that the slice starts to free it): +10 MB.
 //
 // Measured and dropped (session 9, winapi with every feature, workers 2,
 // alternating, medians of 3–9 against the same code built alike): the
@@ -277,12 +290,27 @@ func Extract(ctx context.Context, repoRoot string, crates []Crate, opts Options)
 // to end, and 1 run in 3–5 peaks at ~279 MB; the collector off during the
 // copy, +7 MB. The peak is the memory limit's (internal/cli/build.go), as
 // reached while resolving as after this copy (RSS sampled: 233–235 MB both).
-func symbolValues(kept []*docpack.Symbol, workers int) []docpack.Symbol {
+func symbolValues(crate string, res *resolved, workers int) []docpack.Symbol {
+	kept := res.kept
 	if uintptr(len(kept))*unsafe.Sizeof(docpack.Symbol{}) >= CollectBeforeCopy {
 		debug.FreeOSMemory()
 	}
 	out := make([]docpack.Symbol, len(kept))
-	inParallel(len(kept), workers, func(i int) { out[i] = *kept[i] })
+	inParallel(len(kept), workers, func(i int) {
+		k := &kept[i]
+		s := k.sym
+		av := res.avail[k.owner]
+		out[i] = docpack.Symbol{
+			ID: k.id, Name: s.Name, Path: k.path, Crate: crate, SymbolType: s.SymbolType, Visibility: s.Visibility,
+			Signature: s.Signature, Parameters: s.Parameters, ReturnType: s.ReturnType, Generics: s.Generics,
+			File: s.File, Line: s.Line, EndLine: s.EndLine, DocComments: s.DocComments, Attributes: s.Attributes,
+			Parent: k.parent, Dependencies: s.Dependencies, SourceHash: s.SourceHash,
+			HasDefault: s.HasDefault, PrivateFields: s.PrivateFields, Cfg: av[0], DocCfg: av[1], Source: s.Source,
+		}
+		if m := k.more; m != nil {
+			out[i].PublicPaths, out[i].InheritedDoc, out[i].InheritedFrom = m.publicPaths, m.inheritedDoc, m.inheritedFrom
+		}
+	})
 	return out
 }
 
@@ -719,7 +747,7 @@ func parseFile(ctx context.Context, g *grammar, p *ts.Parser, root, realRoot str
 			warn(int(n.StartPosition().Row)+1, "syntax error; items were extracted from what the parser recovered")
 		}
 	}
-	e := newFileExtractor(g, p, src, out, filepath.Dir(j.abs), c.Name)
+	e := newFileExtractor(g, p, src, out, filepath.Dir(j.abs))
 	e.exp = exp
 	e.cfg = c.cfg
 	e.noDerives = opts.plain
@@ -736,8 +764,8 @@ func parseFile(ctx context.Context, g *grammar, p *ts.Parser, root, realRoot str
 
 // newFileExtractor prepares the walk of one file's tree; absDir is the
 // directory of the real file.
-func newFileExtractor(g *grammar, p *ts.Parser, src []byte, out *fileOut, absDir, crate string) *fileExtractor {
-	return &fileExtractor{g: g, parser: p, src: src, str: textOf(src), rel: out.rel, absDir: absDir, crate: crate, out: out, tr: &treeReader{}}
+func newFileExtractor(g *grammar, p *ts.Parser, src []byte, out *fileOut, absDir string) *fileExtractor {
+	return &fileExtractor{g: g, parser: p, src: src, str: textOf(src), rel: out.rel, absDir: absDir, out: out, tr: &treeReader{}}
 }
 
 // firstError returns the first syntax error that can affect the API: errors

@@ -54,7 +54,9 @@ func (r *resolver) inheritDocs(all []*rawItem, disp func(string) string) {
 		}
 		for _, ch := range it.children {
 			if undocumented(ch) {
-				ch.sym.InheritedDoc, ch.sym.InheritedFrom = lookup(ch.sym.Name, traitItemKind(ch.sym.SymbolType))
+				if doc, from := lookup(ch.sym.Name, traitItemKind(ch.sym.SymbolType)); doc != "" || from != "" {
+					r.inherited[ch] = [2]string{doc, from}
+				}
 			}
 		}
 	}

@@ -135,9 +135,9 @@ var kindCodes = map[string]kindCode{
 // decides whether it is public and what its path and id are.
 type rawItem struct {
 	// sym is allocated apart from the item: the symbols a crate keeps are
-	// copied out of it once (Extract), and the items, with the symbols of
+	// made of it once (symbolValues), and the items, with the symbols of
 	// those it drops, are garbage from then on.
-	sym      *docpack.Symbol
+	sym      *itemSym
 	mod      string   // module path the item is declared in ("" = crate root, "a::b")
 	parent   *rawItem // enclosing impl, trait, struct, enum, union or variant
 	children []*rawItem
@@ -154,6 +154,35 @@ type rawItem struct {
 	cond   []cfgexpr.Expr
 	hidden bool
 	export bool // #[macro_export]
+}
+
+// itemSym is the part of an item's docpack.Symbol that parsing and
+// resolving write and read, under the same names; the rest (id, path,
+// parent, availability, public paths, inherited doc) is decided once the
+// crate is resolved and goes straight into the symbol symbolValues makes.
+// It is 256 bytes where a docpack.Symbol is 416: every item parsed has one
+// (winapi with every feature: ~139,000, 22 MB less of the heap the files
+// are parsed and resolved on).
+type itemSym struct {
+	Name         string
+	SymbolType   docpack.Kind
+	Visibility   string
+	Signature    string
+	Parameters   []docpack.Parameter
+	ReturnType   string
+	Generics     string
+	File         string
+	Line         int
+	EndLine      int
+	DocComments  string
+	Attributes   []string
+	Dependencies []string
+	// SourceHash is set where it is not the hash of Source (a derive's
+	// methods, the crate root); resolveCrate makes the others.
+	SourceHash    string
+	Source        string
+	HasDefault    bool
+	PrivateFields bool
 }
 
 // implInfo is what an impl item has that others do not.
@@ -266,7 +295,6 @@ type fileExtractor struct {
 	byteBase int
 	rel      string
 	absDir   string // directory of the real file
-	crate    string
 	// fromMacro are the #[doctown::from_macro(name)] attributes of the
 	// enclosing macro calls, outermost first, made once per call rather than
 	// once per item (winapi: 145,198 items, nearly all from STRUCT! and kin).
@@ -441,9 +469,8 @@ func (e *fileExtractor) newItem(n *node, kind docpack.Kind, name string, p *pend
 	src := e.str[start:end]
 	it := &rawItem{mod: mod, parent: parent, hidden: p.hidden, export: p.export, cond: condOf(e.wrapAttrs, p.attrs)}
 	line := e.lineOf(n)
-	it.sym = &docpack.Symbol{
+	it.sym = &itemSym{
 		Name:        name,
-		Crate:       e.crate,
 		SymbolType:  kind,
 		Visibility:  visibilityOf(e.str[n.StartByte():min(n.StartByte()+40, end)]),
 		File:        e.rel,

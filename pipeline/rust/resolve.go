@@ -85,6 +85,9 @@ type resolver struct {
 	shownIn []string
 	expVia  map[*rawItem][]string // attributes of the re-export that gave the public path
 	paths   map[*rawItem][]string // every public path of items exported at several, in the order found
+	// inherited are the docs that trait-impl items without doc comments of
+	// their own inherit (inheritDocs): the doc, and the trait item's path.
+	inherited map[*rawItem][2]string
 	// noInline are the public paths #[doc(no_inline)] re-exports give: rustdoc
 	// lists them as re-exports, so they are never an item's display path
 	// (rand::prelude::StdRng; the item is shown at rand::rngs::StdRng).
@@ -508,14 +511,15 @@ type placed struct {
 // resolveCrate turns the parsed files of one crate into its symbols.
 // Its other result are the crate's re-exports of other crates' items, placed
 // (foreign.go).
-func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) ([]*docpack.Symbol, []foreignExport) {
+func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) (*resolved, []foreignExport) {
 	// The crate's trees are freed: what the C heap kept of them is given
 	// back before the resolver's tables are made (winapi: RSS -28 MB).
 	releaseCHeap()
 	r := &resolver{crate: c, opts: opts, mods: map[string]*modNode{}, memo: map[lookupKey][]*rawItem{},
-		byName: map[string][]*rawItem{}, expVia: map[*rawItem][]string{}, paths: map[*rawItem][]string{}, visited: map[string]string{}}
+		byName: map[string][]*rawItem{}, expVia: map[*rawItem][]string{}, paths: map[*rawItem][]string{}, visited: map[string]string{},
+		inherited: map[*rawItem][2]string{}}
 	r.root = &rawItem{module: &modInfo{}}
-	r.root.sym = &docpack.Symbol{Name: c.Name, Crate: c.Name, SymbolType: docpack.KindModule, Visibility: "pub",
+	r.root.sym = &itemSym{Name: c.Name, SymbolType: docpack.KindModule, Visibility: "pub",
 		Signature: "mod " + c.Name, Parameters: []docpack.Parameter{}, Attributes: []string{}, Dependencies: []string{}}
 	r.mod("").item = r.root
 	for _, o := range outs {
@@ -752,9 +756,10 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) ([]*docpack.Sy
 		}
 		return placing[it.order].id
 	}
-	// Each kept item's symbol is finished where it is (the items' symbols
-	// are read by the chains of others: their attributes change only once
-	// every chain is made, below).
+	// Each kept item's symbol is finished in two steps: what resolving
+	// decides goes to its keptSym, and its item's own part changes where it
+	// is (the items' parts are read by the chains of others: their
+	// attributes change only once every chain is made, below).
 	// An item without cfgs (or a doc(cfg)) of its own has its parent's
 	// chains, so its parent's availability: each is made once (winapi: the
 	// fields, variants and methods, most of its symbols, take their type's).
@@ -820,24 +825,28 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) ([]*docpack.Sy
 			}
 		}
 	}
+	res := &resolved{kept: make([]keptSym, len(kept)), avail: avail}
 	inParallel(len(kept), workers, func(i int) {
 		p := kept[i]
 		s := p.it.sym
-		s.ID = p.id
-		s.Cfg, s.DocCfg = avail[ownerOf[i]][0], avail[ownerOf[i]][1]
-		s.Path = p.path
-		if ps := r.paths[p.it]; len(ps) > 1 && p.it.parent == nil && s.SymbolType != docpack.KindImpl {
-			s.PublicPaths = ps
+		k := &res.kept[i]
+		k.sym, k.id, k.path, k.owner = s, p.id, p.path, int32(ownerOf[i])
+		ps := r.paths[p.it]
+		if len(ps) <= 1 || p.it.parent != nil || s.SymbolType == docpack.KindImpl {
+			ps = nil
+		}
+		if inh, ok := r.inherited[p.it]; ok || ps != nil {
+			k.more = &symMore{publicPaths: ps, inheritedDoc: inh[0], inheritedFrom: inh[1]}
 		}
 		if p.parent != nil {
-			s.Parent = idOf(p.parent)
+			k.parent = idOf(p.parent)
 		}
 		// An item shown at another of its paths than the first found hangs
 		// under that path's module (rand::rngs for rand::rngs::StdRng, first
 		// found through rand::prelude), as one with no parent does.
 		moved := p.it.parent == nil && s.SymbolType != docpack.KindImpl && p.public && p.path != r.exp[p.it.order]
-		if (s.Parent == "" || moved) && p.it != r.root {
-			s.Parent = shownParent(p.path, modIDs, rootID)
+		if (k.parent == "" || moved) && p.it != r.root {
+			k.parent = shownParent(p.path, modIDs, rootID)
 		}
 		if s.SymbolType == docpack.KindImpl {
 			s.Visibility = "private"
@@ -853,7 +862,6 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) ([]*docpack.Sy
 		}
 	})
 	fe := r.foreignExports(disp, modIDs) // reads the chains too
-	syms := make([]*docpack.Symbol, len(kept))
 	inParallel(len(kept), workers, func(i int) {
 		p := kept[i]
 		s := p.it.sym
@@ -871,10 +879,34 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) ([]*docpack.Sy
 		if s.SourceHash == "" {
 			s.SourceHash = sha256Hex(s.Source)
 		}
-		syms[i] = s
 	})
 	_ = ci
-	return syms, fe
+	return res, fe
+}
+
+// resolved is what resolveCrate keeps of a crate: its symbols in their
+// order, each its item's parsed part and what resolving decided, from which
+// symbolValues makes them (after the resolver's tables are garbage).
+type resolved struct {
+	kept []keptSym
+	// avail are the owners' availability (Cfg, DocCfg); keptSym.owner
+	// indexes it.
+	avail [][2]string
+}
+
+// keptSym is one kept symbol of a resolved crate.
+type keptSym struct {
+	sym              *itemSym
+	id, path, parent string
+	more             *symMore // nil for most
+	owner            int32
+}
+
+// symMore is what few kept symbols have: the public paths of an item
+// exported at several, and a trait-impl item's inherited doc.
+type symMore struct {
+	publicPaths                 []string
+	inheritedDoc, inheritedFrom string
 }
 
 // numberItems lists the items of tops and of their subtrees, each item
