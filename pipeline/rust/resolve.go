@@ -25,6 +25,9 @@ type modNode struct {
 	// aliases are the indexes in uses of the non-glob uses by the name they
 	// import as, in uses' order, made as named is.
 	aliases map[string][]int32
+	// modules are the module items of items, in their order, made as named
+	// is: what the walk through the public modules follows (visit).
+	modules []*rawItem
 }
 
 // index makes m's name indexes.
@@ -36,9 +39,13 @@ func (m *modNode) index() {
 		}
 	}
 	m.named = make(map[string][]*rawItem, len(m.items))
+	m.modules = nil
 	for _, it := range m.items {
 		if it.sym.SymbolType != docpack.KindImpl {
 			m.named[it.sym.Name] = append(m.named[it.sym.Name], it)
+		}
+		if it.sym.SymbolType == docpack.KindModule {
+			m.modules = append(m.modules, it)
 		}
 	}
 }
@@ -102,6 +109,12 @@ type resolver struct {
 	// serde::ser::Serialize), and the shorter of them is its display path.
 	inline  map[string]bool
 	visited map[string]string // module path → public path
+	// declaredLater: visit exports a module's submodules only, and
+	// computeExports its other items afterwards, on the workers (while
+	// the public modules are walked, before any re-export).
+	declaredLater bool
+	// macros are the #[macro_export] macros, in all's order.
+	macros []*rawItem
 	// docCfgOn: the crate turns on rustdoc's doc_cfg in docs.rs's build, so
 	// docs.rs badges items (shownChain).
 	docCfgOn bool
@@ -337,9 +350,15 @@ func (r *resolver) visit(mp, prefix string) {
 	if m == nil {
 		return
 	}
-	for _, it := range m.items {
-		k := it.sym.SymbolType
-		if it.sym.Visibility != "pub" || !r.hiddenOK(it) || k == docpack.KindImpl || k == docpack.KindMacro {
+	items := m.items
+	if r.declaredLater {
+		if m.named == nil {
+			m.index()
+		}
+		items = m.modules
+	}
+	for _, it := range items {
+		if !r.declaredHere(it) {
 			continue
 		}
 		if _, ok := r.exported(it); !ok {
@@ -349,14 +368,49 @@ func (r *resolver) visit(mp, prefix string) {
 	}
 }
 
+// declaredHere reports whether item it of a module visit reaches is
+// exported there.
+func (r *resolver) declaredHere(it *rawItem) bool {
+	k := it.sym.SymbolType
+	return it.sym.Visibility == "pub" && r.hiddenOK(it) && k != docpack.KindImpl && k != docpack.KindMacro
+}
+
+// exportDeclared exports the items but modules of the modules visited so
+// far, where they are declared. Each is in one module, visited once, and
+// none has a public path yet (the walk through the public modules gives
+// nothing else one): what visit would have done item by item, on up to
+// workers goroutines.
+func (r *resolver) exportDeclared(workers int) {
+	visited := r.order
+	inRunsOf(len(visited), workers, costlyRun, func(lo, hi int) {
+		for _, mp := range visited[lo:hi] {
+			m := r.mods[mp]
+			if m == nil {
+				continue
+			}
+			prefix := r.visited[mp]
+			for _, it := range m.items {
+				if it.sym.SymbolType != docpack.KindModule && r.declaredHere(it) {
+					r.declared[it.order] = true
+					r.exp[it.order] = prefix + "::" + it.sym.Name
+					r.shownIn[it.order] = mp
+				}
+			}
+		}
+	})
+}
+
 // computeExports marks what rustdoc would show: pub items through pub modules
 // first (their own paths win), then pub use re-exports, which can open up
 // items and modules that are otherwise private.
-func (r *resolver) computeExports(all []*rawItem) {
+func (r *resolver) computeExports() {
 	r.exp[r.root.order] = r.crate.Name
+	r.declaredLater = true
 	r.visit("", r.crate.Name)
-	for _, it := range all {
-		if it.sym.SymbolType == docpack.KindMacro && it.export && r.hiddenOK(it) {
+	r.declaredLater = false
+	r.exportDeclared(r.opts.Workers)
+	for _, it := range r.macros {
+		if r.hiddenOK(it) {
 			r.export(it, r.crate.Name+"::"+it.sym.Name, "", nil)
 		}
 	}
@@ -434,10 +488,10 @@ func (r *resolver) reachable(it *rawItem) bool {
 	}
 	if r.reach == nil {
 		h := &resolver{crate: r.crate, opts: r.opts, root: r.root, mods: r.mods, memo: r.memo, byName: r.byName,
-			expVia: map[*rawItem][]string{}, paths: map[*rawItem][]string{}, visited: map[string]string{}}
+			expVia: map[*rawItem][]string{}, paths: map[*rawItem][]string{}, visited: map[string]string{}, macros: r.macros}
 		h.newExports(len(r.all))
 		h.opts.IncludeHidden = true
-		h.computeExports(r.all)
+		h.computeExports()
 		r.reach = h.exp
 	}
 	return r.reach[it.order] != ""
@@ -598,11 +652,13 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) (*resolved, []
 			r.mod(u.mod).uses = append(r.mod(u.mod).uses, u)
 		}
 	}
-	all, isType, heads := numberItems(tops, opts.Workers)
-	for i, t := range isType {
-		if t {
-			it := all[i]
+	all, mark, heads := numberItems(tops, opts.Workers)
+	for i, k := range mark {
+		switch it := all[i]; k {
+		case markType:
 			r.byName[it.sym.Name] = append(r.byName[it.sym.Name], it)
+		case markMacro:
+			r.macros = append(r.macros, it)
 		}
 	}
 	r.all = all
@@ -617,7 +673,7 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) (*resolved, []
 	})
 	r.root.order = len(all)
 	r.newExports(len(all))
-	r.computeExports(all)
+	r.computeExports()
 
 	// Each item's placement, by its position in all.
 	placing := make([]placed, len(all))
@@ -913,11 +969,11 @@ type symMore struct {
 // before its subtree, and numbers them by their place in the list (order),
 // on up to workers goroutines: the subtrees' sizes first, then each
 // subtree where its size puts it. A module's inner docs (//! in its file)
-// join its outer ones. isType marks the module-level types, by order;
-// heads are where each of tops is in all.
+// join its outer ones. mark marks the module-level types and the
+// #[macro_export] macros, by order; heads are where each of tops is in all.
 // Walked on the one goroutine, winapi's 145,000 items were ~25 ms that the
 // other workers waited on.
-func numberItems(tops []*rawItem, workers int) (all []*rawItem, isType []bool, heads []int) {
+func numberItems(tops []*rawItem, workers int) (all []*rawItem, mark []itemMark, heads []int) {
 	var size func(it *rawItem) int
 	size = func(it *rawItem) int {
 		n := 1
@@ -935,7 +991,7 @@ func numberItems(tops []*rawItem, workers int) (all []*rawItem, isType []bool, h
 	for k := range tops {
 		start[k+1] += start[k]
 	}
-	all, isType = make([]*rawItem, start[len(tops)]), make([]bool, start[len(tops)])
+	all, mark = make([]*rawItem, start[len(tops)]), make([]itemMark, start[len(tops)])
 	var walk func(it *rawItem, i int) int
 	walk = func(it *rawItem, i int) int {
 		it.order = i
@@ -947,7 +1003,12 @@ func numberItems(tops []*rawItem, workers int) (all []*rawItem, isType []bool, h
 			}
 			it.sym.DocComments = unindentDoc(docs)
 		}
-		isType[i] = typeKinds[it.sym.SymbolType] && it.parent == nil
+		switch {
+		case typeKinds[it.sym.SymbolType] && it.parent == nil:
+			mark[i] = markType
+		case it.sym.SymbolType == docpack.KindMacro && it.export:
+			mark[i] = markMacro
+		}
 		i++
 		for _, ch := range it.children {
 			i = walk(ch, i)
@@ -959,8 +1020,17 @@ func numberItems(tops []*rawItem, workers int) (all []*rawItem, isType []bool, h
 			walk(tops[k], start[k])
 		}
 	})
-	return all, isType, start[:len(tops)]
+	return all, mark, start[:len(tops)]
 }
+
+// itemMark is what numberItems marks an item as.
+type itemMark uint8
+
+const (
+	markNone  itemMark = iota
+	markType           // a module-level type (byName)
+	markMacro          // a #[macro_export] macro
+)
 
 // dropLookups lets go of what only the lookups of names and the placing of
 // items read, once the items are placed, the display paths made and the
