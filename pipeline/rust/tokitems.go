@@ -904,8 +904,9 @@ func (b *synBuilder) variantList(g tv) (int32, bool) {
 }
 
 // exprOK accepts the expressions the reader is sure tree-sitter reads as
-// one: operands (literals, paths, struct literals of a path, parenthesized
-// groups), negated or not, joined by arithmetic and bit operators.
+// one: operands (literals, paths, struct literals of a path, calls, macro
+// calls, parenthesized groups), negated or not, cast with `as` or not,
+// joined by arithmetic and bit operators.
 func exprOK(vs []tv) bool {
 	i := 0
 	for {
@@ -938,7 +939,20 @@ func exprOK(vs []tv) bool {
 					return false
 				}
 				i++
+			case isP(vs, i, "!") && isG(vs, i+1, '('):
+				// A macro call (winapi's `MAKEFOURCC!(b'U', b'Y', b'V', b'Y')`).
+				i += 2
 			}
+		}
+		// Casts: winapi's `- 1i32 as u32`.
+		for isW(vs, i, "as") {
+			t := &typeParser{vs: vs, i: i + 1}
+			// `x as u32 << 2`: a `<<` after the type might open its
+			// arguments, to tree-sitter.
+			if !t.ty() || t.pend != 0 || isP(vs, t.i, "<<") {
+				return false
+			}
+			i = t.i
 		}
 		if i == len(vs) {
 			return true
@@ -1051,11 +1065,14 @@ func (b *synBuilder) params(g tv) (int32, bool) {
 			len(p) == 3 && isP(p, 0, "&") && (isW(p, 1, "mut") || p[1].t.Kind == macros.Lifetime) && isW(p, 2, "self"),
 			len(p) == 4 && isP(p, 0, "&") && p[1].t.Kind == macros.Lifetime && isW(p, 2, "mut") && isW(p, 3, "self"):
 			b.push(b.span(b.k.selfParam, vs, i, k))
-		case i+2 < len(vs) && (isName(p, 0) || isW(p, 0, "self") || isW(p, 0, "_")) && isP(p, 1, ":"):
+		case i+2 < len(vs) && (isName(p, 0) || isW(p, 0, "self") || isW(p, 0, "_")) && isP(p, 1, ":"),
+			i+3 < len(vs) && isW(p, 0, "mut") && (isName(p, 1) || isW(p, 1, "self")) && isP(p, 2, ":"):
 			// The type ends the parameter: its generic arguments may hold
-			// commas (`this: &Read<'a, R>`).
-			pat := b.span(b.k.ident, vs, i, i+1)
-			ty, end, ok := b.ty(vs, i+2)
+			// commas (`this: &Read<'a, R>`). Of `mut x: T` (tokio's `mut
+			// self: Pin<&mut Self>`), the pattern is the name after `mut`.
+			at := i + btoi(isW(p, 0, "mut"))
+			pat := b.span(b.k.ident, vs, at, at+1)
+			ty, end, ok := b.ty(vs, at+2)
 			if !ok || end < len(vs) && !isP(vs, end, ",") {
 				return 0, false
 			}
@@ -1411,6 +1428,24 @@ func (t *typeParser) ty() bool {
 		return t.bounds()
 	case t.w("fn"), t.w("unsafe"), t.w("extern"):
 		return t.fnPointer()
+	case t.p("<"):
+		// A qualified path: `<T as Trait>::Assoc` (tokio's
+		// `<str as sealed::ToSocketAddrsPriv>::Iter`).
+		t.i++
+		if !t.ty() {
+			return false
+		}
+		if t.w("as") {
+			t.i++
+			if !t.path(true) {
+				return false
+			}
+		}
+		if !t.closeAngle() || t.pend != 0 || !t.p("::") {
+			return false
+		}
+		t.i++
+		return t.path(true)
 	}
 	// A macro call (pin_project!'s `__pin_project_make_unpin_bound!(…)`,
 	// syn's `Token![…]`): the walk reads a type's text only.
