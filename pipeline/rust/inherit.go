@@ -23,12 +23,14 @@ func traitItemKind(k docpack.Kind) docpack.Kind {
 // the crate's own trait when the impl names one (resolved as placeImpl
 // resolves it), else from the standard library's table (stddocs) when the
 // trait's path leads to std, core or alloc through the module's imports or
-// the prelude. disp turns a path into its display path.
-func (r *resolver) inheritDocs(all []*rawItem, disp func(string) string) {
+// the prelude. impls are the crate's impls of traits, in all's order (the
+// traits are resolved one after the other, as the lookup memo needs); disp
+// turns a path into its display path.
+func (r *resolver) inheritDocs(impls []*rawItem, disp func(string) string) {
 	std := stddocs.Load()
 	noStd := slices.Contains(r.root.sym.Attributes, "#![no_std]")
-	for _, it := range all {
-		if it.sym.SymbolType != docpack.KindImpl || it.implOf().trait == "" || !slices.ContainsFunc(it.children, undocumented) {
+	for _, it := range impls {
+		if !slices.ContainsFunc(it.children, undocumented) {
 			continue
 		}
 		var lookup func(name string, kind docpack.Kind) (doc, from string)

@@ -653,12 +653,15 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) (*resolved, []
 		}
 	}
 	all, mark, heads := numberItems(tops, opts.Workers)
+	var traitImpls []*rawItem
 	for i, k := range mark {
 		switch it := all[i]; k {
 		case markType:
 			r.byName[it.sym.Name] = append(r.byName[it.sym.Name], it)
 		case markMacro:
 			r.macros = append(r.macros, it)
+		case markTraitImpl:
+			traitImpls = append(traitImpls, it)
 		}
 	}
 	r.all = all
@@ -787,7 +790,7 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) (*resolved, []
 		}
 	}
 	disp := r.displayPaths()
-	r.inheritDocs(all, disp)
+	r.inheritDocs(traitImpls, disp)
 	r.dropLookups()
 	workers := opts.Workers
 	inParallel(len(kept), workers, func(i int) {
@@ -969,8 +972,9 @@ type symMore struct {
 // before its subtree, and numbers them by their place in the list (order),
 // on up to workers goroutines: the subtrees' sizes first, then each
 // subtree where its size puts it. A module's inner docs (//! in its file)
-// join its outer ones. mark marks the module-level types and the
-// #[macro_export] macros, by order; heads are where each of tops is in all.
+// join its outer ones. mark marks the module-level types, the
+// #[macro_export] macros and the impls of traits, by order; heads are
+// where each of tops is in all.
 // Walked on the one goroutine, winapi's 145,000 items were ~25 ms that the
 // other workers waited on.
 func numberItems(tops []*rawItem, workers int) (all []*rawItem, mark []itemMark, heads []int) {
@@ -1008,6 +1012,8 @@ func numberItems(tops []*rawItem, workers int) (all []*rawItem, mark []itemMark,
 			mark[i] = markType
 		case it.sym.SymbolType == docpack.KindMacro && it.export:
 			mark[i] = markMacro
+		case it.sym.SymbolType == docpack.KindImpl && it.implOf().trait != "":
+			mark[i] = markTraitImpl
 		}
 		i++
 		for _, ch := range it.children {
@@ -1027,9 +1033,10 @@ func numberItems(tops []*rawItem, workers int) (all []*rawItem, mark []itemMark,
 type itemMark uint8
 
 const (
-	markNone  itemMark = iota
-	markType           // a module-level type (byName)
-	markMacro          // a #[macro_export] macro
+	markNone      itemMark = iota
+	markType               // a module-level type (byName)
+	markMacro              // a #[macro_export] macro
+	markTraitImpl          // an impl of a trait (inheritDocs)
 )
 
 // dropLookups lets go of what only the lookups of names and the placing of
