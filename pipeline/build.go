@@ -8,11 +8,11 @@ import (
 	"runtime/debug"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 	"unsafe"
 
 	"github.com/doctown/doctown/docpack"
+	"github.com/doctown/doctown/internal/gctune"
 	"github.com/doctown/doctown/pipeline/rust"
 )
 
@@ -177,7 +177,7 @@ func (b *build) pack(ctx context.Context) error {
 		// (winapi with every feature: 321–346 MB against 361–403 MB), and
 		// debug.FreeOSMemory here cost 0.07–0.16 s wall and ~0.2 s CPU with
 		// the page faults of the heap growing again.
-		defer relaxGC()()
+		defer packageGC.Hold()()
 		m := b.buildManifest()
 		out := b.opts.Output
 		if out == "" {
@@ -216,34 +216,13 @@ func (b *build) pack(ctx context.Context) error {
 // 34 -> 25; peak RSS 54 -> 55, 69 -> 68, 56 -> 56 MB.
 const packageGCPercent = 400
 
-// gcRelaxed counts the builds in their package stage: builds run side by
-// side in one process (the relay's workers) share its collector setting,
-// which the first to start raises and the last to finish puts back.
-var gcRelaxed struct {
-	sync.Mutex
-	n   int
-	old int
-}
-
-// relaxGC raises GOGC to packageGCPercent, unless it is higher already or
-// the collector is off, and returns what puts it back.
-func relaxGC() (restore func()) {
-	gcRelaxed.Lock()
-	defer gcRelaxed.Unlock()
-	if gcRelaxed.n == 0 {
-		gcRelaxed.old = debug.SetGCPercent(packageGCPercent)
-		if gcRelaxed.old < 0 || gcRelaxed.old >= packageGCPercent {
-			debug.SetGCPercent(gcRelaxed.old)
-		}
-	}
-	gcRelaxed.n++
-	return func() {
-		gcRelaxed.Lock()
-		defer gcRelaxed.Unlock()
-		if gcRelaxed.n--; gcRelaxed.n == 0 {
-			debug.SetGCPercent(gcRelaxed.old)
-		}
-	}
+// packageGC holds GOGC at packageGCPercent during package stages, unless it
+// is higher already or the collector is off; builds side by side in one
+// process share it.
+var packageGC = gctune.Setting{
+	Set:  func(v int64) int64 { return int64(debug.SetGCPercent(int(v))) },
+	To:   packageGCPercent,
+	Keep: func(found int64) bool { return found < 0 || found >= packageGCPercent },
 }
 
 func (b *build) upload(ctx context.Context) error {

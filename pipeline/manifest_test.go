@@ -40,7 +40,7 @@ func TestKindCounts(t *testing.T) {
 	}
 }
 
-// relaxGC raises GOGC while any build packs and puts back what was set once
+// packageGC raises GOGC while any build packs and puts back what was set once
 // the last is done, whatever order they finish in; it never turns a
 // collector that is off on, nor lowers a higher setting.
 func TestRelaxGC(t *testing.T) {
@@ -50,8 +50,8 @@ func TestRelaxGC(t *testing.T) {
 		return v
 	}
 	defer debug.SetGCPercent(debug.SetGCPercent(100))
-	first := relaxGC()
-	second := relaxGC()
+	first := packageGC.Hold()
+	second := packageGC.Hold()
 	if got := gogc(); got != packageGCPercent {
 		t.Fatalf("GOGC %d while two builds pack, want %d", got, packageGCPercent)
 	}
@@ -65,7 +65,7 @@ func TestRelaxGC(t *testing.T) {
 	}
 	for _, v := range []int{-1, 1000} {
 		debug.SetGCPercent(v)
-		restore := relaxGC()
+		restore := packageGC.Hold()
 		if got := gogc(); got != v {
 			t.Errorf("GOGC %d while packing, was %d: want it left", got, v)
 		}
