@@ -226,7 +226,11 @@ func (b *synBuilder) setKids(i int32, mark int) {
 	b.z.ints = b.z.ints[:mark]
 }
 
+// field sets node i's field id to kid; a part that is absent (kid -1) sets none.
 func (b *synBuilder) field(i int32, id uint16, kid int32) {
+	if kid < 0 {
+		return
+	}
 	sn := &b.st.nodes[i]
 	sn.fld[sn.nfld] = synField{id, kid}
 	sn.nfld++
@@ -548,9 +552,7 @@ func (b *synBuilder) modItem(vs []tv, i, j int) (int32, int, bool) {
 	j++
 	n := b.span(b.k.modItem, vs, i, j)
 	b.field(n, b.g.fName, name)
-	if body >= 0 {
-		b.field(n, b.g.fBody, body)
-	}
+	b.field(n, b.g.fBody, body)
 	return n, j, true
 }
 
@@ -757,12 +759,8 @@ func (b *synBuilder) adt(vs []tv, i, j int) (int32, int, bool) {
 	}
 	n := b.span(kind, vs, i, j)
 	b.field(n, b.g.fName, name)
-	if tp >= 0 {
-		b.field(n, b.g.fTypeParams, tp)
-	}
-	if body >= 0 {
-		b.field(n, b.g.fBody, body)
-	}
+	b.field(n, b.g.fTypeParams, tp)
+	b.field(n, b.g.fBody, body)
 	return n, j, true
 }
 
@@ -892,12 +890,8 @@ func (b *synBuilder) variantList(g tv) (int32, bool) {
 		}
 		v := b.span(b.k.variant, vs, start, i)
 		b.field(v, b.g.fName, name)
-		if body >= 0 {
-			b.field(v, b.g.fBody, body)
-		}
-		if value >= 0 {
-			b.field(v, b.g.fValue, value)
-		}
+		b.field(v, b.g.fBody, body)
+		b.field(v, b.g.fValue, value)
 		b.push(v)
 		return i, true
 	})
@@ -1038,15 +1032,9 @@ func (b *synBuilder) function(vs []tv, i, j int) (int32, int, bool) {
 	n := b.span(kind, vs, i, j)
 	b.field(n, b.g.fName, name)
 	b.field(n, b.g.fParams, params)
-	if tp >= 0 {
-		b.field(n, b.g.fTypeParams, tp)
-	}
-	if ret >= 0 {
-		b.field(n, b.g.fReturn, ret)
-	}
-	if body >= 0 {
-		b.field(n, b.g.fBody, body)
-	}
+	b.field(n, b.g.fTypeParams, tp)
+	b.field(n, b.g.fReturn, ret)
+	b.field(n, b.g.fBody, body)
 	return n, j, true
 }
 
@@ -1132,15 +1120,9 @@ func (b *synBuilder) impl(vs []tv, i, j int) (int32, int, bool) {
 	j++
 	n := b.span(b.k.implItem, vs, i, j)
 	b.field(n, b.g.fType, ty)
-	if trait >= 0 {
-		b.field(n, b.g.fTrait, trait)
-	}
-	if tp >= 0 {
-		b.field(n, b.g.fTypeParams, tp)
-	}
-	if body >= 0 {
-		b.field(n, b.g.fBody, body)
-	}
+	b.field(n, b.g.fTrait, trait)
+	b.field(n, b.g.fTypeParams, tp)
+	b.field(n, b.g.fBody, body)
 	return n, j, true
 }
 
@@ -1191,12 +1173,8 @@ func (b *synBuilder) trait(vs []tv, i, j int) (int32, int, bool) {
 	n := b.span(b.k.traitItem, vs, i, j)
 	b.field(n, b.g.fName, name)
 	b.field(n, b.g.fBody, body)
-	if tp >= 0 {
-		b.field(n, b.g.fTypeParams, tp)
-	}
-	if bounds >= 0 {
-		b.field(n, b.g.fBounds, bounds)
-	}
+	b.field(n, b.g.fTypeParams, tp)
+	b.field(n, b.g.fBounds, bounds)
 	return n, j, true
 }
 
@@ -1236,9 +1214,7 @@ func (b *synBuilder) constItem(vs []tv, i, j int) (int32, int, bool) {
 	n := b.span(kind, vs, i, j)
 	b.field(n, b.g.fName, name)
 	b.field(n, b.g.fType, ty)
-	if value >= 0 {
-		b.field(n, b.g.fValue, value)
-	}
+	b.field(n, b.g.fValue, value)
 	return n, j, true
 }
 
@@ -1315,15 +1291,9 @@ func (b *synBuilder) typeItem(vs []tv, i, j int, hasVis bool) (int32, int, bool)
 	j++
 	n := b.span(kind, vs, i, j)
 	b.field(n, b.g.fName, name)
-	if ty >= 0 {
-		b.field(n, b.g.fType, ty)
-	}
-	if tp >= 0 {
-		b.field(n, b.g.fTypeParams, tp)
-	}
-	if bounds >= 0 {
-		b.field(n, b.g.fBounds, bounds)
-	}
+	b.field(n, b.g.fType, ty)
+	b.field(n, b.g.fTypeParams, tp)
+	b.field(n, b.g.fBounds, bounds)
 	return n, j, true
 }
 
