@@ -3,7 +3,6 @@ package docpack
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"regexp"
 	"strconv"
 )
 
@@ -28,9 +27,20 @@ func NewID(crate, path string, kind Kind, occurrence int) string {
 	return string(id[:])
 }
 
-// idPattern is what a symbol id may look like: it becomes a file name.
-var idPattern = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
-
-// ValidID reports whether id can be a symbol id: 1 to 128 characters from
-// [A-Za-z0-9_.-], not starting with "." or "-".
-func ValidID(id string) bool { return idPattern.MatchString(id) }
+// ValidID reports whether id can be a symbol id (it becomes a file name): 1
+// to 128 characters from [A-Za-z0-9_.-], not starting with "." or "-" — the
+// schemas' pattern ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$, matched by a loop
+// since the validator checks every symbol's and doc's id.
+func ValidID(id string) bool {
+	if id == "" || len(id) > 128 || id[0] == '.' || id[0] == '-' {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		switch c := id[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '_', c == '.', c == '-':
+		default:
+			return false
+		}
+	}
+	return true
+}

@@ -78,7 +78,7 @@ func Read(r io.ReaderAt, size int64, opts ...Option) (*Pack, error) {
 		return nil, fmt.Errorf("%w: the archive has no %s", ErrBadSymbols, SymbolsName)
 	}
 	var err error
-	if p.Symbols, err = a.readSymbols(a.symbols, p.Manifest.SymbolCount); err != nil {
+	if p.Symbols, err = a.readSymbols(a.symbols, p.Manifest.SymbolCount, false); err != nil {
 		return nil, err
 	}
 	if err := p.index(); err != nil {

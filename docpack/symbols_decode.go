@@ -40,6 +40,9 @@ type symScanner struct {
 	s     string
 	i     int
 	depth int
+	// strict gives up on whatever the docpack schema would not accept as it
+	// is (see strictSymbol), besides what encoding/json would decode otherwise.
+	strict bool
 }
 
 // fastDecodeSymbols decodes b without copying strings out of it: the result's
@@ -112,7 +115,7 @@ func (d *symScanner) lit(l string) bool {
 
 var symbolKeys = []string{"id", "name", "path", "crate", "symbol_type", "visibility", "signature",
 	"parameters", "return_type", "generics", "file", "line", "end_line", "doc_comments",
-	"attributes", "parent", "dependencies", "source_hash", "has_default", "private_fields", "public_paths", "cfg", "param_type", "inlined_from"}
+	"attributes", "parent", "dependencies", "source_hash", "has_default", "private_fields", "public_paths", "cfg", "param_type", "inlined_from", "doc_cfg"}
 
 // object walks an object's members, calling member for each key with the
 // scanner positioned at the value.
@@ -156,8 +159,11 @@ func (d *symScanner) object(member func(key string) error) error {
 }
 
 // unknown skips the value of a key no field claims, unless encoding/json's
-// case-insensitive matching would claim it.
+// case-insensitive matching would claim it. A strict scan gives up on it.
 func (d *symScanner) unknown(key string) error {
+	if d.strict {
+		return errGiveUp
+	}
 	for _, k := range symbolKeys {
 		if strings.EqualFold(k, key) {
 			return errGiveUp
@@ -167,7 +173,15 @@ func (d *symScanner) unknown(key string) error {
 }
 
 func (d *symScanner) symbol(s *Symbol) error {
-	return d.object(func(key string) error {
+	var seen uint32
+	err := d.object(func(key string) error {
+		if d.strict {
+			bit := symbolKeyBit(key)
+			if bit == 0 || seen&bit != 0 {
+				return errGiveUp // unknown, or a duplicate whose last value would win
+			}
+			seen |= bit
+		}
 		switch key {
 		case "id":
 			return d.strField(&s.ID)
@@ -220,6 +234,10 @@ func (d *symScanner) symbol(s *Symbol) error {
 		}
 		return d.unknown(key)
 	})
+	if err == nil && d.strict && !schemaValidSymbol(s, seen) {
+		return errGiveUp
+	}
+	return err
 }
 
 // inlinedFromKeys are InlinedFrom's members, which encoding/json matches
@@ -229,13 +247,29 @@ var inlinedFromKeys = []string{"crate", "version", "path"}
 func (d *symScanner) inlinedField(dst **InlinedFrom) error {
 	if d.lit("null") {
 		*dst = nil
-		return nil
+		return d.notStrict()
 	}
 	if *dst == nil {
 		*dst = &InlinedFrom{}
 	}
 	f := *dst
-	return d.object(func(key string) error {
+	var seen uint8
+	err := d.object(func(key string) error {
+		if d.strict {
+			var bit uint8
+			switch key {
+			case "crate":
+				bit = 1
+			case "version":
+				bit = 2
+			case "path":
+				bit = 4
+			}
+			if bit == 0 || seen&bit != 0 {
+				return errGiveUp
+			}
+			seen |= bit
+		}
 		switch key {
 		case "crate":
 			return d.strField(&f.Crate)
@@ -251,11 +285,24 @@ func (d *symScanner) inlinedField(dst **InlinedFrom) error {
 		}
 		return d.skip()
 	})
+	if err == nil && d.strict && (f.Crate == "" || f.Path == "") {
+		return errGiveUp // both required, neither may be empty
+	}
+	return err
+}
+
+// notStrict is what a null decoded as encoding/json decodes it returns: a
+// strict scan gives up, since the schema's types do not admit null there.
+func (d *symScanner) notStrict() error {
+	if d.strict {
+		return errGiveUp
+	}
+	return nil
 }
 
 func (d *symScanner) strField(dst *string) error {
 	if d.lit("null") {
-		return nil
+		return d.notStrict()
 	}
 	v, err := d.str()
 	if err != nil {
@@ -268,6 +315,7 @@ func (d *symScanner) strField(dst *string) error {
 func (d *symScanner) boolField(dst *bool) error {
 	switch {
 	case d.lit("null"):
+		return d.notStrict()
 	case d.lit("true"):
 		*dst = true
 	case d.lit("false"):
@@ -280,7 +328,7 @@ func (d *symScanner) boolField(dst *bool) error {
 
 func (d *symScanner) intField(dst *int) error {
 	if d.lit("null") {
-		return nil
+		return d.notStrict()
 	}
 	start := d.i
 	neg := d.eat('-')
@@ -376,18 +424,24 @@ func (d *symScanner) paramsField(dst *[]Parameter) error {
 		var p Parameter
 		if d.lit("null") {
 			out = append(out, p)
-			return nil
+			return d.notStrict()
 		}
+		names, types := 0, 0
 		err := d.object(func(key string) error {
 			switch key {
 			case "name":
+				names++
 				return d.strField(&p.Name)
 			case "param_type":
+				types++
 				return d.strField(&p.ParamType)
 			}
 			return d.unknown(key)
 		})
 		out = append(out, p)
+		if err == nil && d.strict && (names != 1 || types != 1) {
+			return errGiveUp // both required, once each
+		}
 		return err
 	})
 	if err != nil {

@@ -3,6 +3,7 @@ package docpack
 import (
 	"archive/zip"
 	"bytes"
+	"errors"
 	"hash/crc32"
 	"io"
 	"runtime"
@@ -10,6 +11,9 @@ import (
 	"sync/atomic"
 	"unsafe"
 )
+
+// errNotStrict says symbols.json holds a symbol a strict scan does not take.
+var errNotStrict = errors.New("symbols.json is not all strictly valid")
 
 // symbolChunkBytes is how much of symbols.json is decompressed before the
 // lines read so far are handed to a decoding goroutine.
@@ -26,7 +30,11 @@ const symbolChunkBytes = 1 << 20
 //
 // hint is how many symbols the manifest says there are: runs of the writer's
 // format then decode into one slice of that size, with no copy at the end.
-func (a *archive) readSymbols(f *zip.File, hint int) ([]Symbol, error) {
+//
+// strict is the validator's: every symbol must be scanned strictly (one the
+// schema accepts as it is), and instead of the fallback to encoding/json the
+// result is errNotStrict, the validator's cue to check the entry by schema.
+func (a *archive) readSymbols(f *zip.File, hint int, strict bool) ([]Symbol, error) {
 	src, done, err := a.openEntry(f)
 	if err != nil {
 		return nil, err
@@ -54,7 +62,7 @@ func (a *archive) readSymbols(f *zip.File, hint int) ([]Symbol, error) {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			if !c.decode() {
+			if !c.decode(strict) {
 				failed.Store(true)
 			}
 		})
@@ -101,6 +109,9 @@ func (a *archive) readSymbols(f *zip.File, hint int) ([]Symbol, error) {
 		if syms, ok := runs.join(); ok {
 			return syms, nil
 		}
+	}
+	if strict {
+		return nil, errNotStrict
 	}
 	whole := make([]byte, 0, total)
 	for _, c := range runs.chunks {
@@ -193,13 +204,13 @@ func guessSymbols(data []byte, first, final bool) int {
 
 // decode decodes the run's tokens and checks each follows the one before. It
 // returns false when the run holds anything the fast decoder does not take
-// exactly. The symbols' strings point into data.
-func (c *symbolChunk) decode() bool {
+// exactly (strictly, with strict). The symbols' strings point into data.
+func (c *symbolChunk) decode(strict bool) bool {
 	if len(c.data) == 0 {
 		return true
 	}
 	// Depth 1: the run is inside the array, as encoding/json counts it.
-	d := &symScanner{s: unsafe.String(&c.data[0], len(c.data)), depth: 1}
+	d := &symScanner{s: unsafe.String(&c.data[0], len(c.data)), depth: 1, strict: strict}
 	if c.syms = c.dst; c.syms == nil {
 		c.syms = make([]Symbol, 0, bytes.Count(c.data, []byte{'\n'})+1)
 	}
@@ -220,8 +231,8 @@ func (c *symbolChunk) decode() bool {
 			t = tokComma
 			d.i++
 		case 'n':
-			if !d.lit("null") {
-				return false
+			if strict || !d.lit("null") {
+				return false // the schema wants an object
 			}
 			t = tokValue
 			c.syms = append(c.syms, Symbol{})

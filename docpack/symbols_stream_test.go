@@ -113,7 +113,7 @@ func decodeInRuns(b []byte, k, hint int) ([]Symbol, bool) {
 	}
 	runs := newSymbolRuns(hint)
 	for i, d := range data {
-		if !runs.add(d, i == len(data)-1).decode() {
+		if !runs.add(d, i == len(data)-1).decode(false) {
 			return nil, false
 		}
 	}
@@ -144,7 +144,7 @@ func TestSymbolRunsInPlace(t *testing.T) {
 			runs := newSymbolRuns(tt.hint)
 			for i := 0; i < len(lines); i += 7 {
 				run := bytes.Join(lines[i:min(i+7, len(lines))], nil)
-				if !runs.add(run, i+7 >= len(lines)).decode() {
+				if !runs.add(run, i+7 >= len(lines)).decode(false) {
 					t.Fatalf("run at line %d refused", i)
 				}
 			}

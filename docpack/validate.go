@@ -3,6 +3,7 @@ package docpack
 import (
 	"archive/zip"
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -164,18 +165,30 @@ func (v *validator) run(r io.ReaderAt, size int64, o options) {
 	if a.symbols == nil {
 		v.add(SeverityError, "", "", ErrBadSymbols, "the archive has no %s", SymbolsName)
 	} else {
-		syms = v.symbols(a, schemas)
+		hint := 0
+		if m != nil {
+			hint = m.SymbolCount
+		}
+		var err error
+		if syms, err = a.readSymbols(a.symbols, hint, true); err != nil {
+			// Not all of it is what the writer writes: the schema finds what.
+			syms = v.symbols(a, schemas)
+		}
 	}
 	known := v.checkSymbols(syms)
 
 	// docs/
+	fine := a.strictDocs()
 	hasDoc := make(map[string]bool, len(a.docIDs))
-	for _, id := range a.docIDs {
+	for i, id := range a.docIDs {
 		f := a.docs[id]
 		if syms != nil && !known[id] {
 			v.add(SeverityError, f.Name, "", ErrUnknownDoc, "symbols.json has no symbol %q", id)
 		}
 		hasDoc[id] = true
+		if fine[i] {
+			continue
+		}
 		inst, _, ok := v.readJSON(a, f, ErrBadDoc)
 		if !ok {
 			continue
@@ -367,7 +380,13 @@ func (v *validator) readJSON(a *archive, f *zip.File, sentinel error) (inst any,
 		v.addErr(err)
 		return nil, nil, false
 	}
-	inst, err = jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+	inst, ok = v.parseJSON(f, raw, sentinel)
+	return inst, raw, ok
+}
+
+// parseJSON parses an entry's bytes for schema validation.
+func (v *validator) parseJSON(f *zip.File, raw []byte, sentinel error) (inst any, ok bool) {
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
 	if err != nil {
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
@@ -375,9 +394,9 @@ func (v *validator) readJSON(a *archive, f *zip.File, sentinel error) (inst any,
 		} else {
 			v.add(SeverityError, f.Name, "", sentinel, "invalid JSON: %v", err)
 		}
-		return nil, nil, false
+		return nil, false
 	}
-	return inst, raw, true
+	return inst, true
 }
 
 // schema validates inst and adds one problem per failing leaf.
@@ -400,6 +419,9 @@ func (v *validator) schemaAt(s *jsonschema.Schema, file, at string, inst any, se
 	if v.lenient {
 		sev = SeverityWarning
 	}
+	// The schema library finds an object's failing members in map order:
+	// sorted, the problems come in the same order on every run.
+	first := len(v.problems)
 	for _, leaf := range leaves(ve, nil) {
 		msg := leaf.ErrorKind.LocalizedString(printer)
 		if e, ok := leaf.ErrorKind.(*kind.Enum); ok {
@@ -408,6 +430,9 @@ func (v *validator) schemaAt(s *jsonschema.Schema, file, at string, inst any, se
 		}
 		v.add(sev, file, at+pointer(leaf.InstanceLocation), sentinel, "%s", msg)
 	}
+	slices.SortStableFunc(v.problems[first:], func(a, b Problem) int {
+		return cmp.Or(strings.Compare(a.Pointer, b.Pointer), strings.Compare(a.Message, b.Message))
+	})
 }
 
 var printer = message.NewPrinter(language.English)
