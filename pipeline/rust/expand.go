@@ -62,7 +62,7 @@ func scanMacros(ctx context.Context, root string, c Crate, maxSize int64, worker
 			callsStd.Store(true)
 		}
 		if bytes.Contains(src, []byte("macro_rules")) {
-			l.toks, l.err = macros.Lex(string(src), 1)
+			l.toks, l.err = macros.LexDefs(string(src), 1)
 			l.ok = true
 		}
 		return l
@@ -202,7 +202,7 @@ func dependencyMacros(ctx context.Context, dirs []string, maxSize int64, workers
 	var over atomic.Bool
 	full := ""
 	lex := func(src []byte) []macros.Token {
-		toks, err := macros.Lex(string(src), 1)
+		toks, err := macros.LexDefs(string(src), 1)
 		if err != nil {
 			return nil
 		}

@@ -9,6 +9,7 @@ package macros
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -83,9 +84,33 @@ func Lex(src string, line int) ([]Token, error) {
 // nothing once it is big enough. The tokens are the arena's until the
 // caller reuses it. A nil arena is Lex.
 func LexInto(src string, line int, arena *[]Token) ([]Token, error) {
+	return lex(&lexer{src: src, line: line, arena: arena})
+}
+
+// LexDefs is Lex for Table.ScanFile, which reads only the macro_rules!
+// definitions of a file: a group whose text does not hold "macro_rules",
+// and is neither a definition's body nor an attribute, comes without its
+// tokens, and so do doc comments outside the bodies. A file is lexed
+// whole for its few definitions (syn's expr.rs, 120 KB, for its three), and
+// the tokens of the rest were most of what the lexing allocated. The errors
+// are Lex's.
+func LexDefs(src string, line int) ([]Token, error) {
+	l := &lexer{src: src, line: line, defsOnly: true}
+	for i := 0; ; {
+		k := strings.Index(src[i:], "macro_rules")
+		if k < 0 {
+			break
+		}
+		l.marks = append(l.marks, i+k)
+		i += k + len("macro_rules")
+	}
+	return lex(l)
+}
+
+func lex(l *lexer) ([]Token, error) {
 	w := getLexWork()
 	defer putLexWork(w)
-	l := &lexer{src: src, line: line, w: w, stack: w.stack, arena: arena}
+	l.w, l.stack = w, w.stack
 	toks, closer, err := l.trees(0)
 	w.stack, w.used = l.stack, max(w.used, l.used)
 	if err != nil {
@@ -108,6 +133,33 @@ type lexer struct {
 	used  int // the most tokens stack has held (see reuse)
 	// arena, when set, is where the groups are copied out to (LexInto).
 	arena *[]Token
+	// defsOnly is LexDefs: marks are where "macro_rules" occurs in src, and
+	// inDef counts the definitions' bodies being lexed (kept whole).
+	defsOnly bool
+	marks    []int
+	inDef    int
+}
+
+// dropped reports, for LexDefs, whether the group opened by open whose
+// tokens are the stack's from mark, its text src[start:l.pos], comes
+// without them.
+func (l *lexer) dropped(open byte, mark, start int) bool {
+	if !l.defsOnly || l.inDef > 0 || open == 0 {
+		return false
+	}
+	if open == '[' && mark > 0 && l.stack[mark-1].isPunct("#") {
+		return false // an attribute: #[macro_export] is read
+	}
+	i, _ := slices.BinarySearch(l.marks, start)
+	return i == len(l.marks) || l.marks[i] >= l.pos
+}
+
+// defBody reports whether the group about to be opened is the body of
+// `macro_rules! name`, the last tokens of the stack from mark.
+func (l *lexer) defBody(mark int) bool {
+	s := l.stack[mark:]
+	n := len(s)
+	return n >= 3 && s[n-3].isIdent("macro_rules") && s[n-2].isPunct("!") && s[n-1].Kind == Ident
 }
 
 // group is a copy of a finished group's tokens, at its size.
@@ -186,7 +238,7 @@ func (l *lexer) trees(open byte) ([]Token, byte, error) {
 		l.used = max(l.used, len(l.stack))
 		l.stack = l.stack[:mark]
 	}()
-	startLine := l.line
+	startLine, start := l.line, l.pos
 	for {
 		if err := l.space(&l.stack); err != nil {
 			return nil, 0, err
@@ -202,7 +254,14 @@ func (l *lexer) trees(open byte) ([]Token, byte, error) {
 		case '(', '[', '{':
 			line := l.line
 			l.pos++
+			def := l.defsOnly && l.defBody(mark)
+			if def {
+				l.inDef++
+			}
 			kids, closer, err := l.trees(c)
+			if def {
+				l.inDef--
+			}
 			if err != nil {
 				return nil, 0, err
 			}
@@ -215,6 +274,9 @@ func (l *lexer) trees(open byte) ([]Token, byte, error) {
 			l.pos++
 			if open == 0 {
 				return nil, 0, &LexError{l.line, fmt.Sprintf("unexpected closing %q", c)}
+			}
+			if l.dropped(open, mark, start) {
+				return nil, c, nil
 			}
 			return l.group(l.stack[mark:]), c, nil
 		}
@@ -293,6 +355,10 @@ func (l *lexer) docAttr(out []Token, text string, inner bool, line int) []Token 
 	out = append(out, Token{Kind: Punct, Text: "#", Line: line})
 	if inner {
 		out = append(out, Token{Kind: Punct, Text: "!", Line: line})
+	}
+	if l.defsOnly && l.inDef == 0 {
+		// Outside a definition only #[macro_export] is read.
+		return append(out, Token{Kind: Group, Delim: '[', Line: line})
 	}
 	kids := [...]Token{
 		{Kind: Ident, Text: "doc", Line: line},

@@ -1,0 +1,54 @@
+package macros
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// TestLexDefsScansAsLex checks that Table.ScanFile finds the same
+// definitions (names, files, lines, exports, rules) and the same errors in
+// LexDefs' tokens as in Lex's, for every .rs file of the registry that
+// mentions macro_rules, and that both lexers fail on the same files.
+func TestLexDefsScansAsLex(t *testing.T) {
+	if _, err := os.Stat(registryDir); err != nil {
+		t.Skip("no " + registryDir)
+	}
+	files, defs := 0, 0
+	err := filepath.WalkDir(registryDir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".rs") {
+			return nil
+		}
+		src, err := os.ReadFile(path)
+		if err != nil || !strings.Contains(string(src), "macro_rules") {
+			return nil
+		}
+		files++
+		whole, errWhole := Lex(string(src), 1)
+		some, errSome := LexDefs(string(src), 1)
+		if !reflect.DeepEqual(errWhole, errSome) {
+			t.Errorf("%s: Lex: %v, LexDefs: %v", path, errWhole, errSome)
+			return nil
+		}
+		a, b := NewTable(), NewTable()
+		errsA, errsB := a.ScanFile(path, whole), b.ScanFile(path, some)
+		if !reflect.DeepEqual(errsA, errsB) {
+			t.Errorf("%s: ScanFile errors: %v from Lex, %v from LexDefs", path, errsA, errsB)
+		}
+		if !reflect.DeepEqual(a.Defs(), b.Defs()) || !reflect.DeepEqual(a.bad, b.bad) {
+			t.Errorf("%s: definitions differ", path)
+		}
+		defs += len(a.Defs())
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if defs == 0 {
+		t.Fatal("no definitions found")
+	}
+	t.Logf("%d files, %d definitions", files, defs)
+}
