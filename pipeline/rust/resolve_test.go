@@ -2,10 +2,13 @@ package rust
 
 import (
 	"cmp"
+	"hash/maphash"
 	"math/rand/v2"
 	"reflect"
 	"slices"
 	"testing"
+
+	"github.com/doctown/doctown/docpack"
 )
 
 // TestSortStable checks the parallel stable sort against slices.SortStableFunc
@@ -35,6 +38,44 @@ func TestSortStable(t *testing.T) {
 // TestWorkersSameSymbols extracts real crates large enough for every
 // parallel step of resolving (placing, sorting, ids, availability: above
 // 2*minRun items) with 1 and with 3 workers: the symbols must be the same,
+
+// TestOccurrences checks occurrences against counting in a map keyed by path
+// and kind, in kept's order, with paths repeated under one kind and several,
+// and with the real hashes and hashes that all collide (every probe then
+// compares paths).
+func TestOccurrences(t *testing.T) {
+	kinds := []docpack.Kind{docpack.KindImpl, docpack.KindMethod, docpack.KindFunction}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{0, 1, 2, 3, 100, 3000} {
+		kept := make([]*placed, n)
+		for i := range kept {
+			kept[i] = &placed{path: "c::T" + itoa(rng.IntN(n/3+1)), it: &rawItem{sym: &itemSym{SymbolType: kinds[rng.IntN(len(kinds))]}}}
+		}
+		type pathKind struct {
+			path string
+			kind docpack.Kind
+		}
+		count := map[pathKind]int32{}
+		want := make([]int32, n)
+		for i, p := range kept {
+			k := pathKind{p.path, p.it.sym.SymbolType}
+			count[k]++
+			want[i] = count[k]
+		}
+		seed := maphash.MakeSeed()
+		real, same := make([]uint64, n), make([]uint64, n)
+		for i, p := range kept {
+			real[i] = maphash.String(seed, p.path+"\x00"+string(p.it.sym.SymbolType))
+			same[i] = 7
+		}
+		for name, hs := range map[string][]uint64{"hashes": real, "colliding": same} {
+			if got := occurrences(kept, hs); !slices.Equal(got, want) {
+				t.Errorf("n=%d, %s: occurrences %v, want %v", n, name, got, want)
+			}
+		}
+	}
+}
+
 // in the same order.
 func TestWorkersSameSymbols(t *testing.T) {
 	for _, name := range []string{"libc", "syn"} {
