@@ -178,7 +178,7 @@ type itemSym struct {
 	Attributes   []string
 	Dependencies []string
 	// SourceHash is set where it is not the hash of Source (a derive's
-	// methods, the crate root); resolveCrate makes the others.
+	// methods, the crate root); symbolValues makes the others.
 	SourceHash    string
 	Source        string
 	HasDefault    bool
@@ -311,6 +311,8 @@ type fileExtractor struct {
 	tr *treeReader
 	// sigs prints signatures, shared by the extraction's files (nil: no cache).
 	sigs *sigCache
+	// lists shares the items' lists of attributes and dependencies.
+	lists *listCache
 }
 
 // sig is printSig through the extraction's cache.
@@ -477,8 +479,8 @@ func (e *fileExtractor) newItem(n *node, kind docpack.Kind, name string, p *pend
 		Line:        line,
 		EndLine:     max(e.line(n.EndByte(), uint(n.endRow)), line),
 		DocComments: unindentDoc(p.docs),
-		Attributes:  append(append(make([]string, 0, len(p.attrs)+len(e.fromMacro)), p.attrs...), e.fromMacro...),
-		Source:      src, // SourceHash is made of it if the symbol is kept (resolveCrate)
+		Attributes:  e.lists.join(p.attrs, e.fromMacro),
+		Source:      src, // SourceHash is made of it if the symbol is kept (symbolValues)
 		Parameters:  []docpack.Parameter{},
 	}
 	if parent != nil {
@@ -525,7 +527,7 @@ func (e *fileExtractor) item(c *node, k kindCode, p *pending, mod, childDir stri
 		it.sym.Generics = e.generics(c, tp, body)
 		deps := map[string]bool{}
 		typeDeps(deps, genericNames(tp), tp, whereOf(it.sym.Generics))
-		it.sym.Dependencies = sortedKeys(deps)
+		it.sym.Dependencies = e.lists.keys(deps)
 		add(it)
 		if !body.isNull() {
 			it.sym.PrivateFields = e.fields(body, it, mod)
@@ -544,7 +546,7 @@ func (e *fileExtractor) item(c *node, k kindCode, p *pending, mod, childDir stri
 		it.sym.Generics = e.generics(c, tp, body)
 		deps := map[string]bool{}
 		typeDeps(deps, genericNames(tp), tp, whereOf(it.sym.Generics))
-		it.sym.Dependencies = sortedKeys(deps)
+		it.sym.Dependencies = e.lists.keys(deps)
 		add(it)
 		if !body.isNull() {
 			e.variants(body, it, mod, genericNames(tp))
@@ -563,7 +565,7 @@ func (e *fileExtractor) item(c *node, k kindCode, p *pending, mod, childDir stri
 		it.sym.Generics = e.generics(c, tp, body)
 		deps := map[string]bool{}
 		typeDeps(deps, genericNames(tp), tp, e.textOr(&f[3]), whereOf(it.sym.Generics))
-		it.sym.Dependencies = sortedKeys(deps)
+		it.sym.Dependencies = e.lists.keys(deps)
 		add(it)
 		if !body.isNull() {
 			e.walkList(body, mod, childDir, it, "trait", func(*rawItem) {}, nil)
@@ -605,7 +607,7 @@ func (e *fileExtractor) item(c *node, k kindCode, p *pending, mod, childDir stri
 		it.sym.ReturnType = e.sig(ty)
 		deps := map[string]bool{}
 		typeDeps(deps, nil, ty)
-		it.sym.Dependencies = sortedKeys(deps)
+		it.sym.Dependencies = e.lists.keys(deps)
 		add(it)
 	case kTypeItem, kAssociatedType:
 		kind := docpack.KindTypeAlias
@@ -620,7 +622,7 @@ func (e *fileExtractor) item(c *node, k kindCode, p *pending, mod, childDir stri
 		it.sym.Generics = e.generics(c, tp, nil)
 		deps := map[string]bool{}
 		typeDeps(deps, genericNames(tp), e.textOr(&f[1]), e.textOr(&f[3]), tp)
-		it.sym.Dependencies = sortedKeys(deps)
+		it.sym.Dependencies = e.lists.keys(deps)
 		add(it)
 	case kMacroDefinition:
 		f := e.tr.fields(c, g.fName)
@@ -803,7 +805,7 @@ func (e *fileExtractor) fillFunction(it *rawItem, c, body, tpNode, ret, params *
 	}
 	types = append(types, it.sym.ReturnType, tp, whereOf(it.sym.Generics))
 	typeDeps(deps, gen, types...)
-	it.sym.Dependencies = sortedKeys(deps)
+	it.sym.Dependencies = e.lists.keys(deps)
 }
 
 // fields extracts named or tuple fields of a struct, union or variant. It
@@ -842,7 +844,7 @@ func (e *fileExtractor) fields(body *node, parent *rawItem, mod string) (private
 				private = private || it.sym.Visibility != "pub"
 				deps := map[string]bool{}
 				typeDeps(deps, nil, ty)
-				it.sym.Dependencies = sortedKeys(deps)
+				it.sym.Dependencies = e.lists.keys(deps)
 				p = pending{}
 			}
 		}
@@ -897,7 +899,7 @@ func (e *fileExtractor) fields(body *node, parent *rawItem, mod string) (private
 		it.sym.ReturnType = ty
 		deps := map[string]bool{}
 		typeDeps(deps, nil, ty)
-		it.sym.Dependencies = sortedKeys(deps)
+		it.sym.Dependencies = e.lists.keys(deps)
 		p = pending{}
 		visStart = nil
 	}
@@ -949,7 +951,7 @@ func (e *fileExtractor) variants(body *node, enum *rawItem, mod string, gen []st
 				e.fields(b, it, mod)
 				deps := map[string]bool{}
 				typeDeps(deps, gen, e.text(b))
-				it.sym.Dependencies = sortedKeys(deps)
+				it.sym.Dependencies = e.lists.keys(deps)
 			}
 			p = pending{}
 		}
@@ -995,7 +997,7 @@ func (e *fileExtractor) implItem(c *node, p *pending, mod, childDir string, pare
 	it.sym.Generics = e.generics(c, tp, body)
 	deps := map[string]bool{}
 	typeDeps(deps, genericNames(tp), it.impl.selfType, it.impl.trait, tp, whereOf(it.sym.Generics))
-	it.sym.Dependencies = sortedKeys(deps)
+	it.sym.Dependencies = e.lists.keys(deps)
 	add(it)
 	if !body.isNull() {
 		e.walkList(body, mod, childDir, it, "impl", func(*rawItem) {}, nil)

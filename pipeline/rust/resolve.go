@@ -930,13 +930,6 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) (*resolved, []
 		if s.Attributes == nil {
 			s.Attributes = []string{}
 		}
-		// An item's hash is that of its source text, made for the symbols
-		// kept only and not while the crate is parsed: the items' 64-byte
-		// hex strings were live through the resolve (winapi: ~9.5 MB of its
-		// peak heap); the derives' and the root's are set where they are made.
-		if s.SourceHash == "" {
-			s.SourceHash = sha256Hex(s.Source)
-		}
 	})
 	_ = ci
 	return res, fe
