@@ -629,7 +629,21 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) (*resolved, []
 			}
 		}
 	})
-	var tops []*rawItem // the module-level items, in the files' order
+	n := 0
+	for _, o := range outs {
+		n += len(o.items)
+	}
+	tops := make([]*rawItem, 0, n) // the module-level items, in the files' order
+	// The items and uses of a file are mostly of its module: the last
+	// module is kept at hand rather than looked up for each.
+	var lastPath string
+	var last *modNode
+	modAt := func(p string) *modNode {
+		if last == nil || p != lastPath {
+			last, lastPath = r.mod(p), p
+		}
+		return last
+	}
 	for _, o := range outs {
 		items, uses := o.items, o.uses
 		// From here the resolver holds the items: once it is done, they are
@@ -642,7 +656,8 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) (*resolved, []
 			if it.sym.SymbolType == docpack.KindModule && off[it.modOf().childMod] {
 				continue
 			}
-			r.mod(it.mod).items = append(r.mod(it.mod).items, it)
+			m := modAt(it.mod)
+			m.items = append(m.items, it)
 			if it.sym.SymbolType == docpack.KindModule {
 				if m := r.mod(it.modOf().childMod); m.item == nil {
 					m.item = it
@@ -651,7 +666,8 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) (*resolved, []
 			tops = append(tops, it)
 		}
 		for _, u := range uses {
-			r.mod(u.mod).uses = append(r.mod(u.mod).uses, u)
+			m := modAt(u.mod)
+			m.uses = append(m.uses, u)
 		}
 	}
 	all, mark, heads := numberItems(tops, opts.Workers)
@@ -785,31 +801,36 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) (*resolved, []
 		}
 	})
 	rootP := &placed{it: r.root, path: c.Name, public: true}
-	kept := []*placed{rootP}
+	nKept := 1
+	for _, k := range keep {
+		if k {
+			nKept++
+		}
+	}
+	kept := make([]*placed, 1, nKept)
+	kept[0] = rootP
 	for i, k := range keep {
 		if k {
 			kept = append(kept, &placing[i])
 		}
 	}
-	disp := r.displayPaths()
+	disp, rewrites := r.displayPaths()
 	r.inheritDocs(traitImpls, disp)
 	r.dropLookups()
 	workers := opts.Workers
-	inParallel(len(kept), workers, func(i int) {
-		p := kept[i]
-		if p.it.sym.SymbolType == docpack.KindImpl && p.target != "" {
-			p.target = disp(p.target)
-			p.path = parentPath(p.target) + "::" + p.it.implOf().label
-		} else {
-			p.path = disp(p.path)
-		}
-	})
+	if rewrites {
+		inParallel(len(kept), workers, func(i int) {
+			p := kept[i]
+			if p.it.sym.SymbolType == docpack.KindImpl && p.target != "" {
+				p.target = disp(p.target)
+				p.path = parentPath(p.target) + "::" + p.it.implOf().label
+			} else {
+				p.path = disp(p.path)
+			}
+		})
+	}
 
-	sortStable(kept, workers, func(a, b *placed) int {
-		return cmp.Or(cmp.Compare(a.it.sym.File, b.it.sym.File), cmp.Compare(a.it.sym.Line, b.it.sym.Line),
-			cmp.Compare(a.path, b.path), cmp.Compare(a.it.sym.SymbolType, b.it.sym.SymbolType),
-			cmp.Compare(a.it.order, b.it.order))
-	})
+	sortKept(kept, workers)
 	setIDs(c.Name, kept, workers)
 	idOf := func(it *rawItem) string {
 		if it == r.root {
@@ -817,10 +838,10 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) (*resolved, []
 		}
 		return placing[it.order].id
 	}
-	// Each kept item's symbol is finished in two steps: what resolving
-	// decides goes to its keptSym, and its item's own part changes where it
-	// is (the items' parts are read by the chains of others: their
-	// attributes change only once every chain is made, below).
+	// Each kept item's symbol is finished in one pass, once every chain is
+	// made (the chains of others read the items' attributes): what
+	// resolving decides goes to its keptSym, and its item's own part
+	// changes where it is.
 	// An item's availability is made once for each owner (chainOwner).
 	// Each kept item's owner, by its place in all (the root, outside all,
 	// after it), and whether it is a module, are found on the workers: the
@@ -918,11 +939,6 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) (*resolved, []
 		if s.Parameters == nil {
 			s.Parameters = []docpack.Parameter{}
 		}
-	})
-	fe := r.foreignExports(disp, modIDs) // reads the chains too
-	inParallel(len(kept), workers, func(i int) {
-		p := kept[i]
-		s := p.it.sym
 		// A re-export's #[cfg] makes the item conditional at this path.
 		if via := r.expVia[p.it]; len(via) > 0 {
 			s.Attributes = append(slices.Clip(s.Attributes), via...)
@@ -931,6 +947,7 @@ func resolveCrate(c Crate, ci int, outs []*fileOut, opts Options) (*resolved, []
 			s.Attributes = []string{}
 		}
 	})
+	fe := r.foreignExports(disp, modIDs) // its modules' condChains read no attributes
 	_ = ci
 	return res, fe
 }
@@ -1186,6 +1203,24 @@ func mergeStable[T any](out, a, b []T, cmp func(a, b T) int) {
 	copy(out[k:], b[j:])
 }
 
+// sortKept sorts kept as the symbols are listed: by file, line, path, kind
+// and item order, which tells any two apart. Each comparison reads only as
+// far as it needs: with cmp.Or's arguments all made, most of the sort's
+// time went to the paths and kinds of items on different lines.
+func sortKept(kept []*placed, workers int) {
+	sortStable(kept, workers, func(a, b *placed) int {
+		x, y := a.it.sym, b.it.sym
+		if x.File != y.File {
+			return strings.Compare(x.File, y.File)
+		}
+		if x.Line != y.Line {
+			return cmp.Compare(x.Line, y.Line)
+		}
+		return cmp.Or(strings.Compare(a.path, b.path), strings.Compare(string(x.SymbolType), string(y.SymbolType)),
+			cmp.Compare(a.it.order, b.it.order))
+	})
+}
+
 // setIDs gives each kept item its id. The occurrence number of a path and
 // kind follows kept's order (occurrences); the ids are hashed on up to
 // workers goroutines.
@@ -1315,9 +1350,13 @@ func boolCompare(a, b bool) int {
 // public, as rustdoc shows it (indexmap::map::IndexMap; a root `pub use` of
 // it is a re-export), or a shorter #[doc(inline)] re-export (serde::Serialize);
 // for an item of a private module, the shortest of the re-exports rustdoc
-// inlines it at (shorterPath; not #[doc(no_inline)] ones). Children follow. Only items that hold other items (modules, types, traits) rewrite
-// the paths under them: a function and a module may share a name.
-func (r *resolver) displayPaths() func(string) string {
+// inlines it at (shorterPath; not #[doc(no_inline)] ones). Children follow.
+// Only items that hold other items (modules, types, traits) rewrite the paths
+// under them: a function and a module may share a name. rewrites is false
+// when no path changes (winapi's 145,302), so that the kept items' paths
+// need not be gone through (an impl's path is made of its target's as
+// placeImpl made it).
+func (r *resolver) displayPaths() (disp func(string) string, rewrites bool) {
 	exact, prefix := map[string]string{}, map[string]string{}
 	for it, ps := range r.paths {
 		if len(ps) < 2 {
@@ -1349,7 +1388,7 @@ func (r *resolver) displayPaths() func(string) string {
 			}
 		}
 		return path
-	}
+	}, len(exact) > 0
 }
 
 // implItemPrefix is where an impl's items live, the page rustdoc shows the
