@@ -139,7 +139,9 @@ func TestAppendDocMatchesJSON(t *testing.T) {
 
 // TestAppendJSONStringEveryOffset puts each byte that needs escaping, and
 // multi-byte runes, at every offset of the eight-byte words appendJSONString
-// skips, next to every other, and compares with encoding/json.
+// skips, next to every other, in strings of every length up to 20 (the
+// bytes after the last whole word are tested as a word overlapping it, or
+// one at a time under eight), and compares with encoding/json.
 func TestAppendJSONStringEveryOffset(t *testing.T) {
 	var specials []string
 	for c := 0; c < 0x20; c++ {
@@ -149,8 +151,10 @@ func TestAppendJSONStringEveryOffset(t *testing.T) {
 	var vals []string
 	for _, sp := range specials {
 		for _, sp2 := range []string{"", `"`, "\n", "é"} {
-			for pre := 0; pre < 18; pre++ {
-				vals = append(vals, strings.Repeat("a", pre)+sp+sp2+strings.Repeat("Z", 17-pre))
+			for n := 0; n <= 20; n++ {
+				for pre := 0; pre <= n; pre++ {
+					vals = append(vals, strings.Repeat("a", pre)+sp+sp2+strings.Repeat("Z", n-pre))
+				}
 			}
 		}
 	}
