@@ -42,9 +42,16 @@ func (m *modNode) index() {
 	}
 	m.named = make(map[string][]*rawItem, len(m.items))
 	m.modules = nil
-	for _, it := range m.items {
+	for i, it := range m.items {
 		if it.sym.SymbolType != docpack.KindImpl {
-			m.named[it.sym.Name] = append(m.named[it.sym.Name], it)
+			// A name's first item is a slice of items, full to its
+			// capacity: no allocation for each of the (mostly one-item)
+			// names, and a second item's append copies it out.
+			if prev, ok := m.named[it.sym.Name]; ok {
+				m.named[it.sym.Name] = append(prev, it)
+			} else {
+				m.named[it.sym.Name] = m.items[i : i+1 : i+1]
+			}
 		}
 		if it.sym.SymbolType == docpack.KindModule {
 			m.modules = append(m.modules, it)
