@@ -904,20 +904,6 @@ func (c *listCache) drop() {
 	c.mu.Unlock()
 }
 
-// keys is the keys of m, sorted, shared as join shares lists.
-func (c *listCache) keys(m map[string]bool) []string {
-	if len(m) > maxListKeys {
-		return sortedKeys(m)
-	}
-	var buf [maxListKeys]string
-	ks := buf[:0]
-	for k := range m {
-		ks = append(ks, k)
-	}
-	slices.Sort(ks)
-	return c.join(ks, nil)
-}
-
 func sortedKeys(m map[string]bool) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {

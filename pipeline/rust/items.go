@@ -3,6 +3,7 @@ package rust
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 
@@ -315,6 +316,21 @@ type fileExtractor struct {
 	lists *listCache
 }
 
+// typeDeps is the type identifiers used in the given type texts
+// (appendTypeDeps), sorted without repeats and never nil, as a symbol's
+// Dependencies: shared through e.lists. The words are gathered in a slice
+// on the stack, not a set: an item names a few.
+func (e *fileExtractor) typeDeps(skip []string, texts ...string) []string {
+	var buf [32]string
+	words := appendTypeDeps(buf[:0], skip, texts)
+	slices.Sort(words)
+	words = slices.Compact(words)
+	if len(words) > maxListKeys {
+		return slices.Clip(slices.Clone(words))
+	}
+	return e.lists.join(words, nil)
+}
+
 // sig is printSig through the extraction's cache.
 func (e *fileExtractor) sig(text string) string { return e.sigs.print(text) }
 
@@ -525,9 +541,7 @@ func (e *fileExtractor) item(c *node, k kindCode, p *pending, mod, childDir stri
 			it.sym.Signature = e.sigUpTo(c, c.EndByte())
 		}
 		it.sym.Generics = e.generics(c, tp, body)
-		deps := map[string]bool{}
-		typeDeps(deps, genericNames(tp), tp, whereOf(it.sym.Generics))
-		it.sym.Dependencies = e.lists.keys(deps)
+		it.sym.Dependencies = e.typeDeps(genericNames(tp), tp, whereOf(it.sym.Generics))
 		add(it)
 		if !body.isNull() {
 			it.sym.PrivateFields = e.fields(body, it, mod)
@@ -544,9 +558,7 @@ func (e *fileExtractor) item(c *node, k kindCode, p *pending, mod, childDir stri
 		}
 		it.sym.Signature = e.sigUpTo(c, end)
 		it.sym.Generics = e.generics(c, tp, body)
-		deps := map[string]bool{}
-		typeDeps(deps, genericNames(tp), tp, whereOf(it.sym.Generics))
-		it.sym.Dependencies = e.lists.keys(deps)
+		it.sym.Dependencies = e.typeDeps(genericNames(tp), tp, whereOf(it.sym.Generics))
 		add(it)
 		if !body.isNull() {
 			e.variants(body, it, mod, genericNames(tp))
@@ -563,9 +575,7 @@ func (e *fileExtractor) item(c *node, k kindCode, p *pending, mod, childDir stri
 		}
 		it.sym.Signature = e.sigUpTo(c, end)
 		it.sym.Generics = e.generics(c, tp, body)
-		deps := map[string]bool{}
-		typeDeps(deps, genericNames(tp), tp, e.textOr(&f[3]), whereOf(it.sym.Generics))
-		it.sym.Dependencies = e.lists.keys(deps)
+		it.sym.Dependencies = e.typeDeps(genericNames(tp), tp, e.textOr(&f[3]), whereOf(it.sym.Generics))
 		add(it)
 		if !body.isNull() {
 			e.walkList(body, mod, childDir, it, "trait", func(*rawItem) {}, nil)
@@ -605,9 +615,7 @@ func (e *fileExtractor) item(c *node, k kindCode, p *pending, mod, childDir stri
 		it.sym.Signature = e.sigUpTo(c, end)
 		ty := e.textOr(&f[2])
 		it.sym.ReturnType = e.sig(ty)
-		deps := map[string]bool{}
-		typeDeps(deps, nil, ty)
-		it.sym.Dependencies = e.lists.keys(deps)
+		it.sym.Dependencies = e.typeDeps(nil, ty)
 		add(it)
 	case kTypeItem, kAssociatedType:
 		kind := docpack.KindTypeAlias
@@ -620,9 +628,7 @@ func (e *fileExtractor) item(c *node, k kindCode, p *pending, mod, childDir stri
 		it.sym.HasDefault = ctx == "trait" && !f[1].isNull()
 		tp := e.textOr(&f[2])
 		it.sym.Generics = e.generics(c, tp, nil)
-		deps := map[string]bool{}
-		typeDeps(deps, genericNames(tp), e.textOr(&f[1]), e.textOr(&f[3]), tp)
-		it.sym.Dependencies = e.lists.keys(deps)
+		it.sym.Dependencies = e.typeDeps(genericNames(tp), e.textOr(&f[1]), e.textOr(&f[3]), tp)
 		add(it)
 	case kMacroDefinition:
 		f := e.tr.fields(c, g.fName)
@@ -778,8 +784,8 @@ func (e *fileExtractor) fillFunction(it *rawItem, c, body, tpNode, ret, params *
 	it.sym.Generics = e.generics(c, tp, body)
 	it.sym.ReturnType = e.sig(e.textOr(ret))
 	gen := genericNames(tp)
-	deps := map[string]bool{}
-	var types []string
+	var typesBuf [8]string
+	types := typesBuf[:0]
 	if !params.isNull() {
 		kids, mark := e.tr.kids(params, true)
 		defer e.tr.pop(mark)
@@ -804,8 +810,7 @@ func (e *fileExtractor) fillFunction(it *rawItem, c, body, tpNode, ret, params *
 		}
 	}
 	types = append(types, it.sym.ReturnType, tp, whereOf(it.sym.Generics))
-	typeDeps(deps, gen, types...)
-	it.sym.Dependencies = e.lists.keys(deps)
+	it.sym.Dependencies = e.typeDeps(gen, types...)
 }
 
 // fields extracts named or tuple fields of a struct, union or variant. It
@@ -842,9 +847,7 @@ func (e *fileExtractor) fields(body *node, parent *rawItem, mod string) (private
 					it.sym.Visibility = "pub"
 				}
 				private = private || it.sym.Visibility != "pub"
-				deps := map[string]bool{}
-				typeDeps(deps, nil, ty)
-				it.sym.Dependencies = e.lists.keys(deps)
+				it.sym.Dependencies = e.typeDeps(nil, ty)
 				p = pending{}
 			}
 		}
@@ -897,9 +900,7 @@ func (e *fileExtractor) fields(body *node, parent *rawItem, mod string) (private
 		ty := e.sig(e.text(c))
 		it.sym.Signature = name + ": " + ty
 		it.sym.ReturnType = ty
-		deps := map[string]bool{}
-		typeDeps(deps, nil, ty)
-		it.sym.Dependencies = e.lists.keys(deps)
+		it.sym.Dependencies = e.typeDeps(nil, ty)
 		p = pending{}
 		visStart = nil
 	}
@@ -949,9 +950,7 @@ func (e *fileExtractor) variants(body *node, enum *rawItem, mod string, gen []st
 			it.sym.Signature = e.sig(strings.TrimRight(e.str[c.StartByte():end], " \t\n="))
 			if b := &f[2]; !b.isNull() {
 				e.fields(b, it, mod)
-				deps := map[string]bool{}
-				typeDeps(deps, gen, e.text(b))
-				it.sym.Dependencies = e.lists.keys(deps)
+				it.sym.Dependencies = e.typeDeps(gen, e.text(b))
 			}
 			p = pending{}
 		}
@@ -995,9 +994,7 @@ func (e *fileExtractor) implItem(c *node, p *pending, mod, childDir string, pare
 	}
 	it.sym.Signature = e.sigUpTo(c, end)
 	it.sym.Generics = e.generics(c, tp, body)
-	deps := map[string]bool{}
-	typeDeps(deps, genericNames(tp), it.impl.selfType, it.impl.trait, tp, whereOf(it.sym.Generics))
-	it.sym.Dependencies = e.lists.keys(deps)
+	it.sym.Dependencies = e.typeDeps(genericNames(tp), it.impl.selfType, it.impl.trait, tp, whereOf(it.sym.Generics))
 	add(it)
 	if !body.isNull() {
 		e.walkList(body, mod, childDir, it, "impl", func(*rawItem) {}, nil)

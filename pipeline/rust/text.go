@@ -296,13 +296,19 @@ func unindentDoc(frags []string) string {
 	return strings.Join(lines, "\n")
 }
 
-var primitives = map[string]bool{
-	"bool": true, "char": true, "str": true, "u8": true, "u16": true, "u32": true, "u64": true,
-	"u128": true, "usize": true, "i8": true, "i16": true, "i32": true, "i64": true, "i128": true,
-	"isize": true, "f32": true, "f64": true, "Self": true, "self": true, "crate": true, "super": true,
-	"dyn": true, "impl": true, "mut": true, "const": true, "fn": true, "for": true, "where": true,
-	"unsafe": true, "extern": true, "as": true, "static": true, "ref": true, "pub": true, "in": true,
-	"async": true, "move": true,
+// isPrimitive reports whether word is a primitive type or a keyword that
+// typeDeps leaves out (a switch: a map lookup hashed every word).
+func isPrimitive(word string) bool {
+	switch word {
+	case "bool", "char", "str", "u8", "u16", "u32", "u64",
+		"u128", "usize", "i8", "i16", "i32", "i64", "i128",
+		"isize", "f32", "f64", "Self", "self", "crate", "super",
+		"dyn", "impl", "mut", "const", "fn", "for", "where",
+		"unsafe", "extern", "as", "static", "ref", "pub", "in",
+		"async", "move":
+		return true
+	}
+	return false
 }
 
 // genericNames returns the names of the type and const parameters declared in a
@@ -352,10 +358,11 @@ func appendGenericName(names []string, p string) []string {
 	return names
 }
 
-// typeDeps collects the type identifiers used in the given type texts,
-// leaving out primitives, keywords, lifetimes, path prefixes, associated
-// type binding names and the names in skip (generic parameters).
-func typeDeps(dst map[string]bool, skip []string, texts ...string) {
+// appendTypeDeps appends to dst the type identifiers used in the given
+// type texts, in the order they come, leaving out primitives, keywords,
+// lifetimes, path prefixes, associated type binding names and the names in
+// skip (generic parameters).
+func appendTypeDeps(dst, skip, texts []string) []string {
 	for _, s := range texts {
 		for i := 0; i < len(s); {
 			c := s[i]
@@ -397,7 +404,7 @@ func typeDeps(dst map[string]bool, skip []string, texts ...string) {
 			if k < len(s) && s[k] == '!' { // a macro call
 				continue
 			}
-			if primitives[word] || !utf8.ValidString(word) {
+			if isPrimitive(word) || !utf8.ValidString(word) {
 				continue
 			}
 			skipped := false
@@ -408,10 +415,11 @@ func typeDeps(dst map[string]bool, skip []string, texts ...string) {
 				}
 			}
 			if !skipped {
-				dst[word] = true
+				dst = append(dst, word)
 			}
 		}
 	}
+	return dst
 }
 
 // baseTypeName is the last path segment of a type text without generics or
