@@ -88,12 +88,13 @@ func LexInto(src string, line int, arena *[]Token) ([]Token, error) {
 }
 
 // LexDefs is Lex for Table.ScanFile, which reads only the macro_rules!
-// definitions of a file: a group whose text does not hold "macro_rules",
-// and is neither a definition's body nor an attribute, comes without its
-// tokens, and so do doc comments outside the bodies. A file is lexed
-// whole for its few definitions (syn's expr.rs, 120 KB, for its three), and
-// the tokens of the rest were most of what the lexing allocated. The errors
-// are Lex's.
+// definitions of a file and the attributes before them: a group whose text
+// does not hold "macro_rules", and is neither a definition's body nor an
+// attribute, comes without its tokens, so do doc comments outside the
+// bodies, and a run of the other tokens outside them is one placeholder
+// (see push). A file is lexed whole for its few definitions (syn's expr.rs,
+// 120 KB, for its three), and the tokens of the rest were most of what the
+// lexing allocated. The errors are Lex's.
 func LexDefs(src string, line int) ([]Token, error) {
 	l := &lexer{src: src, line: line, defsOnly: true}
 	for i := 0; ; {
@@ -134,21 +135,19 @@ type lexer struct {
 	// arena, when set, is where the groups are copied out to (LexInto).
 	arena *[]Token
 	// defsOnly is LexDefs: marks are where "macro_rules" occurs in src, and
-	// inDef counts the definitions' bodies being lexed (kept whole).
+	// whole counts the groups being lexed that are kept whole (definitions'
+	// bodies and attributes).
 	defsOnly bool
 	marks    []int
-	inDef    int
+	whole    int
 }
 
-// dropped reports, for LexDefs, whether the group opened by open whose
-// tokens are the stack's from mark, its text src[start:l.pos], comes
-// without them.
-func (l *lexer) dropped(open byte, mark, start int) bool {
-	if !l.defsOnly || l.inDef > 0 || open == 0 {
+// dropped reports, for LexDefs, whether the group opened by open, its text
+// src[start:l.pos], comes without its tokens: it is not kept whole and holds
+// no definition.
+func (l *lexer) dropped(open byte, start int) bool {
+	if !l.defsOnly || l.whole > 0 || open == 0 {
 		return false
-	}
-	if open == '[' && mark > 0 && l.stack[mark-1].isPunct("#") {
-		return false // an attribute: #[macro_export] is read
 	}
 	i, _ := slices.BinarySearch(l.marks, start)
 	return i == len(l.marks) || l.marks[i] >= l.pos
@@ -254,13 +253,14 @@ func (l *lexer) trees(open byte) ([]Token, byte, error) {
 		case '(', '[', '{':
 			line := l.line
 			l.pos++
-			def := l.defsOnly && l.defBody(mark)
-			if def {
-				l.inDef++
+			// LexDefs keeps a definition's body and an attribute whole.
+			whole := l.defsOnly && (l.defBody(mark) || c == '[' && len(l.stack) > mark && l.stack[len(l.stack)-1].isPunct("#"))
+			if whole {
+				l.whole++
 			}
 			kids, closer, err := l.trees(c)
-			if def {
-				l.inDef--
+			if whole {
+				l.whole--
 			}
 			if err != nil {
 				return nil, 0, err
@@ -268,14 +268,14 @@ func (l *lexer) trees(open byte) ([]Token, byte, error) {
 			if closer != closerOf(c) {
 				return nil, 0, &LexError{l.line, fmt.Sprintf("mismatched delimiter: %q opened on line %d closed by %q", c, line, closer)}
 			}
-			l.stack = append(l.stack, Token{Kind: Group, Delim: c, Kids: kids, Line: line, EndLine: l.line})
+			l.push(mark, Token{Kind: Group, Delim: c, Kids: kids, Line: line, EndLine: l.line}, whole || kids != nil)
 			continue
 		case ')', ']', '}':
 			l.pos++
 			if open == 0 {
 				return nil, 0, &LexError{l.line, fmt.Sprintf("unexpected closing %q", c)}
 			}
-			if l.dropped(open, mark, start) {
+			if l.dropped(open, start) {
 				return nil, c, nil
 			}
 			return l.group(l.stack[mark:]), c, nil
@@ -284,8 +284,41 @@ func (l *lexer) trees(open byte) ([]Token, byte, error) {
 		if err != nil {
 			return nil, 0, err
 		}
-		l.stack = append(l.stack, t)
+		l.push(mark, t, false)
 	}
+}
+
+// push appends t to the tokens of the group being lexed, whose first is the
+// stack's at mark. For LexDefs, outside the groups kept whole, a token
+// Table.ScanFile cannot read as part of `#[…] macro_rules! name {…}` is
+// pushed as a placeholder, and a run of them as one: a big file's top level
+// is then a few tokens, not tens of thousands (winapi's winnt.rs), while no
+// tokens become neighbours that were not. A group is such a token when it
+// is not kept (whole, or with kids: it holds a definition).
+func (l *lexer) push(mark int, t Token, kept bool) {
+	if !l.defsOnly || l.whole > 0 || kept || l.defToken(mark, t) {
+		l.stack = append(l.stack, t)
+		return
+	}
+	if n := len(l.stack); n > mark && l.stack[n-1].Kind == Punct && l.stack[n-1].Text == "" {
+		return
+	}
+	l.stack = append(l.stack, Token{Kind: Punct, Line: t.Line})
+}
+
+// defToken reports whether t, after the stack's tokens from mark, may be
+// part of `#[…] macro_rules! name`: a #, the macro_rules, its ! and the
+// name.
+func (l *lexer) defToken(mark int, t Token) bool {
+	s := l.stack[mark:]
+	n := len(s)
+	switch t.Kind {
+	case Ident:
+		return t.Text == "macro_rules" || n >= 2 && s[n-2].isIdent("macro_rules") && s[n-1].isPunct("!")
+	case Punct:
+		return t.Text == "#" || t.Text == "!" && n >= 1 && s[n-1].isIdent("macro_rules")
+	}
+	return false
 }
 
 // space skips whitespace and comments, turning doc comments into attributes.
@@ -356,7 +389,7 @@ func (l *lexer) docAttr(out []Token, text string, inner bool, line int) []Token 
 	if inner {
 		out = append(out, Token{Kind: Punct, Text: "!", Line: line})
 	}
-	if l.defsOnly && l.inDef == 0 {
+	if l.defsOnly && l.whole == 0 {
 		// Outside a definition only #[macro_export] is read.
 		return append(out, Token{Kind: Group, Delim: '[', Line: line})
 	}
