@@ -34,6 +34,7 @@ func lexPrint(text string) string {
 		return normSpace(text)
 	}
 	var p sigPrinter
+	p.depth = p.depthBuf[:0]
 	p.b.Grow(len(text))
 	if n := len(toks); n > 0 && toks[n-1].Kind == macros.Punct && toks[n-1].Text == "," {
 		toks = toks[:n-1] // a where clause's trailing comma, cut from its body
@@ -92,20 +93,23 @@ func (c *sigCache) print(text string) string {
 		return out
 	}
 	out = lexPrint(text)
-	// The key is a copy: text is a substring of a file or an expansion,
-	// which the cache would otherwise keep alive.
-	key := strings.Clone(text)
-	if out == text {
-		out = key
-	}
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	if c.m == nil {
 		c.m = map[string]string{}
 	}
 	if len(c.m) < maxSigCache {
+		// The key is a copy: text is a substring of a file or an
+		// expansion, which the cache would otherwise keep alive. Made
+		// only when it is kept: once the cache is full, most texts
+		// printed are new (winapi: 100,000 copies an extraction, most
+		// thrown away).
+		key := strings.Clone(text)
+		if out == text {
+			out = key
+		}
 		c.m[key] = out
 	}
-	c.mu.Unlock()
 	return out
 }
 
@@ -140,6 +144,9 @@ type sigPrinter struct {
 	prev  macros.Token // the last token written (a group's delimiters as Punct)
 	any   bool
 	depth []int // per open group: the angle brackets open in it
+	// depthBuf holds depth for the usual nesting, so that a print does not
+	// allocate it (winapi: 108,000 allocations an extraction).
+	depthBuf [8]int
 }
 
 func (p *sigPrinter) trees(toks []macros.Token) {
@@ -162,15 +169,32 @@ func (p *sigPrinter) trees(toks []macros.Token) {
 				p.trees(t.Kids)
 				continue
 			}
-			open := macros.Token{Kind: macros.Punct, Text: string(t.Delim)}
-			p.write(open, false)
+			p.write(macros.Token{Kind: macros.Punct, Text: delimText(t.Delim)}, false)
 			p.trees(t.Kids)
-			p.write(macros.Token{Kind: macros.Punct, Text: string(macros.Closer(t.Delim))}, false)
+			p.write(macros.Token{Kind: macros.Punct, Text: delimText(macros.Closer(t.Delim))}, false)
 			continue
 		}
 		p.token(*t)
 	}
 	p.depth = p.depth[:len(p.depth)-1]
+}
+
+// delimText is the text of a delimiter, a constant: string(d) allocates
+// (two allocations a group printed).
+func delimText(d byte) string {
+	switch d {
+	case '(':
+		return "("
+	case ')':
+		return ")"
+	case '[':
+		return "["
+	case ']':
+		return "]"
+	case '{':
+		return "{"
+	}
+	return "}"
 }
 
 // docAttrTokens reports whether toks start with a #[doc = …] attribute: the
