@@ -34,12 +34,11 @@ func lexPrint(text string) string {
 		return normSpace(text)
 	}
 	var p sigPrinter
-	p.depth = p.depthBuf[:0]
 	p.b.Grow(len(text))
 	if n := len(toks); n > 0 && toks[n-1].Kind == macros.Punct && toks[n-1].Text == "," {
 		toks = toks[:n-1] // a where clause's trailing comma, cut from its body
 	}
-	p.trees(toks)
+	p.trees(toks, false)
 	return p.b.String()
 }
 
@@ -143,14 +142,14 @@ type sigPrinter struct {
 	b     strings.Builder
 	prev  macros.Token // the last token written (a group's delimiters as Punct)
 	any   bool
-	depth []int // per open group: the angle brackets open in it
-	// depthBuf holds depth for the usual nesting, so that a print does not
-	// allocate it (winapi: 108,000 allocations an extraction).
-	depthBuf [8]int
 }
 
-func (p *sigPrinter) trees(toks []macros.Token) {
-	p.depth = append(p.depth, 0)
+// trees writes toks, the tokens of a group when nested (else of the whole
+// text). The count of the angle brackets open in the group is a local of
+// each call, not a stack in the printer: that stack was allocated for each
+// text printed.
+func (p *sigPrinter) trees(toks []macros.Token, nested bool) {
+	angles := 0
 	// A trailing comma of a list of several ("(a: u8, b: u8,)") is left out,
 	// as rustfmt does on one line; a one-tuple's ("(T,)") is kept.
 	// So is a parameter list's single one ("(arr: T,)"): a `:` at its top
@@ -160,23 +159,22 @@ func (p *sigPrinter) trees(toks []macros.Token) {
 	}
 	for i := 0; i < len(toks); i++ {
 		t := &toks[i]
-		if len(p.depth) > 1 && docAttrTokens(toks[i:]) {
+		if nested && docAttrTokens(toks[i:]) {
 			i++ // a field's doc comment inside a signature, lexed as #[doc = "…"]
 			continue
 		}
 		if t.Kind == macros.Group {
 			if t.Delim == 0 {
-				p.trees(t.Kids)
+				p.trees(t.Kids, true)
 				continue
 			}
 			p.write(macros.Token{Kind: macros.Punct, Text: delimText(t.Delim)}, false)
-			p.trees(t.Kids)
+			p.trees(t.Kids, true)
 			p.write(macros.Token{Kind: macros.Punct, Text: delimText(macros.Closer(t.Delim))}, false)
 			continue
 		}
-		p.token(*t)
+		p.token(*t, &angles)
 	}
-	p.depth = p.depth[:len(p.depth)-1]
 }
 
 // delimText is the text of a delimiter, a constant: string(d) allocates
@@ -230,11 +228,10 @@ func commas(toks []macros.Token) int {
 	return n
 }
 
-// token writes one token, keeping count of the angle brackets open in the
-// current group: in a signature `<` opens generics (comparisons do not occur
-// there outside braces).
-func (p *sigPrinter) token(t macros.Token) {
-	d := &p.depth[len(p.depth)-1]
+// token writes one token, keeping count in *d of the angle brackets open in
+// the current group: in a signature `<` opens generics (comparisons do not
+// occur there outside braces).
+func (p *sigPrinter) token(t macros.Token, d *int) {
 	if t.Kind == macros.Punct {
 		switch t.Text {
 		case "<":
