@@ -139,9 +139,9 @@ func needsPrint(s string) bool {
 }
 
 type sigPrinter struct {
-	b     strings.Builder
-	prev  macros.Token // the last token written (a group's delimiters as Punct)
-	any   bool
+	b    strings.Builder
+	prev macros.Token // the last token written (a group's delimiters as Punct)
+	any  bool
 }
 
 // trees writes toks, the tokens of a group when nested (else of the whole
