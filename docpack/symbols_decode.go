@@ -40,8 +40,8 @@ type symScanner struct {
 	s     string
 	i     int
 	depth int
-	// strict gives up on whatever the docpack schema would not accept as it
-	// is (see strictSymbol), besides what encoding/json would decode otherwise.
+	// strict also gives up on whatever symbols.schema.json would not accept
+	// as it is: the validator's fast path (validate_fast.go).
 	strict bool
 }
 
@@ -253,30 +253,21 @@ func (d *symScanner) inlinedField(dst **InlinedFrom) error {
 		*dst = &InlinedFrom{}
 	}
 	f := *dst
-	var seen uint8
+	crates, versions, paths := 0, 0, 0
 	err := d.object(func(key string) error {
-		if d.strict {
-			var bit uint8
-			switch key {
-			case "crate":
-				bit = 1
-			case "version":
-				bit = 2
-			case "path":
-				bit = 4
-			}
-			if bit == 0 || seen&bit != 0 {
-				return errGiveUp
-			}
-			seen |= bit
-		}
 		switch key {
 		case "crate":
+			crates++
 			return d.strField(&f.Crate)
 		case "version":
+			versions++
 			return d.strField(&f.Version)
 		case "path":
+			paths++
 			return d.strField(&f.Path)
+		}
+		if d.strict {
+			return errGiveUp
 		}
 		for _, k := range inlinedFromKeys {
 			if strings.EqualFold(k, key) {
@@ -285,8 +276,8 @@ func (d *symScanner) inlinedField(dst **InlinedFrom) error {
 		}
 		return d.skip()
 	})
-	if err == nil && d.strict && (f.Crate == "" || f.Path == "") {
-		return errGiveUp // both required, neither may be empty
+	if err == nil && d.strict && (crates != 1 || versions > 1 || paths != 1 || f.Crate == "" || f.Path == "") {
+		return errGiveUp // crate and path required and not empty, each key once
 	}
 	return err
 }

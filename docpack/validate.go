@@ -380,13 +380,7 @@ func (v *validator) readJSON(a *archive, f *zip.File, sentinel error) (inst any,
 		v.addErr(err)
 		return nil, nil, false
 	}
-	inst, ok = v.parseJSON(f, raw, sentinel)
-	return inst, raw, ok
-}
-
-// parseJSON parses an entry's bytes for schema validation.
-func (v *validator) parseJSON(f *zip.File, raw []byte, sentinel error) (inst any, ok bool) {
-	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+	inst, err = jsonschema.UnmarshalJSON(bytes.NewReader(raw))
 	if err != nil {
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
@@ -394,9 +388,9 @@ func (v *validator) parseJSON(f *zip.File, raw []byte, sentinel error) (inst any
 		} else {
 			v.add(SeverityError, f.Name, "", sentinel, "invalid JSON: %v", err)
 		}
-		return nil, false
+		return nil, nil, false
 	}
-	return inst, true
+	return inst, raw, true
 }
 
 // schema validates inst and adds one problem per failing leaf.

@@ -1,7 +1,6 @@
 package docpack
 
 import (
-	"errors"
 	"runtime"
 	"slices"
 	"strings"
@@ -174,15 +173,13 @@ var docKeyBits = map[string]uint16{"symbol_id": 1, "summary": 2, "source": 4, "d
 	"parameters": 16, "returns": 32, "errors": 64, "panics": 128, "safety": 256, "examples": 512,
 	"links": 1024, "inherited_from": 2048}
 
-var errNotDoc = errors.New("not a doc of the writer's")
-
 func (d *symScanner) doc(id string) (bool, error) {
 	var seen uint16
 	var symbolID, source string
 	err := d.object(func(key string) error {
 		bit := docKeyBits[key]
 		if bit == 0 || seen&bit != 0 {
-			return errNotDoc
+			return errGiveUp
 		}
 		seen |= bit
 		var v string
@@ -204,12 +201,12 @@ func (d *symScanner) doc(id string) (bool, error) {
 					case "description":
 						descs++
 					default:
-						return errNotDoc
+						return errGiveUp
 					}
 					return d.strField(&v)
 				})
 				if err == nil && (names != 1 || descs != 1) {
-					return errNotDoc // both required, once each
+					return errGiveUp // both required, once each
 				}
 				return err
 			})
@@ -225,7 +222,7 @@ func (d *symScanner) doc(id string) (bool, error) {
 			var keys []string
 			return d.object(func(key string) error {
 				if slices.Contains(keys, key) {
-					return errNotDoc // a repeated key: the last value would win
+					return errGiveUp // a repeated key: the last value would win
 				}
 				keys = append(keys, key)
 				return d.strField(&v)

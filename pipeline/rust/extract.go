@@ -10,6 +10,7 @@ import (
 	"cmp"
 	"container/heap"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"math"
 	"os"
@@ -865,14 +866,16 @@ func (c *listCache) join(a, b []string) []string {
 	if n == 0 {
 		return noStrings
 	}
+	// The key is each element's length, then its bytes: no two lists share
+	// one (a separator byte would let ["a\x00b"] stand for ["a", "b"]).
 	var buf [maxListKey]byte
 	key := buf[:0]
 	for _, l := range [2][]string{a, b} {
 		for _, s := range l {
-			if len(key)+len(s)+1 > maxListKey {
+			if len(key)+len(s)+binary.MaxVarintLen64 > maxListKey {
 				return slices.Clip(slices.Concat(a, b))
 			}
-			key = append(append(key, s...), 0)
+			key = append(binary.AppendUvarint(key, uint64(len(s))), s...)
 		}
 	}
 	if c == nil {

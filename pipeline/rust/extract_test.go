@@ -346,3 +346,24 @@ func extractRegistry(t *testing.T, rc regCrate) *Result {
 	}
 	return res
 }
+
+// TestListCache checks that equal lists are shared and unequal ones never
+// are, whatever bytes their elements hold.
+func TestListCache(t *testing.T) {
+	c := &listCache{}
+	first := c.join([]string{"a\x00b"}, nil)
+	for _, tc := range []struct{ a, b []string }{
+		{[]string{"a", "b"}, nil}, {[]string{"a"}, []string{"b"}}, {[]string{"a\x00", "b"}, nil}, {[]string{"a\x00b", ""}, nil},
+	} {
+		if got := c.join(tc.a, tc.b); slices.Equal(got, first) {
+			t.Errorf("join(%q, %q) = %q, the list of another key", tc.a, tc.b, got)
+		}
+	}
+	x, y := c.join([]string{"#[inline]"}, []string{"#[must_use]"}), c.join([]string{"#[inline]", "#[must_use]"}, nil)
+	if !slices.Equal(x, []string{"#[inline]", "#[must_use]"}) || &x[0] != &y[0] {
+		t.Errorf("equal lists not shared: %q at %p, %q at %p", x, &x[0], y, &y[0])
+	}
+	if cap(x) != len(x) {
+		t.Errorf("a shared list has room to append in place: len %d, cap %d", len(x), cap(x))
+	}
+}
